@@ -1,0 +1,128 @@
+//! The library's error type: one variant per thing a user can get wrong or a
+//! system can fail at, each carrying what it concerns (path, id, handle).
+//!
+//! Exit codes are not decided here; `cli::error` maps each variant to the
+//! SPEC's codes.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `crm`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No store was found from the starting directory upwards.
+    #[error("{0} is not inside a crm store (no crm.toml at the root of a git work tree)")]
+    NotAStore(PathBuf),
+    /// `init` was asked to create a store where one already is.
+    #[error("{0} is already a crm store")]
+    AlreadyAStore(PathBuf),
+    /// A value given by the user (flag, field) is not acceptable.
+    #[error("invalid {what} `{value}`: {reason}")]
+    InvalidValue {
+        /// Which kind of value (customer id, handle, date, --value…).
+        what: String,
+        /// The value as given.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A required input was not given and could not be asked for.
+    #[error("missing {0}")]
+    Missing(String),
+    /// A file in the store is not valid TOML or does not fit the schema.
+    #[error("{path}:{line}:{column}: {message}")]
+    Malformed {
+        /// Path relative to the store root.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A file in the store is not UTF-8.
+    #[error("{path}: invalid UTF-8 at byte {offset}")]
+    InvalidUtf8 {
+        /// Path relative to the store root.
+        path: String,
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
+    /// No customer has this id.
+    #[error("no customer `{0}`")]
+    UnknownCustomer(String),
+    /// No staff member has this handle.
+    #[error("no staff member `{0}`")]
+    UnknownStaff(String),
+    /// The staff member exists but has left.
+    #[error("staff member `{0}` has departed")]
+    Departed(String),
+    /// Something with this key already exists.
+    #[error("{0} already exists")]
+    Exists(String),
+    /// The request would change nothing.
+    #[error("nothing to do: {0}")]
+    NothingToDo(String),
+    /// The acting person may not do this under the store's rules.
+    #[error("{actor} may not {action}")]
+    Forbidden {
+        /// Handle of the acting person.
+        actor: String,
+        /// What was refused.
+        action: String,
+    },
+    /// git's identity matches no staff member.
+    #[error("your git identity <{0}> matches no staff member")]
+    UnknownActor(String),
+    /// A file the command must write has uncommitted changes.
+    #[error("{0} has uncommitted changes; commit or discard them first")]
+    Dirty(String),
+    /// Another process holds the store's lock.
+    #[error("store is busy: {0} exists (another crm or git command is running)")]
+    Busy(PathBuf),
+    /// The branch moved while the command was working.
+    #[error("the branch {0} changed while crm was writing; run the command again")]
+    Moved(String),
+    /// Signing is required but cannot be done with the current configuration.
+    #[error("cannot sign: {0}")]
+    SigningUnavailable(String),
+    /// The signing program failed.
+    #[error("signing with {program} failed: {message}")]
+    SigningFailed {
+        /// The program that was run.
+        program: String,
+        /// What it printed.
+        message: String,
+    },
+    /// A git operation failed.
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+    /// A file system operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidValue`].
+    pub fn invalid(what: &str, value: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidValue {
+            what: what.to_string(),
+            value: value.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+}

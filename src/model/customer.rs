@@ -1,0 +1,266 @@
+//! A customer record (`customers/<xx>/<id>.toml`) and how it is read from
+//! TOML text, with every schema problem reported at its line.
+
+use serde::Serialize;
+use toml_edit::TableLike;
+
+use super::date::Date;
+use super::ids::CustomerId;
+use super::schema::{self, Problem, Reader};
+use crate::{Error, Result};
+
+/// One customer, as stored in its file (the id is the file stem).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Customer {
+    /// The customer id (file stem).
+    pub id: CustomerId,
+    /// Display name, any script.
+    pub name: String,
+    /// Staff handle of the relationship owner.
+    pub owner: String,
+    /// Company-level second contact.
+    pub backup: Option<String>,
+    /// One of the policy's tiers.
+    pub tier: String,
+    /// prospect | active | dormant | lost.
+    pub status: String,
+    /// Sales region.
+    pub region: Option<String>,
+    /// Start of the relationship.
+    pub since: Option<Date>,
+    /// Estimated annual value in the company currency.
+    pub value: Option<u64>,
+    /// Free-form tags.
+    pub tags: Vec<String>,
+    /// The next planned step.
+    pub next_step: Option<String>,
+    /// When the next step is due.
+    pub next_date: Option<Date>,
+    /// People at the customer.
+    pub contacts: Vec<Contact>,
+    /// Interaction log, oldest first.
+    pub touches: Vec<Touch>,
+}
+
+/// A person at a customer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Contact {
+    /// Full name.
+    pub name: String,
+    /// Job title.
+    pub title: Option<String>,
+    /// Phone number as written.
+    pub phone: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+}
+
+/// One logged interaction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Touch {
+    /// When it happened.
+    pub date: Date,
+    /// Staff handle of who made it.
+    pub by: String,
+    /// visit | call | email | meeting | other.
+    pub kind: String,
+    /// What happened.
+    pub summary: String,
+}
+
+/// Customer statuses allowed by the file format.
+pub const STATUSES: &[&str] = &["prospect", "active", "dormant", "lost"];
+/// Interaction kinds allowed by the file format.
+pub const TOUCH_KINDS: &[&str] = &["visit", "call", "email", "meeting", "other"];
+
+/// A customer file read in full: the record (when it could be built) and
+/// every problem found, errors and warnings apart.
+#[derive(Debug)]
+pub struct ParsedCustomer {
+    /// The record, `None` when an error prevents building it.
+    pub customer: Option<Customer>,
+    /// Schema errors.
+    pub errors: Vec<Problem>,
+    /// Unknown keys.
+    pub warnings: Vec<Problem>,
+}
+
+impl Customer {
+    /// Reads a customer file's text, collecting every problem.
+    pub fn parse_all(id: &CustomerId, src: &str) -> ParsedCustomer {
+        let doc = match schema::parse(src) {
+            Ok(doc) => doc,
+            Err(p) => return ParsedCustomer { customer: None, errors: vec![p], warnings: Vec::new() },
+        };
+        let table = doc.as_table();
+        let mut r = Reader::new(src, table, None);
+        let name = r.req_str("name");
+        let owner = r.req_str("owner");
+        let mut customer = Customer {
+            id: id.clone(),
+            name,
+            owner,
+            backup: r.opt_str("backup"),
+            tier: r.opt_str("tier").unwrap_or_else(|| "standard".into()),
+            status: r.opt_str("status").unwrap_or_else(|| "active".into()),
+            region: r.opt_str("region"),
+            since: r.opt_date("since"),
+            value: r.opt_u64("value"),
+            tags: r.str_array("tags"),
+            next_step: r.opt_str("next_step"),
+            next_date: r.opt_date("next_date"),
+            contacts: r.tables("contacts", |c| Contact {
+                name: c.opt_str("name").unwrap_or_default(),
+                title: c.opt_str("title"),
+                phone: c.opt_str("phone"),
+                email: c.opt_str("email"),
+            }),
+            touches: Vec::new(),
+        };
+        let touches = r.tables("touches", |t| {
+            let date = t.req_date("date");
+            let touch = Touch {
+                date: date.unwrap_or(Date(chrono::NaiveDate::MIN)),
+                by: t.req_str("by"),
+                kind: t.req_str("kind"),
+                summary: t.opt_str("summary").unwrap_or_default(),
+            };
+            date.map(|_| touch)
+        });
+        customer.touches = touches.into_iter().flatten().collect();
+        let warnings = r.unknown_keys();
+        let errors = std::mem::take(&mut r.problems);
+        let customer = errors.is_empty().then_some(customer);
+        ParsedCustomer { customer, errors, warnings }
+    }
+
+    /// Reads a customer file's text, failing on its first error.
+    pub fn parse(id: &CustomerId, path: &str, src: &str) -> Result<Customer> {
+        let parsed = Customer::parse_all(id, src);
+        match parsed.customer {
+            Some(c) => Ok(c),
+            None => Err(parsed.errors.into_iter().next().map_or_else(
+                || Error::invalid("customer file", path, "unreadable"),
+                |p| p.into_error(path),
+            )),
+        }
+    }
+
+    /// The date of the most recent touch.
+    pub fn last_touch(&self) -> Option<Date> {
+        self.touches.iter().map(|t| t.date).max()
+    }
+}
+
+/// Reads only the `owner` and `backup` keys of a customer file: the fast
+/// path for history, which looks at thousands of versions.
+pub fn read_owner(src: &str) -> Option<(String, Option<String>)> {
+    let doc = schema::parse(src).ok()?;
+    let t: &dyn TableLike = doc.as_table();
+    let get = |k: &str| t.get(k).and_then(|i| i.as_str()).map(str::to_string);
+    Some((get("owner")?, get("backup")))
+}
+
+impl Contact {
+    /// Parses `"Name <email> phone"`: the email in angle brackets and the
+    /// phone after it are optional (`"王建国 +86 371 5555 0101"` works too).
+    pub fn parse_spec(spec: &str) -> Result<Contact> {
+        let spec = spec.trim();
+        let (name, email, rest) = match (spec.find('<'), spec.find('>')) {
+            (Some(open), Some(close)) if open < close => {
+                (&spec[..open], Some(spec[open + 1..close].trim()), &spec[close + 1..])
+            }
+            (None, None) => {
+                // No email: a phone starts at the first '+' or digit run.
+                let at = spec.find(|c: char| c == '+' || c.is_ascii_digit()).unwrap_or(spec.len());
+                (&spec[..at], None, &spec[at..])
+            }
+            _ => return Err(Error::invalid("contact", spec, "expected \"Name <email> phone\"")),
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid("contact", spec, "the contact needs a name: \"Name <email> phone\""));
+        }
+        if let Some(e) = email {
+            if !e.contains('@') || e.contains(char::is_whitespace) {
+                return Err(Error::invalid("contact email", e, "expected an address like wang@example.cn"));
+            }
+        }
+        let phone = rest.trim();
+        Ok(Contact {
+            name: name.to_string(),
+            title: None,
+            phone: (!phone.is_empty()).then(|| phone.to_string()),
+            email: email.map(str::to_string),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id() -> CustomerId {
+        CustomerId::parse("acme").unwrap()
+    }
+
+    #[test]
+    fn reads_a_full_file() {
+        let src = r#"name = "郑州宇通客运集团"
+owner = "zhang.wei"
+backup = "li.na"
+tier = "key"
+since = 2019-04-01
+value = 12000000
+tags = ["公交", "electric"]
+
+[[contacts]]
+name = "王建国"
+email = "wang@example.cn"
+
+[[touches]]
+date = 2026-11-20
+by = "zhang.wei"
+kind = "visit"
+summary = "Discussed 2027 fleet renewal"
+"#;
+        let c = Customer::parse(&id(), "x", src).unwrap();
+        assert_eq!(c.owner, "zhang.wei");
+        assert_eq!(c.value, Some(12_000_000));
+        assert_eq!(c.contacts[0].name, "王建国");
+        assert_eq!(c.last_touch().unwrap().to_string(), "2026-11-20");
+        assert_eq!(c.status, "active");
+    }
+
+    #[test]
+    fn every_type_error_is_reported_with_its_line() {
+        let parsed = Customer::parse_all(&id(), "name = \"x\"\nowner = 42\nvalue = \"lots\"\n");
+        let lines: Vec<_> = parsed.errors.iter().map(|p| (p.rule, p.line)).collect();
+        assert_eq!(lines, [("wrong-type", 2), ("wrong-type", 3)]);
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let err = Customer::parse(&id(), "customers/aa/acme.toml", "name = \"x\"\nowner = \n").unwrap_err();
+        assert!(err.to_string().starts_with("customers/aa/acme.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings() {
+        let parsed = Customer::parse_all(&id(), "name = \"x\"\nowner = \"a\"\nfax = \"1\"\n");
+        assert!(parsed.errors.is_empty());
+        assert_eq!(parsed.warnings[0].rule, "unknown-key");
+        assert_eq!(parsed.warnings[0].line, 3);
+    }
+
+    #[test]
+    fn contact_specs() {
+        let c = Contact::parse_spec("王建国 <wang@example.cn> +86 371 5555 0101").unwrap();
+        assert_eq!(c.email.as_deref(), Some("wang@example.cn"));
+        assert_eq!(c.phone.as_deref(), Some("+86 371 5555 0101"));
+        let c = Contact::parse_spec("Anna Berg +46 8 123").unwrap();
+        assert_eq!((c.name.as_str(), c.phone.as_deref()), ("Anna Berg", Some("+46 8 123")));
+        assert!(Contact::parse_spec("<a@b.c>").is_err());
+        assert!(Contact::parse_spec("Bob <not an email>").is_err());
+    }
+}

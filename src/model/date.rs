@@ -1,0 +1,130 @@
+//! Calendar dates as the store writes them (TOML local dates) and as users
+//! type them (`2026-11-01`, or `7d` / `2w` / `3m` back from today).
+
+use std::fmt;
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{Error, Result};
+
+/// A calendar date: a TOML local date in files, `YYYY-MM-DD` in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub NaiveDate);
+
+impl Date {
+    /// Parses `YYYY-MM-DD`, refusing dates that do not exist.
+    pub fn parse(s: &str) -> Result<Self> {
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map(Date)
+            .map_err(|_| Error::invalid("date", s, "expected an existing date as YYYY-MM-DD"))
+    }
+
+    /// Parses a `WHEN`: a date, or a duration back from `today` such as
+    /// `7d`, `2w`, `3m` or `1y`.
+    pub fn parse_when(s: &str, today: Date) -> Result<Self> {
+        let s = s.trim();
+        let bad = || Error::invalid("date or duration", s, "use YYYY-MM-DD or a duration like 7d, 2w, 3m, 1y");
+        if s.contains('-') {
+            return Date::parse(s);
+        }
+        let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
+        let n: u32 = digits.parse().map_err(|_| bad())?;
+        let t = today.0;
+        let date = match unit {
+            "d" => t.checked_sub_days(chrono::Days::new(n.into())),
+            "w" => t.checked_sub_days(chrono::Days::new(u64::from(n) * 7)),
+            "m" => t.checked_sub_months(Months::new(n)),
+            "y" => t.checked_sub_months(Months::new(n * 12)),
+            _ => None,
+        };
+        date.map(Date).ok_or_else(bad)
+    }
+
+    /// Converts a TOML date value.
+    pub fn from_toml(dt: &toml_datetime::Datetime) -> std::result::Result<Self, String> {
+        match (dt.date, dt.time, dt.offset) {
+            (Some(d), None, None) => NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
+                .map(Date)
+                .ok_or_else(|| format!("{dt} is not a date that exists")),
+            _ => Err(format!("expected a date like 2026-11-01, found {dt}")),
+        }
+    }
+
+    /// This date as a TOML value.
+    pub fn to_toml(self) -> toml_datetime::Datetime {
+        let d = self.0;
+        toml_datetime::Datetime {
+            date: Some(toml_datetime::Date {
+                year: d.year() as u16,
+                month: d.month() as u8,
+                day: d.day() as u8,
+            }),
+            time: None,
+            offset: None,
+        }
+    }
+
+    /// Whole days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Date) -> i64 {
+        (later.0 - self.0).num_days()
+    }
+
+    /// The date `days` after this one.
+    pub fn plus_days(self, days: i64) -> Date {
+        Date(self.0 + chrono::Duration::days(days))
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let dt = toml_datetime::Datetime::deserialize(d)?;
+        Date::from_toml(&dt).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        assert!(Date::parse("2026-13-40").is_err());
+        assert!(Date::parse("2026-02-30").is_err());
+        assert_eq!(d("2024-02-29").to_string(), "2024-02-29");
+    }
+
+    #[test]
+    fn durations_count_back_from_today() {
+        let today = d("2026-11-26");
+        assert_eq!(Date::parse_when("7d", today).unwrap(), d("2026-11-19"));
+        assert_eq!(Date::parse_when("2w", today).unwrap(), d("2026-11-12"));
+        assert_eq!(Date::parse_when("3m", today).unwrap(), d("2026-08-26"));
+        assert_eq!(Date::parse_when("1y", today).unwrap(), d("2025-11-26"));
+        assert_eq!(Date::parse_when("2026-01-01", today).unwrap(), d("2026-01-01"));
+        assert!(Date::parse_when("soon", today).is_err());
+        assert!(Date::parse_when("7x", today).is_err());
+    }
+
+    #[test]
+    fn toml_round_trip() {
+        let date = d("2019-04-01");
+        assert_eq!(Date::from_toml(&date.to_toml()).unwrap(), date);
+    }
+}

@@ -1,0 +1,280 @@
+//! Customer ids and staff handles: validation, derivation from names, and the
+//! shard function that places a customer file in `customers/<xx>/`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use pinyin::ToPinyin;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result};
+
+/// Longest id or handle allowed (first character plus 62).
+const MAX_LEN: usize = 63;
+
+/// A customer id: `[a-z0-9][a-z0-9-]{0,62}`, the file stem of its TOML file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CustomerId(String);
+
+/// A staff handle: `[a-z0-9][a-z0-9._-]{0,62}`, the file stem of a staff file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Handle(String);
+
+/// Checks `s` against `[a-z0-9][a-z0-9<extra>]{0,62}` and says what is wrong.
+fn check_pattern(s: &str, extra: &[char]) -> std::result::Result<(), String> {
+    let Some(first) = s.chars().next() else {
+        return Err("must not be empty".into());
+    };
+    if s.len() > MAX_LEN {
+        return Err(format!("longer than {MAX_LEN} characters"));
+    }
+    if !(first.is_ascii_lowercase() || first.is_ascii_digit()) {
+        return Err("must start with a lowercase letter or digit".into());
+    }
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || extra.contains(&c);
+    match s.chars().find(|&c| !allowed(c)) {
+        Some(c) => {
+            let list: String = extra.iter().map(|c| format!(" `{c}`")).collect();
+            Err(format!(
+                "`{}` is not allowed (use lowercase letters, digits and{list})",
+                c.escape_default()
+            ))
+        }
+        None => Ok(()),
+    }
+}
+
+impl CustomerId {
+    /// Validates a customer id.
+    pub fn parse(s: &str) -> Result<Self> {
+        check_pattern(s, &['-'])
+            .map(|()| CustomerId(s.to_string()))
+            .map_err(|reason| Error::invalid("customer id", s, reason))
+    }
+
+    /// The id as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The shard directory name: the first two hex digits of SHA-256(id).
+    pub fn shard(&self) -> String {
+        shard_of(&self.0)
+    }
+
+    /// Derives an id from a customer name: an ASCII slug, with Chinese
+    /// characters transliterated to pinyin, two syllables to a word.
+    ///
+    /// Returns `None` when nothing usable is left (a name of symbols only).
+    pub fn derive(name: &str) -> Option<Self> {
+        let slug = slugify(name);
+        (!slug.is_empty()).then(|| CustomerId(slug))
+    }
+
+    /// This id with a numeric suffix, for collisions: `acme` → `acme-2`.
+    pub fn with_suffix(&self, n: u32) -> Self {
+        let suffix = format!("-{n}");
+        let mut base = self.0.clone();
+        base.truncate(MAX_LEN - suffix.len());
+        CustomerId(format!("{}{suffix}", base.trim_end_matches('-')))
+    }
+}
+
+/// The shard directory for an id: `printf %s ID | sha256sum | cut -c1-2`.
+pub fn shard_of(id: &str) -> String {
+    let digest = Sha256::digest(id.as_bytes());
+    format!("{:02x}", digest[0])
+}
+
+/// Turns a name into `[a-z0-9-]` words. Runs of Han characters become pinyin
+/// words of two syllables each (郑州宇通客运集团 → zhengzhou-yutong-keyun-jituan),
+/// which matches how most Chinese company names are built.
+fn slugify(name: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut syllables: Vec<&'static str> = Vec::new();
+    let flush_syllables = |syllables: &mut Vec<&'static str>, words: &mut Vec<String>| {
+        for pair in syllables.chunks(2) {
+            words.push(pair.concat());
+        }
+        syllables.clear();
+    };
+    for c in name.chars() {
+        if let Some(p) = c.to_pinyin() {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            syllables.push(p.plain());
+            continue;
+        }
+        flush_syllables(&mut syllables, &mut words);
+        let folded = fold_latin(c);
+        if folded.is_empty() {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+        } else {
+            word.push_str(&folded);
+        }
+    }
+    flush_syllables(&mut syllables, &mut words);
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let mut slug = String::new();
+    for w in words {
+        let extra = usize::from(!slug.is_empty()) + w.len();
+        if slug.len() + extra > MAX_LEN {
+            break;
+        }
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(&w);
+    }
+    slug
+}
+
+/// Lowercase ASCII for one character: letters and digits as themselves,
+/// common accented Latin letters without their accent, anything else empty.
+fn fold_latin(c: char) -> String {
+    if c.is_ascii_alphanumeric() {
+        return c.to_ascii_lowercase().to_string();
+    }
+    if c == '&' {
+        return String::new();
+    }
+    let base = match c.to_lowercase().next().unwrap_or(c) {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => "a",
+        'æ' => "ae",
+        'ç' | 'č' | 'ć' => "c",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ě' => "e",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
+        'ñ' | 'ń' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => "o",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' => "u",
+        'ý' | 'ÿ' => "y",
+        'ß' => "ss",
+        'š' | 'ś' => "s",
+        'ž' | 'ź' | 'ż' => "z",
+        'ł' => "l",
+        // Full-width ASCII (Ａ, ０) as typed with Chinese input methods.
+        c @ '\u{ff10}'..='\u{ff5a}' => {
+            let ascii = char::from_u32(c as u32 - 0xfee0).unwrap_or(' ');
+            return if ascii.is_ascii_alphanumeric() {
+                ascii.to_ascii_lowercase().to_string()
+            } else {
+                String::new()
+            };
+        }
+        _ => "",
+    };
+    base.to_string()
+}
+
+impl Handle {
+    /// Validates a staff handle.
+    pub fn parse(s: &str) -> Result<Self> {
+        check_pattern(s, &['.', '_', '-'])
+            .map(|()| Handle(s.to_string()))
+            .map_err(|reason| Error::invalid("staff handle", s, reason))
+    }
+
+    /// The handle as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! string_newtype_impls {
+    ($t:ty) => {
+        impl FromStr for $t {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                Self::parse(s)
+            }
+        }
+        impl TryFrom<String> for $t {
+            type Error = Error;
+            fn try_from(s: String) -> Result<Self> {
+                Self::parse(&s)
+            }
+        }
+        impl From<$t> for String {
+            fn from(v: $t) -> String {
+                v.0
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl AsRef<str> for $t {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+string_newtype_impls!(CustomerId);
+string_newtype_impls!(Handle);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_matches_sha256sum() {
+        // printf %s yutong-zhengzhou | sha256sum | cut -c1-2
+        assert_eq!(shard_of("abc"), "ba");
+        assert_eq!(shard_of(""), "e3");
+    }
+
+    #[test]
+    fn chinese_names_become_readable_pinyin() {
+        let id = CustomerId::derive("郑州宇通客运集团").unwrap();
+        assert_eq!(id.as_str(), "zhengzhou-yutong-keyun-jituan");
+        let id = CustomerId::derive("上海申沃 (Sunwin) 有限公司").unwrap();
+        assert_eq!(id.as_str(), "shanghai-shenwo-sunwin-youxian-gongsi");
+    }
+
+    #[test]
+    fn latin_names_become_slugs() {
+        assert_eq!(CustomerId::derive("Acme Coaches, Ltd.").unwrap().as_str(), "acme-coaches-ltd");
+        assert_eq!(CustomerId::derive("Müller & Söhne GmbH").unwrap().as_str(), "muller-sohne-gmbh");
+        assert_eq!(CustomerId::derive("ＡＢＣ１２３").unwrap().as_str(), "abc123");
+        assert!(CustomerId::derive("!!!").is_none());
+    }
+
+    #[test]
+    fn long_names_are_cut_at_a_word() {
+        let id = CustomerId::derive(&"word ".repeat(40)).unwrap();
+        assert!(id.as_str().len() <= 63);
+        assert!(!id.as_str().ends_with('-'));
+        CustomerId::parse(id.as_str()).unwrap();
+    }
+
+    #[test]
+    fn suffixes_keep_ids_valid() {
+        let id = CustomerId::parse(&"a".repeat(63)).unwrap();
+        let next = id.with_suffix(2);
+        assert_eq!(next.as_str().len(), 63);
+        assert!(next.as_str().ends_with("-2"));
+    }
+
+    #[test]
+    fn bad_ids_and_handles_are_refused() {
+        for bad in ["", "Acme", "a/b", "..", "-a", "a_b", &"a".repeat(64)] {
+            assert!(CustomerId::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        for bad in ["", "Zhang", "a/b", "..", ".a", "a b"] {
+            assert!(Handle::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        Handle::parse("zhang.wei").unwrap();
+        Handle::parse("li_na-2").unwrap();
+    }
+}

@@ -1,0 +1,15 @@
+//! The store's records as plain data: customers, staff, store settings, ids
+//! and dates, with their validation. No I/O happens here.
+
+pub mod authz;
+pub mod config;
+pub mod customer;
+pub mod date;
+pub mod ids;
+pub mod schema;
+pub mod staff;
+
+pub use config::{Company, Policy, StoreConfig};
+pub use customer::{Contact, Customer, Touch};
+pub use ids::{CustomerId, Handle};
+pub use staff::{Role, Staff, StaffStatus};

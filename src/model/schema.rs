@@ -1,0 +1,230 @@
+//! Reading a parsed TOML document into typed fields while collecting every
+//! problem with its position, so that one run reports all of them (a wrong
+//! type on line 2 and another on line 3), not only the first.
+
+use std::ops::Range;
+
+use toml_edit::{ImDocument, Item, TableLike, Value};
+
+use super::date::Date;
+use crate::Error;
+
+/// One thing wrong with a file, at a position in it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// Stable rule id (`toml-syntax`, `wrong-type`, `missing-key`, …).
+    pub rule: &'static str,
+    /// 1-based line (1 when the whole file is concerned).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong, in one sentence.
+    pub message: String,
+}
+
+impl Problem {
+    /// Turns this problem into the library error for the file at `path`.
+    pub fn into_error(self, path: &str) -> Error {
+        Error::Malformed {
+            path: path.to_string(),
+            line: self.line,
+            column: self.column,
+            message: self.message,
+        }
+    }
+}
+
+/// 1-based line and column of a byte offset in `src`.
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let before = &src[..offset.min(src.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Parses TOML text, turning a syntax error into a positioned [`Problem`].
+pub fn parse(src: &str) -> Result<ImDocument<&str>, Problem> {
+    ImDocument::parse(src).map_err(|e| {
+        let (line, column) = e.span().map_or((1, 1), |s| line_col(src, s.start));
+        let message = e.message().trim().to_string();
+        Problem { rule: "toml-syntax", line, column, message }
+    })
+}
+
+/// Deserializes a whole TOML file with serde, for records whose schema is
+/// checked by serde alone (staff files, crm.toml).
+pub fn from_toml<T: serde::de::DeserializeOwned>(path: &str, src: &str) -> crate::Result<T> {
+    toml::from_str(src).map_err(|e| {
+        let (line, column) = e.span().map_or((1, 1), |s| line_col(src, s.start));
+        let message = e.message().trim().to_string();
+        Problem { rule: "schema", line, column, message }.into_error(path)
+    })
+}
+
+/// A table being read field by field, collecting problems on the way.
+pub struct Reader<'a> {
+    src: &'a str,
+    table: &'a dyn TableLike,
+    span: Option<Range<usize>>,
+    /// Problems found so far.
+    pub problems: Vec<Problem>,
+    /// Keys read so far, to find the unknown ones.
+    seen: Vec<&'static str>,
+}
+
+impl<'a> Reader<'a> {
+    /// Starts reading `table` (spanning `span` of `src`).
+    pub fn new(src: &'a str, table: &'a dyn TableLike, span: Option<Range<usize>>) -> Self {
+        Reader { src, table, span, problems: Vec::new(), seen: Vec::new() }
+    }
+
+    fn position(&self, item: Option<&Item>) -> (usize, usize) {
+        let span = item.and_then(|i| i.span()).or_else(|| self.span.clone());
+        span.map_or((1, 1), |s| line_col(self.src, s.start))
+    }
+
+    fn problem_at(&mut self, key: &str, rule: &'static str, message: String) {
+        let key_span = self.table.key(key).and_then(|k| k.span());
+        let (line, column) = match key_span {
+            Some(s) => line_col(self.src, s.start),
+            None => self.position(self.table.get(key)),
+        };
+        self.problems.push(Problem { rule, line, column, message });
+    }
+
+    fn value(&mut self, key: &'static str) -> Option<&'a Value> {
+        self.seen.push(key);
+        match self.table.get(key)? {
+            Item::Value(v) => Some(v),
+            Item::None => None,
+            _ => {
+                self.problem_at(key, "wrong-type", format!("`{key}` must be a value, not a table"));
+                None
+            }
+        }
+    }
+
+    fn typed<T>(&mut self, key: &'static str, kind: &str, get: impl Fn(&'a Value) -> Option<T>) -> Option<T> {
+        let v = self.value(key)?;
+        let got = get(v);
+        if got.is_none() {
+            let found = v.type_name();
+            self.problem_at(key, "wrong-type", format!("`{key}` must be {kind}, found {found}"));
+        }
+        got
+    }
+
+    /// An optional string.
+    pub fn opt_str(&mut self, key: &'static str) -> Option<String> {
+        self.typed(key, "a string", |v| v.as_str().map(str::to_string))
+    }
+
+    /// A required string.
+    pub fn req_str(&mut self, key: &'static str) -> String {
+        if self.table.contains_key(key) {
+            return self.opt_str(key).unwrap_or_default();
+        }
+        self.seen.push(key);
+        let (line, column) = self.position(None);
+        self.problems.push(Problem {
+            rule: "missing-key",
+            line,
+            column,
+            message: format!("missing required key `{key}`"),
+        });
+        String::new()
+    }
+
+    /// An optional non-negative integer.
+    pub fn opt_u64(&mut self, key: &'static str) -> Option<u64> {
+        let n = self.typed(key, "an integer", Value::as_integer)?;
+        if n < 0 {
+            self.problem_at(key, "invalid-value", format!("`{key}` must not be negative, found {n}"));
+            return None;
+        }
+        Some(n as u64)
+    }
+
+    /// An optional boolean.
+    pub fn opt_bool(&mut self, key: &'static str) -> Option<bool> {
+        self.typed(key, "true or false", Value::as_bool)
+    }
+
+    /// An optional date.
+    pub fn opt_date(&mut self, key: &'static str) -> Option<Date> {
+        let dt = self.typed(key, "a date like 2026-11-01", Value::as_datetime)?;
+        match Date::from_toml(dt) {
+            Ok(d) => Some(d),
+            Err(msg) => {
+                self.problem_at(key, "invalid-date", format!("`{key}`: {msg}"));
+                None
+            }
+        }
+    }
+
+    /// A required date.
+    pub fn req_date(&mut self, key: &'static str) -> Option<Date> {
+        if !self.table.contains_key(key) {
+            self.req_str(key);
+            return None;
+        }
+        self.opt_date(key)
+    }
+
+    /// An optional array of strings (empty when absent).
+    pub fn str_array(&mut self, key: &'static str) -> Vec<String> {
+        let Some(arr) = self.typed(key, "an array of strings", Value::as_array) else {
+            return Vec::new();
+        };
+        let strings: Option<Vec<String>> = arr.iter().map(|v| v.as_str().map(str::to_string)).collect();
+        strings.unwrap_or_else(|| {
+            self.problem_at(key, "wrong-type", format!("`{key}` must be an array of strings"));
+            Vec::new()
+        })
+    }
+
+    /// An optional array of tables (`[[key]]` or an inline array of inline
+    /// tables), each read by `read`.
+    pub fn tables<T>(&mut self, key: &'static str, read: impl Fn(&mut Reader<'a>) -> T) -> Vec<T> {
+        self.seen.push(key);
+        let children: Vec<(&'a dyn TableLike, Option<Range<usize>>)> = match self.table.get(key) {
+            None => return Vec::new(),
+            Some(Item::ArrayOfTables(a)) => a.iter().map(|t| (t as &dyn TableLike, t.span())).collect(),
+            Some(Item::Value(Value::Array(a))) if a.iter().all(|v| v.as_inline_table().is_some()) => a
+                .iter()
+                .filter_map(Value::as_inline_table)
+                .map(|t| (t as &dyn TableLike, t.span()))
+                .collect(),
+            Some(_) => {
+                self.problem_at(key, "wrong-type", format!("`{key}` must be an array of tables ([[{key}]])"));
+                return Vec::new();
+            }
+        };
+        children.into_iter().map(|(t, span)| self.read_child(t, span, &read)).collect()
+    }
+
+    fn read_child<T>(
+        &mut self,
+        table: &'a dyn TableLike,
+        span: Option<Range<usize>>,
+        read: &impl Fn(&mut Reader<'a>) -> T,
+    ) -> T {
+        let mut child = Reader::new(self.src, table, span);
+        let value = read(&mut child);
+        self.problems.append(&mut child.problems);
+        value
+    }
+
+    /// Keys present in the table that were never read, as warnings.
+    pub fn unknown_keys(&self) -> Vec<Problem> {
+        self.table
+            .iter()
+            .filter(|(k, _)| !self.seen.contains(k))
+            .map(|(k, _)| {
+                let span = self.table.key(k).and_then(|key| key.span());
+                let (line, column) = span.map_or((1, 1), |s| line_col(self.src, s.start));
+                Problem { rule: "unknown-key", line, column, message: format!("unknown key `{k}` (kept as is)") }
+            })
+            .collect()
+    }
+}
