@@ -1,0 +1,101 @@
+//! The store: a git work tree with `crm.toml` at its root. Reading goes
+//! through git objects ([`Snapshot`]); writing builds one commit per action
+//! ([`write`]), signed as git's configuration says ([`signing`]).
+
+pub mod history;
+pub mod layout;
+pub mod sigcheck;
+pub mod signing;
+pub mod snapshot;
+pub mod write;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use git2::{ErrorClass, ErrorCode, Repository};
+
+pub use snapshot::Snapshot;
+
+use crate::model::{Handle, Staff};
+use crate::{Error, Result};
+
+/// An open store.
+pub struct Store {
+    repo: Repository,
+    root: PathBuf,
+}
+
+impl Store {
+    /// Finds the store containing `start`: the git work tree above it whose
+    /// committed tree has `crm.toml` at its root.
+    pub fn open(start: &Path) -> Result<Store> {
+        let repo = open_repository(start, |p| Repository::discover(p))?;
+        let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(start.to_path_buf()))?;
+        let store = Store { repo, root };
+        if !store.head()?.is_store() {
+            return Err(Error::NotAStore(store.root));
+        }
+        Ok(store)
+    }
+
+    /// Wraps a repository that `init` has just prepared.
+    pub(crate) fn from_repository(repo: Repository) -> Result<Store> {
+        let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(repo.path().to_path_buf()))?;
+        Ok(Store { repo, root })
+    }
+
+    /// The git repository.
+    pub fn repo(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// The work tree root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The store as of the current commit (empty before the first one).
+    pub fn head(&self) -> Result<Snapshot<'_>> {
+        let tree = match self.repo.head() {
+            Ok(head) => Some(head.peel_to_tree()?),
+            Err(e) if is_unborn(&e) => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Snapshot::new(&self.repo, tree))
+    }
+
+    /// The staff member acting: the handle given (from `CRM_USER`), else git
+    /// config `crm.user`, else the person whose email is git's `user.email`.
+    pub fn actor(&self, staff: &BTreeMap<Handle, Staff>, given: Option<&str>) -> Result<Staff> {
+        let config = self.repo.config()?;
+        let configured = config.get_string("crm.user").ok();
+        if let Some(handle) = given.map(str::to_string).or(configured) {
+            let handle = Handle::parse(handle.trim())?;
+            return staff.get(&handle).cloned().ok_or_else(|| Error::UnknownStaff(handle.to_string()));
+        }
+        let email = config.get_string("user.email").unwrap_or_default();
+        staff
+            .values()
+            .find(|s| s.email.eq_ignore_ascii_case(email.trim()))
+            .cloned()
+            .ok_or(Error::UnknownActor(email))
+    }
+}
+
+/// Opens a repository with `open`, explaining git's ownership check.
+pub(crate) fn open_repository(dir: &Path, open: fn(&Path) -> std::result::Result<Repository, git2::Error>) -> Result<Repository> {
+    open(dir).map_err(|e| match (e.class(), e.code()) {
+        (_, ErrorCode::NotFound) => Error::NotAStore(dir.to_path_buf()),
+        (ErrorClass::Config, _) | (_, ErrorCode::Owner) => Error::Git(git2::Error::from_str(&format!(
+            "{} is owned by another user; if you trust it, run `git config --global --add safe.directory {}`",
+            dir.display(),
+            dir.display()
+        ))),
+        _ => Error::Git(e),
+    })
+}
+
+/// Whether a git error says HEAD points at a branch with no commits yet.
+pub(crate) fn is_unborn(e: &git2::Error) -> bool {
+    matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound)
+}

@@ -1,0 +1,249 @@
+//! Ownership history derived from the trees, not from commit messages:
+//! walking first-parent history, every commit that adds a customer file,
+//! removes one, or changes its `owner` is an event, whoever made it and
+//! however (with `crm` or with plain git).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use git2::{Commit, ObjectType, Oid, Repository, Tree};
+use serde::Serialize;
+
+use super::layout::{self, CUSTOMERS_DIR};
+use super::sigcheck::{self, KeyRing, SigStatus};
+use super::Snapshot;
+use crate::model::customer::read_owner;
+use crate::model::date::Date;
+use crate::model::{CustomerId, Handle, Staff};
+use crate::Result;
+
+/// What happened to a customer's ownership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// The customer file appeared.
+    Add,
+    /// The owner changed.
+    Reassign,
+    /// The customer file was deleted.
+    Remove,
+}
+
+impl EventKind {
+    /// The action as shown in tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Add => "add",
+            EventKind::Reassign => "reassign",
+            EventKind::Remove => "remove",
+        }
+    }
+}
+
+/// One change of ownership, as found in the trees.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnershipEvent {
+    /// Committer date of the commit, `YYYY-MM-DD` in its own time zone.
+    pub date: Date,
+    /// Committer time, RFC 3339.
+    pub time: String,
+    /// Full commit id.
+    pub commit: String,
+    /// add, reassign or remove.
+    pub action: EventKind,
+    /// Customer id.
+    pub customer: String,
+    /// Owner before (none for add).
+    pub from: Option<String>,
+    /// Owner after (none for remove).
+    pub to: Option<String>,
+    /// Who did it: the signer when the signature is good, else the staff
+    /// member whose email is the committer's, else that email.
+    pub actor: String,
+    /// The commit's signature status.
+    pub signature: SigStatus,
+    /// `Crm-Reason:` trailer, or the subject of a commit made without crm.
+    pub reason: Option<String>,
+}
+
+/// Which events to return.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryQuery {
+    /// Only this customer.
+    pub customer: Option<CustomerId>,
+    /// Only events where this person is the old or new owner.
+    pub owner: Option<String>,
+    /// Only commits on or after this date.
+    pub since: Option<Date>,
+    /// Only commits on or before this date.
+    pub until: Option<Date>,
+}
+
+/// Staff and keys as of one `staff/` tree, cached because they rarely change.
+struct People {
+    staff: BTreeMap<Handle, Staff>,
+    ring: KeyRing,
+}
+
+/// Walks first-parent history from `head` (newest first) and returns the
+/// ownership events that `query` selects.
+pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg: &str) -> Result<Vec<OwnershipEvent>> {
+    let mut events = Vec::new();
+    let mut people: HashMap<Option<Oid>, People> = HashMap::new();
+    let mut next = Some(repo.find_commit(head)?);
+    while let Some(commit) = next {
+        next = commit.parent(0).ok();
+        let date = commit_date(&commit);
+        if query.since.is_some_and(|since| date < since) {
+            break;
+        }
+        if query.until.is_some_and(|until| date > until) {
+            continue;
+        }
+        let tree = commit.tree()?;
+        let parent_tree = next.as_ref().map(Commit::tree).transpose()?;
+        let changes = match &query.customer {
+            Some(id) => changed_file(&tree, parent_tree.as_ref(), &layout::customer_path(id)),
+            None => changed_customer_files(repo, parent_tree.as_ref(), &tree)?,
+        };
+        let mut found = Vec::new();
+        for (path, old, new) in changes {
+            let owner_of = |oid: Option<Oid>| -> Option<String> {
+                let blob = repo.find_blob(oid?).ok()?;
+                read_owner(std::str::from_utf8(blob.content()).ok()?).map(|(owner, _)| owner)
+            };
+            let (from, to) = (owner_of(old), owner_of(new));
+            let action = match (old, new) {
+                (None, Some(_)) => EventKind::Add,
+                (Some(_), None) => EventKind::Remove,
+                _ if from != to => EventKind::Reassign,
+                _ => continue,
+            };
+            if let Some(owner) = &query.owner {
+                if from.as_ref() != Some(owner) && to.as_ref() != Some(owner) {
+                    continue;
+                }
+            }
+            let customer = path.rsplit('/').next().and_then(layout::toml_stem).unwrap_or(&path).to_string();
+            found.push((action, customer, from, to));
+        }
+        if found.is_empty() {
+            continue;
+        }
+        let snapshot = Snapshot::new(repo, Some(tree));
+        let who = people.entry(snapshot.staff_tree_id()).or_insert_with(|| {
+            let staff = snapshot.staff().unwrap_or_default();
+            People { ring: KeyRing::from_staff(&staff), staff }
+        });
+        let checked = sigcheck::check(repo, commit.id(), &who.ring, gpg);
+        let actor = actor_of(&commit, checked.signer.as_ref(), &who.staff);
+        let reason = reason_of(&commit);
+        let time = commit_time(&commit).to_rfc3339();
+        for (action, customer, from, to) in found {
+            events.push(OwnershipEvent {
+                date,
+                time: time.clone(),
+                commit: commit.id().to_string(),
+                action,
+                customer,
+                from,
+                to,
+                actor: actor.clone(),
+                signature: checked.status,
+                reason: reason.clone(),
+            });
+        }
+    }
+    Ok(events)
+}
+
+/// The committer time in the committer's time zone.
+pub fn commit_time(commit: &Commit) -> DateTime<FixedOffset> {
+    let t = commit.committer().when();
+    let offset = FixedOffset::east_opt(t.offset_minutes() * 60).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
+    offset.timestamp_opt(t.seconds(), 0).single().unwrap_or_default()
+}
+
+/// The committer date in the committer's time zone.
+pub fn commit_date(commit: &Commit) -> Date {
+    Date(commit_time(commit).date_naive())
+}
+
+fn actor_of(commit: &Commit, signer: Option<&Handle>, staff: &BTreeMap<Handle, Staff>) -> String {
+    if let Some(handle) = signer {
+        return handle.to_string();
+    }
+    let committer = commit.committer();
+    let email = committer.email().unwrap_or_default();
+    staff
+        .values()
+        .find(|s| s.email.eq_ignore_ascii_case(email))
+        .map_or_else(|| format!("<{email}>"), |s| s.handle.to_string())
+}
+
+fn reason_of(commit: &Commit) -> Option<String> {
+    let message = commit.message().unwrap_or_default();
+    let trailers = git2::message_trailers_strs(message).ok();
+    let trailer = |key: &str| trailers.as_ref()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.to_string());
+    trailer("Crm-Reason").or_else(|| match trailer("Crm-Action") {
+        Some(_) => None,
+        None => commit.summary().map(str::to_string),
+    })
+}
+
+type FileChange = (String, Option<Oid>, Option<Oid>);
+
+fn changed_file(tree: &Tree, parent: Option<&Tree>, path: &str) -> Vec<FileChange> {
+    let blob_at = |t: &Tree| {
+        let e = t.get_path(std::path::Path::new(path)).ok()?;
+        (e.kind() == Some(ObjectType::Blob)).then(|| e.id())
+    };
+    let (old, new) = (parent.and_then(blob_at), blob_at(tree));
+    if old == new {
+        return Vec::new();
+    }
+    vec![(path.to_string(), old, new)]
+}
+
+/// The entries of a directory tree by name: (id, is a tree).
+fn entries(repo: &Repository, id: Option<Oid>) -> Result<BTreeMap<String, (Oid, bool)>> {
+    let Some(id) = id else { return Ok(BTreeMap::new()) };
+    let tree = repo.find_tree(id)?;
+    Ok(tree
+        .iter()
+        .filter_map(|e| Some((e.name()?.to_string(), (e.id(), e.kind() == Some(ObjectType::Tree)))))
+        .collect())
+}
+
+/// The customer files that differ between two trees, descending only into
+/// the shard directories whose tree ids differ.
+fn changed_customer_files(repo: &Repository, old: Option<&Tree>, new: &Tree) -> Result<Vec<FileChange>> {
+    let dir_id = |t: &Tree| t.get_name(CUSTOMERS_DIR).filter(|e| e.kind() == Some(ObjectType::Tree)).map(|e| e.id());
+    let (old_dir, new_dir) = (old.and_then(dir_id), dir_id(new));
+    let mut out = Vec::new();
+    if old_dir == new_dir {
+        return Ok(out);
+    }
+    let (old_shards, new_shards) = (entries(repo, old_dir)?, entries(repo, new_dir)?);
+    let shard_names: std::collections::BTreeSet<&String> = old_shards.keys().chain(new_shards.keys()).collect();
+    for shard in shard_names {
+        let tree_id = |m: &BTreeMap<String, (Oid, bool)>| m.get(shard).filter(|(_, is_tree)| *is_tree).map(|(id, _)| *id);
+        let (a, b) = (tree_id(&old_shards), tree_id(&new_shards));
+        if a == b {
+            continue;
+        }
+        let (old_files, new_files) = (entries(repo, a)?, entries(repo, b)?);
+        let names: std::collections::BTreeSet<&String> = old_files.keys().chain(new_files.keys()).collect();
+        for name in names {
+            if layout::toml_stem(name).is_none() {
+                continue;
+            }
+            let blob = |m: &BTreeMap<String, (Oid, bool)>| m.get(name).filter(|(_, t)| !*t).map(|(id, _)| *id);
+            let (x, y) = (blob(&old_files), blob(&new_files));
+            if x != y {
+                out.push((format!("{CUSTOMERS_DIR}/{shard}/{name}"), x, y));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,170 @@
+//! A read-only view of the store as it is in one tree (usually HEAD's):
+//! settings, staff and customers, read straight from git objects.
+
+use std::collections::BTreeMap;
+
+use git2::{ObjectType, Oid, Repository, Tree};
+
+use super::layout::{self, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
+use crate::model::schema::from_toml;
+use crate::model::{Customer, CustomerId, Handle, Staff, StoreConfig};
+use crate::{Error, Result};
+
+/// The store in one tree.
+pub struct Snapshot<'r> {
+    repo: &'r Repository,
+    tree: Option<Tree<'r>>,
+}
+
+/// A customer file found in a tree.
+#[derive(Debug, Clone)]
+pub struct CustomerEntry {
+    /// Path relative to the store root.
+    pub path: String,
+    /// The shard directory it sits in.
+    pub shard: String,
+    /// The file stem (not yet validated as an id).
+    pub stem: String,
+    /// The blob.
+    pub oid: Oid,
+}
+
+impl<'r> Snapshot<'r> {
+    /// A view of `tree` (`None`: the empty store before the first commit).
+    pub fn new(repo: &'r Repository, tree: Option<Tree<'r>>) -> Self {
+        Snapshot { repo, tree }
+    }
+
+    /// The tree this view reads.
+    pub fn tree(&self) -> Option<&Tree<'r>> {
+        self.tree.as_ref()
+    }
+
+    /// The blob id at `path`, if there is a file there.
+    pub fn blob_id(&self, path: &str) -> Option<Oid> {
+        let entry = self.tree.as_ref()?.get_path(std::path::Path::new(path)).ok()?;
+        (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
+    }
+
+    /// The text of the file at `path`, checked to be UTF-8.
+    pub fn text(&self, path: &str) -> Result<Option<String>> {
+        match self.blob_id(path) {
+            Some(oid) => self.text_of(path, oid).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The text of blob `oid`, which is the file at `path`.
+    pub fn text_of(&self, path: &str, oid: Oid) -> Result<String> {
+        let blob = self.repo.find_blob(oid)?;
+        String::from_utf8(blob.content().to_vec()).map_err(|e| Error::InvalidUtf8 {
+            path: path.to_string(),
+            offset: e.utf8_error().valid_up_to(),
+        })
+    }
+
+    /// Whether this tree holds a store (has `crm.toml`).
+    pub fn is_store(&self) -> bool {
+        self.blob_id(CONFIG_FILE).is_some()
+    }
+
+    /// `crm.toml`.
+    pub fn config(&self) -> Result<StoreConfig> {
+        let src = self.text(CONFIG_FILE)?.ok_or_else(|| Error::Missing(format!("{CONFIG_FILE} in the store")))?;
+        from_toml(CONFIG_FILE, &src)
+    }
+
+    /// Every staff member, by handle.
+    pub fn staff(&self) -> Result<BTreeMap<Handle, Staff>> {
+        let mut staff = BTreeMap::new();
+        let Some(dir) = self.subtree(STAFF_DIR)? else {
+            return Ok(staff);
+        };
+        for entry in dir.iter() {
+            let Some(stem) = entry.name().and_then(layout::toml_stem) else {
+                continue;
+            };
+            let handle = Handle::parse(stem)?;
+            let path = format!("{STAFF_DIR}/{stem}.toml");
+            let mut person: Staff = from_toml(&path, &self.text_of(&path, entry.id())?)?;
+            person.handle = handle.clone();
+            staff.insert(handle, person);
+        }
+        Ok(staff)
+    }
+
+    /// The tree id of `staff/`, to tell whether staff changed between trees.
+    pub fn staff_tree_id(&self) -> Option<Oid> {
+        let entry = self.tree.as_ref()?.get_name(STAFF_DIR)?;
+        Some(entry.id())
+    }
+
+    /// One staff member.
+    pub fn person(&self, handle: &Handle) -> Result<Staff> {
+        let path = layout::staff_path(handle);
+        let src = self.text(&path)?.ok_or_else(|| Error::UnknownStaff(handle.to_string()))?;
+        let mut person: Staff = from_toml(&path, &src)?;
+        person.handle = handle.clone();
+        Ok(person)
+    }
+
+    /// The subtree at `path`, if there is one.
+    pub fn subtree(&self, path: &str) -> Result<Option<Tree<'r>>> {
+        let Some(tree) = &self.tree else { return Ok(None) };
+        match tree.get_path(std::path::Path::new(path)) {
+            Ok(e) if e.kind() == Some(ObjectType::Tree) => Ok(Some(self.repo.find_tree(e.id())?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Every `*.toml` file under `customers/<shard>/`, in path order.
+    pub fn customer_entries(&self) -> Result<Vec<CustomerEntry>> {
+        let mut out = Vec::new();
+        let Some(customers) = self.subtree(CUSTOMERS_DIR)? else {
+            return Ok(out);
+        };
+        for shard in customers.iter() {
+            if shard.kind() != Some(ObjectType::Tree) {
+                continue;
+            }
+            let shard_name = shard.name().unwrap_or_default().to_string();
+            for file in self.repo.find_tree(shard.id())?.iter() {
+                let Some(stem) = file.name().and_then(layout::toml_stem) else {
+                    continue;
+                };
+                out.push(CustomerEntry {
+                    path: format!("{CUSTOMERS_DIR}/{shard_name}/{stem}.toml"),
+                    shard: shard_name.clone(),
+                    stem: stem.to_string(),
+                    oid: file.id(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// One customer, or `None` when there is no such file.
+    pub fn customer(&self, id: &CustomerId) -> Result<Option<Customer>> {
+        let path = layout::customer_path(id);
+        match self.text(&path)? {
+            Some(src) => Customer::parse(id, &path, &src).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// One customer that must exist.
+    pub fn existing_customer(&self, id: &CustomerId) -> Result<Customer> {
+        self.customer(id)?.ok_or_else(|| Error::UnknownCustomer(id.to_string()))
+    }
+
+    /// Every customer, failing on the first unreadable file.
+    pub fn customers(&self) -> Result<Vec<Customer>> {
+        self.customer_entries()?
+            .into_iter()
+            .map(|e| {
+                let id = CustomerId::parse(&e.stem)?;
+                Customer::parse(&id, &e.path, &self.text_of(&e.path, e.oid)?)
+            })
+            .collect()
+    }
+}

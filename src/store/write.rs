@@ -1,0 +1,317 @@
+//! Writing the store: one action becomes one commit, all or nothing.
+//!
+//! A [`Transaction`] holds git's own `index.lock` from the moment it reads
+//! the store until the commit is in place, so a concurrent `crm` or `git`
+//! command waits its turn instead of losing an update. The commit's tree is
+//! HEAD's tree with only the changed paths (and the shard trees above them)
+//! rebuilt; the branch moves by compare-and-swap on the commit we started
+//! from; only then are the work tree files and their index entries updated.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use git2::{Commit, ErrorCode, Index, IndexEntry, IndexTime, ObjectType, Oid, Signature, Time, Tree};
+
+use super::signing::Signer;
+use super::{is_unborn, Snapshot, Store};
+use crate::{Error, Result};
+
+/// A file to write (`Some`) or delete (`None`), by path from the store root.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// Path relative to the store root, `/`-separated.
+    pub path: String,
+    /// New content, or `None` to delete the file.
+    pub content: Option<Vec<u8>>,
+}
+
+impl Change {
+    /// Writes `content` at `path`.
+    pub fn write(path: impl Into<String>, content: impl Into<Vec<u8>>) -> Change {
+        Change { path: path.into(), content: Some(content.into()) }
+    }
+}
+
+/// What to commit.
+#[derive(Debug, Clone)]
+pub struct CommitSpec {
+    /// The full commit message (subject, body, trailers).
+    pub message: String,
+    /// The files to change.
+    pub changes: Vec<Change>,
+    /// Who signs, when the commit is signed.
+    pub signer: Option<Signer>,
+    /// Author and committer time (seconds since the epoch); now when `None`.
+    pub time: Option<i64>,
+}
+
+/// The store locked for one write.
+pub struct Transaction<'s> {
+    store: &'s Store,
+    _lock: LockFile,
+    parent: Option<Commit<'s>>,
+}
+
+/// Git's `index.lock`, removed when dropped.
+struct LockFile(PathBuf);
+
+impl Drop for LockFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+impl Store {
+    /// Locks the store for one write and reads the commit it starts from.
+    pub fn begin(&self) -> Result<Transaction<'_>> {
+        let path = self.repo().path().join("index.lock");
+        let mut file = match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(Error::Busy(path)),
+            Err(e) => return Err(Error::io(&path)(e)),
+        };
+        let lock = LockFile(path);
+        // For people who find it: which process holds it.
+        let _ = writeln!(file, "crm pid {}", std::process::id());
+        let parent = match self.repo().head() {
+            Ok(head) => Some(head.peel_to_commit()?),
+            Err(e) if is_unborn(&e) => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Transaction { store: self, _lock: lock, parent })
+    }
+}
+
+impl<'s> Transaction<'s> {
+    /// The store as of the commit this write starts from.
+    pub fn snapshot(&self) -> Result<Snapshot<'s>> {
+        let tree = self.parent.as_ref().map(Commit::tree).transpose()?;
+        Ok(Snapshot::new(self.store.repo(), tree))
+    }
+
+    /// Commits `spec` on top of the starting commit, moves the branch, then
+    /// brings the work tree and index up to date. Returns the new commit.
+    pub fn commit(self, spec: CommitSpec) -> Result<Oid> {
+        let repo = self.store.repo();
+        let base = self.parent.as_ref().map(Commit::tree).transpose()?;
+        self.refuse_uncommitted_edits(base.as_ref(), &spec.changes)?;
+
+        let mut blobs = Vec::with_capacity(spec.changes.len());
+        for change in &spec.changes {
+            let oid = change.content.as_deref().map(|c| repo.blob(c)).transpose()?;
+            blobs.push((change.path.as_str(), oid));
+        }
+        let tree_id = match update_tree(repo, base.as_ref(), &split_paths(&blobs))? {
+            Some(id) => id,
+            None => repo.treebuilder(None)?.write()?,
+        };
+        let tree = repo.find_tree(tree_id)?;
+        let who = identity(repo, spec.time)?;
+        let parents: Vec<&Commit> = self.parent.iter().collect();
+        let message = tidy(&spec.message);
+        let commit_id = match &spec.signer {
+            Some(signer) => {
+                let buffer = repo.commit_create_buffer(&who, &who, &message, &tree, &parents)?;
+                let payload = std::str::from_utf8(&buffer).map_err(|_| Error::invalid("commit", "", "not UTF-8"))?;
+                let signature = signer.sign(payload)?;
+                repo.commit_signed(payload, signature.trim_end(), Some("gpgsig"))?
+            }
+            None => repo.commit(None, &who, &who, &message, &tree, &parents)?,
+        };
+        self.move_branch(commit_id, message.lines().next().unwrap_or_default())?;
+        self.update_work_tree(&spec.changes)?;
+        Ok(commit_id)
+    }
+
+    /// Refuses when a file to be written differs from the starting commit in
+    /// the work tree or the index: that is someone's uncommitted work.
+    fn refuse_uncommitted_edits(&self, base: Option<&Tree>, changes: &[Change]) -> Result<()> {
+        let index = self.store.repo().index()?;
+        for change in changes {
+            let path = Path::new(&change.path);
+            let committed = base.and_then(|t| t.get_path(path).ok()).map(|e| e.id());
+            let staged = index.get_path(path, 0).map(|e| e.id);
+            if staged != committed {
+                return Err(Error::Dirty(change.path.clone()));
+            }
+            let full = self.store.root().join(path);
+            let on_disk = match fs::symlink_metadata(&full) {
+                Ok(m) if m.is_file() => Some(Oid::hash_file(ObjectType::Blob, &full)?),
+                Ok(_) => return Err(Error::Dirty(change.path.clone())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(Error::io(full)(e)),
+            };
+            if on_disk != committed {
+                return Err(Error::Dirty(change.path.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Points the current branch at `new`, if it still points at the parent.
+    fn move_branch(&self, new: Oid, subject: &str) -> Result<()> {
+        let repo = self.store.repo();
+        let head = repo.find_reference("HEAD")?;
+        let name = head.symbolic_target().unwrap_or("HEAD").to_string();
+        let log = format!("crm: {subject}");
+        let result = match &self.parent {
+            Some(old) => repo.reference_matching(&name, new, true, old.id(), &log),
+            None => repo.reference(&name, new, false, &log),
+        };
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked) => {
+                Err(Error::Moved(name))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Writes the changed files (atomically, by rename) and their index
+    /// entries, leaving every other file and staged change alone.
+    fn update_work_tree(&self, changes: &[Change]) -> Result<()> {
+        let root = self.store.root();
+        for change in changes {
+            let full = root.join(&change.path);
+            match &change.content {
+                Some(content) => write_atomically(&full, content)?,
+                None => remove_with_empty_parents(root, &full)?,
+            }
+        }
+        let git_dir = self.store.repo().path();
+        let index_path = git_dir.join("index");
+        let scratch = git_dir.join("crm-index.tmp");
+        match fs::copy(&index_path, &scratch) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let _ = fs::remove_file(&scratch);
+            }
+            Err(e) => return Err(Error::io(&index_path)(e)),
+        }
+        let mut index = Index::open(&scratch)?;
+        for change in changes {
+            match &change.content {
+                Some(content) => index.add(&index_entry(root, &change.path, content)?)?,
+                None => {
+                    let _ = index.remove_path(Path::new(&change.path));
+                }
+            }
+        }
+        index.write()?;
+        fs::rename(&scratch, &index_path).map_err(Error::io(&index_path))?;
+        Ok(())
+    }
+}
+
+/// Author and committer: git's `user.name` and `user.email`.
+fn identity(repo: &git2::Repository, time: Option<i64>) -> Result<Signature<'static>> {
+    let now = repo.signature().map_err(|_| {
+        Error::Missing("git identity: set `git config user.name` and `git config user.email`".into())
+    })?;
+    let name = now.name().unwrap_or_default();
+    let email = now.email().unwrap_or_default();
+    Ok(match time {
+        Some(secs) => Signature::new(name, email, &Time::new(secs, 0))?,
+        None => Signature::now(name, email)?,
+    })
+}
+
+/// A commit message as git would leave it: no trailing blank lines, one
+/// final newline.
+fn tidy(message: &str) -> String {
+    format!("{}\n", message.trim_end())
+}
+
+type Edit<'a> = (Vec<&'a str>, Option<Oid>);
+
+fn split_paths<'a>(blobs: &[(&'a str, Option<Oid>)]) -> Vec<Edit<'a>> {
+    blobs.iter().map(|(path, oid)| (path.split('/').collect(), *oid)).collect()
+}
+
+/// Rebuilds `base` with `edits` applied, touching only the trees on the
+/// edited paths. Returns `None` when the tree ends up empty.
+fn update_tree(repo: &git2::Repository, base: Option<&Tree>, edits: &[Edit<'_>]) -> Result<Option<Oid>> {
+    let mut builder = repo.treebuilder(base)?;
+    let mut by_name: BTreeMap<&str, Vec<Edit<'_>>> = BTreeMap::new();
+    for (parts, oid) in edits {
+        by_name.entry(parts[0]).or_default().push((parts[1..].to_vec(), *oid));
+    }
+    for (name, group) in by_name {
+        let file_edit = group.iter().find(|(rest, _)| rest.is_empty());
+        let new = match file_edit {
+            Some((_, oid)) => oid.map(|o| (o, 0o100644)),
+            None => {
+                let sub = match base.and_then(|t| t.get_name(name)) {
+                    Some(e) if e.kind() == Some(ObjectType::Tree) => Some(repo.find_tree(e.id())?),
+                    _ => None,
+                };
+                update_tree(repo, sub.as_ref(), &group)?.map(|o| (o, 0o040000))
+            }
+        };
+        match new {
+            Some((oid, mode)) => {
+                builder.insert(name, oid, mode)?;
+            }
+            None => {
+                if builder.get(name)?.is_some() {
+                    builder.remove(name)?;
+                }
+            }
+        }
+    }
+    if builder.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(builder.write()?))
+}
+
+/// Writes a file through a temporary sibling and a rename.
+fn write_atomically(path: &Path, content: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let mut tmp = tempfile::Builder::new().prefix(".crm-").tempfile_in(dir).map_err(Error::io(dir))?;
+    tmp.write_all(content).map_err(Error::io(path))?;
+    tmp.persist(path).map_err(|e| Error::io(path)(e.error))?;
+    Ok(())
+}
+
+/// Deletes a file, then its parent directories up to `root` while empty.
+fn remove_with_empty_parents(root: &Path, path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(path)(e)),
+    }
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| *d != root) {
+        if fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+/// An index entry for a file just written, with its stat data so that
+/// `git status` need not hash it again.
+fn index_entry(root: &Path, path: &str, content: &[u8]) -> Result<IndexEntry> {
+    let full = root.join(path);
+    let meta = fs::metadata(&full).map_err(Error::io(&full))?;
+    Ok(IndexEntry {
+        ctime: IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
+        mtime: IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
+        dev: meta.dev() as u32,
+        ino: meta.ino() as u32,
+        mode: 0o100644,
+        uid: meta.uid(),
+        gid: meta.gid(),
+        file_size: meta.len() as u32,
+        id: Oid::hash_object(ObjectType::Blob, content)?,
+        flags: path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    })
+}
