@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{Error, Result};
@@ -23,6 +23,15 @@ impl Date {
     /// Parses a `WHEN`: a date, or a duration back from `today` such as
     /// `7d`, `2w`, `3m` or `1y`.
     pub fn parse_when(s: &str, today: Date) -> Result<Self> {
+        Date::parse_offset(s, today, false)
+    }
+
+    /// Parses a date, or a duration ahead of `today` (`--due 2w`).
+    pub fn parse_ahead(s: &str, today: Date) -> Result<Self> {
+        Date::parse_offset(s, today, true)
+    }
+
+    fn parse_offset(s: &str, today: Date, ahead: bool) -> Result<Self> {
         let s = s.trim();
         let bad = || Error::invalid("date or duration", s, "use YYYY-MM-DD or a duration like 7d, 2w, 3m, 1y");
         if s.contains('-') {
@@ -31,11 +40,15 @@ impl Date {
         let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
         let n: u32 = digits.parse().map_err(|_| bad())?;
         let t = today.0;
-        let date = match unit {
-            "d" => t.checked_sub_days(chrono::Days::new(n.into())),
-            "w" => t.checked_sub_days(chrono::Days::new(u64::from(n) * 7)),
-            "m" => t.checked_sub_months(Months::new(n)),
-            "y" => t.checked_sub_months(Months::new(n * 12)),
+        let date = match (unit, ahead) {
+            ("d", false) => t.checked_sub_days(Days::new(n.into())),
+            ("d", true) => t.checked_add_days(Days::new(n.into())),
+            ("w", false) => t.checked_sub_days(Days::new(u64::from(n) * 7)),
+            ("w", true) => t.checked_add_days(Days::new(u64::from(n) * 7)),
+            ("m", false) => t.checked_sub_months(Months::new(n)),
+            ("m", true) => t.checked_add_months(Months::new(n)),
+            ("y", false) => t.checked_sub_months(Months::new(n.saturating_mul(12))),
+            ("y", true) => t.checked_add_months(Months::new(n.saturating_mul(12))),
             _ => None,
         };
         date.map(Date).ok_or_else(bad)
@@ -120,6 +133,7 @@ mod tests {
         assert_eq!(Date::parse_when("2026-01-01", today).unwrap(), d("2026-01-01"));
         assert!(Date::parse_when("soon", today).is_err());
         assert!(Date::parse_when("7x", today).is_err());
+        assert_eq!(Date::parse_ahead("2w", today).unwrap(), d("2026-12-10"));
     }
 
     #[test]

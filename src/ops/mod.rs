@@ -1,0 +1,125 @@
+//! One module per action. An op takes the store and a plain request, and
+//! returns a typed outcome; it never parses arguments or prints.
+
+pub mod add;
+pub mod demo;
+pub mod edit;
+pub mod init;
+pub mod list;
+pub mod log;
+pub mod reassign;
+pub mod show;
+pub mod staff;
+pub mod touch;
+
+use std::collections::BTreeMap;
+
+use git2::Oid;
+
+use crate::model::authz::{self, Action};
+use crate::model::{Handle, Staff, StoreConfig};
+use crate::store::signing::{self, SignChoice, Signer};
+use crate::store::write::{Change, CommitSpec, Transaction};
+use crate::store::{Snapshot, Store};
+use crate::{Error, Result};
+
+/// How a writing command acts: who, and whether to sign.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// The acting handle given explicitly (`CRM_USER`).
+    pub actor: Option<String>,
+    /// `--sign` / `--no-sign`.
+    pub sign: SignChoice,
+    /// Commit time override (seconds since the epoch), for generated history.
+    pub time: Option<i64>,
+}
+
+/// A write in progress: the locked store, its state, the actor and signer.
+pub(crate) struct Writer<'s> {
+    tx: Transaction<'s>,
+    pub snapshot: Snapshot<'s>,
+    pub config: StoreConfig,
+    pub staff: BTreeMap<Handle, Staff>,
+    pub actor: Staff,
+    signer: Option<Signer>,
+    time: Option<i64>,
+}
+
+impl<'s> Writer<'s> {
+    /// Locks the store, reads it, and settles who acts and how to sign,
+    /// all before anything is written.
+    pub fn start(store: &'s Store, opts: &WriteOptions) -> Result<Writer<'s>> {
+        let tx = store.begin()?;
+        let snapshot = tx.snapshot()?;
+        let config = snapshot.config()?;
+        let staff = snapshot.staff()?;
+        let actor = store.actor(&staff, opts.actor.as_deref())?;
+        let signer = signing::resolve(store.repo(), opts.sign, config.policy.require_signed)?;
+        Ok(Writer { tx, snapshot, config, staff, actor, signer, time: opts.time })
+    }
+
+    /// Refuses unless the actor may do `action`.
+    pub fn authorize(&self, action: Action<'_>) -> Result<()> {
+        authz::authorize(&self.actor, &self.config.policy, action).map_err(|d| Error::Forbidden {
+            actor: self.actor.handle.to_string(),
+            action: d.reason,
+        })
+    }
+
+    /// An active staff member, or why not.
+    pub fn active_person(&self, handle: &str) -> Result<&Staff> {
+        active_person(&self.staff, handle)
+    }
+
+    /// Commits `changes` with a message built from its parts.
+    pub fn commit(self, message: &Message<'_>, changes: Vec<Change>) -> Result<Oid> {
+        let text = message.render(self.actor.handle.as_str());
+        self.tx.commit(CommitSpec { message: text, changes, signer: self.signer, time: self.time })
+    }
+}
+
+/// An active staff member of `staff`, or why not.
+pub fn active_person<'a>(staff: &'a BTreeMap<Handle, Staff>, handle: &str) -> Result<&'a Staff> {
+    let h = Handle::parse(handle)?;
+    let person = staff.get(&h).ok_or_else(|| Error::UnknownStaff(handle.to_string()))?;
+    if !person.is_active() {
+        return Err(Error::Departed(handle.to_string()));
+    }
+    Ok(person)
+}
+
+/// The parts of a commit message: subject, optional body, and the trailers
+/// `Crm-Action`, `Crm-Actor` and `Crm-Reason`.
+pub struct Message<'a> {
+    /// First line.
+    pub subject: String,
+    /// The `Crm-Action` trailer.
+    pub action: &'a str,
+    /// Why; becomes the body and the `Crm-Reason` trailer.
+    pub reason: Option<&'a str>,
+}
+
+impl Message<'_> {
+    /// The full message text for `actor`.
+    pub fn render(&self, actor: &str) -> String {
+        let mut text = format!("{}\n\n", self.subject);
+        let reason = self.reason.map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "));
+        if let Some(r) = &reason {
+            text.push_str(&format!("{r}\n\n"));
+        }
+        text.push_str(&format!("Crm-Action: {}\nCrm-Actor: {actor}\n", self.action));
+        if let Some(r) = &reason {
+            text.push_str(&format!("Crm-Reason: {r}\n"));
+        }
+        text
+    }
+}
+
+/// Trims a required text value, refusing an empty one.
+pub fn non_empty(what: &str, value: &str) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Error::invalid(what, value, "must not be empty"));
+    }
+    Ok(v.to_string())
+}

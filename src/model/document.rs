@@ -1,0 +1,174 @@
+//! Writing records as TOML with `toml_edit`: new files in a canonical key
+//! order, and edits that change one value while keeping every comment, key
+//! order and byte of formatting a person put in the file.
+
+use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table, Value};
+
+use super::customer::{Contact, Customer, Touch};
+use super::schema::{self, Problem};
+use super::staff::Staff;
+
+/// A TOML file being edited.
+pub struct Document {
+    doc: DocumentMut,
+}
+
+impl Document {
+    /// Parses a file for editing; `path` is for the error message.
+    pub fn parse(path: &str, src: &str) -> crate::Result<Document> {
+        let doc: DocumentMut = src.parse().map_err(|e: toml_edit::TomlError| {
+            let (line, column) = e.span().map_or((1, 1), |s| schema::line_col(src, s.start));
+            Problem { rule: "toml-syntax", line, column, message: e.message().trim().to_string() }.into_error(path)
+        })?;
+        Ok(Document { doc })
+    }
+
+    /// An empty document.
+    pub fn new() -> Document {
+        Document { doc: DocumentMut::new() }
+    }
+
+    /// Sets a top-level key. An existing value keeps its surrounding
+    /// whitespace and trailing comment; a new key goes after the others.
+    pub fn set(&mut self, key: &str, new: impl Into<Value>) {
+        let mut new = new.into();
+        match self.doc.get_mut(key) {
+            Some(Item::Value(old)) => {
+                *new.decor_mut() = old.decor().clone();
+                *old = new;
+            }
+            _ => {
+                self.doc.insert(key, Item::Value(new));
+            }
+        }
+    }
+
+    /// Sets a top-level key only when `new` is `Some`.
+    pub fn set_opt(&mut self, key: &str, new: Option<impl Into<Value>>) {
+        if let Some(v) = new {
+            self.set(key, v);
+        }
+    }
+
+    /// Removes a top-level key; says whether it was there.
+    pub fn remove(&mut self, key: &str) -> bool {
+        self.doc.remove(key).is_some()
+    }
+
+    /// Appends a table to the array of tables `key` (`[[key]]`), or to an
+    /// inline array of tables if the file is written that way.
+    pub fn push_table(&mut self, key: &str, table: Table) {
+        match self.doc.get_mut(key) {
+            Some(Item::ArrayOfTables(tables)) => tables.push(table),
+            Some(Item::Value(Value::Array(array))) => array.push(table.into_inline_table()),
+            _ => {
+                let mut tables = ArrayOfTables::new();
+                tables.push(table);
+                self.doc.insert(key, Item::ArrayOfTables(tables));
+            }
+        }
+    }
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Document::new()
+    }
+}
+
+impl std::fmt::Display for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.doc.fmt(f)
+    }
+}
+
+/// A TOML array of strings.
+pub fn string_array(items: &[String]) -> Array {
+    items.iter().map(String::as_str).collect()
+}
+
+/// `[[contacts]]` entry for `c`.
+pub fn contact_table(c: &Contact) -> Table {
+    let mut t = Table::new();
+    t.insert("name", value(c.name.as_str()));
+    for (k, v) in [("title", &c.title), ("phone", &c.phone), ("email", &c.email)] {
+        if let Some(v) = v {
+            t.insert(k, value(v.as_str()));
+        }
+    }
+    t
+}
+
+/// `[[touches]]` entry for `t`.
+pub fn touch_table(touch: &Touch) -> Table {
+    let mut t = Table::new();
+    t.insert("date", value(touch.date.to_toml()));
+    t.insert("by", value(touch.by.as_str()));
+    t.insert("kind", value(touch.kind.as_str()));
+    t.insert("summary", value(touch.summary.as_str()));
+    t
+}
+
+/// A new customer file, keys in the order of the file format.
+pub fn customer_toml(c: &Customer) -> String {
+    let mut d = Document::new();
+    d.set("name", c.name.as_str());
+    d.set("owner", c.owner.as_str());
+    d.set_opt("backup", c.backup.as_deref());
+    d.set("tier", c.tier.as_str());
+    d.set("status", c.status.as_str());
+    d.set_opt("region", c.region.as_deref());
+    d.set_opt("since", c.since.map(|x| x.to_toml()));
+    d.set_opt("value", c.value.map(|v| v as i64));
+    if !c.tags.is_empty() {
+        d.set("tags", string_array(&c.tags));
+    }
+    d.set_opt("next_step", c.next_step.as_deref());
+    d.set_opt("next_date", c.next_date.map(|x| x.to_toml()));
+    for contact in &c.contacts {
+        d.push_table("contacts", contact_table(contact));
+    }
+    for touch in &c.touches {
+        d.push_table("touches", touch_table(touch));
+    }
+    d.to_string()
+}
+
+/// A new staff file.
+pub fn staff_toml(s: &Staff) -> String {
+    let mut d = Document::new();
+    d.set("name", s.name.as_str());
+    d.set("email", s.email.as_str());
+    d.set("role", s.role.as_str());
+    d.set_opt("region", s.region.as_deref());
+    d.set("status", s.status.to_string());
+    d.set_opt("joined", s.joined.map(|x| x.to_toml()));
+    d.set_opt("left", s.left.map(|x| x.to_toml()));
+    d.set_opt("rehire", s.rehire);
+    d.set("keys", string_array(&s.keys));
+    d.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_keep_comments_order_and_spacing() {
+        let src = "# Key account, see contract 2019-17\nowner = \"zhang.wei\"   # since the 2019 tender\n\nname  =  \"Acme\"\ntier = \"standard\" # upgrade?\n\n[[contacts]] # the buyer\nname = \"Wang\"\n";
+        let mut d = Document::parse("x", src).unwrap();
+        d.set("tier", "key");
+        let out = d.to_string();
+        assert_eq!(out, src.replace("tier = \"standard\" # upgrade?", "tier = \"key\" # upgrade?"));
+    }
+
+    #[test]
+    fn new_keys_go_before_tables() {
+        let mut d = Document::parse("x", "name = \"A\"\n\n[[touches]]\ndate = 2026-01-01\n").unwrap();
+        d.set("value", 5);
+        d.push_table("touches", Table::new());
+        let out = d.to_string();
+        assert!(out.starts_with("name = \"A\"\nvalue = 5\n"), "{out}");
+        assert_eq!(out.matches("[[touches]]").count(), 2);
+    }
+}

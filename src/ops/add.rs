@@ -1,0 +1,148 @@
+//! `crm add`: a new customer file and one commit.
+
+use serde::Serialize;
+
+use super::{Message, WriteOptions, Writer};
+use crate::model::authz::Action;
+use crate::model::customer::STATUSES;
+use crate::model::date::Date;
+use crate::model::document::customer_toml;
+use crate::model::{Contact, Customer, CustomerId, Policy};
+use crate::store::layout;
+use crate::store::write::Change;
+use crate::store::{Snapshot, Store};
+use crate::{Error, Result};
+
+/// A customer to add.
+#[derive(Debug, Clone, Default)]
+pub struct AddCustomer {
+    /// The id; derived from the name when `None`.
+    pub id: Option<CustomerId>,
+    /// Name.
+    pub name: String,
+    /// Owner's handle.
+    pub owner: String,
+    /// Backup's handle.
+    pub backup: Option<String>,
+    /// Tier (default `standard`).
+    pub tier: Option<String>,
+    /// Status (default `active`).
+    pub status: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// Annual value.
+    pub value: Option<u64>,
+    /// Contacts.
+    pub contacts: Vec<Contact>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Relationship start (default: today).
+    pub since: Option<Date>,
+}
+
+/// What `add` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Added {
+    /// The new customer.
+    pub customer: Customer,
+    /// Its file.
+    pub path: String,
+    /// The commit.
+    pub commit: String,
+}
+
+/// Adds a customer.
+pub fn run(store: &Store, req: &AddCustomer, today: Date, opts: &WriteOptions) -> Result<Added> {
+    let w = Writer::start(store, opts)?;
+    let customer = build(&w, req, today)?;
+    w.authorize(Action::AddCustomer { owner: &customer.owner })?;
+    let path = layout::customer_path(&customer.id);
+    let message = Message {
+        subject: format!("add {}: {}", customer.id, customer.name),
+        action: "add",
+        reason: None,
+    };
+    let commit = w.commit(&message, vec![Change::write(path.clone(), customer_toml(&customer))])?;
+    Ok(Added { customer, path, commit: commit.to_string() })
+}
+
+fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
+    let policy = &w.config.policy;
+    let name = super::non_empty("name", &req.name)?;
+    let owner = w.active_person(&req.owner)?.handle.to_string();
+    let backup = req.backup.as_deref().map(|b| w.active_person(b).map(|s| s.handle.to_string())).transpose()?;
+    if backup.as_ref() == Some(&owner) {
+        return Err(Error::invalid("backup", owner, "the backup must be someone other than the owner"));
+    }
+    let tier = req.tier.clone().unwrap_or_else(|| "standard".into());
+    check_tier(policy, &tier)?;
+    if tier == "key" && policy.key_backup && backup.is_none() {
+        return Err(Error::Missing("--backup: key accounts need a backup (policy.key_backup)".into()));
+    }
+    let status = req.status.clone().unwrap_or_else(|| "active".into());
+    check_status(&status)?;
+    if let Some(region) = &req.region {
+        check_region(policy, region)?;
+    }
+    let id = match &req.id {
+        Some(id) if w.snapshot.blob_id(&layout::customer_path(id)).is_some() => {
+            return Err(Error::Exists(format!("customer `{id}`")))
+        }
+        Some(id) => id.clone(),
+        None => free_id(&w.snapshot, &name)?,
+    };
+    Ok(Customer {
+        id,
+        name,
+        owner,
+        backup,
+        tier,
+        status,
+        region: req.region.clone(),
+        since: Some(req.since.unwrap_or(today)),
+        value: req.value,
+        tags: req.tags.clone(),
+        next_step: None,
+        next_date: None,
+        contacts: req.contacts.clone(),
+        touches: Vec::new(),
+    })
+}
+
+/// The id derived from `name`, with `-2`, `-3`… when taken.
+pub fn free_id(snapshot: &Snapshot<'_>, name: &str) -> Result<CustomerId> {
+    let base = CustomerId::derive(name)
+        .ok_or_else(|| Error::invalid("name", name, "no id can be derived from it; give one with --id"))?;
+    let taken = |id: &CustomerId| snapshot.blob_id(&layout::customer_path(id)).is_some();
+    if !taken(&base) {
+        return Ok(base);
+    }
+    (2..)
+        .map(|n| base.with_suffix(n))
+        .find(|id| !taken(id))
+        .ok_or_else(|| Error::Exists(format!("customer `{base}`")))
+}
+
+/// Refuses a tier the policy does not list.
+pub fn check_tier(policy: &Policy, tier: &str) -> Result<()> {
+    if policy.allows_tier(tier) {
+        return Ok(());
+    }
+    Err(Error::invalid("tier", tier, format!("allowed: {}", policy.tiers.join(", "))))
+}
+
+/// Refuses a status the file format does not know.
+pub fn check_status(status: &str) -> Result<()> {
+    if STATUSES.contains(&status) {
+        return Ok(());
+    }
+    Err(Error::invalid("status", status, format!("allowed: {}", STATUSES.join(", "))))
+}
+
+/// Refuses a region the policy does not list (when it lists any).
+pub fn check_region(policy: &Policy, region: &str) -> Result<()> {
+    if policy.allows_region(region) {
+        return Ok(());
+    }
+    Err(Error::invalid("region", region, format!("allowed: {}", policy.regions.join(", "))))
+}

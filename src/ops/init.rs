@@ -1,0 +1,133 @@
+//! `crm init`: create a store (or adopt an existing git repository as one)
+//! with its first admin, in one commit.
+
+use std::path::{Path, PathBuf};
+
+use git2::{Repository, RepositoryInitOptions};
+use serde::Serialize;
+
+use super::{Message, WriteOptions};
+use crate::model::document::staff_toml;
+use crate::model::{Handle, Role, Staff, StaffStatus};
+use crate::store::layout::{self, CONFIG_FILE};
+use crate::store::signing;
+use crate::store::write::{Change, CommitSpec};
+use crate::store::{open_repository, Store};
+use crate::{Error, Result};
+
+/// What to create.
+#[derive(Debug, Clone)]
+pub struct InitRequest {
+    /// Where: an empty or missing directory, or a git repository's root.
+    pub dir: PathBuf,
+    /// Company name.
+    pub company: String,
+    /// The first admin's handle.
+    pub admin: Handle,
+    /// The admin's display name.
+    pub name: String,
+    /// The admin's email.
+    pub email: String,
+    /// The admin's public signing key.
+    pub key: Option<String>,
+    /// Write `require_signed = true`.
+    pub require_signed: bool,
+    /// Currency of customer values.
+    pub currency: String,
+}
+
+/// What `init` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitOutcome {
+    /// The store's root directory.
+    pub root: PathBuf,
+    /// The first commit.
+    pub commit: String,
+    /// Whether an existing git repository was adopted.
+    pub adopted: bool,
+    /// Whether the store requires signed commits.
+    pub require_signed: bool,
+}
+
+/// Creates the store described by `req`.
+pub fn run(req: &InitRequest, opts: &WriteOptions) -> Result<InitOutcome> {
+    let company = super::non_empty("company name", &req.company)?;
+    let name = super::non_empty("name", &req.name)?;
+    let email = super::non_empty("email", &req.email)?;
+    std::fs::create_dir_all(&req.dir).map_err(Error::io(&req.dir))?;
+    let (repo, adopted) = open_or_create(&req.dir)?;
+    let store = Store::from_repository(repo)?;
+    if store.head()?.is_store() {
+        return Err(Error::AlreadyAStore(store.root().to_path_buf()));
+    }
+    let signer = signing::resolve(store.repo(), opts.sign, req.require_signed)?;
+    let admin = Staff {
+        handle: req.admin.clone(),
+        name,
+        email,
+        role: Role::Admin,
+        region: None,
+        status: StaffStatus::Active,
+        joined: None,
+        left: None,
+        rehire: None,
+        keys: req.key.iter().map(|k| k.trim().to_string()).collect(),
+    };
+    let changes = vec![
+        Change::write(CONFIG_FILE, config_toml(&company, &req.currency, req.require_signed)),
+        Change::write(layout::staff_path(&req.admin), staff_toml(&admin)),
+    ];
+    let message = Message { subject: format!("init store for {company}"), action: "init", reason: None };
+    let tx = store.begin()?;
+    let commit = tx.commit(CommitSpec {
+        message: message.render(req.admin.as_str()),
+        changes,
+        signer,
+        time: opts.time,
+    })?;
+    Ok(InitOutcome {
+        root: store.root().to_path_buf(),
+        commit: commit.to_string(),
+        adopted,
+        require_signed: req.require_signed,
+    })
+}
+
+/// Opens `dir` if it is a repository's root, else creates one there.
+fn open_or_create(dir: &Path) -> Result<(Repository, bool)> {
+    match open_repository(dir, |p| Repository::open(p)) {
+        Ok(repo) => Ok((repo, true)),
+        Err(Error::NotAStore(_)) => {
+            let branch = git2::Config::open_default()
+                .and_then(|c| c.get_string("init.defaultBranch"))
+                .unwrap_or_else(|_| "main".into());
+            let mut opts = RepositoryInitOptions::new();
+            opts.initial_head(&branch);
+            Ok((Repository::init_opts(dir, &opts)?, false))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The text of a new `crm.toml`, with the policy spelled out and explained.
+fn config_toml(company: &str, currency: &str, require_signed: bool) -> String {
+    let quote = |s: &str| toml_edit::Value::from(s).to_string();
+    format!(
+        r#"[company]
+name = {company}
+currency = {currency}
+
+[policy]
+require_signed = {require_signed}     # every store commit must be signed by a staff key
+stale_after_days = 90       # no touch for this long = stale relationship
+handover_days = 14          # a departed person's customers must be reassigned within this
+key_backup = true           # key accounts need an active backup who is not the owner
+max_owner_share = 0.25      # warn when one owner holds more than this share of total value
+reassign_roles = ["manager", "admin"]   # who may move customers between other people
+tiers = ["key", "standard", "prospect"]
+regions = []                # empty = free text
+"#,
+        company = quote(company),
+        currency = quote(currency),
+    )
+}

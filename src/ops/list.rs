@@ -1,0 +1,100 @@
+//! `crm list`: customers, filtered.
+
+use serde::Serialize;
+
+use crate::model::date::Date;
+use crate::model::{Customer, StoreConfig};
+use crate::store::Store;
+use crate::Result;
+
+/// Which customers to list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Owned by this handle.
+    pub owner: Option<String>,
+    /// In this region.
+    pub region: Option<String>,
+    /// Of this tier.
+    pub tier: Option<String>,
+    /// Carrying this tag.
+    pub tag: Option<String>,
+    /// With this status.
+    pub status: Option<String>,
+    /// Only stale relationships (no touch for `stale_after_days`).
+    pub stale: bool,
+    /// Only those with a next step due on or before this date.
+    pub due: Option<Date>,
+}
+
+/// One customer in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerRow {
+    /// Customer id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Owner handle.
+    pub owner: String,
+    /// Backup handle.
+    pub backup: Option<String>,
+    /// Tier.
+    pub tier: String,
+    /// Status.
+    pub status: String,
+    /// Region.
+    pub region: Option<String>,
+    /// Annual value.
+    pub value: Option<u64>,
+    /// Date of the last touch.
+    pub last_touch: Option<Date>,
+    /// Next step.
+    pub next_step: Option<String>,
+    /// When the next step is due.
+    pub next_date: Option<Date>,
+}
+
+impl From<&Customer> for CustomerRow {
+    fn from(c: &Customer) -> Self {
+        CustomerRow {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            owner: c.owner.clone(),
+            backup: c.backup.clone(),
+            tier: c.tier.clone(),
+            status: c.status.clone(),
+            region: c.region.clone(),
+            value: c.value,
+            last_touch: c.last_touch(),
+            next_step: c.next_step.clone(),
+            next_date: c.next_date,
+        }
+    }
+}
+
+/// Whether a relationship is stale on `today`: no touch within the
+/// policy's `stale_after_days` (counting from `since` when never touched).
+pub fn is_stale(c: &Customer, config: &StoreConfig, today: Date) -> bool {
+    let last = c.last_touch().or(c.since);
+    last.is_none_or(|d| d.days_until(today) > i64::from(config.policy.stale_after_days))
+}
+
+/// The customers `filter` selects, by id.
+pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Vec<CustomerRow>> {
+    let head = store.head()?;
+    let config = head.config()?;
+    let some = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
+    Ok(head
+        .customers()?
+        .iter()
+        .filter(|c| {
+            some(&filter.owner, Some(&c.owner))
+                && some(&filter.region, c.region.as_ref())
+                && some(&filter.tier, Some(&c.tier))
+                && some(&filter.status, Some(&c.status))
+                && filter.tag.as_ref().is_none_or(|t| c.tags.contains(t))
+                && (!filter.stale || is_stale(c, &config, today))
+                && filter.due.is_none_or(|due| c.next_date.is_some_and(|d| d <= due))
+        })
+        .map(CustomerRow::from)
+        .collect())
+}

@@ -1,0 +1,31 @@
+//! `crm log`: ownership history, derived from the trees.
+
+use crate::store::history::{self, HistoryQuery, OwnershipEvent};
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// The events `query` selects, newest first.
+pub fn run(store: &Store, query: &HistoryQuery) -> Result<Vec<OwnershipEvent>> {
+    if let Some(id) = &query.customer {
+        // An id that never existed is a typo, not an empty history.
+        let events = events(store, query)?;
+        if events.is_empty() && store.head()?.customer(id)?.is_none() {
+            return Err(Error::UnknownCustomer(id.to_string()));
+        }
+        return Ok(events);
+    }
+    events(store, query)
+}
+
+fn events(store: &Store, query: &HistoryQuery) -> Result<Vec<OwnershipEvent>> {
+    let repo = store.repo();
+    let head = repo.head()?.peel_to_commit()?.id();
+    history::ownership_events(repo, head, query, &gpg_program(repo))
+}
+
+/// The program to check OpenPGP signatures with: git's `gpg.program`.
+pub fn gpg_program(repo: &git2::Repository) -> String {
+    repo.config()
+        .and_then(|c| c.get_string("gpg.openpgp.program").or_else(|_| c.get_string("gpg.program")))
+        .unwrap_or_else(|_| "gpg".into())
+}
