@@ -1,3 +1,114 @@
-//! placeholder
-/// Entry point.
-pub fn main() -> i32 { 0 }
+//! The command line: arguments (clap), dispatch, output and exit codes.
+//! Each command lives in `commands/` and turns its arguments into a
+//! request for `ops`.
+
+pub mod commands;
+pub mod ctx;
+pub mod error;
+pub mod prompt;
+pub mod render;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::store::signing::SignChoice;
+use commands::*;
+use ctx::Ctx;
+use error::{CliError, CliResult};
+
+/// A customer store in a git repository: one TOML file per customer, one
+/// signed commit per change, so customers belong to the company.
+#[derive(Parser, Debug)]
+#[command(name = "crm", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Run as if crm was started in DIR
+    #[arg(short = 'C', value_name = "DIR", global = true)]
+    start_dir: Option<PathBuf>,
+    /// Print no status messages (data output is unchanged)
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Sign the commit, whatever git config says
+    #[arg(long, global = true, conflicts_with = "no_sign")]
+    sign: bool,
+    /// Do not sign the commit (refused when the store requires signatures)
+    #[arg(long, global = true)]
+    no_sign: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Every command.
+#[derive(Subcommand, Debug)]
+enum Command {
+    Init(init::InitArgs),
+    Demo(demo::DemoArgs),
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
+    Add(add::AddArgs),
+    Show(show::ShowArgs),
+    List(list::ListArgs),
+    Edit(edit::EditArgs),
+    Touch(touch::TouchArgs),
+    Reassign(reassign::ReassignArgs),
+    Log(log::LogArgs),
+}
+
+/// Runs `crm` with the process's arguments; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                error::BAD_INPUT
+            } else {
+                error::OK
+            };
+        }
+    };
+    match run(cli) {
+        Ok(()) => error::OK,
+        Err(e) => report(&e),
+    }
+}
+
+fn report(e: &CliError) -> i32 {
+    if !e.message.is_empty() {
+        eprintln!("error: {}", render::escape(&e.message));
+    }
+    if let Some(hint) = &e.hint {
+        eprintln!("hint: {hint}");
+    }
+    e.code
+}
+
+fn run(cli: Cli) -> CliResult {
+    let sign = match (cli.sign, cli.no_sign) {
+        (true, _) => SignChoice::Always,
+        (_, true) => SignChoice::Never,
+        _ => SignChoice::Auto,
+    };
+    let mut ctx = Ctx::new(cli.start_dir, cli.quiet, sign)?;
+    match cli.command {
+        Command::Init(args) => init::run(&mut ctx, args),
+        Command::Demo(args) => demo::run(&mut ctx, args),
+        Command::Staff(cmd) => staff::run(&mut ctx, cmd),
+        Command::Add(args) => add::run(&mut ctx, args),
+        Command::Show(args) => show::run(&mut ctx, args),
+        Command::List(args) => list::run(&mut ctx, args),
+        Command::Edit(args) => edit::run(&mut ctx, args),
+        Command::Touch(args) => touch::run(&mut ctx, args),
+        Command::Reassign(args) => reassign::run(&mut ctx, args),
+        Command::Log(args) => log::run(&mut ctx, args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

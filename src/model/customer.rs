@@ -90,7 +90,13 @@ impl Customer {
     pub fn parse_all(id: &CustomerId, src: &str) -> ParsedCustomer {
         let doc = match schema::parse(src) {
             Ok(doc) => doc,
-            Err(p) => return ParsedCustomer { customer: None, errors: vec![p], warnings: Vec::new() },
+            Err(p) => {
+                return ParsedCustomer {
+                    customer: None,
+                    errors: vec![p],
+                    warnings: Vec::new(),
+                }
+            }
         };
         let table = doc.as_table();
         let mut r = Reader::new(src, table, None);
@@ -131,7 +137,11 @@ impl Customer {
         let warnings = r.unknown_keys();
         let errors = std::mem::take(&mut r.problems);
         let customer = errors.is_empty().then_some(customer);
-        ParsedCustomer { customer, errors, warnings }
+        ParsedCustomer {
+            customer,
+            errors,
+            warnings,
+        }
     }
 
     /// Reads a customer file's text, failing on its first error.
@@ -167,23 +177,41 @@ impl Contact {
     pub fn parse_spec(spec: &str) -> Result<Contact> {
         let spec = spec.trim();
         let (name, email, rest) = match (spec.find('<'), spec.find('>')) {
-            (Some(open), Some(close)) if open < close => {
-                (&spec[..open], Some(spec[open + 1..close].trim()), &spec[close + 1..])
-            }
+            (Some(open), Some(close)) if open < close => (
+                &spec[..open],
+                Some(spec[open + 1..close].trim()),
+                &spec[close + 1..],
+            ),
             (None, None) => {
                 // No email: a phone starts at the first '+' or digit run.
-                let at = spec.find(|c: char| c == '+' || c.is_ascii_digit()).unwrap_or(spec.len());
+                let at = spec
+                    .find(|c: char| c == '+' || c.is_ascii_digit())
+                    .unwrap_or(spec.len());
                 (&spec[..at], None, &spec[at..])
             }
-            _ => return Err(Error::invalid("contact", spec, "expected \"Name <email> phone\"")),
+            _ => {
+                return Err(Error::invalid(
+                    "contact",
+                    spec,
+                    "expected \"Name <email> phone\"",
+                ))
+            }
         };
         let name = name.trim();
         if name.is_empty() {
-            return Err(Error::invalid("contact", spec, "the contact needs a name: \"Name <email> phone\""));
+            return Err(Error::invalid(
+                "contact",
+                spec,
+                "the contact needs a name: \"Name <email> phone\"",
+            ));
         }
         if let Some(e) = email {
             if !e.contains('@') || e.contains(char::is_whitespace) {
-                return Err(Error::invalid("contact email", e, "expected an address like wang@example.cn"));
+                return Err(Error::invalid(
+                    "contact email",
+                    e,
+                    "expected an address like wang@example.cn",
+                ));
             }
         }
         let phone = rest.trim();
@@ -241,8 +269,12 @@ summary = "Discussed 2027 fleet renewal"
 
     #[test]
     fn syntax_errors_have_a_position() {
-        let err = Customer::parse(&id(), "customers/aa/acme.toml", "name = \"x\"\nowner = \n").unwrap_err();
-        assert!(err.to_string().starts_with("customers/aa/acme.toml:2:"), "{err}");
+        let err = Customer::parse(&id(), "customers/aa/acme.toml", "name = \"x\"\nowner = \n")
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("customers/aa/acme.toml:2:"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -259,7 +291,10 @@ summary = "Discussed 2027 fleet renewal"
         assert_eq!(c.email.as_deref(), Some("wang@example.cn"));
         assert_eq!(c.phone.as_deref(), Some("+86 371 5555 0101"));
         let c = Contact::parse_spec("Anna Berg +46 8 123").unwrap();
-        assert_eq!((c.name.as_str(), c.phone.as_deref()), ("Anna Berg", Some("+46 8 123")));
+        assert_eq!(
+            (c.name.as_str(), c.phone.as_deref()),
+            ("Anna Berg", Some("+46 8 123"))
+        );
         assert!(Contact::parse_spec("<a@b.c>").is_err());
         assert!(Contact::parse_spec("Bob <not an email>").is_err());
     }

@@ -244,9 +244,18 @@ mod tests {
 
     #[test]
     fn latin_names_become_slugs() {
-        assert_eq!(CustomerId::derive("Acme Coaches, Ltd.").unwrap().as_str(), "acme-coaches-ltd");
-        assert_eq!(CustomerId::derive("Müller & Söhne GmbH").unwrap().as_str(), "muller-sohne-gmbh");
-        assert_eq!(CustomerId::derive("ＡＢＣ１２３").unwrap().as_str(), "abc123");
+        assert_eq!(
+            CustomerId::derive("Acme Coaches, Ltd.").unwrap().as_str(),
+            "acme-coaches-ltd"
+        );
+        assert_eq!(
+            CustomerId::derive("Müller & Söhne GmbH").unwrap().as_str(),
+            "muller-sohne-gmbh"
+        );
+        assert_eq!(
+            CustomerId::derive("ＡＢＣ１２３").unwrap().as_str(),
+            "abc123"
+        );
         assert!(CustomerId::derive("!!!").is_none());
     }
 

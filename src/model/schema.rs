@@ -47,7 +47,12 @@ pub fn parse(src: &str) -> Result<ImDocument<&str>, Problem> {
     ImDocument::parse(src).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(src, s.start));
         let message = e.message().trim().to_string();
-        Problem { rule: "toml-syntax", line, column, message }
+        Problem {
+            rule: "toml-syntax",
+            line,
+            column,
+            message,
+        }
     })
 }
 
@@ -57,7 +62,13 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(path: &str, src: &str) -> crate
     toml::from_str(src).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(src, s.start));
         let message = e.message().trim().to_string();
-        Problem { rule: "schema", line, column, message }.into_error(path)
+        Problem {
+            rule: "schema",
+            line,
+            column,
+            message,
+        }
+        .into_error(path)
     })
 }
 
@@ -75,7 +86,13 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// Starts reading `table` (spanning `span` of `src`).
     pub fn new(src: &'a str, table: &'a dyn TableLike, span: Option<Range<usize>>) -> Self {
-        Reader { src, table, span, problems: Vec::new(), seen: Vec::new() }
+        Reader {
+            src,
+            table,
+            span,
+            problems: Vec::new(),
+            seen: Vec::new(),
+        }
     }
 
     fn position(&self, item: Option<&Item>) -> (usize, usize) {
@@ -89,7 +106,12 @@ impl<'a> Reader<'a> {
             Some(s) => line_col(self.src, s.start),
             None => self.position(self.table.get(key)),
         };
-        self.problems.push(Problem { rule, line, column, message });
+        self.problems.push(Problem {
+            rule,
+            line,
+            column,
+            message,
+        });
     }
 
     fn value(&mut self, key: &'static str) -> Option<&'a Value> {
@@ -98,18 +120,31 @@ impl<'a> Reader<'a> {
             Item::Value(v) => Some(v),
             Item::None => None,
             _ => {
-                self.problem_at(key, "wrong-type", format!("`{key}` must be a value, not a table"));
+                self.problem_at(
+                    key,
+                    "wrong-type",
+                    format!("`{key}` must be a value, not a table"),
+                );
                 None
             }
         }
     }
 
-    fn typed<T>(&mut self, key: &'static str, kind: &str, get: impl Fn(&'a Value) -> Option<T>) -> Option<T> {
+    fn typed<T>(
+        &mut self,
+        key: &'static str,
+        kind: &str,
+        get: impl Fn(&'a Value) -> Option<T>,
+    ) -> Option<T> {
         let v = self.value(key)?;
         let got = get(v);
         if got.is_none() {
             let found = v.type_name();
-            self.problem_at(key, "wrong-type", format!("`{key}` must be {kind}, found {found}"));
+            self.problem_at(
+                key,
+                "wrong-type",
+                format!("`{key}` must be {kind}, found {found}"),
+            );
         }
         got
     }
@@ -139,7 +174,11 @@ impl<'a> Reader<'a> {
     pub fn opt_u64(&mut self, key: &'static str) -> Option<u64> {
         let n = self.typed(key, "an integer", Value::as_integer)?;
         if n < 0 {
-            self.problem_at(key, "invalid-value", format!("`{key}` must not be negative, found {n}"));
+            self.problem_at(
+                key,
+                "invalid-value",
+                format!("`{key}` must not be negative, found {n}"),
+            );
             return None;
         }
         Some(n as u64)
@@ -176,9 +215,14 @@ impl<'a> Reader<'a> {
         let Some(arr) = self.typed(key, "an array of strings", Value::as_array) else {
             return Vec::new();
         };
-        let strings: Option<Vec<String>> = arr.iter().map(|v| v.as_str().map(str::to_string)).collect();
+        let strings: Option<Vec<String>> =
+            arr.iter().map(|v| v.as_str().map(str::to_string)).collect();
         strings.unwrap_or_else(|| {
-            self.problem_at(key, "wrong-type", format!("`{key}` must be an array of strings"));
+            self.problem_at(
+                key,
+                "wrong-type",
+                format!("`{key}` must be an array of strings"),
+            );
             Vec::new()
         })
     }
@@ -189,18 +233,30 @@ impl<'a> Reader<'a> {
         self.seen.push(key);
         let children: Vec<(&'a dyn TableLike, Option<Range<usize>>)> = match self.table.get(key) {
             None => return Vec::new(),
-            Some(Item::ArrayOfTables(a)) => a.iter().map(|t| (t as &dyn TableLike, t.span())).collect(),
-            Some(Item::Value(Value::Array(a))) if a.iter().all(|v| v.as_inline_table().is_some()) => a
-                .iter()
-                .filter_map(Value::as_inline_table)
-                .map(|t| (t as &dyn TableLike, t.span()))
-                .collect(),
+            Some(Item::ArrayOfTables(a)) => {
+                a.iter().map(|t| (t as &dyn TableLike, t.span())).collect()
+            }
+            Some(Item::Value(Value::Array(a)))
+                if a.iter().all(|v| v.as_inline_table().is_some()) =>
+            {
+                a.iter()
+                    .filter_map(Value::as_inline_table)
+                    .map(|t| (t as &dyn TableLike, t.span()))
+                    .collect()
+            }
             Some(_) => {
-                self.problem_at(key, "wrong-type", format!("`{key}` must be an array of tables ([[{key}]])"));
+                self.problem_at(
+                    key,
+                    "wrong-type",
+                    format!("`{key}` must be an array of tables ([[{key}]])"),
+                );
                 return Vec::new();
             }
         };
-        children.into_iter().map(|(t, span)| self.read_child(t, span, &read)).collect()
+        children
+            .into_iter()
+            .map(|(t, span)| self.read_child(t, span, &read))
+            .collect()
     }
 
     fn read_child<T>(
@@ -223,7 +279,12 @@ impl<'a> Reader<'a> {
             .map(|(k, _)| {
                 let span = self.table.key(k).and_then(|key| key.span());
                 let (line, column) = span.map_or((1, 1), |s| line_col(self.src, s.start));
-                Problem { rule: "unknown-key", line, column, message: format!("unknown key `{k}` (kept as is)") }
+                Problem {
+                    rule: "unknown-key",
+                    line,
+                    column,
+                    message: format!("unknown key `{k}` (kept as is)"),
+                }
             })
             .collect()
     }

@@ -30,7 +30,10 @@ impl Store {
     /// committed tree has `crm.toml` at its root.
     pub fn open(start: &Path) -> Result<Store> {
         let repo = open_repository(start, |p| Repository::discover(p))?;
-        let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(start.to_path_buf()))?;
+        let root = repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| Error::NotAStore(start.to_path_buf()))?;
         let store = Store { repo, root };
         if !store.head()?.is_store() {
             return Err(Error::NotAStore(store.root));
@@ -40,7 +43,10 @@ impl Store {
 
     /// Wraps a repository that `init` has just prepared.
     pub(crate) fn from_repository(repo: Repository) -> Result<Store> {
-        let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(repo.path().to_path_buf()))?;
+        let root = repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| Error::NotAStore(repo.path().to_path_buf()))?;
         Ok(Store { repo, root })
     }
 
@@ -71,7 +77,10 @@ impl Store {
         let configured = config.get_string("crm.user").ok();
         if let Some(handle) = given.map(str::to_string).or(configured) {
             let handle = Handle::parse(handle.trim())?;
-            return staff.get(&handle).cloned().ok_or_else(|| Error::UnknownStaff(handle.to_string()));
+            return staff
+                .get(&handle)
+                .cloned()
+                .ok_or_else(|| Error::UnknownStaff(handle.to_string()));
         }
         let email = config.get_string("user.email").unwrap_or_default();
         staff
@@ -83,7 +92,10 @@ impl Store {
 }
 
 /// Opens a repository with `open`, explaining git's ownership check.
-pub(crate) fn open_repository(dir: &Path, open: fn(&Path) -> std::result::Result<Repository, git2::Error>) -> Result<Repository> {
+pub(crate) fn open_repository(
+    dir: &Path,
+    open: fn(&Path) -> std::result::Result<Repository, git2::Error>,
+) -> Result<Repository> {
     open(dir).map_err(|e| match (e.class(), e.code()) {
         (_, ErrorCode::NotFound) => Error::NotAStore(dir.to_path_buf()),
         (ErrorClass::Config, _) | (_, ErrorCode::Owner) => Error::Git(git2::Error::from_str(&format!(

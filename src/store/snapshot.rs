@@ -42,7 +42,11 @@ impl<'r> Snapshot<'r> {
 
     /// The blob id at `path`, if there is a file there.
     pub fn blob_id(&self, path: &str) -> Option<Oid> {
-        let entry = self.tree.as_ref()?.get_path(std::path::Path::new(path)).ok()?;
+        let entry = self
+            .tree
+            .as_ref()?
+            .get_path(std::path::Path::new(path))
+            .ok()?;
         (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
     }
 
@@ -70,7 +74,9 @@ impl<'r> Snapshot<'r> {
 
     /// `crm.toml`.
     pub fn config(&self) -> Result<StoreConfig> {
-        let src = self.text(CONFIG_FILE)?.ok_or_else(|| Error::Missing(format!("{CONFIG_FILE} in the store")))?;
+        let src = self
+            .text(CONFIG_FILE)?
+            .ok_or_else(|| Error::Missing(format!("{CONFIG_FILE} in the store")))?;
         from_toml(CONFIG_FILE, &src)
     }
 
@@ -102,7 +108,9 @@ impl<'r> Snapshot<'r> {
     /// One staff member.
     pub fn person(&self, handle: &Handle) -> Result<Staff> {
         let path = layout::staff_path(handle);
-        let src = self.text(&path)?.ok_or_else(|| Error::UnknownStaff(handle.to_string()))?;
+        let src = self
+            .text(&path)?
+            .ok_or_else(|| Error::UnknownStaff(handle.to_string()))?;
         let mut person: Staff = from_toml(&path, &src)?;
         person.handle = handle.clone();
         Ok(person)
@@ -110,7 +118,9 @@ impl<'r> Snapshot<'r> {
 
     /// The subtree at `path`, if there is one.
     pub fn subtree(&self, path: &str) -> Result<Option<Tree<'r>>> {
-        let Some(tree) = &self.tree else { return Ok(None) };
+        let Some(tree) = &self.tree else {
+            return Ok(None);
+        };
         match tree.get_path(std::path::Path::new(path)) {
             Ok(e) if e.kind() == Some(ObjectType::Tree) => Ok(Some(self.repo.find_tree(e.id())?)),
             _ => Ok(None),
@@ -154,7 +164,8 @@ impl<'r> Snapshot<'r> {
 
     /// One customer that must exist.
     pub fn existing_customer(&self, id: &CustomerId) -> Result<Customer> {
-        self.customer(id)?.ok_or_else(|| Error::UnknownCustomer(id.to_string()))
+        self.customer(id)?
+            .ok_or_else(|| Error::UnknownCustomer(id.to_string()))
     }
 
     /// Every customer, failing on the first unreadable file.

@@ -1,0 +1,85 @@
+//! `crm list`.
+
+use super::OutputArgs;
+use crate::cli::ctx::{print, Ctx};
+use crate::cli::error::CliResult;
+use crate::cli::render::{self, money, opt, Tabular};
+use crate::model::date::Date;
+use crate::ops::list::{self, CustomerRow, ListFilter};
+
+/// List customers
+///
+/// Example: crm list --owner zhang.wei --tier key --format csv
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// Owned by this person
+    #[arg(long)]
+    owner: Option<String>,
+    /// In this region
+    #[arg(long)]
+    region: Option<String>,
+    /// Of this tier
+    #[arg(long)]
+    tier: Option<String>,
+    /// With this tag
+    #[arg(long)]
+    tag: Option<String>,
+    /// With this status (prospect, active, dormant, lost)
+    #[arg(long)]
+    status: Option<String>,
+    /// Only relationships with no touch for policy.stale_after_days
+    #[arg(long)]
+    stale: bool,
+    /// Only those whose next step is due within DUR (7d, 2w, 1m) or by a date
+    #[arg(long, value_name = "DUR")]
+    due: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+impl Tabular for CustomerRow {
+    fn headers() -> &'static [&'static str] {
+        &[
+            "id",
+            "name",
+            "owner",
+            "tier",
+            "region",
+            "value",
+            "last touch",
+            "next date",
+        ]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.name.clone(),
+            self.owner.clone(),
+            self.tier.clone(),
+            opt(&self.region),
+            money(self.value),
+            opt(&self.last_touch),
+            opt(&self.next_date),
+        ]
+    }
+}
+
+/// Runs `crm list`.
+pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult {
+    let today = ctx.today;
+    let filter = ListFilter {
+        owner: args.owner,
+        region: args.region,
+        tier: args.tier,
+        tag: args.tag,
+        status: args.status,
+        stale: args.stale,
+        due: args
+            .due
+            .as_deref()
+            .map(|d| Date::parse_ahead(d, today))
+            .transpose()?,
+    };
+    let rows = list::run(ctx.store()?, &filter, today)?;
+    print(&render::rows(&rows, args.output.format))
+}

@@ -1,0 +1,76 @@
+//! `crm log`.
+
+use super::{short, OutputArgs};
+use crate::cli::ctx::{print, Ctx};
+use crate::cli::error::CliResult;
+use crate::cli::render::{self, opt, Tabular};
+use crate::model::date::Date;
+use crate::model::CustomerId;
+use crate::ops;
+use crate::store::history::{HistoryQuery, OwnershipEvent};
+
+/// Show ownership history: who owned which customer when, who changed it, and why
+///
+/// Events come from the files themselves (first-parent history), so a change of
+/// owner made with plain git shows up too. Newest first.
+///
+/// Example: crm log --owner zhang.wei --since 3m
+#[derive(clap::Args, Debug)]
+pub struct LogArgs {
+    /// Only this customer
+    customer: Option<CustomerId>,
+    /// Only events where this person is the old or new owner
+    #[arg(long)]
+    owner: Option<String>,
+    /// From this date or duration back (2026-11-01, 7d, 2w, 3m)
+    #[arg(long, value_name = "WHEN")]
+    since: Option<String>,
+    /// Up to this date or duration back
+    #[arg(long, value_name = "WHEN")]
+    until: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+impl Tabular for OwnershipEvent {
+    fn headers() -> &'static [&'static str] {
+        &[
+            "date",
+            "commit",
+            "action",
+            "customer",
+            "from",
+            "to",
+            "actor",
+            "signature",
+            "reason",
+        ]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.date.to_string(),
+            short(&self.commit).to_string(),
+            self.action.label().to_string(),
+            self.customer.clone(),
+            opt(&self.from),
+            opt(&self.to),
+            self.actor.clone(),
+            self.signature.label().to_string(),
+            opt(&self.reason),
+        ]
+    }
+}
+
+/// Runs `crm log`.
+pub fn run(ctx: &mut Ctx, args: LogArgs) -> CliResult {
+    let today = ctx.today;
+    let when = |s: Option<String>| s.as_deref().map(|s| Date::parse_when(s, today)).transpose();
+    let query = HistoryQuery {
+        customer: args.customer,
+        owner: args.owner,
+        since: when(args.since)?,
+        until: when(args.until)?,
+    };
+    let events = ops::log::run(ctx.store()?, &query)?;
+    print(&render::rows(&events, args.output.format))
+}

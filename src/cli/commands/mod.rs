@@ -1,0 +1,28 @@
+//! One module per command: a doc-commented `clap::Args` struct (its doc is
+//! the command's help) and a `run` that calls one op and renders it.
+
+pub mod add;
+pub mod demo;
+pub mod edit;
+pub mod init;
+pub mod list;
+pub mod log;
+pub mod reassign;
+pub mod show;
+pub mod staff;
+pub mod touch;
+
+use super::render::Format;
+
+/// `--format`, shared by every command that prints data.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// The first eight hex digits of a commit id.
+pub fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(8)]
+}

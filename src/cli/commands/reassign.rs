@@ -1,0 +1,119 @@
+//! `crm reassign`.
+
+use super::{short, OutputArgs};
+use crate::cli::ctx::{print, Ctx};
+use crate::cli::error::{CliError, CliResult};
+use crate::cli::render::{self, money, opt, Format, Tabular};
+use crate::model::{CustomerId, Handle};
+use crate::ops::reassign::{self, Move, ReassignRequest, Selection};
+
+/// Move customers to another owner, in one commit
+///
+/// By ids, or in bulk with --from (narrowed by --region and --tier). --dry-run
+/// prints the plan and writes nothing; on a terminal a bulk move asks first
+/// unless --yes. If the new owner was the backup, the previous owner becomes
+/// the backup (when still active).
+///
+/// Example: crm reassign --from zhang.wei --region 华中 --to li.na --reason "zhang.wei moves to the export team"
+#[derive(clap::Args, Debug)]
+pub struct ReassignArgs {
+    /// Customers to move (ids)
+    #[arg(conflicts_with = "from")]
+    customers: Vec<CustomerId>,
+    /// Move every customer this person owns
+    #[arg(long)]
+    from: Option<Handle>,
+    /// With --from: only customers in this region
+    #[arg(long, requires = "from")]
+    region: Option<String>,
+    /// With --from: only customers of this tier
+    #[arg(long, requires = "from")]
+    tier: Option<String>,
+    /// The new owner
+    #[arg(long)]
+    to: String,
+    /// Why: recorded in the commit and shown by `crm log`
+    #[arg(long)]
+    reason: Option<String>,
+    /// Print the plan, write nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask before a bulk move
+    #[arg(long, short)]
+    yes: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+impl Tabular for Move {
+    fn headers() -> &'static [&'static str] {
+        &["customer", "name", "from", "to", "backup", "value"]
+    }
+    fn cells(&self) -> Vec<String> {
+        let backup = match (&self.backup_before, &self.backup_after) {
+            (before, after) if before == after => opt(after),
+            (before, after) => format!("{} -> {}", opt(before), opt(after)),
+        };
+        vec![
+            self.customer.clone(),
+            self.name.clone(),
+            self.from.clone(),
+            self.to.clone(),
+            backup,
+            money(self.value),
+        ]
+    }
+}
+
+/// Runs `crm reassign`.
+pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
+    let reason = args.reason.ok_or_else(|| {
+        CliError::usage(
+            "missing --reason: say why the customers move; it is recorded in the commit",
+        )
+    })?;
+    let selection = match args.from {
+        Some(from) => Selection::Owner {
+            from,
+            region: args.region,
+            tier: args.tier,
+        },
+        None => Selection::Ids(args.customers),
+    };
+    let req = ReassignRequest {
+        selection,
+        to: args.to,
+        reason,
+    };
+    let format = args.output.format;
+    let store = ctx.store()?;
+    if args.dry_run {
+        let plan = reassign::dry_run(store, &req)?;
+        return print(&render::rows(&plan.moves, format));
+    }
+    if !args.yes && ctx.interactive {
+        let plan = reassign::dry_run(ctx.store()?, &req)?;
+        if plan.moves.len() > 1 {
+            eprint!("{}", render::rows(&plan.moves, Format::Table));
+            if !ctx.confirm(
+                &format!("Move these {} customers to {}?", plan.moves.len(), req.to),
+                "--yes",
+            )? {
+                ctx.status("Nothing moved.");
+                return Ok(());
+            }
+        }
+    }
+    let opts = ctx.write_options();
+    let done = reassign::run(ctx.store()?, &req, &opts)?;
+    let commit = done.commit.as_deref().unwrap_or_default();
+    match format {
+        Format::Json => print(&render::json(&done)),
+        _ => print(&format!(
+            "Moved {} customer(s) to {} [{}]\n",
+            done.moves.len(),
+            req.to,
+            short(commit)
+        )),
+    }
+}

@@ -1,0 +1,114 @@
+//! `crm show`.
+
+use super::OutputArgs;
+use crate::cli::ctx::{print, Ctx};
+use crate::cli::error::CliResult;
+use crate::cli::render::{self, json, money, opt, Format};
+use crate::model::CustomerId;
+use crate::ops::show::{self, CustomerDetail};
+
+/// Show one customer: fields, contacts, recent touches and ownership history
+///
+/// Example: crm show zhengzhou-yutong-keyun-jituan
+#[derive(clap::Args, Debug)]
+pub struct ShowArgs {
+    /// Customer id
+    id: CustomerId,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// How many touches the table view shows.
+const RECENT_TOUCHES: usize = 10;
+
+/// Runs `crm show`.
+pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult {
+    let detail = show::run(ctx.store()?, &args.id)?;
+    let format = args.output.format;
+    match format {
+        Format::Json => print(&json(&detail)),
+        Format::Csv => print(&render::grid(&["field", "value"], fields(&detail), format)),
+        Format::Table | Format::Md => print(&sections(&detail, format)),
+    }
+}
+
+fn fields(d: &CustomerDetail) -> Vec<Vec<String>> {
+    let c = &d.customer;
+    let pairs = [
+        ("id", c.id.to_string()),
+        ("name", c.name.clone()),
+        ("owner", c.owner.clone()),
+        ("backup", opt(&c.backup)),
+        ("tier", c.tier.clone()),
+        ("status", c.status.clone()),
+        ("region", opt(&c.region)),
+        ("since", opt(&c.since)),
+        ("value", money(c.value)),
+        ("tags", c.tags.join(", ")),
+        ("next step", opt(&c.next_step)),
+        ("next date", opt(&c.next_date)),
+        ("file", d.path.clone()),
+    ];
+    pairs
+        .into_iter()
+        .map(|(k, v)| vec![k.to_string(), v])
+        .collect()
+}
+
+fn sections(d: &CustomerDetail, format: Format) -> String {
+    let c = &d.customer;
+    let heading = |title: &str| {
+        if format == Format::Md {
+            format!("\n## {title}\n\n")
+        } else {
+            format!("\n{title}\n")
+        }
+    };
+    let mut out = String::new();
+    if format == Format::Md {
+        out.push_str(&format!("# {}\n\n", render::escape(&c.name)));
+    }
+    out.push_str(&render::grid(&["field", "value"], fields(d), format));
+    if !c.contacts.is_empty() {
+        out.push_str(&heading("Contacts"));
+        let rows = c
+            .contacts
+            .iter()
+            .map(|p| vec![p.name.clone(), opt(&p.title), opt(&p.phone), opt(&p.email)])
+            .collect();
+        out.push_str(&render::grid(
+            &["name", "title", "phone", "email"],
+            rows,
+            format,
+        ));
+    }
+    if !c.touches.is_empty() {
+        let skip = c.touches.len().saturating_sub(RECENT_TOUCHES);
+        out.push_str(&heading(&format!(
+            "Touches ({} of {})",
+            c.touches.len() - skip,
+            c.touches.len()
+        )));
+        let rows = c.touches[skip..]
+            .iter()
+            .map(|t| {
+                vec![
+                    t.date.to_string(),
+                    t.by.clone(),
+                    t.kind.clone(),
+                    t.summary.clone(),
+                ]
+            })
+            .collect();
+        out.push_str(&render::grid(
+            &["date", "by", "kind", "summary"],
+            rows,
+            format,
+        ));
+    }
+    if !d.history.is_empty() {
+        out.push_str(&heading("Ownership"));
+        out.push_str(&render::rows(&d.history, format));
+    }
+    out
+}

@@ -1,0 +1,56 @@
+//! `crm staff add`.
+
+use crate::cli::commands::OutputArgs;
+use crate::cli::ctx::{print, Ctx};
+use crate::cli::error::CliResult;
+use crate::cli::render::{json, Format};
+use crate::model::{Handle, Role};
+use crate::ops::staff::{self, AddStaff};
+
+/// Add a person (admins only)
+///
+/// Example: crm staff add zhang.wei --name 张伟 --email zhang.wei@example.com --role rep --region 华中 --key "ssh-ed25519 AAAA… zhang.wei@laptop"
+#[derive(clap::Args, Debug)]
+pub struct StaffAddArgs {
+    /// Handle: lowercase letters, digits, `.`, `_`, `-` (e.g. zhang.wei)
+    handle: Handle,
+    /// Full name
+    #[arg(long)]
+    name: String,
+    /// Email; maps their git identity to them
+    #[arg(long)]
+    email: String,
+    /// rep, manager or admin
+    #[arg(long)]
+    role: Role,
+    /// Sales region
+    #[arg(long)]
+    region: Option<String>,
+    /// Public signing key (SSH public key or OpenPGP fingerprint); repeatable
+    #[arg(long = "key")]
+    keys: Vec<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Runs `crm staff add`.
+pub fn run(ctx: &mut Ctx, args: StaffAddArgs) -> CliResult {
+    let req = AddStaff {
+        handle: args.handle,
+        name: args.name,
+        email: args.email,
+        role: args.role,
+        region: args.region,
+        keys: args.keys,
+        joined: ctx.today,
+    };
+    let opts = ctx.write_options();
+    let person = staff::add(ctx.store()?, &req, &opts)?;
+    match args.output.format {
+        Format::Json => print(&json(&person)),
+        _ => print(&format!(
+            "Added {} ({}, {})\n",
+            person.handle, person.name, person.role
+        )),
+    }
+}

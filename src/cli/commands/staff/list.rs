@@ -1,0 +1,55 @@
+//! `crm staff list`.
+
+use crate::cli::commands::OutputArgs;
+use crate::cli::ctx::{print, Ctx};
+use crate::cli::error::CliResult;
+use crate::cli::render::{self, money, opt, Tabular};
+use crate::ops::staff::{self, StaffSummary};
+
+/// List people with their customer counts and value
+///
+/// Example: crm staff list --all --format md
+#[derive(clap::Args, Debug)]
+pub struct StaffListArgs {
+    /// Include people who have left
+    #[arg(long)]
+    all: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+impl Tabular for StaffSummary {
+    fn headers() -> &'static [&'static str] {
+        &[
+            "handle",
+            "name",
+            "role",
+            "region",
+            "status",
+            "customers",
+            "key",
+            "value",
+            "backup for",
+        ]
+    }
+    fn cells(&self) -> Vec<String> {
+        let p = &self.person;
+        vec![
+            p.handle.to_string(),
+            p.name.clone(),
+            p.role.to_string(),
+            opt(&p.region),
+            p.status.to_string(),
+            self.customers.to_string(),
+            self.key_accounts.to_string(),
+            money(Some(self.value)),
+            self.backup_for.to_string(),
+        ]
+    }
+}
+
+/// Runs `crm staff list`.
+pub fn run(ctx: &mut Ctx, args: StaffListArgs) -> CliResult {
+    let rows = staff::list(ctx.store()?, args.all)?;
+    print(&render::rows(&rows, args.output.format))
+}

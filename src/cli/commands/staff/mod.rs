@@ -1,0 +1,25 @@
+//! `crm staff …`: the people of the company.
+
+pub mod add;
+pub mod list;
+pub mod show;
+
+use crate::cli::ctx::Ctx;
+use crate::cli::error::CliResult;
+
+/// Manage staff: add people, list them, show one
+#[derive(clap::Subcommand, Debug)]
+pub enum StaffCommand {
+    Add(add::StaffAddArgs),
+    List(list::StaffListArgs),
+    Show(show::StaffShowArgs),
+}
+
+/// Runs a `crm staff` subcommand.
+pub fn run(ctx: &mut Ctx, cmd: StaffCommand) -> CliResult {
+    match cmd {
+        StaffCommand::Add(args) => add::run(ctx, args),
+        StaffCommand::List(args) => list::run(ctx, args),
+        StaffCommand::Show(args) => show::run(ctx, args),
+    }
+}

@@ -1,0 +1,113 @@
+//! What every command needs from its surroundings: the directory, the
+//! store (opened on first use), today's date, whether a person is there to
+//! answer questions, and where output goes. The only place that reads the
+//! environment.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use super::error::{CliError, CliResult};
+use crate::model::date::Date;
+use crate::ops::WriteOptions;
+use crate::store::signing::SignChoice;
+use crate::store::Store;
+
+/// The command's context.
+pub struct Ctx {
+    /// The directory to work from (`-C`, else the current one).
+    pub dir: PathBuf,
+    /// `--quiet`: no status lines on stderr.
+    pub quiet: bool,
+    /// `--sign` / `--no-sign`.
+    pub sign: SignChoice,
+    /// Today (`CRM_TODAY`, else the local date).
+    pub today: Date,
+    /// Whether questions may be asked (stdin and stderr are terminals and
+    /// `CRM_NO_INPUT` is not set).
+    pub interactive: bool,
+    store: Option<Store>,
+}
+
+impl Ctx {
+    /// Builds the context from global flags and the environment.
+    pub fn new(dir: Option<PathBuf>, quiet: bool, sign: SignChoice) -> CliResult<Ctx> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| CliError::usage(format!("cannot read the current directory: {e}")))?;
+        let dir = match dir {
+            Some(d) if d.is_absolute() => d,
+            Some(d) => cwd.join(d),
+            None => cwd,
+        };
+        let today = match std::env::var("CRM_TODAY") {
+            Ok(s) => Date::parse(&s).map_err(|e| CliError::usage(format!("CRM_TODAY: {e}")))?,
+            Err(_) => Date(chrono::Local::now().date_naive()),
+        };
+        let interactive = std::io::stdin().is_terminal()
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("CRM_NO_INPUT").is_none();
+        Ok(Ctx {
+            dir,
+            quiet,
+            sign,
+            today,
+            interactive,
+            store: None,
+        })
+    }
+
+    /// The store, opened on first use.
+    pub fn store(&mut self) -> CliResult<&Store> {
+        if self.store.is_none() {
+            if !self.dir.is_dir() {
+                return Err(CliError::usage(format!(
+                    "{} is not a directory",
+                    self.dir.display()
+                )));
+            }
+            self.store = Some(Store::open(&self.dir)?);
+        }
+        Ok(self.store.as_ref().expect("opened above"))
+    }
+
+    /// How writing commands act.
+    pub fn write_options(&self) -> WriteOptions {
+        WriteOptions {
+            actor: std::env::var("CRM_USER").ok().filter(|s| !s.is_empty()),
+            sign: self.sign,
+            time: None,
+        }
+    }
+
+    /// A status line on stderr, unless `--quiet`.
+    pub fn status(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", message.as_ref());
+        }
+    }
+
+    /// Asks a yes/no question; without a person to ask, fails naming the
+    /// flag that answers it.
+    pub fn confirm(&self, question: &str, flag: &str) -> CliResult<bool> {
+        if !self.interactive {
+            return Err(CliError::usage(format!(
+                "{question} needs confirmation; pass {flag} to confirm without a terminal"
+            )));
+        }
+        dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .interact()
+            .map_err(|e| CliError::usage(format!("no answer: {e}")))
+    }
+}
+
+/// Writes command output to stdout. A closed pipe (`crm list | head`) is
+/// not an error: the reader has what it wanted.
+pub fn print(text: &str) -> CliResult {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(CliError::usage(format!("cannot write output: {e}"))),
+    }
+}

@@ -1,0 +1,88 @@
+//! The command line's error: the library error mapped to the SPEC's exit
+//! codes, with a hint where one helps. Printed as `error: …` / `hint: …`.
+
+use crate::Error;
+
+/// Exit code: success.
+pub const OK: i32 = 0;
+/// Exit code: `check`, `verify` or `report --fail-on` found problems.
+pub const FOUND_PROBLEMS: i32 = 1;
+/// Exit code: bad usage or invalid input; nothing written.
+pub const BAD_INPUT: i32 = 2;
+/// Exit code: the repository's state prevents it; nothing written.
+pub const BLOCKED: i32 = 3;
+
+/// An error on its way to the user.
+#[derive(Debug)]
+pub struct CliError {
+    /// Process exit code.
+    pub code: i32,
+    /// One sentence.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+/// Result of a command.
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+impl CliError {
+    /// A usage error (exit 2).
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError {
+            code: BAD_INPUT,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds a hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> CliError {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        let code = match &e {
+            Error::InvalidValue { .. }
+            | Error::Missing(_)
+            | Error::Malformed { .. }
+            | Error::InvalidUtf8 { .. }
+            | Error::UnknownCustomer(_)
+            | Error::UnknownStaff(_)
+            | Error::Departed(_)
+            | Error::Exists(_)
+            | Error::NothingToDo(_)
+            | Error::Forbidden { .. } => BAD_INPUT,
+            Error::NotAStore(_)
+            | Error::AlreadyAStore(_)
+            | Error::UnknownActor(_)
+            | Error::Dirty(_)
+            | Error::Busy(_)
+            | Error::Moved(_)
+            | Error::SigningUnavailable(_)
+            | Error::SigningFailed { .. }
+            | Error::Git(_)
+            | Error::Io { .. } => BLOCKED,
+        };
+        let hint = match &e {
+            Error::NotAStore(_) => Some("run `crm init` to create a store, or `crm -C DIR …` to use one elsewhere"),
+            Error::UnknownActor(_) => {
+                Some("set `git config crm.user HANDLE` (or CRM_USER=HANDLE), or make user.email match your staff file")
+            }
+            Error::Dirty(_) => Some("`git diff` shows the changes; commit them with git, or `git checkout -- FILE` to drop them"),
+            Error::Busy(_) => Some("wait for the other command to finish; if none is running, delete the lock file"),
+            Error::Malformed { .. } | Error::InvalidUtf8 { .. } => Some("fix the file by hand, commit it, and run `crm check`"),
+            Error::UnknownStaff(_) => Some("`crm staff list --all` shows everyone"),
+            Error::UnknownCustomer(_) => Some("`crm list` shows every customer id"),
+            _ => None,
+        };
+        CliError {
+            code,
+            message: e.to_string(),
+            hint: hint.map(str::to_string),
+        }
+    }
+}
