@@ -71,7 +71,7 @@ impl CustomerId {
     /// Returns `None` when nothing usable is left (a name of symbols only).
     pub fn derive(name: &str) -> Option<Self> {
         let slug = slugify(name);
-        (!slug.is_empty()).then(|| CustomerId(slug))
+        (!slug.is_empty()).then_some(CustomerId(slug))
     }
 
     /// This id with a numeric suffix, for collisions: `acme` → `acme-2`.
