@@ -23,8 +23,9 @@ pub enum Format {
 pub trait Tabular: Serialize {
     /// Column headers.
     fn headers() -> &'static [&'static str];
-    /// This row's cells, in header order.
-    fn cells(&self) -> Vec<String>;
+    /// This row's cells, in header order; `human` asks for numbers grouped
+    /// for reading (tables, Markdown) rather than raw (CSV).
+    fn cells(&self, human: bool) -> Vec<String>;
 }
 
 /// Renders rows in `format`.
@@ -33,7 +34,10 @@ pub fn rows<T: Tabular>(items: &[T], format: Format) -> String {
         Format::Json => json(&items),
         _ => grid(
             T::headers(),
-            items.iter().map(Tabular::cells).collect(),
+            items
+                .iter()
+                .map(|i| i.cells(format != Format::Csv))
+                .collect(),
             format,
         ),
     }
@@ -109,10 +113,13 @@ pub fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
-/// A number with thousands separators: 12000000 → 12,000,000.
-pub fn money(v: Option<u64>) -> String {
+/// An amount; for people with thousands separators (12,000,000).
+pub fn money(v: Option<u64>, human: bool) -> String {
     let Some(v) = v else { return String::new() };
     let digits = v.to_string();
+    if !human {
+        return digits;
+    }
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -135,9 +142,10 @@ mod tests {
 
     #[test]
     fn money_groups_thousands() {
-        assert_eq!(money(Some(12_000_000)), "12,000,000");
-        assert_eq!(money(Some(999)), "999");
-        assert_eq!(money(None), "");
+        assert_eq!(money(Some(12_000_000), true), "12,000,000");
+        assert_eq!(money(Some(12_000_000), false), "12000000");
+        assert_eq!(money(Some(999), true), "999");
+        assert_eq!(money(None, true), "");
     }
 
     #[test]

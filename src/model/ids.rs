@@ -89,28 +89,54 @@ pub fn shard_of(id: &str) -> String {
     format!("{:02x}", digest[0])
 }
 
-/// Turns a name into `[a-z0-9-]` words. Runs of Han characters become pinyin
-/// words of two syllables each (郑州宇通客运集团 → zhengzhou-yutong-keyun-jituan),
-/// which matches how most Chinese company names are built.
+/// Words common in Chinese company names. A name is split at them, and
+/// what lies between (usually a place or a brand) stays one word when it is
+/// up to three characters long, or is cut into two-character words.
+const COMPANY_WORDS: &[&str] = &[
+    "总公司",
+    "有限",
+    "公司",
+    "集团",
+    "股份",
+    "控股",
+    "公交",
+    "公共",
+    "交通",
+    "客运",
+    "汽车",
+    "客车",
+    "巴士",
+    "运输",
+    "城市",
+    "实业",
+    "科技",
+    "贸易",
+    "物流",
+    "旅游",
+    "工业",
+    "国际",
+    "发展",
+    "投资",
+    "服务",
+    "管理",
+];
+
+/// Turns a name into `[a-z0-9-]` words: Latin letters and digits as they
+/// are (accents folded), Chinese characters as pinyin words, so
+/// 石家庄公交总公司 → shijiazhuang-gongjiao-zonggongsi.
 fn slugify(name: &str) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
-    let mut syllables: Vec<&'static str> = Vec::new();
-    let flush_syllables = |syllables: &mut Vec<&'static str>, words: &mut Vec<String>| {
-        for pair in syllables.chunks(2) {
-            words.push(pair.concat());
-        }
-        syllables.clear();
-    };
+    let mut han = String::new();
     for c in name.chars() {
-        if let Some(p) = c.to_pinyin() {
+        if c.to_pinyin().is_some() {
             if !word.is_empty() {
                 words.push(std::mem::take(&mut word));
             }
-            syllables.push(p.plain());
+            han.push(c);
             continue;
         }
-        flush_syllables(&mut syllables, &mut words);
+        words.extend(han_words(&std::mem::take(&mut han)));
         let folded = fold_latin(c);
         if folded.is_empty() {
             if !word.is_empty() {
@@ -120,7 +146,7 @@ fn slugify(name: &str) -> String {
             word.push_str(&folded);
         }
     }
-    flush_syllables(&mut syllables, &mut words);
+    words.extend(han_words(&han));
     if !word.is_empty() {
         words.push(word);
     }
@@ -136,6 +162,58 @@ fn slugify(name: &str) -> String {
         slug.push_str(&w);
     }
     slug
+}
+
+/// Pinyin words for a run of Chinese characters (see [`COMPANY_WORDS`]).
+fn han_words(run: &str) -> Vec<String> {
+    let chars: Vec<char> = run.chars().collect();
+    let pinyin = |cs: &[char]| -> String {
+        cs.iter()
+            .filter_map(|c| c.to_pinyin())
+            .map(|p| p.plain())
+            .collect()
+    };
+    let mut words = Vec::new();
+    let mut free: Vec<char> = Vec::new();
+    let flush = |free: &mut Vec<char>, words: &mut Vec<String>| {
+        if free.len() <= 3 {
+            if !free.is_empty() {
+                words.push(pinyin(free));
+            }
+        } else {
+            let mut chunks: Vec<&[char]> = free.chunks(2).collect();
+            if chunks.last().is_some_and(|c| c.len() == 1) {
+                let last = chunks.pop().unwrap_or_default();
+                let before = chunks.pop().unwrap_or_default();
+                words.extend(chunks.iter().map(|c| pinyin(c)));
+                words.push(pinyin(before) + &pinyin(last));
+            } else {
+                words.extend(chunks.iter().map(|c| pinyin(c)));
+            }
+        }
+        free.clear();
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let known = COMPANY_WORDS.iter().find(|w| {
+            let w: Vec<char> = w.chars().collect();
+            chars[i..].starts_with(&w)
+        });
+        match known {
+            Some(w) => {
+                flush(&mut free, &mut words);
+                let n = w.chars().count();
+                words.push(pinyin(&chars[i..i + n]));
+                i += n;
+            }
+            None => {
+                free.push(chars[i]);
+                i += 1;
+            }
+        }
+    }
+    flush(&mut free, &mut words);
+    words
 }
 
 /// Lowercase ASCII for one character: letters and digits as themselves,
@@ -240,6 +318,14 @@ mod tests {
         assert_eq!(id.as_str(), "zhengzhou-yutong-keyun-jituan");
         let id = CustomerId::derive("上海申沃 (Sunwin) 有限公司").unwrap();
         assert_eq!(id.as_str(), "shanghai-shenwo-sunwin-youxian-gongsi");
+        let id = CustomerId::derive("石家庄公交总公司").unwrap();
+        assert_eq!(id.as_str(), "shijiazhuang-gongjiao-zonggongsi");
+        let id = CustomerId::derive("呼和浩特公交集团").unwrap();
+        assert_eq!(id.as_str(), "huhe-haote-gongjiao-jituan");
+        let id = CustomerId::derive("广州第二公共汽车公司").unwrap();
+        assert_eq!(id.as_str(), "guangzhou-dier-gonggong-qiche-gongsi");
+        let id = CustomerId::derive("深圳市巴士").unwrap();
+        assert_eq!(id.as_str(), "shenzhenshi-bashi");
     }
 
     #[test]

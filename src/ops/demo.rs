@@ -1,1 +1,654 @@
-//! demo
+//! `crm demo`: a realistic sample store to try `crm` on: five regions,
+//! forty customers with Chinese and Latin names, two years of touches, a
+//! reorganisation, and a departed rep whose customers were only partly
+//! handed over. Every commit is signed with a per-person SSH key that the
+//! demo makes inside the repository's `.git/` (never committed).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Serialize;
+
+use super::add::AddCustomer;
+use super::reassign::{ReassignRequest, Selection};
+use super::staff::AddStaff;
+use super::touch::TouchRequest;
+use super::{init, Message, WriteOptions, Writer};
+use crate::model::authz::Action;
+use crate::model::date::Date;
+use crate::model::document::Document;
+use crate::model::{Contact, CustomerId, Handle, Role};
+use crate::store::layout;
+use crate::store::write::Change;
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// What the demo built.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoOutcome {
+    /// The store's root.
+    pub root: PathBuf,
+    /// Number of customers.
+    pub customers: usize,
+    /// Number of staff (including the departed one).
+    pub staff: usize,
+    /// Number of commits.
+    pub commits: usize,
+}
+
+/// (handle, name, role, region)
+const PEOPLE: &[(&str, &str, Role, &str)] = &[
+    ("liu.yang", "刘洋", Role::Admin, "总部"),
+    ("li.na", "李娜", Role::Manager, "华中"),
+    ("sun.li", "孙丽", Role::Manager, "华东"),
+    ("zhang.wei", "张伟", Role::Rep, "华中"),
+    ("wang.fang", "王芳", Role::Rep, "华南"),
+    ("chen.jie", "陈杰", Role::Rep, "华东"),
+    ("zhao.lei", "赵磊", Role::Rep, "华北"),
+    ("anna.berg", "Anna Berg", Role::Rep, "Europe"),
+];
+
+/// (name, owner, region, tier, value in CNY, contact)
+const CUSTOMERS: &[(&str, &str, &str, &str, u64, &str)] = &[
+    (
+        "郑州宇通客运集团",
+        "zhang.wei",
+        "华中",
+        "key",
+        12_000_000,
+        "王建国 <wang.jg@example.cn> +86 371 5555 0101",
+    ),
+    (
+        "武汉公交集团",
+        "zhang.wei",
+        "华中",
+        "key",
+        8_500_000,
+        "刘明 <liu.ming@example.cn> +86 27 5555 0102",
+    ),
+    (
+        "长沙城市公交",
+        "zhang.wei",
+        "华中",
+        "standard",
+        2_400_000,
+        "周平 +86 731 5555 0103",
+    ),
+    (
+        "洛阳公交集团",
+        "zhang.wei",
+        "华中",
+        "standard",
+        1_800_000,
+        "马骏 <ma.jun@example.cn>",
+    ),
+    (
+        "南昌公交运输集团",
+        "li.na",
+        "华中",
+        "standard",
+        1_500_000,
+        "吴静 +86 791 5555 0105",
+    ),
+    (
+        "合肥公交集团",
+        "zhang.wei",
+        "华中",
+        "prospect",
+        600_000,
+        "何伟 <he.wei@example.cn>",
+    ),
+    (
+        "广州第二公共汽车公司",
+        "wang.fang",
+        "华南",
+        "key",
+        9_800_000,
+        "陈志强 <chen.zq@example.cn> +86 20 5555 0201",
+    ),
+    (
+        "深圳巴士集团",
+        "wang.fang",
+        "华南",
+        "key",
+        11_200_000,
+        "林小红 <lin.xh@example.cn> +86 755 5555 0202",
+    ),
+    (
+        "东莞巴士有限公司",
+        "wang.fang",
+        "华南",
+        "standard",
+        2_100_000,
+        "黄海 +86 769 5555 0203",
+    ),
+    (
+        "佛山公交集团",
+        "wang.fang",
+        "华南",
+        "standard",
+        1_900_000,
+        "梁伟 <liang.w@example.cn>",
+    ),
+    (
+        "南宁公交集团",
+        "wang.fang",
+        "华南",
+        "prospect",
+        500_000,
+        "韦强 +86 771 5555 0205",
+    ),
+    (
+        "海口公交集团",
+        "wang.fang",
+        "华南",
+        "standard",
+        1_100_000,
+        "符明 <fu.ming@example.cn>",
+    ),
+    (
+        "上海巴士第一公交",
+        "chen.jie",
+        "华东",
+        "key",
+        10_500_000,
+        "徐峰 <xu.feng@example.cn> +86 21 5555 0301",
+    ),
+    (
+        "杭州公交集团",
+        "chen.jie",
+        "华东",
+        "key",
+        7_600_000,
+        "沈洁 <shen.jie@example.cn> +86 571 5555 0302",
+    ),
+    (
+        "南京公共交通集团",
+        "chen.jie",
+        "华东",
+        "standard",
+        3_200_000,
+        "顾磊 +86 25 5555 0303",
+    ),
+    (
+        "苏州公交集团",
+        "chen.jie",
+        "华东",
+        "standard",
+        2_700_000,
+        "陆芳 <lu.fang@example.cn>",
+    ),
+    (
+        "宁波公交集团",
+        "chen.jie",
+        "华东",
+        "standard",
+        2_300_000,
+        "邵军 +86 574 5555 0305",
+    ),
+    (
+        "青岛公交集团",
+        "sun.li",
+        "华东",
+        "standard",
+        2_900_000,
+        "于涛 <yu.tao@example.cn>",
+    ),
+    (
+        "福州公交集团",
+        "chen.jie",
+        "华东",
+        "prospect",
+        700_000,
+        "郑宇 +86 591 5555 0307",
+    ),
+    (
+        "北京公交集团",
+        "zhao.lei",
+        "华北",
+        "key",
+        13_500_000,
+        "赵刚 <zhao.gang@example.cn> +86 10 5555 0401",
+    ),
+    (
+        "天津公交集团",
+        "zhao.lei",
+        "华北",
+        "key",
+        6_800_000,
+        "孟强 <meng.q@example.cn> +86 22 5555 0402",
+    ),
+    (
+        "石家庄公交总公司",
+        "zhao.lei",
+        "华北",
+        "standard",
+        2_200_000,
+        "高峰 +86 311 5555 0403",
+    ),
+    (
+        "太原公交公司",
+        "zhao.lei",
+        "华北",
+        "standard",
+        1_600_000,
+        "郭亮 <guo.liang@example.cn>",
+    ),
+    (
+        "济南公交总公司",
+        "zhao.lei",
+        "华北",
+        "standard",
+        2_500_000,
+        "孔宁 +86 531 5555 0405",
+    ),
+    (
+        "呼和浩特公交集团",
+        "zhao.lei",
+        "华北",
+        "prospect",
+        400_000,
+        "乌兰 <wu.lan@example.cn>",
+    ),
+    (
+        "大连公交客运集团",
+        "zhao.lei",
+        "华北",
+        "standard",
+        1_700_000,
+        "姜波 +86 411 5555 0407",
+    ),
+    (
+        "Nordic Coach AB",
+        "anna.berg",
+        "Europe",
+        "key",
+        5_400_000,
+        "Erik Lund <erik.lund@example.se> +46 8 5555 0501",
+    ),
+    (
+        "Autobuses del Sur",
+        "anna.berg",
+        "Europe",
+        "standard",
+        2_600_000,
+        "Lucía Gómez <lucia@example.es> +34 91 555 0502",
+    ),
+    (
+        "Arriva Danmark",
+        "anna.berg",
+        "Europe",
+        "standard",
+        3_100_000,
+        "Mette Holm <mette@example.dk>",
+    ),
+    (
+        "Keolis Lyon",
+        "anna.berg",
+        "Europe",
+        "standard",
+        2_800_000,
+        "Claire Martin <claire@example.fr> +33 4 5555 0504",
+    ),
+    (
+        "Hamburger Hochbahn",
+        "anna.berg",
+        "Europe",
+        "key",
+        6_100_000,
+        "Jonas Weber <j.weber@example.de> +49 40 5555 0505",
+    ),
+    (
+        "Müller Reisen GmbH",
+        "anna.berg",
+        "Europe",
+        "prospect",
+        450_000,
+        "Petra Müller <petra@example.de>",
+    ),
+    (
+        "Go-Ahead London",
+        "anna.berg",
+        "Europe",
+        "standard",
+        2_000_000,
+        "Tom Hughes <tom.hughes@example.co.uk>",
+    ),
+    (
+        "Kowloon Motor Bus",
+        "wang.fang",
+        "华南",
+        "key",
+        8_900_000,
+        "Raymond Chan <r.chan@example.hk> +852 5555 0601",
+    ),
+    (
+        "SBS Transit Singapore",
+        "wang.fang",
+        "华南",
+        "standard",
+        3_300_000,
+        "Tan Wei Ming <tan.wm@example.sg>",
+    ),
+    (
+        "Almaty Avtobus",
+        "zhao.lei",
+        "华北",
+        "prospect",
+        900_000,
+        "Aigerim Sadykova <aigerim@example.kz>",
+    ),
+    (
+        "成都公交集团",
+        "li.na",
+        "华中",
+        "key",
+        7_200_000,
+        "杨帆 <yang.fan@example.cn> +86 28 5555 0701",
+    ),
+    (
+        "重庆公交集团",
+        "li.na",
+        "华中",
+        "standard",
+        3_600_000,
+        "罗斌 +86 23 5555 0702",
+    ),
+    (
+        "西安公交总公司",
+        "zhang.wei",
+        "华中",
+        "standard",
+        2_900_000,
+        "张磊 <zhang.lei@example.cn>",
+    ),
+    (
+        "贵阳公交集团",
+        "li.na",
+        "华中",
+        "prospect",
+        650_000,
+        "潘静 +86 851 5555 0704",
+    ),
+];
+
+/// The backup for a key account in each region.
+fn backup_for(region: &str, owner: &str) -> &'static str {
+    match (region, owner) {
+        ("华中", "li.na") => "zhang.wei",
+        ("华中", _) => "li.na",
+        ("华东", "sun.li") => "chen.jie",
+        ("华东", _) | ("华北", _) => "sun.li",
+        _ => "li.na",
+    }
+}
+
+const SUMMARIES: &[(&str, &str)] = &[
+    ("visit", "Site visit at the depot; reviewed fleet age"),
+    ("call", "Call about spare parts pricing"),
+    ("meeting", "Annual review with the procurement team"),
+    ("email", "Sent updated electric coach brochure"),
+    ("visit", "Test drive of the 12 m electric bus"),
+    ("call", "Follow-up on the tender timetable"),
+    ("meeting", "Workshop on charging infrastructure"),
+    ("other", "Met at the Beijing bus expo"),
+];
+
+/// A small deterministic generator (so every demo is the same).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// Builds the demo store in `dir` (which must not exist or be empty),
+/// with history ending at `today`.
+pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map_err(Error::io(dir))?
+            .next()
+            .is_some()
+    {
+        return Err(Error::Exists(format!(
+            "{} (choose an empty or new directory)",
+            dir.display()
+        )));
+    }
+    let start = today.plus_days(-730);
+    let at = |d: Date, minute: i64| {
+        d.0.and_hms_opt(9, 0, 0)
+            .map(|t| t.and_utc().timestamp() + minute * 60)
+            .unwrap_or(0)
+    };
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let repo = git2::Repository::init(dir)?;
+    let keys = dir.join(".git").join("crm-demo-keys");
+    std::fs::create_dir_all(&keys).map_err(Error::io(&keys))?;
+    let mut public = std::collections::BTreeMap::new();
+    for (handle, ..) in PEOPLE {
+        public.insert(*handle, make_key(&keys, handle)?);
+    }
+    let signers: String = PEOPLE
+        .iter()
+        .map(|(h, ..)| format!("{} namespaces=\"git\" {}\n", email(h), public[h]))
+        .collect();
+    let allowed = keys.join("allowed_signers");
+    std::fs::write(&allowed, signers).map_err(Error::io(&allowed))?;
+    repo.config()?
+        .set_str("gpg.ssh.allowedSignersFile", &allowed.to_string_lossy())?;
+    let act_as = |handle: &str| -> Result<()> {
+        let mut config = repo.config()?;
+        let (_, name, ..) = PEOPLE
+            .iter()
+            .find(|p| p.0 == handle)
+            .copied()
+            .unwrap_or(PEOPLE[0]);
+        config.set_str("user.name", name)?;
+        config.set_str("user.email", &email(handle))?;
+        config.set_str("gpg.format", "ssh")?;
+        config.set_str(
+            "user.signingkey",
+            &keys.join(format!("{handle}.pub")).to_string_lossy(),
+        )?;
+        config.set_bool("commit.gpgsign", true)?;
+        Ok(())
+    };
+    let opts = |minute: i64, day: Date| WriteOptions {
+        time: Some(at(day, minute)),
+        ..WriteOptions::default()
+    };
+
+    act_as("liu.yang")?;
+    init::run(
+        &init::InitRequest {
+            dir: dir.to_path_buf(),
+            company: "Example Coach Co.".into(),
+            admin: Handle::parse("liu.yang")?,
+            name: "刘洋".into(),
+            email: email("liu.yang"),
+            key: Some(public["liu.yang"].clone()),
+            require_signed: true,
+            currency: "CNY".into(),
+        },
+        &opts(0, start),
+    )?;
+    let store = Store::open(dir)?;
+    for (i, (handle, name, role, region)) in PEOPLE.iter().enumerate().skip(1) {
+        let req = AddStaff {
+            handle: Handle::parse(handle)?,
+            name: name.to_string(),
+            email: email(handle),
+            role: *role,
+            region: Some(region.to_string()),
+            keys: vec![public[handle].clone()],
+            joined: start,
+        };
+        super::staff::add(&store, &req, &opts(i as i64, start))?;
+    }
+
+    let mut rng = Lcg(2026);
+    let mut ids = Vec::new();
+    for (i, (name, owner, region, tier, value, contact)) in CUSTOMERS.iter().enumerate() {
+        let day = start.plus_days(7 + i as i64 * 5);
+        act_as(owner)?;
+        let req = AddCustomer {
+            name: name.to_string(),
+            owner: owner.to_string(),
+            backup: (*tier == "key").then(|| backup_for(region, owner).to_string()),
+            tier: Some(tier.to_string()),
+            region: Some(region.to_string()),
+            value: Some(*value),
+            contacts: vec![Contact::parse_spec(contact)?],
+            tags: vec![if *tier == "prospect" { "lead" } else { "fleet" }.to_string()],
+            since: Some(day.plus_days(-(rng.below(2000) as i64))),
+            ..AddCustomer::default()
+        };
+        let added = super::add::run(&store, &req, day, &opts(0, day))?;
+        ids.push((added.customer.id, *owner));
+    }
+
+    // Two years of touches by the owners, oldest first, leaving a few
+    // relationships stale.
+    let mut touches = Vec::new();
+    for (i, (id, owner)) in ids.iter().enumerate() {
+        let n = if i % 9 == 4 { 1 } else { 2 + rng.below(4) };
+        for _ in 0..n {
+            let offset = 200 + rng.below(500) as i64;
+            let (kind, summary) = SUMMARIES[rng.below(SUMMARIES.len() as u64) as usize];
+            touches.push((
+                start.plus_days(offset.min(715)),
+                id.clone(),
+                *owner,
+                kind,
+                summary,
+            ));
+        }
+    }
+    touches.sort_by(|a, b| a.0.cmp(&b.0));
+    for (n, (day, id, owner, kind, summary)) in touches.into_iter().enumerate() {
+        act_as(owner)?;
+        let due = (n % 4 == 0).then(|| day.plus_days(30 + rng.below(90) as i64));
+        let req = TouchRequest {
+            id,
+            kind: kind.to_string(),
+            summary: summary.to_string(),
+            date: Some(day),
+            next_step: due.map(|_| "Send a quote for the 2027 fleet renewal".to_string()),
+            next_date: due,
+        };
+        super::touch::run(&store, &req, day, &opts(n as i64 % 600, day))?;
+    }
+
+    // A reorganisation: the Qingdao account moves from the manager to a rep.
+    act_as("sun.li")?;
+    let qingdao = ids
+        .iter()
+        .find(|(id, _)| id.as_str().starts_with("qingdao"))
+        .map(|(id, _)| id.clone());
+    let reorg_day = today.plus_days(-120);
+    super::reassign::run(
+        &store,
+        &ReassignRequest {
+            selection: Selection::Ids(qingdao.into_iter().collect()),
+            to: "chen.jie".into(),
+            reason: "Region 华东 reorganised: managers hand their accounts to reps".into(),
+        },
+        &opts(0, reorg_day),
+    )?;
+
+    // zhao.lei leaves; half of his customers are handed over so far.
+    let left = today.plus_days(-16);
+    act_as("liu.yang")?;
+    mark_departed(&store, "zhao.lei", left, &opts(0, left))?;
+    let handover: Vec<CustomerId> = ids
+        .iter()
+        .filter(|(_, o)| *o == "zhao.lei")
+        .map(|(id, _)| id.clone())
+        .step_by(2)
+        .collect();
+    act_as("sun.li")?;
+    super::reassign::run(
+        &store,
+        &ReassignRequest {
+            selection: Selection::Ids(handover),
+            to: "chen.jie".into(),
+            reason: "zhao.lei left the company; handover of 华北 accounts".into(),
+        },
+        &opts(0, left.plus_days(3)),
+    )?;
+
+    act_as("liu.yang")?;
+    let commits = {
+        let mut walk = repo.revwalk()?;
+        walk.push_head()?;
+        walk.count()
+    };
+    Ok(DemoOutcome {
+        root: store.root().to_path_buf(),
+        customers: ids.len(),
+        staff: PEOPLE.len(),
+        commits,
+    })
+}
+
+fn email(handle: &str) -> String {
+    format!("{handle}@example.com")
+}
+
+/// Makes an unencrypted ed25519 key `<dir>/<handle>` and returns the public
+/// key line.
+fn make_key(dir: &Path, handle: &str) -> Result<String> {
+    let path = dir.join(handle);
+    let out = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            &format!("{handle}@demo"),
+            "-f",
+        ])
+        .arg(&path)
+        .output()
+        .map_err(|e| {
+            Error::SigningUnavailable(format!(
+                "the demo needs ssh-keygen (from openssh-client): {e}"
+            ))
+        })?;
+    if !out.status.success() {
+        return Err(Error::SigningFailed {
+            program: "ssh-keygen".into(),
+            message: String::from_utf8_lossy(&out.stderr).into(),
+        });
+    }
+    let public = dir.join(format!("{handle}.pub"));
+    let text = std::fs::read_to_string(&public).map_err(Error::io(&public))?;
+    Ok(text.trim().to_string())
+}
+
+/// Marks a person departed in their staff file (admins only), one commit.
+fn mark_departed(store: &Store, handle: &str, left: Date, opts: &WriteOptions) -> Result<()> {
+    let w = Writer::start(store, opts)?;
+    w.authorize(Action::ChangeSettings)?;
+    let path = layout::staff_path(&Handle::parse(handle)?);
+    let mut doc = Document::parse(&path, &w.snapshot.text(&path)?.unwrap_or_default())?;
+    doc.set("status", "departed");
+    doc.set("left", left.to_toml());
+    doc.set("rehire", false);
+    let message = Message {
+        subject: format!("staff leave {handle}"),
+        action: "staff-leave",
+        reason: Some("Left for a competitor"),
+    };
+    w.commit(&message, vec![Change::write(path, doc.to_string())])?;
+    Ok(())
+}

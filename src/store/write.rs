@@ -149,7 +149,9 @@ impl<'s> Transaction<'s> {
     /// Refuses when a file to be written differs from the starting commit in
     /// the work tree or the index: that is someone's uncommitted work.
     fn refuse_uncommitted_edits(&self, base: Option<&Tree>, changes: &[Change]) -> Result<()> {
-        let index = self.store.repo().index()?;
+        let mut index = self.store.repo().index()?;
+        // The repository caches its index; read what is on disk now.
+        index.read(true)?;
         for change in changes {
             let path = Path::new(&change.path);
             let committed = base.and_then(|t| t.get_path(path).ok()).map(|e| e.id());

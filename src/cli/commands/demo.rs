@@ -1,19 +1,52 @@
 //! `crm demo`.
+
 use std::path::PathBuf;
 
-use crate::cli::ctx::Ctx;
+use super::OutputArgs;
+use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
+use crate::cli::render::{json, Format};
+use crate::ops::demo;
 
 /// Build a realistic sample store to try crm on
+///
+/// Five regions, forty customers with Chinese and Latin names, two years of
+/// touches, a reorganisation and a departed rep whose customers were only partly
+/// handed over. Every commit is signed with SSH keys the demo makes in DIR/.git.
 ///
 /// Example: crm demo /tmp/crm-demo
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Where (default: ./crm-demo)
+    /// Where to build it (default: ./crm-demo); must be new or empty
     dir: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 /// Runs `crm demo`.
-pub fn run(_ctx: &mut Ctx, _args: DemoArgs) -> CliResult {
-    Ok(())
+pub fn run(ctx: &mut Ctx, args: DemoArgs) -> CliResult {
+    let dir = ctx
+        .dir
+        .join(args.dir.unwrap_or_else(|| PathBuf::from("crm-demo")));
+    ctx.status(format!("Building a sample store in {} …", dir.display()));
+    let done = demo::run(&dir, ctx.today)?;
+    if args.output.format == Format::Json {
+        return print(&json(&done));
+    }
+    let d = done.root.display().to_string();
+    let d = d.trim_end_matches('/');
+    print(&format!(
+        "Built {d}: {} customers, {} staff, {} signed commits.\n\
+         You act as liu.yang (admin); commits are signed with the demo's key.\n\n\
+         Try next:\n  \
+           cd {d}\n  \
+           crm list --region 华北                # zhao.lei has left; some of his customers still wait\n  \
+           crm show zhengzhou-yutong-keyun-jituan\n  \
+           crm log --since 1m                    # ownership changes, with signature status\n  \
+           crm staff list --all\n  \
+           crm reassign --from zhao.lei --to chen.jie --reason \"finish the 华北 handover\" --dry-run\n  \
+           crm list --stale\n  \
+           git log --show-signature -3           # plain git sees the same signed history\n",
+        done.customers, done.staff, done.commits
+    ))
 }

@@ -50,14 +50,14 @@ impl Tabular for CustomerRow {
             "next date",
         ]
     }
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, human: bool) -> Vec<String> {
         vec![
             self.id.clone(),
             self.name.clone(),
             self.owner.clone(),
             self.tier.clone(),
             opt(&self.region),
-            money(self.value),
+            money(self.value, human),
             opt(&self.last_touch),
             opt(&self.next_date),
         ]

@@ -46,7 +46,7 @@ impl Tabular for OwnershipEvent {
             "reason",
         ]
     }
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, _human: bool) -> Vec<String> {
         vec![
             self.date.to_string(),
             short(&self.commit).to_string(),

@@ -49,7 +49,7 @@ impl Tabular for Move {
     fn headers() -> &'static [&'static str] {
         &["customer", "name", "from", "to", "backup", "value"]
     }
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, human: bool) -> Vec<String> {
         let backup = match (&self.backup_before, &self.backup_after) {
             (before, after) if before == after => opt(after),
             (before, after) => format!("{} -> {}", opt(before), opt(after)),
@@ -60,7 +60,7 @@ impl Tabular for Move {
             self.from.clone(),
             self.to.clone(),
             backup,
-            money(self.value),
+            money(self.value, human),
         ]
     }
 }

@@ -27,12 +27,16 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult {
     let format = args.output.format;
     match format {
         Format::Json => print(&json(&detail)),
-        Format::Csv => print(&render::grid(&["field", "value"], fields(&detail), format)),
+        Format::Csv => print(&render::grid(
+            &["field", "value"],
+            fields(&detail, false),
+            format,
+        )),
         Format::Table | Format::Md => print(&sections(&detail, format)),
     }
 }
 
-fn fields(d: &CustomerDetail) -> Vec<Vec<String>> {
+fn fields(d: &CustomerDetail, human: bool) -> Vec<Vec<String>> {
     let c = &d.customer;
     let pairs = [
         ("id", c.id.to_string()),
@@ -43,7 +47,7 @@ fn fields(d: &CustomerDetail) -> Vec<Vec<String>> {
         ("status", c.status.clone()),
         ("region", opt(&c.region)),
         ("since", opt(&c.since)),
-        ("value", money(c.value)),
+        ("value", money(c.value, human)),
         ("tags", c.tags.join(", ")),
         ("next step", opt(&c.next_step)),
         ("next date", opt(&c.next_date)),
@@ -68,7 +72,7 @@ fn sections(d: &CustomerDetail, format: Format) -> String {
     if format == Format::Md {
         out.push_str(&format!("# {}\n\n", render::escape(&c.name)));
     }
-    out.push_str(&render::grid(&["field", "value"], fields(d), format));
+    out.push_str(&render::grid(&["field", "value"], fields(d, true), format));
     if !c.contacts.is_empty() {
         out.push_str(&heading("Contacts"));
         let rows = c

@@ -32,7 +32,7 @@ impl Tabular for StaffSummary {
             "backup for",
         ]
     }
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, human: bool) -> Vec<String> {
         let p = &self.person;
         vec![
             p.handle.to_string(),
@@ -42,7 +42,7 @@ impl Tabular for StaffSummary {
             p.status.to_string(),
             self.customers.to_string(),
             self.key_accounts.to_string(),
-            money(Some(self.value)),
+            money(Some(self.value), human),
             self.backup_for.to_string(),
         ]
     }
