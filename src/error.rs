@@ -113,11 +113,7 @@ pub enum Error {
 impl Error {
     /// Shorthand for [`Error::InvalidValue`].
     pub fn invalid(what: &str, value: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidValue {
-            what: what.to_string(),
-            value: value.into(),
-            reason: reason.into(),
-        }
+        Error::InvalidValue { what: what.to_string(), value: value.into(), reason: reason.into() }
     }
 
     /// Wraps an I/O error with the path it concerns.

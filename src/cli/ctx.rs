@@ -31,8 +31,8 @@ pub struct Ctx {
 impl Ctx {
     /// Builds the context from global flags and the environment.
     pub fn new(dir: Option<PathBuf>, quiet: bool, sign: SignChoice) -> CliResult<Ctx> {
-        let cwd = std::env::current_dir()
-            .map_err(|e| CliError::usage(format!("cannot read the current directory: {e}")))?;
+        let cwd =
+            std::env::current_dir().map_err(|e| CliError::usage(format!("cannot read the current directory: {e}")))?;
         let dir = match dir {
             Some(d) if d.is_absolute() => d,
             Some(d) => cwd.join(d),
@@ -45,24 +45,14 @@ impl Ctx {
         let interactive = std::io::stdin().is_terminal()
             && std::io::stderr().is_terminal()
             && std::env::var_os("CRM_NO_INPUT").is_none();
-        Ok(Ctx {
-            dir,
-            quiet,
-            sign,
-            today,
-            interactive,
-            store: None,
-        })
+        Ok(Ctx { dir, quiet, sign, today, interactive, store: None })
     }
 
     /// The store, opened on first use.
     pub fn store(&mut self) -> CliResult<&Store> {
         if self.store.is_none() {
             if !self.dir.is_dir() {
-                return Err(CliError::usage(format!(
-                    "{} is not a directory",
-                    self.dir.display()
-                )));
+                return Err(CliError::usage(format!("{} is not a directory", self.dir.display())));
             }
             self.store = Some(Store::open(&self.dir)?);
         }
@@ -71,11 +61,13 @@ impl Ctx {
 
     /// How writing commands act.
     pub fn write_options(&self) -> WriteOptions {
-        WriteOptions {
-            actor: std::env::var("CRM_USER").ok().filter(|s| !s.is_empty()),
-            sign: self.sign,
-            time: None,
-        }
+        WriteOptions { actor: std::env::var("CRM_USER").ok().filter(|s| !s.is_empty()), sign: self.sign, time: None }
+    }
+
+    /// Whether to colour output: stdout is a terminal and `NO_COLOR` is
+    /// not set.
+    pub fn color(&self) -> bool {
+        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
     }
 
     /// A status line on stderr, unless `--quiet`.

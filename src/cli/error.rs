@@ -29,11 +29,7 @@ pub type CliResult<T = ()> = Result<T, CliError>;
 impl CliError {
     /// A usage error (exit 2).
     pub fn usage(message: impl Into<String>) -> CliError {
-        CliError {
-            code: BAD_INPUT,
-            message: message.into(),
-            hint: None,
-        }
+        CliError { code: BAD_INPUT, message: message.into(), hint: None }
     }
 
     /// Adds a hint.
@@ -72,17 +68,17 @@ impl From<Error> for CliError {
             Error::UnknownActor(_) => {
                 Some("set `git config crm.user HANDLE` (or CRM_USER=HANDLE), or make user.email match your staff file")
             }
-            Error::Dirty(_) => Some("`git diff` shows the changes; commit them with git, or `git checkout -- FILE` to drop them"),
+            Error::Dirty(_) => {
+                Some("`git diff` shows the changes; commit them with git, or `git checkout -- FILE` to drop them")
+            }
             Error::Busy(_) => Some("wait for the other command to finish; if none is running, delete the lock file"),
-            Error::Malformed { .. } | Error::InvalidUtf8 { .. } => Some("fix the file by hand, commit it, and run `crm check`"),
+            Error::Malformed { .. } | Error::InvalidUtf8 { .. } => {
+                Some("fix the file by hand, commit it, and run `crm check`")
+            }
             Error::UnknownStaff(_) => Some("`crm staff list --all` shows everyone"),
             Error::UnknownCustomer(_) => Some("`crm list` shows every customer id"),
             _ => None,
         };
-        CliError {
-            code,
-            message: e.to_string(),
-            hint: hint.map(str::to_string),
-        }
+        CliError { code, message: e.to_string(), hint: hint.map(str::to_string) }
     }
 }

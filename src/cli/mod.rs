@@ -52,6 +52,7 @@ enum Command {
     Touch(touch::TouchArgs),
     Reassign(reassign::ReassignArgs),
     Log(log::LogArgs),
+    Check(check::CheckArgs),
 }
 
 /// Runs `crm` with the process's arguments; returns the exit code.
@@ -60,11 +61,7 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                error::BAD_INPUT
-            } else {
-                error::OK
-            };
+            return if e.use_stderr() { error::BAD_INPUT } else { error::OK };
         }
     };
     match run(cli) {
@@ -101,6 +98,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Touch(args) => touch::run(&mut ctx, args),
         Command::Reassign(args) => reassign::run(&mut ctx, args),
         Command::Log(args) => log::run(&mut ctx, args),
+        Command::Check(args) => check::run(&mut ctx, args),
     }
 }
 

@@ -12,9 +12,7 @@ pub fn text(ctx: &Ctx, given: Option<String>, label: &str, flag: &str) -> CliRes
         return Ok(v);
     }
     if !ctx.interactive {
-        return Err(CliError::usage(format!(
-            "missing {flag}: {label} is required"
-        )));
+        return Err(CliError::usage(format!("missing {flag}: {label} is required")));
     }
     Input::<String>::new()
         .with_prompt(label)
@@ -35,9 +33,7 @@ pub fn pick(
         return Ok(v);
     }
     if !ctx.interactive || choices.is_empty() {
-        return Err(CliError::usage(format!(
-            "missing {flag}: {label} is required"
-        )));
+        return Err(CliError::usage(format!("missing {flag}: {label} is required")));
     }
     let items: Vec<String> = choices.iter().map(|(v, d)| format!("{v}  {d}")).collect();
     let i = Select::new()

@@ -32,14 +32,7 @@ pub trait Tabular: Serialize {
 pub fn rows<T: Tabular>(items: &[T], format: Format) -> String {
     match format {
         Format::Json => json(&items),
-        _ => grid(
-            T::headers(),
-            items
-                .iter()
-                .map(|i| i.cells(format != Format::Csv))
-                .collect(),
-            format,
-        ),
+        _ => grid(T::headers(), items.iter().map(|i| i.cells(format != Format::Csv)).collect(), format),
     }
 }
 
@@ -55,11 +48,7 @@ pub fn grid(headers: &[&str], cells: Vec<Vec<String>>, format: Format) -> String
             String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
         }
         Format::Md => {
-            let mut out = format!(
-                "| {} |\n|{}\n",
-                headers.join(" | "),
-                " --- |".repeat(headers.len())
-            );
+            let mut out = format!("| {} |\n|{}\n", headers.join(" | "), " --- |".repeat(headers.len()));
             for row in cells {
                 let row: Vec<String> = row.iter().map(|c| escape(c).replace('|', "\\|")).collect();
                 out.push_str(&format!("| {} |\n", row.join(" | ")));
@@ -69,13 +58,11 @@ pub fn grid(headers: &[&str], cells: Vec<Vec<String>>, format: Format) -> String
         Format::Table | Format::Json => {
             let mut table = Table::new();
             table.load_preset(presets::UTF8_FULL_CONDENSED);
-            table.set_content_arrangement(
-                if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                    ContentArrangement::Dynamic
-                } else {
-                    ContentArrangement::Disabled
-                },
-            );
+            table.set_content_arrangement(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                ContentArrangement::Dynamic
+            } else {
+                ContentArrangement::Disabled
+            });
             table.set_header(headers.iter().copied());
             for row in cells {
                 table.add_row(row.iter().map(|c| escape(c)));
@@ -87,8 +74,7 @@ pub fn grid(headers: &[&str], cells: Vec<Vec<String>>, format: Format) -> String
 
 /// Pretty JSON with a final newline.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> String {
-    let mut s =
-        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

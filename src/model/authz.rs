@@ -51,10 +51,7 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
             if owner == me || matches!(actor.role, Role::Manager | Role::Admin) {
                 Ok(())
             } else {
-                deny(
-                    "add-for-other",
-                    format!("add a customer owned by {owner} (only managers and admins may)"),
-                )
+                deny("add-for-other", format!("add a customer owned by {owner} (only managers and admins may)"))
             }
         }
         Action::ChangeOwnership { customer } => {
@@ -63,10 +60,7 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
             } else {
                 deny(
                     "reassign-unauthorized",
-                    format!(
-                        "change the owner or backup of {}, owned by {}",
-                        customer.id, customer.owner
-                    ),
+                    format!("change the owner or backup of {}, owned by {}", customer.id, customer.owner),
                 )
             }
         }
@@ -74,22 +68,13 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
             if customer.owner == me || customer.backup.as_deref() == Some(me) || privileged {
                 Ok(())
             } else {
-                deny(
-                    "edit-unauthorized",
-                    format!("edit {}, owned by {}", customer.id, customer.owner),
-                )
+                deny("edit-unauthorized", format!("edit {}, owned by {}", customer.id, customer.owner))
             }
         }
         Action::RemoveCustomer if actor.role == Role::Admin => Ok(()),
-        Action::RemoveCustomer => deny(
-            "remove-unauthorized",
-            "delete customers (admins only)".into(),
-        ),
+        Action::RemoveCustomer => deny("remove-unauthorized", "delete customers (admins only)".into()),
         Action::ChangeSettings if actor.role == Role::Admin => Ok(()),
-        Action::ChangeSettings => deny(
-            "settings-unauthorized",
-            "change crm.toml or staff/ (admins only)".into(),
-        ),
+        Action::ChangeSettings => deny("settings-unauthorized", "change crm.toml or staff/ (admins only)".into()),
     }
 }
 

@@ -83,6 +83,16 @@ pub struct ParsedCustomer {
     pub errors: Vec<Problem>,
     /// Unknown keys.
     pub warnings: Vec<Problem>,
+    /// Byte offsets of the keys read, by dotted path (`owner`,
+    /// `touches[2].by`), to point at them in later checks.
+    pub offsets: Vec<(String, usize)>,
+}
+
+impl ParsedCustomer {
+    /// The byte offset of key `path` (`owner`, `touches[0].by`), if present.
+    pub fn offset(&self, path: &str) -> Option<usize> {
+        self.offsets.iter().find(|(k, _)| k == path).map(|(_, o)| *o)
+    }
 }
 
 impl Customer {
@@ -91,11 +101,7 @@ impl Customer {
         let doc = match schema::parse(src) {
             Ok(doc) => doc,
             Err(p) => {
-                return ParsedCustomer {
-                    customer: None,
-                    errors: vec![p],
-                    warnings: Vec::new(),
-                }
+                return ParsedCustomer { customer: None, errors: vec![p], warnings: Vec::new(), offsets: Vec::new() }
             }
         };
         let table = doc.as_table();
@@ -134,14 +140,9 @@ impl Customer {
             date.map(|_| touch)
         });
         customer.touches = touches.into_iter().flatten().collect();
-        let warnings = r.unknown_keys();
-        let errors = std::mem::take(&mut r.problems);
+        let (errors, warnings, offsets) = r.finish();
         let customer = errors.is_empty().then_some(customer);
-        ParsedCustomer {
-            customer,
-            errors,
-            warnings,
-        }
+        ParsedCustomer { customer, errors, warnings, offsets }
     }
 
     /// Reads a customer file's text, failing on its first error.
@@ -149,10 +150,11 @@ impl Customer {
         let parsed = Customer::parse_all(id, src);
         match parsed.customer {
             Some(c) => Ok(c),
-            None => Err(parsed.errors.into_iter().next().map_or_else(
-                || Error::invalid("customer file", path, "unreadable"),
-                |p| p.into_error(path),
-            )),
+            None => Err(parsed
+                .errors
+                .into_iter()
+                .next()
+                .map_or_else(|| Error::invalid("customer file", path, "unreadable"), |p| p.into_error(path))),
         }
     }
 
@@ -177,41 +179,23 @@ impl Contact {
     pub fn parse_spec(spec: &str) -> Result<Contact> {
         let spec = spec.trim();
         let (name, email, rest) = match (spec.find('<'), spec.find('>')) {
-            (Some(open), Some(close)) if open < close => (
-                &spec[..open],
-                Some(spec[open + 1..close].trim()),
-                &spec[close + 1..],
-            ),
+            (Some(open), Some(close)) if open < close => {
+                (&spec[..open], Some(spec[open + 1..close].trim()), &spec[close + 1..])
+            }
             (None, None) => {
                 // No email: a phone starts at the first '+' or digit run.
-                let at = spec
-                    .find(|c: char| c == '+' || c.is_ascii_digit())
-                    .unwrap_or(spec.len());
+                let at = spec.find(|c: char| c == '+' || c.is_ascii_digit()).unwrap_or(spec.len());
                 (&spec[..at], None, &spec[at..])
             }
-            _ => {
-                return Err(Error::invalid(
-                    "contact",
-                    spec,
-                    "expected \"Name <email> phone\"",
-                ))
-            }
+            _ => return Err(Error::invalid("contact", spec, "expected \"Name <email> phone\"")),
         };
         let name = name.trim();
         if name.is_empty() {
-            return Err(Error::invalid(
-                "contact",
-                spec,
-                "the contact needs a name: \"Name <email> phone\"",
-            ));
+            return Err(Error::invalid("contact", spec, "the contact needs a name: \"Name <email> phone\""));
         }
         if let Some(e) = email {
             if !e.contains('@') || e.contains(char::is_whitespace) {
-                return Err(Error::invalid(
-                    "contact email",
-                    e,
-                    "expected an address like wang@example.cn",
-                ));
+                return Err(Error::invalid("contact email", e, "expected an address like wang@example.cn"));
             }
         }
         let phone = rest.trim();
@@ -269,12 +253,8 @@ summary = "Discussed 2027 fleet renewal"
 
     #[test]
     fn syntax_errors_have_a_position() {
-        let err = Customer::parse(&id(), "customers/aa/acme.toml", "name = \"x\"\nowner = \n")
-            .unwrap_err();
-        assert!(
-            err.to_string().starts_with("customers/aa/acme.toml:2:"),
-            "{err}"
-        );
+        let err = Customer::parse(&id(), "customers/aa/acme.toml", "name = \"x\"\nowner = \n").unwrap_err();
+        assert!(err.to_string().starts_with("customers/aa/acme.toml:2:"), "{err}");
     }
 
     #[test]
@@ -291,10 +271,7 @@ summary = "Discussed 2027 fleet renewal"
         assert_eq!(c.email.as_deref(), Some("wang@example.cn"));
         assert_eq!(c.phone.as_deref(), Some("+86 371 5555 0101"));
         let c = Contact::parse_spec("Anna Berg +46 8 123").unwrap();
-        assert_eq!(
-            (c.name.as_str(), c.phone.as_deref()),
-            ("Anna Berg", Some("+46 8 123"))
-        );
+        assert_eq!((c.name.as_str(), c.phone.as_deref()), ("Anna Berg", Some("+46 8 123")));
         assert!(Contact::parse_spec("<a@b.c>").is_err());
         assert!(Contact::parse_spec("Bob <not an email>").is_err());
     }

@@ -33,13 +33,7 @@ impl Date {
 
     fn parse_offset(s: &str, today: Date, ahead: bool) -> Result<Self> {
         let s = s.trim();
-        let bad = || {
-            Error::invalid(
-                "date or duration",
-                s,
-                "use YYYY-MM-DD or a duration like 7d, 2w, 3m, 1y",
-            )
-        };
+        let bad = || Error::invalid("date or duration", s, "use YYYY-MM-DD or a duration like 7d, 2w, 3m, 1y");
         if s.contains('-') {
             return Date::parse(s);
         }
@@ -63,11 +57,9 @@ impl Date {
     /// Converts a TOML date value.
     pub fn from_toml(dt: &toml_datetime::Datetime) -> std::result::Result<Self, String> {
         match (dt.date, dt.time, dt.offset) {
-            (Some(d), None, None) => {
-                NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
-                    .map(Date)
-                    .ok_or_else(|| format!("{dt} is not a date that exists"))
-            }
+            (Some(d), None, None) => NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
+                .map(Date)
+                .ok_or_else(|| format!("{dt} is not a date that exists")),
             _ => Err(format!("expected a date like 2026-11-01, found {dt}")),
         }
     }
@@ -76,11 +68,7 @@ impl Date {
     pub fn to_toml(self) -> toml_datetime::Datetime {
         let d = self.0;
         toml_datetime::Datetime {
-            date: Some(toml_datetime::Date {
-                year: d.year() as u16,
-                month: d.month() as u8,
-                day: d.day() as u8,
-            }),
+            date: Some(toml_datetime::Date { year: d.year() as u16, month: d.month() as u8, day: d.day() as u8 }),
             time: None,
             offset: None,
         }
@@ -138,10 +126,7 @@ mod tests {
         assert_eq!(Date::parse_when("2w", today).unwrap(), d("2026-11-12"));
         assert_eq!(Date::parse_when("3m", today).unwrap(), d("2026-08-26"));
         assert_eq!(Date::parse_when("1y", today).unwrap(), d("2025-11-26"));
-        assert_eq!(
-            Date::parse_when("2026-01-01", today).unwrap(),
-            d("2026-01-01")
-        );
+        assert_eq!(Date::parse_when("2026-01-01", today).unwrap(), d("2026-01-01"));
         assert!(Date::parse_when("soon", today).is_err());
         assert!(Date::parse_when("7x", today).is_err());
         assert_eq!(Date::parse_ahead("2w", today).unwrap(), d("2026-12-10"));

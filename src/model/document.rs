@@ -18,22 +18,14 @@ impl Document {
     pub fn parse(path: &str, src: &str) -> crate::Result<Document> {
         let doc: DocumentMut = src.parse().map_err(|e: toml_edit::TomlError| {
             let (line, column) = e.span().map_or((1, 1), |s| schema::line_col(src, s.start));
-            Problem {
-                rule: "toml-syntax",
-                line,
-                column,
-                message: e.message().trim().to_string(),
-            }
-            .into_error(path)
+            Problem { rule: "toml-syntax", line, column, message: schema::one_line(e.message()) }.into_error(path)
         })?;
         Ok(Document { doc })
     }
 
     /// An empty document.
     pub fn new() -> Document {
-        Document {
-            doc: DocumentMut::new(),
-        }
+        Document { doc: DocumentMut::new() }
     }
 
     /// Sets a top-level key. An existing value keeps its surrounding
@@ -99,11 +91,7 @@ pub fn string_array(items: &[String]) -> Array {
 pub fn contact_table(c: &Contact) -> Table {
     let mut t = Table::new();
     t.insert("name", value(c.name.as_str()));
-    for (k, v) in [
-        ("title", &c.title),
-        ("phone", &c.phone),
-        ("email", &c.email),
-    ] {
+    for (k, v) in [("title", &c.title), ("phone", &c.phone), ("email", &c.email)] {
         if let Some(v) = v {
             t.insert(k, value(v.as_str()));
         }
@@ -171,19 +159,12 @@ mod tests {
         let mut d = Document::parse("x", src).unwrap();
         d.set("tier", "key");
         let out = d.to_string();
-        assert_eq!(
-            out,
-            src.replace(
-                "tier = \"standard\" # upgrade?",
-                "tier = \"key\" # upgrade?"
-            )
-        );
+        assert_eq!(out, src.replace("tier = \"standard\" # upgrade?", "tier = \"key\" # upgrade?"));
     }
 
     #[test]
     fn new_keys_go_before_tables() {
-        let mut d =
-            Document::parse("x", "name = \"A\"\n\n[[touches]]\ndate = 2026-01-01\n").unwrap();
+        let mut d = Document::parse("x", "name = \"A\"\n\n[[touches]]\ndate = 2026-01-01\n").unwrap();
         d.set("value", 5);
         d.push_table("touches", Table::new());
         let out = d.to_string();

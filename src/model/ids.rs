@@ -38,10 +38,7 @@ fn check_pattern(s: &str, extra: &[char]) -> std::result::Result<(), String> {
     match s.chars().find(|&c| !allowed(c)) {
         Some(c) => {
             let list: String = extra.iter().map(|c| format!(" `{c}`")).collect();
-            Err(format!(
-                "`{}` is not allowed (use lowercase letters, digits and{list})",
-                c.escape_default()
-            ))
+            Err(format!("`{}` is not allowed (use lowercase letters, digits and{list})", c.escape_default()))
         }
         None => Ok(()),
     }
@@ -167,12 +164,7 @@ fn slugify(name: &str) -> String {
 /// Pinyin words for a run of Chinese characters (see [`COMPANY_WORDS`]).
 fn han_words(run: &str) -> Vec<String> {
     let chars: Vec<char> = run.chars().collect();
-    let pinyin = |cs: &[char]| -> String {
-        cs.iter()
-            .filter_map(|c| c.to_pinyin())
-            .map(|p| p.plain())
-            .collect()
-    };
+    let pinyin = |cs: &[char]| -> String { cs.iter().filter_map(|c| c.to_pinyin()).map(|p| p.plain()).collect() };
     let mut words = Vec::new();
     let mut free: Vec<char> = Vec::new();
     let flush = |free: &mut Vec<char>, words: &mut Vec<String>| {
@@ -242,11 +234,7 @@ fn fold_latin(c: char) -> String {
         // Full-width ASCII (Ａ, ０) as typed with Chinese input methods.
         c @ '\u{ff10}'..='\u{ff5a}' => {
             let ascii = char::from_u32(c as u32 - 0xfee0).unwrap_or(' ');
-            return if ascii.is_ascii_alphanumeric() {
-                ascii.to_ascii_lowercase().to_string()
-            } else {
-                String::new()
-            };
+            return if ascii.is_ascii_alphanumeric() { ascii.to_ascii_lowercase().to_string() } else { String::new() };
         }
         _ => "",
     };
@@ -330,18 +318,9 @@ mod tests {
 
     #[test]
     fn latin_names_become_slugs() {
-        assert_eq!(
-            CustomerId::derive("Acme Coaches, Ltd.").unwrap().as_str(),
-            "acme-coaches-ltd"
-        );
-        assert_eq!(
-            CustomerId::derive("Müller & Söhne GmbH").unwrap().as_str(),
-            "muller-sohne-gmbh"
-        );
-        assert_eq!(
-            CustomerId::derive("ＡＢＣ１２３").unwrap().as_str(),
-            "abc123"
-        );
+        assert_eq!(CustomerId::derive("Acme Coaches, Ltd.").unwrap().as_str(), "acme-coaches-ltd");
+        assert_eq!(CustomerId::derive("Müller & Söhne GmbH").unwrap().as_str(), "muller-sohne-gmbh");
+        assert_eq!(CustomerId::derive("ＡＢＣ１２３").unwrap().as_str(), "abc123");
         assert!(CustomerId::derive("!!!").is_none());
     }
 

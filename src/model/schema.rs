@@ -25,12 +25,7 @@ pub struct Problem {
 impl Problem {
     /// Turns this problem into the library error for the file at `path`.
     pub fn into_error(self, path: &str) -> Error {
-        Error::Malformed {
-            path: path.to_string(),
-            line: self.line,
-            column: self.column,
-            message: self.message,
-        }
+        Error::Malformed { path: path.to_string(), line: self.line, column: self.column, message: self.message }
     }
 }
 
@@ -46,14 +41,15 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
 pub fn parse(src: &str) -> Result<ImDocument<&str>, Problem> {
     ImDocument::parse(src).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(src, s.start));
-        let message = e.message().trim().to_string();
-        Problem {
-            rule: "toml-syntax",
-            line,
-            column,
-            message,
-        }
+        let message = one_line(e.message());
+        let rule = if message.contains("date") { "invalid-date" } else { "toml-syntax" };
+        Problem { rule, line, column, message }
     })
+}
+
+/// A parser message on one line: `invalid string; expected `"`, `'``.
+pub fn one_line(message: &str) -> String {
+    message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
 }
 
 /// Deserializes a whole TOML file with serde, for records whose schema is
@@ -61,14 +57,8 @@ pub fn parse(src: &str) -> Result<ImDocument<&str>, Problem> {
 pub fn from_toml<T: serde::de::DeserializeOwned>(path: &str, src: &str) -> crate::Result<T> {
     toml::from_str(src).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(src, s.start));
-        let message = e.message().trim().to_string();
-        Problem {
-            rule: "schema",
-            line,
-            column,
-            message,
-        }
-        .into_error(path)
+        let message = one_line(e.message());
+        Problem { rule: "schema", line, column, message }.into_error(path)
     })
 }
 
@@ -79,6 +69,11 @@ pub struct Reader<'a> {
     span: Option<Range<usize>>,
     /// Problems found so far.
     pub problems: Vec<Problem>,
+    /// Unknown keys found in child tables so far.
+    warnings: Vec<Problem>,
+    /// Byte offsets of the keys read, by dotted path (`touches[2].by`).
+    pub offsets: Vec<(String, usize)>,
+    prefix: String,
     /// Keys read so far, to find the unknown ones.
     seen: Vec<&'static str>,
 }
@@ -91,6 +86,9 @@ impl<'a> Reader<'a> {
             table,
             span,
             problems: Vec::new(),
+            warnings: Vec::new(),
+            offsets: Vec::new(),
+            prefix: String::new(),
             seen: Vec::new(),
         }
     }
@@ -106,45 +104,31 @@ impl<'a> Reader<'a> {
             Some(s) => line_col(self.src, s.start),
             None => self.position(self.table.get(key)),
         };
-        self.problems.push(Problem {
-            rule,
-            line,
-            column,
-            message,
-        });
+        self.problems.push(Problem { rule, line, column, message });
     }
 
     fn value(&mut self, key: &'static str) -> Option<&'a Value> {
         self.seen.push(key);
-        match self.table.get(key)? {
+        let (k, item) = self.table.get_key_value(key)?;
+        if let Some(span) = k.span() {
+            self.offsets.push((format!("{}{key}", self.prefix), span.start));
+        }
+        match item {
             Item::Value(v) => Some(v),
             Item::None => None,
             _ => {
-                self.problem_at(
-                    key,
-                    "wrong-type",
-                    format!("`{key}` must be a value, not a table"),
-                );
+                self.problem_at(key, "wrong-type", format!("`{key}` must be a value, not a table"));
                 None
             }
         }
     }
 
-    fn typed<T>(
-        &mut self,
-        key: &'static str,
-        kind: &str,
-        get: impl Fn(&'a Value) -> Option<T>,
-    ) -> Option<T> {
+    fn typed<T>(&mut self, key: &'static str, kind: &str, get: impl Fn(&'a Value) -> Option<T>) -> Option<T> {
         let v = self.value(key)?;
         let got = get(v);
         if got.is_none() {
             let found = v.type_name();
-            self.problem_at(
-                key,
-                "wrong-type",
-                format!("`{key}` must be {kind}, found {found}"),
-            );
+            self.problem_at(key, "wrong-type", format!("`{key}` must be {kind}, found {found}"));
         }
         got
     }
@@ -174,11 +158,7 @@ impl<'a> Reader<'a> {
     pub fn opt_u64(&mut self, key: &'static str) -> Option<u64> {
         let n = self.typed(key, "an integer", Value::as_integer)?;
         if n < 0 {
-            self.problem_at(
-                key,
-                "invalid-value",
-                format!("`{key}` must not be negative, found {n}"),
-            );
+            self.problem_at(key, "invalid-value", format!("`{key}` must not be negative, found {n}"));
             return None;
         }
         Some(n as u64)
@@ -215,14 +195,9 @@ impl<'a> Reader<'a> {
         let Some(arr) = self.typed(key, "an array of strings", Value::as_array) else {
             return Vec::new();
         };
-        let strings: Option<Vec<String>> =
-            arr.iter().map(|v| v.as_str().map(str::to_string)).collect();
+        let strings: Option<Vec<String>> = arr.iter().map(|v| v.as_str().map(str::to_string)).collect();
         strings.unwrap_or_else(|| {
-            self.problem_at(
-                key,
-                "wrong-type",
-                format!("`{key}` must be an array of strings"),
-            );
+            self.problem_at(key, "wrong-type", format!("`{key}` must be an array of strings"));
             Vec::new()
         })
     }
@@ -233,46 +208,50 @@ impl<'a> Reader<'a> {
         self.seen.push(key);
         let children: Vec<(&'a dyn TableLike, Option<Range<usize>>)> = match self.table.get(key) {
             None => return Vec::new(),
-            Some(Item::ArrayOfTables(a)) => {
-                a.iter().map(|t| (t as &dyn TableLike, t.span())).collect()
-            }
-            Some(Item::Value(Value::Array(a)))
-                if a.iter().all(|v| v.as_inline_table().is_some()) =>
-            {
-                a.iter()
-                    .filter_map(Value::as_inline_table)
-                    .map(|t| (t as &dyn TableLike, t.span()))
-                    .collect()
+            Some(Item::ArrayOfTables(a)) => a.iter().map(|t| (t as &dyn TableLike, t.span())).collect(),
+            Some(Item::Value(Value::Array(a))) if a.iter().all(|v| v.as_inline_table().is_some()) => {
+                a.iter().filter_map(Value::as_inline_table).map(|t| (t as &dyn TableLike, t.span())).collect()
             }
             Some(_) => {
-                self.problem_at(
-                    key,
-                    "wrong-type",
-                    format!("`{key}` must be an array of tables ([[{key}]])"),
-                );
+                self.problem_at(key, "wrong-type", format!("`{key}` must be an array of tables ([[{key}]])"));
                 return Vec::new();
             }
         };
         children
             .into_iter()
-            .map(|(t, span)| self.read_child(t, span, &read))
+            .enumerate()
+            .map(|(i, (t, span))| self.read_child(format!("{key}[{i}]."), t, span, &read))
             .collect()
     }
 
     fn read_child<T>(
         &mut self,
+        prefix: String,
         table: &'a dyn TableLike,
         span: Option<Range<usize>>,
         read: &impl Fn(&mut Reader<'a>) -> T,
     ) -> T {
         let mut child = Reader::new(self.src, table, span);
+        child.prefix = format!("{}{prefix}", self.prefix);
         let value = read(&mut child);
-        self.problems.append(&mut child.problems);
+        let (mut errors, mut warnings, mut offsets) = child.finish();
+        self.problems.append(&mut errors);
+        self.warnings.append(&mut warnings);
+        self.offsets.append(&mut offsets);
         value
     }
 
+    /// Ends reading: the errors, the warnings (unknown keys here and in
+    /// child tables) and the key offsets.
+    pub fn finish(mut self) -> (Vec<Problem>, Vec<Problem>, Vec<(String, usize)>) {
+        let mut warnings = self.unknown_keys();
+        warnings.append(&mut self.warnings);
+        (self.problems, warnings, self.offsets)
+    }
+
     /// Keys present in the table that were never read, as warnings.
-    pub fn unknown_keys(&self) -> Vec<Problem> {
+    fn unknown_keys(&self) -> Vec<Problem> {
+        let prefix = &self.prefix;
         self.table
             .iter()
             .filter(|(k, _)| !self.seen.contains(k))
@@ -283,7 +262,7 @@ impl<'a> Reader<'a> {
                     rule: "unknown-key",
                     line,
                     column,
-                    message: format!("unknown key `{k}` (kept as is)"),
+                    message: format!("unknown key `{prefix}{k}` (kept as is)"),
                 }
             })
             .collect()

@@ -85,11 +85,7 @@ impl std::str::FromStr for Role {
             "rep" => Ok(Role::Rep),
             "manager" => Ok(Role::Manager),
             "admin" => Ok(Role::Admin),
-            _ => Err(crate::Error::invalid(
-                "role",
-                s,
-                "expected rep, manager or admin",
-            )),
+            _ => Err(crate::Error::invalid("role", s, "expected rep, manager or admin")),
         }
     }
 }
@@ -133,12 +129,7 @@ pub fn same_key(a: &str, b: &str) -> bool {
     if a.starts_with("ssh-") || a.starts_with("ecdsa-") || a.starts_with("sk-") {
         return ssh(a).is_some() && ssh(a) == ssh(b);
     }
-    let norm = |k: &str| -> String {
-        k.chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_uppercase()
-    };
+    let norm = |k: &str| -> String { k.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase() };
     let (a, b) = (norm(a), norm(b));
     a.len() >= 16 && b.len() >= 16 && (a.ends_with(&b) || b.ends_with(&a))
 }
@@ -149,18 +140,9 @@ mod tests {
 
     #[test]
     fn keys_compare_without_comments_or_case() {
-        assert!(same_key(
-            "ssh-ed25519 AAAAC3 a@laptop",
-            "ssh-ed25519 AAAAC3"
-        ));
-        assert!(!same_key(
-            "ssh-ed25519 AAAAC3 a@laptop",
-            "ssh-ed25519 AAAAC4 a@laptop"
-        ));
-        assert!(same_key(
-            "ABCD 1234 ABCD 1234 ABCD 1234 ABCD 1234",
-            "abcd1234abcd1234"
-        ));
+        assert!(same_key("ssh-ed25519 AAAAC3 a@laptop", "ssh-ed25519 AAAAC3"));
+        assert!(!same_key("ssh-ed25519 AAAAC3 a@laptop", "ssh-ed25519 AAAAC4 a@laptop"));
+        assert!(same_key("ABCD 1234 ABCD 1234 ABCD 1234 ABCD 1234", "abcd1234abcd1234"));
         assert!(!same_key("1234", "1234"));
     }
 

@@ -55,48 +55,25 @@ pub struct Added {
 pub fn run(store: &Store, req: &AddCustomer, today: Date, opts: &WriteOptions) -> Result<Added> {
     let w = Writer::start(store, opts)?;
     let customer = build(&w, req, today)?;
-    w.authorize(Action::AddCustomer {
-        owner: &customer.owner,
-    })?;
+    w.authorize(Action::AddCustomer { owner: &customer.owner })?;
     let path = layout::customer_path(&customer.id);
-    let message = Message {
-        subject: format!("add {}: {}", customer.id, customer.name),
-        action: "add",
-        reason: None,
-    };
-    let commit = w.commit(
-        &message,
-        vec![Change::write(path.clone(), customer_toml(&customer))],
-    )?;
-    Ok(Added {
-        customer,
-        path,
-        commit: commit.to_string(),
-    })
+    let message = Message { subject: format!("add {}: {}", customer.id, customer.name), action: "add", reason: None };
+    let commit = w.commit(&message, vec![Change::write(path.clone(), customer_toml(&customer))])?;
+    Ok(Added { customer, path, commit: commit.to_string() })
 }
 
 fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
     let policy = &w.config.policy;
     let name = super::non_empty("name", &req.name)?;
     let owner = w.active_person(&req.owner)?.handle.to_string();
-    let backup = req
-        .backup
-        .as_deref()
-        .map(|b| w.active_person(b).map(|s| s.handle.to_string()))
-        .transpose()?;
+    let backup = req.backup.as_deref().map(|b| w.active_person(b).map(|s| s.handle.to_string())).transpose()?;
     if backup.as_ref() == Some(&owner) {
-        return Err(Error::invalid(
-            "backup",
-            owner,
-            "the backup must be someone other than the owner",
-        ));
+        return Err(Error::invalid("backup", owner, "the backup must be someone other than the owner"));
     }
     let tier = req.tier.clone().unwrap_or_else(|| "standard".into());
     check_tier(policy, &tier)?;
     if tier == "key" && policy.key_backup && backup.is_none() {
-        return Err(Error::Missing(
-            "--backup: key accounts need a backup (policy.key_backup)".into(),
-        ));
+        return Err(Error::Missing("--backup: key accounts need a backup (policy.key_backup)".into()));
     }
     let status = req.status.clone().unwrap_or_else(|| "active".into());
     check_status(&status)?;
@@ -130,21 +107,13 @@ fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
 
 /// The id derived from `name`, with `-2`, `-3`… when taken.
 pub fn free_id(snapshot: &Snapshot<'_>, name: &str) -> Result<CustomerId> {
-    let base = CustomerId::derive(name).ok_or_else(|| {
-        Error::invalid(
-            "name",
-            name,
-            "no id can be derived from it; give one with --id",
-        )
-    })?;
+    let base = CustomerId::derive(name)
+        .ok_or_else(|| Error::invalid("name", name, "no id can be derived from it; give one with --id"))?;
     let taken = |id: &CustomerId| snapshot.blob_id(&layout::customer_path(id)).is_some();
     if !taken(&base) {
         return Ok(base);
     }
-    (2..)
-        .map(|n| base.with_suffix(n))
-        .find(|id| !taken(id))
-        .ok_or_else(|| Error::Exists(format!("customer `{base}`")))
+    (2..).map(|n| base.with_suffix(n)).find(|id| !taken(id)).ok_or_else(|| Error::Exists(format!("customer `{base}`")))
 }
 
 /// Refuses a tier the policy does not list.
@@ -152,11 +121,7 @@ pub fn check_tier(policy: &Policy, tier: &str) -> Result<()> {
     if policy.allows_tier(tier) {
         return Ok(());
     }
-    Err(Error::invalid(
-        "tier",
-        tier,
-        format!("allowed: {}", policy.tiers.join(", ")),
-    ))
+    Err(Error::invalid("tier", tier, format!("allowed: {}", policy.tiers.join(", "))))
 }
 
 /// Refuses a status the file format does not know.
@@ -164,11 +129,7 @@ pub fn check_status(status: &str) -> Result<()> {
     if STATUSES.contains(&status) {
         return Ok(());
     }
-    Err(Error::invalid(
-        "status",
-        status,
-        format!("allowed: {}", STATUSES.join(", ")),
-    ))
+    Err(Error::invalid("status", status, format!("allowed: {}", STATUSES.join(", "))))
 }
 
 /// Refuses a region the policy does not list (when it lists any).
@@ -176,9 +137,5 @@ pub fn check_region(policy: &Policy, region: &str) -> Result<()> {
     if policy.allows_region(region) {
         return Ok(());
     }
-    Err(Error::invalid(
-        "region",
-        region,
-        format!("allowed: {}", policy.regions.join(", ")),
-    ))
+    Err(Error::invalid("region", region, format!("allowed: {}", policy.regions.join(", "))))
 }

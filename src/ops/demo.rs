@@ -50,222 +50,33 @@ const PEOPLE: &[(&str, &str, Role, &str)] = &[
 
 /// (name, owner, region, tier, value in CNY, contact)
 const CUSTOMERS: &[(&str, &str, &str, &str, u64, &str)] = &[
-    (
-        "郑州宇通客运集团",
-        "zhang.wei",
-        "华中",
-        "key",
-        12_000_000,
-        "王建国 <wang.jg@example.cn> +86 371 5555 0101",
-    ),
-    (
-        "武汉公交集团",
-        "zhang.wei",
-        "华中",
-        "key",
-        8_500_000,
-        "刘明 <liu.ming@example.cn> +86 27 5555 0102",
-    ),
-    (
-        "长沙城市公交",
-        "zhang.wei",
-        "华中",
-        "standard",
-        2_400_000,
-        "周平 +86 731 5555 0103",
-    ),
-    (
-        "洛阳公交集团",
-        "zhang.wei",
-        "华中",
-        "standard",
-        1_800_000,
-        "马骏 <ma.jun@example.cn>",
-    ),
-    (
-        "南昌公交运输集团",
-        "li.na",
-        "华中",
-        "standard",
-        1_500_000,
-        "吴静 +86 791 5555 0105",
-    ),
-    (
-        "合肥公交集团",
-        "zhang.wei",
-        "华中",
-        "prospect",
-        600_000,
-        "何伟 <he.wei@example.cn>",
-    ),
-    (
-        "广州第二公共汽车公司",
-        "wang.fang",
-        "华南",
-        "key",
-        9_800_000,
-        "陈志强 <chen.zq@example.cn> +86 20 5555 0201",
-    ),
-    (
-        "深圳巴士集团",
-        "wang.fang",
-        "华南",
-        "key",
-        11_200_000,
-        "林小红 <lin.xh@example.cn> +86 755 5555 0202",
-    ),
-    (
-        "东莞巴士有限公司",
-        "wang.fang",
-        "华南",
-        "standard",
-        2_100_000,
-        "黄海 +86 769 5555 0203",
-    ),
-    (
-        "佛山公交集团",
-        "wang.fang",
-        "华南",
-        "standard",
-        1_900_000,
-        "梁伟 <liang.w@example.cn>",
-    ),
-    (
-        "南宁公交集团",
-        "wang.fang",
-        "华南",
-        "prospect",
-        500_000,
-        "韦强 +86 771 5555 0205",
-    ),
-    (
-        "海口公交集团",
-        "wang.fang",
-        "华南",
-        "standard",
-        1_100_000,
-        "符明 <fu.ming@example.cn>",
-    ),
-    (
-        "上海巴士第一公交",
-        "chen.jie",
-        "华东",
-        "key",
-        10_500_000,
-        "徐峰 <xu.feng@example.cn> +86 21 5555 0301",
-    ),
-    (
-        "杭州公交集团",
-        "chen.jie",
-        "华东",
-        "key",
-        7_600_000,
-        "沈洁 <shen.jie@example.cn> +86 571 5555 0302",
-    ),
-    (
-        "南京公共交通集团",
-        "chen.jie",
-        "华东",
-        "standard",
-        3_200_000,
-        "顾磊 +86 25 5555 0303",
-    ),
-    (
-        "苏州公交集团",
-        "chen.jie",
-        "华东",
-        "standard",
-        2_700_000,
-        "陆芳 <lu.fang@example.cn>",
-    ),
-    (
-        "宁波公交集团",
-        "chen.jie",
-        "华东",
-        "standard",
-        2_300_000,
-        "邵军 +86 574 5555 0305",
-    ),
-    (
-        "青岛公交集团",
-        "sun.li",
-        "华东",
-        "standard",
-        2_900_000,
-        "于涛 <yu.tao@example.cn>",
-    ),
-    (
-        "福州公交集团",
-        "chen.jie",
-        "华东",
-        "prospect",
-        700_000,
-        "郑宇 +86 591 5555 0307",
-    ),
-    (
-        "北京公交集团",
-        "zhao.lei",
-        "华北",
-        "key",
-        13_500_000,
-        "赵刚 <zhao.gang@example.cn> +86 10 5555 0401",
-    ),
-    (
-        "天津公交集团",
-        "zhao.lei",
-        "华北",
-        "key",
-        6_800_000,
-        "孟强 <meng.q@example.cn> +86 22 5555 0402",
-    ),
-    (
-        "石家庄公交总公司",
-        "zhao.lei",
-        "华北",
-        "standard",
-        2_200_000,
-        "高峰 +86 311 5555 0403",
-    ),
-    (
-        "太原公交公司",
-        "zhao.lei",
-        "华北",
-        "standard",
-        1_600_000,
-        "郭亮 <guo.liang@example.cn>",
-    ),
-    (
-        "济南公交总公司",
-        "zhao.lei",
-        "华北",
-        "standard",
-        2_500_000,
-        "孔宁 +86 531 5555 0405",
-    ),
-    (
-        "呼和浩特公交集团",
-        "zhao.lei",
-        "华北",
-        "prospect",
-        400_000,
-        "乌兰 <wu.lan@example.cn>",
-    ),
-    (
-        "大连公交客运集团",
-        "zhao.lei",
-        "华北",
-        "standard",
-        1_700_000,
-        "姜波 +86 411 5555 0407",
-    ),
-    (
-        "Nordic Coach AB",
-        "anna.berg",
-        "Europe",
-        "key",
-        5_400_000,
-        "Erik Lund <erik.lund@example.se> +46 8 5555 0501",
-    ),
+    ("郑州宇通客运集团", "zhang.wei", "华中", "key", 12_000_000, "王建国 <wang.jg@example.cn> +86 371 5555 0101"),
+    ("武汉公交集团", "zhang.wei", "华中", "key", 8_500_000, "刘明 <liu.ming@example.cn> +86 27 5555 0102"),
+    ("长沙城市公交", "zhang.wei", "华中", "standard", 2_400_000, "周平 +86 731 5555 0103"),
+    ("洛阳公交集团", "zhang.wei", "华中", "standard", 1_800_000, "马骏 <ma.jun@example.cn>"),
+    ("南昌公交运输集团", "li.na", "华中", "standard", 1_500_000, "吴静 +86 791 5555 0105"),
+    ("合肥公交集团", "zhang.wei", "华中", "prospect", 600_000, "何伟 <he.wei@example.cn>"),
+    ("广州第二公共汽车公司", "wang.fang", "华南", "key", 9_800_000, "陈志强 <chen.zq@example.cn> +86 20 5555 0201"),
+    ("深圳巴士集团", "wang.fang", "华南", "key", 11_200_000, "林小红 <lin.xh@example.cn> +86 755 5555 0202"),
+    ("东莞巴士有限公司", "wang.fang", "华南", "standard", 2_100_000, "黄海 +86 769 5555 0203"),
+    ("佛山公交集团", "wang.fang", "华南", "standard", 1_900_000, "梁伟 <liang.w@example.cn>"),
+    ("南宁公交集团", "wang.fang", "华南", "prospect", 500_000, "韦强 +86 771 5555 0205"),
+    ("海口公交集团", "wang.fang", "华南", "standard", 1_100_000, "符明 <fu.ming@example.cn>"),
+    ("上海巴士第一公交", "chen.jie", "华东", "key", 10_500_000, "徐峰 <xu.feng@example.cn> +86 21 5555 0301"),
+    ("杭州公交集团", "chen.jie", "华东", "key", 7_600_000, "沈洁 <shen.jie@example.cn> +86 571 5555 0302"),
+    ("南京公共交通集团", "chen.jie", "华东", "standard", 3_200_000, "顾磊 +86 25 5555 0303"),
+    ("苏州公交集团", "chen.jie", "华东", "standard", 2_700_000, "陆芳 <lu.fang@example.cn>"),
+    ("宁波公交集团", "chen.jie", "华东", "standard", 2_300_000, "邵军 +86 574 5555 0305"),
+    ("青岛公交集团", "sun.li", "华东", "standard", 2_900_000, "于涛 <yu.tao@example.cn>"),
+    ("福州公交集团", "chen.jie", "华东", "prospect", 700_000, "郑宇 +86 591 5555 0307"),
+    ("北京公交集团", "zhao.lei", "华北", "key", 13_500_000, "赵刚 <zhao.gang@example.cn> +86 10 5555 0401"),
+    ("天津公交集团", "zhao.lei", "华北", "key", 6_800_000, "孟强 <meng.q@example.cn> +86 22 5555 0402"),
+    ("石家庄公交总公司", "zhao.lei", "华北", "standard", 2_200_000, "高峰 +86 311 5555 0403"),
+    ("太原公交公司", "zhao.lei", "华北", "standard", 1_600_000, "郭亮 <guo.liang@example.cn>"),
+    ("济南公交总公司", "zhao.lei", "华北", "standard", 2_500_000, "孔宁 +86 531 5555 0405"),
+    ("呼和浩特公交集团", "zhao.lei", "华北", "prospect", 400_000, "乌兰 <wu.lan@example.cn>"),
+    ("大连公交客运集团", "zhao.lei", "华北", "standard", 1_700_000, "姜波 +86 411 5555 0407"),
+    ("Nordic Coach AB", "anna.berg", "Europe", "key", 5_400_000, "Erik Lund <erik.lund@example.se> +46 8 5555 0501"),
     (
         "Autobuses del Sur",
         "anna.berg",
@@ -274,22 +85,8 @@ const CUSTOMERS: &[(&str, &str, &str, &str, u64, &str)] = &[
         2_600_000,
         "Lucía Gómez <lucia@example.es> +34 91 555 0502",
     ),
-    (
-        "Arriva Danmark",
-        "anna.berg",
-        "Europe",
-        "standard",
-        3_100_000,
-        "Mette Holm <mette@example.dk>",
-    ),
-    (
-        "Keolis Lyon",
-        "anna.berg",
-        "Europe",
-        "standard",
-        2_800_000,
-        "Claire Martin <claire@example.fr> +33 4 5555 0504",
-    ),
+    ("Arriva Danmark", "anna.berg", "Europe", "standard", 3_100_000, "Mette Holm <mette@example.dk>"),
+    ("Keolis Lyon", "anna.berg", "Europe", "standard", 2_800_000, "Claire Martin <claire@example.fr> +33 4 5555 0504"),
     (
         "Hamburger Hochbahn",
         "anna.berg",
@@ -298,78 +95,15 @@ const CUSTOMERS: &[(&str, &str, &str, &str, u64, &str)] = &[
         6_100_000,
         "Jonas Weber <j.weber@example.de> +49 40 5555 0505",
     ),
-    (
-        "Müller Reisen GmbH",
-        "anna.berg",
-        "Europe",
-        "prospect",
-        450_000,
-        "Petra Müller <petra@example.de>",
-    ),
-    (
-        "Go-Ahead London",
-        "anna.berg",
-        "Europe",
-        "standard",
-        2_000_000,
-        "Tom Hughes <tom.hughes@example.co.uk>",
-    ),
-    (
-        "Kowloon Motor Bus",
-        "wang.fang",
-        "华南",
-        "key",
-        8_900_000,
-        "Raymond Chan <r.chan@example.hk> +852 5555 0601",
-    ),
-    (
-        "SBS Transit Singapore",
-        "wang.fang",
-        "华南",
-        "standard",
-        3_300_000,
-        "Tan Wei Ming <tan.wm@example.sg>",
-    ),
-    (
-        "Almaty Avtobus",
-        "zhao.lei",
-        "华北",
-        "prospect",
-        900_000,
-        "Aigerim Sadykova <aigerim@example.kz>",
-    ),
-    (
-        "成都公交集团",
-        "li.na",
-        "华中",
-        "key",
-        7_200_000,
-        "杨帆 <yang.fan@example.cn> +86 28 5555 0701",
-    ),
-    (
-        "重庆公交集团",
-        "li.na",
-        "华中",
-        "standard",
-        3_600_000,
-        "罗斌 +86 23 5555 0702",
-    ),
-    (
-        "西安公交总公司",
-        "zhang.wei",
-        "华中",
-        "standard",
-        2_900_000,
-        "张磊 <zhang.lei@example.cn>",
-    ),
-    (
-        "贵阳公交集团",
-        "li.na",
-        "华中",
-        "prospect",
-        650_000,
-        "潘静 +86 851 5555 0704",
-    ),
+    ("Müller Reisen GmbH", "anna.berg", "Europe", "prospect", 450_000, "Petra Müller <petra@example.de>"),
+    ("Go-Ahead London", "anna.berg", "Europe", "standard", 2_000_000, "Tom Hughes <tom.hughes@example.co.uk>"),
+    ("Kowloon Motor Bus", "wang.fang", "华南", "key", 8_900_000, "Raymond Chan <r.chan@example.hk> +852 5555 0601"),
+    ("SBS Transit Singapore", "wang.fang", "华南", "standard", 3_300_000, "Tan Wei Ming <tan.wm@example.sg>"),
+    ("Almaty Avtobus", "zhao.lei", "华北", "prospect", 900_000, "Aigerim Sadykova <aigerim@example.kz>"),
+    ("成都公交集团", "li.na", "华中", "key", 7_200_000, "杨帆 <yang.fan@example.cn> +86 28 5555 0701"),
+    ("重庆公交集团", "li.na", "华中", "standard", 3_600_000, "罗斌 +86 23 5555 0702"),
+    ("西安公交总公司", "zhang.wei", "华中", "standard", 2_900_000, "张磊 <zhang.lei@example.cn>"),
+    ("贵阳公交集团", "li.na", "华中", "prospect", 650_000, "潘静 +86 851 5555 0704"),
 ];
 
 /// The backup for a key account in each region.
@@ -399,10 +133,7 @@ struct Lcg(u64);
 
 impl Lcg {
     fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -410,23 +141,12 @@ impl Lcg {
 /// Builds the demo store in `dir` (which must not exist or be empty),
 /// with history ending at `today`.
 pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
-    if dir.exists()
-        && std::fs::read_dir(dir)
-            .map_err(Error::io(dir))?
-            .next()
-            .is_some()
-    {
-        return Err(Error::Exists(format!(
-            "{} (choose an empty or new directory)",
-            dir.display()
-        )));
+    if dir.exists() && std::fs::read_dir(dir).map_err(Error::io(dir))?.next().is_some() {
+        return Err(Error::Exists(format!("{} (choose an empty or new directory)", dir.display())));
     }
     let start = today.plus_days(-730);
-    let at = |d: Date, minute: i64| {
-        d.0.and_hms_opt(9, 0, 0)
-            .map(|t| t.and_utc().timestamp() + minute * 60)
-            .unwrap_or(0)
-    };
+    let at =
+        |d: Date, minute: i64| d.0.and_hms_opt(9, 0, 0).map(|t| t.and_utc().timestamp() + minute * 60).unwrap_or(0);
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let repo = git2::Repository::init(dir)?;
     let keys = dir.join(".git").join("crm-demo-keys");
@@ -435,35 +155,22 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
     for (handle, ..) in PEOPLE {
         public.insert(*handle, make_key(&keys, handle)?);
     }
-    let signers: String = PEOPLE
-        .iter()
-        .map(|(h, ..)| format!("{} namespaces=\"git\" {}\n", email(h), public[h]))
-        .collect();
+    let signers: String =
+        PEOPLE.iter().map(|(h, ..)| format!("{} namespaces=\"git\" {}\n", email(h), public[h])).collect();
     let allowed = keys.join("allowed_signers");
     std::fs::write(&allowed, signers).map_err(Error::io(&allowed))?;
-    repo.config()?
-        .set_str("gpg.ssh.allowedSignersFile", &allowed.to_string_lossy())?;
+    repo.config()?.set_str("gpg.ssh.allowedSignersFile", &allowed.to_string_lossy())?;
     let act_as = |handle: &str| -> Result<()> {
         let mut config = repo.config()?;
-        let (_, name, ..) = PEOPLE
-            .iter()
-            .find(|p| p.0 == handle)
-            .copied()
-            .unwrap_or(PEOPLE[0]);
+        let (_, name, ..) = PEOPLE.iter().find(|p| p.0 == handle).copied().unwrap_or(PEOPLE[0]);
         config.set_str("user.name", name)?;
         config.set_str("user.email", &email(handle))?;
         config.set_str("gpg.format", "ssh")?;
-        config.set_str(
-            "user.signingkey",
-            &keys.join(format!("{handle}.pub")).to_string_lossy(),
-        )?;
+        config.set_str("user.signingkey", &keys.join(format!("{handle}.pub")).to_string_lossy())?;
         config.set_bool("commit.gpgsign", true)?;
         Ok(())
     };
-    let opts = |minute: i64, day: Date| WriteOptions {
-        time: Some(at(day, minute)),
-        ..WriteOptions::default()
-    };
+    let opts = |minute: i64, day: Date| WriteOptions { time: Some(at(day, minute)), ..WriteOptions::default() };
 
     act_as("liu.yang")?;
     init::run(
@@ -505,7 +212,7 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
             tier: Some(tier.to_string()),
             region: Some(region.to_string()),
             value: Some(*value),
-            contacts: vec![Contact::parse_spec(contact)?],
+            contacts: contacts(contact, *tier == "key" && !name.starts_with("Hamburger"))?,
             tags: vec![if *tier == "prospect" { "lead" } else { "fleet" }.to_string()],
             since: Some(day.plus_days(-(rng.below(2000) as i64))),
             ..AddCustomer::default()
@@ -520,18 +227,12 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
     for (i, (id, owner)) in ids.iter().enumerate() {
         let n = if i % 9 == 4 { 1 } else { 2 + rng.below(4) };
         for _ in 0..n {
-            let offset = 200 + rng.below(500) as i64;
+            let offset = 729 - (rng.below(480) * rng.below(480) / 480) as i64;
             let (kind, summary) = SUMMARIES[rng.below(SUMMARIES.len() as u64) as usize];
-            touches.push((
-                start.plus_days(offset.min(715)),
-                id.clone(),
-                *owner,
-                kind,
-                summary,
-            ));
+            touches.push((start.plus_days(offset), id.clone(), *owner, kind, summary));
         }
     }
-    touches.sort_by(|a, b| a.0.cmp(&b.0));
+    touches.sort_by_key(|t| t.0);
     for (n, (day, id, owner, kind, summary)) in touches.into_iter().enumerate() {
         act_as(owner)?;
         let due = (n % 4 == 0).then(|| day.plus_days(30 + rng.below(90) as i64));
@@ -548,10 +249,7 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
 
     // A reorganisation: the Qingdao account moves from the manager to a rep.
     act_as("sun.li")?;
-    let qingdao = ids
-        .iter()
-        .find(|(id, _)| id.as_str().starts_with("qingdao"))
-        .map(|(id, _)| id.clone());
+    let qingdao = ids.iter().find(|(id, _)| id.as_str().starts_with("qingdao")).map(|(id, _)| id.clone());
     let reorg_day = today.plus_days(-120);
     super::reassign::run(
         &store,
@@ -564,15 +262,11 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
     )?;
 
     // zhao.lei leaves; half of his customers are handed over so far.
-    let left = today.plus_days(-16);
+    let left = today.plus_days(-9);
     act_as("liu.yang")?;
     mark_departed(&store, "zhao.lei", left, &opts(0, left))?;
-    let handover: Vec<CustomerId> = ids
-        .iter()
-        .filter(|(_, o)| *o == "zhao.lei")
-        .map(|(id, _)| id.clone())
-        .step_by(2)
-        .collect();
+    let handover: Vec<CustomerId> =
+        ids.iter().filter(|(_, o)| *o == "zhao.lei").map(|(id, _)| id.clone()).step_by(2).collect();
     act_as("sun.li")?;
     super::reassign::run(
         &store,
@@ -581,7 +275,7 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
             to: "chen.jie".into(),
             reason: "zhao.lei left the company; handover of 华北 accounts".into(),
         },
-        &opts(0, left.plus_days(3)),
+        &opts(0, left.plus_days(2)),
     )?;
 
     act_as("liu.yang")?;
@@ -590,12 +284,17 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
         walk.push_head()?;
         walk.count()
     };
-    Ok(DemoOutcome {
-        root: store.root().to_path_buf(),
-        customers: ids.len(),
-        staff: PEOPLE.len(),
-        commits,
-    })
+    Ok(DemoOutcome { root: store.root().to_path_buf(), customers: ids.len(), staff: PEOPLE.len(), commits })
+}
+
+/// The customer's contact, plus a second one for key accounts (one key
+/// account is left single-threaded, for `crm check` to find).
+fn contacts(first: &str, second: bool) -> Result<Vec<Contact>> {
+    let mut out = vec![Contact::parse_spec(first)?];
+    if second {
+        out.push(Contact { title: Some("Fleet engineering".into()), ..Contact::parse_spec("Fleet Desk <fleet@example.org>")? });
+    }
+    Ok(out)
 }
 
 fn email(handle: &str) -> String {
@@ -607,23 +306,10 @@ fn email(handle: &str) -> String {
 fn make_key(dir: &Path, handle: &str) -> Result<String> {
     let path = dir.join(handle);
     let out = Command::new("ssh-keygen")
-        .args([
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-C",
-            &format!("{handle}@demo"),
-            "-f",
-        ])
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", &format!("{handle}@demo"), "-f"])
         .arg(&path)
         .output()
-        .map_err(|e| {
-            Error::SigningUnavailable(format!(
-                "the demo needs ssh-keygen (from openssh-client): {e}"
-            ))
-        })?;
+        .map_err(|e| Error::SigningUnavailable(format!("the demo needs ssh-keygen (from openssh-client): {e}")))?;
     if !out.status.success() {
         return Err(Error::SigningFailed {
             program: "ssh-keygen".into(),

@@ -16,28 +16,10 @@ use crate::store::Store;
 use crate::{Error, Result};
 
 /// Keys `edit --set` accepts.
-pub const EDITABLE: &[&str] = &[
-    "name",
-    "backup",
-    "tier",
-    "status",
-    "region",
-    "since",
-    "value",
-    "tags",
-    "next_step",
-    "next_date",
-];
+pub const EDITABLE: &[&str] =
+    &["name", "backup", "tier", "status", "region", "since", "value", "tags", "next_step", "next_date"];
 /// Keys `edit --unset` accepts.
-pub const REMOVABLE: &[&str] = &[
-    "backup",
-    "region",
-    "since",
-    "value",
-    "tags",
-    "next_step",
-    "next_date",
-];
+pub const REMOVABLE: &[&str] = &["backup", "region", "since", "value", "tags", "next_step", "next_date"];
 
 /// Changes to one customer.
 #[derive(Debug, Clone)]
@@ -66,9 +48,7 @@ pub struct Edited {
 /// Applies `req` in one commit.
 pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edited> {
     if req.set.is_empty() && req.unset.is_empty() && req.add_contacts.is_empty() {
-        return Err(Error::Missing(
-            "--set KEY=VALUE, --unset KEY or --add-contact".into(),
-        ));
+        return Err(Error::Missing("--set KEY=VALUE, --unset KEY or --add-contact".into()));
     }
     let w = Writer::start(store, opts)?;
     let before = w.snapshot.existing_customer(&req.id)?;
@@ -81,11 +61,7 @@ pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edit
     }
     for key in &req.unset {
         if !REMOVABLE.contains(&key.as_str()) {
-            return Err(Error::invalid(
-                "key to unset",
-                key,
-                format!("removable keys: {}", REMOVABLE.join(", ")),
-            ));
+            return Err(Error::invalid("key to unset", key, format!("removable keys: {}", REMOVABLE.join(", "))));
         }
         if doc.remove(key) {
             changed.push(key.clone());
@@ -98,15 +74,10 @@ pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edit
     let text = doc.to_string();
     let after = Customer::parse(&req.id, &path, &text)?;
     if after == before {
-        return Err(Error::NothingToDo(format!(
-            "{} already has these values",
-            req.id
-        )));
+        return Err(Error::NothingToDo(format!("{} already has these values", req.id)));
     }
     if after.tier == "key" && w.config.policy.key_backup && after.backup.is_none() {
-        return Err(Error::Missing(
-            "a backup: key accounts need one (policy.key_backup)".into(),
-        ));
+        return Err(Error::Missing("a backup: key accounts need one (policy.key_backup)".into()));
     }
     let ownership = after.backup != before.backup;
     w.authorize(if ownership {
@@ -115,17 +86,9 @@ pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edit
         Action::EditCustomer { customer: &before }
     })?;
     changed.dedup();
-    let message = Message {
-        subject: format!("edit {}: {}", req.id, changed.join(", ")),
-        action: "edit",
-        reason: None,
-    };
+    let message = Message { subject: format!("edit {}: {}", req.id, changed.join(", ")), action: "edit", reason: None };
     let commit = w.commit(&message, vec![Change::write(path, text)])?;
-    Ok(Edited {
-        customer: after,
-        changed,
-        commit: commit.to_string(),
-    })
+    Ok(Edited { customer: after, changed, commit: commit.to_string() })
 }
 
 /// Checks `raw` for `key` and turns it into the TOML value to write.
@@ -136,11 +99,7 @@ fn typed_value(w: &Writer<'_>, before: &Customer, key: &str, raw: &str) -> Resul
         "backup" => {
             let person = w.active_person(raw)?;
             if person.handle.as_str() == before.owner {
-                return Err(Error::invalid(
-                    "backup",
-                    raw,
-                    "the backup must be someone other than the owner",
-                ));
+                return Err(Error::invalid("backup", raw, "the backup must be someone other than the owner"));
             }
             raw.into()
         }
@@ -150,46 +109,24 @@ fn typed_value(w: &Writer<'_>, before: &Customer, key: &str, raw: &str) -> Resul
         "since" | "next_date" => Date::parse(raw)?.to_toml().into(),
         "value" => parse_value(raw)?.into(),
         "tags" => {
-            let tags: Vec<String> = raw
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-                .collect();
+            let tags: Vec<String> =
+                raw.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
             string_array(&tags).into()
         }
         "owner" => {
-            return Err(Error::invalid(
-                "key",
-                key,
-                "the owner changes only with `crm reassign`, which records why",
-            ))
+            return Err(Error::invalid("key", key, "the owner changes only with `crm reassign`, which records why"))
         }
-        _ => {
-            return Err(Error::invalid(
-                "key",
-                key,
-                format!("editable keys: {}", EDITABLE.join(", ")),
-            ))
-        }
+        _ => return Err(Error::invalid("key", key, format!("editable keys: {}", EDITABLE.join(", ")))),
     })
 }
 
 /// Parses an annual value: a non-negative whole number (`_` and `,` allowed
 /// as digit separators).
 pub fn parse_value(raw: &str) -> Result<i64> {
-    let digits: String = raw
-        .trim()
-        .chars()
-        .filter(|c| *c != '_' && *c != ',')
-        .collect();
+    let digits: String = raw.trim().chars().filter(|c| *c != '_' && *c != ',').collect();
     match digits.parse::<i64>() {
         Ok(v) if v >= 0 => Ok(v),
         Ok(_) => Err(Error::invalid("value", raw, "must not be negative")),
-        Err(_) => Err(Error::invalid(
-            "value",
-            raw,
-            "expected a whole number like 1200000",
-        )),
+        Err(_) => Err(Error::invalid("value", raw, "expected a whole number like 1200000")),
     }
 }

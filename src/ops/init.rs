@@ -74,24 +74,13 @@ pub fn run(req: &InitRequest, opts: &WriteOptions) -> Result<InitOutcome> {
         keys: req.key.iter().map(|k| k.trim().to_string()).collect(),
     };
     let changes = vec![
-        Change::write(
-            CONFIG_FILE,
-            config_toml(&company, &req.currency, req.require_signed),
-        ),
+        Change::write(CONFIG_FILE, config_toml(&company, &req.currency, req.require_signed)),
         Change::write(layout::staff_path(&req.admin), staff_toml(&admin)),
     ];
-    let message = Message {
-        subject: format!("init store for {company}"),
-        action: "init",
-        reason: None,
-    };
+    let message = Message { subject: format!("init store for {company}"), action: "init", reason: None };
     let tx = store.begin()?;
-    let commit = tx.commit(CommitSpec {
-        message: message.render(req.admin.as_str()),
-        changes,
-        signer,
-        time: opts.time,
-    })?;
+    let commit =
+        tx.commit(CommitSpec { message: message.render(req.admin.as_str()), changes, signer, time: opts.time })?;
     Ok(InitOutcome {
         root: store.root().to_path_buf(),
         commit: commit.to_string(),

@@ -82,9 +82,7 @@ pub fn is_stale(c: &Customer, config: &StoreConfig, today: Date) -> bool {
 pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Vec<CustomerRow>> {
     let head = store.head()?;
     let config = head.config()?;
-    let some = |want: &Option<String>, have: Option<&String>| {
-        want.as_ref().is_none_or(|w| have == Some(w))
-    };
+    let some = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
     Ok(head
         .customers()?
         .iter()
@@ -95,9 +93,7 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Vec<Custom
                 && some(&filter.status, Some(&c.status))
                 && filter.tag.as_ref().is_none_or(|t| c.tags.contains(t))
                 && (!filter.stale || is_stale(c, &config, today))
-                && filter
-                    .due
-                    .is_none_or(|due| c.next_date.is_some_and(|d| d <= due))
+                && filter.due.is_none_or(|due| c.next_date.is_some_and(|d| d <= due))
         })
         .map(CustomerRow::from)
         .collect())

@@ -26,9 +26,6 @@ fn events(store: &Store, query: &HistoryQuery) -> Result<Vec<OwnershipEvent>> {
 /// The program to check OpenPGP signatures with: git's `gpg.program`.
 pub fn gpg_program(repo: &git2::Repository) -> String {
     repo.config()
-        .and_then(|c| {
-            c.get_string("gpg.openpgp.program")
-                .or_else(|_| c.get_string("gpg.program"))
-        })
+        .and_then(|c| c.get_string("gpg.openpgp.program").or_else(|_| c.get_string("gpg.program")))
         .unwrap_or_else(|_| "gpg".into())
 }

@@ -2,6 +2,7 @@
 //! returns a typed outcome; it never parses arguments or prints.
 
 pub mod add;
+pub mod check;
 pub mod demo;
 pub mod edit;
 pub mod init;
@@ -55,23 +56,13 @@ impl<'s> Writer<'s> {
         let staff = snapshot.staff()?;
         let actor = store.actor(&staff, opts.actor.as_deref())?;
         let signer = signing::resolve(store.repo(), opts.sign, config.policy.require_signed)?;
-        Ok(Writer {
-            tx,
-            snapshot,
-            config,
-            staff,
-            actor,
-            signer,
-            time: opts.time,
-        })
+        Ok(Writer { tx, snapshot, config, staff, actor, signer, time: opts.time })
     }
 
     /// Refuses unless the actor may do `action`.
     pub fn authorize(&self, action: Action<'_>) -> Result<()> {
-        authz::authorize(&self.actor, &self.config.policy, action).map_err(|d| Error::Forbidden {
-            actor: self.actor.handle.to_string(),
-            action: d.reason,
-        })
+        authz::authorize(&self.actor, &self.config.policy, action)
+            .map_err(|d| Error::Forbidden { actor: self.actor.handle.to_string(), action: d.reason })
     }
 
     /// An active staff member, or why not.
@@ -82,21 +73,14 @@ impl<'s> Writer<'s> {
     /// Commits `changes` with a message built from its parts.
     pub fn commit(self, message: &Message<'_>, changes: Vec<Change>) -> Result<Oid> {
         let text = message.render(self.actor.handle.as_str());
-        self.tx.commit(CommitSpec {
-            message: text,
-            changes,
-            signer: self.signer,
-            time: self.time,
-        })
+        self.tx.commit(CommitSpec { message: text, changes, signer: self.signer, time: self.time })
     }
 }
 
 /// An active staff member of `staff`, or why not.
 pub fn active_person<'a>(staff: &'a BTreeMap<Handle, Staff>, handle: &str) -> Result<&'a Staff> {
     let h = Handle::parse(handle)?;
-    let person = staff
-        .get(&h)
-        .ok_or_else(|| Error::UnknownStaff(handle.to_string()))?;
+    let person = staff.get(&h).ok_or_else(|| Error::UnknownStaff(handle.to_string()))?;
     if !person.is_active() {
         return Err(Error::Departed(handle.to_string()));
     }
@@ -118,16 +102,11 @@ impl Message<'_> {
     /// The full message text for `actor`.
     pub fn render(&self, actor: &str) -> String {
         let mut text = format!("{}\n\n", self.subject);
-        let reason = self
-            .reason
-            .map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "));
+        let reason = self.reason.map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "));
         if let Some(r) = &reason {
             text.push_str(&format!("{r}\n\n"));
         }
-        text.push_str(&format!(
-            "Crm-Action: {}\nCrm-Actor: {actor}\n",
-            self.action
-        ));
+        text.push_str(&format!("Crm-Action: {}\nCrm-Actor: {actor}\n", self.action));
         if let Some(r) = &reason {
             text.push_str(&format!("Crm-Reason: {r}\n"));
         }

@@ -72,23 +72,15 @@ pub struct Reassigned {
 }
 
 /// The moves `req` asks for, checked against the store; writes nothing.
-pub fn plan(
-    snapshot: &Snapshot<'_>,
-    staff: &BTreeMap<Handle, Staff>,
-    req: &ReassignRequest,
-) -> Result<Vec<Move>> {
+pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &ReassignRequest) -> Result<Vec<Move>> {
     super::non_empty("--reason", &req.reason)?;
     let to = active_person(staff, &req.to)?.handle.to_string();
     let chosen: Vec<Customer> = match &req.selection {
         Selection::Ids(ids) => {
             if ids.is_empty() {
-                return Err(Error::Missing(
-                    "customers to move: give ids or --from HANDLE".into(),
-                ));
+                return Err(Error::Missing("customers to move: give ids or --from HANDLE".into()));
             }
-            ids.iter()
-                .map(|id| snapshot.existing_customer(id))
-                .collect::<Result<_>>()?
+            ids.iter().map(|id| snapshot.existing_customer(id)).collect::<Result<_>>()?
         }
         Selection::Owner { from, region, tier } => {
             if !staff.contains_key(from) {
@@ -129,19 +121,13 @@ fn backup_after(c: &Customer, to: &str, staff: &BTreeMap<Handle, Staff>) -> Opti
         return c.backup.clone();
     }
     let previous = Handle::parse(&c.owner).ok()?;
-    staff
-        .get(&previous)
-        .filter(|s| s.is_active())
-        .map(|s| s.handle.to_string())
+    staff.get(&previous).filter(|s| s.is_active()).map(|s| s.handle.to_string())
 }
 
 /// Plans `req` against the current state without writing.
 pub fn dry_run(store: &Store, req: &ReassignRequest) -> Result<Reassigned> {
     let head = store.head()?;
-    Ok(Reassigned {
-        moves: plan(&head, &head.staff()?, req)?,
-        commit: None,
-    })
+    Ok(Reassigned { moves: plan(&head, &head.staff()?, req)?, commit: None })
 }
 
 /// Moves the customers in one commit.
@@ -167,16 +153,9 @@ pub fn run(store: &Store, req: &ReassignRequest, opts: &WriteOptions) -> Result<
         }
         changes.push(Change::write(path, doc.to_string()));
     }
-    let message = Message {
-        subject: subject(&moves),
-        action: "reassign",
-        reason: Some(&req.reason),
-    };
+    let message = Message { subject: subject(&moves), action: "reassign", reason: Some(&req.reason) };
     let commit = w.commit(&message, changes)?;
-    Ok(Reassigned {
-        moves,
-        commit: Some(commit.to_string()),
-    })
+    Ok(Reassigned { moves, commit: Some(commit.to_string()) })
 }
 
 fn subject(moves: &[Move]) -> String {

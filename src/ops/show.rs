@@ -22,14 +22,7 @@ pub struct CustomerDetail {
 /// One customer with its ownership history.
 pub fn run(store: &Store, id: &CustomerId) -> Result<CustomerDetail> {
     let customer = store.head()?.existing_customer(id)?;
-    let query = HistoryQuery {
-        customer: Some(id.clone()),
-        ..HistoryQuery::default()
-    };
+    let query = HistoryQuery { customer: Some(id.clone()), ..HistoryQuery::default() };
     let history = super::log::run(store, &query)?;
-    Ok(CustomerDetail {
-        customer,
-        path: layout::customer_path(id),
-        history,
-    })
+    Ok(CustomerDetail { customer, path: layout::customer_path(id), history })
 }

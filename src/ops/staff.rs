@@ -42,23 +42,12 @@ pub fn add(store: &Store, req: &AddStaff, opts: &WriteOptions) -> Result<Staff> 
         return Err(Error::Exists(format!("staff member `{}`", req.handle)));
     }
     let email = super::non_empty("email", &req.email)?;
-    if let Some(other) = w
-        .staff
-        .values()
-        .find(|s| s.email.eq_ignore_ascii_case(&email))
-    {
-        return Err(Error::Exists(format!(
-            "a staff member with email {email} (`{}`)",
-            other.handle
-        )));
+    if let Some(other) = w.staff.values().find(|s| s.email.eq_ignore_ascii_case(&email)) {
+        return Err(Error::Exists(format!("a staff member with email {email} (`{}`)", other.handle)));
     }
     if let Some(region) = &req.region {
         if !w.config.policy.allows_region(region) {
-            return Err(Error::invalid(
-                "region",
-                region,
-                format!("allowed: {}", w.config.policy.regions.join(", ")),
-            ));
+            return Err(Error::invalid("region", region, format!("allowed: {}", w.config.policy.regions.join(", "))));
         }
     }
     let person = Staff {
@@ -73,11 +62,8 @@ pub fn add(store: &Store, req: &AddStaff, opts: &WriteOptions) -> Result<Staff> 
         rehire: None,
         keys: req.keys.iter().map(|k| k.trim().to_string()).collect(),
     };
-    let message = Message {
-        subject: format!("staff add {}: {}", person.handle, person.role),
-        action: "staff-add",
-        reason: None,
-    };
+    let message =
+        Message { subject: format!("staff add {}: {}", person.handle, person.role), action: "staff-add", reason: None };
     let change = Change::write(layout::staff_path(&person.handle), staff_toml(&person));
     w.commit(&message, vec![change])?;
     Ok(person)
@@ -102,18 +88,7 @@ pub struct StaffSummary {
 fn summarize(staff: BTreeMap<Handle, Staff>, customers: &[Customer]) -> Vec<StaffSummary> {
     let mut out: BTreeMap<Handle, StaffSummary> = staff
         .into_iter()
-        .map(|(h, person)| {
-            (
-                h,
-                StaffSummary {
-                    person,
-                    customers: 0,
-                    key_accounts: 0,
-                    value: 0,
-                    backup_for: 0,
-                },
-            )
-        })
+        .map(|(h, person)| (h, StaffSummary { person, customers: 0, key_accounts: 0, value: 0, backup_for: 0 }))
         .collect();
     for c in customers {
         if let Some(s) = Handle::parse(&c.owner).ok().and_then(|h| out.get_mut(&h)) {
@@ -121,12 +96,7 @@ fn summarize(staff: BTreeMap<Handle, Staff>, customers: &[Customer]) -> Vec<Staf
             s.key_accounts += usize::from(c.tier == "key");
             s.value += c.value.unwrap_or(0);
         }
-        if let Some(s) = c
-            .backup
-            .as_deref()
-            .and_then(|b| Handle::parse(b).ok())
-            .and_then(|h| out.get_mut(&h))
-        {
+        if let Some(s) = c.backup.as_deref().and_then(|b| Handle::parse(b).ok()).and_then(|h| out.get_mut(&h)) {
             s.backup_for += 1;
         }
     }
@@ -158,19 +128,9 @@ pub fn show(store: &Store, handle: &Handle) -> Result<StaffDetail> {
     let head = store.head()?;
     let person = head.person(handle)?;
     let customers = head.customers()?;
-    let mine = |f: &dyn Fn(&Customer) -> bool| {
-        customers
-            .iter()
-            .filter(|c| f(c))
-            .map(|c| c.id.to_string())
-            .collect()
-    };
+    let mine = |f: &dyn Fn(&Customer) -> bool| customers.iter().filter(|c| f(c)).map(|c| c.id.to_string()).collect();
     let owns = mine(&|c| c.owner == handle.as_str());
     let backs_up = mine(&|c| c.backup.as_deref() == Some(handle.as_str()));
     let summary = summarize(BTreeMap::from([(handle.clone(), person)]), &customers).remove(0);
-    Ok(StaffDetail {
-        summary,
-        owns,
-        backs_up,
-    })
+    Ok(StaffDetail { summary, owns, backs_up })
 }

@@ -45,24 +45,14 @@ pub struct Touched {
 /// Logs an interaction by the acting person.
 pub fn run(store: &Store, req: &TouchRequest, today: Date, opts: &WriteOptions) -> Result<Touched> {
     if !TOUCH_KINDS.contains(&req.kind.as_str()) {
-        return Err(Error::invalid(
-            "kind",
-            &req.kind,
-            format!("allowed: {}", TOUCH_KINDS.join(", ")),
-        ));
+        return Err(Error::invalid("kind", &req.kind, format!("allowed: {}", TOUCH_KINDS.join(", "))));
     }
     let summary = super::non_empty("summary", &req.summary)?;
     let w = Writer::start(store, opts)?;
     let customer = w.snapshot.existing_customer(&req.id)?;
-    w.authorize(Action::EditCustomer {
-        customer: &customer,
-    })?;
-    let touch = Touch {
-        date: req.date.unwrap_or(today),
-        by: w.actor.handle.to_string(),
-        kind: req.kind.clone(),
-        summary,
-    };
+    w.authorize(Action::EditCustomer { customer: &customer })?;
+    let touch =
+        Touch { date: req.date.unwrap_or(today), by: w.actor.handle.to_string(), kind: req.kind.clone(), summary };
     let path = layout::customer_path(&req.id);
     let src = w.snapshot.text(&path)?.unwrap_or_default();
     let mut doc = Document::parse(&path, &src)?;
@@ -71,15 +61,8 @@ pub fn run(store: &Store, req: &TouchRequest, today: Date, opts: &WriteOptions) 
         doc.set("next_step", super::non_empty("next step", step)?);
     }
     doc.set_opt("next_date", req.next_date.map(Date::to_toml));
-    let message = Message {
-        subject: format!("touch {}: {} by {}", req.id, touch.kind, touch.by),
-        action: "touch",
-        reason: None,
-    };
+    let message =
+        Message { subject: format!("touch {}: {} by {}", req.id, touch.kind, touch.by), action: "touch", reason: None };
     let commit = w.commit(&message, vec![Change::write(path, doc.to_string())])?;
-    Ok(Touched {
-        customer: req.id.to_string(),
-        touch,
-        commit: commit.to_string(),
-    })
+    Ok(Touched { customer: req.id.to_string(), touch, commit: commit.to_string() })
 }

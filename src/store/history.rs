@@ -87,12 +87,7 @@ struct People {
 
 /// Walks first-parent history from `head` (newest first) and returns the
 /// ownership events that `query` selects.
-pub fn ownership_events(
-    repo: &Repository,
-    head: Oid,
-    query: &HistoryQuery,
-    gpg: &str,
-) -> Result<Vec<OwnershipEvent>> {
+pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg: &str) -> Result<Vec<OwnershipEvent>> {
     let mut events = Vec::new();
     let mut people: HashMap<Option<Oid>, People> = HashMap::new();
     let mut next = Some(repo.find_commit(head)?);
@@ -129,12 +124,7 @@ pub fn ownership_events(
                     continue;
                 }
             }
-            let customer = path
-                .rsplit('/')
-                .next()
-                .and_then(layout::toml_stem)
-                .unwrap_or(&path)
-                .to_string();
+            let customer = path.rsplit('/').next().and_then(layout::toml_stem).unwrap_or(&path).to_string();
             found.push((action, customer, from, to));
         }
         if found.is_empty() {
@@ -143,10 +133,7 @@ pub fn ownership_events(
         let snapshot = Snapshot::new(repo, Some(tree));
         let who = people.entry(snapshot.staff_tree_id()).or_insert_with(|| {
             let staff = snapshot.staff().unwrap_or_default();
-            People {
-                ring: KeyRing::from_staff(&staff),
-                staff,
-            }
+            People { ring: KeyRing::from_staff(&staff), staff }
         });
         let checked = sigcheck::check(repo, commit.id(), &who.ring, gpg);
         let actor = actor_of(&commit, checked.signer.as_ref(), &who.staff);
@@ -173,12 +160,9 @@ pub fn ownership_events(
 /// The committer time in the committer's time zone.
 pub fn commit_time(commit: &Commit) -> DateTime<FixedOffset> {
     let t = commit.committer().when();
-    let offset = FixedOffset::east_opt(t.offset_minutes() * 60)
-        .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
-    offset
-        .timestamp_opt(t.seconds(), 0)
-        .single()
-        .unwrap_or_default()
+    let offset =
+        FixedOffset::east_opt(t.offset_minutes() * 60).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
+    offset.timestamp_opt(t.seconds(), 0).single().unwrap_or_default()
 }
 
 /// The committer date in the committer's time zone.
@@ -201,13 +185,8 @@ fn actor_of(commit: &Commit, signer: Option<&Handle>, staff: &BTreeMap<Handle, S
 fn reason_of(commit: &Commit) -> Option<String> {
     let message = commit.message().unwrap_or_default();
     let trailers = git2::message_trailers_strs(message).ok();
-    let trailer = |key: &str| {
-        trailers
-            .as_ref()?
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.to_string())
-    };
+    let trailer =
+        |key: &str| trailers.as_ref()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.to_string());
     trailer("Crm-Reason").or_else(|| match trailer("Crm-Action") {
         Some(_) => None,
         None => commit.summary().map(str::to_string),
@@ -236,55 +215,35 @@ fn entries(repo: &Repository, id: Option<Oid>) -> Result<BTreeMap<String, (Oid, 
     let tree = repo.find_tree(id)?;
     Ok(tree
         .iter()
-        .filter_map(|e| {
-            Some((
-                e.name()?.to_string(),
-                (e.id(), e.kind() == Some(ObjectType::Tree)),
-            ))
-        })
+        .filter_map(|e| Some((e.name()?.to_string(), (e.id(), e.kind() == Some(ObjectType::Tree)))))
         .collect())
 }
 
 /// The customer files that differ between two trees, descending only into
 /// the shard directories whose tree ids differ.
-fn changed_customer_files(
-    repo: &Repository,
-    old: Option<&Tree>,
-    new: &Tree,
-) -> Result<Vec<FileChange>> {
-    let dir_id = |t: &Tree| {
-        t.get_name(CUSTOMERS_DIR)
-            .filter(|e| e.kind() == Some(ObjectType::Tree))
-            .map(|e| e.id())
-    };
+fn changed_customer_files(repo: &Repository, old: Option<&Tree>, new: &Tree) -> Result<Vec<FileChange>> {
+    let dir_id = |t: &Tree| t.get_name(CUSTOMERS_DIR).filter(|e| e.kind() == Some(ObjectType::Tree)).map(|e| e.id());
     let (old_dir, new_dir) = (old.and_then(dir_id), dir_id(new));
     let mut out = Vec::new();
     if old_dir == new_dir {
         return Ok(out);
     }
     let (old_shards, new_shards) = (entries(repo, old_dir)?, entries(repo, new_dir)?);
-    let shard_names: std::collections::BTreeSet<&String> =
-        old_shards.keys().chain(new_shards.keys()).collect();
+    let shard_names: std::collections::BTreeSet<&String> = old_shards.keys().chain(new_shards.keys()).collect();
     for shard in shard_names {
-        let tree_id = |m: &BTreeMap<String, (Oid, bool)>| {
-            m.get(shard)
-                .filter(|(_, is_tree)| *is_tree)
-                .map(|(id, _)| *id)
-        };
+        let tree_id =
+            |m: &BTreeMap<String, (Oid, bool)>| m.get(shard).filter(|(_, is_tree)| *is_tree).map(|(id, _)| *id);
         let (a, b) = (tree_id(&old_shards), tree_id(&new_shards));
         if a == b {
             continue;
         }
         let (old_files, new_files) = (entries(repo, a)?, entries(repo, b)?);
-        let names: std::collections::BTreeSet<&String> =
-            old_files.keys().chain(new_files.keys()).collect();
+        let names: std::collections::BTreeSet<&String> = old_files.keys().chain(new_files.keys()).collect();
         for name in names {
             if layout::toml_stem(name).is_none() {
                 continue;
             }
-            let blob = |m: &BTreeMap<String, (Oid, bool)>| {
-                m.get(name).filter(|(_, t)| !*t).map(|(id, _)| *id)
-            };
+            let blob = |m: &BTreeMap<String, (Oid, bool)>| m.get(name).filter(|(_, t)| !*t).map(|(id, _)| *id);
             let (x, y) = (blob(&old_files), blob(&new_files));
             if x != y {
                 out.push((format!("{CUSTOMERS_DIR}/{shard}/{name}"), x, y));

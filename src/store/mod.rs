@@ -30,10 +30,7 @@ impl Store {
     /// committed tree has `crm.toml` at its root.
     pub fn open(start: &Path) -> Result<Store> {
         let repo = open_repository(start, |p| Repository::discover(p))?;
-        let root = repo
-            .workdir()
-            .map(Path::to_path_buf)
-            .ok_or_else(|| Error::NotAStore(start.to_path_buf()))?;
+        let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(start.to_path_buf()))?;
         let store = Store { repo, root };
         if !store.head()?.is_store() {
             return Err(Error::NotAStore(store.root));
@@ -43,10 +40,7 @@ impl Store {
 
     /// Wraps a repository that `init` has just prepared.
     pub(crate) fn from_repository(repo: Repository) -> Result<Store> {
-        let root = repo
-            .workdir()
-            .map(Path::to_path_buf)
-            .ok_or_else(|| Error::NotAStore(repo.path().to_path_buf()))?;
+        let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(repo.path().to_path_buf()))?;
         Ok(Store { repo, root })
     }
 
@@ -77,17 +71,10 @@ impl Store {
         let configured = config.get_string("crm.user").ok();
         if let Some(handle) = given.map(str::to_string).or(configured) {
             let handle = Handle::parse(handle.trim())?;
-            return staff
-                .get(&handle)
-                .cloned()
-                .ok_or_else(|| Error::UnknownStaff(handle.to_string()));
+            return staff.get(&handle).cloned().ok_or_else(|| Error::UnknownStaff(handle.to_string()));
         }
         let email = config.get_string("user.email").unwrap_or_default();
-        staff
-            .values()
-            .find(|s| s.email.eq_ignore_ascii_case(email.trim()))
-            .cloned()
-            .ok_or(Error::UnknownActor(email))
+        staff.values().find(|s| s.email.eq_ignore_ascii_case(email.trim())).cloned().ok_or(Error::UnknownActor(email))
     }
 }
 

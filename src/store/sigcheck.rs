@@ -63,9 +63,7 @@ impl KeyRing {
         for person in staff.values() {
             for key in &person.keys {
                 match PublicKey::from_openssh(key) {
-                    Ok(public) => ring
-                        .ssh
-                        .push((person.handle.clone(), public.key_data().clone())),
+                    Ok(public) => ring.ssh.push((person.handle.clone(), public.key_data().clone())),
                     Err(_) => ring.openpgp.push((person.handle.clone(), key.clone())),
                 }
             }
@@ -78,10 +76,7 @@ impl KeyRing {
     }
 
     fn openpgp_owner(&self, fingerprint: &str) -> Option<&Handle> {
-        self.openpgp
-            .iter()
-            .find(|(_, k)| same_key(k, fingerprint))
-            .map(|(h, _)| h)
+        self.openpgp.iter().find(|(_, k)| same_key(k, fingerprint)).map(|(h, _)| h)
     }
 }
 
@@ -89,10 +84,7 @@ impl KeyRing {
 /// are checked by running `gpg_program`.
 pub fn check(repo: &Repository, oid: Oid, ring: &KeyRing, gpg_program: &str) -> Checked {
     let Ok((signature, signed)) = repo.extract_signature(&oid, None) else {
-        return Checked {
-            status: SigStatus::None,
-            signer: None,
-        };
+        return Checked { status: SigStatus::None, signer: None };
     };
     let signature = String::from_utf8_lossy(&signature).into_owned();
     if signature.contains("BEGIN SSH SIGNATURE") {
@@ -103,24 +95,15 @@ pub fn check(repo: &Repository, oid: Oid, ring: &KeyRing, gpg_program: &str) -> 
 }
 
 fn check_ssh(signature: &str, signed: &[u8], ring: &KeyRing) -> Checked {
-    let bad = Checked {
-        status: SigStatus::Bad,
-        signer: None,
-    };
+    let bad = Checked { status: SigStatus::Bad, signer: None };
     let Ok(sig) = SshSig::from_pem(signature.trim()) else {
         return bad;
     };
     let Some(owner) = ring.ssh_owner(sig.public_key()) else {
-        return Checked {
-            status: SigStatus::UnknownKey,
-            signer: None,
-        };
+        return Checked { status: SigStatus::UnknownKey, signer: None };
     };
     match PublicKey::from(sig.public_key().clone()).verify("git", signed, &sig) {
-        Ok(()) => Checked {
-            status: SigStatus::Good,
-            signer: Some(owner.clone()),
-        },
+        Ok(()) => Checked { status: SigStatus::Good, signer: Some(owner.clone()) },
         Err(_) => bad,
     }
 }
@@ -152,13 +135,9 @@ fn check_openpgp(signature: &str, signed: &[u8], ring: &KeyRing, gpg_program: &s
     };
     let status = String::from_utf8_lossy(&out.stdout);
     let field = |tag: &str| {
-        status.lines().find_map(|l| {
-            l.strip_prefix("[GNUPG:] ")?
-                .strip_prefix(tag)?
-                .split_whitespace()
-                .next()
-                .map(str::to_string)
-        })
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("[GNUPG:] ")?.strip_prefix(tag)?.split_whitespace().next().map(str::to_string))
     };
     if status.contains("[GNUPG:] BADSIG") {
         return verdict(SigStatus::Bad, None);

@@ -39,23 +39,19 @@ pub struct Signer {
     key: String,
 }
 
-const HOW_TO_SSH: &str =
-    "run `git config gpg.format ssh` and `git config user.signingkey ~/.ssh/id_ed25519.pub`";
+const HOW_TO_SSH: &str = "run `git config gpg.format ssh` and `git config user.signingkey ~/.ssh/id_ed25519.pub`";
 
 /// Decides whether and how to sign, refusing (before anything is written)
 /// when the store requires signatures and none can be made.
-pub fn resolve(
-    repo: &git2::Repository,
-    choice: SignChoice,
-    required: bool,
-) -> Result<Option<Signer>> {
+pub fn resolve(repo: &git2::Repository, choice: SignChoice, required: bool) -> Result<Option<Signer>> {
     let config = repo.config()?;
     let wanted = match choice {
         SignChoice::Always => true,
-        SignChoice::Never if required => return Err(Error::SigningUnavailable(
-            "this store requires signed commits (policy.require_signed) and --no-sign was given"
-                .into(),
-        )),
+        SignChoice::Never if required => {
+            return Err(Error::SigningUnavailable(
+                "this store requires signed commits (policy.require_signed) and --no-sign was given".into(),
+            ))
+        }
         SignChoice::Never => false,
         SignChoice::Auto => required || config.get_bool("commit.gpgsign").unwrap_or(false),
     };
@@ -63,11 +59,7 @@ pub fn resolve(
         return Ok(None);
     }
     let unconfigured = |why: &str| {
-        let prefix = if required {
-            "this store requires signed commits, but "
-        } else {
-            ""
-        };
+        let prefix = if required { "this store requires signed commits, but " } else { "" };
         Error::SigningUnavailable(format!(
             "{prefix}{why}; {HOW_TO_SSH} (or set up gpg and `git config user.signingkey KEYID`)"
         ))
@@ -76,31 +68,15 @@ pub fn resolve(
         Err(_) | Ok("openpgp") => Format::OpenPgp,
         Ok("ssh") => Format::Ssh,
         Ok("x509") => Format::X509,
-        Ok(other) => {
-            return Err(unconfigured(&format!(
-                "gpg.format `{other}` is not one git knows"
-            )))
-        }
+        Ok(other) => return Err(unconfigured(&format!("gpg.format `{other}` is not one git knows"))),
     };
     let key = match (config.get_string("user.signingkey"), format) {
         (Ok(key), _) if !key.trim().is_empty() => key.trim().to_string(),
-        (_, Format::Ssh) => {
-            return Err(unconfigured(
-                "gpg.format is ssh but user.signingkey is not set",
-            ))
-        }
+        (_, Format::Ssh) => return Err(unconfigured("gpg.format is ssh but user.signingkey is not set")),
         _ => match repo.signature() {
             // gpg picks the key by the committer's identity, as git does.
-            Ok(sig) => format!(
-                "{} <{}>",
-                sig.name().unwrap_or_default(),
-                sig.email().unwrap_or_default()
-            ),
-            Err(_) => {
-                return Err(unconfigured(
-                    "neither user.signingkey nor user.email is set",
-                ))
-            }
+            Ok(sig) => format!("{} <{}>", sig.name().unwrap_or_default(), sig.email().unwrap_or_default()),
+            Err(_) => return Err(unconfigured("neither user.signingkey nor user.email is set")),
         },
     };
     let (section, default_program) = match format {
@@ -115,11 +91,7 @@ pub fn resolve(
             _ => Err(git2::Error::from_str("unset")),
         })
         .unwrap_or_else(|_| default_program.to_string());
-    Ok(Some(Signer {
-        format,
-        program,
-        key,
-    }))
+    Ok(Some(Signer { format, program, key }))
 }
 
 impl Signer {
@@ -143,15 +115,12 @@ impl Signer {
     fn sign_ssh(&self, payload: &str) -> Result<String> {
         // A key given literally ("key::ssh-ed25519 …" or "ssh-…") names a
         // key in the agent; anything else is a key file path.
-        let literal = self
-            .key
-            .strip_prefix("key::")
-            .or_else(|| self.key.starts_with("ssh-").then_some(self.key.as_str()));
+        let literal =
+            self.key.strip_prefix("key::").or_else(|| self.key.starts_with("ssh-").then_some(self.key.as_str()));
         let mut key_file = None;
         let path = match literal {
             Some(public) => {
-                let mut f =
-                    tempfile::NamedTempFile::new().map_err(Error::io(std::env::temp_dir()))?;
+                let mut f = tempfile::NamedTempFile::new().map_err(Error::io(std::env::temp_dir()))?;
                 writeln!(f, "{public}").map_err(Error::io(f.path()))?;
                 let p = f.path().to_string_lossy().into_owned();
                 key_file = Some(f);
@@ -179,13 +148,9 @@ impl Signer {
             .spawn()
             .map_err(|e| self.failed(&format!("cannot run it ({e})")))?;
         if let Some(mut stdin) = child.stdin.take() {
-            stdin
-                .write_all(input.as_bytes())
-                .map_err(|e| self.failed(&e.to_string()))?;
+            stdin.write_all(input.as_bytes()).map_err(|e| self.failed(&e.to_string()))?;
         }
-        let out = child
-            .wait_with_output()
-            .map_err(|e| self.failed(&e.to_string()))?;
+        let out = child.wait_with_output().map_err(|e| self.failed(&e.to_string()))?;
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         if !out.status.success() {
@@ -195,18 +160,11 @@ impl Signer {
     }
 
     fn failed(&self, output: &str) -> Error {
-        let message = output
-            .lines()
-            .filter(|l| !l.starts_with("[GNUPG:]") && !l.trim().is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let message =
+            output.lines().filter(|l| !l.starts_with("[GNUPG:]") && !l.trim().is_empty()).collect::<Vec<_>>().join(" ");
         Error::SigningFailed {
             program: self.program.clone(),
-            message: if message.is_empty() {
-                "no signature was produced".into()
-            } else {
-                message
-            },
+            message: if message.is_empty() { "no signature was produced".into() } else { message },
         }
     }
 }

@@ -42,11 +42,7 @@ impl<'r> Snapshot<'r> {
 
     /// The blob id at `path`, if there is a file there.
     pub fn blob_id(&self, path: &str) -> Option<Oid> {
-        let entry = self
-            .tree
-            .as_ref()?
-            .get_path(std::path::Path::new(path))
-            .ok()?;
+        let entry = self.tree.as_ref()?.get_path(std::path::Path::new(path)).ok()?;
         (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
     }
 
@@ -61,10 +57,8 @@ impl<'r> Snapshot<'r> {
     /// The text of blob `oid`, which is the file at `path`.
     pub fn text_of(&self, path: &str, oid: Oid) -> Result<String> {
         let blob = self.repo.find_blob(oid)?;
-        String::from_utf8(blob.content().to_vec()).map_err(|e| Error::InvalidUtf8 {
-            path: path.to_string(),
-            offset: e.utf8_error().valid_up_to(),
-        })
+        String::from_utf8(blob.content().to_vec())
+            .map_err(|e| Error::InvalidUtf8 { path: path.to_string(), offset: e.utf8_error().valid_up_to() })
     }
 
     /// Whether this tree holds a store (has `crm.toml`).
@@ -74,9 +68,7 @@ impl<'r> Snapshot<'r> {
 
     /// `crm.toml`.
     pub fn config(&self) -> Result<StoreConfig> {
-        let src = self
-            .text(CONFIG_FILE)?
-            .ok_or_else(|| Error::Missing(format!("{CONFIG_FILE} in the store")))?;
+        let src = self.text(CONFIG_FILE)?.ok_or_else(|| Error::Missing(format!("{CONFIG_FILE} in the store")))?;
         from_toml(CONFIG_FILE, &src)
     }
 
@@ -108,9 +100,7 @@ impl<'r> Snapshot<'r> {
     /// One staff member.
     pub fn person(&self, handle: &Handle) -> Result<Staff> {
         let path = layout::staff_path(handle);
-        let src = self
-            .text(&path)?
-            .ok_or_else(|| Error::UnknownStaff(handle.to_string()))?;
+        let src = self.text(&path)?.ok_or_else(|| Error::UnknownStaff(handle.to_string()))?;
         let mut person: Staff = from_toml(&path, &src)?;
         person.handle = handle.clone();
         Ok(person)
@@ -164,8 +154,7 @@ impl<'r> Snapshot<'r> {
 
     /// One customer that must exist.
     pub fn existing_customer(&self, id: &CustomerId) -> Result<Customer> {
-        self.customer(id)?
-            .ok_or_else(|| Error::UnknownCustomer(id.to_string()))
+        self.customer(id)?.ok_or_else(|| Error::UnknownCustomer(id.to_string()))
     }
 
     /// Every customer, failing on the first unreadable file.

@@ -13,9 +13,7 @@ use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use git2::{
-    Commit, ErrorCode, Index, IndexEntry, IndexTime, ObjectType, Oid, Signature, Time, Tree,
-};
+use git2::{Commit, ErrorCode, Index, IndexEntry, IndexTime, ObjectType, Oid, Signature, Time, Tree};
 
 use super::signing::Signer;
 use super::{is_unborn, Snapshot, Store};
@@ -33,10 +31,7 @@ pub struct Change {
 impl Change {
     /// Writes `content` at `path`.
     pub fn write(path: impl Into<String>, content: impl Into<Vec<u8>>) -> Change {
-        Change {
-            path: path.into(),
-            content: Some(content.into()),
-        }
+        Change { path: path.into(), content: Some(content.into()) }
     }
 }
 
@@ -73,15 +68,9 @@ impl Store {
     /// Locks the store for one write and reads the commit it starts from.
     pub fn begin(&self) -> Result<Transaction<'_>> {
         let path = self.repo().path().join("index.lock");
-        let mut file = match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
+        let mut file = match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(Error::Busy(path))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(Error::Busy(path)),
             Err(e) => return Err(Error::io(&path)(e)),
         };
         let lock = LockFile(path);
@@ -92,11 +81,7 @@ impl Store {
             Err(e) if is_unborn(&e) => None,
             Err(e) => return Err(e.into()),
         };
-        Ok(Transaction {
-            store: self,
-            _lock: lock,
-            parent,
-        })
+        Ok(Transaction { store: self, _lock: lock, parent })
     }
 }
 
@@ -116,11 +101,7 @@ impl<'s> Transaction<'s> {
 
         let mut blobs = Vec::with_capacity(spec.changes.len());
         for change in &spec.changes {
-            let oid = change
-                .content
-                .as_deref()
-                .map(|c| repo.blob(c))
-                .transpose()?;
+            let oid = change.content.as_deref().map(|c| repo.blob(c)).transpose()?;
             blobs.push((change.path.as_str(), oid));
         }
         let tree_id = match update_tree(repo, base.as_ref(), &split_paths(&blobs))? {
@@ -134,8 +115,7 @@ impl<'s> Transaction<'s> {
         let commit_id = match &spec.signer {
             Some(signer) => {
                 let buffer = repo.commit_create_buffer(&who, &who, &message, &tree, &parents)?;
-                let payload = std::str::from_utf8(&buffer)
-                    .map_err(|_| Error::invalid("commit", "", "not UTF-8"))?;
+                let payload = std::str::from_utf8(&buffer).map_err(|_| Error::invalid("commit", "", "not UTF-8"))?;
                 let signature = signer.sign(payload)?;
                 repo.commit_signed(payload, signature.trim_end(), Some("gpgsig"))?
             }
@@ -185,12 +165,7 @@ impl<'s> Transaction<'s> {
         };
         match result {
             Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.code(),
-                    ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked
-                ) =>
-            {
+            Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked) => {
                 Err(Error::Moved(name))
             }
             Err(e) => Err(e.into()),
@@ -235,11 +210,9 @@ impl<'s> Transaction<'s> {
 
 /// Author and committer: git's `user.name` and `user.email`.
 fn identity(repo: &git2::Repository, time: Option<i64>) -> Result<Signature<'static>> {
-    let now = repo.signature().map_err(|_| {
-        Error::Missing(
-            "git identity: set `git config user.name` and `git config user.email`".into(),
-        )
-    })?;
+    let now = repo
+        .signature()
+        .map_err(|_| Error::Missing("git identity: set `git config user.name` and `git config user.email`".into()))?;
     let name = now.name().unwrap_or_default();
     let email = now.email().unwrap_or_default();
     Ok(match time {
@@ -257,26 +230,16 @@ fn tidy(message: &str) -> String {
 type Edit<'a> = (Vec<&'a str>, Option<Oid>);
 
 fn split_paths<'a>(blobs: &[(&'a str, Option<Oid>)]) -> Vec<Edit<'a>> {
-    blobs
-        .iter()
-        .map(|(path, oid)| (path.split('/').collect(), *oid))
-        .collect()
+    blobs.iter().map(|(path, oid)| (path.split('/').collect(), *oid)).collect()
 }
 
 /// Rebuilds `base` with `edits` applied, touching only the trees on the
 /// edited paths. Returns `None` when the tree ends up empty.
-fn update_tree(
-    repo: &git2::Repository,
-    base: Option<&Tree>,
-    edits: &[Edit<'_>],
-) -> Result<Option<Oid>> {
+fn update_tree(repo: &git2::Repository, base: Option<&Tree>, edits: &[Edit<'_>]) -> Result<Option<Oid>> {
     let mut builder = repo.treebuilder(base)?;
     let mut by_name: BTreeMap<&str, Vec<Edit<'_>>> = BTreeMap::new();
     for (parts, oid) in edits {
-        by_name
-            .entry(parts[0])
-            .or_default()
-            .push((parts[1..].to_vec(), *oid));
+        by_name.entry(parts[0]).or_default().push((parts[1..].to_vec(), *oid));
     }
     for (name, group) in by_name {
         let file_edit = group.iter().find(|(rest, _)| rest.is_empty());
@@ -311,10 +274,7 @@ fn update_tree(
 fn write_atomically(path: &Path, content: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".crm-")
-        .tempfile_in(dir)
-        .map_err(Error::io(dir))?;
+    let mut tmp = tempfile::Builder::new().prefix(".crm-").tempfile_in(dir).map_err(Error::io(dir))?;
     tmp.write_all(content).map_err(Error::io(path))?;
     tmp.persist(path).map_err(|e| Error::io(path)(e.error))?;
     Ok(())

@@ -58,18 +58,9 @@ pub struct AddArgs {
 
 /// Runs `crm add`.
 pub fn run(ctx: &mut Ctx, args: AddArgs) -> CliResult {
-    let value = args
-        .value
-        .as_deref()
-        .map(parse_value)
-        .transpose()?
-        .map(|v| v as u64);
+    let value = args.value.as_deref().map(parse_value).transpose()?.map(|v| v as u64);
     let since = args.since.as_deref().map(Date::parse).transpose()?;
-    let contacts = args
-        .contacts
-        .iter()
-        .map(|c| Contact::parse_spec(c))
-        .collect::<Result<Vec<_>, _>>()?;
+    let contacts = args.contacts.iter().map(|c| Contact::parse_spec(c)).collect::<Result<Vec<_>, _>>()?;
     let name = prompt::text(ctx, args.name, "customer name", "--name")?;
     let owner = match args.owner {
         Some(o) => o,
@@ -78,12 +69,7 @@ pub fn run(ctx: &mut Ctx, args: AddArgs) -> CliResult {
             let choices: Vec<(String, String)> = staff
                 .values()
                 .filter(|s| s.is_active())
-                .map(|s| {
-                    (
-                        s.handle.to_string(),
-                        format!("{} ({})", s.name, s.region.clone().unwrap_or_default()),
-                    )
-                })
+                .map(|s| (s.handle.to_string(), format!("{} ({})", s.name, s.region.clone().unwrap_or_default())))
                 .collect();
             prompt::pick(ctx, None, "owner", "--owner", &choices)?
         }

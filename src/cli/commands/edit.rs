@@ -41,26 +41,12 @@ pub fn run(ctx: &mut Ctx, args: EditArgs) -> CliResult {
             None => Err(CliError::usage(format!("--set `{kv}`: expected KEY=VALUE"))),
         })
         .collect::<CliResult<Vec<_>>>()?;
-    let add_contacts = args
-        .add_contact
-        .iter()
-        .map(|c| Contact::parse_spec(c))
-        .collect::<Result<Vec<_>, _>>()?;
-    let req = EditRequest {
-        id: args.id,
-        set,
-        unset: args.unset,
-        add_contacts,
-    };
+    let add_contacts = args.add_contact.iter().map(|c| Contact::parse_spec(c)).collect::<Result<Vec<_>, _>>()?;
+    let req = EditRequest { id: args.id, set, unset: args.unset, add_contacts };
     let opts = ctx.write_options();
     let done = edit::run(ctx.store()?, &req, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&done)),
-        _ => print(&format!(
-            "Changed {} of {} [{}]\n",
-            done.changed.join(", "),
-            done.customer.id,
-            short(&done.commit)
-        )),
+        _ => print(&format!("Changed {} of {} [{}]\n", done.changed.join(", "), done.customer.id, short(&done.commit))),
     }
 }

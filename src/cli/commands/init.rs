@@ -46,9 +46,7 @@ pub struct InitArgs {
 
 /// Runs `crm init`.
 pub fn run(ctx: &mut Ctx, args: InitArgs) -> CliResult {
-    let dir = args
-        .dir
-        .map_or_else(|| ctx.dir.clone(), |d| ctx.dir.join(d));
+    let dir = args.dir.map_or_else(|| ctx.dir.clone(), |d| ctx.dir.join(d));
     let req = InitRequest {
         dir,
         company: args.company,
@@ -63,18 +61,11 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> CliResult {
     if args.output.format == Format::Json {
         return print(&json(&done));
     }
-    let how = if done.adopted {
-        "Turned the git repository"
-    } else {
-        "Created"
-    };
+    let how = if done.adopted { "Turned the git repository" } else { "Created" };
     let root = done.root.display().to_string();
     let root = root.trim_end_matches('/');
-    let what = if done.adopted {
-        format!("{how} {root} into a crm store")
-    } else {
-        format!("{how} a crm store in {root}")
-    };
+    let what =
+        if done.adopted { format!("{how} {root} into a crm store") } else { format!("{how} a crm store in {root}") };
     print(&format!("{what} (commit {})\n", short(&done.commit)))?;
     if !done.require_signed {
         ctx.status(

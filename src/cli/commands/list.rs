@@ -39,16 +39,7 @@ pub struct ListArgs {
 
 impl Tabular for CustomerRow {
     fn headers() -> &'static [&'static str] {
-        &[
-            "id",
-            "name",
-            "owner",
-            "tier",
-            "region",
-            "value",
-            "last touch",
-            "next date",
-        ]
+        &["id", "name", "owner", "tier", "region", "value", "last touch", "next date"]
     }
     fn cells(&self, human: bool) -> Vec<String> {
         vec![
@@ -74,11 +65,7 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult {
         tag: args.tag,
         status: args.status,
         stale: args.stale,
-        due: args
-            .due
-            .as_deref()
-            .map(|d| Date::parse_ahead(d, today))
-            .transpose()?,
+        due: args.due.as_deref().map(|d| Date::parse_ahead(d, today)).transpose()?,
     };
     let rows = list::run(ctx.store()?, &filter, today)?;
     print(&render::rows(&rows, args.output.format))

@@ -34,17 +34,7 @@ pub struct LogArgs {
 
 impl Tabular for OwnershipEvent {
     fn headers() -> &'static [&'static str] {
-        &[
-            "date",
-            "commit",
-            "action",
-            "customer",
-            "from",
-            "to",
-            "actor",
-            "signature",
-            "reason",
-        ]
+        &["date", "commit", "action", "customer", "from", "to", "actor", "signature", "reason"]
     }
     fn cells(&self, _human: bool) -> Vec<String> {
         vec![
@@ -65,12 +55,8 @@ impl Tabular for OwnershipEvent {
 pub fn run(ctx: &mut Ctx, args: LogArgs) -> CliResult {
     let today = ctx.today;
     let when = |s: Option<String>| s.as_deref().map(|s| Date::parse_when(s, today)).transpose();
-    let query = HistoryQuery {
-        customer: args.customer,
-        owner: args.owner,
-        since: when(args.since)?,
-        until: when(args.until)?,
-    };
+    let query =
+        HistoryQuery { customer: args.customer, owner: args.owner, since: when(args.since)?, until: when(args.until)? };
     let events = ops::log::run(ctx.store()?, &query)?;
     print(&render::rows(&events, args.output.format))
 }

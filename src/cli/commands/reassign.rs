@@ -67,24 +67,14 @@ impl Tabular for Move {
 
 /// Runs `crm reassign`.
 pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
-    let reason = args.reason.ok_or_else(|| {
-        CliError::usage(
-            "missing --reason: say why the customers move; it is recorded in the commit",
-        )
-    })?;
+    let reason = args
+        .reason
+        .ok_or_else(|| CliError::usage("missing --reason: say why the customers move; it is recorded in the commit"))?;
     let selection = match args.from {
-        Some(from) => Selection::Owner {
-            from,
-            region: args.region,
-            tier: args.tier,
-        },
+        Some(from) => Selection::Owner { from, region: args.region, tier: args.tier },
         None => Selection::Ids(args.customers),
     };
-    let req = ReassignRequest {
-        selection,
-        to: args.to,
-        reason,
-    };
+    let req = ReassignRequest { selection, to: args.to, reason };
     let format = args.output.format;
     let store = ctx.store()?;
     if args.dry_run {
@@ -95,10 +85,7 @@ pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
         let plan = reassign::dry_run(ctx.store()?, &req)?;
         if plan.moves.len() > 1 {
             eprint!("{}", render::rows(&plan.moves, Format::Table));
-            if !ctx.confirm(
-                &format!("Move these {} customers to {}?", plan.moves.len(), req.to),
-                "--yes",
-            )? {
+            if !ctx.confirm(&format!("Move these {} customers to {}?", plan.moves.len(), req.to), "--yes")? {
                 ctx.status("Nothing moved.");
                 return Ok(());
             }
@@ -109,11 +96,6 @@ pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
     let commit = done.commit.as_deref().unwrap_or_default();
     match format {
         Format::Json => print(&render::json(&done)),
-        _ => print(&format!(
-            "Moved {} customer(s) to {} [{}]\n",
-            done.moves.len(),
-            req.to,
-            short(commit)
-        )),
+        _ => print(&format!("Moved {} customer(s) to {} [{}]\n", done.moves.len(), req.to, short(commit))),
     }
 }

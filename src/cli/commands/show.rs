@@ -27,11 +27,7 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult {
     let format = args.output.format;
     match format {
         Format::Json => print(&json(&detail)),
-        Format::Csv => print(&render::grid(
-            &["field", "value"],
-            fields(&detail, false),
-            format,
-        )),
+        Format::Csv => print(&render::grid(&["field", "value"], fields(&detail, false), format)),
         Format::Table | Format::Md => print(&sections(&detail, format)),
     }
 }
@@ -53,10 +49,7 @@ fn fields(d: &CustomerDetail, human: bool) -> Vec<Vec<String>> {
         ("next date", opt(&c.next_date)),
         ("file", d.path.clone()),
     ];
-    pairs
-        .into_iter()
-        .map(|(k, v)| vec![k.to_string(), v])
-        .collect()
+    pairs.into_iter().map(|(k, v)| vec![k.to_string(), v]).collect()
 }
 
 fn sections(d: &CustomerDetail, format: Format) -> String {
@@ -75,40 +68,18 @@ fn sections(d: &CustomerDetail, format: Format) -> String {
     out.push_str(&render::grid(&["field", "value"], fields(d, true), format));
     if !c.contacts.is_empty() {
         out.push_str(&heading("Contacts"));
-        let rows = c
-            .contacts
-            .iter()
-            .map(|p| vec![p.name.clone(), opt(&p.title), opt(&p.phone), opt(&p.email)])
-            .collect();
-        out.push_str(&render::grid(
-            &["name", "title", "phone", "email"],
-            rows,
-            format,
-        ));
+        let rows =
+            c.contacts.iter().map(|p| vec![p.name.clone(), opt(&p.title), opt(&p.phone), opt(&p.email)]).collect();
+        out.push_str(&render::grid(&["name", "title", "phone", "email"], rows, format));
     }
     if !c.touches.is_empty() {
         let skip = c.touches.len().saturating_sub(RECENT_TOUCHES);
-        out.push_str(&heading(&format!(
-            "Touches ({} of {})",
-            c.touches.len() - skip,
-            c.touches.len()
-        )));
+        out.push_str(&heading(&format!("Touches ({} of {})", c.touches.len() - skip, c.touches.len())));
         let rows = c.touches[skip..]
             .iter()
-            .map(|t| {
-                vec![
-                    t.date.to_string(),
-                    t.by.clone(),
-                    t.kind.clone(),
-                    t.summary.clone(),
-                ]
-            })
+            .map(|t| vec![t.date.to_string(), t.by.clone(), t.kind.clone(), t.summary.clone()])
             .collect();
-        out.push_str(&render::grid(
-            &["date", "by", "kind", "summary"],
-            rows,
-            format,
-        ));
+        out.push_str(&render::grid(&["date", "by", "kind", "summary"], rows, format));
     }
     if !d.history.is_empty() {
         out.push_str(&heading("Ownership"));

@@ -48,9 +48,6 @@ pub fn run(ctx: &mut Ctx, args: StaffAddArgs) -> CliResult {
     let person = staff::add(ctx.store()?, &req, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&person)),
-        _ => print(&format!(
-            "Added {} ({}, {})\n",
-            person.handle, person.name, person.role
-        )),
+        _ => print(&format!("Added {} ({}, {})\n", person.handle, person.name, person.role)),
     }
 }

@@ -20,17 +20,7 @@ pub struct StaffListArgs {
 
 impl Tabular for StaffSummary {
     fn headers() -> &'static [&'static str] {
-        &[
-            "handle",
-            "name",
-            "role",
-            "region",
-            "status",
-            "customers",
-            "key",
-            "value",
-            "backup for",
-        ]
+        &["handle", "name", "role", "region", "status", "customers", "key", "value", "backup for"]
     }
     fn cells(&self, human: bool) -> Vec<String> {
         let p = &self.person;

@@ -39,16 +39,9 @@ pub fn run(ctx: &mut Ctx, args: StaffShowArgs) -> CliResult {
         vec!["keys".into(), p.keys.join(", ")],
         vec!["customers".into(), s.customers.to_string()],
         vec!["key accounts".into(), s.key_accounts.to_string()],
-        vec![
-            "value".into(),
-            money(Some(s.value), args.output.format != Format::Csv),
-        ],
+        vec!["value".into(), money(Some(s.value), args.output.format != Format::Csv)],
         vec!["owns".into(), detail.owns.join(", ")],
         vec!["backup for".into(), detail.backs_up.join(", ")],
     ];
-    print(&render::grid(
-        &["field", "value"],
-        fields,
-        args.output.format,
-    ))
+    print(&render::grid(&["field", "value"], fields, args.output.format))
 }

@@ -1,0 +1,427 @@
+//! `crm check`: the current state of every file against the schema, the
+//! references between files, and the policy. Every problem is reported in
+//! one run, each with a stable rule id ([`rules`]); customer files are
+//! parsed in parallel, each read once.
+
+pub mod rules;
+pub mod source;
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::model::customer::{ParsedCustomer, STATUSES, TOUCH_KINDS};
+use crate::model::date::Date;
+use crate::model::ids::shard_of;
+use crate::model::schema::{from_toml, line_col};
+use crate::model::{Customer, CustomerId, Handle, Policy, Staff, StaffStatus, StoreConfig};
+use crate::ops::list::is_stale;
+use crate::store::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
+use crate::{Error, Result};
+use rules::{rule, Severity};
+use source::{Content, Entry, MAX_FILE};
+
+/// One problem found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// File, from the store root.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// error or warning.
+    pub severity: Severity,
+    /// Stable rule id.
+    pub rule: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: &'static str,
+    /// The offending source line, when there is one.
+    #[serde(skip)]
+    pub source: Option<String>,
+}
+
+/// Everything `check` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// Findings, errors first, then by file and line.
+    pub findings: Vec<Finding>,
+    /// Files read.
+    pub files: usize,
+    /// Number of errors.
+    pub errors: usize,
+    /// Number of warnings.
+    pub warnings: usize,
+}
+
+/// Checks `entries` (from [`source`]) as of `today`.
+pub fn run(entries: Vec<Entry>, today: Date) -> CheckReport {
+    let files = entries.len();
+    let mut c = Checker { findings: Vec::new() };
+    let mut config_entry = None;
+    let mut staff_entries = Vec::new();
+    let mut customer_entries = Vec::new();
+    for entry in entries {
+        let Some(text) = c.readable(&entry) else { continue };
+        if entry.path == CONFIG_FILE {
+            config_entry = Some(text);
+        } else if entry.path.starts_with(&format!("{STAFF_DIR}/")) {
+            staff_entries.push((entry.path, text));
+        } else {
+            customer_entries.push((entry.path, text));
+        }
+    }
+    let config = c.config(config_entry.as_deref());
+    let staff = c.staff(&staff_entries, &config.policy);
+    let parsed: Vec<(String, CustomerId, ParsedCustomer, String)> = c
+        .customer_paths(customer_entries)
+        .into_par_iter()
+        .map(|(path, id, text)| {
+            let parsed = Customer::parse_all(&id, &text);
+            (path, id, parsed, text)
+        })
+        .collect();
+    let mut customers = Vec::with_capacity(parsed.len());
+    for (path, _, p, text) in parsed {
+        for problem in p.errors.iter().chain(&p.warnings) {
+            c.at(&path, &text, problem.line, problem.column, problem.rule, problem.message.clone());
+        }
+        if let Some(customer) = &p.customer {
+            c.customer(&path, &text, &p, customer, &config, &staff, today);
+            customers.push((path, customer.clone()));
+        }
+    }
+    c.concentration(&customers, &config.policy);
+    let mut findings = c.findings;
+    findings.sort_by(|a, b| (a.severity, &a.path, a.line, a.column).cmp(&(b.severity, &b.path, b.line, b.column)));
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    CheckReport { warnings: findings.len() - errors, errors, findings, files }
+}
+
+/// Checks the work tree of `root`.
+pub fn work_tree(root: &std::path::Path, today: Date) -> Result<CheckReport> {
+    Ok(run(source::from_work_tree(root)?, today))
+}
+
+/// Checks the tree of revision `rev` in `repo`.
+pub fn revision(repo: &git2::Repository, rev: &str, today: Date) -> Result<CheckReport> {
+    let tree = repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_tree())
+        .map_err(|_| Error::invalid("revision", rev, "not a commit in this repository"))?;
+    Ok(run(source::from_tree(repo, &tree)?, today))
+}
+
+struct Checker {
+    findings: Vec<Finding>,
+}
+
+impl Checker {
+    /// Records a finding at a position of `text`.
+    fn at(&mut self, path: &str, text: &str, line: usize, column: usize, rule_id: &'static str, message: String) {
+        let r = rule(rule_id);
+        let source = text.lines().nth(line.saturating_sub(1)).map(str::to_string);
+        self.findings.push(Finding {
+            path: path.into(),
+            line,
+            column,
+            severity: r.severity,
+            rule: r.id,
+            message,
+            help: r.help,
+            source,
+        });
+    }
+
+    /// Records a finding about a whole file.
+    fn file(&mut self, path: &str, rule_id: &'static str, message: String) {
+        self.at(path, "", 1, 1, rule_id, message);
+    }
+
+    /// Records a finding at the key at `offset` (or the file's start).
+    fn key(&mut self, path: &str, text: &str, offset: Option<usize>, rule_id: &'static str, message: String) {
+        let (line, column) = offset.map_or((1, 1), |o| line_col(text, o));
+        self.at(path, text, line, column, rule_id, message);
+    }
+
+    /// The text of an entry, or `None` after reporting why it has none.
+    fn readable(&mut self, entry: &Entry) -> Option<String> {
+        let path = &entry.path;
+        let is_record = toml_stem(path.rsplit('/').next().unwrap_or_default()).is_some();
+        match &entry.content {
+            Content::Link => self.file(path, "not-a-file", "is a symbolic link; crm does not follow links".into()),
+            Content::Other => self.file(path, "not-a-file", "is not a regular file".into()),
+            Content::TooLarge(n) => {
+                self.file(path, "file-too-large", format!("is {n} bytes; records are limited to {MAX_FILE} bytes"))
+            }
+            Content::Bytes(_) if !is_record => {
+                self.file(path, "stray-file", "is not a .toml record file".into());
+            }
+            Content::Bytes(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) => return Some(text.to_string()),
+                Err(e) => {
+                    let good = e.valid_up_to();
+                    let text = String::from_utf8_lossy(&bytes[..good]).into_owned();
+                    let (line, column) = line_col(&text, good);
+                    let message = format!("invalid UTF-8 at byte {good}");
+                    self.at(path, &String::from_utf8_lossy(bytes), line, column, "invalid-utf8", message);
+                }
+            },
+        }
+        None
+    }
+
+    fn config(&mut self, text: Option<&str>) -> StoreConfig {
+        let fallback = || StoreConfig {
+            company: crate::model::Company { name: String::new(), currency: "CNY".into() },
+            policy: Policy::default(),
+        };
+        let Some(text) = text else {
+            self.file(CONFIG_FILE, "missing-config", "crm.toml is missing".into());
+            return fallback();
+        };
+        match from_toml::<StoreConfig>(CONFIG_FILE, text) {
+            Ok(config) => config,
+            Err(e) => {
+                self.parse_error(CONFIG_FILE, text, "missing-config", e);
+                fallback()
+            }
+        }
+    }
+
+    fn parse_error(&mut self, path: &str, text: &str, rule_id: &'static str, e: Error) {
+        match e {
+            Error::Malformed { line, column, message, .. } => self.at(path, text, line, column, rule_id, message),
+            other => self.file(path, rule_id, other.to_string()),
+        }
+    }
+
+    fn staff(&mut self, entries: &[(String, String)], policy: &Policy) -> BTreeMap<String, Option<Staff>> {
+        let mut staff = BTreeMap::new();
+        for (path, text) in entries {
+            let stem = path.rsplit('/').next().and_then(toml_stem).unwrap_or_default();
+            if path.matches('/').count() != 1 {
+                self.file(path, "misplaced-file", format!("staff files belong directly in {STAFF_DIR}/"));
+                continue;
+            }
+            let Ok(handle) = Handle::parse(stem) else {
+                self.file(path, "invalid-handle", format!("`{stem}` is not a valid handle"));
+                continue;
+            };
+            match from_toml::<Staff>(path, text) {
+                Ok(mut person) => {
+                    person.handle = handle.clone();
+                    if let Some(region) = &person.region {
+                        if !policy.allows_region(region) {
+                            self.file(path, "unknown-region", format!("region `{region}` is not in [policy].regions"));
+                        }
+                    }
+                    staff.insert(stem.to_string(), Some(person));
+                }
+                Err(e) => {
+                    self.parse_error(path, text, "invalid-staff", e);
+                    // Known to exist, so references to them are not "unknown".
+                    staff.insert(stem.to_string(), None);
+                }
+            }
+        }
+        staff
+    }
+
+    /// Checks where customer files sit; returns those worth parsing.
+    fn customer_paths(&mut self, entries: Vec<(String, String)>) -> Vec<(String, CustomerId, String)> {
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut out = Vec::with_capacity(entries.len());
+        for (path, text) in entries {
+            let parts: Vec<&str> = path.split('/').collect();
+            let [_, shard, file] = parts[..] else {
+                self.file(&path, "misplaced-file", format!("customer files belong at {CUSTOMERS_DIR}/XX/ID.toml"));
+                continue;
+            };
+            let stem = toml_stem(file).unwrap_or(file);
+            let Ok(id) = CustomerId::parse(stem) else {
+                self.file(&path, "invalid-id", format!("`{stem}` is not a valid customer id"));
+                continue;
+            };
+            let want = shard_of(stem);
+            if shard != want {
+                self.file(
+                    &path,
+                    "wrong-shard",
+                    format!("belongs in {CUSTOMERS_DIR}/{want}/ (shard of `{stem}`), not {shard}/"),
+                );
+            }
+            if let Some(first) = seen.get(stem) {
+                self.file(&path, "duplicate-id", format!("id `{stem}` is also used by {first}"));
+                continue;
+            }
+            seen.insert(stem.to_string(), path.clone());
+            out.push((path, id, text));
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn customer(
+        &mut self,
+        path: &str,
+        text: &str,
+        p: &ParsedCustomer,
+        c: &Customer,
+        config: &StoreConfig,
+        staff: &BTreeMap<String, Option<Staff>>,
+        today: Date,
+    ) {
+        let policy = &config.policy;
+        if c.name.trim().is_empty() {
+            self.key(path, text, p.offset("name"), "invalid-value", "`name` must not be empty".into());
+        }
+        let person = |h: &str| staff.get(h);
+        match person(&c.owner) {
+            None => self.key(
+                path,
+                text,
+                p.offset("owner"),
+                "unknown-person",
+                format!("owner `{}` is not in staff/", c.owner),
+            ),
+            Some(Some(s)) if s.status == StaffStatus::Departed => {
+                let deadline = s.left.map(|l| l.plus_days(i64::from(policy.handover_days)));
+                match deadline {
+                    Some(d) if d >= today => self.key(
+                        path,
+                        text,
+                        p.offset("owner"),
+                        "handover-pending",
+                        format!("owner `{}` has left; hand over by {d} ({} days left)", c.owner, today.days_until(d)),
+                    ),
+                    _ => self.key(
+                        path,
+                        text,
+                        p.offset("owner"),
+                        "handover-overdue",
+                        match deadline {
+                            Some(d) => format!("owner `{}` has left; the handover was due {d}", c.owner),
+                            None => format!("owner `{}` has left", c.owner),
+                        },
+                    ),
+                }
+            }
+            Some(_) => {}
+        }
+        if let Some(b) = &c.backup {
+            if person(b).is_none() {
+                self.key(path, text, p.offset("backup"), "unknown-person", format!("backup `{b}` is not in staff/"));
+            }
+        }
+        if c.tier == "key" && policy.key_backup {
+            let valid = c.backup.as_deref().and_then(person).and_then(Option::as_ref).is_some_and(|s| s.is_active())
+                && c.backup.as_deref() != Some(c.owner.as_str());
+            if !valid {
+                let why = match c.backup.as_deref() {
+                    None => "has no backup".to_string(),
+                    Some(b) if b == c.owner => "has its owner as backup".to_string(),
+                    Some(b) => format!("has backup `{b}`, who is not an active staff member"),
+                };
+                self.key(
+                    path,
+                    text,
+                    p.offset("backup").or(p.offset("tier")),
+                    "key-without-backup",
+                    format!("key account {why}"),
+                );
+            }
+            if c.contacts.len() < 2 {
+                let n = c.contacts.len();
+                self.key(
+                    path,
+                    text,
+                    p.offset("tier"),
+                    "single-threaded",
+                    format!("key account with {n} contact(s); relationships should not hang on one person"),
+                );
+            }
+        }
+        if !policy.allows_tier(&c.tier) {
+            self.key(
+                path,
+                text,
+                p.offset("tier"),
+                "unknown-tier",
+                format!("tier `{}` is not one of {}", c.tier, policy.tiers.join(", ")),
+            );
+        }
+        if let Some(region) = &c.region {
+            if !policy.allows_region(region) {
+                self.key(
+                    path,
+                    text,
+                    p.offset("region"),
+                    "unknown-region",
+                    format!("region `{region}` is not in [policy].regions"),
+                );
+            }
+        }
+        if !STATUSES.contains(&c.status.as_str()) {
+            self.key(
+                path,
+                text,
+                p.offset("status"),
+                "unknown-status",
+                format!("status `{}` is not one of {}", c.status, STATUSES.join(", ")),
+            );
+        }
+        for (i, t) in c.touches.iter().enumerate() {
+            if person(&t.by).is_none() {
+                let at = p.offset(&format!("touches[{i}].by"));
+                self.key(path, text, at, "unknown-person", format!("touch by `{}` who is not in staff/", t.by));
+            }
+            if !TOUCH_KINDS.contains(&t.kind.as_str()) {
+                let at = p.offset(&format!("touches[{i}].kind"));
+                self.key(
+                    path,
+                    text,
+                    at,
+                    "unknown-kind",
+                    format!("touch kind `{}` is not one of {}", t.kind, TOUCH_KINDS.join(", ")),
+                );
+            }
+        }
+        if c.status == "active" && is_stale(c, config, today) {
+            let last = c.last_touch().map_or("never touched".to_string(), |d| format!("last touch {d}"));
+            self.key(
+                path,
+                text,
+                p.offset("owner"),
+                "stale-relationship",
+                format!("{last}; stale after {} days", policy.stale_after_days),
+            );
+        }
+    }
+
+    fn concentration(&mut self, customers: &[(String, Customer)], policy: &Policy) {
+        let total: u64 = customers.iter().filter_map(|(_, c)| c.value).sum();
+        if total == 0 {
+            return;
+        }
+        let mut by_owner: BTreeMap<&str, u64> = BTreeMap::new();
+        for (_, c) in customers {
+            *by_owner.entry(&c.owner).or_default() += c.value.unwrap_or(0);
+        }
+        for (owner, value) in by_owner {
+            let share = value as f64 / total as f64;
+            if share > policy.max_owner_share {
+                let path = format!("{STAFF_DIR}/{owner}.toml");
+                let message = format!(
+                    "`{owner}` owns {:.0}% of total customer value (max_owner_share = {:.0}%)",
+                    share * 100.0,
+                    policy.max_owner_share * 100.0
+                );
+                self.file(&path, "owner-concentration", message);
+            }
+        }
+    }
+}
