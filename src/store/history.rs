@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::layout::{self, CUSTOMERS_DIR};
 use super::sigcheck::{self, KeyRing, SigStatus};
+use super::treediff;
 use super::Snapshot;
 use crate::model::customer::read_owner;
 use crate::model::date::Date;
@@ -104,7 +105,11 @@ pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg:
         let parent_tree = next.as_ref().map(Commit::tree).transpose()?;
         let changes = match &query.customer {
             Some(id) => changed_file(&tree, parent_tree.as_ref(), &layout::customer_path(id)),
-            None => changed_customer_files(repo, parent_tree.as_ref(), &tree)?,
+            None => treediff::diff_dir(repo, parent_tree.as_ref(), Some(&tree), CUSTOMERS_DIR)?
+                .into_iter()
+                .filter(|c| layout::toml_stem(&c.path).is_some())
+                .map(|c| (c.path, c.old.map(|b| b.id), c.new.map(|b| b.id)))
+                .collect(),
         };
         let mut found = Vec::new();
         for (path, old, new) in changes {
@@ -205,50 +210,4 @@ fn changed_file(tree: &Tree, parent: Option<&Tree>, path: &str) -> Vec<FileChang
         return Vec::new();
     }
     vec![(path.to_string(), old, new)]
-}
-
-/// The entries of a directory tree by name: (id, is a tree).
-fn entries(repo: &Repository, id: Option<Oid>) -> Result<BTreeMap<String, (Oid, bool)>> {
-    let Some(id) = id else {
-        return Ok(BTreeMap::new());
-    };
-    let tree = repo.find_tree(id)?;
-    Ok(tree
-        .iter()
-        .filter_map(|e| Some((e.name()?.to_string(), (e.id(), e.kind() == Some(ObjectType::Tree)))))
-        .collect())
-}
-
-/// The customer files that differ between two trees, descending only into
-/// the shard directories whose tree ids differ.
-fn changed_customer_files(repo: &Repository, old: Option<&Tree>, new: &Tree) -> Result<Vec<FileChange>> {
-    let dir_id = |t: &Tree| t.get_name(CUSTOMERS_DIR).filter(|e| e.kind() == Some(ObjectType::Tree)).map(|e| e.id());
-    let (old_dir, new_dir) = (old.and_then(dir_id), dir_id(new));
-    let mut out = Vec::new();
-    if old_dir == new_dir {
-        return Ok(out);
-    }
-    let (old_shards, new_shards) = (entries(repo, old_dir)?, entries(repo, new_dir)?);
-    let shard_names: std::collections::BTreeSet<&String> = old_shards.keys().chain(new_shards.keys()).collect();
-    for shard in shard_names {
-        let tree_id =
-            |m: &BTreeMap<String, (Oid, bool)>| m.get(shard).filter(|(_, is_tree)| *is_tree).map(|(id, _)| *id);
-        let (a, b) = (tree_id(&old_shards), tree_id(&new_shards));
-        if a == b {
-            continue;
-        }
-        let (old_files, new_files) = (entries(repo, a)?, entries(repo, b)?);
-        let names: std::collections::BTreeSet<&String> = old_files.keys().chain(new_files.keys()).collect();
-        for name in names {
-            if layout::toml_stem(name).is_none() {
-                continue;
-            }
-            let blob = |m: &BTreeMap<String, (Oid, bool)>| m.get(name).filter(|(_, t)| !*t).map(|(id, _)| *id);
-            let (x, y) = (blob(&old_files), blob(&new_files));
-            if x != y {
-                out.push((format!("{CUSTOMERS_DIR}/{shard}/{name}"), x, y));
-            }
-        }
-    }
-    Ok(out)
 }

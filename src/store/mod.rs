@@ -7,6 +7,7 @@ pub mod layout;
 pub mod sigcheck;
 pub mod signing;
 pub mod snapshot;
+pub mod treediff;
 pub mod write;
 
 use std::collections::BTreeMap;
