@@ -59,6 +59,12 @@ impl Ctx {
         Ok(self.store.as_ref().expect("opened above"))
     }
 
+    /// The git repository around the directory, store or not: `verify`
+    /// runs in bare repositories (server hooks) where there is no work tree.
+    pub fn repository(&self) -> CliResult<git2::Repository> {
+        Ok(crate::store::open_repository(&self.dir, |p| git2::Repository::discover(p))?)
+    }
+
     /// How writing commands act.
     pub fn write_options(&self) -> WriteOptions {
         WriteOptions { actor: std::env::var("CRM_USER").ok().filter(|s| !s.is_empty()), sign: self.sign, time: None }

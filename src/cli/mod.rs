@@ -53,6 +53,7 @@ enum Command {
     Reassign(reassign::ReassignArgs),
     Log(log::LogArgs),
     Check(check::CheckArgs),
+    Verify(verify::VerifyArgs),
 }
 
 /// Runs `crm` with the process's arguments; returns the exit code.
@@ -99,6 +100,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Reassign(args) => reassign::run(&mut ctx, args),
         Command::Log(args) => log::run(&mut ctx, args),
         Command::Check(args) => check::run(&mut ctx, args),
+        Command::Verify(args) => verify::run(&mut ctx, args),
     }
 }
 

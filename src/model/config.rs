@@ -45,6 +45,9 @@ pub struct Policy {
     pub tiers: Vec<String>,
     /// Allowed regions; empty means free text.
     pub regions: Vec<String>,
+    /// Keys a forge (GitHub, GitLab, Gitea) signs web-UI merges with; such
+    /// a merge is accepted only when it changes nothing of its own.
+    pub forge_keys: Vec<String>,
 }
 
 fn default_currency() -> String {
@@ -62,6 +65,7 @@ impl Default for Policy {
             reassign_roles: vec![Role::Manager, Role::Admin],
             tiers: vec!["key".into(), "standard".into(), "prospect".into()],
             regions: Vec::new(),
+            forge_keys: Vec::new(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `crm log`: ownership history, derived from the trees.
 
 use crate::store::history::{self, HistoryQuery, OwnershipEvent};
+use crate::store::sigcheck::Gpg;
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -23,9 +24,11 @@ fn events(store: &Store, query: &HistoryQuery) -> Result<Vec<OwnershipEvent>> {
     history::ownership_events(repo, head, query, &gpg_program(repo))
 }
 
-/// The program to check OpenPGP signatures with: git's `gpg.program`.
-pub fn gpg_program(repo: &git2::Repository) -> String {
-    repo.config()
+/// How to check OpenPGP signatures: with git's `gpg.program`.
+pub fn gpg_program(repo: &git2::Repository) -> Gpg {
+    let program = repo
+        .config()
         .and_then(|c| c.get_string("gpg.openpgp.program").or_else(|_| c.get_string("gpg.program")))
-        .unwrap_or_else(|_| "gpg".into())
+        .unwrap_or_else(|_| "gpg".into());
+    Gpg { program, home: None }
 }

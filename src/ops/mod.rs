@@ -12,6 +12,7 @@ pub mod reassign;
 pub mod show;
 pub mod staff;
 pub mod touch;
+pub mod verify;
 
 use std::collections::BTreeMap;
 

@@ -10,7 +10,7 @@ use git2::{Commit, ObjectType, Oid, Repository, Tree};
 use serde::Serialize;
 
 use super::layout::{self, CUSTOMERS_DIR};
-use super::sigcheck::{self, KeyRing, SigStatus};
+use super::sigcheck::{self, Gpg, KeyRing, SigStatus};
 use super::treediff;
 use super::Snapshot;
 use crate::model::customer::read_owner;
@@ -88,7 +88,7 @@ struct People {
 
 /// Walks first-parent history from `head` (newest first) and returns the
 /// ownership events that `query` selects.
-pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg: &str) -> Result<Vec<OwnershipEvent>> {
+pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg: &Gpg) -> Result<Vec<OwnershipEvent>> {
     let mut events = Vec::new();
     let mut people: HashMap<Option<Oid>, People> = HashMap::new();
     let mut next = Some(repo.find_commit(head)?);

@@ -79,8 +79,9 @@ impl Store {
     }
 }
 
-/// Opens a repository with `open`, explaining git's ownership check.
-pub(crate) fn open_repository(
+/// Opens a repository with `open`, explaining git's ownership check and
+/// reporting a missing one as [`Error::NotAStore`].
+pub fn open_repository(
     dir: &Path,
     open: fn(&Path) -> std::result::Result<Repository, git2::Error>,
 ) -> Result<Repository> {

@@ -47,6 +47,23 @@ pub struct Checked {
     pub status: SigStatus,
     /// The staff member whose key made a good signature.
     pub signer: Option<Handle>,
+    /// Whether a good signature was made by a forge's key (a web-UI merge).
+    pub forge: bool,
+}
+
+/// How to run gpg for OpenPGP signatures.
+#[derive(Debug, Clone)]
+pub struct Gpg {
+    /// The program (git's `gpg.program`).
+    pub program: String,
+    /// A keyring directory (`--homedir`), else gpg's default.
+    pub home: Option<std::path::PathBuf>,
+}
+
+impl Default for Gpg {
+    fn default() -> Self {
+        Gpg { program: "gpg".into(), home: None }
+    }
 }
 
 /// The staff's public keys, parsed once.
@@ -54,6 +71,8 @@ pub struct Checked {
 pub struct KeyRing {
     ssh: Vec<(Handle, KeyData)>,
     openpgp: Vec<(Handle, String)>,
+    forge_ssh: Vec<KeyData>,
+    forge_openpgp: Vec<String>,
 }
 
 impl KeyRing {
@@ -71,6 +90,16 @@ impl KeyRing {
         ring
     }
 
+    /// Adds keys a forge signs web-UI merges with (crm.toml `forge_keys`).
+    pub fn add_forge_keys(&mut self, keys: &[String]) {
+        for key in keys {
+            match PublicKey::from_openssh(key) {
+                Ok(public) => self.forge_ssh.push(public.key_data().clone()),
+                Err(_) => self.forge_openpgp.push(key.clone()),
+            }
+        }
+    }
+
     fn ssh_owner(&self, key: &KeyData) -> Option<&Handle> {
         self.ssh.iter().find(|(_, k)| k == key).map(|(h, _)| h)
     }
@@ -81,63 +110,42 @@ impl KeyRing {
 }
 
 /// Checks the signature of commit `oid` against `ring`; OpenPGP signatures
-/// are checked by running `gpg_program`.
-pub fn check(repo: &Repository, oid: Oid, ring: &KeyRing, gpg_program: &str) -> Checked {
+/// are checked by running gpg.
+pub fn check(repo: &Repository, oid: Oid, ring: &KeyRing, gpg: &Gpg) -> Checked {
     let Ok((signature, signed)) = repo.extract_signature(&oid, None) else {
-        return Checked { status: SigStatus::None, signer: None };
+        return verdict(SigStatus::None, None);
     };
     let signature = String::from_utf8_lossy(&signature).into_owned();
     if signature.contains("BEGIN SSH SIGNATURE") {
         check_ssh(&signature, &signed, ring)
     } else {
-        check_openpgp(&signature, &signed, ring, gpg_program)
+        check_openpgp(&signature, &signed, ring, gpg)
     }
+}
+
+fn verdict(status: SigStatus, signer: Option<Handle>) -> Checked {
+    Checked { status, signer, forge: false }
 }
 
 fn check_ssh(signature: &str, signed: &[u8], ring: &KeyRing) -> Checked {
-    let bad = Checked { status: SigStatus::Bad, signer: None };
-    let Ok(sig) = SshSig::from_pem(signature.trim()) else {
-        return bad;
-    };
-    let Some(owner) = ring.ssh_owner(sig.public_key()) else {
-        return Checked { status: SigStatus::UnknownKey, signer: None };
-    };
+    let Ok(sig) = SshSig::from_pem(signature.trim()) else { return verdict(SigStatus::Bad, None) };
+    let owner = ring.ssh_owner(sig.public_key()).cloned();
+    let forge = owner.is_none() && ring.forge_ssh.contains(sig.public_key());
+    if owner.is_none() && !forge {
+        return verdict(SigStatus::UnknownKey, None);
+    }
     match PublicKey::from(sig.public_key().clone()).verify("git", signed, &sig) {
-        Ok(()) => Checked { status: SigStatus::Good, signer: Some(owner.clone()) },
-        Err(_) => bad,
+        Ok(()) => Checked { status: SigStatus::Good, signer: owner, forge },
+        Err(_) => verdict(SigStatus::Bad, None),
     }
 }
 
-fn check_openpgp(signature: &str, signed: &[u8], ring: &KeyRing, gpg_program: &str) -> Checked {
-    let verdict = |status, signer| Checked { status, signer };
-    let Ok(mut sig_file) = tempfile::NamedTempFile::new() else {
+fn check_openpgp(signature: &str, signed: &[u8], ring: &KeyRing, gpg: &Gpg) -> Checked {
+    let Some(status) = run_gpg_verify(signature, signed, gpg) else {
         return verdict(SigStatus::UnknownKey, None);
     };
-    if sig_file.write_all(signature.as_bytes()).is_err() {
-        return verdict(SigStatus::UnknownKey, None);
-    }
-    let child = Command::new(gpg_program)
-        .args(["--status-fd=1", "--verify"])
-        .arg(sig_file.path())
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn();
-    let Ok(mut child) = child else {
-        return verdict(SigStatus::UnknownKey, None);
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(signed);
-    }
-    let Ok(out) = child.wait_with_output() else {
-        return verdict(SigStatus::UnknownKey, None);
-    };
-    let status = String::from_utf8_lossy(&out.stdout);
     let field = |tag: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("[GNUPG:] ")?.strip_prefix(tag)?.split_whitespace().next().map(str::to_string))
+        status.lines().find_map(|l| l.strip_prefix("[GNUPG:] ")?.strip_prefix(tag)?.split_whitespace().next().map(str::to_string))
     };
     if status.contains("[GNUPG:] BADSIG") {
         return verdict(SigStatus::Bad, None);
@@ -145,11 +153,36 @@ fn check_openpgp(signature: &str, signed: &[u8], ring: &KeyRing, gpg_program: &s
     match field("VALIDSIG ") {
         Some(fpr) => match ring.openpgp_owner(&fpr) {
             Some(owner) => verdict(SigStatus::Good, Some(owner.clone())),
+            None if ring.forge_openpgp.iter().any(|k| same_key(k, &fpr)) => {
+                Checked { status: SigStatus::Good, signer: None, forge: true }
+            }
             None => verdict(SigStatus::UnknownKey, None),
         },
-        None if status.contains("[GNUPG:] ERRSIG") || status.contains("NO_PUBKEY") => {
-            verdict(SigStatus::UnknownKey, None)
-        }
+        None if status.contains("[GNUPG:] ERRSIG") || status.contains("NO_PUBKEY") => verdict(SigStatus::UnknownKey, None),
         None => verdict(SigStatus::Bad, None),
     }
+}
+
+/// Runs `gpg --verify`; returns its status lines.
+fn run_gpg_verify(signature: &str, signed: &[u8], gpg: &Gpg) -> Option<String> {
+    let mut sig_file = tempfile::NamedTempFile::new().ok()?;
+    sig_file.write_all(signature.as_bytes()).ok()?;
+    let mut cmd = Command::new(&gpg.program);
+    if let Some(home) = &gpg.home {
+        cmd.arg("--homedir").arg(home);
+    }
+    let mut child = cmd
+        .args(["--status-fd=1", "--verify"])
+        .arg(sig_file.path())
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(signed);
+    }
+    let out = child.wait_with_output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }

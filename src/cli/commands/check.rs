@@ -3,7 +3,7 @@
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{self, json};
-use crate::ops::check::rules::{Severity, RULES};
+use crate::ops::check::rules::{Rule, Severity, RULES};
 use crate::ops::check::{self, CheckReport, Finding};
 
 /// Check every file of the store: schema, references, policy (for CI)
@@ -51,7 +51,7 @@ pub fn run(ctx: &mut Ctx, args: CheckArgs) -> CliResult {
         CheckFormat::Human => human(&report, ctx.color()),
         CheckFormat::Json => json(&report),
         CheckFormat::Github => github(&report.findings),
-        CheckFormat::Junit => junit("crm check", &report.findings),
+        CheckFormat::Junit => junit("crm check", RULES, &report.findings),
     };
     print(&text)?;
     let failed = report.errors > 0 || (args.deny_warnings && report.warnings > 0);
@@ -103,19 +103,20 @@ pub fn github(findings: &[Finding]) -> String {
         .collect()
 }
 
-/// JUnit XML with one test case per rule; findings are its failures.
-pub fn junit(suite: &str, findings: &[Finding]) -> String {
+/// JUnit XML with one test case per rule of `rules`; findings are its
+/// failures.
+pub fn junit(suite: &str, rules: &[Rule], findings: &[Finding]) -> String {
     let xml = |s: &str| {
         render::escape(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
     };
     let failing = |id: &str| findings.iter().filter(|f| f.rule == id).collect::<Vec<_>>();
-    let failures = RULES.iter().filter(|r| !failing(r.id).is_empty()).count();
+    let failures = rules.iter().filter(|r| !failing(r.id).is_empty()).count();
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
         xml(suite),
-        RULES.len()
+        rules.len()
     );
-    for r in RULES {
+    for r in rules {
         let found = failing(r.id);
         out.push_str(&format!("<testcase classname=\"{}\" name=\"{}\">", xml(suite), r.id));
         if !found.is_empty() {
