@@ -13,6 +13,7 @@
 pub mod rules;
 
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use git2::{Commit, Oid, Repository, Sort, Tree};
 use serde::Serialize;
@@ -84,10 +85,13 @@ struct Actor {
     forge: bool,
 }
 
+/// A state is known by its crm.toml blob and its staff/ tree.
+type StateKey = (Option<Oid>, Option<Oid>);
+
 struct Verifier<'r> {
     repo: &'r Repository,
     gpg: Gpg,
-    states: HashMap<(Option<Oid>, Option<Oid>), Option<std::rc::Rc<State>>>,
+    states: HashMap<StateKey, Option<Rc<State>>>,
     violations: Vec<Violation>,
 }
 
@@ -144,7 +148,7 @@ fn committer(commit: &Commit) -> String {
 
 impl<'r> Verifier<'r> {
     /// The store in `tree`, or `None` when the tree holds no store.
-    fn state(&mut self, tree: &Tree) -> Result<Option<std::rc::Rc<State>>> {
+    fn state(&mut self, tree: &Tree) -> Result<Option<Rc<State>>> {
         let snapshot = Snapshot::new(self.repo, Some(tree.clone()));
         let key = (snapshot.blob_id(CONFIG_FILE), snapshot.staff_tree_id());
         if let Some(s) = self.states.get(&key) {
@@ -161,7 +165,7 @@ impl<'r> Verifier<'r> {
             let staff = staff_leniently(&snapshot);
             let mut ring = KeyRing::from_staff(&staff);
             ring.add_forge_keys(&config.policy.forge_keys);
-            Some(std::rc::Rc::new(State { config, staff, ring }))
+            Some(Rc::new(State { config, staff, ring }))
         };
         self.states.insert(key, state.clone());
         Ok(state)
