@@ -161,10 +161,51 @@ fn slugify(name: &str) -> String {
     slug
 }
 
+/// Place names whose characters have several readings, read as in the name
+/// (the character-by-character reading would give "zhangsha", "chengdou").
+const PHRASES: &[(&str, &str)] = &[
+    ("长沙", "changsha"),
+    ("长春", "changchun"),
+    ("长安", "changan"),
+    ("长治", "changzhi"),
+    ("长江", "changjiang"),
+    ("重庆", "chongqing"),
+    ("厦门", "xiamen"),
+    ("成都", "chengdu"),
+    ("首都", "shoudu"),
+    ("银行", "yinhang"),
+    ("西藏", "xizang"),
+    ("蚌埠", "bengbu"),
+    ("六安", "luan"),
+    ("乐山", "leshan"),
+];
+
+/// Pinyin of some characters, with [`PHRASES`] read as a whole.
+fn pinyin(cs: &[char]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < cs.len() {
+        let phrase = PHRASES.iter().find(|(p, _)| {
+            let p: Vec<char> = p.chars().collect();
+            cs[i..].starts_with(&p)
+        });
+        match phrase {
+            Some((p, reading)) => {
+                out.push_str(reading);
+                i += p.chars().count();
+            }
+            None => {
+                out.extend(cs[i].to_pinyin().map(|p| p.plain()));
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 /// Pinyin words for a run of Chinese characters (see [`COMPANY_WORDS`]).
 fn han_words(run: &str) -> Vec<String> {
     let chars: Vec<char> = run.chars().collect();
-    let pinyin = |cs: &[char]| -> String { cs.iter().filter_map(|c| c.to_pinyin()).map(|p| p.plain()).collect() };
     let mut words = Vec::new();
     let mut free: Vec<char> = Vec::new();
     let flush = |free: &mut Vec<char>, words: &mut Vec<String>| {
@@ -312,6 +353,10 @@ mod tests {
         assert_eq!(id.as_str(), "huhe-haote-gongjiao-jituan");
         let id = CustomerId::derive("广州第二公共汽车公司").unwrap();
         assert_eq!(id.as_str(), "guangzhou-dier-gonggong-qiche-gongsi");
+        let id = CustomerId::derive("长沙城市公交").unwrap();
+        assert_eq!(id.as_str(), "changsha-chengshi-gongjiao");
+        let id = CustomerId::derive("成都公交集团").unwrap();
+        assert_eq!(id.as_str(), "chengdu-gongjiao-jituan");
         let id = CustomerId::derive("深圳市巴士").unwrap();
         assert_eq!(id.as_str(), "shenzhenshi-bashi");
     }

@@ -13,13 +13,10 @@ use super::add::AddCustomer;
 use super::reassign::{ReassignRequest, Selection};
 use super::staff::AddStaff;
 use super::touch::TouchRequest;
-use super::{init, Message, WriteOptions, Writer};
-use crate::model::authz::Action;
+use super::leave::{Handover, LeaveRequest};
+use super::{init, WriteOptions};
 use crate::model::date::Date;
-use crate::model::document::Document;
 use crate::model::{Contact, CustomerId, Handle, Role};
-use crate::store::layout;
-use crate::store::write::Change;
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -264,7 +261,14 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
     // zhao.lei leaves; half of his customers are handed over so far.
     let left = today.plus_days(-9);
     act_as("liu.yang")?;
-    mark_departed(&store, "zhao.lei", left, &opts(0, left))?;
+    let departure = LeaveRequest {
+        handle: Handle::parse("zhao.lei")?,
+        on: Some(left),
+        handover: Handover::Later,
+        rehire: false,
+        reason: Some("Left for a competitor".into()),
+    };
+    super::leave::run(&store, &departure, left, &opts(0, left))?;
     let handover: Vec<CustomerId> =
         ids.iter().filter(|(_, o)| *o == "zhao.lei").map(|(id, _)| id.clone()).step_by(2).collect();
     act_as("sun.li")?;
@@ -319,22 +323,4 @@ fn make_key(dir: &Path, handle: &str) -> Result<String> {
     let public = dir.join(format!("{handle}.pub"));
     let text = std::fs::read_to_string(&public).map_err(Error::io(&public))?;
     Ok(text.trim().to_string())
-}
-
-/// Marks a person departed in their staff file (admins only), one commit.
-fn mark_departed(store: &Store, handle: &str, left: Date, opts: &WriteOptions) -> Result<()> {
-    let w = Writer::start(store, opts)?;
-    w.authorize(Action::ChangeSettings)?;
-    let path = layout::staff_path(&Handle::parse(handle)?);
-    let mut doc = Document::parse(&path, &w.snapshot.text(&path)?.unwrap_or_default())?;
-    doc.set("status", "departed");
-    doc.set("left", left.to_toml());
-    doc.set("rehire", false);
-    let message = Message {
-        subject: format!("staff leave {handle}"),
-        action: "staff-leave",
-        reason: Some("Left for a competitor"),
-    };
-    w.commit(&message, vec![Change::write(path, doc.to_string())])?;
-    Ok(())
 }

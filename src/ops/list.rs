@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::model::date::Date;
-use crate::model::{Customer, StoreConfig};
+use crate::model::{Customer, Handle, StoreConfig};
 use crate::store::Store;
 use crate::Result;
 
@@ -24,6 +24,8 @@ pub struct ListFilter {
     pub stale: bool,
     /// Only those with a next step due on or before this date.
     pub due: Option<Date>,
+    /// Only customers whose owner has departed or is unknown.
+    pub orphaned: bool,
 }
 
 /// One customer in a list.
@@ -82,6 +84,10 @@ pub fn is_stale(c: &Customer, config: &StoreConfig, today: Date) -> bool {
 pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Vec<CustomerRow>> {
     let head = store.head()?;
     let config = head.config()?;
+    let staff = head.staff()?;
+    let orphan = |c: &Customer| {
+        Handle::parse(&c.owner).ok().and_then(|h| staff.get(&h)).is_none_or(|s| !s.is_active())
+    };
     let some = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
     Ok(head
         .customers()?
@@ -94,6 +100,7 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Vec<Custom
                 && filter.tag.as_ref().is_none_or(|t| c.tags.contains(t))
                 && (!filter.stale || is_stale(c, &config, today))
                 && filter.due.is_none_or(|due| c.next_date.is_some_and(|d| d <= due))
+                && (!filter.orphaned || orphan(c))
         })
         .map(CustomerRow::from)
         .collect())

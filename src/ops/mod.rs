@@ -6,6 +6,7 @@ pub mod check;
 pub mod demo;
 pub mod edit;
 pub mod init;
+pub mod leave;
 pub mod list;
 pub mod log;
 pub mod reassign;

@@ -134,16 +134,27 @@ pub fn dry_run(store: &Store, req: &ReassignRequest) -> Result<Reassigned> {
 pub fn run(store: &Store, req: &ReassignRequest, opts: &WriteOptions) -> Result<Reassigned> {
     let w = Writer::start(store, opts)?;
     let moves = plan(&w.snapshot, &w.staff, req)?;
+    let changes = apply(&w, &moves)?;
+    let message = Message { subject: subject(&moves), action: "reassign", reason: Some(&req.reason) };
+    let commit = w.commit(&message, changes)?;
+    Ok(Reassigned { moves, commit: Some(commit.to_string()) })
+}
+
+/// The file changes that carry out `moves`, each checked against the
+/// actor's rights: owner and backup set, everything else in the files kept.
+pub(crate) fn apply(w: &Writer<'_>, moves: &[Move]) -> Result<Vec<Change>> {
     let mut changes = Vec::with_capacity(moves.len());
-    for m in &moves {
+    for m in moves {
         let id = CustomerId::parse(&m.customer)?;
         let path = layout::customer_path(&id);
         let src = w.snapshot.text(&path)?.unwrap_or_default();
         let before = Customer::parse(&id, &path, &src)?;
         w.authorize(Action::ChangeOwnership { customer: &before })?;
         let mut doc = Document::parse(&path, &src)?;
-        doc.set("owner", m.to.as_str());
-        if m.backup_after != m.backup_before {
+        if m.to != before.owner {
+            doc.set("owner", m.to.as_str());
+        }
+        if m.backup_after != before.backup {
             match &m.backup_after {
                 Some(b) => doc.set("backup", b.as_str()),
                 None => {
@@ -153,9 +164,7 @@ pub fn run(store: &Store, req: &ReassignRequest, opts: &WriteOptions) -> Result<
         }
         changes.push(Change::write(path, doc.to_string()));
     }
-    let message = Message { subject: subject(&moves), action: "reassign", reason: Some(&req.reason) };
-    let commit = w.commit(&message, changes)?;
-    Ok(Reassigned { moves, commit: Some(commit.to_string()) })
+    Ok(changes)
 }
 
 fn subject(moves: &[Move]) -> String {

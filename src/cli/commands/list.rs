@@ -33,6 +33,9 @@ pub struct ListArgs {
     /// Only those whose next step is due within DUR (7d, 2w, 1m) or by a date
     #[arg(long, value_name = "DUR")]
     due: Option<String>,
+    /// Only customers whose owner has departed or is not in staff/
+    #[arg(long)]
+    orphaned: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -66,6 +69,7 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult {
         status: args.status,
         stale: args.stale,
         due: args.due.as_deref().map(|d| Date::parse_ahead(d, today)).transpose()?,
+        orphaned: args.orphaned,
     };
     let rows = list::run(ctx.store()?, &filter, today)?;
     print(&render::rows(&rows, args.output.format))

@@ -83,12 +83,8 @@ pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
     }
     if !args.yes && ctx.interactive {
         let plan = reassign::dry_run(ctx.store()?, &req)?;
-        if plan.moves.len() > 1 {
-            eprint!("{}", render::rows(&plan.moves, Format::Table));
-            if !ctx.confirm(&format!("Move these {} customers to {}?", plan.moves.len(), req.to), "--yes")? {
-                ctx.status("Nothing moved.");
-                return Ok(());
-            }
+        if !confirm_bulk(ctx, &plan.moves, &format!("Move these {} customers to {}?", plan.moves.len(), req.to))? {
+            return Ok(());
         }
     }
     let opts = ctx.write_options();
@@ -98,4 +94,17 @@ pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
         Format::Json => print(&render::json(&done)),
         _ => print(&format!("Moved {} customer(s) to {} [{}]\n", done.moves.len(), req.to, short(commit))),
     }
+}
+
+/// On a terminal, shows a plan of more than one move and asks to go ahead.
+pub fn confirm_bulk(ctx: &Ctx, moves: &[Move], question: &str) -> CliResult<bool> {
+    if moves.len() < 2 {
+        return Ok(true);
+    }
+    eprint!("{}", render::rows(moves, Format::Table));
+    let yes = ctx.confirm(question, "--yes")?;
+    if !yes {
+        ctx.status("Nothing changed.");
+    }
+    Ok(yes)
 }

@@ -1,18 +1,22 @@
 //! `crm staff …`: the people of the company.
 
 pub mod add;
+pub mod leave;
 pub mod list;
+pub mod rehire;
 pub mod show;
 
 use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;
 
-/// Manage staff: add people, list them, show one
+/// Manage staff: add people, list and show them, record departures
 #[derive(clap::Subcommand, Debug)]
 pub enum StaffCommand {
     Add(add::StaffAddArgs),
     List(list::StaffListArgs),
     Show(show::StaffShowArgs),
+    Leave(leave::StaffLeaveArgs),
+    Rehire(rehire::StaffRehireArgs),
 }
 
 /// Runs a `crm staff` subcommand.
@@ -21,5 +25,7 @@ pub fn run(ctx: &mut Ctx, cmd: StaffCommand) -> CliResult {
         StaffCommand::Add(args) => add::run(ctx, args),
         StaffCommand::List(args) => list::run(ctx, args),
         StaffCommand::Show(args) => show::run(ctx, args),
+        StaffCommand::Leave(args) => leave::run(ctx, args),
+        StaffCommand::Rehire(args) => rehire::run(ctx, args),
     }
 }
