@@ -170,25 +170,27 @@ fn spread_ownership(owned: &[&Customer], candidates: &[String], leaver: &str, ba
     moves
 }
 
-/// Chooses new backups: the leaver's region colleagues (else every active
-/// rep and manager), whoever has been given the fewest backup duties so far.
+/// Chooses new backups: the leaver's region colleagues first, then every
+/// other active rep and manager; among equals, whoever has been given the
+/// fewest backup duties so far.
 struct BackupPicker {
-    duties: BTreeMap<String, usize>,
+    /// handle → (0 for the region, 1 for others; duties given).
+    pool: BTreeMap<String, (u8, usize)>,
 }
 
 impl BackupPicker {
     fn new(staff: &BTreeMap<Handle, Staff>, leaver: &Staff) -> Self {
-        let mut pool = successors(staff, leaver).unwrap_or_default();
-        if pool.len() < 2 {
-            let others = staff.values().filter(|s| s.is_active() && s.handle != leaver.handle && s.role != Role::Admin);
-            pool.extend(others.map(|s| s.handle.to_string()));
-        }
-        BackupPicker { duties: pool.into_iter().map(|h| (h, 0)).collect() }
+        let region: Vec<String> = successors(staff, leaver).unwrap_or_default();
+        let others = staff.values().filter(|s| s.is_active() && s.handle != leaver.handle && s.role != Role::Admin);
+        let mut pool: BTreeMap<String, (u8, usize)> = others.map(|s| (s.handle.to_string(), (1, 0))).collect();
+        pool.extend(region.into_iter().map(|h| (h, (0, 0))));
+        BackupPicker { pool }
     }
 
     /// A backup for a customer owned by `owner`, if anyone is left.
     fn pick(&mut self, owner: &str) -> Option<String> {
-        let (handle, n) = self.duties.iter_mut().filter(|(h, _)| *h != owner).min_by_key(|(h, n)| (**n, h.to_string()))?;
+        let (handle, (_, n)) =
+            self.pool.iter_mut().filter(|(h, _)| *h != owner).min_by_key(|(h, (tier, n))| (*tier, *n, h.to_string()))?;
         *n += 1;
         Some(handle.clone())
     }
