@@ -80,30 +80,34 @@ pub struct HistoryQuery {
     pub until: Option<Date>,
 }
 
-/// Staff and keys as of one `staff/` tree, cached because they rarely change.
-struct People {
-    staff: BTreeMap<Handle, Staff>,
-    ring: KeyRing,
-}
+/// A customer file changed by a commit: path, blob before, blob after.
+pub type CustomerChange = (String, Option<Oid>, Option<Oid>);
 
-/// Walks first-parent history from `head` (newest first) and returns the
-/// ownership events that `query` selects.
-pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg: &Gpg) -> Result<Vec<OwnershipEvent>> {
-    let mut events = Vec::new();
-    let mut people: HashMap<Option<Oid>, People> = HashMap::new();
+/// Walks first-parent history from `head`, newest first, calling `visit`
+/// with each commit dated within `since..=until` and the customer files it
+/// changed (only `only`'s file, when given). Stops at the first commit
+/// older than `since`, so a report on the last week reads the last week.
+pub fn walk_first_parent<'r>(
+    repo: &'r Repository,
+    head: Oid,
+    since: Option<Date>,
+    until: Option<Date>,
+    only: Option<&CustomerId>,
+    mut visit: impl FnMut(&Commit<'r>, Date, Vec<CustomerChange>) -> Result<()>,
+) -> Result<()> {
     let mut next = Some(repo.find_commit(head)?);
     while let Some(commit) = next {
         next = commit.parent(0).ok();
         let date = commit_date(&commit);
-        if query.since.is_some_and(|since| date < since) {
+        if since.is_some_and(|since| date < since) {
             break;
         }
-        if query.until.is_some_and(|until| date > until) {
+        if until.is_some_and(|until| date > until) {
             continue;
         }
         let tree = commit.tree()?;
         let parent_tree = next.as_ref().map(Commit::tree).transpose()?;
-        let changes = match &query.customer {
+        let changes = match only {
             Some(id) => changed_file(&tree, parent_tree.as_ref(), &layout::customer_path(id)),
             None => treediff::diff_dir(repo, parent_tree.as_ref(), Some(&tree), CUSTOMERS_DIR)?
                 .into_iter()
@@ -111,13 +115,55 @@ pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg:
                 .map(|c| (c.path, c.old.map(|b| b.id), c.new.map(|b| b.id)))
                 .collect(),
         };
+        if !changes.is_empty() {
+            visit(&commit, date, changes)?;
+        }
+    }
+    Ok(())
+}
+
+/// Says who made a commit, caching staff and keys per `staff/` tree.
+#[derive(Default)]
+pub struct Attribution {
+    people: HashMap<Option<Oid>, (BTreeMap<Handle, Staff>, KeyRing)>,
+}
+
+impl Attribution {
+    /// The actor of `commit` (the signer when the signature is good, else
+    /// the staff member with the committer's email, else that email) and
+    /// the signature status, judged by the staff files of the commit's tree.
+    pub fn actor(&mut self, repo: &Repository, commit: &Commit, gpg: &Gpg) -> Result<(String, SigStatus)> {
+        let snapshot = Snapshot::new(repo, Some(commit.tree()?));
+        let (staff, ring) = self.people.entry(snapshot.staff_tree_id()).or_insert_with(|| {
+            let staff = snapshot.staff().unwrap_or_default();
+            let ring = KeyRing::from_staff(&staff);
+            (staff, ring)
+        });
+        let checked = sigcheck::check(repo, commit.id(), ring, gpg);
+        Ok((actor_of(commit, checked.signer.as_ref(), staff), checked.status))
+    }
+}
+
+/// The owner written in a customer blob.
+pub fn owner_in(repo: &Repository, blob: Option<Oid>) -> Option<String> {
+    let blob = repo.find_blob(blob?).ok()?;
+    read_owner(std::str::from_utf8(blob.content()).ok()?).map(|(owner, _)| owner)
+}
+
+/// The customer id of a customer file path.
+pub fn customer_of(path: &str) -> String {
+    path.rsplit('/').next().and_then(layout::toml_stem).unwrap_or(path).to_string()
+}
+
+/// Walks first-parent history from `head` (newest first) and returns the
+/// ownership events that `query` selects.
+pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg: &Gpg) -> Result<Vec<OwnershipEvent>> {
+    let mut events = Vec::new();
+    let mut attribution = Attribution::default();
+    walk_first_parent(repo, head, query.since, query.until, query.customer.as_ref(), |commit, date, changes| {
         let mut found = Vec::new();
         for (path, old, new) in changes {
-            let owner_of = |oid: Option<Oid>| -> Option<String> {
-                let blob = repo.find_blob(oid?).ok()?;
-                read_owner(std::str::from_utf8(blob.content()).ok()?).map(|(owner, _)| owner)
-            };
-            let (from, to) = (owner_of(old), owner_of(new));
+            let (from, to) = (owner_in(repo, old), owner_in(repo, new));
             let action = match (old, new) {
                 (None, Some(_)) => EventKind::Add,
                 (Some(_), None) => EventKind::Remove,
@@ -129,21 +175,14 @@ pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg:
                     continue;
                 }
             }
-            let customer = path.rsplit('/').next().and_then(layout::toml_stem).unwrap_or(&path).to_string();
-            found.push((action, customer, from, to));
+            found.push((action, customer_of(&path), from, to));
         }
         if found.is_empty() {
-            continue;
+            return Ok(());
         }
-        let snapshot = Snapshot::new(repo, Some(tree));
-        let who = people.entry(snapshot.staff_tree_id()).or_insert_with(|| {
-            let staff = snapshot.staff().unwrap_or_default();
-            People { ring: KeyRing::from_staff(&staff), staff }
-        });
-        let checked = sigcheck::check(repo, commit.id(), &who.ring, gpg);
-        let actor = actor_of(&commit, checked.signer.as_ref(), &who.staff);
-        let reason = reason_of(&commit);
-        let time = commit_time(&commit).to_rfc3339();
+        let (actor, signature) = attribution.actor(repo, commit, gpg)?;
+        let reason = reason_of(commit);
+        let time = commit_time(commit).to_rfc3339();
         for (action, customer, from, to) in found {
             events.push(OwnershipEvent {
                 date,
@@ -154,11 +193,12 @@ pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg:
                 from,
                 to,
                 actor: actor.clone(),
-                signature: checked.status,
+                signature,
                 reason: reason.clone(),
             });
         }
-    }
+        Ok(())
+    })?;
     Ok(events)
 }
 
