@@ -76,6 +76,9 @@ impl From<Error> for CliError {
                 Some("fix the file by hand, commit it, and run `crm check`")
             }
             Error::UnknownStaff(_) => Some("`crm staff list --all` shows everyone"),
+            Error::SigningFailed { .. } => Some(
+                "check `git config user.signingkey` (a key gpg or ssh-keygen can use) and `git config gpg.format` (openpgp or ssh); for SSH: git config gpg.format ssh && git config user.signingkey ~/.ssh/id_ed25519.pub",
+            ),
             Error::UnknownCustomer(_) => Some("`crm list` shows every customer id"),
             _ => None,
         };

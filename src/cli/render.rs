@@ -43,7 +43,7 @@ pub fn grid(headers: &[&str], cells: Vec<Vec<String>>, format: Format) -> String
             let mut w = csv::Writer::from_writer(Vec::new());
             let _ = w.write_record(headers);
             for row in &cells {
-                let _ = w.write_record(row);
+                let _ = w.write_record(row.iter().map(|c| escape_keeping_newlines(c)));
             }
             String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
         }
@@ -92,6 +92,11 @@ pub fn escape(s: &str) -> String {
             c => c.to_string(),
         })
         .collect()
+}
+
+/// [`escape`] for CSV cells, whose quoting carries line breaks safely.
+fn escape_keeping_newlines(s: &str) -> String {
+    s.split('\n').map(escape).collect::<Vec<_>>().join("\n")
 }
 
 /// An optional value as a cell.

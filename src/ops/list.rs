@@ -85,6 +85,11 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Vec<Custom
     let head = store.head()?;
     let config = head.config()?;
     let staff = head.staff()?;
+    if let Some(owner) = &filter.owner {
+        if !staff.contains_key(&Handle::parse(owner)?) {
+            return Err(crate::Error::UnknownStaff(owner.clone()));
+        }
+    }
     let orphan = |c: &Customer| {
         Handle::parse(&c.owner).ok().and_then(|h| staff.get(&h)).is_none_or(|s| !s.is_active())
     };

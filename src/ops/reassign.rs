@@ -80,7 +80,13 @@ pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &Reas
             if ids.is_empty() {
                 return Err(Error::Missing("customers to move: give ids or --from HANDLE".into()));
             }
-            ids.iter().map(|id| snapshot.existing_customer(id)).collect::<Result<_>>()?
+            let mut unique: Vec<&CustomerId> = Vec::with_capacity(ids.len());
+            for id in ids {
+                if !unique.contains(&id) {
+                    unique.push(id);
+                }
+            }
+            unique.into_iter().map(|id| snapshot.existing_customer(id)).collect::<Result<_>>()?
         }
         Selection::Owner { from, region, tier } => {
             if !staff.contains_key(from) {

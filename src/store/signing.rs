@@ -148,7 +148,9 @@ impl Signer {
             .spawn()
             .map_err(|e| self.failed(&format!("cannot run it ({e})")))?;
         if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(input.as_bytes()).map_err(|e| self.failed(&e.to_string()))?;
+            // A program that exits early closes its input; its own message
+            // (read below) says why, not the broken pipe.
+            let _ = stdin.write_all(input.as_bytes());
         }
         let out = child.wait_with_output().map_err(|e| self.failed(&e.to_string()))?;
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

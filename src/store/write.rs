@@ -2,7 +2,7 @@
 //!
 //! A [`Transaction`] holds git's own `index.lock` from the moment it reads
 //! the store until the commit is in place, so a concurrent `crm` or `git`
-//! command waits its turn instead of losing an update. The commit's tree is
+//! command is refused ("store is busy") instead of losing an update. The commit's tree is
 //! HEAD's tree with only the changed paths (and the shard trees above them)
 //! rebuilt; the branch moves by compare-and-swap on the commit we started
 //! from; only then are the work tree files and their index entries updated.

@@ -4,7 +4,7 @@ use super::{short, OutputArgs};
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::prompt;
-use crate::cli::render::{json, Format};
+use crate::cli::render::{escape, json, Format};
 use crate::model::date::Date;
 use crate::model::{Contact, CustomerId};
 use crate::ops::add::{self, AddCustomer};
@@ -94,7 +94,7 @@ pub fn run(ctx: &mut Ctx, args: AddArgs) -> CliResult {
         _ => print(&format!(
             "Added {} ({}) as {} [{}]\n",
             added.customer.id,
-            added.customer.name,
+            escape(&added.customer.name),
             added.path,
             short(&added.commit)
         )),

@@ -3,7 +3,7 @@
 use crate::cli::commands::OutputArgs;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
-use crate::cli::render::{json, Format};
+use crate::cli::render::{escape, json, Format};
 use crate::model::{Handle, Role};
 use crate::ops::staff::{self, AddStaff};
 
@@ -48,6 +48,6 @@ pub fn run(ctx: &mut Ctx, args: StaffAddArgs) -> CliResult {
     let person = staff::add(ctx.store()?, &req, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&person)),
-        _ => print(&format!("Added {} ({}, {})\n", person.handle, person.name, person.role)),
+        _ => print(&format!("Added {} ({}, {})\n", person.handle, escape(&person.name), person.role)),
     }
 }

@@ -1,0 +1,119 @@
+//! Real-world broken files (`/work/shared/fixtures/bad-toml`), committed
+//! with plain git as `customers/<xx>/<stem>.toml`: every command that reads
+//! one fails with exit 2 naming the file (and line), never a panic; escapes
+//! in valid data never reach the terminal raw.
+
+use crate::common::{customer_path, TestRepo};
+
+const FIXTURES: &str = "/work/shared/fixtures/bad-toml";
+
+/// The standard store with fixture `stem` committed at its shard path;
+/// returns the store and the file's path.
+fn store_with(stem: &str) -> (TestRepo, String) {
+    let repo = TestRepo::standard();
+    let rel = customer_path(stem);
+    let bytes = std::fs::read(format!("{FIXTURES}/{stem}.toml")).expect("fixture");
+    repo.write(&rel, bytes);
+    repo.commit_all(&format!("Add {stem} by hand"));
+    (repo, rel)
+}
+
+#[test]
+fn malformed_file_is_named_with_its_line() {
+    let (repo, rel) = store_with("malformed");
+    let before = repo.state();
+    let where_ = format!("{rel}:3:");
+    let out = repo.crm(&["show", "malformed"]);
+    repo.assert_refused(&out, 2, &[&where_], &before);
+    let out = repo.crm(&["list"]);
+    repo.assert_refused(&out, 2, &[&where_], &before);
+    let out = repo.crm(&["edit", "malformed", "--set", "tier=key"]);
+    repo.assert_refused(&out, 2, &[&where_], &before);
+}
+
+#[test]
+fn invalid_utf8_file_is_named() {
+    let (repo, rel) = store_with("invalid-utf8");
+    let before = repo.state();
+    let out = repo.crm(&["show", "invalid-utf8"]);
+    repo.assert_refused(&out, 2, &[&rel, "UTF-8"], &before);
+    let out = repo.crm(&["list"]);
+    repo.assert_refused(&out, 2, &[&rel, "UTF-8"], &before);
+}
+
+#[test]
+fn schema_errors_name_the_file_and_line() {
+    for (stem, needles) in [
+        ("duplicate-key", &[":3:", "owner"][..]),
+        ("wrong-type", &[":2:", "owner"]),
+        ("impossible-date", &[":3:"]),
+        ("missing-owner", &["owner"]),
+    ] {
+        let (repo, rel) = store_with(stem);
+        let before = repo.state();
+        let out = repo.crm(&["show", stem]);
+        let mut all = vec![rel.as_str()];
+        all.extend_from_slice(needles);
+        repo.assert_refused(&out, 2, &all, &before);
+        // Reassigning everyone's customers must read this file too.
+        let out = repo.crm(&["reassign", "--from", "li.na", "--to", "zhang.wei", "--reason", "x", "--yes"]);
+        repo.assert_refused(&out, 2, &[&rel], &before);
+    }
+}
+
+#[test]
+fn unknown_keys_are_read_and_kept_on_rewrite() {
+    let (repo, rel) = store_with("unknown-keys");
+    let json = repo.crm(&["show", "unknown-keys", "--format", "json"]).ok().json();
+    assert_eq!(json["name"], "Extra Keys");
+    repo.crm(&["edit", "unknown-keys", "--set", "tier=prospect"]).ok();
+    let text = repo.read(&rel);
+    assert!(text.contains("fax = \"+86 371 0000\"\n"), "{text}");
+}
+
+#[test]
+fn terminal_escapes_in_names_never_reach_the_terminal_raw() {
+    let (repo, _) = store_with("terminal-escape");
+    for args in [
+        &["show", "terminal-escape"][..],
+        &["show", "terminal-escape", "--format", "md"],
+        &["show", "terminal-escape", "--format", "csv"],
+        &["list"],
+        &["list", "--format", "md"],
+        &["list", "--format", "csv"],
+        &["staff", "show", "li.na"],
+    ] {
+        let out = repo.crm(args).ok();
+        assert!(
+            !out.stdout.contains('\u{1b}') && !out.stdout.contains('\u{7}'),
+            "{args:?} printed raw control characters:\n{}",
+            out.stdout.escape_debug()
+        );
+        assert!(!out.stderr.contains('\u{1b}'), "{args:?}");
+    }
+    // JSON keeps the data exact, escaped the JSON way.
+    let out = repo.crm(&["show", "terminal-escape", "--format", "json"]).ok();
+    assert!(!out.stdout.contains('\u{1b}'));
+    assert_eq!(out.json()["name"], "Evil \u{1b}[31mRed\u{1b}[0m \u{1b}]0;pwned\u{7} Co");
+}
+
+#[test]
+fn malformed_staff_file_and_settings_are_named() {
+    let repo = TestRepo::standard();
+    repo.write("staff/zhang.wei.toml", "name = \"张伟\"\nemail = \"zhang.wei@example.com\"\nrole = \"boss\"\n");
+    repo.commit_all("Promote zhang.wei by hand");
+    let before = repo.state();
+    let out = repo.crm(&["staff", "list"]);
+    repo.assert_refused(&out, 2, &["staff/zhang.wei.toml:3:"], &before);
+    let out = repo.crm(&["add", "--name", "Acme", "--owner", "li.na"]);
+    repo.assert_refused(&out, 2, &["staff/zhang.wei.toml:3:"], &before);
+
+    let repo = TestRepo::standard();
+    let text = repo.read("crm.toml").replace("stale_after_days = 90", "stale_after_days = \"ninety\"");
+    let line = 1 + text.lines().position(|l| l.contains("ninety")).expect("crm.toml has stale_after_days");
+    repo.write("crm.toml", text);
+    repo.commit_all("Break the settings");
+    let before = repo.state();
+    let out = repo.crm(&["list"]);
+    repo.assert_refused(&out, 2, &[&format!("crm.toml:{line}:")], &before);
+}

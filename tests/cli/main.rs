@@ -1,0 +1,16 @@
+//! Integration tests for the `crm` command line: one test binary, one module
+//! per command area, every test on its own temporary store (see `common`).
+
+mod common;
+
+mod add;
+mod bad_toml;
+mod dirty;
+mod edit;
+mod init;
+mod list;
+mod log;
+mod reassign;
+mod signing;
+mod staff;
+mod touch;
