@@ -54,6 +54,8 @@ enum Command {
     Log(log::LogArgs),
     Check(check::CheckArgs),
     Verify(verify::VerifyArgs),
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 /// Runs `crm` with the process's arguments; returns the exit code.
@@ -101,6 +103,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Log(args) => log::run(&mut ctx, args),
         Command::Check(args) => check::run(&mut ctx, args),
         Command::Verify(args) => verify::run(&mut ctx, args),
+        Command::Report(cmd) => report::run(&mut ctx, cmd),
     }
 }
 

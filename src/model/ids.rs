@@ -178,6 +178,7 @@ const PHRASES: &[(&str, &str)] = &[
     ("蚌埠", "bengbu"),
     ("六安", "luan"),
     ("乐山", "leshan"),
+    ("佛山", "foshan"),
 ];
 
 /// Pinyin of some characters, with [`PHRASES`] read as a whole.

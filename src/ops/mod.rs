@@ -10,6 +10,7 @@ pub mod leave;
 pub mod list;
 pub mod log;
 pub mod reassign;
+pub mod report;
 pub mod show;
 pub mod staff;
 pub mod touch;

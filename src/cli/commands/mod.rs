@@ -9,6 +9,7 @@ pub mod init;
 pub mod list;
 pub mod log;
 pub mod reassign;
+pub mod report;
 pub mod show;
 pub mod staff;
 pub mod touch;

@@ -1,0 +1,23 @@
+//! `crm report …`: reports for managers.
+
+pub mod handover;
+pub mod html;
+pub mod portfolio;
+
+use crate::cli::ctx::Ctx;
+use crate::cli::error::CliResult;
+
+/// Reports for managers: the weekly handover report, portfolios per owner
+#[derive(clap::Subcommand, Debug)]
+pub enum ReportCommand {
+    Handover(handover::HandoverArgs),
+    Portfolio(portfolio::PortfolioArgs),
+}
+
+/// Runs a `crm report` subcommand.
+pub fn run(ctx: &mut Ctx, cmd: ReportCommand) -> CliResult {
+    match cmd {
+        ReportCommand::Handover(args) => handover::run(ctx, args),
+        ReportCommand::Portfolio(args) => portfolio::run(ctx, args),
+    }
+}

@@ -1,0 +1,50 @@
+//! `crm report portfolio`.
+
+use crate::cli::commands::OutputArgs;
+use crate::cli::ctx::{print, Ctx};
+use crate::cli::error::CliResult;
+use crate::cli::render::{self, money, Tabular};
+use crate::ops::report::portfolio::{self, Portfolio, PortfolioFilter};
+
+/// Per owner: customers, key accounts, value, stale relationships, next steps due
+///
+/// A next step counts as due when its date is within 7 days or past.
+///
+/// Example: crm report portfolio --region 华中 --format md
+#[derive(clap::Args, Debug)]
+pub struct PortfolioArgs {
+    /// Only this owner
+    #[arg(long)]
+    owner: Option<String>,
+    /// Only customers in this region
+    #[arg(long)]
+    region: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+impl Tabular for Portfolio {
+    fn headers() -> &'static [&'static str] {
+        &["owner", "name", "status", "customers", "key", "value", "stale", "due"]
+    }
+    fn cells(&self, human: bool) -> Vec<String> {
+        vec![
+            self.owner.clone(),
+            self.name.clone(),
+            self.status.clone(),
+            self.customers.to_string(),
+            self.key_accounts.to_string(),
+            money(Some(self.value), human),
+            self.stale.to_string(),
+            self.next_steps_due.to_string(),
+        ]
+    }
+}
+
+/// Runs `crm report portfolio`.
+pub fn run(ctx: &mut Ctx, args: PortfolioArgs) -> CliResult {
+    let today = ctx.today;
+    let filter = PortfolioFilter { owner: args.owner, region: args.region };
+    let rows = portfolio::run(ctx.store()?, &filter, today)?;
+    print(&render::rows(&rows, args.output.format))
+}

@@ -1,0 +1,498 @@
+//! `crm report handover`: the weekly report managers get from cron. One pass
+//! over the current tree plus the first-parent history of the period (never
+//! the whole history), in eight sections:
+//!
+//! 1. pending handovers of departed people (days left, or overdue);
+//! 2. ownership changes in the period;
+//! 3. unacknowledged handovers (no touch by the new owner since);
+//! 4. key accounts without a valid backup;
+//! 5. stale relationships by owner, and each owner's 30-day coverage;
+//! 6. concentration of value and key accounts by owner and region;
+//! 7. exposure: what a whole region leaving at once would orphan;
+//! 8. sabotage signals: mass contact changes and deleted customers.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::is_active;
+use crate::model::date::Date;
+use crate::model::{Contact, Customer, CustomerId, Handle, Staff, StoreConfig};
+use crate::ops::list::is_stale;
+use crate::store::history::{self, customer_of, owner_in, Attribution, HistoryQuery, OwnershipEvent};
+use crate::store::sigcheck::{Gpg, SigStatus};
+use crate::store::Store;
+use crate::Result;
+
+/// Contacts whose phone or email one commit may change before it is
+/// reported as a sabotage signal.
+pub const CONTACT_CHANGE_LIMIT: usize = 10;
+/// The coverage window in days.
+pub const COVERAGE_DAYS: i64 = 30;
+
+/// The report.
+#[derive(Debug, Clone, Serialize)]
+pub struct HandoverReport {
+    /// Company name.
+    pub company: String,
+    /// Currency of values.
+    pub currency: String,
+    /// The day the report is for.
+    pub today: Date,
+    /// Start of the period.
+    pub since: Date,
+    /// End of the period.
+    pub until: Date,
+    /// 1. Departed people who still own customers.
+    pub pending: Vec<PendingHandover>,
+    /// 2. Ownership changes in the period, newest first.
+    pub changes: Vec<OwnershipEvent>,
+    /// 3. Recent handovers the new owner has not followed up.
+    pub unacknowledged: Vec<Unacknowledged>,
+    /// 4. Key accounts without a valid backup.
+    pub no_backup: Vec<NoBackup>,
+    /// 5a. Stale relationships, by owner.
+    pub stale: Vec<StaleOwner>,
+    /// 5b. Share of each owner's customers touched in the last 30 days.
+    pub coverage: Vec<Coverage>,
+    /// 6. Shares of value and key accounts by owner, then by region.
+    pub concentration: Vec<Share>,
+    /// 7. What each region leaving at once would orphan.
+    pub exposure: Vec<Exposure>,
+    /// 8. Commits with mass contact changes or deleted customers.
+    pub sabotage: Vec<Sabotage>,
+}
+
+/// A departed person who still owns customers.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingHandover {
+    /// Handle.
+    pub person: String,
+    /// Name.
+    pub name: String,
+    /// Last day.
+    pub left: Option<Date>,
+    /// Handover deadline.
+    pub deadline: Option<Date>,
+    /// Days until the deadline (negative: overdue by that many).
+    pub days_left: i64,
+    /// Whether the deadline has passed.
+    pub overdue: bool,
+    /// Customers they still own.
+    pub customers: Vec<String>,
+    /// Their total value.
+    pub value: u64,
+}
+
+/// A handover the new owner has not acted on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unacknowledged {
+    /// Customer id.
+    pub customer: String,
+    /// Customer name.
+    pub name: String,
+    /// The new owner.
+    pub owner: String,
+    /// Previous owner.
+    pub from: Option<String>,
+    /// When it was handed over.
+    pub reassigned: Date,
+    /// Days since.
+    pub days: i64,
+}
+
+/// A key account without a valid backup.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoBackup {
+    /// Customer id.
+    pub customer: String,
+    /// Customer name.
+    pub name: String,
+    /// Owner.
+    pub owner: String,
+    /// Backup as written.
+    pub backup: Option<String>,
+    /// missing, departed, unknown or same-as-owner.
+    pub problem: String,
+    /// Value.
+    pub value: Option<u64>,
+}
+
+/// An owner's stale relationships.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaleOwner {
+    /// Owner.
+    pub owner: String,
+    /// The stale customers, longest untouched first.
+    pub customers: Vec<StaleCustomer>,
+}
+
+/// A stale relationship.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaleCustomer {
+    /// Customer id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Last touch, if any.
+    pub last_touch: Option<Date>,
+    /// Days since the last touch (or since the relationship began).
+    pub days: Option<i64>,
+}
+
+/// How much of an owner's portfolio was touched recently.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    /// Owner.
+    pub owner: String,
+    /// Customers owned.
+    pub customers: usize,
+    /// Of which touched in the last 30 days.
+    pub touched: usize,
+    /// touched / customers.
+    pub share: f64,
+}
+
+/// A share of the business held by one owner or region.
+#[derive(Debug, Clone, Serialize)]
+pub struct Share {
+    /// owner or region.
+    pub kind: &'static str,
+    /// Handle or region name.
+    pub name: String,
+    /// Customers.
+    pub customers: usize,
+    /// Total value.
+    pub value: u64,
+    /// Share of all value.
+    pub value_share: f64,
+    /// Key accounts.
+    pub key_accounts: usize,
+    /// Share of all key accounts.
+    pub key_share: f64,
+    /// An owner above `max_owner_share` of value.
+    pub flagged: bool,
+}
+
+/// What a region's whole team leaving at once would orphan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exposure {
+    /// Region.
+    pub region: String,
+    /// Its active people.
+    pub people: Vec<String>,
+    /// Customers with neither owner nor backup left.
+    pub customers: Vec<String>,
+    /// Their value.
+    pub value: u64,
+}
+
+/// A commit that changed many contacts' phone/email or deleted customers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sabotage {
+    /// Commit id.
+    pub commit: String,
+    /// Date.
+    pub date: Date,
+    /// Who did it.
+    pub actor: String,
+    /// Signature status.
+    pub signature: SigStatus,
+    /// Contacts whose phone or email was changed or removed.
+    pub contacts_changed: usize,
+    /// Customers deleted.
+    pub customers_removed: Vec<String>,
+}
+
+/// Report sections that `--fail-on` can name.
+pub const FAIL_ON: &[&str] =
+    &["pending", "overdue", "unacknowledged", "no-backup", "stale", "concentration", "exposure", "sabotage"];
+
+impl HandoverReport {
+    /// Whether the section `name` (one of [`FAIL_ON`]) has anything in it.
+    pub fn has(&self, name: &str) -> bool {
+        match name {
+            "pending" => !self.pending.is_empty(),
+            "overdue" => self.pending.iter().any(|p| p.overdue),
+            "unacknowledged" => !self.unacknowledged.is_empty(),
+            "no-backup" => !self.no_backup.is_empty(),
+            "stale" => !self.stale.is_empty(),
+            "concentration" => self.concentration.iter().any(|s| s.flagged),
+            "exposure" => self.exposure.iter().any(|e| !e.customers.is_empty()),
+            "sabotage" => !self.sabotage.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// Builds the report for `since..=until` as of `today`.
+pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> Result<HandoverReport> {
+    let head = store.head()?;
+    let config = head.config()?;
+    let staff = head.staff()?;
+    let customers = head.customers()?;
+    let policy = &config.policy;
+    let handover_window = today.plus_days(-i64::from(policy.handover_days));
+    let repo = store.repo();
+    let head_id = repo.head()?.peel_to_commit()?.id();
+
+    // One walk over the period (and the handover window) of history.
+    let from = since.min(handover_window);
+    let mut attribution = Attribution::default();
+    let mut sabotage = Vec::new();
+    let mut recent_moves: BTreeMap<String, (Date, Option<String>)> = BTreeMap::new();
+    history::walk_first_parent(repo, head_id, Some(from), Some(until.max(today)), None, |commit, date, changes| {
+        let mut contacts_changed = 0;
+        let mut removed = Vec::new();
+        for (path, old, new) in &changes {
+            let id = customer_of(path);
+            match (old, new) {
+                (Some(_), None) => removed.push(id),
+                (Some(o), Some(n)) => {
+                    let (before, after) = (owner_in(repo, *old), owner_in(repo, *new));
+                    if before != after && date >= handover_window {
+                        recent_moves.entry(id.clone()).or_insert((date, before));
+                    }
+                    if date >= since && date <= until {
+                        contacts_changed += changed_contacts(repo, &id, *o, *n);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let in_period = date >= since && date <= until;
+        if in_period && (contacts_changed > CONTACT_CHANGE_LIMIT || !removed.is_empty()) {
+            let (actor, signature) = attribution.actor(repo, commit, gpg)?;
+            sabotage.push(Sabotage {
+                commit: commit.id().to_string(),
+                date,
+                actor,
+                signature,
+                contacts_changed,
+                customers_removed: removed,
+            });
+        }
+        Ok(())
+    })?;
+    let query = HistoryQuery { since: Some(since), until: Some(until), ..HistoryQuery::default() };
+    let changes = history::ownership_events(repo, head_id, &query, gpg)?;
+
+    Ok(HandoverReport {
+        company: config.company.name.clone(),
+        currency: config.company.currency.clone(),
+        today,
+        since,
+        until,
+        pending: pending(&staff, &customers, &config, today),
+        changes,
+        unacknowledged: unacknowledged(&customers, &recent_moves, today),
+        no_backup: no_backup(&staff, &customers),
+        stale: stale(&customers, &config, today),
+        coverage: coverage(&customers, today),
+        concentration: concentration(&customers, &config),
+        exposure: exposure(&staff, &customers),
+        sabotage,
+    })
+}
+
+fn pending(staff: &BTreeMap<Handle, Staff>, customers: &[Customer], config: &StoreConfig, today: Date) -> Vec<PendingHandover> {
+    let mut out: Vec<PendingHandover> = staff
+        .values()
+        .filter(|s| !s.is_active())
+        .filter_map(|s| {
+            let owned: Vec<&Customer> = customers.iter().filter(|c| c.owner == s.handle.as_str()).collect();
+            if owned.is_empty() {
+                return None;
+            }
+            let deadline = s.left.map(|l| l.plus_days(i64::from(config.policy.handover_days)));
+            let days_left = deadline.map_or(0, |d| today.days_until(d));
+            Some(PendingHandover {
+                person: s.handle.to_string(),
+                name: s.name.clone(),
+                left: s.left,
+                deadline,
+                days_left,
+                overdue: days_left < 0 || deadline.is_none(),
+                customers: owned.iter().map(|c| c.id.to_string()).collect(),
+                value: owned.iter().filter_map(|c| c.value).sum(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|p| (p.days_left, p.person.clone()));
+    out
+}
+
+fn unacknowledged(
+    customers: &[Customer],
+    moves: &BTreeMap<String, (Date, Option<String>)>,
+    today: Date,
+) -> Vec<Unacknowledged> {
+    let by_id: BTreeMap<&str, &Customer> = customers.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut out: Vec<Unacknowledged> = moves
+        .iter()
+        .filter_map(|(id, (date, from))| {
+            let c = by_id.get(id.as_str())?;
+            let touched = c.touches.iter().any(|t| t.by == c.owner && t.date >= *date);
+            (!touched).then(|| Unacknowledged {
+                customer: id.clone(),
+                name: c.name.clone(),
+                owner: c.owner.clone(),
+                from: from.clone(),
+                reassigned: *date,
+                days: date.days_until(today),
+            })
+        })
+        .collect();
+    out.sort_by_key(|u| (std::cmp::Reverse(u.days), u.customer.clone()));
+    out
+}
+
+fn no_backup(staff: &BTreeMap<Handle, Staff>, customers: &[Customer]) -> Vec<NoBackup> {
+    customers
+        .iter()
+        .filter(|c| c.tier == "key")
+        .filter_map(|c| {
+            let problem = match c.backup.as_deref() {
+                None => "missing",
+                Some(b) if b == c.owner => "same as owner",
+                Some(b) if !is_active(staff, b) => {
+                    if Handle::parse(b).ok().and_then(|h| staff.get(&h)).is_some() {
+                        "departed"
+                    } else {
+                        "unknown"
+                    }
+                }
+                Some(_) => return None,
+            };
+            Some(NoBackup {
+                customer: c.id.to_string(),
+                name: c.name.clone(),
+                owner: c.owner.clone(),
+                backup: c.backup.clone(),
+                problem: problem.into(),
+                value: c.value,
+            })
+        })
+        .collect()
+}
+
+fn stale(customers: &[Customer], config: &StoreConfig, today: Date) -> Vec<StaleOwner> {
+    let mut by_owner: BTreeMap<String, Vec<StaleCustomer>> = BTreeMap::new();
+    for c in customers.iter().filter(|c| c.status == "active" && is_stale(c, config, today)) {
+        let last = c.last_touch();
+        by_owner.entry(c.owner.clone()).or_default().push(StaleCustomer {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            last_touch: last,
+            days: last.or(c.since).map(|d| d.days_until(today)),
+        });
+    }
+    by_owner
+        .into_iter()
+        .map(|(owner, mut list)| {
+            list.sort_by_key(|s| (std::cmp::Reverse(s.days.unwrap_or(i64::MAX)), s.id.clone()));
+            StaleOwner { owner, customers: list }
+        })
+        .collect()
+}
+
+fn coverage(customers: &[Customer], today: Date) -> Vec<Coverage> {
+    let since = today.plus_days(-COVERAGE_DAYS);
+    let mut by_owner: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for c in customers {
+        let entry = by_owner.entry(&c.owner).or_default();
+        entry.0 += 1;
+        entry.1 += usize::from(c.last_touch().is_some_and(|d| d >= since));
+    }
+    by_owner
+        .into_iter()
+        .map(|(owner, (n, touched))| Coverage {
+            owner: owner.to_string(),
+            customers: n,
+            touched,
+            share: touched as f64 / n as f64,
+        })
+        .collect()
+}
+
+fn concentration(customers: &[Customer], config: &StoreConfig) -> Vec<Share> {
+    let total_value: u64 = customers.iter().filter_map(|c| c.value).sum();
+    let total_key = customers.iter().filter(|c| c.tier == "key").count();
+    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let mut out = Vec::new();
+    for kind in ["owner", "region"] {
+        let mut groups: BTreeMap<String, (usize, u64, usize)> = BTreeMap::new();
+        for c in customers {
+            let name = match kind {
+                "owner" => c.owner.clone(),
+                _ => c.region.clone().unwrap_or_else(|| "(none)".into()),
+            };
+            let g = groups.entry(name).or_default();
+            g.0 += 1;
+            g.1 += c.value.unwrap_or(0);
+            g.2 += usize::from(c.tier == "key");
+        }
+        let mut rows: Vec<Share> = groups
+            .into_iter()
+            .map(|(name, (n, value, key))| {
+                let value_share = ratio(value, total_value);
+                Share {
+                    kind,
+                    flagged: kind == "owner" && value_share > config.policy.max_owner_share,
+                    name,
+                    customers: n,
+                    value,
+                    value_share,
+                    key_accounts: key,
+                    key_share: ratio(key as u64, total_key as u64),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| b.value.cmp(&a.value).then(a.name.cmp(&b.name)));
+        out.extend(rows);
+    }
+    out
+}
+
+fn exposure(staff: &BTreeMap<Handle, Staff>, customers: &[Customer]) -> Vec<Exposure> {
+    let mut regions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in staff.values().filter(|s| s.is_active()) {
+        if let Some(r) = &s.region {
+            regions.entry(r.clone()).or_default().push(s.handle.to_string());
+        }
+    }
+    regions
+        .into_iter()
+        .map(|(region, people)| {
+            let gone = |h: Option<&str>| h.is_none_or(|h| people.iter().any(|p| p == h) || !is_active(staff, h));
+            let involved = |c: &Customer| people.iter().any(|p| *p == c.owner || c.backup.as_deref() == Some(p.as_str()));
+            let lost: Vec<&Customer> =
+                customers.iter().filter(|c| involved(c) && gone(Some(&c.owner)) && gone(c.backup.as_deref())).collect();
+            Exposure {
+                region,
+                customers: lost.iter().map(|c| c.id.to_string()).collect(),
+                value: lost.iter().filter_map(|c| c.value).sum(),
+                people,
+            }
+        })
+        .collect()
+}
+
+/// How many contacts of a customer had their phone or email changed or
+/// removed between two versions of its file.
+fn changed_contacts(repo: &git2::Repository, id: &str, old: git2::Oid, new: git2::Oid) -> usize {
+    let read = |oid: git2::Oid| -> Option<Vec<Contact>> {
+        let blob = repo.find_blob(oid).ok()?;
+        let text = std::str::from_utf8(blob.content()).ok()?;
+        Customer::parse(&CustomerId::parse(id).ok()?, id, text).ok().map(|c| c.contacts)
+    };
+    let (Some(before), Some(after)) = (read(old), read(new)) else { return 0 };
+    before
+        .iter()
+        .filter(|b| b.phone.is_some() || b.email.is_some())
+        .filter(|b| match after.iter().find(|a| a.name == b.name) {
+            Some(a) => a.phone != b.phone || a.email != b.email,
+            None => true,
+        })
+        .count()
+}
