@@ -63,6 +63,18 @@ pub enum Error {
     /// Something with this key already exists.
     #[error("{0} already exists")]
     Exists(String),
+    /// A new customer looks like one already in the store.
+    #[error("{new} looks like existing customer `{existing}` (same {by}: {value})")]
+    Duplicate {
+        /// The new customer's name (or row).
+        new: String,
+        /// The id of the customer it matches.
+        existing: String,
+        /// name, email or phone.
+        by: String,
+        /// The matching value.
+        value: String,
+    },
     /// The request would change nothing.
     #[error("nothing to do: {0}")]
     NothingToDo(String),

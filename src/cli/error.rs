@@ -50,6 +50,7 @@ impl From<Error> for CliError {
             | Error::UnknownStaff(_)
             | Error::Departed(_)
             | Error::Exists(_)
+            | Error::Duplicate { .. }
             | Error::NothingToDo(_)
             | Error::Forbidden { .. } => BAD_INPUT,
             Error::NotAStore(_)
@@ -76,6 +77,7 @@ impl From<Error> for CliError {
                 Some("fix the file by hand, commit it, and run `crm check`")
             }
             Error::UnknownStaff(_) => Some("`crm staff list --all` shows everyone"),
+            Error::Duplicate { .. } => Some("if it really is a different customer, run the command again with --force"),
             Error::SigningFailed { .. } => Some(
                 "check `git config user.signingkey` (a key gpg or ssh-keygen can use) and `git config gpg.format` (openpgp or ssh); for SSH: git config gpg.format ssh && git config user.signingkey ~/.ssh/id_ed25519.pub",
             ),

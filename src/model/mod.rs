@@ -5,6 +5,7 @@ pub mod authz;
 pub mod config;
 pub mod customer;
 pub mod date;
+pub mod dedupe;
 pub mod document;
 pub mod ids;
 pub mod schema;

@@ -6,8 +6,10 @@ use super::{Message, WriteOptions, Writer};
 use crate::model::authz::Action;
 use crate::model::customer::STATUSES;
 use crate::model::date::Date;
+use crate::model::dedupe;
 use crate::model::document::customer_toml;
 use crate::model::{Contact, Customer, CustomerId, Policy};
+use crate::store::catalog::Catalog;
 use crate::store::layout;
 use crate::store::write::Change;
 use crate::store::{Snapshot, Store};
@@ -38,6 +40,8 @@ pub struct AddCustomer {
     pub tags: Vec<String>,
     /// Relationship start (default: today).
     pub since: Option<Date>,
+    /// Add even if it looks like an existing customer.
+    pub force: bool,
 }
 
 /// What `add` did.
@@ -56,6 +60,12 @@ pub fn run(store: &Store, req: &AddCustomer, today: Date, opts: &WriteOptions) -
     let w = Writer::start(store, opts)?;
     let customer = build(&w, req, today)?;
     w.authorize(Action::AddCustomer { owner: &customer.owner })?;
+    if !req.force {
+        let keys = dedupe::keys(&customer.name, &customer.contacts);
+        if let Some(dup) = Catalog::load(store.repo(), &w.snapshot)?.index().find(&keys, customer.id.as_str()) {
+            return Err(Error::Duplicate { new: customer.name, existing: dup.id, by: dup.by.into(), value: dup.value });
+        }
+    }
     let path = layout::customer_path(&customer.id);
     let message = Message { subject: format!("add {}: {}", customer.id, customer.name), action: "add", reason: None };
     let commit = w.commit(&message, vec![Change::write(path.clone(), customer_toml(&customer))])?;

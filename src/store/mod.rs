@@ -2,6 +2,7 @@
 //! through git objects ([`Snapshot`]); writing builds one commit per action
 //! ([`write`]), signed as git's configuration says ([`signing`]).
 
+pub mod catalog;
 pub mod history;
 pub mod layout;
 pub mod sigcheck;

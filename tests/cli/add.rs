@@ -88,7 +88,12 @@ fn chinese_names_become_pinyin_ids() {
 #[test]
 fn colliding_ids_get_numeric_suffixes() {
     let repo = TestRepo::standard();
-    let ids: Vec<String> = (0..3).map(|_| repo.add_customer("Acme", "zhang.wei", &[])).collect();
+    // Names that differ but make the same slug; the third is a deliberate
+    // duplicate name, allowed with --force.
+    let first = repo.add_customer("Acme", "zhang.wei", &[]);
+    let second = repo.add_customer("ACME!", "zhang.wei", &["--force"]);
+    let third = repo.add_customer("Acme", "li.na", &["--force"]);
+    let ids = [first, second, third];
     assert_eq!(ids, ["acme", "acme-2", "acme-3"]);
     for id in &ids {
         assert!(repo.path(&customer_path(id)).is_file(), "{id}");
@@ -97,6 +102,25 @@ fn colliding_ids_get_numeric_suffixes() {
     let before = repo.state();
     let out = repo.crm(&["add", "--id", "acme", "--name", "X", "--owner", "li.na"]);
     repo.assert_refused(&out, 2, &["acme", "already exists"], &before);
+}
+
+#[test]
+fn duplicates_are_refused_unless_forced() {
+    let repo = TestRepo::standard();
+    repo.add_customer("郑州宇通客运集团", "zhang.wei", &["--contact", "王建国 <wang@example.cn> +86 371 5555 0101"]);
+    let before = repo.state();
+    let out = repo.crm(&["add", "--name", "郑州宇通客运集团有限公司", "--owner", "li.na"]);
+    repo.assert_refused(&out, 2, &["zhengzhou-yutong-keyun-jituan", "same name", "--force"], &before);
+    let out = repo.crm(&["add", "--name", "Other Co", "--owner", "li.na", "--contact", "W <WANG@example.cn>"]);
+    repo.assert_refused(&out, 2, &["zhengzhou-yutong-keyun-jituan", "same email"], &before);
+    let out = repo.crm(&["add", "--name", "Third Co", "--owner", "li.na", "--contact", "Z 0371-5555-0101"]);
+    repo.assert_refused(&out, 2, &["zhengzhou-yutong-keyun-jituan", "same phone"], &before);
+    let id = repo.add_customer("Other Co", "li.na", &["--contact", "W <wang@example.cn>", "--force"]);
+    assert_eq!(id, "other-co");
+    // The cache of keys is an optimisation only: without it the same answer.
+    std::fs::remove_file(repo.path(".git/crm/catalog")).unwrap();
+    let out = repo.crm(&["add", "--name", "郑州宇通客运集团 Co., Ltd.", "--owner", "li.na"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
 }
 
 #[test]

@@ -52,6 +52,9 @@ pub struct AddArgs {
     /// A tag; repeatable
     #[arg(long = "tag")]
     tags: Vec<String>,
+    /// Add even if the name, an email or a phone matches an existing customer
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -86,6 +89,7 @@ pub fn run(ctx: &mut Ctx, args: AddArgs) -> CliResult {
         contacts,
         tags: args.tags,
         since,
+        force: args.force,
     };
     let (today, opts) = (ctx.today, ctx.write_options());
     let added = add::run(ctx.store()?, &req, today, &opts)?;

@@ -1,0 +1,139 @@
+//! A cache of what duplicate detection needs from every customer (the
+//! normalised name, emails and phones), kept in `.git/crm/catalog` and
+//! brought up to date from the tree it was built at by comparing trees, so
+//! `crm add` in a store of 100,000 customers does not read them all.
+//!
+//! The cache is never needed for correctness: a missing, stale or damaged
+//! file is rebuilt from the trees, and deleting it changes no output.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+
+use git2::{Oid, Repository};
+use rayon::prelude::*;
+
+use super::layout::{toml_stem, CUSTOMERS_DIR};
+use super::{treediff, Snapshot};
+use crate::model::dedupe::{self, DupIndex, DupKeys};
+use crate::model::{Customer, CustomerId};
+use crate::Result;
+
+const HEADER: &str = "crm catalog v1";
+
+/// Every customer's duplicate-detection keys.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// The `customers/` tree this catalog describes.
+    tree: Option<Oid>,
+    /// id → (blob, keys).
+    entries: BTreeMap<String, (Oid, DupKeys)>,
+}
+
+impl Catalog {
+    /// The catalog for `snapshot`, from the cache when it can be brought up
+    /// to date, else built from the tree; the cache is refreshed.
+    pub fn load(repo: &Repository, snapshot: &Snapshot<'_>) -> Result<Catalog> {
+        let current = snapshot.subtree(CUSTOMERS_DIR)?.map(|t| t.id());
+        let path = cache_path(repo);
+        let cached = fs::read_to_string(&path).ok().and_then(|text| parse(&text));
+        let mut catalog = match cached {
+            Some(c) if c.tree == current => return Ok(c),
+            Some(mut c) => match c.update(repo, snapshot, current) {
+                Ok(()) => c,
+                Err(_) => build(repo, snapshot)?,
+            },
+            None => build(repo, snapshot)?,
+        };
+        catalog.tree = current;
+        let _ = catalog.save(&path);
+        Ok(catalog)
+    }
+
+    /// An index of the keys, to look candidates up in.
+    pub fn index(&self) -> DupIndex {
+        let mut index = DupIndex::default();
+        for (id, (_, keys)) in &self.entries {
+            index.insert(id, keys);
+        }
+        index
+    }
+
+    fn update(&mut self, repo: &Repository, snapshot: &Snapshot<'_>, current: Option<Oid>) -> Result<()> {
+        let old = self.tree.map(|id| repo.find_tree(id)).transpose()?;
+        let new = current.map(|id| repo.find_tree(id)).transpose()?;
+        for change in treediff::diff(repo, old.as_ref(), new.as_ref(), "")? {
+            let Some(stem) = change.path.rsplit('/').next().and_then(toml_stem) else { continue };
+            self.entries.remove(stem);
+            if let Some(blob) = change.new {
+                if let Some(keys) = keys_of(snapshot, stem, blob.id) {
+                    self.entries.insert(stem.to_string(), (blob.id, keys));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn save(&self, path: &PathBuf) -> std::io::Result<()> {
+        let dir = path.parent().unwrap_or(path);
+        fs::create_dir_all(dir)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        let tree = self.tree.map_or_else(|| Oid::zero().to_string(), |t| t.to_string());
+        let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+        writeln!(out, "{HEADER} {tree}")?;
+        for (id, (blob, k)) in &self.entries {
+            writeln!(out, "{id}\t{blob}\t{}\t{}\t{}", k.name, k.emails.join(","), k.phones.join(","))?;
+        }
+        out.flush()?;
+        drop(out);
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+fn cache_path(repo: &Repository) -> PathBuf {
+    repo.path().join("crm").join("catalog")
+}
+
+fn parse(text: &str) -> Option<Catalog> {
+    let mut lines = text.lines();
+    let tree = lines.next()?.strip_prefix(HEADER)?.trim();
+    let tree = Oid::from_str(tree).ok().filter(|t| !t.is_zero());
+    let mut entries = BTreeMap::new();
+    for line in lines {
+        let mut f = line.split('\t');
+        let (id, blob, name, emails, phones) = (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+        let list = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect();
+        let keys = DupKeys { name: name.to_string(), emails: list(emails), phones: list(phones) };
+        entries.insert(id.to_string(), (Oid::from_str(blob).ok()?, keys));
+    }
+    Some(Catalog { tree, entries })
+}
+
+fn build(repo: &Repository, snapshot: &Snapshot<'_>) -> Result<Catalog> {
+    let files = snapshot.customer_entries()?;
+    let blobs: Vec<(String, Oid, Vec<u8>)> = files
+        .into_iter()
+        .map(|e| Ok((e.stem, e.oid, repo.find_blob(e.oid)?.content().to_vec())))
+        .collect::<Result<_>>()?;
+    let entries = blobs
+        .into_par_iter()
+        .filter_map(|(stem, oid, bytes)| {
+            let keys = keys_from_bytes(&stem, &bytes)?;
+            Some((stem, (oid, keys)))
+        })
+        .collect();
+    Ok(Catalog { tree: None, entries })
+}
+
+fn keys_of(snapshot: &Snapshot<'_>, stem: &str, blob: Oid) -> Option<DupKeys> {
+    let text = snapshot.text_of(stem, blob).ok()?;
+    keys_from_bytes(stem, text.as_bytes())
+}
+
+fn keys_from_bytes(stem: &str, bytes: &[u8]) -> Option<DupKeys> {
+    let id = CustomerId::parse(stem).ok()?;
+    let c = Customer::parse(&id, stem, std::str::from_utf8(bytes).ok()?).ok()?;
+    Some(dedupe::keys(&c.name, &c.contacts))
+}
