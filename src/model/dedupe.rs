@@ -45,8 +45,7 @@ pub fn normalize_name(name: &str) -> String {
         .filter(|c| c.is_alphanumeric())
         .collect();
     // Strip company forms from the end, repeatedly ("… Co., Ltd.").
-    loop {
-        let Some(suffix) = SUFFIXES.iter().find(|x| s.ends_with(*x) && s.len() > x.len()) else { break };
+    while let Some(suffix) = SUFFIXES.iter().find(|x| s.ends_with(*x) && s.len() > x.len()) {
         s.truncate(s.len() - suffix.len());
     }
     s

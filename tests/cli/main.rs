@@ -5,8 +5,10 @@ mod common;
 
 mod add;
 mod bad_toml;
+mod check;
 mod dirty;
 mod edit;
+mod hooks;
 mod init;
 mod list;
 mod log;
@@ -14,3 +16,4 @@ mod reassign;
 mod signing;
 mod staff;
 mod touch;
+mod verify;

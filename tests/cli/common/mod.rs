@@ -487,3 +487,24 @@ pub fn trailer(message: &str, key: &str) -> Option<String> {
 pub fn toml_date(v: &toml::Value) -> String {
     v.as_datetime().unwrap_or_else(|| panic!("not a date: {v}")).to_string()
 }
+
+impl TestRepo {
+    /// `crm ARGS` with "today" set to `today` (`CRM_TODAY`), acting as
+    /// `user` (`CRM_USER`) when given.
+    #[track_caller]
+    pub fn crm_today(&self, today: &str, user: Option<&str>, args: &[&str]) -> Output {
+        let mut cmd = self.crm_cmd();
+        cmd.env("CRM_TODAY", today);
+        if let Some(user) = user {
+            cmd.env("CRM_USER", user);
+        }
+        cmd.args(args);
+        self.run(cmd)
+    }
+
+    /// The committer date of HEAD as `YYYY-MM-DD` in the committer's time
+    /// zone (commits made by `crm` carry the current time, not [`GIT_DATE`]).
+    pub fn head_commit_date(&self) -> String {
+        self.git(&["log", "-1", "--format=%cs", "HEAD"]).trim().to_string()
+    }
+}
