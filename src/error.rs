@@ -75,6 +75,9 @@ pub enum Error {
         /// The matching value.
         value: String,
     },
+    /// Rows of an import that cannot be imported (all of them, listed).
+    #[error("{} invalid row(s); nothing was imported", .0.len())]
+    InvalidRows(Vec<RowError>),
     /// The request would change nothing.
     #[error("nothing to do: {0}")]
     NothingToDo(String),
@@ -120,6 +123,23 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+/// One bad row of an import.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowError {
+    /// Row number, counting the header as row 1.
+    pub row: usize,
+    /// The column (header) concerned.
+    pub column: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}, column {}: {}", self.row, self.column, self.reason)
+    }
 }
 
 impl Error {

@@ -62,7 +62,25 @@ impl Ctx {
     /// The git repository around the directory, store or not: `verify`
     /// runs in bare repositories (server hooks) where there is no work tree.
     pub fn repository(&self) -> CliResult<git2::Repository> {
-        Ok(crate::store::open_repository(&self.dir, |p| git2::Repository::discover(p))?)
+        let repo = crate::store::open_repository(&self.dir, |p| git2::Repository::discover(p))?;
+        // In a pre-receive hook the pushed objects wait in a quarantine
+        // directory that git names in these variables; libgit2 does not
+        // read them, so add them by hand.
+        let odb = repo.odb().map_err(crate::Error::from)?;
+        let dirs = std::env::var_os("GIT_OBJECT_DIRECTORY").into_iter().chain(
+            std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES")
+                .map(|v| std::env::split_paths(&v).map(PathBuf::into_os_string).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+        for dir in dirs {
+            let dir = PathBuf::from(dir);
+            let dir = if dir.is_absolute() { dir } else { self.dir.join(dir) };
+            if dir.is_dir() {
+                odb.add_disk_alternate(&dir.to_string_lossy()).map_err(crate::Error::from)?;
+            }
+        }
+        drop(odb);
+        Ok(repo)
     }
 
     /// How writing commands act.

@@ -51,6 +51,7 @@ impl From<Error> for CliError {
             | Error::Departed(_)
             | Error::Exists(_)
             | Error::Duplicate { .. }
+            | Error::InvalidRows(_)
             | Error::NothingToDo(_)
             | Error::Forbidden { .. } => BAD_INPUT,
             Error::NotAStore(_)
@@ -78,12 +79,19 @@ impl From<Error> for CliError {
             }
             Error::UnknownStaff(_) => Some("`crm staff list --all` shows everyone"),
             Error::Duplicate { .. } => Some("if it really is a different customer, run the command again with --force"),
+            Error::InvalidRows(_) => Some("fix these rows (or leave them out) and import the file again; --dry-run checks without writing"),
             Error::SigningFailed { .. } => Some(
                 "check `git config user.signingkey` (a key gpg or ssh-keygen can use) and `git config gpg.format` (openpgp or ssh); for SSH: git config gpg.format ssh && git config user.signingkey ~/.ssh/id_ed25519.pub",
             ),
             Error::UnknownCustomer(_) => Some("`crm list` shows every customer id"),
             _ => None,
         };
-        CliError { code, message: e.to_string(), hint: hint.map(str::to_string) }
+        let mut message = e.to_string();
+        if let Error::InvalidRows(rows) = &e {
+            // Every bad row, so the whole file can be fixed in one go.
+            let list: Vec<String> = rows.iter().map(|r| format!("  {r}")).collect();
+            message = format!("{message}:\n{}", list.join("\n"));
+        }
+        CliError { code, message, hint: hint.map(str::to_string) }
     }
 }

@@ -75,7 +75,11 @@ pub fn main() -> i32 {
 
 fn report(e: &CliError) -> i32 {
     if !e.message.is_empty() {
-        eprintln!("error: {}", render::escape(&e.message));
+        let mut lines = e.message.lines();
+        eprintln!("error: {}", render::escape(lines.next().unwrap_or_default()));
+        for line in lines {
+            eprintln!("{}", render::escape(line));
+        }
     }
     if let Some(hint) = &e.hint {
         eprintln!("hint: {hint}");

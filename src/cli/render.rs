@@ -94,8 +94,9 @@ pub fn escape(s: &str) -> String {
         .collect()
 }
 
-/// [`escape`] for CSV cells, whose quoting carries line breaks safely.
-fn escape_keeping_newlines(s: &str) -> String {
+/// [`escape`] keeping line breaks, for formats that carry them safely
+/// (CSV cells, XML text).
+pub fn escape_keeping_newlines(s: &str) -> String {
     s.split('\n').map(escape).collect::<Vec<_>>().join("\n")
 }
 

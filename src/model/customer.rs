@@ -36,6 +36,8 @@ pub struct Customer {
     pub next_step: Option<String>,
     /// When the next step is due.
     pub next_date: Option<Date>,
+    /// Free-form notes (e.g. the remarks column of an imported spreadsheet).
+    pub notes: Option<String>,
     /// People at the customer.
     pub contacts: Vec<Contact>,
     /// Interaction log, oldest first.
@@ -121,6 +123,7 @@ impl Customer {
             tags: r.str_array("tags"),
             next_step: r.opt_str("next_step"),
             next_date: r.opt_date("next_date"),
+            notes: r.opt_str("notes"),
             contacts: r.tables("contacts", |c| Contact {
                 name: c.opt_str("name").unwrap_or_default(),
                 title: c.opt_str("title"),

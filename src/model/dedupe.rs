@@ -8,8 +8,29 @@ use super::customer::Contact;
 
 /// Company-form words removed from names before comparing, longest first.
 const SUFFIXES: &[&str] = &[
-    "股份有限公司", "有限责任公司", "有限公司", "股份公司", "总公司", "公司", "companylimited", "limited", "company",
-    "corporation", "corp", "coltd", "ltd", "llc", "inc", "gmbh", "plc", "co", "ag", "ab", "sa", "bv", "as",
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "股份公司",
+    "总公司",
+    "公司",
+    "companylimited",
+    "limited",
+    "company",
+    "corporation",
+    "corp",
+    "coltd",
+    "ltd",
+    "llc",
+    "inc",
+    "gmbh",
+    "plc",
+    "co",
+    "ag",
+    "ab",
+    "sa",
+    "bv",
+    "as",
 ];
 
 /// What makes two customers the same.
@@ -27,7 +48,12 @@ pub struct DupKeys {
 pub fn keys(name: &str, contacts: &[Contact]) -> DupKeys {
     DupKeys {
         name: normalize_name(name),
-        emails: contacts.iter().filter_map(|c| c.email.as_deref()).map(normalize_email).filter(|e| !e.is_empty()).collect(),
+        emails: contacts
+            .iter()
+            .filter_map(|c| c.email.as_deref())
+            .map(normalize_email)
+            .filter(|e| !e.is_empty())
+            .collect(),
         phones: contacts.iter().filter_map(|c| c.phone.as_deref()).filter_map(normalize_phone).collect(),
     }
 }
@@ -147,7 +173,8 @@ mod tests {
         let same_name = keys("郑州宇通客运集团有限公司", &[]);
         assert_eq!(index.find(&same_name, "other").unwrap().by, "name");
         assert!(index.find(&same_name, "yutong").is_none());
-        let same_email = keys("Someone Else", &[Contact { email: Some("wang@example.cn".into()), ..Contact::default() }]);
+        let same_email =
+            keys("Someone Else", &[Contact { email: Some("wang@example.cn".into()), ..Contact::default() }]);
         assert_eq!(index.find(&same_email, "x").unwrap().id, "yutong");
     }
 }

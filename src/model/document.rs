@@ -125,6 +125,7 @@ pub fn customer_toml(c: &Customer) -> String {
     }
     d.set_opt("next_step", c.next_step.as_deref());
     d.set_opt("next_date", c.next_date.map(|x| x.to_toml()));
+    d.set_opt("notes", c.notes.as_deref());
     for contact in &c.contacts {
         d.push_table("contacts", contact_table(contact));
     }

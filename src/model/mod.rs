@@ -9,6 +9,7 @@ pub mod dedupe;
 pub mod document;
 pub mod ids;
 pub mod schema;
+pub mod sheet;
 pub mod staff;
 
 pub use config::{Company, Policy, StoreConfig};

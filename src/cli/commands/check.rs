@@ -42,10 +42,9 @@ pub enum CheckFormat {
 /// Runs `crm check`.
 pub fn run(ctx: &mut Ctx, args: CheckArgs) -> CliResult {
     let today = ctx.today;
-    let store = ctx.store()?;
     let report = match &args.rev {
-        Some(rev) => check::revision(store.repo(), rev, today)?,
-        None => check::work_tree(store.root(), today)?,
+        Some(rev) => check::revision(&ctx.repository()?, rev, today)?,
+        None => check::work_tree(ctx.store()?.root(), today)?,
     };
     let text = match args.format {
         CheckFormat::Human => human(&report, ctx.color()),
@@ -70,7 +69,8 @@ fn human(report: &CheckReport, color: bool) -> String {
             Severity::Warning => ("warning", "1;33"),
         };
         let head = paint(code, &format!("{label}[{}]", f.rule));
-        out.push_str(&format!("{}:{}:{}: {head}: {}\n", f.path, f.line, f.column, render::escape(&f.message)));
+        let path = render::escape(&f.path);
+        out.push_str(&format!("{path}:{}:{}: {head}: {}\n", f.line, f.column, render::escape(&f.message)));
         if let Some(src) = &f.source {
             let n = f.line.to_string();
             let pad = " ".repeat(n.len());
@@ -93,7 +93,7 @@ pub fn github(findings: &[Finding]) -> String {
             let level = if f.severity == Severity::Error { "error" } else { "warning" };
             format!(
                 "::{level} file={},line={},col={},title={}::{}\n",
-                prop(&f.path),
+                prop(&render::escape(&f.path)),
                 f.line,
                 f.column,
                 prop(f.rule),
@@ -107,7 +107,11 @@ pub fn github(findings: &[Finding]) -> String {
 /// failures.
 pub fn junit(suite: &str, rules: &[Rule], findings: &[Finding]) -> String {
     let xml = |s: &str| {
-        render::escape(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+        render::escape_keeping_newlines(s)
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
     };
     let failing = |id: &str| findings.iter().filter(|f| f.rule == id).collect::<Vec<_>>();
     let failures = rules.iter().filter(|r| !failing(r.id).is_empty()).count();
@@ -120,8 +124,10 @@ pub fn junit(suite: &str, rules: &[Rule], findings: &[Finding]) -> String {
         let found = failing(r.id);
         out.push_str(&format!("<testcase classname=\"{}\" name=\"{}\">", xml(suite), r.id));
         if !found.is_empty() {
-            let body: String =
-                found.iter().map(|f| format!("{}:{}:{}: {}\n", f.path, f.line, f.column, f.message)).collect();
+            let body: String = found
+                .iter()
+                .map(|f| format!("{}:{}:{}: {}\n", render::escape(&f.path), f.line, f.column, f.message))
+                .collect();
             out.push_str(&format!(
                 "<failure message=\"{} finding(s): {}\" type=\"{}\">{}</failure>",
                 found.len(),

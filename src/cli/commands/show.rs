@@ -47,6 +47,7 @@ fn fields(d: &CustomerDetail, human: bool) -> Vec<Vec<String>> {
         ("tags", c.tags.join(", ")),
         ("next step", opt(&c.next_step)),
         ("next date", opt(&c.next_date)),
+        ("notes", opt(&c.notes)),
         ("file", d.path.clone()),
     ];
     pairs.into_iter().map(|(k, v)| vec![k.to_string(), v]).collect()

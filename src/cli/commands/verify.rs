@@ -65,7 +65,7 @@ fn human(report: &VerifyReport) -> String {
                 short(&v.commit),
                 v.date,
                 escape(&actor),
-                v.path.as_deref().unwrap_or("-"),
+                escape(v.path.as_deref().unwrap_or("-")),
                 v.rule,
                 escape(&v.message)
             )

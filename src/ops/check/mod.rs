@@ -219,6 +219,14 @@ impl Checker {
                             self.file(path, "unknown-region", format!("region `{region}` is not in [policy].regions"));
                         }
                     }
+                    for key in &person.keys {
+                        let other = staff.iter().find_map(|(h, p): (&String, &Option<Staff>)| {
+                            p.as_ref().filter(|p| p.has_key(key)).map(|_| h.clone())
+                        });
+                        if let Some(other) = other {
+                            self.file(path, "shared-key", format!("a key of `{stem}` is also listed for `{other}`"));
+                        }
+                    }
                     staff.insert(stem.to_string(), Some(person));
                 }
                 Err(e) => {

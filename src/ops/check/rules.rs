@@ -98,6 +98,11 @@ pub const RULES: &[Rule] = &[
         "use one of the listed statuses",
     ),
     error("unknown-kind", "a touch kind other than visit, call, email, meeting, other", "use one of the listed kinds"),
+    error(
+        "shared-key",
+        "one signing key listed for two staff members",
+        "each person signs with their own key; remove it from one of the files",
+    ),
     error("invalid-staff", "a staff file that does not fit the schema", "see the staff file format in the README"),
     warning(
         "unknown-key",

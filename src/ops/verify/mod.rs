@@ -133,7 +133,13 @@ pub fn run(repo: &Repository, req: &VerifyRequest) -> Result<VerifyReport> {
             // The parent holds no store: this commit creates it.
             if v.touches_store(&commit)? && std::mem::replace(&mut genesis_seen, true) {
                 let actor = Actor { handle: committer(&commit), person: None, authenticated: false, forge: false };
-                v.violation(&commit, &actor, None, "second-genesis", "creates the store again after the trusted root".into());
+                v.violation(
+                    &commit,
+                    &actor,
+                    None,
+                    "second-genesis",
+                    "creates the store again after the trusted root".into(),
+                );
             }
             continue;
         };
@@ -202,10 +208,22 @@ impl<'r> Verifier<'r> {
             SigStatus::Good => {
                 let handle = checked.signer?;
                 let person = state.staff.get(&handle).cloned();
-                Some(Actor { handle: handle.to_string(), person, authenticated: true, forge: false })
+                let actor = Actor { handle: handle.to_string(), person, authenticated: true, forge: false };
+                if actor.person.as_ref().is_some_and(|p| !p.is_active()) {
+                    let msg = format!("signed by {handle}, who had departed before this commit");
+                    self.violation(commit, &actor, None, "signer-departed", msg);
+                    return None;
+                }
+                Some(actor)
             }
             SigStatus::Bad => {
-                self.violation(commit, &unknown, None, "bad-signature", "the signature does not match the commit".into());
+                self.violation(
+                    commit,
+                    &unknown,
+                    None,
+                    "bad-signature",
+                    "the signature does not match the commit".into(),
+                );
                 None
             }
             SigStatus::UnknownKey => {
@@ -220,9 +238,12 @@ impl<'r> Verifier<'r> {
             SigStatus::None => {
                 let email = commit.committer().email().unwrap_or_default().to_string();
                 match state.staff.values().find(|s| s.email.eq_ignore_ascii_case(&email)) {
-                    Some(s) => {
-                        Some(Actor { handle: s.handle.to_string(), person: Some(s.clone()), authenticated: false, forge: false })
-                    }
+                    Some(s) => Some(Actor {
+                        handle: s.handle.to_string(),
+                        person: Some(s.clone()),
+                        authenticated: false,
+                        forge: false,
+                    }),
                     None => {
                         let msg = format!("unsigned, and the committer <{email}> is no staff member");
                         self.violation(commit, &unknown, None, "unknown-actor", msg);
@@ -237,8 +258,10 @@ impl<'r> Verifier<'r> {
         let first = commit.parent(0)?;
         let base = first.tree()?;
         let tree = commit.tree()?;
-        let changes: Vec<FileChange> =
-            treediff::diff(self.repo, Some(&base), Some(&tree), "")?.into_iter().filter(|c| is_store_path(&c.path)).collect();
+        let changes: Vec<FileChange> = treediff::diff(self.repo, Some(&base), Some(&tree), "")?
+            .into_iter()
+            .filter(|c| is_store_path(&c.path))
+            .collect();
         if changes.is_empty() {
             return Ok(());
         }
@@ -307,14 +330,13 @@ impl<'r> Verifier<'r> {
                 // the branch commit itself is judged.
                 _ => continue,
             };
-            let actor = Actor {
-                handle: handle.to_string(),
-                person: state.staff.get(&handle).cloned(),
-                authenticated: true,
-                forge: false,
-            };
+            // Judged by their record at the merge; someone who is not there
+            // at all was hired on the branch, and their branch record holds.
+            let person = state.staff.get(&handle).or_else(|| own_state.staff.get(&handle)).cloned();
+            let actor = Actor { handle: handle.to_string(), person, authenticated: true, forge: false };
             let branch_change = FileChange { path: change.path.clone(), old: before, new: after };
-            let context = format!("in {} merged by {}", &branch_commit.id().to_string()[..8], &merge.id().to_string()[..8]);
+            let context =
+                format!("in {} merged by {}", &branch_commit.id().to_string()[..8], &merge.id().to_string()[..8]);
             self.judge_change(merge, &actor, state, &branch_change, Some(&context))?;
         }
         Ok(())
@@ -343,7 +365,13 @@ impl<'r> Verifier<'r> {
         let policy = &state.config.policy;
         let deny = |v: &mut Self, action: Action<'_>| {
             if let Err(d) = authorize(&person, policy, action) {
-                v.violation(commit, actor, Some(path), d.rule, format!("{} may not {}{suffix}", actor.handle, d.reason));
+                v.violation(
+                    commit,
+                    actor,
+                    Some(path),
+                    d.rule,
+                    format!("{} may not {}{suffix}", actor.handle, d.reason),
+                );
             }
         };
         if path == CONFIG_FILE || path.starts_with(&format!("{STAFF_DIR}/")) {
@@ -380,9 +408,13 @@ impl<'r> Verifier<'r> {
                 if !ownership || same_owner != old {
                     deny(self, Action::EditCustomer { customer: &old });
                 }
-                let kept = new.touches.len() >= old.touches.len() && new.touches[..old.touches.len()] == old.touches[..];
+                let kept =
+                    new.touches.len() >= old.touches.len() && new.touches[..old.touches.len()] == old.touches[..];
                 if !kept && person.role != Role::Admin {
-                    let msg = format!("{} changed or removed past touches; the interaction log is append-only{suffix}", actor.handle);
+                    let msg = format!(
+                        "{} changed or removed past touches; the interaction log is append-only{suffix}",
+                        actor.handle
+                    );
                     self.violation(commit, actor, Some(path), "touch-history-rewritten", msg);
                 }
             }

@@ -391,7 +391,7 @@ impl TestRepo {
         cmd.args(["-t", "ed25519", "-N", "", "-q", "-C", &comment, "-f"]).arg(key);
         let out = Output::from_process(cmd.output().expect("run ssh-keygen"));
         assert_eq!(out.code, 0, "ssh-keygen failed\n{out}");
-        let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+        let public = std::fs::read_to_string(format!("{}.pub", key.display())).unwrap();
         Some(public.trim().to_string())
     }
 
@@ -506,5 +506,22 @@ impl TestRepo {
     /// zone (commits made by `crm` carry the current time, not [`GIT_DATE`]).
     pub fn head_commit_date(&self) -> String {
         self.git(&["log", "-1", "--format=%cs", "HEAD"]).trim().to_string()
+    }
+
+    /// Like [`TestRepo::crm_today`], for commands whose exit code 1 means
+    /// "found problems" (`report --fail-on`): a non-zero exit need not print
+    /// `error: …`; still checks that `crm` did not panic.
+    #[track_caller]
+    pub fn crm_findings(&self, today: &str, args: &[&str]) -> Output {
+        let mut cmd = self.crm_std();
+        cmd.env("CRM_TODAY", today).args(args);
+        let out = cmd.output().expect("run crm");
+        let out = Output {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        };
+        assert!(!out.stderr.contains("panicked") && !out.stderr.contains("RUST_BACKTRACE"), "crm panicked\n{out}");
+        out
     }
 }

@@ -287,7 +287,15 @@ pub fn sections(r: &HandoverReport) -> Vec<Section> {
             rows: r
                 .exposure
                 .iter()
-                .map(|e| vec![e.region.clone(), e.people.join(", "), e.customers.len().to_string(), m(e.value), ids(&e.customers)])
+                .map(|e| {
+                    vec![
+                        e.region.clone(),
+                        e.people.join(", "),
+                        e.customers.len().to_string(),
+                        m(e.value),
+                        ids(&e.customers),
+                    ]
+                })
                 .collect(),
             empty: "No region has active staff.",
         },

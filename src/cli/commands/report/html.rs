@@ -19,7 +19,12 @@ th{background:#f4f4f4}.empty{color:#666;font-style:italic}.charts{display:flex;f
 
 /// Escapes text for HTML (after making control characters visible).
 fn text(s: &str) -> String {
-    escape(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    escape(s)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// The whole page.

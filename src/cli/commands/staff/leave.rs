@@ -81,7 +81,12 @@ fn describe(plan: &LeavePlan, format: Format) -> String {
     let mut out = String::new();
     if format == Format::Table {
         let done = plan.commit.as_deref().map_or("would leave".into(), |c| format!("left [{}]", short(c)));
-        out.push_str(&format!("{} {done} on {}; rehire: {}\n", plan.person, plan.left, if plan.rehire { "yes" } else { "no" }));
+        out.push_str(&format!(
+            "{} {done} on {}; rehire: {}\n",
+            plan.person,
+            plan.left,
+            if plan.rehire { "yes" } else { "no" }
+        ));
         if !plan.pending.is_empty() {
             out.push_str(&format!(
                 "{} customer(s) pending handover, due {}: {}\n",

@@ -1,0 +1,176 @@
+//! `examples/hooks/pre-receive` on a real bare repository: honest signed
+//! pushes are accepted, a push with a commit that breaks a rule is rejected
+//! (the remote ref stays where it was, the pusher sees the rule id), ref
+//! deletions pass.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use crate::common::{Output, TestRepo};
+use crate::verify::Signed;
+
+const HOOK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hooks/pre-receive");
+
+/// A bare repository `server.git` next to the store, with `hook` installed
+/// as its pre-receive hook, and the store's `origin` pointing at it.
+fn server(repo: &TestRepo, hook: &[u8]) -> PathBuf {
+    let bare = repo.root().join("server.git");
+    let out = repo.git_in(repo.root(), &["init", "-q", "--bare", "server.git"]);
+    assert_eq!(out.code, 0, "{out}");
+    let installed = bare.join("hooks/pre-receive");
+    std::fs::write(&installed, hook).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&installed, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    repo.git(&["remote", "add", "origin", &bare.display().to_string()]);
+    bare
+}
+
+/// `git push ARGS` from the store, with `CRM` set to the built binary (the
+/// hook inherits the environment).
+fn push(repo: &TestRepo, args: &[&str]) -> Output {
+    let mut cmd = StdCommand::new("git");
+    cmd.env_clear();
+    for (k, v) in repo.env_vars() {
+        cmd.env(k, v);
+    }
+    cmd.env("CRM", env!("CARGO_BIN_EXE_crm")).current_dir(&repo.dir).arg("push").args(args);
+    let out = cmd.output().expect("run git push");
+    Output {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// Where `refname` points in the bare repository (empty when absent).
+fn remote_ref(repo: &TestRepo, bare: &Path, refname: &str) -> String {
+    repo.git_in(bare, &["rev-parse", "--verify", "-q", refname]).stdout.trim().to_string()
+}
+
+#[cfg(unix)]
+#[test]
+fn the_example_hook_is_an_executable_bash_script() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(HOOK).expect("examples/hooks/pre-receive").permissions().mode();
+    assert_eq!(mode & 0o111, 0o111, "executable by everyone: {mode:o}");
+    let text = std::fs::read_to_string(HOOK).unwrap();
+    assert!(text.starts_with("#!/usr/bin/env bash\n"), "{text}");
+    let out = StdCommand::new("bash").arg("-n").arg(HOOK).output().unwrap();
+    assert!(out.status.success(), "bash -n: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_pre_receive_hook_accepts_honest_pushes_and_rejects_violations() {
+    let Some(s) = Signed::new() else { return };
+    let repo = &s.repo;
+    let bare = server(repo, &std::fs::read(HOOK).expect("examples/hooks/pre-receive"));
+
+    // A new branch on the server: its whole history is verified.
+    let out = push(repo, &["-q", "origin", "main"]);
+    assert_eq!(out.code, 0, "an honest history is accepted\n{out}");
+    assert_eq!(remote_ref(repo, &bare, "refs/heads/main"), s.base);
+
+    // An honest update, made with crm.
+    s.act_as("zhang.wei");
+    repo.crm(&["touch", "-q", "yutong", "--kind", "call", "--summary", "Quote follow-up"]).ok();
+    let honest = repo.head();
+    let out = push(repo, &["-q", "origin", "main"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(remote_ref(repo, &bare, "refs/heads/main"), honest);
+
+    // A rep taking another rep's customer with plain git, validly signed.
+    s.set_owner("kinglong", "wang.fang", "zhang.wei");
+    let bad = s.commit("take kinglong");
+    let out = push(repo, &["origin", "main"]);
+    assert_ne!(out.code, 0, "the push must be rejected\n{out}");
+    assert!(out.stderr.contains("reassign-unauthorized"), "the pusher sees the rule\n{out}");
+    assert!(out.stderr.contains("pre-receive hook declined"), "{out}");
+    assert_eq!(remote_ref(repo, &bare, "refs/heads/main"), honest, "the remote ref is unchanged");
+    let out = repo.git_in(&bare, &["cat-file", "-e", &bad]);
+    assert_ne!(out.code, 0, "the rejected commit is not in the server's object store");
+
+    // An unsigned commit on top of it: both are reported.
+    s.append_touch("yutong", "zhang.wei", "Unsigned");
+    s.commit_unsigned("touch yutong");
+    let out = push(repo, &["origin", "main"]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("unsigned") && out.stderr.contains("reassign-unauthorized"), "{out}");
+    assert_eq!(remote_ref(repo, &bare, "refs/heads/main"), honest);
+
+    // A new branch carrying the bad commit is rejected too (whole history).
+    let out = push(repo, &["origin", &format!("{bad}:refs/heads/feature")]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("reassign-unauthorized"), "{out}");
+    assert_eq!(remote_ref(repo, &bare, "refs/heads/feature"), "");
+
+    // Back to honest work: accepted; a branch can be created and deleted.
+    repo.git(&["reset", "-q", "--hard", &honest]);
+    s.act_as("li.na");
+    s.set_owner("kinglong", "wang.fang", "zhang.wei");
+    let moved = s.commit("reassign kinglong: wang.fang -> zhang.wei");
+    let out = push(repo, &["-q", "origin", "main", &format!("{moved}:refs/heads/feature")]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(remote_ref(repo, &bare, "refs/heads/main"), moved);
+    assert_eq!(remote_ref(repo, &bare, "refs/heads/feature"), moved);
+    let out = push(repo, &["-q", "origin", ":refs/heads/feature"]);
+    assert_eq!(out.code, 0, "deleting a ref is let through\n{out}");
+    assert_eq!(remote_ref(repo, &bare, "refs/heads/feature"), "");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_crm_binary_is_configurable_and_a_missing_one_rejects() {
+    let Some(s) = Signed::new() else { return };
+    let repo = &s.repo;
+    let bare = server(repo, &std::fs::read(HOOK).unwrap());
+    let push_with = |crm: &Path| {
+        let mut cmd = StdCommand::new("git");
+        cmd.env_clear();
+        for (k, v) in repo.env_vars() {
+            cmd.env(k, v);
+        }
+        let out = cmd.env("CRM", crm).current_dir(&repo.dir).args(["push", "origin", "main"]).output().unwrap();
+        Output {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        }
+    };
+    // A CRM that does not exist: the hook must not let the push through.
+    let out = push_with(&repo.root().join("no-such-crm"));
+    assert_ne!(out.code, 0, "a hook that cannot run crm must reject\n{out}");
+    assert_eq!(remote_ref(repo, &bare, "refs/heads/main"), "");
+
+    // A wrapper named by CRM is what the hook runs.
+    let log = repo.root().join("crm-calls.log");
+    let wrapper = repo.root().join("crm-wrapper");
+    let script =
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), env!("CARGO_BIN_EXE_crm"));
+    std::fs::write(&wrapper, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = push_with(&wrapper);
+    assert_eq!(out.code, 0, "{out}");
+    let calls = std::fs::read_to_string(&log).expect("the wrapper ran");
+    assert!(calls.contains(&format!("verify {}", s.base)), "a new ref is verified whole: {calls}");
+    assert_eq!(remote_ref(repo, &bare, "refs/heads/main"), s.base);
+}
+
+/// The simplest hook there is: `crm -C "$GIT_DIR" verify NEW`. While a
+/// pre-receive hook runs, git keeps the pushed objects in a quarantine
+/// directory that it announces in `GIT_OBJECT_DIRECTORY` and
+/// `GIT_ALTERNATE_OBJECT_DIRECTORIES`; crm must honour them, as every git
+/// tool does, or it cannot see the commits it is asked to verify.
+#[test]
+fn crm_sees_the_pushed_commits_inside_a_pre_receive_hook() {
+    let Some(s) = Signed::new() else { return };
+    let repo = &s.repo;
+    let hook = "#!/usr/bin/env bash\nwhile read -r old new ref; do\n  \"$CRM\" -C \"$GIT_DIR\" verify \"$new\" >&2 || exit 1\ndone\n";
+    let bare = server(repo, hook.as_bytes());
+    let out = push(repo, &["origin", "main"]);
+    assert_eq!(out.code, 0, "crm verify could not see the pushed commits\n{out}");
+    assert_eq!(remote_ref(repo, &bare, "refs/heads/main"), s.base);
+}
