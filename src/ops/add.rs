@@ -110,6 +110,7 @@ fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
         tags: req.tags.clone(),
         next_step: None,
         next_date: None,
+        notes: None,
         contacts: req.contacts.clone(),
         touches: Vec::new(),
     })

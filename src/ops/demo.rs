@@ -10,10 +10,10 @@ use std::process::Command;
 use serde::Serialize;
 
 use super::add::AddCustomer;
+use super::leave::{Handover, LeaveRequest};
 use super::reassign::{ReassignRequest, Selection};
 use super::staff::AddStaff;
 use super::touch::TouchRequest;
-use super::leave::{Handover, LeaveRequest};
 use super::{init, WriteOptions};
 use crate::model::date::Date;
 use crate::model::{Contact, CustomerId, Handle, Role};
@@ -296,7 +296,10 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
 fn contacts(first: &str, second: bool) -> Result<Vec<Contact>> {
     let mut out = vec![Contact::parse_spec(first)?];
     if second {
-        out.push(Contact { title: Some("Fleet engineering".into()), ..Contact::parse_spec("Fleet Desk <fleet@example.org>")? });
+        out.push(Contact {
+            title: Some("Fleet engineering".into()),
+            ..Contact::parse_spec("Fleet Desk <fleet@example.org>")?
+        });
     }
     Ok(out)
 }

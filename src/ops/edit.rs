@@ -17,9 +17,9 @@ use crate::{Error, Result};
 
 /// Keys `edit --set` accepts.
 pub const EDITABLE: &[&str] =
-    &["name", "backup", "tier", "status", "region", "since", "value", "tags", "next_step", "next_date"];
+    &["name", "backup", "tier", "status", "region", "since", "value", "tags", "next_step", "next_date", "notes"];
 /// Keys `edit --unset` accepts.
-pub const REMOVABLE: &[&str] = &["backup", "region", "since", "value", "tags", "next_step", "next_date"];
+pub const REMOVABLE: &[&str] = &["backup", "region", "since", "value", "tags", "next_step", "next_date", "notes"];
 
 /// Changes to one customer.
 #[derive(Debug, Clone)]
@@ -95,7 +95,7 @@ pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edit
 fn typed_value(w: &Writer<'_>, before: &Customer, key: &str, raw: &str) -> Result<Value> {
     let policy = &w.config.policy;
     Ok(match key {
-        "name" | "next_step" => super::non_empty(key, raw)?.into(),
+        "name" | "next_step" | "notes" => super::non_empty(key, raw)?.into(),
         "backup" => {
             let person = w.active_person(raw)?;
             if person.handle.as_str() == before.owner {

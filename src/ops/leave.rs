@@ -65,17 +65,27 @@ pub struct LeavePlan {
 }
 
 /// Plans a departure against `snapshot`.
-pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &LeaveRequest, today: Date) -> Result<LeavePlan> {
+pub fn plan(
+    snapshot: &Snapshot<'_>,
+    staff: &BTreeMap<Handle, Staff>,
+    req: &LeaveRequest,
+    today: Date,
+) -> Result<LeavePlan> {
     let leaver = staff.get(&req.handle).ok_or_else(|| Error::UnknownStaff(req.handle.to_string()))?;
     if !leaver.is_active() {
-        return Err(Error::Departed(format!("{}; they left on {}", req.handle, leaver.left.map_or("?".into(), |d| d.to_string()))));
+        return Err(Error::Departed(format!(
+            "{}; they left on {}",
+            req.handle,
+            leaver.left.map_or("?".into(), |d| d.to_string())
+        )));
     }
     let left = req.on.unwrap_or(today);
     let handover_days = snapshot.config()?.policy.handover_days;
     let me = req.handle.as_str();
     let customers = snapshot.customers()?;
     let owned: Vec<&Customer> = customers.iter().filter(|c| c.owner == me).collect();
-    let backed: Vec<&Customer> = customers.iter().filter(|c| c.backup.as_deref() == Some(me) && c.owner != me).collect();
+    let backed: Vec<&Customer> =
+        customers.iter().filter(|c| c.backup.as_deref() == Some(me) && c.owner != me).collect();
     let owners = match &req.handover {
         Handover::Later => Vec::new(),
         Handover::To(to) => {
@@ -126,7 +136,11 @@ fn successors(staff: &BTreeMap<Handle, Staff>, leaver: &Staff) -> Result<Vec<Str
         out = active().filter(|s| s.role == Role::Rep).map(|s| s.handle.to_string()).collect();
     }
     if out.is_empty() {
-        return Err(Error::invalid("--spread", leaver.handle.as_str(), "nobody is left to take over: no active rep in the company"));
+        return Err(Error::invalid(
+            "--spread",
+            leaver.handle.as_str(),
+            "nobody is left to take over: no active rep in the company",
+        ));
     }
     Ok(out)
 }
@@ -189,8 +203,11 @@ impl BackupPicker {
 
     /// A backup for a customer owned by `owner`, if anyone is left.
     fn pick(&mut self, owner: &str) -> Option<String> {
-        let (handle, (_, n)) =
-            self.pool.iter_mut().filter(|(h, _)| *h != owner).min_by_key(|(h, (tier, n))| (*tier, *n, h.to_string()))?;
+        let (handle, (_, n)) = self
+            .pool
+            .iter_mut()
+            .filter(|(h, _)| *h != owner)
+            .min_by_key(|(h, (tier, n))| (*tier, *n, h.to_string()))?;
         *n += 1;
         Some(handle.clone())
     }

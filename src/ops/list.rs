@@ -90,9 +90,7 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Vec<Custom
             return Err(crate::Error::UnknownStaff(owner.clone()));
         }
     }
-    let orphan = |c: &Customer| {
-        Handle::parse(&c.owner).ok().and_then(|h| staff.get(&h)).is_none_or(|s| !s.is_active())
-    };
+    let orphan = |c: &Customer| Handle::parse(&c.owner).ok().and_then(|h| staff.get(&h)).is_none_or(|s| !s.is_active());
     let some = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
     Ok(head
         .customers()?

@@ -145,7 +145,9 @@ fn check_openpgp(signature: &str, signed: &[u8], ring: &KeyRing, gpg: &Gpg) -> C
         return verdict(SigStatus::UnknownKey, None);
     };
     let field = |tag: &str| {
-        status.lines().find_map(|l| l.strip_prefix("[GNUPG:] ")?.strip_prefix(tag)?.split_whitespace().next().map(str::to_string))
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("[GNUPG:] ")?.strip_prefix(tag)?.split_whitespace().next().map(str::to_string))
     };
     if status.contains("[GNUPG:] BADSIG") {
         return verdict(SigStatus::Bad, None);
@@ -158,7 +160,9 @@ fn check_openpgp(signature: &str, signed: &[u8], ring: &KeyRing, gpg: &Gpg) -> C
             }
             None => verdict(SigStatus::UnknownKey, None),
         },
-        None if status.contains("[GNUPG:] ERRSIG") || status.contains("NO_PUBKEY") => verdict(SigStatus::UnknownKey, None),
+        None if status.contains("[GNUPG:] ERRSIG") || status.contains("NO_PUBKEY") => {
+            verdict(SigStatus::UnknownKey, None)
+        }
         None => verdict(SigStatus::Bad, None),
     }
 }

@@ -295,7 +295,12 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
     })
 }
 
-fn pending(staff: &BTreeMap<Handle, Staff>, customers: &[Customer], config: &StoreConfig, today: Date) -> Vec<PendingHandover> {
+fn pending(
+    staff: &BTreeMap<Handle, Staff>,
+    customers: &[Customer],
+    config: &StoreConfig,
+    today: Date,
+) -> Vec<PendingHandover> {
     let mut out: Vec<PendingHandover> = staff
         .values()
         .filter(|s| !s.is_active())
@@ -465,7 +470,8 @@ fn exposure(staff: &BTreeMap<Handle, Staff>, customers: &[Customer]) -> Vec<Expo
         .into_iter()
         .map(|(region, people)| {
             let gone = |h: Option<&str>| h.is_none_or(|h| people.iter().any(|p| p == h) || !is_active(staff, h));
-            let involved = |c: &Customer| people.iter().any(|p| *p == c.owner || c.backup.as_deref() == Some(p.as_str()));
+            let involved =
+                |c: &Customer| people.iter().any(|p| *p == c.owner || c.backup.as_deref() == Some(p.as_str()));
             let lost: Vec<&Customer> =
                 customers.iter().filter(|c| involved(c) && gone(Some(&c.owner)) && gone(c.backup.as_deref())).collect();
             Exposure {

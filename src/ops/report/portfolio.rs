@@ -50,7 +50,8 @@ pub fn run(store: &Store, filter: &PortfolioFilter, today: Date) -> Result<Vec<P
     let due = today.plus_days(DUE_WITHIN_DAYS);
     let mut rows: BTreeMap<String, Portfolio> = BTreeMap::new();
     for c in head.customers()? {
-        if filter.owner.as_ref().is_some_and(|o| *o != c.owner) || filter.region.is_some() && c.region != filter.region {
+        if filter.owner.as_ref().is_some_and(|o| *o != c.owner) || filter.region.is_some() && c.region != filter.region
+        {
             continue;
         }
         let row = rows.entry(c.owner.clone()).or_insert_with(|| {

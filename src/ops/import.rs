@@ -1,0 +1,510 @@
+//! `crm import csv`: customers from a spreadsheet export, all rows checked
+//! first (every bad row reported), then written as one commit or not at
+//! all. Re-importing the same file changes nothing; `--update` changes
+//! existing customers (matched by id) instead of refusing them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::{Message, WriteOptions, Writer};
+use crate::error::RowError;
+use crate::model::authz::Action;
+use crate::model::customer::STATUSES;
+use crate::model::dedupe::{self, DupIndex};
+use crate::model::document::{contact_table, customer_toml, string_array, touch_table, Document};
+use crate::model::sheet::{self, Field};
+use crate::model::{Contact, Customer, CustomerId};
+use crate::store::catalog::Catalog;
+use crate::store::layout;
+use crate::store::write::Change;
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// How the file's bytes are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// UTF-8 (a BOM is dropped).
+    Utf8,
+    /// GBK, as Excel on Chinese Windows writes.
+    Gbk,
+    /// UTF-8 when the bytes are valid UTF-8 (or start with a BOM), else GBK.
+    #[default]
+    Auto,
+}
+
+/// A CSV file read into rows.
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    /// Header cells.
+    pub headers: Vec<String>,
+    /// Data rows (row 2 onwards).
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Decodes and parses CSV bytes.
+pub fn read_csv(bytes: &[u8], encoding: Encoding) -> Result<Sheet> {
+    let text = decode(bytes, encoding)?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let bad = |e: csv::Error| Error::invalid("CSV file", "", e.to_string());
+    let headers: Vec<String> = match records.next() {
+        Some(r) => r.map_err(bad)?.iter().map(|h| h.trim().to_string()).collect(),
+        None => return Err(Error::invalid("CSV file", "", "it is empty")),
+    };
+    let rows = records
+        .map(|r| r.map(|rec| rec.iter().map(str::to_string).collect()).map_err(bad))
+        .collect::<Result<Vec<Vec<String>>>>()?;
+    Ok(Sheet { headers, rows: rows.into_iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).collect() })
+}
+
+fn decode(bytes: &[u8], encoding: Encoding) -> Result<String> {
+    let utf8 = |b: &[u8]| -> Result<String> {
+        let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+        String::from_utf8(b.to_vec()).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            Error::invalid("CSV file", "", format!("not UTF-8 at byte {at}; try --encoding gbk"))
+        })
+    };
+    let gbk = |b: &[u8]| -> Result<String> {
+        let (text, _, had_errors) = encoding_rs::GBK.decode(b);
+        if had_errors {
+            return Err(Error::invalid("CSV file", "", "not valid GBK either; save it as UTF-8 CSV"));
+        }
+        Ok(text.into_owned())
+    };
+    match encoding {
+        Encoding::Utf8 => utf8(bytes),
+        Encoding::Gbk => gbk(bytes),
+        Encoding::Auto if bytes.starts_with(b"\xEF\xBB\xBF") || std::str::from_utf8(bytes).is_ok() => utf8(bytes),
+        Encoding::Auto => gbk(bytes),
+    }
+}
+
+/// What to import and how.
+#[derive(Debug, Clone, Default)]
+pub struct ImportRequest {
+    /// The rows.
+    pub sheet: Option<Sheet>,
+    /// Where they come from (for the commit message).
+    pub source: String,
+    /// `--map COLUMN=FIELD` overrides.
+    pub map: Vec<(String, String)>,
+    /// Owner of every row (`--owner`).
+    pub owner: Option<String>,
+    /// Column holding the owner (`--owner-column`).
+    pub owner_column: Option<String>,
+    /// Update existing customers instead of refusing them.
+    pub update: bool,
+    /// Import rows that look like existing customers anyway.
+    pub force: bool,
+}
+
+/// What happens to one row.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedRow {
+    /// Row number (header = 1).
+    pub row: usize,
+    /// add, update or unchanged.
+    pub action: &'static str,
+    /// Customer id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Owner.
+    pub owner: String,
+}
+
+/// What `import` did (or, dry, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportOutcome {
+    /// Every row's fate.
+    pub rows: Vec<PlannedRow>,
+    /// Rows added.
+    pub added: usize,
+    /// Rows that updated a customer.
+    pub updated: usize,
+    /// Rows that matched a customer exactly.
+    pub unchanged: usize,
+    /// Columns not imported.
+    pub ignored_columns: Vec<String>,
+    /// The commit; `None` for a dry run or when nothing changed.
+    pub commit: Option<String>,
+}
+
+/// Imports (or with `dry_run`, plans) `req`; `progress` hears of every row.
+pub fn run(
+    store: &Store,
+    req: &ImportRequest,
+    opts: &WriteOptions,
+    dry_run: bool,
+    progress: &mut dyn FnMut(usize),
+) -> Result<ImportOutcome> {
+    let w = Writer::start(store, opts)?;
+    let sheet = req.sheet.as_ref().ok_or_else(|| Error::Missing("rows to import".into()))?;
+    let columns = columns(sheet, req)?;
+    let catalog = Catalog::load(store.repo(), &w.snapshot)?;
+    let mut planner = Planner { w: &w, index: catalog.index(), seen_ids: HashMap::new(), file: DupIndex::default() };
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    let mut changes = Vec::new();
+    for (i, cells) in sheet.rows.iter().enumerate() {
+        let row = i + 2;
+        progress(i + 1);
+        match planner.row(row, cells, &columns, req) {
+            Ok((planned, change)) => {
+                rows.push(planned);
+                changes.extend(change);
+            }
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::InvalidRows(errors));
+    }
+    let count = |a: &str| rows.iter().filter(|r| r.action == a).count();
+    let (added, updated, unchanged) = (count("add"), count("update"), count("unchanged"));
+    let ignored_columns =
+        columns.iter().zip(&sheet.headers).filter(|(f, _)| **f == Field::Ignore).map(|(_, h)| h.clone()).collect();
+    let mut outcome = ImportOutcome { rows, added, updated, unchanged, ignored_columns, commit: None };
+    if dry_run || changes.is_empty() {
+        return Ok(outcome);
+    }
+    let subject = match (added, updated) {
+        (a, 0) => format!("import {a} customers from {}", req.source),
+        (0, u) => format!("import: update {u} customers from {}", req.source),
+        (a, u) => format!("import {a} customers, update {u}, from {}", req.source),
+    };
+    let message = Message { subject, action: "import", reason: None };
+    outcome.commit = Some(w.commit(&message, changes)?.to_string());
+    Ok(outcome)
+}
+
+/// The field of every column.
+fn columns(sheet: &Sheet, req: &ImportRequest) -> Result<Vec<Field>> {
+    let mut fields: Vec<Field> = sheet.headers.iter().map(|h| Field::from_header(h).unwrap_or(Field::Ignore)).collect();
+    let position = |name: &str| {
+        sheet.headers.iter().position(|h| h.trim() == name.trim()).ok_or_else(|| {
+            Error::invalid(
+                "column",
+                name,
+                format!("the file has no such column; its columns: {}", sheet.headers.join(", ")),
+            )
+        })
+    };
+    for (column, field) in &req.map {
+        let f = Field::from_name(field)
+            .ok_or_else(|| Error::invalid("field", field, format!("known fields: {}", Field::names().join(", "))))?;
+        fields[position(column)?] = f;
+    }
+    if let Some(c) = &req.owner_column {
+        fields[position(c)?] = Field::Owner;
+    }
+    if !fields.contains(&Field::Name) {
+        return Err(Error::Missing("a column of customer names (map one with --map COLUMN=name)".into()));
+    }
+    if req.owner.is_none() && !fields.contains(&Field::Owner) {
+        return Err(Error::Missing("owners: give --owner HANDLE or --owner-column COLUMN".into()));
+    }
+    Ok(fields)
+}
+
+struct Planner<'a, 's> {
+    w: &'a Writer<'s>,
+    /// Customers already in the store.
+    index: DupIndex,
+    /// Ids taken by earlier rows → their row.
+    seen_ids: HashMap<String, usize>,
+    /// Earlier rows' keys (ids are row numbers).
+    file: DupIndex,
+}
+
+/// The fields a row gives, as a customer plus which fields were present.
+struct Incoming {
+    customer: Customer,
+    given: Vec<Field>,
+    id_given: bool,
+}
+
+impl Planner<'_, '_> {
+    fn row(
+        &mut self,
+        row: usize,
+        cells: &[String],
+        columns: &[Field],
+        req: &ImportRequest,
+    ) -> std::result::Result<(PlannedRow, Option<Change>), Vec<RowError>> {
+        let mut errors = Vec::new();
+        let incoming = self.read(row, cells, columns, req, &mut errors);
+        let Some(incoming) = incoming.filter(|_| errors.is_empty()) else { return Err(errors) };
+        let c = &incoming.customer;
+        let err = |column: &str, reason: String| vec![RowError { row, column: column.into(), reason }];
+        let name_column = header_of(columns, Field::Name, req);
+        if let Some(first) = self.seen_ids.get(c.id.as_str()) {
+            if !req.force {
+                return Err(err(&name_column, format!("same customer as row {first} (id `{}`)", c.id)));
+            }
+        }
+        let keys = dedupe::keys(&c.name, &c.contacts);
+        if !req.force {
+            if let Some(d) = self.file.find(&keys, "") {
+                return Err(err(&name_column, format!("same {} as row {} ({})", d.by, d.id, d.value)));
+            }
+            if let Some(d) = self.index.find(&keys, c.id.as_str()) {
+                let reason = format!("looks like existing customer `{}` (same {}: {})", d.id, d.by, d.value);
+                return Err(err(&name_column, format!("{reason}; use --force if it is a different one")));
+            }
+        }
+        self.seen_ids.entry(c.id.to_string()).or_insert(row);
+        self.file.insert(&row.to_string(), &keys);
+        let path = layout::customer_path(&c.id);
+        let existing = match self.w.snapshot.text(&path) {
+            Ok(t) => t,
+            Err(e) => return Err(err("id", e.to_string())),
+        };
+        let planned =
+            |action| PlannedRow { row, action, id: c.id.to_string(), name: c.name.clone(), owner: c.owner.clone() };
+        let Some(src) = existing else {
+            if let Err(e) = self.w.authorize(Action::AddCustomer { owner: &c.owner }) {
+                return Err(err("owner", e.to_string()));
+            }
+            return Ok((planned("add"), Some(Change::write(path, customer_toml(c)))));
+        };
+        let before = Customer::parse(&c.id, &path, &src).map_err(|e| err("id", e.to_string()))?;
+        let text = merge(&path, &src, &before, &incoming).map_err(|e| err(&name_column, e.to_string()))?;
+        let after = Customer::parse(&c.id, &path, &text).map_err(|e| err(&name_column, e.to_string()))?;
+        if after == before {
+            return Ok((planned("unchanged"), None));
+        }
+        if !req.update {
+            let how = if incoming.id_given { "id" } else { "name" };
+            return Err(err(
+                &name_column,
+                format!("customer `{}` (matched by {how}) exists with other values; use --update to change it", c.id),
+            ));
+        }
+        let ownership = after.owner != before.owner || after.backup != before.backup;
+        let action = if ownership {
+            Action::ChangeOwnership { customer: &before }
+        } else {
+            Action::EditCustomer { customer: &before }
+        };
+        if let Err(e) = self.w.authorize(action) {
+            return Err(err("owner", e.to_string()));
+        }
+        Ok((planned("update"), Some(Change::write(path, text))))
+    }
+
+    /// Reads one row's cells into a customer, collecting cell errors.
+    fn read(
+        &self,
+        row: usize,
+        cells: &[String],
+        columns: &[Field],
+        req: &ImportRequest,
+        errors: &mut Vec<RowError>,
+    ) -> Option<Incoming> {
+        let policy = &self.w.config.policy;
+        let mut values: BTreeMap<usize, (Field, String)> = BTreeMap::new();
+        for (i, field) in columns.iter().enumerate() {
+            let cell = cells.get(i).map(|c| sheet::unneutralize(c.trim()).to_string()).unwrap_or_default();
+            if *field != Field::Ignore && !cell.is_empty() {
+                values.insert(i, (*field, cell));
+            }
+        }
+        let header = |i: usize| req.sheet.as_ref().and_then(|s| s.headers.get(i)).cloned().unwrap_or_default();
+        let mut fail = |i: usize, reason: String| errors.push(RowError { row, column: header(i), reason });
+        let mut c = Customer {
+            id: CustomerId::parse("placeholder").ok()?,
+            name: String::new(),
+            owner: req.owner.clone().unwrap_or_default(),
+            backup: None,
+            tier: "standard".into(),
+            status: "active".into(),
+            region: None,
+            since: None,
+            value: None,
+            tags: Vec::new(),
+            next_step: None,
+            next_date: None,
+            notes: None,
+            contacts: Vec::new(),
+            touches: Vec::new(),
+        };
+        let mut given = Vec::new();
+        let mut id = None;
+        let mut contact = Contact::default();
+        for (&i, (field, cell)) in &values {
+            given.push(*field);
+            match field {
+                Field::Id => match CustomerId::parse(cell) {
+                    Ok(v) => id = Some(v),
+                    Err(e) => fail(i, e.to_string()),
+                },
+                Field::Name => c.name = cell.clone(),
+                Field::Owner => c.owner = cell.clone(),
+                Field::Backup => c.backup = Some(cell.clone()),
+                Field::Tier if policy.allows_tier(cell) => c.tier = cell.clone(),
+                Field::Tier => fail(i, format!("tier `{cell}` is not one of {}", policy.tiers.join(", "))),
+                Field::Status if STATUSES.contains(&cell.as_str()) => c.status = cell.clone(),
+                Field::Status => fail(i, format!("status `{cell}` is not one of {}", STATUSES.join(", "))),
+                Field::Region if policy.allows_region(cell) => c.region = Some(cell.clone()),
+                Field::Region => fail(i, format!("region `{cell}` is not in [policy].regions")),
+                Field::Value => match sheet::parse_amount(cell) {
+                    Ok(v) => c.value = v,
+                    Err(e) => fail(i, e),
+                },
+                Field::Since | Field::NextDate => match sheet::parse_date(cell) {
+                    Ok(d) if *field == Field::Since => c.since = d,
+                    Ok(d) => c.next_date = d,
+                    Err(e) => fail(i, e),
+                },
+                Field::Tags => {
+                    c.tags = cell
+                        .split([';', ',', '；', '，'])
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                }
+                Field::NextStep => c.next_step = Some(cell.clone()),
+                Field::Notes => c.notes = Some(cell.clone()),
+                Field::ContactName if cell.contains('<') => match Contact::parse_spec(cell) {
+                    Ok(parsed) => contact = Contact { title: contact.title.take(), ..parsed },
+                    Err(e) => fail(i, e.to_string()),
+                },
+                Field::ContactName => contact.name = cell.clone(),
+                Field::ContactTitle => contact.title = Some(cell.clone()),
+                Field::ContactPhone => contact.phone = Some(cell.clone()),
+                Field::ContactEmail if cell.contains('@') => contact.email = Some(cell.clone()),
+                Field::ContactEmail => fail(i, format!("`{cell}` is not an email address")),
+                Field::Contacts => match sheet::parse_contacts_cell(cell) {
+                    Ok(list) => c.contacts = list,
+                    Err(e) => fail(i, e),
+                },
+                Field::Touches => match sheet::parse_touches_cell(cell) {
+                    Ok(list) => c.touches = list,
+                    Err(e) => fail(i, e),
+                },
+                Field::Ignore => {}
+            }
+        }
+        if contact != Contact::default() {
+            if contact.name.is_empty() {
+                contact.name = "(contact)".into();
+            }
+            c.contacts.push(contact);
+        }
+        let name_col = columns.iter().position(|f| *f == Field::Name).unwrap_or(0);
+        if c.name.trim().is_empty() {
+            fail(name_col, "the name is empty".into());
+        }
+        let owner_col = columns.iter().position(|f| *f == Field::Owner).unwrap_or(name_col);
+        if c.owner.is_empty() {
+            fail(owner_col, "no owner".into());
+        } else if let Err(e) = self.w.active_person(&c.owner) {
+            fail(owner_col, e.to_string());
+        }
+        if let Some(b) = &c.backup {
+            let col = columns.iter().position(|f| *f == Field::Backup).unwrap_or(0);
+            match self.w.active_person(b) {
+                Err(e) => fail(col, e.to_string()),
+                Ok(p) if p.handle.as_str() == c.owner => fail(col, "the backup is the owner".into()),
+                Ok(_) => {}
+            }
+        }
+        for t in &c.touches {
+            if !self.w.staff.keys().any(|h| h.as_str() == t.by) {
+                let col = columns.iter().position(|f| *f == Field::Touches).unwrap_or(0);
+                fail(col, format!("touch by `{}`, who is not in staff/", t.by));
+            }
+        }
+        let id_given = id.is_some();
+        c.id = match id {
+            Some(id) => id,
+            None => match CustomerId::derive(&c.name) {
+                Some(id) => self.free_id(id),
+                None if c.name.trim().is_empty() => return None,
+                None => {
+                    fail(name_col, format!("no id can be derived from `{}`; add an id column", c.name));
+                    return None;
+                }
+            },
+        };
+        if c.tier == "key" && policy.key_backup && c.backup.is_none() {
+            let col = columns.iter().position(|f| *f == Field::Tier).unwrap_or(0);
+            fail(col, "key accounts need a backup (policy.key_backup)".into());
+        }
+        Some(Incoming { customer: c, given, id_given })
+    }
+
+    /// `id`, or with a numeric suffix when an earlier row of this file
+    /// took it (only reached with --force).
+    fn free_id(&self, id: CustomerId) -> CustomerId {
+        if !self.seen_ids.contains_key(id.as_str()) {
+            return id;
+        }
+        (2..).map(|n| id.with_suffix(n)).find(|c| !self.seen_ids.contains_key(c.as_str())).unwrap_or(id)
+    }
+}
+
+fn header_of(columns: &[Field], field: Field, req: &ImportRequest) -> String {
+    let i = columns.iter().position(|f| *f == field).unwrap_or(0);
+    req.sheet.as_ref().and_then(|s| s.headers.get(i)).cloned().unwrap_or_else(|| "name".into())
+}
+
+/// The existing file with the row's given fields applied, keeping its
+/// comments, layout and other keys. Single contacts are appended unless
+/// already there; exported touches are appended past those already logged.
+fn merge(path: &str, src: &str, before: &Customer, incoming: &Incoming) -> Result<String> {
+    let c = &incoming.customer;
+    let mut doc = Document::parse(path, src)?;
+    let has = |f: Field| incoming.given.contains(&f);
+    let mut set = |key: &str, field: Field, value: Option<toml_edit::Value>| {
+        if has(field) {
+            if let Some(v) = value {
+                doc.set(key, v);
+            }
+        }
+    };
+    set("name", Field::Name, Some(c.name.as_str().into()));
+    set("owner", Field::Owner, Some(c.owner.as_str().into()));
+    set("backup", Field::Backup, c.backup.as_deref().map(Into::into));
+    set("tier", Field::Tier, Some(c.tier.as_str().into()));
+    set("status", Field::Status, Some(c.status.as_str().into()));
+    set("region", Field::Region, c.region.as_deref().map(Into::into));
+    set("value", Field::Value, c.value.map(|v| (v as i64).into()));
+    set("since", Field::Since, c.since.map(|d| d.to_toml().into()));
+    set("tags", Field::Tags, Some(string_array(&c.tags).into()));
+    set("next_step", Field::NextStep, c.next_step.as_deref().map(Into::into));
+    set("next_date", Field::NextDate, c.next_date.map(|d| d.to_toml().into()));
+    set("notes", Field::Notes, c.notes.as_deref().map(Into::into));
+    if has(Field::Contacts) {
+        if c.contacts != before.contacts {
+            doc.remove("contacts");
+            for contact in &c.contacts {
+                doc.push_table("contacts", contact_table(contact));
+            }
+        }
+    } else {
+        for contact in c.contacts.iter().filter(|n| !before.contacts.iter().any(|o| same_contact(o, n))) {
+            doc.push_table("contacts", contact_table(contact));
+        }
+    }
+    if has(Field::Touches) {
+        let known = before.touches.len();
+        if c.touches.len() < known || c.touches[..known] != before.touches[..] {
+            return Err(Error::invalid("touches", "", "differ from the logged ones; the interaction log only grows"));
+        }
+        for t in &c.touches[known..] {
+            doc.push_table("touches", touch_table(t));
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// Whether a contact from a row is one the customer already has.
+fn same_contact(old: &Contact, new: &Contact) -> bool {
+    let field = |a: &Option<String>, b: &Option<String>| b.is_none() || a == b;
+    old.name == new.name && field(&old.phone, &new.phone) && field(&old.email, &new.email)
+}
