@@ -56,6 +56,9 @@ enum Command {
     Verify(verify::VerifyArgs),
     #[command(subcommand)]
     Report(report::ReportCommand),
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    Export(export::ExportArgs),
 }
 
 /// Runs `crm` with the process's arguments; returns the exit code.
@@ -108,6 +111,8 @@ fn run(cli: Cli) -> CliResult {
         Command::Check(args) => check::run(&mut ctx, args),
         Command::Verify(args) => verify::run(&mut ctx, args),
         Command::Report(cmd) => report::run(&mut ctx, cmd),
+        Command::Import(cmd) => import::run(&mut ctx, cmd),
+        Command::Export(args) => export::run(&mut ctx, args),
     }
 }
 

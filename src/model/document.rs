@@ -8,9 +8,29 @@ use super::customer::{Contact, Customer, Touch};
 use super::schema::{self, Problem};
 use super::staff::Staff;
 
+/// Top-level keys of a customer file, in the order of the file format.
+pub const CUSTOMER_KEYS: &[&str] = &[
+    "name",
+    "owner",
+    "backup",
+    "tier",
+    "status",
+    "region",
+    "since",
+    "value",
+    "tags",
+    "next_step",
+    "next_date",
+    "notes",
+];
+/// Top-level keys of a staff file, in the order of the file format.
+pub const STAFF_KEYS: &[&str] = &["name", "email", "role", "region", "status", "joined", "left", "rehire", "keys"];
+
 /// A TOML file being edited.
 pub struct Document {
     doc: DocumentMut,
+    /// The file format's key order, where a new key should go.
+    order: &'static [&'static str],
 }
 
 impl Document {
@@ -20,12 +40,23 @@ impl Document {
             let (line, column) = e.span().map_or((1, 1), |s| schema::line_col(src, s.start));
             Problem { rule: "toml-syntax", line, column, message: schema::one_line(e.message()) }.into_error(path)
         })?;
-        Ok(Document { doc })
+        let order = if path.starts_with("customers/") {
+            CUSTOMER_KEYS
+        } else if path.starts_with("staff/") {
+            STAFF_KEYS
+        } else {
+            &[]
+        };
+        Ok(Document { doc, order })
     }
 
     /// An empty document.
     pub fn new() -> Document {
-        Document { doc: DocumentMut::new() }
+        Document { doc: DocumentMut::new(), order: &[] }
+    }
+
+    fn rank(&self, key: &str) -> usize {
+        self.order.iter().position(|k| *k == key).unwrap_or(usize::MAX)
     }
 
     /// Sets a top-level key. An existing value keeps its surrounding
@@ -38,7 +69,17 @@ impl Document {
                 *old = new;
             }
             _ => {
+                // A file still in the format's order gets the new key in its
+                // place; a file a person has ordered otherwise gets it last.
+                let ranks: Vec<usize> =
+                    self.doc.iter().filter(|(_, i)| i.is_value()).map(|(k, _)| self.rank(k)).collect();
+                let in_order = ranks.windows(2).all(|w| w[0] <= w[1]) && ranks.last().is_none_or(|r| *r != usize::MAX);
                 self.doc.insert(key, Item::Value(new));
+                if in_order && self.rank(key) != usize::MAX {
+                    let order = self.order;
+                    let rank = |k: &str| order.iter().position(|o| *o == k).unwrap_or(usize::MAX);
+                    self.doc.sort_values_by(|a, _, b, _| rank(a).cmp(&rank(b)));
+                }
             }
         }
     }
@@ -161,6 +202,17 @@ mod tests {
         d.set("tier", "key");
         let out = d.to_string();
         assert_eq!(out, src.replace("tier = \"standard\" # upgrade?", "tier = \"key\" # upgrade?"));
+    }
+
+    #[test]
+    fn new_keys_take_their_place_in_files_in_format_order() {
+        let mut d = Document::parse("customers/aa/x.toml", "name = \"A\"\nowner = \"b\"\nnotes = \"n\"\n").unwrap();
+        d.set("tags", string_array(&["t".into()]));
+        assert_eq!(d.to_string(), "name = \"A\"\nowner = \"b\"\ntags = [\"t\"]\nnotes = \"n\"\n");
+        // A hand-ordered file keeps its order; the key goes last.
+        let mut d = Document::parse("customers/aa/x.toml", "owner = \"b\"\nname = \"A\"\n").unwrap();
+        d.set("tier", "key");
+        assert_eq!(d.to_string(), "owner = \"b\"\nname = \"A\"\ntier = \"key\"\n");
     }
 
     #[test]

@@ -67,8 +67,7 @@ impl CustomerId {
     ///
     /// Returns `None` when nothing usable is left (a name of symbols only).
     pub fn derive(name: &str) -> Option<Self> {
-        let slug = slugify(name);
-        (!slug.is_empty()).then_some(CustomerId(slug))
+        CustomerId::parse(&slugify(name)).ok()
     }
 
     /// This id with a numeric suffix, for collisions: `acme` → `acme-2`.
@@ -196,7 +195,8 @@ fn pinyin(cs: &[char]) -> String {
                 i += p.chars().count();
             }
             None => {
-                out.extend(cs[i].to_pinyin().map(|p| p.plain()));
+                // Plain pinyin writes ü (旅 → lü); ASCII slugs write it v.
+                out.extend(cs[i].to_pinyin().map(|p| p.plain().replace('ü', "v")));
                 i += 1;
             }
         }
@@ -358,8 +358,18 @@ mod tests {
         assert_eq!(id.as_str(), "changsha-chengshi-gongjiao");
         let id = CustomerId::derive("成都公交集团").unwrap();
         assert_eq!(id.as_str(), "chengdu-gongjiao-jituan");
+        let id = CustomerId::derive("开封市旅游有限公司").unwrap();
+        assert_eq!(id.as_str(), "kaifengshi-lvyou-youxian-gongsi");
         let id = CustomerId::derive("深圳市巴士").unwrap();
         assert_eq!(id.as_str(), "shenzhenshi-bashi");
+    }
+
+    #[test]
+    fn every_common_chinese_character_makes_a_valid_id() {
+        for c in ('\u{4e00}'..='\u{9fa5}').filter(|c| c.to_pinyin().is_some()) {
+            let name = format!("{c}{c}公司");
+            assert!(CustomerId::derive(&name).is_some(), "{name}");
+        }
     }
 
     #[test]

@@ -73,11 +73,16 @@ pub fn plan(
 ) -> Result<LeavePlan> {
     let leaver = staff.get(&req.handle).ok_or_else(|| Error::UnknownStaff(req.handle.to_string()))?;
     if !leaver.is_active() {
-        return Err(Error::Departed(format!(
-            "{}; they left on {}",
-            req.handle,
-            leaver.left.map_or("?".into(), |d| d.to_string())
-        )));
+        let when = leaver.left.map_or(String::new(), |d| format!(" on {d}"));
+        return Err(Error::invalid("staff member", req.handle.as_str(), format!("already left{when}")));
+    }
+    let admins = staff.values().filter(|s| s.is_active() && s.role == Role::Admin).count();
+    if leaver.role == Role::Admin && admins == 1 {
+        return Err(Error::invalid(
+            "staff member",
+            req.handle.as_str(),
+            "is the last active admin; without one nobody could change staff/ or crm.toml, so make someone else admin first",
+        ));
     }
     let left = req.on.unwrap_or(today);
     let handover_days = snapshot.config()?.policy.handover_days;

@@ -85,8 +85,9 @@ pub type CustomerChange = (String, Option<Oid>, Option<Oid>);
 
 /// Walks first-parent history from `head`, newest first, calling `visit`
 /// with each commit dated within `since..=until` and the customer files it
-/// changed (only `only`'s file, when given). Stops at the first commit
-/// older than `since`, so a report on the last week reads the last week.
+/// changed (only `only`'s file, when given). Every first-parent commit's
+/// date is looked at (a commit with a wrong or forged old date must not hide
+/// the ones before it), but only those in the period are compared.
 pub fn walk_first_parent<'r>(
     repo: &'r Repository,
     head: Oid,
@@ -99,10 +100,7 @@ pub fn walk_first_parent<'r>(
     while let Some(commit) = next {
         next = commit.parent(0).ok();
         let date = commit_date(&commit);
-        if since.is_some_and(|since| date < since) {
-            break;
-        }
-        if until.is_some_and(|until| date > until) {
+        if since.is_some_and(|since| date < since) || until.is_some_and(|until| date > until) {
             continue;
         }
         let tree = commit.tree()?;

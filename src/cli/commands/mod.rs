@@ -5,6 +5,8 @@ pub mod add;
 pub mod check;
 pub mod demo;
 pub mod edit;
+pub mod export;
+pub mod import;
 pub mod init;
 pub mod list;
 pub mod log;

@@ -47,6 +47,11 @@ pub fn run(store: &Store, filter: &PortfolioFilter, today: Date) -> Result<Vec<P
     let head = store.head()?;
     let config = head.config()?;
     let staff = head.staff()?;
+    if let Some(owner) = &filter.owner {
+        if !staff.contains_key(&crate::model::Handle::parse(owner)?) {
+            return Err(crate::Error::UnknownStaff(owner.clone()));
+        }
+    }
     let due = today.plus_days(DUE_WITHIN_DAYS);
     let mut rows: BTreeMap<String, Portfolio> = BTreeMap::new();
     for c in head.customers()? {

@@ -68,6 +68,9 @@ pub fn run(ctx: &mut Ctx, args: HandoverArgs) -> CliResult {
     let today = ctx.today;
     let since = Date::parse_when(&args.since, today)?;
     let until = args.until.as_deref().map(|u| Date::parse_when(u, today)).transpose()?.unwrap_or(today);
+    if since > until {
+        return Err(CliError::usage(format!("the period ends ({until}) before it starts ({since})")));
+    }
     let store = ctx.store()?;
     let report = handover::run(store, since, until, today, &gpg_program(store.repo()))?;
     let text = match args.format {
@@ -151,7 +154,9 @@ pub fn sections(r: &HandoverReport) -> Vec<Section> {
                 .pending
                 .iter()
                 .map(|p| {
-                    let status = if p.days_left < 0 {
+                    let status = if p.left.is_none() {
+                        "OVERDUE (no last day recorded)".to_string()
+                    } else if p.overdue {
                         format!("OVERDUE by {} days", -p.days_left)
                     } else {
                         format!("{} days left", p.days_left)

@@ -1,0 +1,57 @@
+//! `crm export`.
+
+use std::io::IsTerminal;
+
+use crate::cli::ctx::{print, Ctx};
+use crate::cli::error::CliResult;
+use crate::cli::render::{escape_keeping_newlines, json};
+use crate::ops::export::{self, ExportFilter};
+
+/// Export customers with owners and contacts, as CSV or JSON
+///
+/// The CSV has every field (contacts and touches one per line in their cells),
+/// so `crm import csv` of it into an empty store gives the same files. Cells
+/// that a spreadsheet would run as formulas (starting with = + - @, tab, CR) are
+/// prefixed with ' and restored on import.
+///
+/// Example: crm export --region 华中 --excel > customers.csv
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// Only this owner's customers
+    #[arg(long)]
+    owner: Option<String>,
+    /// Only this region's customers
+    #[arg(long)]
+    region: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    format: ExportFormat,
+    /// For Excel: UTF-8 byte order mark and CRLF line ends
+    #[arg(long)]
+    excel: bool,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// CSV with a header row
+    Csv,
+    /// JSON array of customers
+    Json,
+}
+
+/// Runs `crm export`.
+pub fn run(ctx: &mut Ctx, args: ExportArgs) -> CliResult {
+    let filter = ExportFilter { owner: args.owner, region: args.region };
+    let customers = export::customers(ctx.store()?, &filter)?;
+    let text = match args.format {
+        ExportFormat::Json => json(&customers),
+        ExportFormat::Csv => export::csv(&customers, args.excel),
+    };
+    // Data goes to files as it is; on a terminal, control characters are
+    // shown escaped.
+    if std::io::stdout().is_terminal() {
+        return print(&escape_keeping_newlines(&text));
+    }
+    print(&text)
+}
