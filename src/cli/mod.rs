@@ -59,6 +59,8 @@ enum Command {
     #[command(subcommand)]
     Import(import::ImportCommand),
     Export(export::ExportArgs),
+    Completions(shell::CompletionsArgs),
+    Man(shell::ManArgs),
 }
 
 /// Runs `crm` with the process's arguments; returns the exit code.
@@ -113,14 +115,30 @@ fn run(cli: Cli) -> CliResult {
         Command::Report(cmd) => report::run(&mut ctx, cmd),
         Command::Import(cmd) => import::run(&mut ctx, cmd),
         Command::Export(args) => export::run(&mut ctx, args),
+        Command::Completions(args) => shell::completions(&mut ctx, args),
+        Command::Man(args) => shell::man(&mut ctx, args),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     #[test]
     fn cli_definition_is_consistent() {
-        use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_has_an_example_in_its_help() {
+        fn walk(cmd: &clap::Command, path: &str) {
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let name = format!("{path} {}", sub.get_name());
+                let help = sub.get_long_about().map(ToString::to_string).unwrap_or_default();
+                assert!(help.contains("Example: crm "), "`{name} --help` has no example");
+                walk(sub, &name);
+            }
+        }
+        walk(&super::Cli::command(), "crm");
     }
 }

@@ -12,6 +12,8 @@ use crate::cli::render::{self, json, Format, Tabular};
 use crate::ops::import::{self, Encoding, ImportOutcome, ImportRequest, PlannedRow};
 
 /// Import customers from files
+///
+/// Example: crm import csv customers.csv --dry-run
 #[derive(clap::Subcommand, Debug)]
 pub enum ImportCommand {
     Csv(ImportCsvArgs),

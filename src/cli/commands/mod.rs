@@ -12,6 +12,7 @@ pub mod list;
 pub mod log;
 pub mod reassign;
 pub mod report;
+pub mod shell;
 pub mod show;
 pub mod staff;
 pub mod touch;

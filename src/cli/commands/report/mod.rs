@@ -8,6 +8,8 @@ use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;
 
 /// Reports for managers: the weekly handover report, portfolios per owner
+///
+/// Example: crm report handover --since 7d --format md
 #[derive(clap::Subcommand, Debug)]
 pub enum ReportCommand {
     Handover(handover::HandoverArgs),

@@ -10,6 +10,8 @@ use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;
 
 /// Manage staff: add people, list and show them, record departures
+///
+/// Example: crm staff list --all
 #[derive(clap::Subcommand, Debug)]
 pub enum StaffCommand {
     Add(add::StaffAddArgs),
