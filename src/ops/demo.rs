@@ -209,7 +209,7 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
             tier: Some(tier.to_string()),
             region: Some(region.to_string()),
             value: Some(*value),
-            contacts: contacts(contact, *tier == "key" && !name.starts_with("Hamburger"))?,
+            contacts: contacts(contact, (*tier == "key" && !name.starts_with("Hamburger")).then_some(i))?,
             tags: vec![if *tier == "prospect" { "lead" } else { "fleet" }.to_string()],
             since: Some(day.plus_days(-(rng.below(2000) as i64))),
             ..AddCustomer::default()
@@ -293,12 +293,12 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
 
 /// The customer's contact, plus a second one for key accounts (one key
 /// account is left single-threaded, for `crm check` to find).
-fn contacts(first: &str, second: bool) -> Result<Vec<Contact>> {
+fn contacts(first: &str, second: Option<usize>) -> Result<Vec<Contact>> {
     let mut out = vec![Contact::parse_spec(first)?];
-    if second {
+    if let Some(n) = second {
         out.push(Contact {
             title: Some("Fleet engineering".into()),
-            ..Contact::parse_spec("Fleet Desk <fleet@example.org>")?
+            ..Contact::parse_spec(&format!("Fleet Desk <fleet{n}@example.org>"))?
         });
     }
     Ok(out)
