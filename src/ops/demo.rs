@@ -135,12 +135,20 @@ impl Lcg {
     }
 }
 
+/// Refuses a directory that holds anything: the demo never mixes with
+/// someone's files.
+pub fn check_target(dir: &Path) -> Result<()> {
+    if dir.exists() && std::fs::read_dir(dir).map_err(Error::io(dir))?.next().is_some() {
+        let shown = dir.display().to_string();
+        return Err(Error::invalid("directory", shown, "is not empty; choose a new or empty directory"));
+    }
+    Ok(())
+}
+
 /// Builds the demo store in `dir` (which must not exist or be empty),
 /// with history ending at `today`.
 pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
-    if dir.exists() && std::fs::read_dir(dir).map_err(Error::io(dir))?.next().is_some() {
-        return Err(Error::Exists(format!("{} (choose an empty or new directory)", dir.display())));
-    }
+    check_target(dir)?;
     let start = today.plus_days(-730);
     let at =
         |d: Date, minute: i64| d.0.and_hms_opt(9, 0, 0).map(|t| t.and_utc().timestamp() + minute * 60).unwrap_or(0);

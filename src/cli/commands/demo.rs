@@ -26,6 +26,7 @@ pub struct DemoArgs {
 /// Runs `crm demo`.
 pub fn run(ctx: &mut Ctx, args: DemoArgs) -> CliResult {
     let dir = ctx.dir.join(args.dir.unwrap_or_else(|| PathBuf::from("crm-demo")));
+    demo::check_target(&dir)?;
     ctx.status(format!("Building a sample store in {} …", dir.display()));
     let done = demo::run(&dir, ctx.today)?;
     if args.output.format == Format::Json {
