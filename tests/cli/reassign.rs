@@ -136,7 +136,8 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
         .ok();
     assert_eq!(repo.state(), before, "a dry run writes nothing");
     let plan = out.json();
-    let moves = plan.as_array().expect("an array of moves");
+    assert!(plan["commit"].is_null(), "a dry run has no commit: {plan}");
+    let moves = plan["moves"].as_array().expect("an array of moves");
     assert_eq!(moves.len(), 2);
     let mut ids: Vec<_> = moves.iter().map(|m| m["customer"].as_str().unwrap()).collect();
     ids.sort();

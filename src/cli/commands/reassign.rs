@@ -79,6 +79,9 @@ pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
     let store = ctx.store()?;
     if args.dry_run {
         let plan = reassign::dry_run(store, &req)?;
+        if format == Format::Json {
+            return print(&render::json(&plan));
+        }
         return print(&render::rows(&plan.moves, format));
     }
     if !args.yes && ctx.interactive {
