@@ -132,7 +132,7 @@ pub fn to_row(c: &Customer) -> Vec<String> {
         opt(&c.region),
         c.value.map(|v| v.to_string()).unwrap_or_default(),
         date(c.since),
-        c.tags.join("; "),
+        tags_cell(&c.tags),
         opt(&c.next_step),
         date(c.next_date),
         opt(&c.notes),
@@ -141,34 +141,89 @@ pub fn to_row(c: &Customer) -> Vec<String> {
     ]
 }
 
-/// Contacts one per line: `name | title | phone | email`.
+/// Characters that separate tags in a cell.
+pub const TAG_SEPARATORS: &[char] = &[';', ',', '；', '，'];
+
+/// `s` with `\`, line breaks and `specials` escaped by a backslash, so it
+/// can sit between separators and on one line.
+fn escape_field(s: &str, specials: &[char]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == '\\' || specials.contains(&c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Splits `s` at unescaped `separators`, undoing [`escape_field`] and
+/// trimming each part.
+pub fn split_escaped(s: &str, separators: &[char]) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        let current = parts.last_mut().expect("never empty");
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => current.push('\n'),
+                Some('r') => current.push('\r'),
+                Some(other) => current.push(other),
+                None => current.push('\\'),
+            },
+            c if separators.contains(&c) => parts.push(String::new()),
+            c => current.push(c),
+        }
+    }
+    parts.into_iter().map(|p| p.trim().to_string()).collect()
+}
+
+/// Tags separated by `; ` (a separator inside a tag is escaped).
+pub fn tags_cell(tags: &[String]) -> String {
+    tags.iter().map(|t| escape_field(t, TAG_SEPARATORS)).collect::<Vec<_>>().join("; ")
+}
+
+/// Contacts one per line: `name | title | phone | email` (a `|`, `\` or
+/// line break inside a field is escaped with `\`).
 pub fn contacts_cell(contacts: &[Contact]) -> String {
-    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let f = |v: &str| escape_field(v, &['|']);
+    let o = |v: &Option<String>| f(v.as_deref().unwrap_or_default());
     contacts
         .iter()
-        .map(|c| format!("{} | {} | {} | {}", c.name, o(&c.title), o(&c.phone), o(&c.email)))
+        .map(|c| format!("{} | {} | {} | {}", f(&c.name), o(&c.title), o(&c.phone), o(&c.email)))
         .collect::<Vec<_>>()
         .join("\n")
 }
 
 /// Reads a [`contacts_cell`].
 pub fn parse_contacts_cell(cell: &str) -> Result<Vec<Contact>, String> {
-    let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let some = |s: &String| (!s.is_empty()).then(|| s.clone());
     cell.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
-            let parts: Vec<&str> = line.splitn(4, '|').collect();
-            let [name, title, phone, email] = parts[..] else {
+            let parts = split_escaped(line, &['|']);
+            let [name, title, phone, email] = &parts[..] else {
                 return Err(format!("contact `{line}` is not `name | title | phone | email`"));
             };
-            Ok(Contact { name: name.trim().to_string(), title: some(title), phone: some(phone), email: some(email) })
+            Ok(Contact { name: name.clone(), title: some(title), phone: some(phone), email: some(email) })
         })
         .collect()
 }
 
-/// Touches one per line: `date | by | kind | summary`.
+/// Touches one per line: `date | by | kind | summary` (escaped as in
+/// [`contacts_cell`]).
 pub fn touches_cell(touches: &[Touch]) -> String {
-    touches.iter().map(|t| format!("{} | {} | {} | {}", t.date, t.by, t.kind, t.summary)).collect::<Vec<_>>().join("\n")
+    let f = |v: &str| escape_field(v, &['|']);
+    touches
+        .iter()
+        .map(|t| format!("{} | {} | {} | {}", t.date, f(&t.by), f(&t.kind), f(&t.summary)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Reads a [`touches_cell`].
@@ -176,30 +231,35 @@ pub fn parse_touches_cell(cell: &str) -> Result<Vec<Touch>, String> {
     cell.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
-            let parts: Vec<&str> = line.splitn(4, '|').map(str::trim).collect();
-            let [date, by, kind, summary] = parts[..] else {
+            let parts = split_escaped(line, &['|']);
+            let [date, by, kind, summary] = &parts[..] else {
                 return Err(format!("touch `{line}` is not `date | by | kind | summary`"));
             };
             let date = parse_date(date)?.ok_or_else(|| format!("touch `{line}` has no date"))?;
-            Ok(Touch { date, by: by.into(), kind: kind.into(), summary: summary.into() })
+            Ok(Touch { date, by: by.clone(), kind: kind.clone(), summary: summary.clone() })
         })
         .collect()
 }
 
+/// First characters that make a spreadsheet run a cell as a formula, plus
+/// `'`, so that a real leading apostrophe survives [`unneutralize`].
+const FORMULA_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
+
 /// Makes a cell safe to open in a spreadsheet: one starting with `=`, `+`,
-/// `-`, `@`, a tab or a carriage return gets a leading `'`, so it is shown
-/// as text and never run as a formula.
+/// `-`, `@`, a tab or a carriage return (or `'`) gets a leading `'`, so it is
+/// shown as text and never run as a formula.
 pub fn neutralize(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
     }
 }
 
 /// Undoes [`neutralize`] on import.
 pub fn unneutralize(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
         _ => cell,
     }
 }
@@ -277,6 +337,7 @@ mod tests {
         }
         assert_eq!(neutralize("plain"), "plain");
         assert_eq!(unneutralize("'quoted by a person"), "'quoted by a person");
+        assert_eq!(unneutralize(&neutralize("'=not a formula")), "'=not a formula");
     }
 
     #[test]
@@ -289,15 +350,23 @@ mod tests {
                 email: None,
             },
             Contact { name: "Anna".into(), ..Contact::default() },
+            Contact { name: "Wang | Li".into(), phone: Some("+86 10 | 5".into()), ..Contact::default() },
         ];
         assert_eq!(parse_contacts_cell(&contacts_cell(&contacts)).unwrap(), contacts);
         let touches = vec![Touch {
             date: Date::parse("2026-11-20").unwrap(),
             by: "zhang.wei".into(),
             kind: "visit".into(),
-            summary: "Talked | about fleets".into(),
+            summary: "Talked | about fleets\\ and\nAgenda:\n1. prices".into(),
         }];
         assert_eq!(parse_touches_cell(&touches_cell(&touches)).unwrap(), touches);
+    }
+
+    #[test]
+    fn tags_with_separators_round_trip() {
+        let tags = vec!["Fleet, Europe".to_string(), "长途；旅游".to_string(), "a;b".to_string()];
+        assert_eq!(split_escaped(&tags_cell(&tags), TAG_SEPARATORS), tags);
+        assert_eq!(split_escaped("公交, electric；x", TAG_SEPARATORS), ["公交", "electric", "x"]);
     }
 
     #[test]

@@ -360,11 +360,9 @@ impl Planner<'_, '_> {
                     Err(e) => fail(i, e),
                 },
                 Field::Tags => {
-                    c.tags = cell
-                        .split([';', ',', '；', '，'])
-                        .map(str::trim)
+                    c.tags = sheet::split_escaped(cell, sheet::TAG_SEPARATORS)
+                        .into_iter()
                         .filter(|t| !t.is_empty())
-                        .map(str::to_string)
                         .collect()
                 }
                 Field::NextStep => c.next_step = Some(cell.clone()),

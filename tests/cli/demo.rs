@@ -42,11 +42,13 @@ fn the_demo_builds_a_signed_store_that_verifies() {
     let list = repo.crm_in(&dir, &["list", "--format", "json"]).ok().json();
     let names: Vec<&str> = list.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert!(names.iter().any(|n| n.is_ascii()) && names.iter().any(|n| !n.is_ascii()));
-    let regions: std::collections::BTreeSet<_> = list.as_array().unwrap().iter().map(|c| c["region"].to_string()).collect();
+    let regions: std::collections::BTreeSet<_> =
+        list.as_array().unwrap().iter().map(|c| c["region"].to_string()).collect();
     assert!(regions.len() >= 4, "{regions:?}");
 
     // The demo acts as the admin afterwards: a command works right away.
-    let moved = repo.crm_in(&dir, &["reassign", "--from", "zhao.lei", "--to", "chen.jie", "--reason", "finish", "--yes"]);
+    let moved =
+        repo.crm_in(&dir, &["reassign", "--from", "zhao.lei", "--to", "chen.jie", "--reason", "finish", "--yes"]);
     moved.ok();
     assert_eq!(repo.git_in(&dir, &["verify-commit", "HEAD"]).code, 0);
 }
