@@ -1,0 +1,2 @@
+//! Placeholder; replaced by the fixture generator.
+fn main() {}
