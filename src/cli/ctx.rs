@@ -54,7 +54,11 @@ impl Ctx {
             if !self.dir.is_dir() {
                 return Err(CliError::usage(format!("{} is not a directory", self.dir.display())));
             }
-            self.store = Some(Store::open(&self.dir)?);
+            let mut store = Store::open(&self.dir)?;
+            if let Some(secs) = std::env::var("CRM_LOCK_TIMEOUT").ok().and_then(|s| s.parse::<f64>().ok()) {
+                store.set_lock_wait(std::time::Duration::from_secs_f64(secs.max(0.0)));
+            }
+            self.store = Some(store);
         }
         Ok(self.store.as_ref().expect("opened above"))
     }

@@ -4,7 +4,9 @@
 
 pub mod catalog;
 pub mod history;
+pub mod journal;
 pub mod layout;
+pub mod lock;
 pub mod sigcheck;
 pub mod signing;
 pub mod snapshot;
@@ -25,7 +27,12 @@ use crate::{Error, Result};
 pub struct Store {
     repo: Repository,
     root: PathBuf,
+    /// How long a write waits for another writer's lock.
+    lock_wait: std::time::Duration,
 }
+
+/// How long a write waits for another writer by default.
+pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 impl Store {
     /// Finds the store containing `start`: the git work tree above it whose
@@ -33,7 +40,7 @@ impl Store {
     pub fn open(start: &Path) -> Result<Store> {
         let repo = open_repository(start, |p| Repository::discover(p))?;
         let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(start.to_path_buf()))?;
-        let store = Store { repo, root };
+        let store = Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT };
         if !store.head()?.is_store() {
             return Err(Error::NotAStore(store.root));
         }
@@ -43,7 +50,12 @@ impl Store {
     /// Wraps a repository that `init` has just prepared.
     pub(crate) fn from_repository(repo: Repository) -> Result<Store> {
         let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(repo.path().to_path_buf()))?;
-        Ok(Store { repo, root })
+        Ok(Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT })
+    }
+
+    /// Sets how long a write waits for another writer's lock.
+    pub fn set_lock_wait(&mut self, wait: std::time::Duration) {
+        self.lock_wait = wait;
     }
 
     /// The git repository.

@@ -1,20 +1,25 @@
 //! Writing the store: one action becomes one commit, all or nothing.
 //!
-//! A [`Transaction`] holds git's own `index.lock` from the moment it reads
-//! the store until the commit is in place, so a concurrent `crm` or `git`
-//! command is refused ("store is busy") instead of losing an update. The commit's tree is
-//! HEAD's tree with only the changed paths (and the shard trees above them)
-//! rebuilt; the branch moves by compare-and-swap on the commit we started
-//! from; only then are the work tree files and their index entries updated.
+//! A [`Transaction`] holds git's own `index.lock` ([`super::lock`]) from the
+//! moment it reads the store until the commit is in place, so a concurrent
+//! `crm` or `git` command waits its turn or is refused ("store is busy")
+//! instead of losing an update. The commit's tree is HEAD's tree with only
+//! the changed paths (and the shard trees above them) rebuilt; the branch
+//! moves by compare-and-swap on the commit we started from; only then are
+//! the work tree files and their index entries updated, under a journal
+//! ([`super::journal`]) that lets the next command finish a write that was
+//! killed half-way.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use git2::{Commit, ErrorCode, Index, IndexEntry, IndexTime, ObjectType, Oid, Signature, Time, Tree};
 
+use super::journal::Pending;
+use super::lock::{self, Lock};
 use super::signing::Signer;
 use super::{is_unborn, Snapshot, Store};
 use crate::{Error, Result};
@@ -51,37 +56,72 @@ pub struct CommitSpec {
 /// The store locked for one write.
 pub struct Transaction<'s> {
     store: &'s Store,
-    _lock: LockFile,
+    _lock: Lock,
     parent: Option<Commit<'s>>,
 }
 
-/// Git's `index.lock`, removed when dropped.
-struct LockFile(PathBuf);
-
-impl Drop for LockFile {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-    }
+/// What recovering an interrupted write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// No write was interrupted.
+    Nothing,
+    /// The branch had moved: the work tree and index were brought up to it.
+    /// `kept` lists files left alone because someone has changed them since.
+    Finished {
+        /// The commit the interrupted write made.
+        commit: Oid,
+        /// Paths brought up to date.
+        paths: usize,
+        /// Paths left as they are.
+        kept: Vec<String>,
+    },
+    /// The branch had not moved (or moved elsewhere): nothing to finish.
+    Dropped,
 }
 
 impl Store {
-    /// Locks the store for one write and reads the commit it starts from.
+    /// Locks the store for one write (waiting a little for another writer,
+    /// taking over from a dead one), finishes a write that was interrupted,
+    /// and reads the commit this one starts from.
     pub fn begin(&self) -> Result<Transaction<'_>> {
-        let path = self.repo().path().join("index.lock");
-        let mut file = match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(Error::Busy(path)),
-            Err(e) => return Err(Error::io(&path)(e)),
-        };
-        let lock = LockFile(path);
-        // For people who find it: which process holds it.
-        let _ = writeln!(file, "crm pid {}", std::process::id());
+        let lock = lock::acquire(&self.repo().path().join("index.lock"), self.lock_wait)?;
+        self.recover()?;
         let parent = match self.repo().head() {
             Ok(head) => Some(head.peel_to_commit()?),
             Err(e) if is_unborn(&e) => None,
             Err(e) => return Err(e.into()),
         };
         Ok(Transaction { store: self, _lock: lock, parent })
+    }
+
+    /// Finishes (or drops) a write that was interrupted between moving the
+    /// branch and updating the work tree. Call with the lock held.
+    pub fn recover(&self) -> Result<Recovery> {
+        let repo = self.repo();
+        let Some(pending) = Pending::read(repo.path()) else { return Ok(Recovery::Nothing) };
+        let head = repo.head().ok().and_then(|h| h.target());
+        if head != Some(pending.new) {
+            Pending::clear(repo.path());
+            return Ok(Recovery::Dropped);
+        }
+        let new_tree = repo.find_commit(pending.new)?.tree()?;
+        let old_tree = pending.old.map(|o| repo.find_commit(o).and_then(|c| c.tree())).transpose()?;
+        let blob = |tree: Option<&Tree>, path: &str| tree.and_then(|t| t.get_path(Path::new(path)).ok()).map(|e| e.id());
+        let mut changes = Vec::new();
+        let mut kept = Vec::new();
+        for path in &pending.paths {
+            let (want, was) = (blob(Some(&new_tree), path), blob(old_tree.as_ref(), path));
+            let on_disk = hash_on_disk(&self.root().join(path))?;
+            if on_disk != want && on_disk != was {
+                kept.push(path.clone());
+                continue;
+            }
+            let content = want.map(|id| repo.find_blob(id).map(|b| b.content().to_vec())).transpose()?;
+            changes.push(Change { path: path.clone(), content });
+        }
+        update_work_tree(self, &changes)?;
+        Pending::clear(repo.path());
+        Ok(Recovery::Finished { commit: pending.new, paths: changes.len(), kept })
     }
 }
 
@@ -121,9 +161,38 @@ impl<'s> Transaction<'s> {
             }
             None => repo.commit(None, &who, &who, &message, &tree, &parents)?,
         };
-        self.move_branch(commit_id, message.lines().next().unwrap_or_default())?;
-        self.update_work_tree(&spec.changes)?;
+        self.finish(commit_id, message.lines().next().unwrap_or_default(), &spec.changes)?;
         Ok(commit_id)
+    }
+
+    /// Moves the branch to `target` (a commit made elsewhere, e.g. by
+    /// `sync`) and brings the work tree and index up to it, refusing first
+    /// if a file that changes has uncommitted edits.
+    pub fn advance(self, target: Oid, subject: &str) -> Result<()> {
+        let repo = self.store.repo();
+        let base = self.parent.as_ref().map(Commit::tree).transpose()?;
+        let tree = repo.find_commit(target)?.tree()?;
+        let mut changes = Vec::new();
+        for c in super::treediff::diff(repo, base.as_ref(), Some(&tree), "")? {
+            let content = c.new.map(|b| repo.find_blob(b.id).map(|b| b.content().to_vec())).transpose()?;
+            changes.push(Change { path: c.path, content });
+        }
+        self.refuse_uncommitted_edits(base.as_ref(), &changes)?;
+        self.finish(target, subject, &changes)
+    }
+
+    /// Journals the write, moves the branch, updates the work tree.
+    fn finish(&self, commit: Oid, subject: &str, changes: &[Change]) -> Result<()> {
+        let git_dir = self.store.repo().path();
+        let paths = changes.iter().map(|c| c.path.clone()).collect();
+        Pending { old: self.parent.as_ref().map(Commit::id), new: commit, paths }.write(git_dir)?;
+        if let Err(e) = self.move_branch(commit, subject) {
+            Pending::clear(git_dir);
+            return Err(e);
+        }
+        update_work_tree(self.store, changes)?;
+        Pending::clear(git_dir);
+        Ok(())
     }
 
     /// Refuses when a file to be written differs from the starting commit in
@@ -139,13 +208,7 @@ impl<'s> Transaction<'s> {
             if staged != committed {
                 return Err(Error::Dirty(change.path.clone()));
             }
-            let full = self.store.root().join(path);
-            let on_disk = match fs::symlink_metadata(&full) {
-                Ok(m) if m.is_file() => Some(Oid::hash_file(ObjectType::Blob, &full)?),
-                Ok(_) => return Err(Error::Dirty(change.path.clone())),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(e) => return Err(Error::io(full)(e)),
-            };
+            let on_disk = hash_on_disk(&self.store.root().join(path)).map_err(|_| Error::Dirty(change.path.clone()))?;
             if on_disk != committed {
                 return Err(Error::Dirty(change.path.clone()));
             }
@@ -172,40 +235,52 @@ impl<'s> Transaction<'s> {
         }
     }
 
-    /// Writes the changed files (atomically, by rename) and their index
-    /// entries, leaving every other file and staged change alone.
-    fn update_work_tree(&self, changes: &[Change]) -> Result<()> {
-        let root = self.store.root();
-        for change in changes {
-            let full = root.join(&change.path);
-            match &change.content {
-                Some(content) => write_atomically(&full, content)?,
-                None => remove_with_empty_parents(root, &full)?,
-            }
-        }
-        let git_dir = self.store.repo().path();
-        let index_path = git_dir.join("index");
-        let scratch = git_dir.join("crm-index.tmp");
-        match fs::copy(&index_path, &scratch) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let _ = fs::remove_file(&scratch);
-            }
-            Err(e) => return Err(Error::io(&index_path)(e)),
-        }
-        let mut index = Index::open(&scratch)?;
-        for change in changes {
-            match &change.content {
-                Some(content) => index.add(&index_entry(root, &change.path, content)?)?,
-                None => {
-                    let _ = index.remove_path(Path::new(&change.path));
-                }
-            }
-        }
-        index.write()?;
-        fs::rename(&scratch, &index_path).map_err(Error::io(&index_path))?;
-        Ok(())
+}
+
+/// The blob id of the regular file at `path` (`None` when absent); an
+/// error for anything that is not a regular file.
+fn hash_on_disk(path: &Path) -> Result<Option<Oid>> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => Ok(Some(Oid::hash_file(ObjectType::Blob, path)?)),
+        Ok(_) => Err(Error::invalid("file", path.display().to_string(), "is not a regular file")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path)(e)),
     }
+}
+
+/// Writes the changed files (atomically, by rename) and their index
+/// entries, leaving every other file and staged change alone.
+fn update_work_tree(store: &Store, changes: &[Change]) -> Result<()> {
+    let root = store.root();
+    for change in changes {
+        let full = root.join(&change.path);
+        match &change.content {
+            Some(content) => write_atomically(&full, content)?,
+            None => remove_with_empty_parents(root, &full)?,
+        }
+    }
+    let git_dir = store.repo().path();
+    let index_path = git_dir.join("index");
+    let scratch = git_dir.join("crm-index.tmp");
+    match fs::copy(&index_path, &scratch) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let _ = fs::remove_file(&scratch);
+        }
+        Err(e) => return Err(Error::io(&index_path)(e)),
+    }
+    let mut index = Index::open(&scratch)?;
+    for change in changes {
+        match &change.content {
+            Some(content) => index.add(&index_entry(root, &change.path, content)?)?,
+            None => {
+                let _ = index.remove_path(Path::new(&change.path));
+            }
+        }
+    }
+    index.write()?;
+    fs::rename(&scratch, &index_path).map_err(Error::io(&index_path))?;
+    Ok(())
 }
 
 /// Author and committer: git's `user.name` and `user.email`.
