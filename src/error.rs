@@ -112,6 +112,12 @@ pub enum Error {
         /// What it printed.
         message: String,
     },
+    /// A network operation (fetch, push) failed.
+    #[error("{0}")]
+    Network(String),
+    /// Sync found changes on both sides that cannot be merged.
+    #[error("sync stopped: {} conflicting change(s); nothing was changed", .0.len())]
+    SyncConflicts(Vec<SyncConflict>),
     /// A git operation failed.
     #[error("git: {0}")]
     Git(#[from] git2::Error),
@@ -123,6 +129,39 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+/// One change that sync cannot merge: both sides set a key differently.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SyncConflict {
+    /// The file (customer files: their id).
+    pub file: String,
+    /// The key both changed.
+    pub key: String,
+    /// The local value (`None`: removed).
+    pub ours: Option<String>,
+    /// Who set the local value.
+    pub ours_by: String,
+    /// The remote value (`None`: removed).
+    pub theirs: Option<String>,
+    /// Who set the remote value.
+    pub theirs_by: String,
+}
+
+impl std::fmt::Display for SyncConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(removed)".into());
+        write!(
+            f,
+            "{}: {} = {} (here, by {}) but {} (remote, by {})",
+            self.file,
+            self.key,
+            v(&self.ours),
+            self.ours_by,
+            v(&self.theirs),
+            self.theirs_by
+        )
+    }
 }
 
 /// One bad row of an import.

@@ -63,6 +63,8 @@ impl From<Error> for CliError {
             | Error::SigningUnavailable(_)
             | Error::SigningFailed { .. }
             | Error::Git(_)
+            | Error::Network(_)
+            | Error::SyncConflicts(_)
             | Error::Io { .. } => BLOCKED,
         };
         let hint = match &e {
@@ -79,6 +81,10 @@ impl From<Error> for CliError {
             }
             Error::UnknownStaff(_) => Some("`crm staff list --all` shows everyone"),
             Error::Duplicate { .. } => Some("if it really is a different customer, run the command again with --force"),
+            Error::SyncConflicts(_) => Some(
+                "your commits and files are as they were; agree on the value, then either drop your unpushed commits (`crm status` lists them; `git reset --keep REMOTE/BRANCH`) and redo what should stay with crm, or ask the colleague to change theirs; then run crm sync again",
+            ),
+            Error::Network(_) => Some("check the remote (`git remote -v`) and your access; every other command works offline"),
             Error::InvalidRows(_) => Some("fix these rows (or leave them out) and import the file again; --dry-run checks without writing"),
             Error::SigningFailed { .. } => Some(
                 "check `git config user.signingkey` (a key gpg or ssh-keygen can use) and `git config gpg.format` (openpgp or ssh); for SSH: git config gpg.format ssh && git config user.signingkey ~/.ssh/id_ed25519.pub",
@@ -87,10 +93,14 @@ impl From<Error> for CliError {
             _ => None,
         };
         let mut message = e.to_string();
-        if let Error::InvalidRows(rows) = &e {
-            // Every bad row, so the whole file can be fixed in one go.
-            let list: Vec<String> = rows.iter().map(|r| format!("  {r}")).collect();
-            message = format!("{message}:\n{}", list.join("\n"));
+        // Every item, so everything can be fixed in one go.
+        let items: Vec<String> = match &e {
+            Error::InvalidRows(rows) => rows.iter().map(|r| format!("  {r}")).collect(),
+            Error::SyncConflicts(list) => list.iter().map(|c| format!("  {c}")).collect(),
+            _ => Vec::new(),
+        };
+        if !items.is_empty() {
+            message = format!("{message}:\n{}", items.join("\n"));
         }
         CliError { code, message, hint: hint.map(str::to_string) }
     }

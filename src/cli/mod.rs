@@ -59,6 +59,9 @@ enum Command {
     #[command(subcommand)]
     Import(import::ImportCommand),
     Export(export::ExportArgs),
+    Sync(sync::SyncArgs),
+    Status(sync::StatusArgs),
+    Doctor(sync::DoctorArgs),
     Completions(shell::CompletionsArgs),
     Man(shell::ManArgs),
 }
@@ -115,6 +118,9 @@ fn run(cli: Cli) -> CliResult {
         Command::Report(cmd) => report::run(&mut ctx, cmd),
         Command::Import(cmd) => import::run(&mut ctx, cmd),
         Command::Export(args) => export::run(&mut ctx, args),
+        Command::Sync(args) => sync::run(&mut ctx, args),
+        Command::Status(args) => sync::status(&mut ctx, args),
+        Command::Doctor(args) => sync::doctor(&mut ctx, args),
         Command::Completions(args) => shell::completions(&mut ctx, args),
         Command::Man(args) => shell::man(&mut ctx, args),
     }

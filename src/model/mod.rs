@@ -8,6 +8,7 @@ pub mod date;
 pub mod dedupe;
 pub mod document;
 pub mod ids;
+pub mod merge;
 pub mod schema;
 pub mod sheet;
 pub mod staff;

@@ -4,6 +4,7 @@
 pub mod add;
 pub mod check;
 pub mod demo;
+pub mod doctor;
 pub mod edit;
 pub mod export;
 pub mod import;
@@ -15,6 +16,8 @@ pub mod reassign;
 pub mod report;
 pub mod show;
 pub mod staff;
+pub mod status;
+pub mod sync;
 pub mod touch;
 pub mod verify;
 

@@ -7,6 +7,7 @@ pub mod history;
 pub mod journal;
 pub mod layout;
 pub mod lock;
+pub mod remote;
 pub mod sigcheck;
 pub mod signing;
 pub mod snapshot;

@@ -106,7 +106,8 @@ impl Store {
         }
         let new_tree = repo.find_commit(pending.new)?.tree()?;
         let old_tree = pending.old.map(|o| repo.find_commit(o).and_then(|c| c.tree())).transpose()?;
-        let blob = |tree: Option<&Tree>, path: &str| tree.and_then(|t| t.get_path(Path::new(path)).ok()).map(|e| e.id());
+        let blob =
+            |tree: Option<&Tree>, path: &str| tree.and_then(|t| t.get_path(Path::new(path)).ok()).map(|e| e.id());
         let mut changes = Vec::new();
         let mut kept = Vec::new();
         for path in &pending.paths {
@@ -126,6 +127,11 @@ impl Store {
 }
 
 impl<'s> Transaction<'s> {
+    /// The commit this write starts from (`None` before the first).
+    pub fn snapshot_commit(&self) -> Option<Oid> {
+        self.parent.as_ref().map(Commit::id)
+    }
+
     /// The store as of the commit this write starts from.
     pub fn snapshot(&self) -> Result<Snapshot<'s>> {
         let tree = self.parent.as_ref().map(Commit::tree).transpose()?;
@@ -142,12 +148,9 @@ impl<'s> Transaction<'s> {
         let mut blobs = Vec::with_capacity(spec.changes.len());
         for change in &spec.changes {
             let oid = change.content.as_deref().map(|c| repo.blob(c)).transpose()?;
-            blobs.push((change.path.as_str(), oid));
+            blobs.push((change.path.clone(), oid));
         }
-        let tree_id = match update_tree(repo, base.as_ref(), &split_paths(&blobs))? {
-            Some(id) => id,
-            None => repo.treebuilder(None)?.write()?,
-        };
+        let tree_id = tree_with(repo, base.as_ref(), &blobs)?;
         let tree = repo.find_tree(tree_id)?;
         let who = identity(repo, spec.time)?;
         let parents: Vec<&Commit> = self.parent.iter().collect();
@@ -234,7 +237,6 @@ impl<'s> Transaction<'s> {
             Err(e) => Err(e.into()),
         }
     }
-
 }
 
 /// The blob id of the regular file at `path` (`None` when absent); an
@@ -304,8 +306,14 @@ fn tidy(message: &str) -> String {
 
 type Edit<'a> = (Vec<&'a str>, Option<Oid>);
 
-fn split_paths<'a>(blobs: &[(&'a str, Option<Oid>)]) -> Vec<Edit<'a>> {
-    blobs.iter().map(|(path, oid)| (path.split('/').collect(), *oid)).collect()
+/// `base` with each path set to a blob (or removed, for `None`); only the
+/// trees on those paths are rebuilt.
+pub fn tree_with(repo: &git2::Repository, base: Option<&Tree>, blobs: &[(String, Option<Oid>)]) -> Result<Oid> {
+    let edits: Vec<Edit<'_>> = blobs.iter().map(|(path, oid)| (path.split('/').collect(), *oid)).collect();
+    match update_tree(repo, base, &edits)? {
+        Some(id) => Ok(id),
+        None => Ok(repo.treebuilder(None)?.write()?),
+    }
 }
 
 /// Rebuilds `base` with `edits` applied, touching only the trees on the

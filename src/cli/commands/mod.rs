@@ -15,6 +15,7 @@ pub mod report;
 pub mod shell;
 pub mod show;
 pub mod staff;
+pub mod sync;
 pub mod touch;
 pub mod verify;
 

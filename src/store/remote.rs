@@ -1,0 +1,66 @@
+//! Network operations through the `git` command line, so that the user's
+//! ssh config, agents and credential helpers work as they do for git.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::{Error, Result};
+
+/// What a push did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pushed {
+    /// The remote branch now points at the pushed commit.
+    Done,
+    /// Someone pushed meanwhile: fetch, integrate, try again.
+    Rejected,
+}
+
+fn git(root: &Path, args: &[&str]) -> Result<std::process::Output> {
+    Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::Network(format!("cannot run git ({e}); is git installed?")))
+}
+
+fn message(out: &std::process::Output) -> String {
+    let text = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    lines.join(" ")
+}
+
+/// Fetches `branch` of `remote` into `refs/remotes/<remote>/<branch>`.
+/// Returns `false` when the remote has no such branch yet.
+pub fn fetch(root: &Path, remote: &str, branch: &str) -> Result<bool> {
+    let refspec = format!("+refs/heads/{branch}:refs/remotes/{remote}/{branch}");
+    let out = git(root, &["fetch", "--quiet", "--no-tags", remote, &refspec])?;
+    if out.status.success() {
+        return Ok(true);
+    }
+    let why = message(&out);
+    if why.contains("couldn't find remote ref") {
+        return Ok(false);
+    }
+    Err(Error::Network(format!("git fetch {remote} failed: {why}")))
+}
+
+/// Pushes `commit` to `branch` of `remote`, only as a fast-forward.
+pub fn push(root: &Path, remote: &str, commit: &str, branch: &str) -> Result<Pushed> {
+    let refspec = format!("{commit}:refs/heads/{branch}");
+    let out = git(root, &["push", "--quiet", "--porcelain", remote, &refspec])?;
+    if out.status.success() {
+        return Ok(Pushed::Done);
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let why = message(&out);
+    let raced = ["non-fast-forward", "fetch first", "rejected", "stale info"]
+        .iter()
+        .any(|w| stdout.contains(w) || why.contains(w));
+    if raced && !why.contains("pre-receive hook declined") && !why.contains("hook declined") {
+        return Ok(Pushed::Rejected);
+    }
+    let detail = if why.is_empty() { stdout.trim().to_string() } else { why };
+    Err(Error::Network(format!("git push {remote} failed: {detail}")))
+}
