@@ -6,6 +6,7 @@ use toml_edit::TableLike;
 
 use super::date::Date;
 use super::ids::CustomerId;
+use super::fastparse;
 use super::schema::{self, Problem, Reader};
 use crate::{Error, Result};
 
@@ -86,24 +87,37 @@ pub struct ParsedCustomer {
     /// Unknown keys.
     pub warnings: Vec<Problem>,
     /// Byte offsets of the keys read, by dotted path (`owner`,
-    /// `touches[2].by`), to point at them in later checks.
-    pub offsets: Vec<(String, usize)>,
+    /// `touches[2].by`), from the full reader; `None` when the fast reader
+    /// read the file (offsets are then found on demand).
+    pub offsets: Option<Vec<(String, usize)>>,
 }
 
 impl ParsedCustomer {
-    /// The byte offset of key `path` (`owner`, `touches[0].by`), if present.
-    pub fn offset(&self, path: &str) -> Option<usize> {
-        self.offsets.iter().find(|(k, _)| k == path).map(|(_, o)| *o)
+    /// The byte offset in `src` (the text parsed) of key `path` (`owner`,
+    /// `touches[0].by`), if present.
+    pub fn offset(&self, src: &str, path: &str) -> Option<usize> {
+        match &self.offsets {
+            Some(list) => list.iter().find(|(k, _)| k == path).map(|(_, o)| *o),
+            None => fastparse::key_offset(src, path),
+        }
     }
 }
 
 impl Customer {
     /// Reads a customer file's text, collecting every problem.
     pub fn parse_all(id: &CustomerId, src: &str) -> ParsedCustomer {
+        if let Some(customer) = fastparse::customer(id, src) {
+            return ParsedCustomer { customer: Some(customer), errors: Vec::new(), warnings: Vec::new(), offsets: None };
+        }
+        Customer::parse_all_slowly(id, src)
+    }
+
+    /// [`Customer::parse_all`] with the full `toml_edit` reader only.
+    pub fn parse_all_slowly(id: &CustomerId, src: &str) -> ParsedCustomer {
         let doc = match schema::parse(src) {
             Ok(doc) => doc,
             Err(p) => {
-                return ParsedCustomer { customer: None, errors: vec![p], warnings: Vec::new(), offsets: Vec::new() }
+                return ParsedCustomer { customer: None, errors: vec![p], warnings: Vec::new(), offsets: Some(Vec::new()) }
             }
         };
         let table = doc.as_table();
@@ -145,7 +159,7 @@ impl Customer {
         customer.touches = touches.into_iter().flatten().collect();
         let (errors, warnings, offsets) = r.finish();
         let customer = errors.is_empty().then_some(customer);
-        ParsedCustomer { customer, errors, warnings, offsets }
+        ParsedCustomer { customer, errors, warnings, offsets: Some(offsets) }
     }
 
     /// Reads a customer file's text, failing on its first error.
@@ -170,6 +184,9 @@ impl Customer {
 /// Reads only the `owner` and `backup` keys of a customer file: the fast
 /// path for history, which looks at thousands of versions.
 pub fn read_owner(src: &str) -> Option<(String, Option<String>)> {
+    if let Some(c) = CustomerId::parse("owner-probe").ok().and_then(|id| fastparse::customer(&id, src)) {
+        return Some((c.owner, c.backup));
+    }
     let doc = schema::parse(src).ok()?;
     let t: &dyn TableLike = doc.as_table();
     let get = |k: &str| t.get(k).and_then(|i| i.as_str()).map(str::to_string);

@@ -7,6 +7,7 @@ pub mod customer;
 pub mod date;
 pub mod dedupe;
 pub mod document;
+pub mod fastparse;
 pub mod ids;
 pub mod merge;
 pub mod schema;

@@ -65,13 +65,14 @@ pub fn run(entries: Vec<Entry>, today: Date) -> CheckReport {
     let mut staff_entries = Vec::new();
     let mut customer_entries = Vec::new();
     for entry in entries {
-        let Some(text) = c.readable(&entry) else { continue };
-        if entry.path == CONFIG_FILE {
+        let path = entry.path.clone();
+        let Some(text) = c.readable(entry) else { continue };
+        if path == CONFIG_FILE {
             config_entry = Some(text);
-        } else if entry.path.starts_with(&format!("{STAFF_DIR}/")) {
-            staff_entries.push((entry.path, text));
+        } else if path.starts_with(&format!("{STAFF_DIR}/")) {
+            staff_entries.push((path, text));
         } else {
-            customer_entries.push((entry.path, text));
+            customer_entries.push((path, text));
         }
     }
     let config = c.config(config_entry.as_deref());
@@ -91,7 +92,9 @@ pub fn run(entries: Vec<Entry>, today: Date) -> CheckReport {
         }
         if let Some(customer) = &p.customer {
             c.customer(&path, &text, &p, customer, &config, &staff, today);
-            customers.push((path, customer.clone()));
+        }
+        if let Some(customer) = p.customer {
+            customers.push((path, customer));
         }
     }
     c.concentration(&customers, &config.policy);
@@ -148,10 +151,10 @@ impl Checker {
     }
 
     /// The text of an entry, or `None` after reporting why it has none.
-    fn readable(&mut self, entry: &Entry) -> Option<String> {
+    fn readable(&mut self, entry: Entry) -> Option<String> {
         let path = &entry.path;
         let is_record = toml_stem(path.rsplit('/').next().unwrap_or_default()).is_some();
-        match &entry.content {
+        match entry.content {
             Content::Link => self.file(path, "not-a-file", "is a symbolic link; crm does not follow links".into()),
             Content::Other => self.file(path, "not-a-file", "is not a regular file".into()),
             Content::TooLarge(n) => {
@@ -160,14 +163,15 @@ impl Checker {
             Content::Bytes(_) if !is_record => {
                 self.file(path, "stray-file", "is not a .toml record file".into());
             }
-            Content::Bytes(bytes) => match std::str::from_utf8(bytes) {
-                Ok(text) => return Some(text.to_string()),
+            Content::Bytes(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => return Some(text),
                 Err(e) => {
-                    let good = e.valid_up_to();
+                    let good = e.utf8_error().valid_up_to();
+                    let bytes = e.into_bytes();
                     let text = String::from_utf8_lossy(&bytes[..good]).into_owned();
                     let (line, column) = line_col(&text, good);
                     let message = format!("invalid UTF-8 at byte {good}");
-                    self.at(path, &String::from_utf8_lossy(bytes), line, column, "invalid-utf8", message);
+                    self.at(path, &String::from_utf8_lossy(&bytes), line, column, "invalid-utf8", message);
                 }
             },
         }
@@ -285,14 +289,14 @@ impl Checker {
     ) {
         let policy = &config.policy;
         if c.name.trim().is_empty() {
-            self.key(path, text, p.offset("name"), "invalid-value", "`name` must not be empty".into());
+            self.key(path, text, p.offset(text, "name"), "invalid-value", "`name` must not be empty".into());
         }
         let person = |h: &str| staff.get(h);
         match person(&c.owner) {
             None => self.key(
                 path,
                 text,
-                p.offset("owner"),
+                p.offset(text, "owner"),
                 "unknown-person",
                 format!("owner `{}` is not in staff/", c.owner),
             ),
@@ -302,14 +306,14 @@ impl Checker {
                     Some(d) if d >= today => self.key(
                         path,
                         text,
-                        p.offset("owner"),
+                        p.offset(text, "owner"),
                         "handover-pending",
                         format!("owner `{}` has left; hand over by {d} ({} days left)", c.owner, today.days_until(d)),
                     ),
                     _ => self.key(
                         path,
                         text,
-                        p.offset("owner"),
+                        p.offset(text, "owner"),
                         "handover-overdue",
                         match deadline {
                             Some(d) => format!("owner `{}` has left; the handover was due {d}", c.owner),
@@ -322,7 +326,7 @@ impl Checker {
         }
         if let Some(b) = &c.backup {
             if person(b).is_none() {
-                self.key(path, text, p.offset("backup"), "unknown-person", format!("backup `{b}` is not in staff/"));
+                self.key(path, text, p.offset(text, "backup"), "unknown-person", format!("backup `{b}` is not in staff/"));
             }
         }
         if c.tier == "key" && policy.key_backup {
@@ -337,7 +341,7 @@ impl Checker {
                 self.key(
                     path,
                     text,
-                    p.offset("backup").or(p.offset("tier")),
+                    p.offset(text, "backup").or(p.offset(text, "tier")),
                     "key-without-backup",
                     format!("key account {why}"),
                 );
@@ -347,7 +351,7 @@ impl Checker {
                 self.key(
                     path,
                     text,
-                    p.offset("tier"),
+                    p.offset(text, "tier"),
                     "single-threaded",
                     format!("key account with {n} contact(s); relationships should not hang on one person"),
                 );
@@ -357,7 +361,7 @@ impl Checker {
             self.key(
                 path,
                 text,
-                p.offset("tier"),
+                p.offset(text, "tier"),
                 "unknown-tier",
                 format!("tier `{}` is not one of {}", c.tier, policy.tiers.join(", ")),
             );
@@ -367,7 +371,7 @@ impl Checker {
                 self.key(
                     path,
                     text,
-                    p.offset("region"),
+                    p.offset(text, "region"),
                     "unknown-region",
                     format!("region `{region}` is not in [policy].regions"),
                 );
@@ -377,18 +381,18 @@ impl Checker {
             self.key(
                 path,
                 text,
-                p.offset("status"),
+                p.offset(text, "status"),
                 "unknown-status",
                 format!("status `{}` is not one of {}", c.status, STATUSES.join(", ")),
             );
         }
         for (i, t) in c.touches.iter().enumerate() {
             if person(&t.by).is_none() {
-                let at = p.offset(&format!("touches[{i}].by"));
+                let at = p.offset(text, &format!("touches[{i}].by"));
                 self.key(path, text, at, "unknown-person", format!("touch by `{}` who is not in staff/", t.by));
             }
             if !TOUCH_KINDS.contains(&t.kind.as_str()) {
-                let at = p.offset(&format!("touches[{i}].kind"));
+                let at = p.offset(text, &format!("touches[{i}].kind"));
                 self.key(
                     path,
                     text,
@@ -403,7 +407,7 @@ impl Checker {
             self.key(
                 path,
                 text,
-                p.offset("owner"),
+                p.offset(text, "owner"),
                 "stale-relationship",
                 format!("{last}; stale after {} days", policy.stale_after_days),
             );

@@ -8,6 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 use git2::{ObjectType, Repository, Tree, TreeWalkMode, TreeWalkResult};
+use rayon::prelude::*;
 
 use crate::store::layout::{CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use crate::{Error, Result};
@@ -37,47 +38,60 @@ pub enum Content {
     Other,
 }
 
-/// Every file of `crm.toml`, `staff/` and `customers/` in the work tree.
+/// Every file of `crm.toml`, `staff/` and `customers/` in the work tree,
+/// read on all cores.
 pub fn from_work_tree(root: &Path) -> Result<Vec<Entry>> {
-    let mut out = Vec::new();
+    let mut found = Vec::new();
     for top in [CONFIG_FILE, STAFF_DIR, CUSTOMERS_DIR] {
-        walk(root, top, &mut out)?;
+        match fs::symlink_metadata(root.join(top)) {
+            Ok(meta) => walk(root, top.to_string(), meta.file_type(), &mut found)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(root.join(top))(e)),
+        }
     }
-    Ok(out)
+    found.into_par_iter().map(|(rel, kind)| read(root, rel, kind)).collect()
 }
 
-fn walk(root: &Path, rel: &str, out: &mut Vec<Entry>) -> Result<()> {
-    let full = root.join(rel);
-    let meta = match fs::symlink_metadata(&full) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io(full)(e)),
-    };
-    let content = if meta.file_type().is_symlink() {
-        Content::Link
-    } else if meta.is_dir() {
-        let mut names: Vec<String> = fs::read_dir(&full)
-            .map_err(Error::io(&full))?
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| !n.starts_with(".crm-"))
-            .collect();
-        names.sort();
-        for name in names {
-            walk(root, &format!("{rel}/{name}"), out)?;
-        }
+/// Lists the files below `rel` (directories are descended, links not).
+fn walk(root: &Path, rel: String, kind: fs::FileType, out: &mut Vec<(String, fs::FileType)>) -> Result<()> {
+    if !kind.is_dir() {
+        out.push((rel, kind));
         return Ok(());
-    } else if !meta.is_file() {
-        Content::Other
-    } else if meta.len() > MAX_FILE {
-        Content::TooLarge(meta.len())
-    } else {
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        let file = fs::File::open(&full).map_err(Error::io(&full))?;
-        file.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(Error::io(&full))?;
-        Content::Bytes(bytes)
-    };
-    out.push(Entry { path: rel.to_string(), content });
+    }
+    let full = root.join(&rel);
+    let mut entries: Vec<(String, fs::FileType)> = Vec::new();
+    for entry in fs::read_dir(&full).map_err(Error::io(&full))? {
+        let entry = entry.map_err(Error::io(&full))?;
+        let Ok(name) = entry.file_name().into_string() else { continue };
+        if !name.starts_with(".crm-") {
+            entries.push((name, entry.file_type().map_err(Error::io(entry.path()))?));
+        }
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, kind) in entries {
+        walk(root, format!("{rel}/{name}"), kind, out)?;
+    }
     Ok(())
+}
+
+fn read(root: &Path, rel: String, kind: fs::FileType) -> Result<Entry> {
+    let full = root.join(&rel);
+    let content = if kind.is_symlink() {
+        Content::Link
+    } else if !kind.is_file() {
+        Content::Other
+    } else {
+        let file = fs::File::open(&full).map_err(Error::io(&full))?;
+        let len = file.metadata().map_err(Error::io(&full))?.len();
+        if len > MAX_FILE {
+            Content::TooLarge(len)
+        } else {
+            let mut bytes = Vec::with_capacity(len as usize);
+            file.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(Error::io(&full))?;
+            Content::Bytes(bytes)
+        }
+    };
+    Ok(Entry { path: rel, content })
 }
 
 /// Every file of `crm.toml`, `staff/` and `customers/` in a commit's tree.
