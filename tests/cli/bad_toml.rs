@@ -1,11 +1,11 @@
-//! Real-world broken files (`/work/shared/fixtures/bad-toml`), committed
+//! Real-world broken files (`tests/fixtures/bad-toml` (copied from the shared fixtures)), committed
 //! with plain git as `customers/<xx>/<stem>.toml`: every command that reads
 //! one fails with exit 2 naming the file (and line), never a panic; escapes
 //! in valid data never reach the terminal raw.
 
 use crate::common::{customer_path, TestRepo};
 
-const FIXTURES: &str = "/work/shared/fixtures/bad-toml";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad-toml");
 
 /// The standard store with fixture `stem` committed at its shard path;
 /// returns the store and the file's path.

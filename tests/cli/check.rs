@@ -1,7 +1,7 @@
 //! `crm check`: every file of the store against the schema, the references
 //! between files and the policy, with stable rule ids, in one run; exit 1 on
 //! any error (or warning with `--deny-warnings`). The real-world broken files
-//! of `/work/shared/fixtures/bad-toml` each produce their rule at their line;
+//! of `tests/fixtures/bad-toml` (copied from the shared fixtures) each produce their rule at their line;
 //! the machine formats (json, github, junit) are checked as CI reads them.
 
 use std::time::{Duration, Instant};
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::common::{customer_path, fast_shard, Output, TestRepo};
 
-const FIXTURES: &str = "/work/shared/fixtures/bad-toml";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad-toml");
 
 /// One finding of `crm check --format json`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! `crm import csv`: the real-world fixtures of `/work/shared/fixtures/import`
+//! `crm import csv`: the real-world fixtures of `tests/fixtures/import` (copied from the shared fixtures)
 //! (GBK from Excel on Chinese Windows, UTF-8 with a BOM and tricky quoting,
 //! a file with bad rows), every bad row reported with nothing written,
 //! duplicates inside the file and against the store, `--update`,
@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::common::{trailer, Output, TestRepo};
 
-const FIXTURES: &str = "/work/shared/fixtures/import";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/import");
 
 /// The standard store plus chen.jie: every owner the fixtures use
 /// (zhang.wei, li.na, wang.fang, liu.yang, chen.jie).
