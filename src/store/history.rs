@@ -6,11 +6,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, FixedOffset, TimeZone};
-use git2::{Commit, ObjectType, Oid, Repository, Tree};
+use git2::{Commit, Oid, Repository};
 use serde::Serialize;
 
 use super::layout::{self, CUSTOMERS_DIR};
 use super::sigcheck::{self, Gpg, KeyRing, SigStatus};
+use super::history_index;
 use super::treediff;
 use super::Snapshot;
 use crate::model::customer::read_owner;
@@ -85,7 +86,7 @@ pub type CustomerChange = (String, Option<Oid>, Option<Oid>);
 
 /// Walks first-parent history from `head`, newest first, calling `visit`
 /// with each commit dated within `since..=until` and the customer files it
-/// changed (only `only`'s file, when given). Every first-parent commit's
+/// changed. Every first-parent commit's
 /// date is looked at (a commit with a wrong or forged old date must not hide
 /// the ones before it), but only those in the period are compared.
 pub fn walk_first_parent<'r>(
@@ -93,7 +94,6 @@ pub fn walk_first_parent<'r>(
     head: Oid,
     since: Option<Date>,
     until: Option<Date>,
-    only: Option<&CustomerId>,
     mut visit: impl FnMut(&Commit<'r>, Date, Vec<CustomerChange>) -> Result<()>,
 ) -> Result<()> {
     let mut next = Some(repo.find_commit(head)?);
@@ -105,14 +105,11 @@ pub fn walk_first_parent<'r>(
         }
         let tree = commit.tree()?;
         let parent_tree = next.as_ref().map(Commit::tree).transpose()?;
-        let changes = match only {
-            Some(id) => changed_file(&tree, parent_tree.as_ref(), &layout::customer_path(id)),
-            None => treediff::diff_dir(repo, parent_tree.as_ref(), Some(&tree), CUSTOMERS_DIR)?
-                .into_iter()
-                .filter(|c| layout::toml_stem(&c.path).is_some())
-                .map(|c| (c.path, c.old.map(|b| b.id), c.new.map(|b| b.id)))
-                .collect(),
-        };
+        let changes: Vec<CustomerChange> = treediff::diff_dir(repo, parent_tree.as_ref(), Some(&tree), CUSTOMERS_DIR)?
+            .into_iter()
+            .filter(|c| layout::toml_stem(&c.path).is_some())
+            .map(|c| (c.path, c.old.map(|b| b.id), c.new.map(|b| b.id)))
+            .collect();
         if !changes.is_empty() {
             visit(&commit, date, changes)?;
         }
@@ -153,51 +150,43 @@ pub fn customer_of(path: &str) -> String {
     path.rsplit('/').next().and_then(layout::toml_stem).unwrap_or(path).to_string()
 }
 
-/// Walks first-parent history from `head` (newest first) and returns the
-/// ownership events that `query` selects.
+/// The ownership events `query` selects, newest first, along first-parent
+/// history from `head` (from the history index, [`super::history_index`]).
 pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg: &Gpg) -> Result<Vec<OwnershipEvent>> {
-    let mut events = Vec::new();
     let mut attribution = Attribution::default();
-    walk_first_parent(repo, head, query.since, query.until, query.customer.as_ref(), |commit, date, changes| {
-        let mut found = Vec::new();
-        for (path, old, new) in changes {
-            let (from, to) = (owner_in(repo, old), owner_in(repo, new));
-            let action = match (old, new) {
-                (None, Some(_)) => EventKind::Add,
-                (Some(_), None) => EventKind::Remove,
-                _ if from != to => EventKind::Reassign,
-                _ => continue,
-            };
-            if let Some(owner) = &query.owner {
-                if from.as_ref() != Some(owner) && to.as_ref() != Some(owner) {
-                    continue;
-                }
+    let mut described: HashMap<Oid, (String, SigStatus, Option<String>, String)> = HashMap::new();
+    let mut out = Vec::new();
+    for e in history_index::events(repo, head)? {
+        let selected = query.customer.as_ref().is_none_or(|id| id.as_str() == e.customer)
+            && query.owner.as_ref().is_none_or(|o| e.from.as_ref() == Some(o) || e.to.as_ref() == Some(o))
+            && query.since.is_none_or(|since| e.date >= since)
+            && query.until.is_none_or(|until| e.date <= until);
+        if !selected {
+            continue;
+        }
+        let (actor, signature, reason, time) = match described.entry(e.commit) {
+            std::collections::hash_map::Entry::Occupied(known) => known.get().clone(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let commit = repo.find_commit(e.commit)?;
+                let (actor, signature) = attribution.actor(repo, &commit, gpg)?;
+                let time = commit_time(&commit).to_rfc3339();
+                slot.insert((actor, signature, reason_of(&commit), time)).clone()
             }
-            found.push((action, customer_of(&path), from, to));
-        }
-        if found.is_empty() {
-            return Ok(());
-        }
-        let (actor, signature) = attribution.actor(repo, commit, gpg)?;
-        let reason = reason_of(commit);
-        let time = commit_time(commit).to_rfc3339();
-        for (action, customer, from, to) in found {
-            events.push(OwnershipEvent {
-                date,
-                time: time.clone(),
-                commit: commit.id().to_string(),
-                action,
-                customer,
-                from,
-                to,
-                actor: actor.clone(),
-                signature,
-                reason: reason.clone(),
-            });
-        }
-        Ok(())
-    })?;
-    Ok(events)
+        };
+        out.push(OwnershipEvent {
+            date: e.date,
+            time,
+            commit: e.commit.to_string(),
+            action: e.action,
+            customer: e.customer,
+            from: e.from,
+            to: e.to,
+            actor,
+            signature,
+            reason,
+        });
+    }
+    Ok(out)
 }
 
 /// The committer time in the committer's time zone.
@@ -236,16 +225,4 @@ fn reason_of(commit: &Commit) -> Option<String> {
     })
 }
 
-type FileChange = (String, Option<Oid>, Option<Oid>);
 
-fn changed_file(tree: &Tree, parent: Option<&Tree>, path: &str) -> Vec<FileChange> {
-    let blob_at = |t: &Tree| {
-        let e = t.get_path(std::path::Path::new(path)).ok()?;
-        (e.kind() == Some(ObjectType::Blob)).then(|| e.id())
-    };
-    let (old, new) = (parent.and_then(blob_at), blob_at(tree));
-    if old == new {
-        return Vec::new();
-    }
-    vec![(path.to_string(), old, new)]
-}

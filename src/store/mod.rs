@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod history;
+pub mod history_index;
 pub mod journal;
 pub mod layout;
 pub mod lock;

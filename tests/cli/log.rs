@@ -194,3 +194,36 @@ fn a_change_merged_from_a_side_branch_is_dated_at_the_merge() {
     assert_eq!(log[0]["reason"], "Merge the side branch");
     assert_eq!(log[0]["date"], "2026-11-21");
 }
+
+#[test]
+fn the_history_cache_changes_nothing_but_speed() {
+    let repo = TestRepo::standard();
+    let a = repo.add_customer("Acme", "zhang.wei", &[]);
+    repo.crm(&["reassign", &a, "--to", "li.na", "--reason", "first"]).ok();
+    let cached = repo.crm(&["log", "--format", "json"]).ok().stdout;
+    assert!(repo.path(".git/crm/history").is_file(), "log keeps its index under .git/crm");
+
+    // Without the cache, the same answer (and the cache is rebuilt).
+    std::fs::remove_file(repo.path(".git/crm/history")).unwrap();
+    assert_eq!(repo.crm(&["log", "--format", "json"]).ok().stdout, cached);
+
+    // A damaged cache is rebuilt, not trusted.
+    std::fs::write(repo.path(".git/crm/history"), "crm history v1 0123\nE\tgarbage\n").unwrap();
+    assert_eq!(repo.crm(&["log", "--format", "json"]).ok().stdout, cached);
+
+    // New commits, with crm or plain git, are added to it.
+    let rel = customer_path(&a);
+    repo.write(&rel, repo.read(&rel).replace("owner = \"li.na\"", "owner = \"wang.fang\""));
+    repo.git(&["commit", "-q", "-am", "by hand"]);
+    assert_eq!(summary(&events(&repo, &[&a]))[0], "reassign acme: li.na -> wang.fang");
+
+    // History rewritten under the cache (a commit replaced) drops its events.
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.write(&rel, repo.read(&rel).replace("owner = \"li.na\"", "owner = \"zhang.wei\""));
+    repo.git(&["commit", "-q", "-am", "other hand edit"]);
+    let after = summary(&events(&repo, &[&a]));
+    assert_eq!(after[0], "reassign acme: li.na -> zhang.wei");
+    assert!(!after.iter().any(|e| e.contains("wang.fang")), "{after:?}");
+    std::fs::remove_file(repo.path(".git/crm/history")).unwrap();
+    assert_eq!(summary(&events(&repo, &[&a])), after);
+}

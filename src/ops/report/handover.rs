@@ -241,7 +241,7 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
     let mut attribution = Attribution::default();
     let mut sabotage = Vec::new();
     let mut recent_moves: BTreeMap<String, (Date, Option<String>)> = BTreeMap::new();
-    history::walk_first_parent(repo, head_id, Some(from), Some(until.max(today)), None, |commit, date, changes| {
+    history::walk_first_parent(repo, head_id, Some(from), Some(until.max(today)), |commit, date, changes| {
         let mut contacts_changed = 0;
         let mut removed = Vec::new();
         for (path, old, new) in &changes {

@@ -1,0 +1,206 @@
+//! A cache of every ownership event along first-parent history, kept in
+//! `.git/crm/history` with the commit it was built at. `crm log` and the
+//! reports read it instead of comparing 100,000 trees; a new commit costs one
+//! tree comparison to bring it up to date. History rewritten under it (a sync
+//! that replayed local commits) drops only the events of commits that are
+//! gone. A missing or damaged file is rebuilt, on all cores; the cache is
+//! never needed for correctness: deleting it changes no output.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository, Tree};
+use rayon::prelude::*;
+
+use super::history::{commit_date, customer_of, owner_in, EventKind};
+use super::layout::{toml_stem, CUSTOMERS_DIR};
+use super::treediff;
+use crate::model::date::Date;
+use crate::Result;
+
+const HEADER: &str = "crm history v1";
+
+/// One change of ownership, without who made it (that is looked up only for
+/// the events shown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent {
+    /// The commit.
+    pub commit: Oid,
+    /// Its committer date.
+    pub date: Date,
+    /// add, reassign or remove.
+    pub action: EventKind,
+    /// Customer id.
+    pub customer: String,
+    /// Owner before.
+    pub from: Option<String>,
+    /// Owner after.
+    pub to: Option<String>,
+}
+
+/// Every ownership event reachable from `head` along first parents, newest
+/// first, from the cache (brought up to date and saved) or built afresh.
+pub fn events(repo: &Repository, head: Oid) -> Result<Vec<RawEvent>> {
+    let path = cache_path(repo);
+    let cached = fs::read_to_string(&path).ok().and_then(|t| parse(&t));
+    let events = match cached {
+        Some((tip, events)) if tip == head => return Ok(events),
+        Some((tip, events)) => match update(repo, head, tip, events)? {
+            Some(events) => events,
+            None => build(repo, head)?,
+        },
+        None => build(repo, head)?,
+    };
+    let _ = save(&path, head, &events);
+    Ok(events)
+}
+
+fn cache_path(repo: &Repository) -> PathBuf {
+    repo.path().join("crm").join("history")
+}
+
+/// Brings cached events at `tip` up to `head`; `None` when it is simpler to
+/// rebuild (the common ancestor is not on `head`'s first-parent line).
+fn update(repo: &Repository, head: Oid, tip: Oid, mut events: Vec<RawEvent>) -> Result<Option<Vec<RawEvent>>> {
+    let Ok(base) = repo.merge_base(head, tip) else { return Ok(None) };
+    // Commits of the old line that are gone (rewritten by a sync).
+    let mut gone = HashSet::new();
+    let mut next = Some(tip);
+    while let Some(id) = next.filter(|id| *id != base) {
+        gone.insert(id);
+        next = repo.find_commit(id)?.parent_id(0).ok();
+    }
+    if next.is_none() {
+        return Ok(None);
+    }
+    events.retain(|e| !gone.contains(&e.commit));
+    // Commits of the new line, newest first.
+    let mut fresh = Vec::new();
+    let mut next = Some(head);
+    while let Some(id) = next.filter(|id| *id != base) {
+        let commit = repo.find_commit(id)?;
+        fresh.push((id, commit_date(&commit), commit.tree_id()));
+        next = commit.parent_id(0).ok();
+    }
+    if next.is_none() {
+        return Ok(None);
+    }
+    let base_tree = repo.find_commit(base)?.tree_id();
+    let mut line = fresh;
+    line.push((base, Date(chrono::NaiveDate::MIN), base_tree));
+    let mut new_events = events_of_line(repo, &line[..line.len()], true)?;
+    new_events.append(&mut events);
+    Ok(Some(new_events))
+}
+
+/// Builds all events from scratch, comparing trees on all cores.
+fn build(repo: &Repository, head: Oid) -> Result<Vec<RawEvent>> {
+    let mut line = Vec::new();
+    let mut next = Some(head);
+    while let Some(id) = next {
+        let commit = repo.find_commit(id)?;
+        line.push((id, commit_date(&commit), commit.tree_id()));
+        next = commit.parent_id(0).ok();
+    }
+    let threads = rayon::current_num_threads().max(1);
+    let chunk = line.len().div_ceil(threads * 4).max(64);
+    let git_dir = repo.path().to_path_buf();
+    let starts: Vec<usize> = (0..line.len()).step_by(chunk).collect();
+    let parts: Vec<Vec<RawEvent>> = starts
+        .into_par_iter()
+        .map(|start| {
+            let own = Repository::open(&git_dir)?;
+            // Each part also looks at the parent of its last commit.
+            let end = (start + chunk + 1).min(line.len());
+            events_of_line(&own, &line[start..end], end < line.len())
+        })
+        .collect::<Result<_>>()?;
+    Ok(parts.into_iter().flatten().collect())
+}
+
+/// The events of a first-parent line (newest first); with `last_is_base`,
+/// the last entry only serves as the parent of the one before it.
+fn events_of_line(repo: &Repository, line: &[(Oid, Date, Oid)], last_is_base: bool) -> Result<Vec<RawEvent>> {
+    let mut out = Vec::new();
+    let judged = if last_is_base { line.len().saturating_sub(1) } else { line.len() };
+    let tree = |id: Oid| -> Result<Tree<'_>> { Ok(repo.find_tree(id)?) };
+    let mut current = match line.first() {
+        Some((_, _, t)) => Some(tree(*t)?),
+        None => return Ok(out),
+    };
+    for i in 0..judged {
+        let (commit, date, _) = line[i];
+        let parent = line.get(i + 1).map(|(_, _, t)| tree(*t)).transpose()?;
+        for change in treediff::diff_dir(repo, parent.as_ref(), current.as_ref(), CUSTOMERS_DIR)? {
+            if toml_stem(&change.path).is_none() {
+                continue;
+            }
+            let (old, new) = (change.old.map(|b| b.id), change.new.map(|b| b.id));
+            let (from, to) = (owner_in(repo, old), owner_in(repo, new));
+            let action = match (old, new) {
+                (None, Some(_)) => EventKind::Add,
+                (Some(_), None) => EventKind::Remove,
+                _ if from != to => EventKind::Reassign,
+                _ => continue,
+            };
+            out.push(RawEvent { commit, date, action, customer: customer_of(&change.path), from, to });
+        }
+        current = parent;
+    }
+    Ok(out)
+}
+
+fn save(path: &Path, tip: Oid, events: &[RawEvent]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(path);
+    fs::create_dir_all(dir)?;
+    let mut text = String::with_capacity(events.len() * 80);
+    let _ = writeln!(text, "{HEADER} {tip}");
+    let mut last = None;
+    for e in events {
+        if last != Some(e.commit) {
+            let _ = writeln!(text, "C\t{}\t{}", e.commit, e.date);
+            last = Some(e.commit);
+        }
+        let action = match e.action {
+            EventKind::Add => 'a',
+            EventKind::Reassign => 'r',
+            EventKind::Remove => 'd',
+        };
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        let _ = writeln!(text, "E\t{}\t{action}\t{}\t{}", e.customer, o(&e.from), o(&e.to));
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn parse(text: &str) -> Option<(Oid, Vec<RawEvent>)> {
+    let mut lines = text.lines();
+    let tip = Oid::from_str(lines.next()?.strip_prefix(HEADER)?.trim()).ok()?;
+    let mut events = Vec::new();
+    let mut current: Option<(Oid, Date)> = None;
+    for line in lines {
+        let mut f = line.split('\t');
+        match f.next()? {
+            "C" => current = Some((Oid::from_str(f.next()?).ok()?, Date::parse(f.next()?).ok()?)),
+            "E" => {
+                let (commit, date) = current?;
+                let customer = f.next()?.to_string();
+                let action = match f.next()? {
+                    "a" => EventKind::Add,
+                    "r" => EventKind::Reassign,
+                    "d" => EventKind::Remove,
+                    _ => return None,
+                };
+                let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+                let (from, to) = (some(f.next()?), some(f.next()?));
+                events.push(RawEvent { commit, date, action, customer, from, to });
+            }
+            _ => return None,
+        }
+    }
+    Some((tip, events))
+}
