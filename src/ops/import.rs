@@ -143,7 +143,7 @@ pub fn run(
     let w = Writer::start(store, opts)?;
     let sheet = req.sheet.as_ref().ok_or_else(|| Error::Missing("rows to import".into()))?;
     let columns = columns(sheet, req)?;
-    let catalog = Catalog::load(store.repo(), &w.snapshot)?;
+    let catalog = Catalog::load(&w.snapshot)?;
     let mut planner = Planner { w: &w, index: catalog.index(), seen_ids: HashMap::new(), file: DupIndex::default() };
     let mut errors = Vec::new();
     let mut rows = Vec::new();

@@ -12,6 +12,8 @@ use crate::model::document::Document;
 use crate::model::{Customer, CustomerId, Handle, Staff};
 use crate::store::layout;
 use crate::store::write::Change;
+use crate::store::catalog::Catalog;
+use crate::store::snapshot::CustomerEntry;
 use crate::store::{Snapshot, Store};
 use crate::{Error, Result};
 
@@ -92,7 +94,21 @@ pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &Reas
             if !staff.contains_key(from) {
                 return Err(Error::UnknownStaff(from.to_string()));
             }
-            let mut all = snapshot.customers()?;
+            // The catalog says who owns what; only those files are read.
+            let catalog = Catalog::load(snapshot)?;
+            let wanted = catalog
+                .entries()
+                .filter(|(_, e)| {
+                    e.owner == from.as_str()
+                        && region.as_ref().is_none_or(|r| e.region == *r)
+                        && tier.as_ref().is_none_or(|t| e.tier == *t)
+                })
+                .map(|(id, e)| {
+                    let id = CustomerId::parse(id)?;
+                    Ok(CustomerEntry { path: layout::customer_path(&id), shard: id.shard(), stem: id.to_string(), oid: e.blob })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut all = snapshot.read_customers(wanted)?;
             all.retain(|c| {
                 c.owner == from.as_str()
                     && region.as_ref().is_none_or(|r| c.region.as_ref() == Some(r))

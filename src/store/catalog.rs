@@ -1,7 +1,8 @@
-//! A cache of what duplicate detection needs from every customer (the
-//! normalised name, emails and phones), kept in `.git/crm/catalog` and
-//! brought up to date from the tree it was built at by comparing trees, so
-//! `crm add` in a store of 100,000 customers does not read them all.
+//! A cache of what commands look up across every customer — the keys of
+//! duplicate detection (normalised name, emails, phones) and who owns it
+//! where — kept in `.git/crm/catalog` and brought up to date from the tree
+//! it was built at by comparing trees, so `crm add` or `crm reassign --from`
+//! in a store of 100,000 customers does not read them all.
 //!
 //! The cache is never needed for correctness: a missing, stale or damaged
 //! file is rebuilt from the trees, and deleting it changes no output.
@@ -20,21 +21,37 @@ use crate::model::dedupe::{self, DupIndex, DupKeys};
 use crate::model::{Customer, CustomerId};
 use crate::Result;
 
-const HEADER: &str = "crm catalog v1";
+const HEADER: &str = "crm catalog v2";
 
-/// Every customer's duplicate-detection keys.
+/// What the catalog knows of one customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The blob it was read from.
+    pub blob: Oid,
+    /// Duplicate-detection keys.
+    pub keys: DupKeys,
+    /// Owner handle.
+    pub owner: String,
+    /// Region ("" when none).
+    pub region: String,
+    /// Tier.
+    pub tier: String,
+}
+
+/// Every customer's keys and placement.
 #[derive(Debug, Default)]
 pub struct Catalog {
     /// The `customers/` tree this catalog describes.
     tree: Option<Oid>,
-    /// id → (blob, keys).
-    entries: BTreeMap<String, (Oid, DupKeys)>,
+    /// id → entry.
+    entries: BTreeMap<String, Entry>,
 }
 
 impl Catalog {
     /// The catalog for `snapshot`, from the cache when it can be brought up
     /// to date, else built from the tree; the cache is refreshed.
-    pub fn load(repo: &Repository, snapshot: &Snapshot<'_>) -> Result<Catalog> {
+    pub fn load(snapshot: &Snapshot<'_>) -> Result<Catalog> {
+        let repo = snapshot.repo();
         let current = snapshot.subtree(CUSTOMERS_DIR)?.map(|t| t.id());
         let path = cache_path(repo);
         let cached = fs::read_to_string(&path).ok().and_then(|text| parse(&text));
@@ -54,10 +71,15 @@ impl Catalog {
     /// An index of the keys, to look candidates up in.
     pub fn index(&self) -> DupIndex {
         let mut index = DupIndex::default();
-        for (id, (_, keys)) in &self.entries {
-            index.insert(id, keys);
+        for (id, e) in &self.entries {
+            index.insert(id, &e.keys);
         }
         index
+    }
+
+    /// Every customer, by id.
+    pub fn entries(&self) -> impl Iterator<Item = (&String, &Entry)> {
+        self.entries.iter()
     }
 
     fn update(&mut self, repo: &Repository, snapshot: &Snapshot<'_>, current: Option<Oid>) -> Result<()> {
@@ -67,8 +89,8 @@ impl Catalog {
             let Some(stem) = change.path.rsplit('/').next().and_then(toml_stem) else { continue };
             self.entries.remove(stem);
             if let Some(blob) = change.new {
-                if let Some(keys) = keys_of(snapshot, stem, blob.id) {
-                    self.entries.insert(stem.to_string(), (blob.id, keys));
+                if let Some(entry) = entry_of(snapshot, stem, blob.id) {
+                    self.entries.insert(stem.to_string(), entry);
                 }
             }
         }
@@ -82,8 +104,10 @@ impl Catalog {
         let tree = self.tree.map_or_else(|| Oid::zero().to_string(), |t| t.to_string());
         let mut out = std::io::BufWriter::new(tmp.as_file_mut());
         writeln!(out, "{HEADER} {tree}")?;
-        for (id, (blob, k)) in &self.entries {
-            writeln!(out, "{id}\t{blob}\t{}\t{}\t{}", k.name, k.emails.join(","), k.phones.join(","))?;
+        for (id, e) in &self.entries {
+            let k = &e.keys;
+            let (emails, phones) = (k.emails.join(","), k.phones.join(","));
+            writeln!(out, "{id}\t{}\t{}\t{emails}\t{phones}\t{}\t{}\t{}", e.blob, k.name, e.owner, e.region, e.tier)?;
         }
         out.flush()?;
         drop(out);
@@ -104,9 +128,11 @@ fn parse(text: &str) -> Option<Catalog> {
     for line in lines {
         let mut f = line.split('\t');
         let (id, blob, name, emails, phones) = (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+        let (owner, region, tier) = (f.next()?, f.next()?, f.next()?);
         let list = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect();
         let keys = DupKeys { name: name.to_string(), emails: list(emails), phones: list(phones) };
-        entries.insert(id.to_string(), (Oid::from_str(blob).ok()?, keys));
+        let entry = Entry { blob: Oid::from_str(blob).ok()?, keys, owner: owner.into(), region: region.into(), tier: tier.into() };
+        entries.insert(id.to_string(), entry);
     }
     Some(Catalog { tree, entries })
 }
@@ -120,20 +146,26 @@ fn build(repo: &Repository, snapshot: &Snapshot<'_>) -> Result<Catalog> {
     let entries = blobs
         .into_par_iter()
         .filter_map(|(stem, oid, bytes)| {
-            let keys = keys_from_bytes(&stem, &bytes)?;
-            Some((stem, (oid, keys)))
+            let entry = entry_from_bytes(&stem, oid, &bytes)?;
+            Some((stem, entry))
         })
         .collect();
     Ok(Catalog { tree: None, entries })
 }
 
-fn keys_of(snapshot: &Snapshot<'_>, stem: &str, blob: Oid) -> Option<DupKeys> {
+fn entry_of(snapshot: &Snapshot<'_>, stem: &str, blob: Oid) -> Option<Entry> {
     let text = snapshot.text_of(stem, blob).ok()?;
-    keys_from_bytes(stem, text.as_bytes())
+    entry_from_bytes(stem, blob, text.as_bytes())
 }
 
-fn keys_from_bytes(stem: &str, bytes: &[u8]) -> Option<DupKeys> {
+/// A catalog entry for a customer file; fields that could break the line
+/// format (tabs, line breaks) are left out of it.
+fn entry_from_bytes(stem: &str, blob: Oid, bytes: &[u8]) -> Option<Entry> {
     let id = CustomerId::parse(stem).ok()?;
     let c = Customer::parse(&id, stem, std::str::from_utf8(bytes).ok()?).ok()?;
-    Some(dedupe::keys(&c.name, &c.contacts))
+    let clean = |s: &str| s.chars().filter(|ch| !ch.is_control()).collect::<String>();
+    let mut keys = dedupe::keys(&c.name, &c.contacts);
+    keys.name = clean(&keys.name);
+    keys.emails = keys.emails.iter().map(|e| clean(e).replace(',', "")).collect();
+    Some(Entry { blob, keys, owner: clean(&c.owner), region: clean(&c.region.unwrap_or_default()), tier: clean(&c.tier) })
 }

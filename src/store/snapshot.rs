@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use git2::{ObjectType, Oid, Repository, Tree};
+use rayon::prelude::*;
 
 use super::layout::{self, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use crate::model::schema::from_toml;
@@ -35,6 +36,11 @@ impl<'r> Snapshot<'r> {
         Snapshot { repo, tree }
     }
 
+    /// The repository this view reads.
+    pub fn repo(&self) -> &'r Repository {
+        self.repo
+    }
+
     /// The tree this view reads.
     pub fn tree(&self) -> Option<&Tree<'r>> {
         self.tree.as_ref()
@@ -56,9 +62,7 @@ impl<'r> Snapshot<'r> {
 
     /// The text of blob `oid`, which is the file at `path`.
     pub fn text_of(&self, path: &str, oid: Oid) -> Result<String> {
-        let blob = self.repo.find_blob(oid)?;
-        String::from_utf8(blob.content().to_vec())
-            .map_err(|e| Error::InvalidUtf8 { path: path.to_string(), offset: e.utf8_error().valid_up_to() })
+        text_of(self.repo, path, oid)
     }
 
     /// Whether this tree holds a store (has `crm.toml`).
@@ -159,12 +163,37 @@ impl<'r> Snapshot<'r> {
 
     /// Every customer, failing on the first unreadable file.
     pub fn customers(&self) -> Result<Vec<Customer>> {
-        self.customer_entries()?
-            .into_iter()
-            .map(|e| {
-                let id = CustomerId::parse(&e.stem)?;
-                Customer::parse(&id, &e.path, &self.text_of(&e.path, e.oid)?)
-            })
-            .collect()
+        self.read_customers(self.customer_entries()?)
     }
+
+    /// The customers in `entries`, read and parsed on all cores (each
+    /// thread with its own handle on the repository), in `entries` order.
+    pub fn read_customers(&self, entries: Vec<CustomerEntry>) -> Result<Vec<Customer>> {
+        const SMALL: usize = 256;
+        let read = |repo: &Repository, e: &CustomerEntry| -> Result<Customer> {
+            let id = CustomerId::parse(&e.stem)?;
+            Customer::parse(&id, &e.path, &text_of(repo, &e.path, e.oid)?)
+        };
+        if entries.len() <= SMALL {
+            return entries.iter().map(|e| read(self.repo, e)).collect();
+        }
+        let git_dir = self.repo.path().to_path_buf();
+        let chunk = entries.len().div_ceil(rayon::current_num_threads().max(1) * 4);
+        let parts: Vec<Vec<Customer>> = entries
+            .par_chunks(chunk)
+            .map(|part| {
+                let own = Repository::open(&git_dir)?;
+                part.iter().map(|e| read(&own, e)).collect()
+            })
+            .collect::<Result<_>>()?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+}
+
+/// The text of blob `oid` of `repo`, which is the file at `path`, checked to
+/// be UTF-8.
+fn text_of(repo: &Repository, path: &str, oid: Oid) -> Result<String> {
+    let blob = repo.find_blob(oid)?;
+    String::from_utf8(blob.content().to_vec())
+        .map_err(|e| Error::InvalidUtf8 { path: path.to_string(), offset: e.utf8_error().valid_up_to() })
 }
