@@ -96,6 +96,10 @@ pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &Reas
             }
             // The catalog says who owns what; only those files are read.
             let catalog = Catalog::load(snapshot)?;
+            // A file that cannot be read might be theirs: refuse rather than skip it.
+            if let Some((id, _)) = catalog.entries().find(|(_, e)| !e.readable) {
+                snapshot.existing_customer(&CustomerId::parse(id)?)?;
+            }
             let wanted = catalog
                 .entries()
                 .filter(|(_, e)| {

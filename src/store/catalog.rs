@@ -21,7 +21,7 @@ use crate::model::dedupe::{self, DupIndex, DupKeys};
 use crate::model::{Customer, CustomerId};
 use crate::Result;
 
-const HEADER: &str = "crm catalog v2";
+const HEADER: &str = "crm catalog v3";
 
 /// What the catalog knows of one customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,8 @@ pub struct Entry {
     pub region: String,
     /// Tier.
     pub tier: String,
+    /// Whether the file could be read (an unreadable one has empty fields).
+    pub readable: bool,
 }
 
 /// Every customer's keys and placement.
@@ -89,9 +91,7 @@ impl Catalog {
             let Some(stem) = change.path.rsplit('/').next().and_then(toml_stem) else { continue };
             self.entries.remove(stem);
             if let Some(blob) = change.new {
-                if let Some(entry) = entry_of(snapshot, stem, blob.id) {
-                    self.entries.insert(stem.to_string(), entry);
-                }
+                self.entries.insert(stem.to_string(), entry_of(snapshot, stem, blob.id));
             }
         }
         Ok(())
@@ -107,7 +107,8 @@ impl Catalog {
         for (id, e) in &self.entries {
             let k = &e.keys;
             let (emails, phones) = (k.emails.join(","), k.phones.join(","));
-            writeln!(out, "{id}\t{}\t{}\t{emails}\t{phones}\t{}\t{}\t{}", e.blob, k.name, e.owner, e.region, e.tier)?;
+            let ok = if e.readable { "ok" } else { "bad" };
+            writeln!(out, "{id}\t{}\t{}\t{emails}\t{phones}\t{}\t{}\t{}\t{ok}", e.blob, k.name, e.owner, e.region, e.tier)?;
         }
         out.flush()?;
         drop(out);
@@ -128,10 +129,12 @@ fn parse(text: &str) -> Option<Catalog> {
     for line in lines {
         let mut f = line.split('\t');
         let (id, blob, name, emails, phones) = (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
-        let (owner, region, tier) = (f.next()?, f.next()?, f.next()?);
+        let (owner, region, tier, ok) = (f.next()?, f.next()?, f.next()?, f.next()?);
         let list = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect();
         let keys = DupKeys { name: name.to_string(), emails: list(emails), phones: list(phones) };
-        let entry = Entry { blob: Oid::from_str(blob).ok()?, keys, owner: owner.into(), region: region.into(), tier: tier.into() };
+        let blob = Oid::from_str(blob).ok()?;
+        let readable = ok == "ok";
+        let entry = Entry { blob, keys, owner: owner.into(), region: region.into(), tier: tier.into(), readable };
         entries.insert(id.to_string(), entry);
     }
     Some(Catalog { tree, entries })
@@ -145,27 +148,43 @@ fn build(repo: &Repository, snapshot: &Snapshot<'_>) -> Result<Catalog> {
         .collect::<Result<_>>()?;
     let entries = blobs
         .into_par_iter()
-        .filter_map(|(stem, oid, bytes)| {
-            let entry = entry_from_bytes(&stem, oid, &bytes)?;
-            Some((stem, entry))
+        .map(|(stem, oid, bytes)| {
+            let entry = entry_from_bytes(&stem, oid, &bytes);
+            (stem, entry)
         })
         .collect();
     Ok(Catalog { tree: None, entries })
 }
 
-fn entry_of(snapshot: &Snapshot<'_>, stem: &str, blob: Oid) -> Option<Entry> {
-    let text = snapshot.text_of(stem, blob).ok()?;
-    entry_from_bytes(stem, blob, text.as_bytes())
+fn entry_of(snapshot: &Snapshot<'_>, stem: &str, blob: Oid) -> Entry {
+    match snapshot.text_of(stem, blob) {
+        Ok(text) => entry_from_bytes(stem, blob, text.as_bytes()),
+        Err(_) => unreadable(blob),
+    }
+}
+
+fn unreadable(blob: Oid) -> Entry {
+    Entry {
+        blob,
+        keys: DupKeys::default(),
+        owner: String::new(),
+        region: String::new(),
+        tier: String::new(),
+        readable: false,
+    }
 }
 
 /// A catalog entry for a customer file; fields that could break the line
 /// format (tabs, line breaks) are left out of it.
-fn entry_from_bytes(stem: &str, blob: Oid, bytes: &[u8]) -> Option<Entry> {
-    let id = CustomerId::parse(stem).ok()?;
-    let c = Customer::parse(&id, stem, std::str::from_utf8(bytes).ok()?).ok()?;
+fn entry_from_bytes(stem: &str, blob: Oid, bytes: &[u8]) -> Entry {
+    let parsed = CustomerId::parse(stem)
+        .ok()
+        .and_then(|id| Customer::parse(&id, stem, std::str::from_utf8(bytes).ok()?).ok());
+    let Some(c) = parsed else { return unreadable(blob) };
     let clean = |s: &str| s.chars().filter(|ch| !ch.is_control()).collect::<String>();
     let mut keys = dedupe::keys(&c.name, &c.contacts);
     keys.name = clean(&keys.name);
     keys.emails = keys.emails.iter().map(|e| clean(e).replace(',', "")).collect();
-    Some(Entry { blob, keys, owner: clean(&c.owner), region: clean(&c.region.unwrap_or_default()), tier: clean(&c.tier) })
+    let region = clean(&c.region.unwrap_or_default());
+    Entry { blob, keys, owner: clean(&c.owner), region, tier: clean(&c.tier), readable: true }
 }

@@ -20,7 +20,7 @@ use crate::ops::list::is_stale;
 use crate::store::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use crate::{Error, Result};
 use rules::{rule, Severity};
-use source::{Content, Entry, MAX_FILE};
+use source::{Content, Item, Source, MAX_FILE};
 
 /// One problem found.
 #[derive(Debug, Clone, Serialize)]
@@ -57,56 +57,76 @@ pub struct CheckReport {
     pub warnings: usize,
 }
 
-/// Checks `entries` (from [`source`]) as of `today`.
-pub fn run(entries: Vec<Entry>, today: Date) -> CheckReport {
-    let files = entries.len();
+/// One customer file's findings, and its owner and value (when readable).
+type Judged = (Vec<Finding>, Option<(String, u64)>);
+
+/// Checks the files of `source` as of `today`.
+pub fn run(source: &Source, repo: Option<&git2::Repository>, today: Date) -> Result<CheckReport> {
+    let items = source.list(repo)?;
+    let files = items.len();
     let mut c = Checker { findings: Vec::new() };
-    let mut config_entry = None;
-    let mut staff_entries = Vec::new();
-    let mut customer_entries = Vec::new();
-    for entry in entries {
-        let path = entry.path.clone();
-        let Some(text) = c.readable(entry) else { continue };
-        if path == CONFIG_FILE {
-            config_entry = Some(text);
-        } else if path.starts_with(&format!("{STAFF_DIR}/")) {
-            staff_entries.push((path, text));
+    let mut config_text = None;
+    let mut staff_texts = Vec::new();
+    let mut customer_items = Vec::new();
+    for item in items {
+        if item.path == CONFIG_FILE || item.path.starts_with(&format!("{STAFF_DIR}/")) {
+            let content = source.read(&item, repo)?;
+            let Some(text) = c.readable(&item.path, content) else { continue };
+            if item.path == CONFIG_FILE {
+                config_text = Some(text);
+            } else {
+                staff_texts.push((item.path, text));
+            }
         } else {
-            customer_entries.push((path, text));
+            customer_items.push(item);
         }
     }
-    let config = c.config(config_entry.as_deref());
-    let staff = c.staff(&staff_entries, &config.policy);
-    let parsed: Vec<(String, CustomerId, ParsedCustomer, String)> = c
-        .customer_paths(customer_entries)
+    let config = c.config(config_text.as_deref());
+    let staff = c.staff(&staff_texts, &config.policy);
+    // Each customer file is read, parsed and judged on its own, on every
+    // core; only its findings and its owner's share stay in memory.
+    let judged: Vec<Judged> = c
+        .customer_paths(customer_items)
         .into_par_iter()
-        .map(|(path, id, text)| {
-            let parsed = Customer::parse_all(&id, &text);
-            (path, id, parsed, text)
-        })
+        .map_init(
+            || source.opener().ok().flatten(),
+            |repo, (item, id)| {
+                let mut own = Checker { findings: Vec::new() };
+                let content = match source.read(&item, repo.as_ref()) {
+                    Ok(content) => content,
+                    Err(e) => {
+                        own.file(&item.path, "not-a-file", format!("cannot be read: {e}"));
+                        return (own.findings, None);
+                    }
+                };
+                let Some(text) = own.readable(&item.path, content) else { return (own.findings, None) };
+                let p = Customer::parse_all(&id, &text);
+                for problem in p.errors.iter().chain(&p.warnings) {
+                    own.at(&item.path, &text, problem.line, problem.column, problem.rule, problem.message.clone());
+                }
+                let share = p.customer.as_ref().map(|customer| {
+                    own.customer(&item.path, &text, &p, customer, &config, &staff, today);
+                    (customer.owner.clone(), customer.value.unwrap_or(0))
+                });
+                (own.findings, share)
+            },
+        )
         .collect();
-    let mut customers = Vec::with_capacity(parsed.len());
-    for (path, _, p, text) in parsed {
-        for problem in p.errors.iter().chain(&p.warnings) {
-            c.at(&path, &text, problem.line, problem.column, problem.rule, problem.message.clone());
-        }
-        if let Some(customer) = &p.customer {
-            c.customer(&path, &text, &p, customer, &config, &staff, today);
-        }
-        if let Some(customer) = p.customer {
-            customers.push((path, customer));
-        }
+    let mut shares = Vec::with_capacity(judged.len());
+    for (mut findings, share) in judged {
+        c.findings.append(&mut findings);
+        shares.extend(share);
     }
-    c.concentration(&customers, &config.policy);
+    c.concentration(&shares, &config.policy);
     let mut findings = c.findings;
     findings.sort_by(|a, b| (a.severity, &a.path, a.line, a.column).cmp(&(b.severity, &b.path, b.line, b.column)));
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
-    CheckReport { warnings: findings.len() - errors, errors, findings, files }
+    Ok(CheckReport { warnings: findings.len() - errors, errors, findings, files })
 }
 
 /// Checks the work tree of `root`.
 pub fn work_tree(root: &std::path::Path, today: Date) -> Result<CheckReport> {
-    Ok(run(source::from_work_tree(root)?, today))
+    run(&Source::WorkTree(root.to_path_buf()), None, today)
 }
 
 /// Checks the tree of revision `rev` in `repo`.
@@ -115,7 +135,8 @@ pub fn revision(repo: &git2::Repository, rev: &str, today: Date) -> Result<Check
         .revparse_single(rev)
         .and_then(|o| o.peel_to_tree())
         .map_err(|_| Error::invalid("revision", rev, "not a commit in this repository"))?;
-    Ok(run(source::from_tree(repo, &tree)?, today))
+    let source = Source::Tree { git_dir: repo.path().to_path_buf(), tree: tree.id() };
+    run(&source, Some(repo), today)
 }
 
 struct Checker {
@@ -151,10 +172,9 @@ impl Checker {
     }
 
     /// The text of an entry, or `None` after reporting why it has none.
-    fn readable(&mut self, entry: Entry) -> Option<String> {
-        let path = &entry.path;
+    fn readable(&mut self, path: &str, content: Content) -> Option<String> {
         let is_record = toml_stem(path.rsplit('/').next().unwrap_or_default()).is_some();
-        match entry.content {
+        match content {
             Content::Link => self.file(path, "not-a-file", "is a symbolic link; crm does not follow links".into()),
             Content::Other => self.file(path, "not-a-file", "is not a regular file".into()),
             Content::TooLarge(n) => {
@@ -244,10 +264,11 @@ impl Checker {
     }
 
     /// Checks where customer files sit; returns those worth parsing.
-    fn customer_paths(&mut self, entries: Vec<(String, String)>) -> Vec<(String, CustomerId, String)> {
+    fn customer_paths(&mut self, items: Vec<Item>) -> Vec<(Item, CustomerId)> {
         let mut seen: HashMap<String, String> = HashMap::new();
-        let mut out = Vec::with_capacity(entries.len());
-        for (path, text) in entries {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let path = item.path.clone();
             let parts: Vec<&str> = path.split('/').collect();
             let [_, shard, file] = parts[..] else {
                 self.file(&path, "misplaced-file", format!("customer files belong at {CUSTOMERS_DIR}/XX/ID.toml"));
@@ -271,7 +292,7 @@ impl Checker {
                 continue;
             }
             seen.insert(stem.to_string(), path.clone());
-            out.push((path, id, text));
+            out.push((item, id));
         }
         out
     }
@@ -414,14 +435,14 @@ impl Checker {
         }
     }
 
-    fn concentration(&mut self, customers: &[(String, Customer)], policy: &Policy) {
-        let total: u64 = customers.iter().filter_map(|(_, c)| c.value).sum();
+    fn concentration(&mut self, shares: &[(String, u64)], policy: &Policy) {
+        let total: u64 = shares.iter().map(|(_, v)| v).sum();
         if total == 0 {
             return;
         }
         let mut by_owner: BTreeMap<&str, u64> = BTreeMap::new();
-        for (_, c) in customers {
-            *by_owner.entry(&c.owner).or_default() += c.value.unwrap_or(0);
+        for (owner, value) in shares {
+            *by_owner.entry(owner).or_default() += value;
         }
         for (owner, value) in by_owner {
             let share = value as f64 / total as f64;

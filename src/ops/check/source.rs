@@ -1,14 +1,15 @@
 //! Where `check` reads files from: the work tree (what a person is about
 //! to commit, and what CI checked out) or a commit's tree (for bare
-//! repositories and hooks). Links are reported, never followed; files are
-//! read only up to a size limit, so a huge file cannot stall a check.
+//! repositories and hooks). Files are listed first and read later, one at
+//! a time on every core, so a check of 100,000 customers never holds them
+//! all in memory. Links are reported, never followed; files are read only
+//! up to a size limit, so a huge file cannot stall a check.
 
 use std::fs;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use git2::{ObjectType, Repository, Tree, TreeWalkMode, TreeWalkResult};
-use rayon::prelude::*;
+use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 
 use crate::store::layout::{CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use crate::{Error, Result};
@@ -16,13 +17,32 @@ use crate::{Error, Result};
 /// Largest record file read (1 MiB).
 pub const MAX_FILE: u64 = 1 << 20;
 
-/// A file found in the store.
-#[derive(Debug)]
-pub struct Entry {
+/// Where the files come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The work tree at this root.
+    WorkTree(PathBuf),
+    /// A tree of the repository at this git directory.
+    Tree {
+        /// The git directory (each reading thread opens its own handle).
+        git_dir: PathBuf,
+        /// The tree.
+        tree: Oid,
+    },
+}
+
+/// A file found in the store, not read yet.
+#[derive(Debug, Clone)]
+pub struct Item {
     /// Path from the store root, `/`-separated.
     pub path: String,
-    /// What is there.
-    pub content: Content,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Disk(fs::FileType),
+    Blob { id: Oid, mode: i32, blob: bool },
 }
 
 /// What a path holds.
@@ -38,24 +58,54 @@ pub enum Content {
     Other,
 }
 
-/// Every file of `crm.toml`, `staff/` and `customers/` in the work tree,
-/// read on all cores.
-pub fn from_work_tree(root: &Path) -> Result<Vec<Entry>> {
-    let mut found = Vec::new();
-    for top in [CONFIG_FILE, STAFF_DIR, CUSTOMERS_DIR] {
-        match fs::symlink_metadata(root.join(top)) {
-            Ok(meta) => walk(root, top.to_string(), meta.file_type(), &mut found)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(root.join(top))(e)),
+impl Source {
+    /// Every file of `crm.toml`, `staff/` and `customers/`, in path order.
+    pub fn list(&self, repo: Option<&Repository>) -> Result<Vec<Item>> {
+        match self {
+            Source::WorkTree(root) => {
+                let mut found = Vec::new();
+                for top in [CONFIG_FILE, STAFF_DIR, CUSTOMERS_DIR] {
+                    match fs::symlink_metadata(root.join(top)) {
+                        Ok(meta) => walk(root, top.to_string(), meta.file_type(), &mut found)?,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(Error::io(root.join(top))(e)),
+                    }
+                }
+                Ok(found)
+            }
+            Source::Tree { git_dir, tree } => match repo {
+                Some(r) => list_tree(&r.find_tree(*tree)?),
+                None => {
+                    let own = Repository::open(git_dir)?;
+                    let tree = own.find_tree(*tree)?;
+                    list_tree(&tree)
+                }
+            },
         }
     }
-    found.into_par_iter().map(|(rel, kind)| read(root, rel, kind)).collect()
+
+    /// Opens what reading needs on one thread (a repository handle for trees).
+    pub fn opener(&self) -> Result<Option<Repository>> {
+        match self {
+            Source::WorkTree(_) => Ok(None),
+            Source::Tree { git_dir, .. } => Ok(Some(Repository::open(git_dir)?)),
+        }
+    }
+
+    /// Reads one listed file.
+    pub fn read(&self, item: &Item, repo: Option<&Repository>) -> Result<Content> {
+        match (&item.kind, self, repo) {
+            (Kind::Disk(kind), Source::WorkTree(root), _) => read_disk(&root.join(&item.path), *kind),
+            (Kind::Blob { id, mode, blob }, _, Some(repo)) => read_blob(repo, *id, *mode, *blob),
+            _ => Ok(Content::Other),
+        }
+    }
 }
 
 /// Lists the files below `rel` (directories are descended, links not).
-fn walk(root: &Path, rel: String, kind: fs::FileType, out: &mut Vec<(String, fs::FileType)>) -> Result<()> {
+fn walk(root: &Path, rel: String, kind: fs::FileType, out: &mut Vec<Item>) -> Result<()> {
     if !kind.is_dir() {
-        out.push((rel, kind));
+        out.push(Item { path: rel, kind: Kind::Disk(kind) });
         return Ok(());
     }
     let full = root.join(&rel);
@@ -74,28 +124,24 @@ fn walk(root: &Path, rel: String, kind: fs::FileType, out: &mut Vec<(String, fs:
     Ok(())
 }
 
-fn read(root: &Path, rel: String, kind: fs::FileType) -> Result<Entry> {
-    let full = root.join(&rel);
-    let content = if kind.is_symlink() {
-        Content::Link
-    } else if !kind.is_file() {
-        Content::Other
-    } else {
-        let file = fs::File::open(&full).map_err(Error::io(&full))?;
-        let len = file.metadata().map_err(Error::io(&full))?.len();
-        if len > MAX_FILE {
-            Content::TooLarge(len)
-        } else {
-            let mut bytes = Vec::with_capacity(len as usize);
-            file.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(Error::io(&full))?;
-            Content::Bytes(bytes)
-        }
-    };
-    Ok(Entry { path: rel, content })
+fn read_disk(full: &Path, kind: fs::FileType) -> Result<Content> {
+    if kind.is_symlink() {
+        return Ok(Content::Link);
+    }
+    if !kind.is_file() {
+        return Ok(Content::Other);
+    }
+    let file = fs::File::open(full).map_err(Error::io(full))?;
+    let len = file.metadata().map_err(Error::io(full))?.len();
+    if len > MAX_FILE {
+        return Ok(Content::TooLarge(len));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(Error::io(full))?;
+    Ok(Content::Bytes(bytes))
 }
 
-/// Every file of `crm.toml`, `staff/` and `customers/` in a commit's tree.
-pub fn from_tree(repo: &Repository, tree: &Tree) -> Result<Vec<Entry>> {
+fn list_tree(tree: &Tree) -> Result<Vec<Item>> {
     let mut found = Vec::new();
     tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
         let path = format!("{dir}{}", entry.name().unwrap_or_default());
@@ -104,25 +150,24 @@ pub fn from_tree(repo: &Repository, tree: &Tree) -> Result<Vec<Entry>> {
             return if dir.is_empty() { TreeWalkResult::Skip } else { TreeWalkResult::Ok };
         }
         if entry.kind() != Some(ObjectType::Tree) {
-            found.push((path, entry.id(), entry.filemode(), entry.kind()));
+            let blob = entry.kind() == Some(ObjectType::Blob);
+            found.push(Item { path, kind: Kind::Blob { id: entry.id(), mode: entry.filemode(), blob } });
         }
         TreeWalkResult::Ok
     })?;
-    let mut out = Vec::with_capacity(found.len());
-    for (path, id, mode, kind) in found {
-        let content = match (kind, mode) {
-            (Some(ObjectType::Blob), 0o120000) => Content::Link,
-            (Some(ObjectType::Blob), _) => {
-                let (size, _) = repo.odb()?.read_header(id)?;
-                if size as u64 > MAX_FILE {
-                    Content::TooLarge(size as u64)
-                } else {
-                    Content::Bytes(repo.find_blob(id)?.content().to_vec())
-                }
-            }
-            _ => Content::Other,
-        };
-        out.push(Entry { path, content });
+    Ok(found)
+}
+
+fn read_blob(repo: &Repository, id: Oid, mode: i32, blob: bool) -> Result<Content> {
+    if !blob {
+        return Ok(Content::Other);
     }
-    Ok(out)
+    if mode == 0o120000 {
+        return Ok(Content::Link);
+    }
+    let (size, _) = repo.odb()?.read_header(id)?;
+    if size as u64 > MAX_FILE {
+        return Ok(Content::TooLarge(size as u64));
+    }
+    Ok(Content::Bytes(repo.find_blob(id)?.content().to_vec()))
 }
