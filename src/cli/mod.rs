@@ -68,6 +68,7 @@ enum Command {
 
 /// Runs `crm` with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
+    crate::store::tune_libgit2();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

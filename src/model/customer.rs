@@ -5,8 +5,8 @@ use serde::Serialize;
 use toml_edit::TableLike;
 
 use super::date::Date;
-use super::ids::CustomerId;
 use super::fastparse;
+use super::ids::CustomerId;
 use super::schema::{self, Problem, Reader};
 use crate::{Error, Result};
 
@@ -107,7 +107,12 @@ impl Customer {
     /// Reads a customer file's text, collecting every problem.
     pub fn parse_all(id: &CustomerId, src: &str) -> ParsedCustomer {
         if let Some(customer) = fastparse::customer(id, src) {
-            return ParsedCustomer { customer: Some(customer), errors: Vec::new(), warnings: Vec::new(), offsets: None };
+            return ParsedCustomer {
+                customer: Some(customer),
+                errors: Vec::new(),
+                warnings: Vec::new(),
+                offsets: None,
+            };
         }
         Customer::parse_all_slowly(id, src)
     }
@@ -117,7 +122,12 @@ impl Customer {
         let doc = match schema::parse(src) {
             Ok(doc) => doc,
             Err(p) => {
-                return ParsedCustomer { customer: None, errors: vec![p], warnings: Vec::new(), offsets: Some(Vec::new()) }
+                return ParsedCustomer {
+                    customer: None,
+                    errors: vec![p],
+                    warnings: Vec::new(),
+                    offsets: Some(Vec::new()),
+                }
             }
         };
         let table = doc.as_table();

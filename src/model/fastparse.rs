@@ -341,7 +341,11 @@ mod tests {
     fn agrees(src: &str) -> bool {
         let Some(fast) = customer(&id(), src) else { return false };
         let slow = Customer::parse_all_slowly(&id(), src);
-        assert!(slow.errors.is_empty() && slow.warnings.is_empty(), "fast accepted what the full reader refuses:\n{src:?}\n{:?}", slow.errors);
+        assert!(
+            slow.errors.is_empty() && slow.warnings.is_empty(),
+            "fast accepted what the full reader refuses:\n{src:?}\n{:?}",
+            slow.errors
+        );
         assert_eq!(slow.customer.as_ref(), Some(&fast), "different customer for:\n{src:?}");
         for (key, at) in slow.offsets.iter().flatten() {
             assert_eq!(key_offset(src, key), Some(*at), "different offset of {key} in:\n{src:?}");
@@ -376,7 +380,8 @@ mod tests {
 
     #[test]
     fn agrees_with_the_full_reader_on_mutated_files() {
-        let inserts = ['"', '\'', '=', '#', '[', ']', '\n', '\r', ' ', '\t', 'x', '1', '0', '-', '.', '_', '\\', ',', 'u', '{'];
+        let inserts =
+            ['"', '\'', '=', '#', '[', ']', '\n', '\r', ' ', '\t', 'x', '1', '0', '-', '.', '_', '\\', ',', 'u', '{'];
         let mut answered = 0;
         let boundaries: Vec<usize> = (0..=RICH.len()).filter(|i| RICH.is_char_boundary(*i)).collect();
         for &i in &boundaries {

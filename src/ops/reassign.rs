@@ -10,10 +10,10 @@ use super::{active_person, Message, WriteOptions, Writer};
 use crate::model::authz::Action;
 use crate::model::document::Document;
 use crate::model::{Customer, CustomerId, Handle, Staff};
-use crate::store::layout;
-use crate::store::write::Change;
 use crate::store::catalog::Catalog;
+use crate::store::layout;
 use crate::store::snapshot::CustomerEntry;
+use crate::store::write::Change;
 use crate::store::{Snapshot, Store};
 use crate::{Error, Result};
 
@@ -109,7 +109,12 @@ pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &Reas
                 })
                 .map(|(id, e)| {
                     let id = CustomerId::parse(id)?;
-                    Ok(CustomerEntry { path: layout::customer_path(&id), shard: id.shard(), stem: id.to_string(), oid: e.blob })
+                    Ok(CustomerEntry {
+                        path: layout::customer_path(&id),
+                        shard: id.shard(),
+                        stem: id.to_string(),
+                        oid: e.blob,
+                    })
                 })
                 .collect::<Result<Vec<_>>>()?;
             let mut all = snapshot.read_customers(wanted)?;

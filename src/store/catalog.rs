@@ -108,7 +108,11 @@ impl Catalog {
             let k = &e.keys;
             let (emails, phones) = (k.emails.join(","), k.phones.join(","));
             let ok = if e.readable { "ok" } else { "bad" };
-            writeln!(out, "{id}\t{}\t{}\t{emails}\t{phones}\t{}\t{}\t{}\t{ok}", e.blob, k.name, e.owner, e.region, e.tier)?;
+            writeln!(
+                out,
+                "{id}\t{}\t{}\t{emails}\t{phones}\t{}\t{}\t{}\t{ok}",
+                e.blob, k.name, e.owner, e.region, e.tier
+            )?;
         }
         out.flush()?;
         drop(out);
@@ -177,9 +181,8 @@ fn unreadable(blob: Oid) -> Entry {
 /// A catalog entry for a customer file; fields that could break the line
 /// format (tabs, line breaks) are left out of it.
 fn entry_from_bytes(stem: &str, blob: Oid, bytes: &[u8]) -> Entry {
-    let parsed = CustomerId::parse(stem)
-        .ok()
-        .and_then(|id| Customer::parse(&id, stem, std::str::from_utf8(bytes).ok()?).ok());
+    let parsed =
+        CustomerId::parse(stem).ok().and_then(|id| Customer::parse(&id, stem, std::str::from_utf8(bytes).ok()?).ok());
     let Some(c) = parsed else { return unreadable(blob) };
     let clean = |s: &str| s.chars().filter(|ch| !ch.is_control()).collect::<String>();
     let mut keys = dedupe::keys(&c.name, &c.contacts);

@@ -9,10 +9,9 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 use git2::{Commit, Oid, Repository};
 use serde::Serialize;
 
-use super::layout::{self, CUSTOMERS_DIR};
-use super::sigcheck::{self, Gpg, KeyRing, SigStatus};
 use super::history_index;
-use super::treediff;
+use super::layout;
+use super::sigcheck::{self, Gpg, KeyRing, SigStatus};
 use super::Snapshot;
 use crate::model::customer::read_owner;
 use crate::model::date::Date;
@@ -79,42 +78,6 @@ pub struct HistoryQuery {
     pub since: Option<Date>,
     /// Only commits on or before this date.
     pub until: Option<Date>,
-}
-
-/// A customer file changed by a commit: path, blob before, blob after.
-pub type CustomerChange = (String, Option<Oid>, Option<Oid>);
-
-/// Walks first-parent history from `head`, newest first, calling `visit`
-/// with each commit dated within `since..=until` and the customer files it
-/// changed. Every first-parent commit's
-/// date is looked at (a commit with a wrong or forged old date must not hide
-/// the ones before it), but only those in the period are compared.
-pub fn walk_first_parent<'r>(
-    repo: &'r Repository,
-    head: Oid,
-    since: Option<Date>,
-    until: Option<Date>,
-    mut visit: impl FnMut(&Commit<'r>, Date, Vec<CustomerChange>) -> Result<()>,
-) -> Result<()> {
-    let mut next = Some(repo.find_commit(head)?);
-    while let Some(commit) = next {
-        next = commit.parent(0).ok();
-        let date = commit_date(&commit);
-        if since.is_some_and(|since| date < since) || until.is_some_and(|until| date > until) {
-            continue;
-        }
-        let tree = commit.tree()?;
-        let parent_tree = next.as_ref().map(Commit::tree).transpose()?;
-        let changes: Vec<CustomerChange> = treediff::diff_dir(repo, parent_tree.as_ref(), Some(&tree), CUSTOMERS_DIR)?
-            .into_iter()
-            .filter(|c| layout::toml_stem(&c.path).is_some())
-            .map(|c| (c.path, c.old.map(|b| b.id), c.new.map(|b| b.id)))
-            .collect();
-        if !changes.is_empty() {
-            visit(&commit, date, changes)?;
-        }
-    }
-    Ok(())
 }
 
 /// Says who made a commit, caching staff and keys per `staff/` tree.
@@ -224,5 +187,3 @@ fn reason_of(commit: &Commit) -> Option<String> {
         None => commit.summary().map(str::to_string),
     })
 }
-
-

@@ -1,5 +1,6 @@
-//! A cache of every ownership event along first-parent history, kept in
-//! `.git/crm/history` with the commit it was built at. `crm log` and the
+//! A cache of first-parent history — every commit with its date, and the
+//! ownership events it made — kept in `.git/crm/history` with the commit it
+//! was built at. `crm log` and the
 //! reports read it instead of comparing 100,000 trees; a new commit costs one
 //! tree comparison to bring it up to date. History rewritten under it (a sync
 //! that replayed local commits) drops only the events of commits that are
@@ -20,7 +21,7 @@ use super::treediff;
 use crate::model::date::Date;
 use crate::Result;
 
-const HEADER: &str = "crm history v1";
+const HEADER: &str = "crm history v2";
 
 /// One change of ownership, without who made it (that is looked up only for
 /// the events shown).
@@ -40,21 +41,45 @@ pub struct RawEvent {
     pub to: Option<String>,
 }
 
-/// Every ownership event reachable from `head` along first parents, newest
-/// first, from the cache (brought up to date and saved) or built afresh.
-pub fn events(repo: &Repository, head: Oid) -> Result<Vec<RawEvent>> {
+/// One first-parent commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The commit.
+    pub id: Oid,
+    /// Its committer date.
+    pub date: Date,
+}
+
+/// First-parent history from a commit: every step, newest first, and every
+/// ownership event, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Every first-parent commit (the parent of `steps[i]` is `steps[i + 1]`).
+    pub steps: Vec<Step>,
+    /// Every ownership event.
+    pub events: Vec<RawEvent>,
+}
+
+/// First-parent history from `head`, from the cache (brought up to date and
+/// saved) or built afresh.
+pub fn load(repo: &Repository, head: Oid) -> Result<History> {
     let path = cache_path(repo);
     let cached = fs::read_to_string(&path).ok().and_then(|t| parse(&t));
-    let events = match cached {
-        Some((tip, events)) if tip == head => return Ok(events),
-        Some((tip, events)) => match update(repo, head, tip, events)? {
-            Some(events) => events,
+    let history = match cached {
+        Some((tip, history)) if tip == head => return Ok(history),
+        Some((tip, history)) => match update(repo, head, tip, history)? {
+            Some(history) => history,
             None => build(repo, head)?,
         },
         None => build(repo, head)?,
     };
-    let _ = save(&path, head, &events);
-    Ok(events)
+    let _ = save(&path, head, &history);
+    Ok(history)
+}
+
+/// Every ownership event reachable from `head`, newest first.
+pub fn events(repo: &Repository, head: Oid) -> Result<Vec<RawEvent>> {
+    Ok(load(repo, head)?.events)
 }
 
 fn cache_path(repo: &Repository) -> PathBuf {
@@ -63,7 +88,8 @@ fn cache_path(repo: &Repository) -> PathBuf {
 
 /// Brings cached events at `tip` up to `head`; `None` when it is simpler to
 /// rebuild (the common ancestor is not on `head`'s first-parent line).
-fn update(repo: &Repository, head: Oid, tip: Oid, mut events: Vec<RawEvent>) -> Result<Option<Vec<RawEvent>>> {
+fn update(repo: &Repository, head: Oid, tip: Oid, old: History) -> Result<Option<History>> {
+    let History { mut steps, mut events } = old;
     let Ok(base) = repo.merge_base(head, tip) else { return Ok(None) };
     // Commits of the old line that are gone (rewritten by a sync).
     let mut gone = HashSet::new();
@@ -76,6 +102,7 @@ fn update(repo: &Repository, head: Oid, tip: Oid, mut events: Vec<RawEvent>) -> 
         return Ok(None);
     }
     events.retain(|e| !gone.contains(&e.commit));
+    steps.retain(|s| !gone.contains(&s.id));
     // Commits of the new line, newest first.
     let mut fresh = Vec::new();
     let mut next = Some(head);
@@ -90,13 +117,16 @@ fn update(repo: &Repository, head: Oid, tip: Oid, mut events: Vec<RawEvent>) -> 
     let base_tree = repo.find_commit(base)?.tree_id();
     let mut line = fresh;
     line.push((base, Date(chrono::NaiveDate::MIN), base_tree));
-    let mut new_events = events_of_line(repo, &line[..line.len()], true)?;
+    let mut new_events = events_of_line(repo, &line, true)?;
     new_events.append(&mut events);
-    Ok(Some(new_events))
+    let mut new_steps: Vec<Step> =
+        line[..line.len() - 1].iter().map(|(id, date, _)| Step { id: *id, date: *date }).collect();
+    new_steps.append(&mut steps);
+    Ok(Some(History { steps: new_steps, events: new_events }))
 }
 
 /// Builds all events from scratch, comparing trees on all cores.
-fn build(repo: &Repository, head: Oid) -> Result<Vec<RawEvent>> {
+fn build(repo: &Repository, head: Oid) -> Result<History> {
     let mut line = Vec::new();
     let mut next = Some(head);
     while let Some(id) = next {
@@ -117,7 +147,8 @@ fn build(repo: &Repository, head: Oid) -> Result<Vec<RawEvent>> {
             events_of_line(&own, &line[start..end], end < line.len())
         })
         .collect::<Result<_>>()?;
-    Ok(parts.into_iter().flatten().collect())
+    let steps = line.iter().map(|(id, date, _)| Step { id: *id, date: *date }).collect();
+    Ok(History { steps, events: parts.into_iter().flatten().collect() })
 }
 
 /// The events of a first-parent line (newest first); with `last_is_base`,
@@ -152,24 +183,23 @@ fn events_of_line(repo: &Repository, line: &[(Oid, Date, Oid)], last_is_base: bo
     Ok(out)
 }
 
-fn save(path: &Path, tip: Oid, events: &[RawEvent]) -> std::io::Result<()> {
+fn save(path: &Path, tip: Oid, history: &History) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(path);
     fs::create_dir_all(dir)?;
-    let mut text = String::with_capacity(events.len() * 80);
+    let mut text = String::with_capacity(history.steps.len() * 60 + history.events.len() * 60);
     let _ = writeln!(text, "{HEADER} {tip}");
-    let mut last = None;
-    for e in events {
-        if last != Some(e.commit) {
-            let _ = writeln!(text, "C\t{}\t{}", e.commit, e.date);
-            last = Some(e.commit);
+    let mut events = history.events.iter().peekable();
+    for step in &history.steps {
+        let _ = writeln!(text, "C\t{}\t{}", step.id, step.date);
+        while let Some(e) = events.next_if(|e| e.commit == step.id) {
+            let action = match e.action {
+                EventKind::Add => 'a',
+                EventKind::Reassign => 'r',
+                EventKind::Remove => 'd',
+            };
+            let o = |v: &Option<String>| v.clone().unwrap_or_default();
+            let _ = writeln!(text, "E\t{}\t{action}\t{}\t{}", e.customer, o(&e.from), o(&e.to));
         }
-        let action = match e.action {
-            EventKind::Add => 'a',
-            EventKind::Reassign => 'r',
-            EventKind::Remove => 'd',
-        };
-        let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        let _ = writeln!(text, "E\t{}\t{action}\t{}\t{}", e.customer, o(&e.from), o(&e.to));
     }
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     std::io::Write::write_all(&mut tmp, text.as_bytes())?;
@@ -177,15 +207,20 @@ fn save(path: &Path, tip: Oid, events: &[RawEvent]) -> std::io::Result<()> {
     Ok(())
 }
 
-fn parse(text: &str) -> Option<(Oid, Vec<RawEvent>)> {
+fn parse(text: &str) -> Option<(Oid, History)> {
     let mut lines = text.lines();
     let tip = Oid::from_str(lines.next()?.strip_prefix(HEADER)?.trim()).ok()?;
     let mut events = Vec::new();
+    let mut steps = Vec::new();
     let mut current: Option<(Oid, Date)> = None;
     for line in lines {
         let mut f = line.split('\t');
         match f.next()? {
-            "C" => current = Some((Oid::from_str(f.next()?).ok()?, Date::parse(f.next()?).ok()?)),
+            "C" => {
+                let step = Step { id: Oid::from_str(f.next()?).ok()?, date: Date::parse(f.next()?).ok()? };
+                current = Some((step.id, step.date));
+                steps.push(step);
+            }
             "E" => {
                 let (commit, date) = current?;
                 let customer = f.next()?.to_string();
@@ -202,5 +237,5 @@ fn parse(text: &str) -> Option<(Oid, Vec<RawEvent>)> {
             _ => return None,
         }
     }
-    Some((tip, events))
+    Some((tip, History { steps, events }))
 }

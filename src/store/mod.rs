@@ -111,6 +111,20 @@ pub fn open_repository(
     })
 }
 
+/// Sets libgit2's process-wide caches for how `crm` reads: many trees of
+/// a few KB (shard directories) read again and again along history, which
+/// libgit2 does not cache by default (over 4 KB), and objects whose hashes
+/// need no second check on every read. Call once, before any thread starts.
+pub fn tune_libgit2() {
+    // SAFETY: called at the start of `main`, before any thread is spawned,
+    // as `git_libgit2_opts` requires for these global settings.
+    unsafe {
+        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
+        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Blob, 64 << 10);
+    }
+    git2::opts::strict_hash_verification(false);
+}
+
 /// Whether a git error says HEAD points at a branch with no commits yet.
 pub(crate) fn is_unborn(e: &git2::Error) -> bool {
     matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound)

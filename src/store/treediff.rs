@@ -2,8 +2,6 @@
 //! so a one-file commit in a store of 100,000 customers costs a handful of
 //! tree reads, not a walk of everything.
 
-use std::collections::BTreeSet;
-
 use git2::{ObjectType, Oid, Repository, Tree};
 
 use crate::Result;
@@ -51,6 +49,29 @@ pub fn diff_dir(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, dir: 
     diff(repo, a.as_ref(), b.as_ref(), &format!("{dir}/"))
 }
 
+/// An entry's name as git sorts it: a tree sorts as if its name ended in `/`.
+fn sort_key<'a>(e: &'a git2::TreeEntry<'_>) -> (&'a [u8], bool) {
+    (e.name_bytes(), e.kind() == Some(ObjectType::Tree))
+}
+
+fn git_order(a: (&[u8], bool), b: (&[u8], bool)) -> std::cmp::Ordering {
+    let slash = |(name, is_tree): (&[u8], bool)| -> Vec<u8> {
+        let mut v = name.to_vec();
+        if is_tree {
+            v.push(b'/');
+        }
+        v
+    };
+    match a.0.cmp(b.0) {
+        // Only names where one is a prefix of the other need the slash rule.
+        std::cmp::Ordering::Equal => a.1.cmp(&b.1),
+        _ if a.0.starts_with(b.0) || b.0.starts_with(a.0) => slash(a).cmp(&slash(b)),
+        other => other,
+    }
+}
+
+/// Walks both trees' sorted entries side by side (no lookups, no copies of
+/// unchanged names) and descends into subtrees whose ids differ.
 fn diff_into(
     repo: &Repository,
     old: Option<&Tree>,
@@ -58,34 +79,45 @@ fn diff_into(
     prefix: &str,
     out: &mut Vec<FileChange>,
 ) -> Result<()> {
-    let names: BTreeSet<String> = old
-        .into_iter()
-        .chain(new)
-        .flat_map(|t| t.iter().filter_map(|e| e.name().map(str::to_string)).collect::<Vec<_>>())
-        .collect();
-    for name in names {
-        let side = |t: Option<&Tree>| t.and_then(|t| t.get_name(&name)).map(|e| (e.id(), e.kind(), e.filemode()));
-        let (a, b) = (side(old), side(new));
-        if a.map(|x| (x.0, x.2)) == b.map(|x| (x.0, x.2)) {
-            continue;
-        }
+    let mut a = old.map(|t| t.iter()).into_iter().flatten().peekable();
+    let mut b = new.map(|t| t.iter()).into_iter().flatten().peekable();
+    loop {
+        let order = match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => {
+                if x.name_bytes() == y.name_bytes() && x.id() == y.id() && x.filemode() == y.filemode() {
+                    a.next();
+                    b.next();
+                    continue;
+                }
+                git_order(sort_key(x), sort_key(y))
+            }
+        };
+        let (x, y) = match order {
+            std::cmp::Ordering::Less => (a.next(), None),
+            std::cmp::Ordering::Greater => (None, b.next()),
+            std::cmp::Ordering::Equal => (a.next(), b.next()),
+        };
+        let name = x.as_ref().or(y.as_ref()).and_then(|e| e.name()).unwrap_or_default();
         let path = format!("{prefix}{name}");
-        let tree_of = |x: Option<(Oid, Option<ObjectType>, i32)>| -> Result<Option<Tree<'_>>> {
-            match x {
-                Some((id, Some(ObjectType::Tree), _)) => Ok(Some(repo.find_tree(id)?)),
+        let tree_of = |e: &Option<git2::TreeEntry<'_>>| -> Result<Option<Tree<'_>>> {
+            match e {
+                Some(e) if e.kind() == Some(ObjectType::Tree) => Ok(Some(repo.find_tree(e.id())?)),
                 _ => Ok(None),
             }
         };
-        let blob_of = |x: Option<(Oid, Option<ObjectType>, i32)>| match x {
-            Some((id, Some(ObjectType::Blob), mode)) => Some(Blob { id, mode }),
+        let blob_of = |e: &Option<git2::TreeEntry<'_>>| match e {
+            Some(e) if e.kind() == Some(ObjectType::Blob) => Some(Blob { id: e.id(), mode: e.filemode() }),
             _ => None,
         };
-        let (ta, tb) = (tree_of(a)?, tree_of(b)?);
+        let (ta, tb) = (tree_of(&x)?, tree_of(&y)?);
         if ta.is_some() || tb.is_some() {
             diff_into(repo, ta.as_ref(), tb.as_ref(), &format!("{path}/"), out)?;
         }
-        let (ba, bb) = (blob_of(a), blob_of(b));
-        if ba.is_some() || bb.is_some() {
+        let (ba, bb) = (blob_of(&x), blob_of(&y));
+        if (ba.is_some() || bb.is_some()) && ba != bb {
             out.push(FileChange { path, old: ba, new: bb });
         }
     }

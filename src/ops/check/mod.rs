@@ -347,7 +347,13 @@ impl Checker {
         }
         if let Some(b) = &c.backup {
             if person(b).is_none() {
-                self.key(path, text, p.offset(text, "backup"), "unknown-person", format!("backup `{b}` is not in staff/"));
+                self.key(
+                    path,
+                    text,
+                    p.offset(text, "backup"),
+                    "unknown-person",
+                    format!("backup `{b}` is not in staff/"),
+                );
             }
         }
         if c.tier == "key" && policy.key_backup {

@@ -19,9 +19,11 @@ use super::is_active;
 use crate::model::date::Date;
 use crate::model::{Contact, Customer, CustomerId, Handle, Staff, StoreConfig};
 use crate::ops::list::is_stale;
-use crate::store::history::{self, customer_of, owner_in, Attribution, HistoryQuery, OwnershipEvent};
+use crate::store::history::{self, customer_of, Attribution, EventKind, HistoryQuery, OwnershipEvent};
+use crate::store::layout::CUSTOMERS_DIR;
 use crate::store::sigcheck::{Gpg, SigStatus};
 use crate::store::Store;
+use crate::store::{history_index, treediff};
 use crate::Result;
 
 /// Contacts whose phone or email one commit may change before it is
@@ -236,44 +238,41 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
     let repo = store.repo();
     let head_id = repo.head()?.peel_to_commit()?.id();
 
-    // One walk over the period (and the handover window) of history.
-    let from = since.min(handover_window);
+    // The history index knows every first-parent commit's date and every
+    // ownership event; only the commits of the period are compared again,
+    // for contact changes and deletions.
+    let past = history_index::load(repo, head_id)?;
+    let mut recent_moves: BTreeMap<String, (Date, Option<String>)> = BTreeMap::new();
+    for e in past.events.iter().filter(|e| e.action == EventKind::Reassign && e.date >= handover_window) {
+        recent_moves.entry(e.customer.clone()).or_insert((e.date, e.from.clone()));
+    }
     let mut attribution = Attribution::default();
     let mut sabotage = Vec::new();
-    let mut recent_moves: BTreeMap<String, (Date, Option<String>)> = BTreeMap::new();
-    history::walk_first_parent(repo, head_id, Some(from), Some(until.max(today)), |commit, date, changes| {
+    for (i, step) in past.steps.iter().enumerate().filter(|(_, s)| s.date >= since && s.date <= until) {
+        let commit = repo.find_commit(step.id)?;
+        let parent = past.steps.get(i + 1).map(|p| repo.find_commit(p.id).and_then(|c| c.tree())).transpose()?;
         let mut contacts_changed = 0;
         let mut removed = Vec::new();
-        for (path, old, new) in &changes {
-            let id = customer_of(path);
-            match (old, new) {
+        for change in treediff::diff_dir(repo, parent.as_ref(), Some(&commit.tree()?), CUSTOMERS_DIR)? {
+            let id = customer_of(&change.path);
+            match (change.old, change.new) {
                 (Some(_), None) => removed.push(id),
-                (Some(o), Some(n)) => {
-                    let (before, after) = (owner_in(repo, *old), owner_in(repo, *new));
-                    if before != after && date >= handover_window {
-                        recent_moves.entry(id.clone()).or_insert((date, before));
-                    }
-                    if date >= since && date <= until {
-                        contacts_changed += changed_contacts(repo, &id, *o, *n);
-                    }
-                }
+                (Some(o), Some(n)) => contacts_changed += changed_contacts(repo, &id, o.id, n.id),
                 _ => {}
             }
         }
-        let in_period = date >= since && date <= until;
-        if in_period && (contacts_changed > CONTACT_CHANGE_LIMIT || !removed.is_empty()) {
-            let (actor, signature) = attribution.actor(repo, commit, gpg)?;
+        if contacts_changed > CONTACT_CHANGE_LIMIT || !removed.is_empty() {
+            let (actor, signature) = attribution.actor(repo, &commit, gpg)?;
             sabotage.push(Sabotage {
                 commit: commit.id().to_string(),
-                date,
+                date: step.date,
                 actor,
                 signature,
                 contacts_changed,
                 customers_removed: removed,
             });
         }
-        Ok(())
-    })?;
+    }
     let query = HistoryQuery { since: Some(since), until: Some(until), ..HistoryQuery::default() };
     let changes = history::ownership_events(repo, head_id, &query, gpg)?;
 
@@ -460,28 +459,38 @@ fn concentration(customers: &[Customer], config: &StoreConfig) -> Vec<Share> {
 }
 
 fn exposure(staff: &BTreeMap<Handle, Staff>, customers: &[Customer]) -> Vec<Exposure> {
-    let mut regions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut regions: BTreeMap<String, Exposure> = BTreeMap::new();
+    let mut region_of: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     for s in staff.values().filter(|s| s.is_active()) {
         if let Some(r) = &s.region {
-            regions.entry(r.clone()).or_default().push(s.handle.to_string());
+            region_of.insert(s.handle.as_str(), r);
+            let e = regions.entry(r.clone()).or_insert_with(|| Exposure {
+                region: r.clone(),
+                people: Vec::new(),
+                customers: Vec::new(),
+                value: 0,
+            });
+            e.people.push(s.handle.to_string());
         }
     }
-    regions
-        .into_iter()
-        .map(|(region, people)| {
-            let gone = |h: Option<&str>| h.is_none_or(|h| people.iter().any(|p| p == h) || !is_active(staff, h));
-            let involved =
-                |c: &Customer| people.iter().any(|p| *p == c.owner || c.backup.as_deref() == Some(p.as_str()));
-            let lost: Vec<&Customer> =
-                customers.iter().filter(|c| involved(c) && gone(Some(&c.owner)) && gone(c.backup.as_deref())).collect();
-            Exposure {
-                region,
-                customers: lost.iter().map(|c| c.id.to_string()).collect(),
-                value: lost.iter().filter_map(|c| c.value).sum(),
-                people,
+    for c in customers {
+        // Where the owner and backup sit (None: gone already, or no region).
+        let owner = region_of.get(c.owner.as_str()).copied();
+        let backup = c.backup.as_deref().and_then(|b| region_of.get(b).copied());
+        let backup_gone_already = backup.is_none() && c.backup.as_deref().is_none_or(|b| !is_active(staff, b));
+        let owner_gone_already = owner.is_none() && !is_active(staff, &c.owner);
+        for region in [owner, backup].into_iter().flatten().collect::<std::collections::BTreeSet<_>>() {
+            let owner_lost = owner == Some(region) || owner_gone_already;
+            let backup_lost = backup == Some(region) || backup_gone_already;
+            if owner_lost && backup_lost {
+                if let Some(e) = regions.get_mut(region) {
+                    e.customers.push(c.id.to_string());
+                    e.value += c.value.unwrap_or(0);
+                }
             }
-        })
-        .collect()
+        }
+    }
+    regions.into_values().collect()
 }
 
 /// How many contacts of a customer had their phone or email changed or
