@@ -119,7 +119,11 @@ pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg:
     let mut attribution = Attribution::default();
     let mut described: HashMap<Oid, (String, SigStatus, Option<String>, String)> = HashMap::new();
     let mut out = Vec::new();
-    for e in history_index::events(repo, head)? {
+    let events = match &query.customer {
+        Some(id) => history_index::customer_events(repo, head, id)?,
+        None => history_index::events(repo, head)?,
+    };
+    for e in events {
         let selected = query.customer.as_ref().is_none_or(|id| id.as_str() == e.customer)
             && query.owner.as_ref().is_none_or(|o| e.from.as_ref() == Some(o) || e.to.as_ref() == Some(o))
             && query.since.is_none_or(|since| e.date >= since)

@@ -19,6 +19,7 @@ use super::history::{commit_date, customer_of, owner_in, EventKind};
 use super::layout::{toml_stem, CUSTOMERS_DIR};
 use super::treediff;
 use crate::model::date::Date;
+use crate::model::CustomerId;
 use crate::Result;
 
 const HEADER: &str = "crm history v2";
@@ -207,6 +208,23 @@ fn save(path: &Path, tip: Oid, history: &History) -> std::io::Result<()> {
     Ok(())
 }
 
+fn action_code(action: EventKind) -> char {
+    match action {
+        EventKind::Add => 'a',
+        EventKind::Reassign => 'r',
+        EventKind::Remove => 'd',
+    }
+}
+
+fn action_of(code: &str) -> Option<EventKind> {
+    match code {
+        "a" => Some(EventKind::Add),
+        "r" => Some(EventKind::Reassign),
+        "d" => Some(EventKind::Remove),
+        _ => None,
+    }
+}
+
 fn parse(text: &str) -> Option<(Oid, History)> {
     let mut lines = text.lines();
     let tip = Oid::from_str(lines.next()?.strip_prefix(HEADER)?.trim()).ok()?;
@@ -224,12 +242,7 @@ fn parse(text: &str) -> Option<(Oid, History)> {
             "E" => {
                 let (commit, date) = current?;
                 let customer = f.next()?.to_string();
-                let action = match f.next()? {
-                    "a" => EventKind::Add,
-                    "r" => EventKind::Reassign,
-                    "d" => EventKind::Remove,
-                    _ => return None,
-                };
+                let action = action_of(f.next()?)?;
                 let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
                 let (from, to) = (some(f.next()?), some(f.next()?));
                 events.push(RawEvent { commit, date, action, customer, from, to });
@@ -238,4 +251,135 @@ fn parse(text: &str) -> Option<(Oid, History)> {
         }
     }
     Some((tip, History { steps, events }))
+}
+
+/// Every ownership event of one customer, newest first. From the history
+/// index when there is one; otherwise from a small per-customer cache
+/// (`.git/crm/paths/<id>`) kept up to date by walking first-parent history
+/// and comparing only that file's path — the way `git log -- path` does, so
+/// the first `crm log ID` in a large store does not wait for the full index.
+pub fn customer_events(repo: &Repository, head: Oid, id: &CustomerId) -> Result<Vec<RawEvent>> {
+    if cache_path(repo).exists() {
+        return Ok(load(repo, head)?.events.into_iter().filter(|e| e.customer == id.as_str()).collect());
+    }
+    let file = repo.path().join("crm").join("paths").join(id.as_str());
+    let cached = fs::read_to_string(&file).ok().and_then(|t| parse_path_cache(&t, id));
+    let events = match cached {
+        Some((tip, events)) if tip == head => return Ok(events),
+        Some((tip, mut events)) => match path_walk(repo, head, Some(tip), id)? {
+            (mut fresh, true) => {
+                fresh.append(&mut events);
+                fresh
+            }
+            (fresh, false) => fresh,
+        },
+        None => path_walk(repo, head, None, id)?.0,
+    };
+    let _ = save_path_cache(&file, head, &events);
+    Ok(events)
+}
+
+/// The state of one customer file in one commit.
+struct FileAt {
+    commit: Oid,
+    date: Date,
+    customers: Option<Oid>,
+    shard: Option<Oid>,
+    blob: Option<Oid>,
+}
+
+/// Walks from `head` towards `stop` (or the root), reading only the trees on
+/// the customer's path and only when their ids change. Returns the events
+/// and whether `stop` was reached.
+fn path_walk(repo: &Repository, head: Oid, stop: Option<Oid>, id: &CustomerId) -> Result<(Vec<RawEvent>, bool)> {
+    let (shard, file) = (id.shard(), format!("{id}.toml"));
+    let mut events = Vec::new();
+    let mut newer: Option<FileAt> = None;
+    let mut next = Some(head);
+    let mut reached = false;
+    while let Some(oid) = next {
+        let commit = repo.find_commit(oid)?;
+        let tree = commit.tree()?;
+        let customers = tree.get_name(CUSTOMERS_DIR).map(|e| e.id());
+        let (shard_id, blob) = match &newer {
+            Some(n) if n.customers == customers => (n.shard, n.blob),
+            _ => {
+                let shard_id = match customers {
+                    Some(c) => repo.find_tree(c).ok().and_then(|t| t.get_name(&shard).map(|e| e.id())),
+                    None => None,
+                };
+                match &newer {
+                    Some(n) if n.shard == shard_id => (shard_id, n.blob),
+                    _ => {
+                        let blob = shard_id.and_then(|s| repo.find_tree(s).ok()?.get_name(&file).map(|e| e.id()));
+                        (shard_id, blob)
+                    }
+                }
+            }
+        };
+        let here = FileAt { commit: oid, date: commit_date(&commit), customers, shard: shard_id, blob };
+        if let Some(n) = &newer {
+            push_change(repo, n, here.blob, id, &mut events);
+        }
+        if Some(oid) == stop {
+            reached = true;
+            break;
+        }
+        next = commit.parent_id(0).ok();
+        newer = Some(here);
+    }
+    if !reached {
+        if let Some(n) = &newer {
+            push_change(repo, n, None, id, &mut events);
+        }
+    }
+    Ok((events, reached))
+}
+
+/// The event, if any, of `newer` against the version before it.
+fn push_change(repo: &Repository, newer: &FileAt, before: Option<Oid>, id: &CustomerId, out: &mut Vec<RawEvent>) {
+    if newer.blob == before {
+        return;
+    }
+    let (from, to) = (owner_in(repo, before), owner_in(repo, newer.blob));
+    let action = match (before, newer.blob) {
+        (None, Some(_)) => EventKind::Add,
+        (Some(_), None) => EventKind::Remove,
+        _ if from != to => EventKind::Reassign,
+        _ => return,
+    };
+    out.push(RawEvent { commit: newer.commit, date: newer.date, action, customer: id.to_string(), from, to });
+}
+
+const PATH_HEADER: &str = "crm path v1";
+
+fn save_path_cache(path: &Path, tip: Oid, events: &[RawEvent]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(path);
+    fs::create_dir_all(dir)?;
+    let mut text = format!("{PATH_HEADER} {tip}\n");
+    for e in events {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        let _ = writeln!(text, "{}\t{}\t{}\t{}\t{}", e.commit, e.date, action_code(e.action), o(&e.from), o(&e.to));
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn parse_path_cache(text: &str, id: &CustomerId) -> Option<(Oid, Vec<RawEvent>)> {
+    let mut lines = text.lines();
+    let tip = Oid::from_str(lines.next()?.strip_prefix(PATH_HEADER)?.trim()).ok()?;
+    let customer = id.to_string();
+    let mut events = Vec::new();
+    for line in lines {
+        let mut f = line.split('\t');
+        let commit = Oid::from_str(f.next()?).ok()?;
+        let date = Date::parse(f.next()?).ok()?;
+        let action = action_of(f.next()?)?;
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let (from, to) = (some(f.next()?), some(f.next()?));
+        events.push(RawEvent { commit, date, action, customer: customer.clone(), from, to });
+    }
+    Some((tip, events))
 }

@@ -120,7 +120,6 @@ pub fn tune_libgit2() {
     // as `git_libgit2_opts` requires for these global settings.
     unsafe {
         let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
-        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Blob, 64 << 10);
     }
     git2::opts::strict_hash_verification(false);
 }

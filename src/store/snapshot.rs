@@ -170,6 +170,16 @@ impl<'r> Snapshot<'r> {
     /// The customers in `entries`, read and parsed on all cores (each
     /// thread with its own handle on the repository), in `entries` order.
     pub fn read_customers(&self, entries: Vec<CustomerEntry>) -> Result<Vec<Customer>> {
+        self.map_customers(entries, |c| c)
+    }
+
+    /// Every customer passed through `keep` as soon as it is read, so only
+    /// what `keep` returns stays in memory.
+    pub fn map_customers<T: Send>(
+        &self,
+        entries: Vec<CustomerEntry>,
+        keep: impl Fn(Customer) -> T + Sync,
+    ) -> Result<Vec<T>> {
         const SMALL: usize = 256;
         let workdir = self.repo.workdir().map(Path::to_path_buf);
         let read = |repo: &Repository, e: &CustomerEntry| -> Result<Customer> {
@@ -181,18 +191,19 @@ impl<'r> Snapshot<'r> {
             Customer::parse(&id, &e.path, &text)
         };
         if entries.len() <= SMALL {
-            return entries.iter().map(|e| read(self.repo, e)).collect();
+            return entries.iter().map(|e| read(self.repo, e).map(&keep)).collect();
         }
         let git_dir = self.repo.path().to_path_buf();
-        let chunk = entries.len().div_ceil(rayon::current_num_threads().max(1) * 4);
-        let parts: Vec<Vec<Customer>> = entries
-            .par_chunks(chunk)
-            .map(|part| {
-                let own = Repository::open(&git_dir)?;
-                part.iter().map(|e| read(&own, e)).collect()
-            })
-            .collect::<Result<_>>()?;
-        Ok(parts.into_iter().flatten().collect())
+        entries
+            .par_iter()
+            .map_init(
+                || Repository::open(&git_dir),
+                |own, e| match own {
+                    Ok(repo) => read(repo, e).map(&keep),
+                    Err(err) => Err(Error::Git(git2::Error::from_str(err.message()))),
+                },
+            )
+            .collect()
     }
 }
 

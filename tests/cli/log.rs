@@ -226,4 +226,15 @@ fn the_history_cache_changes_nothing_but_speed() {
     assert!(!after.iter().any(|e| e.contains("wang.fang")), "{after:?}");
     std::fs::remove_file(repo.path(".git/crm/history")).unwrap();
     assert_eq!(summary(&events(&repo, &[&a])), after);
+
+    // Without the full index, one customer's log walks that file's path only
+    // and keeps a small cache of its own; the answers are the same.
+    std::fs::remove_dir_all(repo.path(".git/crm")).unwrap();
+    assert_eq!(summary(&events(&repo, &[&a])), after);
+    assert!(repo.path(&format!(".git/crm/paths/{a}")).is_file());
+    assert_eq!(summary(&events(&repo, &[&a])), after, "from the cache");
+    repo.crm(&["reassign", &a, "--to", "wang.fang", "--reason", "again"]).ok();
+    let updated = summary(&events(&repo, &[&a]));
+    assert_eq!(updated[0], "reassign acme: zhang.wei -> wang.fang");
+    assert_eq!(&updated[1..], &after[..]);
 }

@@ -232,7 +232,9 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
     let head = store.head()?;
     let config = head.config()?;
     let staff = head.staff()?;
-    let customers = head.customers()?;
+    // Only what the sections need stays in memory: no contacts, and of the
+    // touches only the latest one and the owner's latest one.
+    let customers = head.map_customers(head.customer_entries()?, slim)?;
     let policy = &config.policy;
     let handover_window = today.plus_days(-i64::from(policy.handover_days));
     let repo = store.repo();
@@ -292,6 +294,16 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         exposure: exposure(&staff, &customers),
         sabotage,
     })
+}
+
+/// `c` without contacts, and with only its latest touch and its owner's.
+fn slim(mut c: Customer) -> Customer {
+    let latest = c.touches.iter().max_by_key(|t| t.date).cloned();
+    let owners = c.touches.iter().filter(|t| t.by == c.owner).max_by_key(|t| t.date).cloned();
+    c.touches = latest.into_iter().chain(owners).collect();
+    c.contacts = Vec::new();
+    c.tags = Vec::new();
+    c
 }
 
 fn pending(
