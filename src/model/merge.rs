@@ -97,8 +97,10 @@ fn show(v: &toml::Value) -> String {
     }
 }
 
-/// When both sides only appended to an array that was `base`, the indexes
-/// of our appended elements that they do not already have.
+/// When we only appended to an array that was `base`, and they kept every
+/// element of `base` (in order, perhaps with others in between — entries
+/// replayed before ours), the indexes of our appended elements that they do
+/// not already have.
 fn appended(
     base: Option<&toml::Value>,
     ours: Option<&toml::Value>,
@@ -113,15 +115,36 @@ fn appended(
         }
     };
     let (b, o, t) = (arr(base)?, arr(ours)?, arr(theirs)?);
-    if !(o.starts_with(&b) && t.starts_with(&b)) {
+    let mut rest = t.iter();
+    let kept = b.iter().all(|x| rest.any(|y| y == x));
+    if !(o.starts_with(&b) && kept) {
         return None;
     }
-    Some((b.len()..o.len()).filter(|i| !t[b.len()..].contains(&o[*i])).collect())
+    Some((b.len()..o.len()).filter(|i| !t.contains(&o[*i])).collect())
 }
 
 fn append_tables(doc: &mut DocumentMut, ours: &DocumentMut, key: &str, indexes: Vec<usize>) {
     let Some(Item::ArrayOfTables(source)) = ours.get(key) else { return };
-    let additions: Vec<toml_edit::Table> = indexes.iter().filter_map(|i| source.get(*i).cloned()).collect();
+    // Tables are shown in the order of their positions in the document they
+    // came from; place ours after every table already here.
+    let last = doc
+        .iter()
+        .flat_map(|(_, item)| match item {
+            Item::ArrayOfTables(a) => a.iter().filter_map(toml_edit::Table::position).collect::<Vec<_>>(),
+            Item::Table(t) => t.position().into_iter().collect(),
+            _ => Vec::new(),
+        })
+        .max()
+        .unwrap_or(0);
+    let additions: Vec<toml_edit::Table> = indexes
+        .iter()
+        .enumerate()
+        .filter_map(|(n, i)| {
+            let mut t = source.get(*i).cloned()?;
+            t.set_position(last + 1 + n);
+            Some(t)
+        })
+        .collect();
     match doc.get_mut(key) {
         Some(Item::ArrayOfTables(target)) => additions.into_iter().for_each(|t| target.push(t)),
         _ => {
@@ -163,6 +186,19 @@ mod tests {
         let merged = clean(merge3("x", Some(BASE), Some(&ours), Some(&theirs)).unwrap());
         assert_eq!(merged.matches("[[touches]]").count(), 3, "{merged}");
         assert!(merged.find("theirs").unwrap() < merged.find("ours").unwrap());
+    }
+
+    #[test]
+    fn ours_go_after_theirs_even_when_replayed_touches_sit_between() {
+        let touch = |s: &str| {
+            format!("\n[[touches]]\ndate = 2026-02-01\nby = \"zhang.wei\"\nkind = \"visit\"\nsummary = \"{s}\"\n")
+        };
+        let base = format!("{BASE}{}", touch("mine 1"));
+        let ours = format!("{base}{}", touch("mine 2"));
+        let theirs = format!("{BASE}{}{}", touch("theirs"), touch("mine 1"));
+        let merged = clean(merge3("x", Some(&base), Some(&ours), Some(&theirs)).unwrap());
+        let order: Vec<usize> = ["one", "theirs", "mine 1", "mine 2"].iter().map(|s| merged.find(s).unwrap()).collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{merged}");
     }
 
     #[test]

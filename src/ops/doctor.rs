@@ -57,10 +57,19 @@ pub fn run(store: &Store) -> Result<Diagnosis> {
         }
     }
     drop(held);
+    let _ = std::fs::remove_file(store.repo().path().join("crm-index.tmp"));
     let statuses = store.repo().statuses(None)?;
     for entry in statuses.iter() {
         let Some(path) = entry.path() else { continue };
         let in_store = path == "crm.toml" || path.starts_with("staff/") || path.starts_with("customers/");
+        // A temporary file of crm's own, left by a write that was killed.
+        let ours = path.rsplit('/').next().is_some_and(|name| name.starts_with(".crm-"));
+        if in_store && ours && entry.status().is_wt_new() {
+            if std::fs::remove_file(store.root().join(path)).is_ok() {
+                d.repaired.push(format!("removed {path}, a temporary file of an interrupted write"));
+            }
+            continue;
+        }
         if in_store && !entry.status().is_ignored() {
             d.problems
                 .push(format!("{path} has uncommitted changes; commit them with git or `git checkout -- {path}`"));
