@@ -410,7 +410,11 @@ fn owner_and_region_filters() {
 fn escapes_in_names_never_reach_list_output_raw() {
     let repo = TestRepo::standard();
     let rel = customer_path("terminal-escape");
-    repo.write(&rel, std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad-toml/terminal-escape.toml")).expect("fixture"));
+    repo.write(
+        &rel,
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad-toml/terminal-escape.toml"))
+            .expect("fixture"),
+    );
     repo.commit_all("Add terminal-escape by hand");
     for format in ["table", "md", "csv", "json"] {
         let out = repo.crm(&["list", "--format", format]).ok();
