@@ -62,7 +62,7 @@ pub fn run(store: &Store, req: &AddCustomer, today: Date, opts: &WriteOptions) -
     w.authorize(Action::AddCustomer { owner: &customer.owner })?;
     if !req.force {
         let keys = dedupe::keys(&customer.name, &customer.contacts);
-        if let Some(dup) = Catalog::load(&w.snapshot)?.index().find(&keys, customer.id.as_str()) {
+        if let Some(dup) = Catalog::load(&w.snapshot)?.find_duplicate(&keys, customer.id.as_str()) {
             return Err(Error::Duplicate { new: customer.name, existing: dup.id, by: dup.by.into(), value: dup.value });
         }
     }

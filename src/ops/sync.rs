@@ -112,7 +112,11 @@ pub fn run(store: &Store, req: &SyncRequest, opts: &WriteOptions) -> Result<Sync
                 return Ok(outcome(ahead));
             }
             Pushed::Rejected if attempt <= req.retries => {
-                std::thread::sleep(Duration::from_millis(200 * (1 << attempt.min(5))));
+                // Growing pauses with jitter, so colleagues who collided do
+                // not collide again in step.
+                let base = 200u64 << attempt.min(5);
+                let jitter = u64::from(std::process::id().wrapping_mul(2_654_435_761).rotate_left(attempt)) % base;
+                std::thread::sleep(Duration::from_millis(base + jitter));
             }
             Pushed::Rejected => {
                 return Err(Error::Network(format!(

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::layout::{toml_stem, CUSTOMERS_DIR};
 use super::{treediff, Snapshot};
-use crate::model::dedupe::{self, DupIndex, DupKeys};
+use crate::model::dedupe::{self, DupIndex, DupKeys, Duplicate};
 use crate::model::{Customer, CustomerId};
 use crate::Result;
 
@@ -57,17 +57,43 @@ impl Catalog {
         let current = snapshot.subtree(CUSTOMERS_DIR)?.map(|t| t.id());
         let path = cache_path(repo);
         let cached = fs::read_to_string(&path).ok().and_then(|text| parse(&text));
-        let mut catalog = match cached {
+        // A few changed files are cheap to bring up to date again next
+        // time; rewriting the whole file for them is not.
+        const WORTH_SAVING: usize = 64;
+        let (mut catalog, changed) = match cached {
             Some(c) if c.tree == current => return Ok(c),
             Some(mut c) => match c.update(repo, snapshot, current) {
-                Ok(()) => c,
-                Err(_) => build(repo, snapshot)?,
+                Ok(n) => (c, n),
+                Err(_) => (build(snapshot)?, usize::MAX),
             },
-            None => build(repo, snapshot)?,
+            None => (build(snapshot)?, usize::MAX),
         };
+        if changed >= WORTH_SAVING {
+            catalog.tree = current;
+            let _ = catalog.save(&path);
+        }
         catalog.tree = current;
-        let _ = catalog.save(&path);
         Ok(catalog)
+    }
+
+    /// The first customer other than `except` sharing a key with `keys`.
+    pub fn find_duplicate(&self, keys: &DupKeys, except: &str) -> Option<Duplicate> {
+        let hit = |by: &'static str, value: &String| Some(Duplicate { id: String::new(), by, value: value.clone() });
+        for (id, e) in self.entries.iter().filter(|(id, e)| e.readable && id.as_str() != except) {
+            let found = if !keys.name.is_empty() && e.keys.name == keys.name {
+                hit("name", &keys.name)
+            } else if let Some(m) = keys.emails.iter().find(|m| e.keys.emails.contains(m)) {
+                hit("email", m)
+            } else if let Some(p) = keys.phones.iter().find(|p| e.keys.phones.contains(p)) {
+                hit("phone", p)
+            } else {
+                None
+            };
+            if let Some(d) = found {
+                return Some(Duplicate { id: id.clone(), ..d });
+            }
+        }
+        None
     }
 
     /// An index of the keys, to look candidates up in.
@@ -84,17 +110,21 @@ impl Catalog {
         self.entries.iter()
     }
 
-    fn update(&mut self, repo: &Repository, snapshot: &Snapshot<'_>, current: Option<Oid>) -> Result<()> {
+    /// Brings the catalog from its tree to `current`; returns how many
+    /// files changed.
+    fn update(&mut self, repo: &Repository, snapshot: &Snapshot<'_>, current: Option<Oid>) -> Result<usize> {
         let old = self.tree.map(|id| repo.find_tree(id)).transpose()?;
         let new = current.map(|id| repo.find_tree(id)).transpose()?;
-        for change in treediff::diff(repo, old.as_ref(), new.as_ref(), "")? {
+        let changes = treediff::diff(repo, old.as_ref(), new.as_ref(), "")?;
+        let changed = changes.len();
+        for change in changes {
             let Some(stem) = change.path.rsplit('/').next().and_then(toml_stem) else { continue };
             self.entries.remove(stem);
             if let Some(blob) = change.new {
                 self.entries.insert(stem.to_string(), entry_of(snapshot, stem, blob.id));
             }
         }
-        Ok(())
+        Ok(changed)
     }
 
     fn save(&self, path: &PathBuf) -> std::io::Result<()> {
@@ -144,18 +174,30 @@ fn parse(text: &str) -> Option<Catalog> {
     Some(Catalog { tree, entries })
 }
 
-fn build(repo: &Repository, snapshot: &Snapshot<'_>) -> Result<Catalog> {
+fn build(snapshot: &Snapshot<'_>) -> Result<Catalog> {
     let files = snapshot.customer_entries()?;
-    let blobs: Vec<(String, Oid, Vec<u8>)> = files
-        .into_iter()
-        .map(|e| Ok((e.stem, e.oid, repo.find_blob(e.oid)?.content().to_vec())))
-        .collect::<Result<_>>()?;
-    let entries = blobs
+    let workdir = snapshot.repo().workdir().map(std::path::Path::to_path_buf);
+    let git_dir = snapshot.repo().path().to_path_buf();
+    let entries = files
         .into_par_iter()
-        .map(|(stem, oid, bytes)| {
-            let entry = entry_from_bytes(&stem, oid, &bytes);
-            (stem, entry)
-        })
+        .map_init(
+            || Repository::open(&git_dir).ok(),
+            |repo, e| {
+                // The work tree's copy when it is the same blob: much cheaper
+                // than unpacking deltified objects.
+                let text = workdir.as_deref().and_then(|w| super::snapshot::same_on_disk(w, &e.path, e.oid));
+                let bytes = match (text, repo.as_ref()) {
+                    (Some(t), _) => Some(t.into_bytes()),
+                    (None, Some(r)) => r.find_blob(e.oid).ok().map(|b| b.content().to_vec()),
+                    (None, None) => None,
+                };
+                let entry = match bytes {
+                    Some(b) => entry_from_bytes(&e.stem, e.oid, &b),
+                    None => unreadable(e.oid),
+                };
+                (e.stem, entry)
+            },
+        )
         .collect();
     Ok(Catalog { tree: None, entries })
 }

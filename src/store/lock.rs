@@ -57,9 +57,8 @@ pub fn acquire(path: &Path, wait: Duration) -> Result<Lock> {
                 return Ok(Lock(path.to_path_buf()));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                if let Holder::Dead(_) = holder(path) {
-                    // Whatever it left half-done is repaired by the journal.
-                    let _ = fs::remove_file(path);
+                if let Holder::Dead(pid) = holder(path) {
+                    take_over(path, pid)?;
                     continue;
                 }
                 if start.elapsed() >= wait {
@@ -70,4 +69,25 @@ pub fn acquire(path: &Path, wait: Duration) -> Result<Lock> {
             Err(e) => return Err(Error::io(path)(e)),
         }
     }
+}
+
+/// Removes the lock of dead process `pid` — only if it is still that one:
+/// writers that find the same dead lock take turns here (an `flock` on a
+/// file beside it), so none of them can delete a lock another has just
+/// taken. Whatever the dead process left half-done is repaired by the
+/// journal.
+fn take_over(path: &Path, pid: u32) -> Result<()> {
+    let guard_path = path.with_extension("lock.crm-takeover");
+    let guard = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&guard_path)
+        .map_err(Error::io(&guard_path))?;
+    guard.lock().map_err(Error::io(&guard_path))?;
+    if holder(path) == Holder::Dead(pid) {
+        let _ = fs::remove_file(path);
+    }
+    let _ = guard.unlock();
+    Ok(())
 }

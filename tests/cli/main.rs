@@ -21,5 +21,7 @@ mod reports;
 mod shell;
 mod signing;
 mod staff;
+mod stress;
+mod sync;
 mod touch;
 mod verify;

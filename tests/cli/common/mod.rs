@@ -525,3 +525,83 @@ impl TestRepo {
         out
     }
 }
+
+// Multi-writer helpers (sync, status, doctor, the write lock): a bare
+// repository as the shared remote, clones of it, and `crm` processes that
+// run at the same time.
+
+impl Output {
+    /// The output of a finished process.
+    pub fn of(out: std::process::Output) -> Output {
+        Output::from_process(out)
+    }
+}
+
+impl TestRepo {
+    /// Makes a bare repository `<tmp>/NAME` holding the store's `main`, and
+    /// sets it as the store's `origin` (upstream of `main`); returns its path.
+    #[track_caller]
+    pub fn share(&self, name: &str) -> PathBuf {
+        let bare = self.root().join(name);
+        let out = self.git_in(self.root(), &["init", "-q", "--bare", name]);
+        assert_eq!(out.code, 0, "git init --bare failed\n{out}");
+        self.git(&["remote", "add", "origin", &bare.display().to_string()]);
+        self.git(&["push", "-q", "-u", "origin", "main"]);
+        bare
+    }
+
+    /// Clones `url` into `<tmp>/NAME` with git identity `person <email>`;
+    /// returns the clone's work tree.
+    #[track_caller]
+    pub fn clone_as(&self, url: &str, name: &str, person: &str, email: &str) -> PathBuf {
+        let out = self.git_in(self.root(), &["clone", "-q", url, name]);
+        assert_eq!(out.code, 0, "git clone {url} failed\n{out}");
+        let dir = self.root().join(name);
+        for (key, value) in [("user.name", person), ("user.email", email)] {
+            let out = self.git_in(&dir, &["config", key, value]);
+            assert_eq!(out.code, 0, "git config failed\n{out}");
+        }
+        dir
+    }
+
+    /// `git ARGS` in `dir`, which must succeed; its stdout.
+    #[track_caller]
+    pub fn git_ok(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.git_in(dir, args);
+        assert_eq!(out.code, 0, "git {args:?} in {} failed\n{out}", dir.display());
+        out.stdout
+    }
+
+    /// `crm ARGS` started in `dir` with extra environment variables.
+    #[track_caller]
+    pub fn crm_env_in(&self, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+        let mut cmd = self.crm_cmd();
+        cmd.current_dir(dir).envs(env.iter().copied()).args(args);
+        self.run(cmd)
+    }
+
+    /// Starts `crm ARGS` in `dir` with extra environment variables (stdin
+    /// closed, stdout and stderr piped) without waiting for it.
+    pub fn spawn_crm_in(&self, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Child {
+        let mut cmd = self.crm_std();
+        cmd.current_dir(dir)
+            .envs(env.iter().copied())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd.spawn().expect("start crm")
+    }
+}
+
+/// Waits for a process from [`TestRepo::spawn_crm_in`]; checks that it did
+/// not panic and that a failure printed `error: …`.
+#[track_caller]
+pub fn finish(child: std::process::Child) -> Output {
+    let out = Output::of(child.wait_with_output().expect("wait for crm"));
+    assert!(!out.stderr.contains("panicked") && !out.stderr.contains("RUST_BACKTRACE"), "crm panicked\n{out}");
+    if out.code > 1 {
+        assert!(out.stderr.starts_with("error:"), "a failure must print `error: …` on stderr\n{out}");
+    }
+    out
+}
