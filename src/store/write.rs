@@ -120,7 +120,7 @@ impl Store {
             let content = want.map(|id| repo.find_blob(id).map(|b| b.content().to_vec())).transpose()?;
             changes.push(Change { path: path.clone(), content });
         }
-        update_work_tree(self, &changes)?;
+        update_work_tree(self, scratch_index(self)?, &changes)?;
         Pending::clear(repo.path());
         Ok(Recovery::Finished { commit: pending.new, paths: changes.len(), kept })
     }
@@ -143,7 +143,8 @@ impl<'s> Transaction<'s> {
     pub fn commit(self, spec: CommitSpec) -> Result<Oid> {
         let repo = self.store.repo();
         let base = self.parent.as_ref().map(Commit::tree).transpose()?;
-        self.refuse_uncommitted_edits(base.as_ref(), &spec.changes)?;
+        let index = scratch_index(self.store)?;
+        self.refuse_uncommitted_edits(&index, base.as_ref(), &spec.changes)?;
 
         let mut blobs = Vec::with_capacity(spec.changes.len());
         for change in &spec.changes {
@@ -164,7 +165,7 @@ impl<'s> Transaction<'s> {
             }
             None => repo.commit(None, &who, &who, &message, &tree, &parents)?,
         };
-        self.finish(commit_id, message.lines().next().unwrap_or_default(), &spec.changes)?;
+        self.finish(index, commit_id, message.lines().next().unwrap_or_default(), &spec.changes)?;
         Ok(commit_id)
     }
 
@@ -180,12 +181,13 @@ impl<'s> Transaction<'s> {
             let content = c.new.map(|b| repo.find_blob(b.id).map(|b| b.content().to_vec())).transpose()?;
             changes.push(Change { path: c.path, content });
         }
-        self.refuse_uncommitted_edits(base.as_ref(), &changes)?;
-        self.finish(target, subject, &changes)
+        let index = scratch_index(self.store)?;
+        self.refuse_uncommitted_edits(&index, base.as_ref(), &changes)?;
+        self.finish(index, target, subject, &changes)
     }
 
     /// Journals the write, moves the branch, updates the work tree.
-    fn finish(&self, commit: Oid, subject: &str, changes: &[Change]) -> Result<()> {
+    fn finish(&self, index: Index, commit: Oid, subject: &str, changes: &[Change]) -> Result<()> {
         let git_dir = self.store.repo().path();
         let paths = changes.iter().map(|c| c.path.clone()).collect();
         Pending { old: self.parent.as_ref().map(Commit::id), new: commit, paths }.write(git_dir)?;
@@ -193,17 +195,14 @@ impl<'s> Transaction<'s> {
             Pending::clear(git_dir);
             return Err(e);
         }
-        update_work_tree(self.store, changes)?;
+        update_work_tree(self.store, index, changes)?;
         Pending::clear(git_dir);
         Ok(())
     }
 
     /// Refuses when a file to be written differs from the starting commit in
     /// the work tree or the index: that is someone's uncommitted work.
-    fn refuse_uncommitted_edits(&self, base: Option<&Tree>, changes: &[Change]) -> Result<()> {
-        let mut index = self.store.repo().index()?;
-        // The repository caches its index; read what is on disk now.
-        index.read(true)?;
+    fn refuse_uncommitted_edits(&self, index: &Index, base: Option<&Tree>, changes: &[Change]) -> Result<()> {
         for change in changes {
             let path = Path::new(&change.path);
             let committed = base.and_then(|t| t.get_path(path).ok()).map(|e| e.id());
@@ -250,9 +249,26 @@ fn hash_on_disk(path: &Path) -> Result<Option<Oid>> {
     }
 }
 
-/// Writes the changed files (atomically, by rename) and their index
-/// entries, leaving every other file and staged change alone.
-fn update_work_tree(store: &Store, changes: &[Change]) -> Result<()> {
+/// A copy of the index, read once, to check against and then to update and
+/// put in place of the real one (whose `index.lock` the transaction holds).
+fn scratch_index(store: &Store) -> Result<Index> {
+    let git_dir = store.repo().path();
+    let index_path = git_dir.join("index");
+    let scratch = git_dir.join("crm-index.tmp");
+    match fs::copy(&index_path, &scratch) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let _ = fs::remove_file(&scratch);
+        }
+        Err(e) => return Err(Error::io(&index_path)(e)),
+    }
+    Ok(Index::open(&scratch)?)
+}
+
+/// Writes the changed files (atomically, by rename) and their entries in
+/// `index` (from [`scratch_index`]), which then replaces the real index;
+/// every other file and staged change is left alone.
+fn update_work_tree(store: &Store, mut index: Index, changes: &[Change]) -> Result<()> {
     let root = store.root();
     for change in changes {
         let full = root.join(&change.path);
@@ -264,14 +280,6 @@ fn update_work_tree(store: &Store, changes: &[Change]) -> Result<()> {
     let git_dir = store.repo().path();
     let index_path = git_dir.join("index");
     let scratch = git_dir.join("crm-index.tmp");
-    match fs::copy(&index_path, &scratch) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let _ = fs::remove_file(&scratch);
-        }
-        Err(e) => return Err(Error::io(&index_path)(e)),
-    }
-    let mut index = Index::open(&scratch)?;
     for change in changes {
         match &change.content {
             Some(content) => index.add(&index_entry(root, &change.path, content)?)?,
