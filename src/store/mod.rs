@@ -111,17 +111,19 @@ pub fn open_repository(
     })
 }
 
-/// Sets libgit2's process-wide caches for how `crm` reads: many trees of
-/// a few KB (shard directories) read again and again along history, which
-/// libgit2 does not cache by default (over 4 KB), and objects whose hashes
-/// need no second check on every read. Call once, before any thread starts.
+/// Sets libgit2's process-wide options for how `crm` reads: objects whose
+/// hashes need no second check on every read (each one is checked when it
+/// is written), and pack files mapped in smaller windows with a cap, so a
+/// walk over a large history does not keep the whole pack resident.
+/// Call once, before any thread starts.
 pub fn tune_libgit2() {
+    git2::opts::strict_hash_verification(false);
     // SAFETY: called at the start of `main`, before any thread is spawned,
     // as `git_libgit2_opts` requires for these global settings.
     unsafe {
-        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
+        let _ = git2::opts::set_mwindow_size(4 << 20);
+        let _ = git2::opts::set_mwindow_mapped_limit(96 << 20);
     }
-    git2::opts::strict_hash_verification(false);
 }
 
 /// Whether a git error says HEAD points at a branch with no commits yet.
