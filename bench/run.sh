@@ -1,0 +1,329 @@
+#!/usr/bin/env bash
+# crm's scale benchmark: builds crm and the fixture generator in release
+# mode, builds (or reuses) a 100,000-customer store, then times each
+# scenario against a plain-git baseline measured in the same run and prints
+# one table. See bench/README.md for what each row means.
+#
+#   bench/run.sh            full run (a while: some crm commands take minutes)
+#   bench/run.sh --smoke    CI: 10,000 customers, every scenario once; fails
+#                           only when a crm command fails, never on timings
+#
+# Options: --no-scaling (skip the 10k/30k fixtures), --runs N (hyperfine runs
+# for quick commands, default 5), --repack (git repack -adf the fixture once,
+# as a long-lived store would be; about 4 minutes at 100k). Fixtures live in
+# target/bench-fixture-* and are reused while bench/generate.rs and the
+# parameters are unchanged.
+set -euo pipefail
+
+MODE=full
+SCALING=1
+RUNS=${BENCH_RUNS:-5}
+REPACK=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --smoke) MODE=smoke ;;
+        --no-scaling) SCALING=0 ;;
+        --repack) REPACK=1 ;;
+        --runs) RUNS=$2; shift ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+WORK=$TARGET/bench-$MODE
+mkdir -p "$WORK/logs" "$WORK/json" "$WORK/bin"
+say() { printf '%s\n' "$*" >&2; }
+
+# -- tools ---------------------------------------------------------------------
+
+APT_UPDATED=0
+need() { # need COMMAND PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    say "installing $2 …"
+    if [ "$APT_UPDATED" = 0 ]; then apt-get update -qq >/dev/null; APT_UPDATED=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+need git git
+need ssh-keygen openssh-client
+[ -x /usr/bin/time ] || need /usr/bin/time time
+if [ "$MODE" = full ]; then need hyperfine hyperfine; need jq jq; fi
+command -v cargo >/dev/null || { say "cargo is needed"; exit 2; }
+
+# -- build ---------------------------------------------------------------------
+
+say "building crm and the fixture generator (release) …"
+(cd "$ROOT" && cargo build --release --quiet --bin crm --example generate-fixture)
+# Private copies: someone else may rebuild target/release while we measure.
+cp "$TARGET/release/crm" "$WORK/bin/crm"
+cp "$TARGET/release/examples/generate-fixture" "$WORK/bin/generate-fixture"
+CRM=$WORK/bin/crm
+GEN=$WORK/bin/generate-fixture
+export NO_COLOR=1 CRM_NO_INPUT=1
+
+# -- fixtures ------------------------------------------------------------------
+
+# fixture NAME ARGS… : builds target/bench-fixture-NAME unless an identical
+# one exists (same generator source and arguments); sets FIX and GEN_LINE.
+fixture() {
+    local name=$1; shift
+    FIX=$TARGET/bench-fixture-$name
+    local stamp
+    stamp="$(sha256sum "$ROOT/bench/generate.rs" | cut -c1-16) $* repack=$REPACK"
+    if [ -f "$FIX/.git/bench-fixture.env" ] && [ "$(cat "$FIX/.git/bench-stamp" 2>/dev/null)" = "$stamp" ]; then
+        GEN_LINE="$(cat "$FIX/.git/bench-generated") (cached)"
+        say "reusing $FIX"
+    else
+        say "generating $FIX ($*) …"
+        GEN_LINE=$("$GEN" --dir "$FIX" --force "$@")
+        if [ "$REPACK" = 1 ]; then
+            local t0=$SECONDS
+            git -C "$FIX" repack -adf -q
+            GEN_LINE="$GEN_LINE; then git repack -adf in $((SECONDS - t0))s"
+        fi
+        # What `git gc` leaves behind: a commit-graph with changed-path filters.
+        git -C "$FIX" commit-graph write --reachable --changed-paths 2>/dev/null
+        printf '%s\n' "$GEN_LINE" >"$FIX/.git/bench-generated"
+        printf '%s\n' "$stamp" >"$FIX/.git/bench-stamp"
+    fi
+    say "$GEN_LINE"
+    # shellcheck disable=SC1091
+    . "$FIX/.git/bench-fixture.env"
+    export CRM_USER=$FIXTURE_ADMIN CRM_TODAY=$FIXTURE_LAST_DATE
+    reset_fixture
+}
+
+# Back to the generated state: HEAD, index, work tree; no stray objects.
+reset_fixture() {
+    git -C "$FIX" reset -q --hard "$FIXTURE_HEAD"
+    git -C "$FIX" clean -fdq -- customers staff
+    git -C "$FIX" reflog expire --expire=now --all
+    find "$FIX/.git/objects" -path "$FIX/.git/objects/??/*" -type f -delete
+    if [ ! -f "$FIX/.git/objects/info/commit-graph" ] && [ ! -d "$FIX/.git/objects/info/commit-graphs" ]; then
+        git -C "$FIX" commit-graph write --reachable --changed-paths 2>/dev/null
+    fi
+}
+
+# -- measuring -----------------------------------------------------------------
+
+FAILED=()
+# measure ID KIND PREPARE COMMAND: sets MEDIAN (seconds) or MEDIAN=FAIL.
+# KIND is crm (a failure fails the run) or base. One timed probe run first:
+# in smoke mode, or when it took over a minute, it is the measurement;
+# otherwise hyperfine measures (5 runs after a warmup; 3 runs for commands
+# over 10 s, the probe serving as warmup).
+measure() {
+    local id=$1 kind=$2 prep=$3 cmd=$4 log=$WORK/logs/$1.log
+    : >"$log"
+    if [ -n "$prep" ]; then bash -c "$prep" >>"$log" 2>&1; fi
+    local t0=$EPOCHREALTIME
+    if ! bash -c "$cmd" >/dev/null 2>>"$log"; then
+        MEDIAN=FAIL
+        say "FAILED ($kind) $id: $cmd"
+        sed 's/^/    /' "$log" | tail -20 >&2
+        [ "$kind" = crm ] && FAILED+=("$id")
+        return 0
+    fi
+    local t1=$EPOCHREALTIME
+    local probe
+    probe=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+    if [ "$MODE" = smoke ] || awk -v p="$probe" 'BEGIN { exit !(p > 60) }'; then
+        MEDIAN=$probe
+        say "  $id: $(fmt_secs "$MEDIAN") (1 run)"
+        return 0
+    fi
+    local warmup=1 runs=$RUNS
+    if awk -v p="$probe" 'BEGIN { exit !(p > 10) }'; then warmup=0; runs=3; fi
+    local args=(--style none --warmup "$warmup" --runs "$runs" --export-json "$WORK/json/$id.json")
+    [ -n "$prep" ] && args+=(--prepare "$prep")
+    if ! hyperfine "${args[@]}" "$cmd" >>"$log" 2>&1; then
+        MEDIAN=FAIL
+        say "FAILED ($kind) $id under hyperfine: $cmd"
+        tail -5 "$log" >&2
+        [ "$kind" = crm ] && FAILED+=("$id")
+        return 0
+    fi
+    MEDIAN=$(jq '.results[0].median' "$WORK/json/$id.json")
+    say "  $id: $(fmt_secs "$MEDIAN") (median of $runs)"
+}
+
+# peak_rss ID COMMAND: sets RSS_MB (max resident set size) or FAIL.
+peak_rss() {
+    local id=$1 cmd=$2
+    if /usr/bin/time -f %M -o "$WORK/logs/$id.rss" bash -c "exec $cmd" >/dev/null 2>"$WORK/logs/$id.log"; then
+        RSS_MB=$(awk '{ printf "%.0f", $1 / 1024 }' "$WORK/logs/$id.rss")
+        say "  $id: $RSS_MB MB"
+    else
+        RSS_MB=FAIL
+        FAILED+=("$id")
+        say "FAILED $id: $cmd"; tail -5 "$WORK/logs/$id.log" >&2
+    fi
+}
+
+fmt_secs() {
+    case "$1" in FAIL|-|'') printf '%s' "${1:--}"; return ;; esac
+    awk -v s="$1" 'BEGIN { if (s < 1) printf "%.0f ms", s * 1000; else if (s < 100) printf "%.2f s", s; else printf "%.0f s", s }'
+}
+
+ROWS=()
+# row SCENARIO CRM BASE TARGET_RATIO: a timed row with its verdict.
+row() {
+    local name=$1 a=$2 b=$3 target=$4 ratio=- verdict=
+    if [[ "$a" != FAIL && "$b" != FAIL && "$b" != - ]]; then
+        ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')
+        verdict=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r <= t) ? "ok" : "MISS" }')
+    elif [ "$a" = FAIL ]; then
+        verdict=FAIL
+    fi
+    ROWS+=("$name|$(fmt_secs "$a")|$(fmt_secs "$b")|$ratio|≤ $target $verdict")
+}
+# limit_row SCENARIO VALUE UNIT LIMIT: a row against an absolute limit.
+limit_row() {
+    local name=$1 v=$2 unit=$3 limit=$4 verdict=FAIL
+    [ "$v" != FAIL ] && verdict=$(awk -v v="$v" -v l="$limit" 'BEGIN { print (v <= l) ? "ok" : "MISS" }')
+    ROWS+=("$name|$v $unit|-|-|≤ $limit $unit $verdict")
+}
+
+print_table() {
+    local w1=0 w2=0 w3=0 w4=0 r a b c d e
+    for r in "scenario|crm median|baseline median|ratio|target" "${ROWS[@]}"; do
+        IFS='|' read -r a b c d e <<<"$r"
+        ((${#a} > w1)) && w1=${#a}; ((${#b} > w2)) && w2=${#b}; ((${#c} > w3)) && w3=${#c}; ((${#d} > w4)) && w4=${#d}
+    done
+    for r in "scenario|crm median|baseline median|ratio|target" "SEP" "${ROWS[@]}"; do
+        if [ "$r" = SEP ]; then
+            printf '%s\n' "$(printf -- '-%.0s' $(seq 1 $((w1 + w2 + w3 + w4 + 24))))"
+            continue
+        fi
+        IFS='|' read -r a b c d e <<<"$r"
+        printf "%-${w1}s | %${w2}s | %${w3}s | %${w4}s | %s\n" "$a" "$b" "$c" "$d" "$e"
+    done
+}
+
+# -- the machine ---------------------------------------------------------------
+
+{
+    echo "machine: $(nproc) cores; $(free -g | awk '/^Mem:/ { print $2 " GB RAM" }')"
+    lscpu | head -n 15 | sed -n 's/^\(Model name\|Architecture\|CPU(s)\|Thread(s) per core\):\s*/  \1: /p'
+    echo "crm: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo ' + uncommitted changes in src/'); git $(git --version | cut -d' ' -f3)"
+} | tee "$WORK/machine.txt" >&2
+
+# -- the main fixture ----------------------------------------------------------
+
+if [ "$MODE" = smoke ]; then
+    fixture small --small --signed-tail 500 --check-format
+else
+    fixture 100k --customers 100000 --commits 100000 --staff 300 --regions 8 --signed-tail 20000
+fi
+MAIN_GEN_LINE=$GEN_LINE
+cd "$FIX"
+PROBE_ID=bench-probe
+PROBE_PATH="customers/$(printf %s "$PROBE_ID" | sha256sum | cut -c1-2)/$PROBE_ID.toml"
+NO_GRAPH='rm -f .git/objects/info/commit-graph; rm -rf .git/objects/info/commit-graphs'
+SIGNERS="-c gpg.ssh.allowedSignersFile=$FIXTURE_ALLOWED_SIGNERS"
+say "scenarios on $FIXTURE_CUSTOMERS customers, $FIXTURE_COMMITS commits ($FIXTURE_SIGNED_TAIL signed) …"
+
+# crm check vs reading every customer file.
+measure check crm "" "$CRM check"; CHECK=$MEDIAN
+measure check-floor base "" "git ls-files -z customers | xargs -0 cat >/dev/null"; FLOOR=$MEDIAN
+row "crm check" "$CHECK" "$FLOOR" 2.0
+
+# crm log ID, first run (no .git/crm) vs git log without a commit-graph.
+measure log-cold crm "rm -rf .git/crm" "$CRM log $FIXTURE_LOG_ID"; A=$MEDIAN
+measure log-cold-git base "$NO_GRAPH" "git log --format=%H -- $FIXTURE_LOG_PATH"; B=$MEDIAN
+git commit-graph write --reachable --changed-paths 2>/dev/null
+row "crm log ID, first run (no cache)" "$A" "$B" 2.0
+
+# crm log ID warm vs git log with a changed-paths commit-graph.
+"$CRM" log "$FIXTURE_LOG_ID" >/dev/null 2>&1 || true
+measure log-warm crm "" "$CRM log $FIXTURE_LOG_ID"; A=$MEDIAN
+measure log-warm-git base "" "git log --format=%H -- $FIXTURE_LOG_PATH"; B=$MEDIAN
+row "crm log ID, warm" "$A" "$B" 1.0
+
+# The weekly report vs the check floor.
+measure report crm "" "$CRM report handover --since 7d"; REPORT=$MEDIAN
+row "crm report handover --since 7d" "$REPORT" "$FLOOR" 2.5
+
+# crm verify over the signed tail vs git checking each signature.
+measure verify crm "" "$CRM verify $FIXTURE_TAIL_BASE..HEAD"; A=$MEDIAN
+measure verify-git base "" "git $SIGNERS log --show-signature $FIXTURE_TAIL_BASE..HEAD >/dev/null"; B=$MEDIAN
+row "crm verify A..HEAD ($FIXTURE_SIGNED_TAIL signed commits)" "$A" "$B" 0.2
+
+# Peak memory.
+peak_rss rss-check "$CRM check"; limit_row "peak RSS: crm check" "$RSS_MB" MB 256
+peak_rss rss-report "$CRM report handover --since 7d"; limit_row "peak RSS: crm report handover" "$RSS_MB" MB 256
+peak_rss rss-verify "$CRM verify $FIXTURE_TAIL_BASE..HEAD"; limit_row "peak RSS: crm verify" "$RSS_MB" MB 256
+
+# crm add of one customer vs git add + commit of the same file.
+ADD="$CRM add --id $PROBE_ID --name 'Bench Probe Transit AB' --owner $FIXTURE_BIG_OWNER --tier standard --value 1200000 --contact 'Probe Person <probe@bench-probe.invalid> +1 555 0100 0199' --tag bench --no-sign --quiet"
+RESET="git reset -q --hard $FIXTURE_HEAD && rm -f $PROBE_PATH"
+measure add crm "$RESET" "$ADD"; A=$MEDIAN
+if [ -f "$PROBE_PATH" ]; then cp "$PROBE_PATH" "$WORK/probe.toml"; else printf 'name = "Bench Probe Transit AB"\nowner = "%s"\n' "$FIXTURE_BIG_OWNER" >"$WORK/probe.toml"; fi
+measure add-git base "$RESET && mkdir -p $(dirname "$PROBE_PATH") && cp $WORK/probe.toml $PROBE_PATH" \
+    "git add $PROBE_PATH && git commit -q -m 'add $PROBE_ID'"; B=$MEDIAN
+row "crm add (one customer)" "$A" "$B" 1.0
+
+# Bytes of objects one crm add writes (loose, before any gc).
+reset_fixture
+loose() { find .git/objects -path '.git/objects/??/*' -type f | sort; }
+loose >"$WORK/loose-before"
+if bash -c "$ADD" >/dev/null 2>"$WORK/logs/add-bytes.log"; then
+    loose >"$WORK/loose-after"
+    ADD_KB=$(comm -13 "$WORK/loose-before" "$WORK/loose-after" | xargs -r stat -c %s | awk '{ s += $1 } END { printf "%.1f", s / 1024 }')
+    ADD_OBJECTS=$(comm -13 "$WORK/loose-before" "$WORK/loose-after" | wc -l)
+    say "  add-bytes: $ADD_KB KB in $ADD_OBJECTS objects"
+else
+    ADD_KB=FAIL; FAILED+=(add-bytes); tail -5 "$WORK/logs/add-bytes.log" >&2
+fi
+limit_row "objects written by one crm add" "$ADD_KB" KB 64
+reset_fixture
+
+# Bulk reassign of everything one person owns vs grep + sed + commit.
+N_MOVE=$FIXTURE_BIG_OWNER_COUNT
+measure reassign crm "git reset -q --hard $FIXTURE_HEAD" \
+    "$CRM reassign --from $FIXTURE_BIG_OWNER --to $FIXTURE_REASSIGN_TO --reason 'bench: territory change' --yes --no-sign --quiet"; A=$MEDIAN
+measure reassign-git base "git reset -q --hard $FIXTURE_HEAD" \
+    "git grep -l 'owner = \"$FIXTURE_BIG_OWNER\"' -- customers | xargs sed -i 's/^owner = \"$FIXTURE_BIG_OWNER\"\$/owner = \"$FIXTURE_REASSIGN_TO\"/' && git commit -qam 'reassign $N_MOVE customers'"; B=$MEDIAN
+row "crm reassign --from (moves $N_MOVE customers)" "$A" "$B" 1.0
+reset_fixture
+cd "$ROOT"
+
+# -- scaling -------------------------------------------------------------------
+
+SCALE_ROWS=()
+if [ "$MODE" = full ] && [ "$SCALING" = 1 ]; then
+    MAIN_ENV=$FIX/.git/bench-fixture.env
+    for n in 10000 30000; do
+        fixture "$((n / 1000))k" --customers "$n" --commits "$n" --staff 300 --regions 8
+        cd "$FIX"
+        measure "scale-$n-check" crm "" "$CRM check"; C1=$MEDIAN
+        measure "scale-$n-floor" base "" "git ls-files -z customers | xargs -0 cat >/dev/null"; F1=$MEDIAN
+        measure "scale-$n-report" crm "" "$CRM report handover --since 7d"; R1=$MEDIAN
+        SCALE_ROWS+=("$n|$n|$(fmt_secs "$C1")|$(fmt_secs "$F1")|$(fmt_secs "$R1")")
+        cd "$ROOT"
+    done
+    # shellcheck disable=SC1090
+    . "$MAIN_ENV"
+    SCALE_ROWS+=("$FIXTURE_CUSTOMERS|$FIXTURE_COMMITS|$(fmt_secs "$CHECK")|$(fmt_secs "$FLOOR")|$(fmt_secs "$REPORT")")
+fi
+
+# -- the table -----------------------------------------------------------------
+
+{
+    echo
+    echo "fixture: $MAIN_GEN_LINE"
+    echo
+    print_table
+    if [ ${#SCALE_ROWS[@]} -gt 0 ]; then
+        echo
+        echo "scaling (medians): customers | commits | crm check | check floor | crm report handover"
+        for r in "${SCALE_ROWS[@]}"; do echo "  ${r//|/ | }"; done
+    fi
+} | tee "$WORK/results.txt"
+
+if [ ${#FAILED[@]} -gt 0 ]; then
+    say "crm failed in: ${FAILED[*]} (logs in $WORK/logs)"
+    exit 1
+fi
