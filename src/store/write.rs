@@ -24,6 +24,9 @@ use super::signing::Signer;
 use super::{is_unborn, Snapshot, Store};
 use crate::{Error, Result};
 
+/// From how many changed files a commit's objects are written as one pack.
+const PACK_FROM: usize = 1000;
+
 /// A file to write (`Some`) or delete (`None`), by path from the store root.
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -113,7 +116,8 @@ impl Store {
         for path in &pending.paths {
             let (want, was) = (blob(Some(&new_tree), path), blob(old_tree.as_ref(), path));
             let on_disk = hash_on_disk(&self.root().join(path))?;
-            if on_disk != want && on_disk != was {
+            // A file that did not exist before is ours, even half-written.
+            if on_disk != want && on_disk != was && was.is_some() {
                 kept.push(path.clone());
                 continue;
             }
@@ -146,6 +150,9 @@ impl<'s> Transaction<'s> {
         let index = scratch_index(self.store)?;
         self.refuse_uncommitted_edits(&index, base.as_ref(), &spec.changes)?;
 
+        // Many new objects go into one pack, not thousands of loose files.
+        let odb = repo.odb()?;
+        let packed = if spec.changes.len() >= PACK_FROM { Some(odb.add_new_mempack_backend(1000)?) } else { None };
         let mut blobs = Vec::with_capacity(spec.changes.len());
         for change in &spec.changes {
             let oid = change.content.as_deref().map(|c| repo.blob(c)).transpose()?;
@@ -165,6 +172,14 @@ impl<'s> Transaction<'s> {
             }
             None => repo.commit(None, &who, &who, &message, &tree, &parents)?,
         };
+        if let Some(mempack) = packed {
+            let mut pack = git2::Buf::new();
+            mempack.dump(repo, &mut pack)?;
+            let mut writer = odb.packwriter()?;
+            writer.write_all(&pack).map_err(|e| Error::io(repo.path())(e))?;
+            writer.commit()?;
+            mempack.reset()?;
+        }
         self.finish(index, commit_id, message.lines().next().unwrap_or_default(), &spec.changes)?;
         Ok(commit_id)
     }
@@ -365,6 +380,12 @@ fn update_tree(repo: &git2::Repository, base: Option<&Tree>, edits: &[Edit<'_>])
 fn write_atomically(path: &Path, content: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    // A new file cannot hold anyone's work: write it in place. (Killed
+    // half-way, it is a file the journal says we were creating, and the
+    // next write finishes it.)
+    if let Ok(mut file) = fs::OpenOptions::new().write(true).create_new(true).open(path) {
+        return file.write_all(content).map_err(Error::io(path));
+    }
     let mut tmp = tempfile::Builder::new().prefix(".crm-").tempfile_in(dir).map_err(Error::io(dir))?;
     tmp.write_all(content).map_err(Error::io(path))?;
     tmp.persist(path).map_err(|e| Error::io(path)(e.error))?;
