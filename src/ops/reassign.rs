@@ -99,6 +99,11 @@ pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &Reas
             // A file that cannot be read might be theirs: refuse rather than skip it.
             if let Some((id, _)) = catalog.entries().find(|(_, e)| !e.readable) {
                 snapshot.existing_customer(&CustomerId::parse(id)?)?;
+                return Err(Error::invalid(
+                    "customer file",
+                    id,
+                    "cannot be read or is not where its id belongs; run crm check",
+                ));
             }
             let wanted = catalog
                 .entries()

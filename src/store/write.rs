@@ -24,9 +24,6 @@ use super::signing::Signer;
 use super::{is_unborn, Snapshot, Store};
 use crate::{Error, Result};
 
-/// From how many changed files a commit's objects are written as one pack.
-const PACK_FROM: usize = 1000;
-
 /// A file to write (`Some`) or delete (`None`), by path from the store root.
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -150,9 +147,6 @@ impl<'s> Transaction<'s> {
         let index = scratch_index(self.store)?;
         self.refuse_uncommitted_edits(&index, base.as_ref(), &spec.changes)?;
 
-        // Many new objects go into one pack, not thousands of loose files.
-        let odb = repo.odb()?;
-        let packed = if spec.changes.len() >= PACK_FROM { Some(odb.add_new_mempack_backend(1000)?) } else { None };
         let mut blobs = Vec::with_capacity(spec.changes.len());
         for change in &spec.changes {
             let oid = change.content.as_deref().map(|c| repo.blob(c)).transpose()?;
@@ -172,14 +166,6 @@ impl<'s> Transaction<'s> {
             }
             None => repo.commit(None, &who, &who, &message, &tree, &parents)?,
         };
-        if let Some(mempack) = packed {
-            let mut pack = git2::Buf::new();
-            mempack.dump(repo, &mut pack)?;
-            let mut writer = odb.packwriter()?;
-            writer.write_all(&pack).map_err(|e| Error::io(repo.path())(e))?;
-            writer.commit()?;
-            mempack.reset()?;
-        }
         self.finish(index, commit_id, message.lines().next().unwrap_or_default(), &spec.changes)?;
         Ok(commit_id)
     }
