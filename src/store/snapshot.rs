@@ -63,6 +63,11 @@ impl<'r> Snapshot<'r> {
 
     /// The text of blob `oid`, which is the file at `path`.
     pub fn text_of(&self, path: &str, oid: Oid) -> Result<String> {
+        // The work tree's copy when it is this very blob (cheaper than
+        // unpacking a deltified object), else the object.
+        if let Some(text) = self.repo.workdir().and_then(|w| same_on_disk(w, path, oid)) {
+            return Ok(text);
+        }
         text_of(self.repo, path, oid)
     }
 
