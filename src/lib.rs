@@ -4,6 +4,8 @@
 //! staff's own keys. The library knows nothing of the command line: `cli` turns
 //! arguments into requests for `ops`, which work on a `store::Store`.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod error;
 pub mod model;

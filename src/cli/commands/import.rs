@@ -14,6 +14,8 @@ use crate::ops::import::{self, Encoding, ImportOutcome, ImportRequest, PlannedRo
 /// Import customers from files
 ///
 /// Example: crm import csv customers.csv --dry-run
+// Each variant's help comes from its Args struct's doc comment.
+#[allow(missing_docs)]
 #[derive(clap::Subcommand, Debug)]
 pub enum ImportCommand {
     Csv(ImportCsvArgs),

@@ -10,6 +10,8 @@ use crate::cli::error::CliResult;
 /// Reports for managers: the weekly handover report, portfolios per owner
 ///
 /// Example: crm report handover --since 7d --format md
+// Each variant's help comes from its Args struct's doc comment.
+#[allow(missing_docs)]
 #[derive(clap::Subcommand, Debug)]
 pub enum ReportCommand {
     Handover(handover::HandoverArgs),

@@ -12,6 +12,8 @@ use crate::cli::error::CliResult;
 /// Manage staff: add people, list and show them, record departures
 ///
 /// Example: crm staff list --all
+// Each variant's help comes from its Args struct's doc comment.
+#[allow(missing_docs)]
 #[derive(clap::Subcommand, Debug)]
 pub enum StaffCommand {
     Add(add::StaffAddArgs),
