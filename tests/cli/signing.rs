@@ -5,22 +5,10 @@
 use crate::common::{TestRepo, ADMIN_EMAIL};
 
 fn init_args(key: Option<&str>) -> Vec<&str> {
-    let mut args = vec![
-        "init",
-        "-q",
-        "--company",
-        "Example Coach Co.",
-        "--admin",
-        "liu.yang",
-        "--name",
-        "刘洋",
-        "--email",
-        ADMIN_EMAIL,
-    ];
-    if let Some(key) = key {
-        args.extend(["--key", key]);
+    match key {
+        Some(key) => crate::common::init_args(&["--key", key]),
+        None => crate::common::init_args(&[]),
     }
-    args
 }
 
 /// A git repository configured to sign with a new SSH key; the public key,

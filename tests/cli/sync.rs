@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{customer_path, finish, has_program, Output, State, TestRepo, ADMIN_EMAIL};
+use crate::common::{customer_path, finish, has_program, init_args, Output, State, TestRepo, ADMIN_EMAIL};
 
 /// A store shared through `shared.git`, with two clones: alice acts as
 /// liu.yang (admin), bob as li.na (manager). Customers: acme (owner
@@ -589,22 +589,7 @@ fn replayed_commits_of_a_signed_store_are_signed_again() {
     std::fs::write(&allowed, format!("{ADMIN_EMAIL} {liu}\n{LI_NA_EMAIL} {lina}\n")).unwrap();
     repo.git(&["init", "-q"]);
     sign_with(&repo, &repo.dir, "liu_key", &allowed);
-    repo.crm(&[
-        "init",
-        "-q",
-        "--company",
-        "Example Coach Co.",
-        "--admin",
-        "liu.yang",
-        "--name",
-        "刘洋",
-        "--email",
-        ADMIN_EMAIL,
-        "--key",
-        &liu,
-        "--require-signed",
-    ])
-    .ok();
+    repo.crm(&init_args(&["--key", &liu, "--require-signed"])).ok();
     repo.crm(&["staff", "add", "li.na", "--name", "李娜", "--email", LI_NA_EMAIL, "--role", "manager", "--key", &lina])
         .ok();
     repo.crm(&["staff", "add", "zhang.wei", "--name", "张伟", "--email", "zhang.wei@example.com", "--role", "rep"])

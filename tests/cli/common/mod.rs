@@ -119,19 +119,7 @@ impl TestRepo {
     /// A store made by `crm init` with the admin liu.yang (刘洋).
     pub fn init() -> TestRepo {
         let repo = TestRepo::empty();
-        repo.crm(&[
-            "init",
-            "-q",
-            "--company",
-            "Example Coach Co.",
-            "--admin",
-            "liu.yang",
-            "--name",
-            "刘洋",
-            "--email",
-            ADMIN_EMAIL,
-        ])
-        .ok();
+        repo.crm(&init_args(&[])).ok();
         repo
     }
 
@@ -421,6 +409,24 @@ impl TestRepo {
             .unwrap_or_else(|| panic!("no fingerprint in\n{listing}"));
         Some(fingerprint.to_string())
     }
+}
+
+/// `crm init` of the standard store (admin liu.yang, 刘洋), then `extra`.
+pub fn init_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "init",
+        "-q",
+        "--company",
+        "Example Coach Co.",
+        "--admin",
+        "liu.yang",
+        "--name",
+        "刘洋",
+        "--email",
+        ADMIN_EMAIL,
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 /// Whether `program` can be run (found on PATH).
