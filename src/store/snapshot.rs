@@ -1,7 +1,7 @@
 //! A read-only view of the store as it is in one tree (usually HEAD's):
 //! settings, staff and customers, read straight from git objects.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, Tree};
@@ -16,6 +16,9 @@ use crate::{Error, Result};
 pub struct Snapshot<'r> {
     repo: &'r Repository,
     tree: Option<Tree<'r>>,
+    /// Directory trees already looked up (a bulk command reads thousands of
+    /// files from the same 256 shard directories).
+    dirs: std::cell::RefCell<HashMap<String, Option<Tree<'r>>>>,
 }
 
 /// A customer file found in a tree.
@@ -34,7 +37,7 @@ pub struct CustomerEntry {
 impl<'r> Snapshot<'r> {
     /// A view of `tree` (`None`: the empty store before the first commit).
     pub fn new(repo: &'r Repository, tree: Option<Tree<'r>>) -> Self {
-        Snapshot { repo, tree }
+        Snapshot { repo, tree, dirs: Default::default() }
     }
 
     /// The repository this view reads.
@@ -49,7 +52,17 @@ impl<'r> Snapshot<'r> {
 
     /// The blob id at `path`, if there is a file there.
     pub fn blob_id(&self, path: &str) -> Option<Oid> {
-        let entry = self.tree.as_ref()?.get_path(std::path::Path::new(path)).ok()?;
+        let root = self.tree.as_ref()?;
+        let Some((dir, name)) = path.rsplit_once('/') else {
+            let entry = root.get_name(path)?;
+            return (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id());
+        };
+        let mut dirs = self.dirs.borrow_mut();
+        let tree = dirs.entry(dir.to_string()).or_insert_with(|| {
+            let entry = root.get_path(Path::new(dir)).ok()?;
+            self.repo.find_tree(entry.id()).ok()
+        });
+        let entry = tree.as_ref()?.get_name(name)?;
         (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
     }
 

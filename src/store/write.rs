@@ -10,7 +10,7 @@
 //! ([`super::journal`]) that lets the next command finish a write that was
 //! killed half-way.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
@@ -204,9 +204,18 @@ impl<'s> Transaction<'s> {
     /// Refuses when a file to be written differs from the starting commit in
     /// the work tree or the index: that is someone's uncommitted work.
     fn refuse_uncommitted_edits(&self, index: &Index, base: Option<&Tree>, changes: &[Change]) -> Result<()> {
+        // Each directory's tree is read once, not once per file in it.
+        let repo = self.store.repo();
+        let mut dirs: HashMap<&str, Option<Tree<'_>>> = HashMap::new();
         for change in changes {
             let path = Path::new(&change.path);
-            let committed = base.and_then(|t| t.get_path(path).ok()).map(|e| e.id());
+            let (dir, name) = change.path.rsplit_once('/').unwrap_or(("", &change.path));
+            let tree = dirs.entry(dir).or_insert_with(|| match (base, dir) {
+                (Some(t), "") => Some(t.clone()),
+                (Some(t), d) => t.get_path(Path::new(d)).ok().and_then(|e| repo.find_tree(e.id()).ok()),
+                (None, _) => None,
+            });
+            let committed = tree.as_ref().and_then(|t| t.get_name(name)).map(|e| e.id());
             let staged = index.get_path(path, 0).map(|e| e.id);
             if staged != committed {
                 return Err(Error::Dirty(change.path.clone()));
