@@ -99,6 +99,7 @@ impl Store {
     pub fn recover(&self) -> Result<Recovery> {
         let repo = self.repo();
         let Some(pending) = Pending::read(repo.path()) else { return Ok(Recovery::Nothing) };
+        remove_temporary_files(self.root(), &pending.paths);
         let head = repo.head().ok().and_then(|h| h.target());
         if head != Some(pending.new) {
             Pending::clear(repo.path());
@@ -256,6 +257,22 @@ fn hash_on_disk(path: &Path) -> Result<Option<Oid>> {
         Ok(_) => Err(Error::invalid("file", path.display().to_string(), "is not a regular file")),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(path)(e)),
+    }
+}
+
+/// Removes the temporary files (`.crm-*`) a killed write may have left in
+/// the directories of `paths`.
+fn remove_temporary_files(root: &Path, paths: &[String]) {
+    let mut dirs: Vec<&str> = paths.iter().filter_map(|p| p.rsplit_once('/').map(|(d, _)| d)).collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    for dir in dirs {
+        let Ok(entries) = fs::read_dir(root.join(dir)) else { continue };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(".crm-") {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 }
 
