@@ -472,8 +472,9 @@ fn a_killed_bulk_handover_is_all_or_nothing() {
         )
     };
     // How long one handover takes (there and back; the faster, as the
-    // machine may be busy with other tests). Kills are drawn uniformly in
-    // [0, that]; a round that finishes before its kill measures it again.
+    // machine may be busy with other tests). Kills are drawn in [0, that]
+    // (every other round in its last 40%); a round that finishes before its
+    // kill measures it again.
     let mut took = Duration::MAX;
     for (from, to) in [(REP, OTHER), (OTHER, REP)] {
         let t = Instant::now();
@@ -491,7 +492,10 @@ fn a_killed_bulk_handover_is_all_or_nothing() {
         let head = repo.head();
         let from = if owned_by(&repo, Some("HEAD"), REP) == MANY { REP } else { OTHER };
         let to = if from == REP { OTHER } else { REP };
-        let delay = rng.duration(took);
+        // Every other round aims at the last 40% of a handover, where the
+        // work tree is written (a short phase since writes got faster).
+        let delay =
+            if round % 2 == 1 { took.mul_f64(0.6) + rng.duration(took.mul_f64(0.4)) } else { rng.duration(took) };
         let mut child = reassign(from, to, &format!("round {round}"));
         let started = Instant::now();
         let exited = loop {
