@@ -573,46 +573,25 @@ impl World {
     }
 }
 
-/// `crm.toml` as `crm init` writes it (src/ops/init.rs), optionally with the
-/// regions an admin later filled in by hand.
+/// `crm.toml` as `crm init` writes it, optionally with the regions an admin
+/// later filled in by hand.
 fn config_toml(regions: Option<&[String]>) -> String {
-    let regions_line = match regions {
-        None => "regions = []                # empty = free text".to_string(),
+    let text = crm::ops::init::config_toml(COMPANY, "CNY", false);
+    match regions {
+        None => text,
         Some(list) => {
             let quoted: Vec<String> = list.iter().map(|r| format!("\"{r}\"")).collect();
-            format!("regions = [{}]   # empty = free text", quoted.join(", "))
+            text.replace(
+                "regions = []                # empty = free text",
+                &format!("regions = [{}]   # empty = free text", quoted.join(", ")),
+            )
         }
-    };
-    format!(
-        r#"[company]
-name = "{COMPANY}"
-currency = "CNY"
-
-[policy]
-require_signed = false     # every store commit must be signed by a staff key
-stale_after_days = 90       # no touch for this long = stale relationship
-handover_days = 14          # a departed person's customers must be reassigned within this
-key_backup = true           # key accounts need an active backup who is not the owner
-max_owner_share = 0.25      # warn when one owner holds more than this share of total value
-reassign_roles = ["manager", "admin"]   # who may move customers between other people
-tiers = ["key", "standard", "prospect"]
-{regions_line}
-"#
-    )
+    }
 }
 
-/// A commit message as crm renders it (src/ops/mod.rs `Message::render`,
-/// then trimmed to one final newline).
+/// A commit message as crm renders it.
 fn crm_message(subject: &str, action: &str, actor: &str, reason: Option<&str>) -> String {
-    let mut text = format!("{subject}\n\n");
-    if let Some(r) = reason {
-        let _ = write!(text, "{r}\n\n");
-    }
-    let _ = write!(text, "Crm-Action: {action}\nCrm-Actor: {actor}\n");
-    if let Some(r) = reason {
-        let _ = writeln!(text, "Crm-Reason: {r}");
-    }
-    text
+    crm::ops::Message { subject: subject.to_string(), action, reason }.render(actor)
 }
 
 // ---------------------------------------------------------------------------

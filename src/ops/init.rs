@@ -106,7 +106,7 @@ fn open_or_create(dir: &Path) -> Result<(Repository, bool)> {
 }
 
 /// The text of a new `crm.toml`, with the policy spelled out and explained.
-fn config_toml(company: &str, currency: &str, require_signed: bool) -> String {
+pub fn config_toml(company: &str, currency: &str, require_signed: bool) -> String {
     let quote = |s: &str| toml_edit::Value::from(s).to_string();
     format!(
         r#"[company]
