@@ -116,13 +116,24 @@ pub fn customer_of(path: &str) -> String {
 /// The ownership events `query` selects, newest first, along first-parent
 /// history from `head` (from the history index, [`super::history_index`]).
 pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg: &Gpg) -> Result<Vec<OwnershipEvent>> {
-    let mut attribution = Attribution::default();
-    let mut described: HashMap<Oid, (String, SigStatus, Option<String>, String)> = HashMap::new();
-    let mut out = Vec::new();
     let events = match &query.customer {
         Some(id) => history_index::customer_events(repo, head, id)?,
         None => history_index::events(repo, head)?,
     };
+    describe(repo, events, query, gpg)
+}
+
+/// The events of `events` that `query` selects, with who made them, their
+/// signature status and reason (looked up once per commit).
+pub fn describe(
+    repo: &Repository,
+    events: impl IntoIterator<Item = history_index::RawEvent>,
+    query: &HistoryQuery,
+    gpg: &Gpg,
+) -> Result<Vec<OwnershipEvent>> {
+    let mut attribution = Attribution::default();
+    let mut described: HashMap<Oid, (String, SigStatus, Option<String>, String)> = HashMap::new();
+    let mut out = Vec::new();
     for e in events {
         let selected = query.customer.as_ref().is_none_or(|id| id.as_str() == e.customer)
             && query.owner.as_ref().is_none_or(|o| e.from.as_ref() == Some(o) || e.to.as_ref() == Some(o))

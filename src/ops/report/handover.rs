@@ -276,7 +276,9 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         }
     }
     let query = HistoryQuery { since: Some(since), until: Some(until), ..HistoryQuery::default() };
-    let changes = history::ownership_events(repo, head_id, &query, gpg)?;
+    // The same index answers section 2: it is read once.
+    let in_period = past.events.iter().filter(|e| e.date >= since && e.date <= until).cloned();
+    let changes = history::describe(repo, in_period, &query, gpg)?;
 
     Ok(HandoverReport {
         company: config.company.name.clone(),
