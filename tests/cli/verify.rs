@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command as StdCommand, Stdio};
 
-use crate::common::{customer_path, Output, TestRepo, ADMIN_EMAIL};
+use crate::common::{customer_path, init_args, Output, TestRepo, ADMIN_EMAIL};
 
 /// Handle, name, email and role of everyone in the signed store.
 pub const PEOPLE: &[(&str, &str, &str, &str)] = &[
@@ -97,24 +97,8 @@ impl Signed {
         repo.git(&["config", "commit.gpgsign", "true"]);
         let s = Signed { repo, base: String::new() };
         s.act_as("liu.yang");
-        let (_, name, email, _) = PEOPLE[0];
-        s.repo
-            .crm(&[
-                "init",
-                "-q",
-                "--company",
-                "Example Coach Co.",
-                "--admin",
-                "liu.yang",
-                "--name",
-                name,
-                "--email",
-                email,
-                "--key",
-                &public[0],
-                "--require-signed",
-            ])
-            .ok();
+        // PEOPLE[0] is the standard admin that init_args names.
+        s.repo.crm(&init_args(&["--key", &public[0], "--require-signed"])).ok();
         assert!(s.repo.read("crm.toml").contains("require_signed = true"));
         for (i, (handle, name, email, role)) in PEOPLE.iter().enumerate().skip(1) {
             s.repo
