@@ -97,31 +97,32 @@ pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &Reas
             // The catalog says who owns what; only those files are read.
             let catalog = Catalog::load(snapshot)?;
             // A file that cannot be read might be theirs: refuse rather than skip it.
-            if let Some((id, _)) = catalog.entries().find(|(_, e)| !e.readable) {
-                snapshot.existing_customer(&CustomerId::parse(id)?)?;
+            if let Some(e) = catalog.entries().find(|e| !e.readable) {
+                snapshot.existing_customer(&CustomerId::parse(e.id)?)?;
                 return Err(Error::invalid(
                     "customer file",
-                    id,
+                    e.id,
                     "cannot be read or is not where its id belongs; run crm check",
                 ));
             }
-            let wanted = catalog
+            let mut wanted = catalog
                 .entries()
-                .filter(|(_, e)| {
+                .filter(|e| {
                     e.owner == from.as_str()
-                        && region.as_ref().is_none_or(|r| e.region == *r)
-                        && tier.as_ref().is_none_or(|t| e.tier == *t)
+                        && region.as_ref().is_none_or(|r| e.region == r)
+                        && tier.as_ref().is_none_or(|t| e.tier == t)
                 })
-                .map(|(id, e)| {
-                    let id = CustomerId::parse(id)?;
+                .map(|e| {
+                    let id = CustomerId::parse(e.id)?;
                     Ok(CustomerEntry {
                         path: layout::customer_path(&id),
                         shard: id.shard(),
                         stem: id.to_string(),
-                        oid: e.blob,
+                        oid: e.blob()?,
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
+            wanted.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
             let mut all = snapshot.read_customers(wanted)?;
             all.retain(|c| {
                 c.owner == from.as_str()

@@ -4,40 +4,86 @@
 //! it was built at by comparing trees, so `crm add` or `crm reassign --from`
 //! in a store of 100,000 customers does not read them all.
 //!
+//! The file is one tab-separated line per customer, sorted by id:
+//! `id blob name emails phones owner region tier ok|bad` (emails and phones
+//! comma-separated). It is kept as text and split only where a command
+//! looks: `crm add` searches it for its keys (a substring search over the
+//! whole file costs a few milliseconds; parsing 100,000 lines into maps
+//! cost hundreds).
+//!
 //! The cache is never needed for correctness: a missing, stale or damaged
 //! file is rebuilt from the trees, and deleting it changes no output.
 
-use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
 
 use git2::{Oid, Repository};
+use memchr::memmem;
 use rayon::prelude::*;
 
 use super::layout::{toml_stem, CUSTOMERS_DIR};
 use super::{treediff, Snapshot};
 use crate::model::dedupe::{self, DupIndex, DupKeys, Duplicate};
 use crate::model::{Customer, CustomerId};
-use crate::Result;
+use crate::{Error, Result};
 
-const HEADER: &str = "crm catalog v3";
+const HEADER: &str = "crm catalog v4";
+/// Tabs on every line: nine fields.
+const TABS_PER_LINE: usize = 8;
 
-/// What the catalog knows of one customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// The blob it was read from.
-    pub blob: Oid,
-    /// Duplicate-detection keys.
-    pub keys: DupKeys,
+/// What the catalog knows of one customer: the fields of its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry<'a> {
+    /// The customer's id (its file stem).
+    pub id: &'a str,
+    blob: &'a str,
+    name: &'a str,
+    emails: &'a str,
+    phones: &'a str,
     /// Owner handle.
-    pub owner: String,
+    pub owner: &'a str,
     /// Region ("" when none).
-    pub region: String,
+    pub region: &'a str,
     /// Tier.
-    pub tier: String,
+    pub tier: &'a str,
     /// Whether the file could be read (an unreadable one has empty fields).
     pub readable: bool,
+}
+
+impl<'a> Entry<'a> {
+    fn parse(line: &'a str) -> Option<Entry<'a>> {
+        let mut f = line.split('\t');
+        let mut next = || f.next();
+        let (id, blob, name, emails, phones) = (next()?, next()?, next()?, next()?, next()?);
+        let (owner, region, tier, ok) = (next()?, next()?, next()?, next()?);
+        Some(Entry { id, blob, name, emails, phones, owner, region, tier, readable: ok == "ok" })
+    }
+
+    /// The blob the entry was read from.
+    pub fn blob(&self) -> Result<Oid> {
+        Oid::from_str(self.blob).map_err(|_| Error::invalid("catalog entry", self.id, "has no blob id"))
+    }
+
+    /// Its duplicate-detection keys.
+    pub fn keys(&self) -> DupKeys {
+        let list = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect();
+        DupKeys { name: self.name.to_string(), emails: list(self.emails), phones: list(self.phones) }
+    }
+
+    /// Which of `keys` this customer shares, in the order name, emails,
+    /// phones: `(by, value)`.
+    fn shared_key(&self, keys: &DupKeys) -> Option<(&'static str, String)> {
+        let holds = |list: &str, x: &str| list.split(',').any(|y| y == x);
+        if !keys.name.is_empty() && self.name == keys.name {
+            return Some(("name", keys.name.clone()));
+        }
+        if let Some(m) = keys.emails.iter().find(|m| holds(self.emails, m)) {
+            return Some(("email", m.clone()));
+        }
+        keys.phones.iter().find(|p| holds(self.phones, p)).map(|p| ("phone", p.clone()))
+    }
 }
 
 /// Every customer's keys and placement.
@@ -45,8 +91,12 @@ pub struct Entry {
 pub struct Catalog {
     /// The `customers/` tree this catalog describes.
     tree: Option<Oid>,
-    /// id → entry.
-    entries: BTreeMap<String, Entry>,
+    /// Lines read from the cache file (or built), each ending in `\n`.
+    text: String,
+    /// Ids whose line in `text` is out of date: changed or deleted since.
+    stale: HashSet<String>,
+    /// Lines of the customers changed since `text` was written.
+    fresh: String,
 }
 
 impl Catalog {
@@ -56,7 +106,7 @@ impl Catalog {
         let repo = snapshot.repo();
         let current = snapshot.subtree(CUSTOMERS_DIR)?.map(|t| t.id());
         let path = cache_path(repo);
-        let cached = fs::read_to_string(&path).ok().and_then(|text| parse(&text));
+        let cached = fs::read_to_string(&path).ok().and_then(parse);
         // A few changed files are cheap to bring up to date again next
         // time; rewriting the whole file for them is not.
         const WORTH_SAVING: usize = 64;
@@ -68,46 +118,55 @@ impl Catalog {
             },
             None => (build(snapshot)?, usize::MAX),
         };
+        catalog.tree = current;
         if changed >= WORTH_SAVING {
-            catalog.tree = current;
             let _ = catalog.save(&path);
         }
-        catalog.tree = current;
         Ok(catalog)
     }
 
-    /// The first customer other than `except` sharing a key with `keys`.
+    /// The customer with the smallest id, other than `except`, sharing a
+    /// key with `keys`.
     pub fn find_duplicate(&self, keys: &DupKeys, except: &str) -> Option<Duplicate> {
-        let hit = |by: &'static str, value: &String| Some(Duplicate { id: String::new(), by, value: value.clone() });
-        for (id, e) in self.entries.iter().filter(|(id, e)| e.readable && id.as_str() != except) {
-            let found = if !keys.name.is_empty() && e.keys.name == keys.name {
-                hit("name", &keys.name)
-            } else if let Some(m) = keys.emails.iter().find(|m| e.keys.emails.contains(m)) {
-                hit("email", m)
-            } else if let Some(p) = keys.phones.iter().find(|p| e.keys.phones.contains(p)) {
-                hit("phone", p)
-            } else {
-                None
-            };
-            if let Some(d) = found {
-                return Some(Duplicate { id: id.clone(), ..d });
+        // Only lines holding one of the keys can match: find those by
+        // substring, then judge each by its fields.
+        let name = (!keys.name.is_empty()).then(|| format!("\t{}\t", keys.name));
+        let needles = name.iter().chain(keys.emails.iter()).chain(keys.phones.iter());
+        let mut best: Option<(Entry<'_>, (&'static str, String))> = None;
+        for needle in needles {
+            for (text, is_cache) in [(self.text.as_str(), true), (self.fresh.as_str(), false)] {
+                for at in memmem::find_iter(text.as_bytes(), needle.as_bytes()) {
+                    let Some(e) = line_at(text, at).and_then(Entry::parse) else { continue };
+                    if !e.readable || e.id == except || (is_cache && self.stale.contains(e.id)) {
+                        continue;
+                    }
+                    if best.as_ref().is_some_and(|(b, _)| b.id <= e.id) {
+                        continue;
+                    }
+                    if let Some(hit) = e.shared_key(keys) {
+                        best = Some((e, hit));
+                    }
+                }
             }
         }
-        None
+        best.map(|(e, (by, value))| Duplicate { id: e.id.to_string(), by, value })
     }
 
     /// An index of the keys, to look candidates up in.
     pub fn index(&self) -> DupIndex {
+        let mut entries: Vec<Entry<'_>> = self.entries().collect();
+        entries.sort_unstable_by_key(|e| e.id);
         let mut index = DupIndex::default();
-        for (id, e) in &self.entries {
-            index.insert(id, &e.keys);
+        for e in entries {
+            index.insert(e.id, &e.keys());
         }
         index
     }
 
-    /// Every customer, by id.
-    pub fn entries(&self) -> impl Iterator<Item = (&String, &Entry)> {
-        self.entries.iter()
+    /// Every customer (in no particular order).
+    pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
+        let cached = self.text.lines().filter_map(Entry::parse).filter(|e| !self.stale.contains(e.id));
+        cached.chain(self.fresh.lines().filter_map(Entry::parse))
     }
 
     /// Brings the catalog from its tree to `current`; returns how many
@@ -119,9 +178,11 @@ impl Catalog {
         let changed = changes.len();
         for change in changes {
             let Some(stem) = change.path.rsplit('/').next().and_then(toml_stem) else { continue };
-            self.entries.remove(stem);
+            self.stale.insert(stem.to_string());
             if let Some(blob) = change.new {
-                self.entries.insert(stem.to_string(), entry_of(snapshot, stem, blob.id));
+                let path = format!("{CUSTOMERS_DIR}/{}", change.path);
+                let text = snapshot.text_of(&path, blob.id).ok();
+                self.fresh.push_str(&line_of(stem, blob.id, text.as_deref().map(str::as_bytes)));
             }
         }
         Ok(changed)
@@ -130,24 +191,24 @@ impl Catalog {
     fn save(&self, path: &PathBuf) -> std::io::Result<()> {
         let dir = path.parent().unwrap_or(path);
         fs::create_dir_all(dir)?;
+        let mut lines: Vec<&str> = self.live_lines().collect();
+        lines.sort_unstable_by_key(|line| line.split('\t').next());
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
         let tree = self.tree.map_or_else(|| Oid::zero().to_string(), |t| t.to_string());
         let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-        writeln!(out, "{HEADER} {tree}")?;
-        for (id, e) in &self.entries {
-            let k = &e.keys;
-            let (emails, phones) = (k.emails.join(","), k.phones.join(","));
-            let ok = if e.readable { "ok" } else { "bad" };
-            writeln!(
-                out,
-                "{id}\t{}\t{}\t{emails}\t{phones}\t{}\t{}\t{}\t{ok}",
-                e.blob, k.name, e.owner, e.region, e.tier
-            )?;
+        writeln!(out, "{HEADER} {tree} {}", lines.len())?;
+        for line in lines {
+            writeln!(out, "{line}")?;
         }
         out.flush()?;
         drop(out);
         tmp.persist(path).map_err(|e| e.error)?;
         Ok(())
+    }
+
+    fn live_lines(&self) -> impl Iterator<Item = &str> {
+        let cached = self.text.lines().filter(|l| l.split('\t').next().is_some_and(|id| !self.stale.contains(id)));
+        cached.chain(self.fresh.lines())
     }
 }
 
@@ -155,30 +216,35 @@ fn cache_path(repo: &Repository) -> PathBuf {
     repo.path().join("crm").join("catalog")
 }
 
-fn parse(text: &str) -> Option<Catalog> {
-    let mut lines = text.lines();
-    let tree = lines.next()?.strip_prefix(HEADER)?.trim();
-    let tree = Oid::from_str(tree).ok().filter(|t| !t.is_zero());
-    let mut entries = BTreeMap::new();
-    for line in lines {
-        let mut f = line.split('\t');
-        let (id, blob, name, emails, phones) = (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
-        let (owner, region, tier, ok) = (f.next()?, f.next()?, f.next()?, f.next()?);
-        let list = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect();
-        let keys = DupKeys { name: name.to_string(), emails: list(emails), phones: list(phones) };
-        let blob = Oid::from_str(blob).ok()?;
-        let readable = ok == "ok";
-        let entry = Entry { blob, keys, owner: owner.into(), region: region.into(), tier: tier.into(), readable };
-        entries.insert(id.to_string(), entry);
+/// The line around byte `at` of `text`.
+fn line_at(text: &str, at: usize) -> Option<&str> {
+    let start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |n| n + 1);
+    let end = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |n| at + n);
+    text.get(start..end)
+}
+
+/// The cache file's lines, when its header and shape are whole: as many
+/// lines as the header says, each with every field.
+fn parse(mut text: String) -> Option<Catalog> {
+    let header_end = text.find('\n')?;
+    let mut header = text[..header_end].strip_prefix(HEADER)?.split_whitespace();
+    let tree = Oid::from_str(header.next()?).ok().filter(|t| !t.is_zero());
+    let count: usize = header.next()?.parse().ok()?;
+    let body = &text.as_bytes()[header_end + 1..];
+    let lines = body.iter().filter(|&&b| b == b'\n').count();
+    let tabs = body.iter().filter(|&&b| b == b'\t').count();
+    if lines != count || tabs != count * TABS_PER_LINE || body.last().is_some_and(|&b| b != b'\n') {
+        return None;
     }
-    Some(Catalog { tree, entries })
+    text.replace_range(..=header_end, "");
+    Some(Catalog { tree, text, ..Catalog::default() })
 }
 
 fn build(snapshot: &Snapshot<'_>) -> Result<Catalog> {
     let files = snapshot.customer_entries()?;
     let workdir = snapshot.repo().workdir().map(std::path::Path::to_path_buf);
     let git_dir = snapshot.repo().path().to_path_buf();
-    let entries = files
+    let lines: Vec<String> = files
         .into_par_iter()
         .map_init(
             || Repository::open(&git_dir).ok(),
@@ -191,45 +257,95 @@ fn build(snapshot: &Snapshot<'_>) -> Result<Catalog> {
                     (None, Some(r)) => r.find_blob(e.oid).ok().map(|b| b.content().to_vec()),
                     (None, None) => None,
                 };
-                let entry = match bytes {
-                    Some(b) => entry_from_bytes(&e.stem, e.oid, &b),
-                    None => unreadable(e.oid),
-                };
-                (e.stem, entry)
+                line_of(&e.stem, e.oid, bytes.as_deref())
             },
         )
         .collect();
-    Ok(Catalog { tree: None, entries })
+    Ok(Catalog { text: lines.concat(), ..Catalog::default() })
 }
 
-fn entry_of(snapshot: &Snapshot<'_>, stem: &str, blob: Oid) -> Entry {
-    match snapshot.text_of(stem, blob) {
-        Ok(text) => entry_from_bytes(stem, blob, text.as_bytes()),
-        Err(_) => unreadable(blob),
+/// The catalog line for a customer file (`None`: it could not be read);
+/// characters that could break the line format (tabs, line breaks, commas
+/// in lists) are left out of it.
+fn line_of(stem: &str, blob: Oid, bytes: Option<&[u8]>) -> String {
+    let parsed = bytes.and_then(|b| {
+        let id = CustomerId::parse(stem).ok()?;
+        Customer::parse(&id, stem, std::str::from_utf8(b).ok()?).ok()
+    });
+    let stem = clean(stem);
+    let Some(c) = parsed else { return format!("{stem}\t{blob}\t\t\t\t\t\t\tbad\n") };
+    let keys = dedupe::keys(&c.name, &c.contacts);
+    let list = |items: &[String]| items.iter().map(|x| clean(x).replace(',', "")).collect::<Vec<_>>().join(",");
+    let (name, emails, phones) = (clean(&keys.name), list(&keys.emails), list(&keys.phones));
+    let (owner, region, tier) = (clean(&c.owner), clean(c.region.as_deref().unwrap_or_default()), clean(&c.tier));
+    format!("{stem}\t{blob}\t{name}\t{emails}\t{phones}\t{owner}\t{region}\t{tier}\tok\n")
+}
+
+fn clean(s: &str) -> String {
+    s.chars().filter(|ch| !ch.is_control()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Contact;
+
+    const YUTONG: &str = "name = \"郑州宇通客运集团\"\nowner = \"zhang.wei\"\ntier = \"key\"\nstatus = \"active\"\n\
+        region = \"华中\"\n\n[[contacts]]\nname = \"王建国\"\nemail = \"Wang@Example.cn\"\nphone = \"+86 371 5555 0101\"\n";
+
+    fn catalog(lines: &[String]) -> Catalog {
+        let body = lines.concat();
+        parse(format!("{HEADER} {} {}\n{body}", Oid::zero(), lines.len())).expect("a whole catalog")
     }
-}
 
-fn unreadable(blob: Oid) -> Entry {
-    Entry {
-        blob,
-        keys: DupKeys::default(),
-        owner: String::new(),
-        region: String::new(),
-        tier: String::new(),
-        readable: false,
+    fn keys(name: &str, email: Option<&str>, phone: Option<&str>) -> DupKeys {
+        let contact = Contact { email: email.map(Into::into), phone: phone.map(Into::into), ..Contact::default() };
+        dedupe::keys(name, &[contact])
     }
-}
 
-/// A catalog entry for a customer file; fields that could break the line
-/// format (tabs, line breaks) are left out of it.
-fn entry_from_bytes(stem: &str, blob: Oid, bytes: &[u8]) -> Entry {
-    let parsed =
-        CustomerId::parse(stem).ok().and_then(|id| Customer::parse(&id, stem, std::str::from_utf8(bytes).ok()?).ok());
-    let Some(c) = parsed else { return unreadable(blob) };
-    let clean = |s: &str| s.chars().filter(|ch| !ch.is_control()).collect::<String>();
-    let mut keys = dedupe::keys(&c.name, &c.contacts);
-    keys.name = clean(&keys.name);
-    keys.emails = keys.emails.iter().map(|e| clean(e).replace(',', "")).collect();
-    let region = clean(&c.region.unwrap_or_default());
-    Entry { blob, keys, owner: clean(&c.owner), region, tier: clean(&c.tier), readable: true }
+    #[test]
+    fn lines_carry_keys_and_placement() {
+        let line = line_of("yutong", Oid::zero(), Some(YUTONG.as_bytes()));
+        let e = Entry::parse(line.trim_end()).unwrap();
+        assert_eq!((e.id, e.owner, e.region, e.tier, e.readable), ("yutong", "zhang.wei", "华中", "key", true));
+        assert_eq!(e.keys(), keys("郑州宇通客运集团", Some("wang@example.cn"), Some("+86 371 5555 0101")));
+        let bad = line_of("broken", Oid::zero(), Some(b"name = "));
+        assert!(!Entry::parse(bad.trim_end()).unwrap().readable);
+    }
+
+    #[test]
+    fn duplicates_are_found_by_each_key_and_the_smallest_id_wins() {
+        let a = line_of("b-yutong", Oid::zero(), Some(YUTONG.as_bytes()));
+        let b = line_of("a-yutong", Oid::zero(), Some(YUTONG.as_bytes()));
+        let c = catalog(&[b, a]);
+        let by_name = c.find_duplicate(&keys("郑州宇通客运集团有限公司", None, None), "x").unwrap();
+        assert_eq!((by_name.id.as_str(), by_name.by), ("a-yutong", "name"));
+        let by_mail = c.find_duplicate(&keys("Other", Some("WANG@example.cn"), None), "a-yutong").unwrap();
+        assert_eq!((by_mail.id.as_str(), by_mail.by), ("b-yutong", "email"));
+        let by_phone = c.find_duplicate(&keys("Other", None, Some("0371-5555-0101")), "x").unwrap();
+        assert_eq!(by_phone.by, "phone");
+        // A key that is only part of a field is no match.
+        assert!(c.find_duplicate(&keys("郑州宇通", Some("ang@example.cn"), Some("371 5555")), "x").is_none());
+    }
+
+    #[test]
+    fn stale_lines_give_way_to_fresh_ones() {
+        let mut c = catalog(&[line_of("yutong", Oid::zero(), Some(YUTONG.as_bytes()))]);
+        c.stale.insert("yutong".into());
+        let moved = YUTONG.replace("zhang.wei", "li.na").replace("Wang@", "Li@");
+        c.fresh.push_str(&line_of("yutong", Oid::zero(), Some(moved.as_bytes())));
+        let owners: Vec<&str> = c.entries().map(|e| e.owner).collect();
+        assert_eq!(owners, ["li.na"]);
+        assert!(c.find_duplicate(&keys("Other", Some("wang@example.cn"), None), "x").is_none());
+        assert!(c.find_duplicate(&keys("Other", Some("li@example.cn"), None), "x").is_some());
+    }
+
+    #[test]
+    fn a_damaged_file_is_not_used() {
+        let whole = format!("{HEADER} {} 1\n{}", Oid::zero(), line_of("a", Oid::zero(), Some(YUTONG.as_bytes())));
+        assert!(parse(whole.clone()).is_some());
+        assert!(parse(whole[..whole.len() - 5].to_string()).is_none());
+        assert!(parse(whole.replace(" 1\n", " 2\n")).is_none());
+        assert!(parse(whole.replace("v4", "v3")).is_none());
+    }
 }
