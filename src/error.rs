@@ -112,6 +112,14 @@ pub enum Error {
         /// What it printed.
         message: String,
     },
+    /// Git's index file cannot be read or kept as it is.
+    #[error("the git index {path} {reason}")]
+    Index {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong with it (and what to do).
+        reason: String,
+    },
     /// A network operation (fetch, push) failed.
     #[error("{0}")]
     Network(String),

@@ -63,6 +63,7 @@ impl From<Error> for CliError {
             | Error::SigningUnavailable(_)
             | Error::SigningFailed { .. }
             | Error::Git(_)
+            | Error::Index { .. }
             | Error::Network(_)
             | Error::SyncConflicts(_)
             | Error::Io { .. } => BLOCKED,

@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod history;
 pub mod history_index;
+pub mod index_file;
 pub mod journal;
 pub mod layout;
 pub mod lock;

@@ -13,14 +13,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use git2::{Commit, ErrorCode, Index, IndexEntry, IndexTime, ObjectType, Oid, Signature, Time, Tree};
+use git2::{Commit, ErrorCode, ObjectType, Oid, Signature, Time, Tree};
 
+use super::index_file::{IndexFile, Stat};
 use super::journal::Pending;
 use super::lock::{self, Lock};
 use super::signing::Signer;
+use super::snapshot::blob_id;
 use super::{is_unborn, Snapshot, Store};
 use crate::{Error, Result};
 
@@ -189,7 +190,7 @@ impl<'s> Transaction<'s> {
     }
 
     /// Journals the write, moves the branch, updates the work tree.
-    fn finish(&self, index: Index, commit: Oid, subject: &str, changes: &[Change]) -> Result<()> {
+    fn finish(&self, index: IndexFile, commit: Oid, subject: &str, changes: &[Change]) -> Result<()> {
         let git_dir = self.store.repo().path();
         let paths = changes.iter().map(|c| c.path.clone()).collect();
         Pending { old: self.parent.as_ref().map(Commit::id), new: commit, paths }.write(git_dir)?;
@@ -204,7 +205,7 @@ impl<'s> Transaction<'s> {
 
     /// Refuses when a file to be written differs from the starting commit in
     /// the work tree or the index: that is someone's uncommitted work.
-    fn refuse_uncommitted_edits(&self, index: &Index, base: Option<&Tree>, changes: &[Change]) -> Result<()> {
+    fn refuse_uncommitted_edits(&self, index: &IndexFile, base: Option<&Tree>, changes: &[Change]) -> Result<()> {
         // Each directory's tree is read once, not once per file in it.
         let repo = self.store.repo();
         let mut dirs: HashMap<&str, Option<Tree<'_>>> = HashMap::new();
@@ -217,11 +218,15 @@ impl<'s> Transaction<'s> {
                 (None, _) => None,
             });
             let committed = tree.as_ref().and_then(|t| t.get_name(name)).map(|e| e.id());
-            let staged = index.get_path(path, 0).map(|e| e.id);
+            let staged = index.staged(&change.path);
             if staged != committed {
                 return Err(Error::Dirty(change.path.clone()));
             }
-            let on_disk = hash_on_disk(&self.store.root().join(path)).map_err(|_| Error::Dirty(change.path.clone()))?;
+            // The index's stat data vouches for most files without reading them.
+            let full = self.store.root().join(path);
+            let vouched = fs::symlink_metadata(&full).is_ok_and(|m| index.vouches_for(&change.path, &m));
+            let on_disk =
+                if vouched { staged } else { hash_on_disk(&full).map_err(|_| Error::Dirty(change.path.clone()))? };
             if on_disk != committed {
                 return Err(Error::Dirty(change.path.clone()));
             }
@@ -253,7 +258,7 @@ impl<'s> Transaction<'s> {
 /// error for anything that is not a regular file.
 fn hash_on_disk(path: &Path) -> Result<Option<Oid>> {
     match fs::symlink_metadata(path) {
-        Ok(m) if m.is_file() => Ok(Some(Oid::hash_file(ObjectType::Blob, path)?)),
+        Ok(m) if m.is_file() => Ok(Some(blob_id(&fs::read(path).map_err(Error::io(path))?))),
         Ok(_) => Err(Error::invalid("file", path.display().to_string(), "is not a regular file")),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(path)(e)),
@@ -276,46 +281,38 @@ fn remove_temporary_files(root: &Path, paths: &[String]) {
     }
 }
 
-/// A copy of the index, read once, to check against and then to update and
-/// put in place of the real one (whose `index.lock` the transaction holds).
-fn scratch_index(store: &Store) -> Result<Index> {
-    let git_dir = store.repo().path();
-    let index_path = git_dir.join("index");
-    let scratch = git_dir.join("crm-index.tmp");
-    match fs::copy(&index_path, &scratch) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let _ = fs::remove_file(&scratch);
-        }
-        Err(e) => return Err(Error::io(&index_path)(e)),
-    }
-    Ok(Index::open(&scratch)?)
+/// The index, read once, to check against and then to update and put in
+/// place of the real one (whose `index.lock` the transaction holds).
+fn scratch_index(store: &Store) -> Result<IndexFile> {
+    IndexFile::read(&store.repo().path().join("index"))
 }
 
 /// Writes the changed files (atomically, by rename) and their entries in
 /// `index` (from [`scratch_index`]), which then replaces the real index;
 /// every other file and staged change is left alone.
-fn update_work_tree(store: &Store, mut index: Index, changes: &[Change]) -> Result<()> {
+fn update_work_tree(store: &Store, mut index: IndexFile, changes: &[Change]) -> Result<()> {
     let root = store.root();
+    let mut entries = Vec::with_capacity(changes.len());
     for change in changes {
         let full = root.join(&change.path);
-        match &change.content {
-            Some(content) => write_atomically(&full, content)?,
-            None => remove_with_empty_parents(root, &full)?,
-        }
-    }
-    let git_dir = store.repo().path();
-    let index_path = git_dir.join("index");
-    let scratch = git_dir.join("crm-index.tmp");
-    for change in changes {
-        match &change.content {
-            Some(content) => index.add(&index_entry(root, &change.path, content)?)?,
-            None => {
-                let _ = index.remove_path(Path::new(&change.path));
+        let entry = match &change.content {
+            Some(content) => {
+                write_atomically(&full, content)?;
+                let meta = fs::metadata(&full).map_err(Error::io(&full))?;
+                Some((blob_id(content), Stat::of(&meta)))
             }
-        }
+            None => {
+                remove_with_empty_parents(root, &full)?;
+                None
+            }
+        };
+        entries.push((change.path.clone(), entry));
     }
-    index.write()?;
+    index.apply(&entries);
+    let git_dir = store.repo().path();
+    let scratch = git_dir.join("crm-index.tmp");
+    index.write(&scratch)?;
+    let index_path = git_dir.join("index");
     fs::rename(&scratch, &index_path).map_err(Error::io(&index_path))?;
     Ok(())
 }
@@ -419,25 +416,4 @@ fn remove_with_empty_parents(root: &Path, path: &Path) -> Result<()> {
         dir = d.parent();
     }
     Ok(())
-}
-
-/// An index entry for a file just written, with its stat data so that
-/// `git status` need not hash it again.
-fn index_entry(root: &Path, path: &str, content: &[u8]) -> Result<IndexEntry> {
-    let full = root.join(path);
-    let meta = fs::metadata(&full).map_err(Error::io(&full))?;
-    Ok(IndexEntry {
-        ctime: IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
-        mtime: IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
-        dev: meta.dev() as u32,
-        ino: meta.ino() as u32,
-        mode: 0o100644,
-        uid: meta.uid(),
-        gid: meta.gid(),
-        file_size: meta.len() as u32,
-        id: Oid::hash_object(ObjectType::Blob, content)?,
-        flags: path.len().min(0xfff) as u16,
-        flags_extended: 0,
-        path: path.as_bytes().to_vec(),
-    })
 }

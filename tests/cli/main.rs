@@ -13,6 +13,7 @@ mod edit;
 mod export;
 mod hooks;
 mod import;
+mod index;
 mod init;
 mod list;
 mod log;
