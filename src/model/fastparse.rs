@@ -327,6 +327,33 @@ pub fn key_offset(src: &str, path: &str) -> Option<usize> {
     None
 }
 
+/// `src` — a file the fast reader accepted — with the string value of the
+/// top-level `key` replaced by `repr` (a TOML string as toml_edit writes a
+/// new one), everything else byte for byte: what setting the key through
+/// the full reader gives, without building its document. `None` when the
+/// key is not there as a string, or where the full editor would also
+/// tidy the file (CRLF line ends, no final line end).
+pub fn replace_root_string(src: &str, key: &str, repr: &str) -> Option<String> {
+    if src.contains('\r') || !src.ends_with('\n') {
+        return None;
+    }
+    let mut offset = 0;
+    for raw in src.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let trimmed = raw.trim_start_matches([' ', '\t']);
+        if trimmed.starts_with("[[") {
+            return None; // top-level keys come before the first table
+        }
+        let Some(rest) = trimmed.strip_prefix(key).map(|r| r.trim_start_matches([' ', '\t'])) else { continue };
+        let Some(value) = rest.strip_prefix('=').map(|v| v.trim_start_matches([' ', '\t'])) else { continue };
+        let (_, after) = string(value)?;
+        let (from, to) = (start + raw.len() - value.len(), start + raw.len() - after.len());
+        return Some([&src[..from], repr, &src[to..]].concat());
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,12 +377,26 @@ mod tests {
         for (key, at) in slow.offsets.iter().flatten() {
             assert_eq!(key_offset(src, key), Some(*at), "different offset of {key} in:\n{src:?}");
         }
+        // Replacing a value as text gives what the full editor writes.
+        let mut doc = crate::model::document::Document::parse("x.toml", src).unwrap();
+        doc.set("owner", "new.owner");
+        let repr = toml_edit::Value::from("new.owner").to_string();
+        if !src.contains('\r') && src.ends_with('\n') {
+            let edited = replace_root_string(src, "owner", &repr);
+            assert_eq!(edited, Some(doc.to_string()), "different edit of:\n{src:?}");
+            if fast.backup.is_some() {
+                doc.set("backup", "new.owner");
+                let edited = edited.and_then(|e| replace_root_string(&e, "backup", &repr));
+                assert_eq!(edited, Some(doc.to_string()), "different edit of:\n{src:?}");
+            }
+        }
         true
     }
 
     #[test]
     fn reads_what_crm_writes_and_hand_edits() {
         assert!(agrees(RICH));
+        assert!(agrees(&RICH.replace("\r\n", "\n")));
         assert!(agrees("owner = \"a\"\nname = \"b\"\n"));
         assert!(agrees("name = \"b\"\nowner = \"a\"\ntags = []\nvalue = 0"));
     }

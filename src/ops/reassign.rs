@@ -2,13 +2,16 @@
 //! (everything one person owns, optionally narrowed by region and tier),
 //! in one commit that records why.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use serde::Serialize;
+use toml_edit::Value;
 
 use super::{active_person, Message, WriteOptions, Writer};
 use crate::model::authz::Action;
 use crate::model::document::Document;
+use crate::model::fastparse;
 use crate::model::{Customer, CustomerId, Handle, Staff};
 use crate::store::catalog::Catalog;
 use crate::store::layout;
@@ -74,10 +77,14 @@ pub struct Reassigned {
 }
 
 /// The moves `req` asks for, checked against the store; writes nothing.
-pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &ReassignRequest) -> Result<Vec<Move>> {
+fn plan(
+    snapshot: &Snapshot<'_>,
+    staff: &BTreeMap<Handle, Staff>,
+    req: &ReassignRequest,
+) -> Result<(Vec<Move>, Sources)> {
     super::non_empty("--reason", &req.reason)?;
     let to = active_person(staff, &req.to)?.handle.to_string();
-    let chosen: Vec<Customer> = match &req.selection {
+    let chosen: Vec<(Customer, String)> = match &req.selection {
         Selection::Ids(ids) => {
             if ids.is_empty() {
                 return Err(Error::Missing("customers to move: give ids or --from HANDLE".into()));
@@ -88,7 +95,12 @@ pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &Reas
                     unique.push(id);
                 }
             }
-            unique.into_iter().map(|id| snapshot.existing_customer(id)).collect::<Result<_>>()?
+            let read = |id: &CustomerId| {
+                let path = layout::customer_path(id);
+                let src = snapshot.text(&path)?.ok_or_else(|| Error::UnknownCustomer(id.to_string()))?;
+                Ok((Customer::parse(id, &path, &src)?, src))
+            };
+            unique.into_iter().map(read).collect::<Result<_>>()?
         }
         Selection::Owner { from, region, tier } => {
             if !staff.contains_key(from) {
@@ -123,8 +135,11 @@ pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &Reas
                 })
                 .collect::<Result<Vec<_>>>()?;
             wanted.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
-            let mut all = snapshot.read_customers(wanted)?;
-            all.retain(|c| {
+            let mut all = snapshot.map_files(wanted, |e, src| {
+                let id = CustomerId::parse(&e.stem)?;
+                Ok((Customer::parse(&id, &e.path, &src)?, src))
+            })?;
+            all.retain(|(c, _)| {
                 c.owner == from.as_str()
                     && region.as_ref().is_none_or(|r| c.region.as_ref() == Some(r))
                     && tier.as_ref().is_none_or(|t| &c.tier == t)
@@ -132,10 +147,11 @@ pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &Reas
             all
         }
     };
-    let moves: Vec<Move> = chosen
-        .into_iter()
-        .filter(|c| c.owner != to)
-        .map(|c| Move {
+    let mut sources = Sources::with_capacity(chosen.len());
+    let mut moves = Vec::with_capacity(chosen.len());
+    for (c, src) in chosen.into_iter().filter(|(c, _)| c.owner != to) {
+        sources.insert(c.id.to_string(), src);
+        moves.push(Move {
             backup_after: backup_after(&c, &to, staff),
             customer: c.id.to_string(),
             name: c.name,
@@ -143,12 +159,12 @@ pub fn plan(snapshot: &Snapshot<'_>, staff: &BTreeMap<Handle, Staff>, req: &Reas
             to: to.clone(),
             backup_before: c.backup,
             value: c.value,
-        })
-        .collect();
+        });
+    }
     if moves.is_empty() {
         return Err(Error::NothingToDo(format!("no customer to move to {to}")));
     }
-    Ok(moves)
+    Ok((moves, sources))
 }
 
 /// The backup after moving `c` to `to`: unchanged, unless `to` was the
@@ -164,44 +180,93 @@ fn backup_after(c: &Customer, to: &str, staff: &BTreeMap<Handle, Staff>) -> Opti
 /// Plans `req` against the current state without writing.
 pub fn dry_run(store: &Store, req: &ReassignRequest) -> Result<Reassigned> {
     let head = store.head()?;
-    Ok(Reassigned { moves: plan(&head, &head.staff()?, req)?, commit: None })
+    Ok(Reassigned { moves: plan(&head, &head.staff()?, req)?.0, commit: None })
 }
 
 /// Moves the customers in one commit.
 pub fn run(store: &Store, req: &ReassignRequest, opts: &WriteOptions) -> Result<Reassigned> {
     let w = Writer::start(store, opts)?;
-    let moves = plan(&w.snapshot, &w.staff, req)?;
-    let changes = apply(&w, &moves)?;
+    let (moves, sources) = plan(&w.snapshot, &w.staff, req)?;
+    let changes = apply(&w, &moves, sources)?;
     let message = Message { subject: subject(&moves), action: "reassign", reason: Some(&req.reason) };
     let commit = w.commit(&message, changes)?;
     Ok(Reassigned { moves, commit: Some(commit.to_string()) })
 }
 
+/// Customer files as read while planning, by id: applying the plan need
+/// not read them again.
+pub(crate) type Sources = HashMap<String, String>;
+
 /// The file changes that carry out `moves`, each checked against the
 /// actor's rights: owner and backup set, everything else in the files kept.
-pub(crate) fn apply(w: &Writer<'_>, moves: &[Move]) -> Result<Vec<Change>> {
-    let mut changes = Vec::with_capacity(moves.len());
-    for m in moves {
+/// Files not in `sources` are read; all are edited on all cores.
+pub(crate) fn apply(w: &Writer<'_>, moves: &[Move], mut sources: Sources) -> Result<Vec<Change>> {
+    let mut missing = Vec::new();
+    for m in moves.iter().filter(|m| !sources.contains_key(&m.customer)) {
         let id = CustomerId::parse(&m.customer)?;
         let path = layout::customer_path(&id);
-        let src = w.snapshot.text(&path)?.unwrap_or_default();
-        let before = Customer::parse(&id, &path, &src)?;
+        let oid = w.snapshot.blob_id(&path).ok_or_else(|| Error::UnknownCustomer(m.customer.clone()))?;
+        missing.push(CustomerEntry { path, shard: id.shard(), stem: id.to_string(), oid });
+    }
+    sources.extend(w.snapshot.map_files(missing, |e, src| Ok((e.stem.clone(), src)))?);
+    let edited = moves
+        .par_iter()
+        .map(|m| {
+            let id = CustomerId::parse(&m.customer)?;
+            let path = layout::customer_path(&id);
+            let src = &sources[&m.customer];
+            // Customer::parse tries the fast reader first too; here its
+            // answer also says whether the text can be edited directly.
+            let (before, plain) = match fastparse::customer(&id, src) {
+                Some(c) => (c, true),
+                None => (Customer::parse(&id, &path, src)?, false),
+            };
+            let after = edit(&path, src, &before, plain, m)?;
+            Ok((before, Change::write(path, after)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut changes = Vec::with_capacity(edited.len());
+    for (before, change) in edited {
         w.authorize(Action::ChangeOwnership { customer: &before })?;
-        let mut doc = Document::parse(&path, &src)?;
-        if m.to != before.owner {
-            doc.set("owner", m.to.as_str());
-        }
-        if m.backup_after != before.backup {
-            match &m.backup_after {
-                Some(b) => doc.set("backup", b.as_str()),
-                None => {
-                    doc.remove("backup");
-                }
-            }
-        }
-        changes.push(Change::write(path, doc.to_string()));
+        changes.push(change);
     }
     Ok(changes)
+}
+
+/// The text of customer file `path` after move `m`. For a file in the
+/// fast reader's shape (`plain`), replacing the values in the text is
+/// enough in the usual case (same bytes as the editor gives, tested);
+/// anything else goes through the full TOML editor.
+fn edit(path: &str, src: &str, before: &Customer, plain: bool, m: &Move) -> Result<String> {
+    let owner_changes = m.to != before.owner;
+    let backup_changes = m.backup_after != before.backup;
+    let as_text = || {
+        let mut text = src.to_string();
+        if owner_changes {
+            text = fastparse::replace_root_string(&text, "owner", &Value::from(m.to.as_str()).to_string())?;
+        }
+        if backup_changes {
+            let new = Value::from(m.backup_after.as_deref()?).to_string();
+            text = fastparse::replace_root_string(&text, "backup", &new)?;
+        }
+        Some(text)
+    };
+    if let Some(text) = plain.then(as_text).flatten() {
+        return Ok(text);
+    }
+    let mut doc = Document::parse(path, src)?;
+    if owner_changes {
+        doc.set("owner", m.to.as_str());
+    }
+    if backup_changes {
+        match &m.backup_after {
+            Some(b) => doc.set("backup", b.as_str()),
+            None => {
+                doc.remove("backup");
+            }
+        }
+    }
+    Ok(doc.to_string())
 }
 
 fn subject(moves: &[Move]) -> String {

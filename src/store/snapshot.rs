@@ -198,18 +198,31 @@ impl<'r> Snapshot<'r> {
         entries: Vec<CustomerEntry>,
         keep: impl Fn(Customer) -> T + Sync,
     ) -> Result<Vec<T>> {
+        self.map_files(entries, |e, text| {
+            let id = CustomerId::parse(&e.stem)?;
+            Customer::parse(&id, &e.path, &text).map(&keep)
+        })
+    }
+
+    /// `f` of each file's entry and text, on all cores (each thread with
+    /// its own handle on the repository), in `entries` order; the first
+    /// error stops it.
+    pub fn map_files<T: Send>(
+        &self,
+        entries: Vec<CustomerEntry>,
+        f: impl Fn(&CustomerEntry, String) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
         const SMALL: usize = 256;
         let workdir = self.repo.workdir().map(Path::to_path_buf);
-        let read = |repo: &Repository, e: &CustomerEntry| -> Result<Customer> {
-            let id = CustomerId::parse(&e.stem)?;
+        let read = |repo: &Repository, e: &CustomerEntry| -> Result<T> {
             let text = match workdir.as_deref().and_then(|w| same_on_disk(w, &e.path, e.oid)) {
                 Some(text) => text,
                 None => text_of(repo, &e.path, e.oid)?,
             };
-            Customer::parse(&id, &e.path, &text)
+            f(e, text)
         };
         if entries.len() <= SMALL {
-            return entries.iter().map(|e| read(self.repo, e).map(&keep)).collect();
+            return entries.iter().map(|e| read(self.repo, e)).collect();
         }
         let git_dir = self.repo.path().to_path_buf();
         entries
@@ -217,7 +230,7 @@ impl<'r> Snapshot<'r> {
             .map_init(
                 || Repository::open(&git_dir),
                 |own, e| match own {
-                    Ok(repo) => read(repo, e).map(&keep),
+                    Ok(repo) => read(repo, e),
                     Err(err) => Err(Error::Git(git2::Error::from_str(err.message()))),
                 },
             )

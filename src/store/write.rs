@@ -16,6 +16,7 @@ use std::io::Write;
 use std::path::Path;
 
 use git2::{Commit, ErrorCode, ObjectType, Oid, Signature, Time, Tree};
+use rayon::prelude::*;
 
 use super::index_file::{IndexFile, Stat};
 use super::journal::Pending;
@@ -292,22 +293,21 @@ fn scratch_index(store: &Store) -> Result<IndexFile> {
 /// every other file and staged change is left alone.
 fn update_work_tree(store: &Store, mut index: IndexFile, changes: &[Change]) -> Result<()> {
     let root = store.root();
-    let mut entries = Vec::with_capacity(changes.len());
-    for change in changes {
-        let full = root.join(&change.path);
-        let entry = match &change.content {
-            Some(content) => {
-                write_atomically(&full, content)?;
-                let meta = fs::metadata(&full).map_err(Error::io(&full))?;
-                Some((blob_id(content), Stat::of(&meta)))
-            }
-            None => {
-                remove_with_empty_parents(root, &full)?;
-                None
-            }
-        };
-        entries.push((change.path.clone(), entry));
+    // Deletions first (they may remove emptied directories), then the
+    // files, written on all cores.
+    for change in changes.iter().filter(|c| c.content.is_none()) {
+        remove_with_empty_parents(root, &root.join(&change.path))?;
     }
+    let entries = changes
+        .par_iter()
+        .map(|change| {
+            let Some(content) = &change.content else { return Ok((change.path.clone(), None)) };
+            let full = root.join(&change.path);
+            write_atomically(&full, content)?;
+            let meta = fs::metadata(&full).map_err(Error::io(&full))?;
+            Ok((change.path.clone(), Some((blob_id(content), Stat::of(&meta)))))
+        })
+        .collect::<Result<Vec<_>>>()?;
     index.apply(&entries);
     let git_dir = store.repo().path();
     let scratch = git_dir.join("crm-index.tmp");
