@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Message, WriteOptions, Writer};
@@ -170,6 +171,7 @@ pub fn run(
     if dry_run || changes.is_empty() {
         return Ok(outcome);
     }
+    let changes: Vec<Change> = changes.into_par_iter().map(Write::into_change).collect();
     let subject = match (added, updated) {
         (a, 0) => format!("import {a} customers from {}", req.source),
         (0, u) => format!("import: update {u} customers from {}", req.source),
@@ -209,6 +211,22 @@ fn columns(sheet: &Sheet, req: &ImportRequest) -> Result<Vec<Field>> {
     Ok(fields)
 }
 
+/// A file an import writes: a new customer (its text is made later, on all
+/// cores) or an updated file's text.
+enum Write {
+    New(Box<Customer>),
+    Text(Change),
+}
+
+impl Write {
+    fn into_change(self) -> Change {
+        match self {
+            Write::New(c) => Change::write(layout::customer_path(&c.id), customer_toml(&c)),
+            Write::Text(change) => change,
+        }
+    }
+}
+
 struct Planner<'a, 's> {
     w: &'a Writer<'s>,
     /// Customers already in the store.
@@ -233,7 +251,7 @@ impl Planner<'_, '_> {
         cells: &[String],
         columns: &[Field],
         req: &ImportRequest,
-    ) -> std::result::Result<(PlannedRow, Option<Change>), Vec<RowError>> {
+    ) -> std::result::Result<(PlannedRow, Option<Write>), Vec<RowError>> {
         let mut errors = Vec::new();
         let incoming = self.read(row, cells, columns, req, &mut errors);
         let Some(incoming) = incoming.filter(|_| errors.is_empty()) else { return Err(errors) };
@@ -268,7 +286,7 @@ impl Planner<'_, '_> {
             if let Err(e) = self.w.authorize(Action::AddCustomer { owner: &c.owner }) {
                 return Err(err("owner", e.to_string()));
             }
-            return Ok((planned("add"), Some(Change::write(path, customer_toml(c)))));
+            return Ok((planned("add"), Some(Write::New(Box::new(incoming.customer)))));
         };
         let before = Customer::parse(&c.id, &path, &src).map_err(|e| err("id", e.to_string()))?;
         let text = merge(&path, &src, &before, &incoming).map_err(|e| err(&name_column, e.to_string()))?;
@@ -292,7 +310,7 @@ impl Planner<'_, '_> {
         if let Err(e) = self.w.authorize(action) {
             return Err(err("owner", e.to_string()));
         }
-        Ok((planned("update"), Some(Change::write(path, text))))
+        Ok((planned("update"), Some(Write::Text(Change::write(path, text)))))
     }
 
     /// Reads one row's cells into a customer, collecting cell errors.

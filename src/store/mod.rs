@@ -9,6 +9,7 @@ pub mod index_file;
 pub mod journal;
 pub mod layout;
 pub mod lock;
+pub mod pack;
 pub mod remote;
 pub mod sigcheck;
 pub mod signing;

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use super::index_file::{IndexFile, Stat};
 use super::journal::Pending;
 use super::lock::{self, Lock};
+use super::pack;
 use super::signing::Signer;
 use super::snapshot::blob_id;
 use super::{is_unborn, Snapshot, Store};
@@ -150,9 +151,11 @@ impl<'s> Transaction<'s> {
         let index = scratch_index(self.store)?;
         self.refuse_uncommitted_edits(&index, base.as_ref(), &spec.changes)?;
 
+        let contents: Vec<&[u8]> = spec.changes.iter().filter_map(|c| c.content.as_deref()).collect();
+        let mut ids = pack::write_blobs(repo, &contents)?.into_iter();
         let mut blobs = Vec::with_capacity(spec.changes.len());
         for change in &spec.changes {
-            let oid = change.content.as_deref().map(|c| repo.blob(c)).transpose()?;
+            let oid = if change.content.is_some() { ids.next() } else { None };
             blobs.push((change.path.clone(), oid));
         }
         let tree_id = tree_with(repo, base.as_ref(), &blobs)?;

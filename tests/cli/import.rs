@@ -417,6 +417,39 @@ fn importing_the_same_file_again_writes_nothing() {
 }
 
 #[test]
+fn a_large_import_is_one_pack_git_accepts() {
+    const N: usize = 300;
+    let repo = store();
+    let mut csv = String::from("name,owner,contact,email\n");
+    for i in 0..N {
+        csv.push_str(&format!("Customer {i:03},zhang.wei,Person {i},p{i}@example.cn\n"));
+    }
+    let file = write_csv(&repo, "three-hundred.csv", csv);
+    let loose_before = count_objects(&repo)["count"];
+    repo.crm(&["import", "csv", &file]).ok();
+    let counts = count_objects(&repo);
+    assert_eq!((counts["packs"], counts["in-pack"]), (1, N), "{counts:?}");
+    // Loose: only the trees and the commit.
+    assert!(counts["count"] - loose_before < 260, "{counts:?}");
+    let mut pack = std::fs::read_dir(repo.path(".git/objects/pack")).unwrap().flatten().map(|e| e.path());
+    let idx = pack.find(|p| p.extension().is_some_and(|x| x == "idx")).expect("an index");
+    assert!(repo.git(&["verify-pack", "-v", idx.to_str().unwrap()]).contains(&format!("non delta: {N} objects")));
+    assert_eq!(repo.git(&["fsck", "--strict", "--no-progress"]), "");
+    assert_eq!(repo.status(), "");
+    let out = repo.crm(&["show", "customer-042"]).ok();
+    assert!(out.stdout.contains("p42@example.cn"), "{out}");
+    // git's own maintenance takes the pack in.
+    repo.git(&["gc", "-q"]);
+    assert_eq!(repo.git(&["fsck", "--strict", "--no-progress"]), "");
+    assert_eq!(customer_files(&repo.dir).len(), N);
+}
+
+fn count_objects(repo: &TestRepo) -> BTreeMap<String, usize> {
+    let text = repo.git(&["count-objects", "-v"]);
+    text.lines().filter_map(|l| l.split_once(": ")).map(|(k, v)| (k.to_string(), v.parse().unwrap_or(0))).collect()
+}
+
+#[test]
 fn map_reads_columns_with_foreign_headers() {
     let repo = store();
     let file = write_csv(&repo, "firmen.csv", "Firma,Verkäufer\nMüller Reisen GmbH,zhang.wei\nSchmidt Busse,li.na\n");
