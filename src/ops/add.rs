@@ -62,7 +62,7 @@ pub fn run(store: &Store, req: &AddCustomer, today: Date, opts: &WriteOptions) -
     w.authorize(Action::AddCustomer { owner: &customer.owner })?;
     if !req.force {
         let keys = dedupe::keys(&customer.name, &customer.contacts);
-        if let Some(dup) = Catalog::load(&w.snapshot)?.find_duplicate(&keys, customer.id.as_str()) {
+        if let Some(dup) = Catalog::load(w.snapshot())?.find_duplicate(&keys, customer.id.as_str()) {
             return Err(Error::Duplicate { new: customer.name, existing: dup.id, by: dup.by.into(), value: dup.value });
         }
     }
@@ -91,11 +91,11 @@ fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
         check_region(policy, region)?;
     }
     let id = match &req.id {
-        Some(id) if w.snapshot.blob_id(&layout::customer_path(id)).is_some() => {
+        Some(id) if w.snapshot().blob_id(&layout::customer_path(id)).is_some() => {
             return Err(Error::Exists(format!("customer `{id}`")))
         }
         Some(id) => id.clone(),
-        None => free_id(&w.snapshot, &name)?,
+        None => free_id(w.snapshot(), &name)?,
     };
     Ok(Customer {
         id,

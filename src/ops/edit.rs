@@ -51,9 +51,9 @@ pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edit
         return Err(Error::Missing("--set KEY=VALUE, --unset KEY or --add-contact".into()));
     }
     let w = Writer::start(store, opts)?;
-    let before = w.snapshot.existing_customer(&req.id)?;
+    let before = w.snapshot().existing_customer(&req.id)?;
     let path = layout::customer_path(&req.id);
-    let mut doc = Document::parse(&path, &w.snapshot.text(&path)?.unwrap_or_default())?;
+    let mut doc = Document::parse(&path, &w.snapshot().text(&path)?.unwrap_or_default())?;
     let mut changed = Vec::new();
     for (key, raw) in &req.set {
         doc.set(key, typed_value(&w, &before, key, raw)?);

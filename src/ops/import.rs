@@ -144,7 +144,7 @@ pub fn run(
     let w = Writer::start(store, opts)?;
     let sheet = req.sheet.as_ref().ok_or_else(|| Error::Missing("rows to import".into()))?;
     let columns = columns(sheet, req)?;
-    let catalog = Catalog::load(&w.snapshot)?;
+    let catalog = Catalog::load(w.snapshot())?;
     let mut planner = Planner { w: &w, index: catalog.index(), seen_ids: HashMap::new(), file: DupIndex::default() };
     let mut errors = Vec::new();
     let mut rows = Vec::new();
@@ -276,7 +276,7 @@ impl Planner<'_, '_> {
         self.seen_ids.entry(c.id.to_string()).or_insert(row);
         self.file.insert(&row.to_string(), &keys);
         let path = layout::customer_path(&c.id);
-        let existing = match self.w.snapshot.text(&path) {
+        let existing = match self.w.snapshot().text(&path) {
             Ok(t) => t,
             Err(e) => return Err(err("id", e.to_string())),
         };

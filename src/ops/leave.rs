@@ -228,9 +228,9 @@ pub fn dry_run(store: &Store, req: &LeaveRequest, today: Date) -> Result<LeavePl
 pub fn run(store: &Store, req: &LeaveRequest, today: Date, opts: &WriteOptions) -> Result<LeavePlan> {
     let w = Writer::start(store, opts)?;
     w.authorize(Action::ChangeSettings)?;
-    let mut plan = plan(&w.snapshot, &w.staff, req, today)?;
+    let mut plan = plan(w.snapshot(), &w.staff, req, today)?;
     let path = layout::staff_path(&req.handle);
-    let mut doc = Document::parse(&path, &w.snapshot.text(&path)?.unwrap_or_default())?;
+    let mut doc = Document::parse(&path, &w.snapshot().text(&path)?.unwrap_or_default())?;
     doc.set("status", StaffStatus::Departed.to_string());
     doc.set("left", plan.left.to_toml());
     doc.set("rehire", plan.rehire);
@@ -273,7 +273,7 @@ pub fn rehire(store: &Store, handle: &Handle, opts: &WriteOptions) -> Result<Reh
         });
     }
     let path = layout::staff_path(handle);
-    let mut doc = Document::parse(&path, &w.snapshot.text(&path)?.unwrap_or_default())?;
+    let mut doc = Document::parse(&path, &w.snapshot().text(&path)?.unwrap_or_default())?;
     doc.set("status", StaffStatus::Active.to_string());
     doc.remove("left");
     doc.remove("rehire");

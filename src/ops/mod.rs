@@ -46,7 +46,6 @@ pub struct WriteOptions {
 /// A write in progress: the locked store, its state, the actor and signer.
 pub(crate) struct Writer<'s> {
     tx: Transaction<'s>,
-    pub snapshot: Snapshot<'s>,
     pub config: StoreConfig,
     pub staff: BTreeMap<Handle, Staff>,
     pub actor: Staff,
@@ -59,12 +58,17 @@ impl<'s> Writer<'s> {
     /// all before anything is written.
     pub fn start(store: &'s Store, opts: &WriteOptions) -> Result<Writer<'s>> {
         let tx = store.begin()?;
-        let snapshot = tx.snapshot()?;
+        let snapshot = tx.snapshot();
         let config = snapshot.config()?;
         let staff = snapshot.staff()?;
         let actor = store.actor(&staff, opts.actor.as_deref())?;
         let signer = signing::resolve(store.repo(), opts.sign, config.policy.require_signed)?;
-        Ok(Writer { tx, snapshot, config, staff, actor, signer, time: opts.time })
+        Ok(Writer { tx, config, staff, actor, signer, time: opts.time })
+    }
+
+    /// The store as of the commit this write starts from.
+    pub fn snapshot(&self) -> &Snapshot<'s> {
+        self.tx.snapshot()
     }
 
     /// Refuses unless the actor may do `action`.

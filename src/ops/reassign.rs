@@ -186,7 +186,7 @@ pub fn dry_run(store: &Store, req: &ReassignRequest) -> Result<Reassigned> {
 /// Moves the customers in one commit.
 pub fn run(store: &Store, req: &ReassignRequest, opts: &WriteOptions) -> Result<Reassigned> {
     let w = Writer::start(store, opts)?;
-    let (moves, sources) = plan(&w.snapshot, &w.staff, req)?;
+    let (moves, sources) = plan(w.snapshot(), &w.staff, req)?;
     let changes = apply(&w, &moves, sources)?;
     let message = Message { subject: subject(&moves), action: "reassign", reason: Some(&req.reason) };
     let commit = w.commit(&message, changes)?;
@@ -205,10 +205,10 @@ pub(crate) fn apply(w: &Writer<'_>, moves: &[Move], mut sources: Sources) -> Res
     for m in moves.iter().filter(|m| !sources.contains_key(&m.customer)) {
         let id = CustomerId::parse(&m.customer)?;
         let path = layout::customer_path(&id);
-        let oid = w.snapshot.blob_id(&path).ok_or_else(|| Error::UnknownCustomer(m.customer.clone()))?;
+        let oid = w.snapshot().blob_id(&path).ok_or_else(|| Error::UnknownCustomer(m.customer.clone()))?;
         missing.push(CustomerEntry { path, shard: id.shard(), stem: id.to_string(), oid });
     }
-    sources.extend(w.snapshot.map_files(missing, |e, src| Ok((e.stem.clone(), src)))?);
+    sources.extend(w.snapshot().map_files(missing, |e, src| Ok((e.stem.clone(), src)))?);
     let edited = moves
         .par_iter()
         .map(|m| {

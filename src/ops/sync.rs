@@ -168,7 +168,7 @@ fn integrate(store: &Store, upstream: Option<Oid>, opts: &WriteOptions) -> Resul
         tx.advance(upstream, "sync: fast-forward")?;
         return Ok(Round { head: upstream, received, replayed: 0 });
     }
-    let config = tx.snapshot()?.config()?;
+    let config = tx.snapshot().config()?;
     let signer = signing::resolve(repo, opts.sign, config.policy.require_signed).ok().flatten();
     let mine = local_commits(repo, local, upstream)?;
     let mut tip = repo.find_commit(upstream)?;
@@ -259,7 +259,7 @@ fn replay(
     if !conflicts.is_empty() {
         return Err(Error::SyncConflicts(conflicts));
     }
-    let tree_id = crate::store::write::tree_with(repo, Some(&tip_tree), &edits)?;
+    let tree_id = crate::store::write::tree_with(repo, Some(&tip_tree), &edits, &|_| None)?;
     if tree_id == tip_tree.id() {
         return Ok(None);
     }

@@ -49,12 +49,12 @@ pub fn run(store: &Store, req: &TouchRequest, today: Date, opts: &WriteOptions) 
     }
     let summary = super::non_empty("summary", &req.summary)?;
     let w = Writer::start(store, opts)?;
-    let customer = w.snapshot.existing_customer(&req.id)?;
+    let customer = w.snapshot().existing_customer(&req.id)?;
     w.authorize(Action::EditCustomer { customer: &customer })?;
     let touch =
         Touch { date: req.date.unwrap_or(today), by: w.actor.handle.to_string(), kind: req.kind.clone(), summary };
     let path = layout::customer_path(&req.id);
-    let src = w.snapshot.text(&path)?.unwrap_or_default();
+    let src = w.snapshot().text(&path)?.unwrap_or_default();
     let mut doc = Document::parse(&path, &src)?;
     doc.push_table("touches", touch_table(&touch));
     if let Some(step) = &req.next_step {

@@ -115,9 +115,8 @@ pub fn open_repository(
 
 /// Sets libgit2's process-wide options for how `crm` reads: objects whose
 /// hashes need no second check on every read (each one is checked when it
-/// is written), pack files mapped in smaller windows with a cap, so a walk
-/// over a large history does not keep the whole pack resident, and large
-/// trees kept in the object cache.
+/// is written), and pack files mapped in smaller windows with a cap, so a
+/// walk over a large history does not keep the whole pack resident.
 /// Call once, before any thread starts.
 pub fn tune_libgit2() {
     git2::opts::strict_hash_verification(false);
@@ -128,9 +127,6 @@ pub fn tune_libgit2() {
     unsafe {
         let _ = git2::opts::set_mwindow_size(4 << 20);
         let _ = git2::opts::set_mwindow_mapped_limit(96 << 20);
-        // A shard tree (a few hundred entries) is over libgit2's default
-        // 4 KB limit for caching trees, so every lookup unpacked it again.
-        let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
     }
 }
 

@@ -52,18 +52,24 @@ impl<'r> Snapshot<'r> {
 
     /// The blob id at `path`, if there is a file there.
     pub fn blob_id(&self, path: &str) -> Option<Oid> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let entry = self.dir_tree(dir)?.get_name(name)?.to_owned();
+        (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
+    }
+
+    /// The tree of directory `dir` ("" for the root), read once per
+    /// snapshot: a shard tree of a large store is a deep delta to unpack.
+    pub fn dir_tree(&self, dir: &str) -> Option<Tree<'r>> {
         let root = self.tree.as_ref()?;
-        let Some((dir, name)) = path.rsplit_once('/') else {
-            let entry = root.get_name(path)?;
-            return (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id());
-        };
+        if dir.is_empty() {
+            return Some(root.clone());
+        }
         let mut dirs = self.dirs.borrow_mut();
         let tree = dirs.entry(dir.to_string()).or_insert_with(|| {
             let entry = root.get_path(Path::new(dir)).ok()?;
             self.repo.find_tree(entry.id()).ok()
         });
-        let entry = tree.as_ref()?.get_name(name)?;
-        (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
+        tree.clone()
     }
 
     /// The text of the file at `path`, checked to be UTF-8.

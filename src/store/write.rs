@@ -10,7 +10,7 @@
 //! ([`super::journal`]) that lets the next command finish a write that was
 //! killed half-way.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -61,6 +61,8 @@ pub struct Transaction<'s> {
     store: &'s Store,
     _lock: Lock,
     parent: Option<Commit<'s>>,
+    /// The store as of `parent`.
+    snapshot: Snapshot<'s>,
 }
 
 /// What recovering an interrupted write did.
@@ -94,7 +96,8 @@ impl Store {
             Err(e) if is_unborn(&e) => None,
             Err(e) => return Err(e.into()),
         };
-        Ok(Transaction { store: self, _lock: lock, parent })
+        let tree = parent.as_ref().map(Commit::tree).transpose()?;
+        Ok(Transaction { store: self, _lock: lock, parent, snapshot: Snapshot::new(self.repo(), tree) })
     }
 
     /// Finishes (or drops) a write that was interrupted between moving the
@@ -138,9 +141,8 @@ impl<'s> Transaction<'s> {
     }
 
     /// The store as of the commit this write starts from.
-    pub fn snapshot(&self) -> Result<Snapshot<'s>> {
-        let tree = self.parent.as_ref().map(Commit::tree).transpose()?;
-        Ok(Snapshot::new(self.store.repo(), tree))
+    pub fn snapshot(&self) -> &Snapshot<'s> {
+        &self.snapshot
     }
 
     /// Commits `spec` on top of the starting commit, moves the branch, then
@@ -149,7 +151,7 @@ impl<'s> Transaction<'s> {
         let repo = self.store.repo();
         let base = self.parent.as_ref().map(Commit::tree).transpose()?;
         let index = scratch_index(self.store)?;
-        self.refuse_uncommitted_edits(&index, base.as_ref(), &spec.changes)?;
+        self.refuse_uncommitted_edits(&index, &spec.changes)?;
 
         let contents: Vec<&[u8]> = spec.changes.iter().filter_map(|c| c.content.as_deref()).collect();
         let mut ids = pack::write_blobs(repo, &contents)?.into_iter();
@@ -158,7 +160,8 @@ impl<'s> Transaction<'s> {
             let oid = if change.content.is_some() { ids.next() } else { None };
             blobs.push((change.path.clone(), oid));
         }
-        let tree_id = tree_with(repo, base.as_ref(), &blobs)?;
+        // The directory trees the snapshot has read need not be read again.
+        let tree_id = tree_with(repo, base.as_ref(), &blobs, &|dir| self.snapshot.dir_tree(dir))?;
         let tree = repo.find_tree(tree_id)?;
         let who = identity(repo, spec.time)?;
         let parents: Vec<&Commit> = self.parent.iter().collect();
@@ -189,7 +192,7 @@ impl<'s> Transaction<'s> {
             changes.push(Change { path: c.path, content });
         }
         let index = scratch_index(self.store)?;
-        self.refuse_uncommitted_edits(&index, base.as_ref(), &changes)?;
+        self.refuse_uncommitted_edits(&index, &changes)?;
         self.finish(index, target, subject, &changes)
     }
 
@@ -209,19 +212,10 @@ impl<'s> Transaction<'s> {
 
     /// Refuses when a file to be written differs from the starting commit in
     /// the work tree or the index: that is someone's uncommitted work.
-    fn refuse_uncommitted_edits(&self, index: &IndexFile, base: Option<&Tree>, changes: &[Change]) -> Result<()> {
-        // Each directory's tree is read once, not once per file in it.
-        let repo = self.store.repo();
-        let mut dirs: HashMap<&str, Option<Tree<'_>>> = HashMap::new();
+    fn refuse_uncommitted_edits(&self, index: &IndexFile, changes: &[Change]) -> Result<()> {
         for change in changes {
             let path = Path::new(&change.path);
-            let (dir, name) = change.path.rsplit_once('/').unwrap_or(("", &change.path));
-            let tree = dirs.entry(dir).or_insert_with(|| match (base, dir) {
-                (Some(t), "") => Some(t.clone()),
-                (Some(t), d) => t.get_path(Path::new(d)).ok().and_then(|e| repo.find_tree(e.id()).ok()),
-                (None, _) => None,
-            });
-            let committed = tree.as_ref().and_then(|t| t.get_name(name)).map(|e| e.id());
+            let committed = self.snapshot.blob_id(&change.path);
             let staged = index.staged(&change.path);
             if staged != committed {
                 return Err(Error::Dirty(change.path.clone()));
@@ -341,19 +335,35 @@ fn tidy(message: &str) -> String {
 
 type Edit<'a> = (Vec<&'a str>, Option<Oid>);
 
+/// Directory trees already read, by path (`""` the root): a lookup that
+/// saves unpacking them again, or nothing.
+pub type KnownTrees<'a, 'r> = &'a dyn Fn(&str) -> Option<Tree<'r>>;
+
 /// `base` with each path set to a blob (or removed, for `None`); only the
 /// trees on those paths are rebuilt.
-pub fn tree_with(repo: &git2::Repository, base: Option<&Tree>, blobs: &[(String, Option<Oid>)]) -> Result<Oid> {
+pub fn tree_with<'r>(
+    repo: &'r git2::Repository,
+    base: Option<&Tree<'r>>,
+    blobs: &[(String, Option<Oid>)],
+    known: KnownTrees<'_, 'r>,
+) -> Result<Oid> {
     let edits: Vec<Edit<'_>> = blobs.iter().map(|(path, oid)| (path.split('/').collect(), *oid)).collect();
-    match update_tree(repo, base, &edits)? {
+    match update_tree(repo, base, "", &edits, known)? {
         Some(id) => Ok(id),
         None => Ok(repo.treebuilder(None)?.write()?),
     }
 }
 
-/// Rebuilds `base` with `edits` applied, touching only the trees on the
-/// edited paths. Returns `None` when the tree ends up empty.
-fn update_tree(repo: &git2::Repository, base: Option<&Tree>, edits: &[Edit<'_>]) -> Result<Option<Oid>> {
+/// Rebuilds `base` (the tree of directory `dir`) with `edits` applied,
+/// touching only the trees on the edited paths. Returns `None` when the
+/// tree ends up empty.
+fn update_tree<'r>(
+    repo: &'r git2::Repository,
+    base: Option<&Tree<'r>>,
+    dir: &str,
+    edits: &[Edit<'_>],
+    known: KnownTrees<'_, 'r>,
+) -> Result<Option<Oid>> {
     let mut builder = repo.treebuilder(base)?;
     let mut by_name: BTreeMap<&str, Vec<Edit<'_>>> = BTreeMap::new();
     for (parts, oid) in edits {
@@ -364,11 +374,15 @@ fn update_tree(repo: &git2::Repository, base: Option<&Tree>, edits: &[Edit<'_>])
         let new = match file_edit {
             Some((_, oid)) => oid.map(|o| (o, 0o100644)),
             None => {
+                let path = if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") };
                 let sub = match base.and_then(|t| t.get_name(name)) {
-                    Some(e) if e.kind() == Some(ObjectType::Tree) => Some(repo.find_tree(e.id())?),
+                    Some(e) if e.kind() == Some(ObjectType::Tree) => match known(&path).filter(|t| t.id() == e.id()) {
+                        Some(t) => Some(t),
+                        None => Some(repo.find_tree(e.id())?),
+                    },
                     _ => None,
                 };
-                update_tree(repo, sub.as_ref(), &group)?.map(|o| (o, 0o040000))
+                update_tree(repo, sub.as_ref(), &path, &group, known)?.map(|o| (o, 0o040000))
             }
         };
         match new {

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::is_active;
 use crate::model::date::Date;
-use crate::model::{Contact, Customer, CustomerId, Handle, Staff, StoreConfig};
+use crate::model::{Contact, Customer, CustomerId, Handle, Staff, StoreConfig, Touch};
 use crate::ops::list::is_stale;
 use crate::store::history::{self, customer_of, Attribution, EventKind, HistoryQuery, OwnershipEvent};
 use crate::store::layout::CUSTOMERS_DIR;
@@ -302,9 +302,13 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
 fn slim(mut c: Customer) -> Customer {
     let latest = c.touches.iter().max_by_key(|t| t.date).cloned();
     let owners = c.touches.iter().filter(|t| t.by == c.owner).max_by_key(|t| t.date).cloned();
-    c.touches = latest.into_iter().chain(owners).collect();
+    // Of a touch, the sections need its date and author.
+    let bare = |t: Touch| Touch { summary: String::new(), kind: String::new(), ..t };
+    c.touches = latest.into_iter().chain(owners).map(bare).collect();
     c.contacts = Vec::new();
     c.tags = Vec::new();
+    c.notes = None;
+    c.next_step = None;
     c
 }
 
