@@ -85,6 +85,7 @@ fixture() {
         fi
         # What `git gc` leaves behind: a commit-graph with changed-path filters.
         git -C "$FIX" commit-graph write --reachable --changed-paths 2>/dev/null
+        ls "$FIX/.git/objects/pack" >"$FIX/.git/bench-packs"
         printf '%s\n' "$GEN_LINE" >"$FIX/.git/bench-generated"
         printf '%s\n' "$stamp" >"$FIX/.git/bench-stamp"
     fi
@@ -95,12 +96,18 @@ fixture() {
     reset_fixture
 }
 
-# Back to the generated state: HEAD, index, work tree; no stray objects.
+# Back to the generated state: HEAD, index, work tree; no stray objects
+# (loose ones, or packs crm wrote for bulk changes).
 reset_fixture() {
     git -C "$FIX" reset -q --hard "$FIXTURE_HEAD"
     git -C "$FIX" clean -fdq -- customers staff
     git -C "$FIX" reflog expire --expire=now --all
     find "$FIX/.git/objects" -path "$FIX/.git/objects/??/*" -type f -delete
+    local packs=$FIX/.git/bench-packs
+    [ -f "$packs" ] || ls "$FIX/.git/objects/pack" >"$packs"
+    for p in "$FIX"/.git/objects/pack/*; do
+        grep -qxF "$(basename "$p")" "$packs" || rm -f "$p"
+    done
     if [ ! -f "$FIX/.git/objects/info/commit-graph" ] && [ ! -d "$FIX/.git/objects/info/commit-graphs" ]; then
         git -C "$FIX" commit-graph write --reachable --changed-paths 2>/dev/null
     fi
@@ -184,6 +191,12 @@ info_row() {
     local ratio=-
     [[ "$2" != FAIL && "$3" != FAIL ]] && ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", a / b }')
     ROWS+=("$1|$(fmt_secs "$2")|$(fmt_secs "$3")|$ratio|(no target)")
+}
+# floor_row SCENARIO VALUE UNIT FLOOR: a row against an absolute minimum.
+floor_row() {
+    local name=$1 v=$2 unit=$3 floor=$4 verdict=FAIL
+    [ "$v" != FAIL ] && verdict=$(awk -v v="$v" -v f="$floor" 'BEGIN { print (v >= f) ? "ok" : "MISS" }')
+    ROWS+=("$name|$v $unit|-|-|≥ $floor $unit $verdict")
 }
 # limit_row SCENARIO VALUE UNIT LIMIT: a row against an absolute limit.
 limit_row() {
@@ -301,6 +314,40 @@ measure reassign-git base "git reset -q --hard $FIXTURE_HEAD" \
 row "crm reassign --from (moves $N_MOVE customers)" "$A" "$B" 1.0
 reset_fixture
 cd "$ROOT"
+
+# -- import --------------------------------------------------------------------
+
+# crm import of a CSV into an empty store vs putting the files crm wrote
+# into the same empty store with cp and committing them with git.
+IMPORT_ROWS=50000
+[ "$MODE" = smoke ] && IMPORT_ROWS=2000
+IMP=$WORK/import
+IMP_CSV=$WORK/import-$IMPORT_ROWS.csv
+IMP_EMPTY=$WORK/import-empty
+say "import of $IMPORT_ROWS rows …"
+awk -v n="$IMPORT_ROWS" 'BEGIN {
+    print "name,owner,region,contact,phone,email,value"
+    for (i = 0; i < n; i++)
+        printf "Import Customer %05d Transport,bench.rep,华中,Contact %d,+86 371 %07d,c%d@import.invalid,%d\n", i, i, 5550000 + i, i, (i * 7919) % 9000000
+}' >"$IMP_CSV"
+rm -rf "$IMP_EMPTY" && mkdir -p "$IMP_EMPTY"
+(
+    cd "$IMP_EMPTY"
+    git init -q
+    git config user.name "Bench Admin" && git config user.email bench.admin@bench.invalid
+    "$CRM" init -q --company Bench --admin bench.admin --name "Bench Admin" --email bench.admin@bench.invalid --no-sign
+    CRM_USER=bench.admin "$CRM" staff add bench.rep --name "Bench Rep" --email bench.rep@bench.invalid \
+        --role rep --region 华中 --no-sign --quiet
+) >"$WORK/logs/import-setup.log" 2>&1 || { say "FAILED import setup"; tail -5 "$WORK/logs/import-setup.log" >&2; FAILED+=(import-setup); }
+FRESH_IMPORT_STORE="rm -rf $IMP && cp -a $IMP_EMPTY $IMP"
+measure import crm "$FRESH_IMPORT_STORE" "cd $IMP && CRM_USER=bench.admin $CRM import csv $IMP_CSV --yes --no-sign --quiet"; A=$MEDIAN
+rm -rf "$WORK/import-files" && cp -a "$IMP/customers" "$WORK/import-files"
+measure import-git base "$FRESH_IMPORT_STORE" "cd $IMP && cp -r $WORK/import-files customers && git add -A && git commit -qm import"; B=$MEDIAN
+info_row "crm import csv ($IMPORT_ROWS rows)" "$A" "$B"
+RATE=FAIL
+[ "$A" != FAIL ] && RATE=$(awk -v n="$IMPORT_ROWS" -v s="$A" 'BEGIN { printf "%.0f", n / s }')
+floor_row "  import rows per second" "$RATE" rows/s 20000
+rm -rf "$IMP" "$WORK/import-files"
 
 # -- scaling -------------------------------------------------------------------
 
