@@ -105,6 +105,15 @@ impl Ctx {
         }
     }
 
+    /// What a writing command did, as one line on stdout, unless `--quiet`
+    /// (like `git commit -q`); JSON output is data and always printed.
+    pub fn outcome(&self, line: &str) -> CliResult {
+        if self.quiet {
+            return Ok(());
+        }
+        print(line)
+    }
+
     /// Asks a yes/no question; without a person to ask, fails naming the
     /// flag that answers it.
     pub fn confirm(&self, question: &str, flag: &str) -> CliResult<bool> {

@@ -25,7 +25,7 @@ pub struct Cli {
     /// Run as if crm was started in DIR
     #[arg(short = 'C', value_name = "DIR", global = true)]
     start_dir: Option<PathBuf>,
-    /// Print no status messages (data output is unchanged)
+    /// Print no status messages and no summary of what a write did (data and JSON output are unchanged)
     #[arg(short, long, global = true)]
     quiet: bool,
     /// Sign the commit, whatever git config says

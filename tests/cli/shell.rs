@@ -126,7 +126,7 @@ fn check_prints_no_colour_codes_on_a_pipe_or_with_no_color() {
 }
 
 #[test]
-fn quiet_drops_status_lines_but_not_data() {
+fn quiet_drops_status_lines_and_summaries_but_not_data() {
     let init = |quiet: bool, json: bool| {
         let repo = TestRepo::empty();
         let mut args = vec!["init", "--company", "Example Coach Co.", "--admin", "liu.yang"];
@@ -147,17 +147,27 @@ fn quiet_drops_status_lines_but_not_data() {
 
     let (repo, quiet) = init(true, false);
     assert_eq!(quiet.stderr, "", "--quiet must silence status lines\n{quiet}");
-    assert!(quiet.stdout.contains("Created a crm store"), "--quiet must keep the data\n{quiet}");
+    assert_eq!(quiet.stdout, "", "--quiet silences the summary of a write, as git commit -q does\n{quiet}");
     assert_eq!(repo.commit_count(), 1);
 
     let (_, json) = init(true, true);
     assert_eq!(json.stderr, "", "{json}");
     assert!(json.json().is_object(), "{json}");
 
-    // -q after the subcommand, on a command that writes: the data stays.
+    // -q after the subcommand, on commands that write: nothing but JSON.
     let repo = TestRepo::standard();
     let out = repo.crm(&["add", "--name", "Acme", "--owner", "li.na", "-q", "--format", "json"]).ok();
     assert_eq!(out.json()["customer"]["id"], "acme", "{out}");
+    for args in [
+        &["add", "--name", "Beta", "--owner", "li.na", "-q"][..],
+        &["touch", "acme", "--kind", "call", "--summary", "x", "-q"],
+        &["edit", "acme", "--set", "tier=key", "--set", "backup=zhang.wei", "-q"],
+        &["reassign", "beta", "--to", "zhang.wei", "--reason", "x", "-q"],
+    ] {
+        let out = repo.crm(args).ok();
+        assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""), "{args:?}\n{out}");
+    }
+    assert_eq!(repo.read_toml(&customer_path("beta"))["owner"].as_str(), Some("zhang.wei"));
     let out = repo.crm(&["list", "-q"]).ok();
     assert!(out.stdout.contains("Acme"), "{out}");
 }

@@ -95,7 +95,7 @@ pub fn run(ctx: &mut Ctx, args: AddArgs) -> CliResult {
     let added = add::run(ctx.store()?, &req, today, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&added)),
-        _ => print(&format!(
+        _ => ctx.outcome(&format!(
             "Added {} ({}) as {} [{}]\n",
             added.customer.id,
             escape(&added.customer.name),

@@ -47,6 +47,11 @@ pub fn run(ctx: &mut Ctx, args: EditArgs) -> CliResult {
     let done = edit::run(ctx.store()?, &req, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&done)),
-        _ => print(&format!("Changed {} of {} [{}]\n", done.changed.join(", "), done.customer.id, short(&done.commit))),
+        _ => ctx.outcome(&format!(
+            "Changed {} of {} [{}]\n",
+            done.changed.join(", "),
+            done.customer.id,
+            short(&done.commit)
+        )),
     }
 }

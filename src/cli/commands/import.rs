@@ -166,7 +166,7 @@ fn report(ctx: &Ctx, outcome: &ImportOutcome, format: Format) -> CliResult {
                 outcome.added, outcome.updated, outcome.unchanged
             ))
         }
-        Format::Table => print(&match &outcome.commit {
+        Format::Table => ctx.outcome(&match &outcome.commit {
             Some(c) => format!(
                 "Imported: {} added, {} updated, {} unchanged [{}]\n",
                 outcome.added,

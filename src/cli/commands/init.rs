@@ -66,7 +66,7 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> CliResult {
     let root = root.trim_end_matches('/');
     let what =
         if done.adopted { format!("{how} {root} into a crm store") } else { format!("{how} a crm store in {root}") };
-    print(&format!("{what} (commit {})\n", short(&done.commit)))?;
+    ctx.outcome(&format!("{what} (commit {})\n", short(&done.commit)))?;
     if !done.require_signed {
         ctx.status(
             "Commits are not required to be signed. To turn signing on:\n  git config gpg.format ssh\n  git config user.signingkey ~/.ssh/id_ed25519.pub\n  git config commit.gpgsign true\nthen list each person's public key in staff/HANDLE.toml and set require_signed = true in crm.toml.",

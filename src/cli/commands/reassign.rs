@@ -95,7 +95,7 @@ pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
     let commit = done.commit.as_deref().unwrap_or_default();
     match format {
         Format::Json => print(&render::json(&done)),
-        _ => print(&format!("Moved {} customer(s) to {} [{}]\n", done.moves.len(), req.to, short(commit))),
+        _ => ctx.outcome(&format!("Moved {} customer(s) to {} [{}]\n", done.moves.len(), req.to, short(commit))),
     }
 }
 

@@ -57,7 +57,7 @@ pub fn run(ctx: &mut Ctx, args: SyncArgs) -> CliResult {
         parts.push("already up to date".into());
     }
     let retried = if done.attempts > 1 { format!(" after {} attempts", done.attempts) } else { String::new() };
-    print(&format!("{}/{}: {}{retried} [{}]\n", done.remote, done.branch, parts.join(", "), short(&done.head)))
+    ctx.outcome(&format!("{}/{}: {}{retried} [{}]\n", done.remote, done.branch, parts.join(", "), short(&done.head)))
 }
 
 /// Show unshared work: local commits not pushed, remote ones not integrated

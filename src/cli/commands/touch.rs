@@ -49,7 +49,7 @@ pub fn run(ctx: &mut Ctx, args: TouchArgs) -> CliResult {
     let done = touch::run(ctx.store()?, &req, today, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&done)),
-        _ => print(&format!(
+        _ => ctx.outcome(&format!(
             "Logged {} with {} on {} [{}]\n",
             done.touch.kind,
             done.customer,

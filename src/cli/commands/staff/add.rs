@@ -48,6 +48,6 @@ pub fn run(ctx: &mut Ctx, args: StaffAddArgs) -> CliResult {
     let person = staff::add(ctx.store()?, &req, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&person)),
-        _ => print(&format!("Added {} ({}, {})\n", person.handle, escape(&person.name), person.role)),
+        _ => ctx.outcome(&format!("Added {} ({}, {})\n", person.handle, escape(&person.name), person.role)),
     }
 }

@@ -24,6 +24,6 @@ pub fn run(ctx: &mut Ctx, args: StaffRehireArgs) -> CliResult {
     let done = leave::rehire(ctx.store()?, &args.handle, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&done)),
-        _ => print(&format!("{} is active again [{}]\n", done.person, short(&done.commit))),
+        _ => ctx.outcome(&format!("{} is active again [{}]\n", done.person, short(&done.commit))),
     }
 }
