@@ -27,6 +27,9 @@ use crate::{Error, Result};
 /// what git itself would write).
 pub const PACK_THRESHOLD: usize = 64;
 
+/// Names of pack files being written (git's own start `tmp_pack_`).
+const TEMPORARY_PREFIX: &str = "tmp_crm_";
+
 /// Git's object type number for a blob.
 const OBJ_BLOB: u8 = 3;
 
@@ -44,6 +47,17 @@ pub fn write_blobs(repo: &Repository, blobs: &[&[u8]]) -> Result<Vec<Oid>> {
         ids.iter().zip(blobs).filter(|(id, _)| seen.insert(**id)).map(|(id, b)| (*id, *b)).collect();
     write_pack(&repo.path().join("objects").join("pack"), &unique)?;
     Ok(ids)
+}
+
+/// Removes the temporary files a killed crm left while writing a pack.
+/// Call with the store locked: only the lock holder writes packs.
+pub fn remove_temporary_files(repo: &Repository) {
+    let Ok(entries) = fs::read_dir(repo.path().join("objects").join("pack")) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(TEMPORARY_PREFIX) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// One packed object: its id, where it starts in the pack, its bytes there.
@@ -81,7 +95,7 @@ fn write_pack(dir: &Path, objects: &[(Oid, &[u8])]) -> Result<()> {
     // The pack first, then its index: git uses a pack once its index is there.
     for (ext, bytes) in [("pack", &pack), ("idx", &index)] {
         let path = dir.join(format!("{name}.{ext}"));
-        let mut tmp = tempfile::Builder::new().prefix("tmp_crm_").tempfile_in(dir).map_err(Error::io(dir))?;
+        let mut tmp = tempfile::Builder::new().prefix(TEMPORARY_PREFIX).tempfile_in(dir).map_err(Error::io(dir))?;
         tmp.write_all(bytes).map_err(Error::io(&path))?;
         tmp.persist(&path).map_err(|e| Error::io(&path)(e.error))?;
         // Read-only for everyone, as git leaves pack files.

@@ -104,6 +104,7 @@ impl Store {
     /// branch and updating the work tree. Call with the lock held.
     pub fn recover(&self) -> Result<Recovery> {
         let repo = self.repo();
+        pack::remove_temporary_files(repo);
         let Some(pending) = Pending::read(repo.path()) else { return Ok(Recovery::Nothing) };
         remove_temporary_files(self.root(), &pending.paths);
         let head = repo.head().ok().and_then(|h| h.target());

@@ -442,6 +442,11 @@ fn a_large_import_is_one_pack_git_accepts() {
     repo.git(&["gc", "-q"]);
     assert_eq!(repo.git(&["fsck", "--strict", "--no-progress"]), "");
     assert_eq!(customer_files(&repo.dir).len(), N);
+    // What a crm killed while writing a pack leaves is removed by the next write.
+    let tmp = repo.path(".git/objects/pack/tmp_crm_killed");
+    std::fs::write(&tmp, b"PACK").unwrap();
+    repo.add_customer("After The Import", "li.na", &[]);
+    assert!(!tmp.exists(), "a dead pack-writer's temporary file is removed");
 }
 
 fn count_objects(repo: &TestRepo) -> BTreeMap<String, usize> {
