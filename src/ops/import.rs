@@ -8,14 +8,14 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{Message, WriteOptions, Writer};
+use super::{active_person, Message, WriteOptions, Writer};
 use crate::error::RowError;
 use crate::model::authz::Action;
 use crate::model::customer::STATUSES;
 use crate::model::dedupe::{self, DupIndex};
 use crate::model::document::{contact_table, customer_toml, string_array, touch_table, Document};
 use crate::model::sheet::{self, Field};
-use crate::model::{Contact, Customer, CustomerId};
+use crate::model::{Contact, Customer, CustomerId, Handle, Policy, Staff};
 use crate::store::catalog::Catalog;
 use crate::store::layout;
 use crate::store::write::Change;
@@ -146,13 +146,18 @@ pub fn run(
     let columns = columns(sheet, req)?;
     let catalog = Catalog::load(w.snapshot())?;
     let mut planner = Planner { w: &w, index: catalog.index(), seen_ids: HashMap::new(), file: DupIndex::default() };
+    // Each row on its own, on all cores; then, in order, what depends on
+    // the rows before it (duplicates, ids taken).
+    let reader = RowReader { policy: &w.config.policy, staff: &w.staff };
+    let read: Vec<ReadRow> =
+        sheet.rows.par_iter().enumerate().map(|(i, cells)| reader.read(i + 2, cells, &columns, req)).collect();
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut changes = Vec::new();
-    for (i, cells) in sheet.rows.iter().enumerate() {
+    for (i, read) in read.into_iter().enumerate() {
         let row = i + 2;
         progress(i + 1);
-        match planner.row(row, cells, &columns, req) {
+        match planner.row(row, read, &columns, req) {
             Ok((planned, change)) => {
                 rows.push(planned);
                 changes.extend(change);
@@ -244,17 +249,29 @@ struct Incoming {
     id_given: bool,
 }
 
+/// A row read on its own: the customer it gives (an id derived from the
+/// name is not yet checked against earlier rows), or its errors.
+type ReadRow = (Option<Incoming>, Vec<RowError>);
+
+/// What reading a row on its own needs: shareable across threads.
+struct RowReader<'a> {
+    policy: &'a Policy,
+    staff: &'a BTreeMap<Handle, Staff>,
+}
+
 impl Planner<'_, '_> {
     fn row(
         &mut self,
         row: usize,
-        cells: &[String],
+        (incoming, errors): ReadRow,
         columns: &[Field],
         req: &ImportRequest,
     ) -> std::result::Result<(PlannedRow, Option<Write>), Vec<RowError>> {
-        let mut errors = Vec::new();
-        let incoming = self.read(row, cells, columns, req, &mut errors);
-        let Some(incoming) = incoming.filter(|_| errors.is_empty()) else { return Err(errors) };
+        let Some(mut incoming) = incoming.filter(|_| errors.is_empty()) else { return Err(errors) };
+        if !incoming.id_given {
+            let derived = incoming.customer.id.clone();
+            incoming.customer.id = self.free_id(derived);
+        }
         let c = &incoming.customer;
         let err = |column: &str, reason: String| vec![RowError { row, column: column.into(), reason }];
         let name_column = header_of(columns, Field::Name, req);
@@ -313,8 +330,25 @@ impl Planner<'_, '_> {
         Ok((planned("update"), Some(Write::Text(Change::write(path, text)))))
     }
 
+    /// `id`, or with a numeric suffix when an earlier row of this file
+    /// took it (only reached with --force).
+    fn free_id(&self, id: CustomerId) -> CustomerId {
+        if !self.seen_ids.contains_key(id.as_str()) {
+            return id;
+        }
+        (2..).map(|n| id.with_suffix(n)).find(|c| !self.seen_ids.contains_key(c.as_str())).unwrap_or(id)
+    }
+}
+
+impl RowReader<'_> {
     /// Reads one row's cells into a customer, collecting cell errors.
-    fn read(
+    fn read(&self, row: usize, cells: &[String], columns: &[Field], req: &ImportRequest) -> ReadRow {
+        let mut errors = Vec::new();
+        let incoming = self.incoming(row, cells, columns, req, &mut errors);
+        (incoming, errors)
+    }
+
+    fn incoming(
         &self,
         row: usize,
         cells: &[String],
@@ -322,7 +356,7 @@ impl Planner<'_, '_> {
         req: &ImportRequest,
         errors: &mut Vec<RowError>,
     ) -> Option<Incoming> {
-        let policy = &self.w.config.policy;
+        let policy = self.policy;
         let mut values: BTreeMap<usize, (Field, String)> = BTreeMap::new();
         for (i, field) in columns.iter().enumerate() {
             let cell = cells.get(i).map(|c| sheet::unneutralize(c.trim()).to_string()).unwrap_or_default();
@@ -418,19 +452,19 @@ impl Planner<'_, '_> {
         let owner_col = columns.iter().position(|f| *f == Field::Owner).unwrap_or(name_col);
         if c.owner.is_empty() {
             fail(owner_col, "no owner".into());
-        } else if let Err(e) = self.w.active_person(&c.owner) {
+        } else if let Err(e) = active_person(self.staff, &c.owner) {
             fail(owner_col, e.to_string());
         }
         if let Some(b) = &c.backup {
             let col = columns.iter().position(|f| *f == Field::Backup).unwrap_or(0);
-            match self.w.active_person(b) {
+            match active_person(self.staff, b) {
                 Err(e) => fail(col, e.to_string()),
                 Ok(p) if p.handle.as_str() == c.owner => fail(col, "the backup is the owner".into()),
                 Ok(_) => {}
             }
         }
         for t in &c.touches {
-            if !self.w.staff.keys().any(|h| h.as_str() == t.by) {
+            if !self.staff.keys().any(|h| h.as_str() == t.by) {
                 let col = columns.iter().position(|f| *f == Field::Touches).unwrap_or(0);
                 fail(col, format!("touch by `{}`, who is not in staff/", t.by));
             }
@@ -439,7 +473,7 @@ impl Planner<'_, '_> {
         c.id = match id {
             Some(id) => id,
             None => match CustomerId::derive(&c.name) {
-                Some(id) => self.free_id(id),
+                Some(id) => id,
                 None if c.name.trim().is_empty() => return None,
                 None => {
                     fail(name_col, format!("no id can be derived from `{}`; add an id column", c.name));
@@ -452,15 +486,6 @@ impl Planner<'_, '_> {
             fail(col, "key accounts need a backup (policy.key_backup)".into());
         }
         Some(Incoming { customer: c, given, id_given })
-    }
-
-    /// `id`, or with a numeric suffix when an earlier row of this file
-    /// took it (only reached with --force).
-    fn free_id(&self, id: CustomerId) -> CustomerId {
-        if !self.seen_ids.contains_key(id.as_str()) {
-            return id;
-        }
-        (2..).map(|n| id.with_suffix(n)).find(|c| !self.seen_ids.contains_key(c.as_str())).unwrap_or(id)
     }
 }
 

@@ -33,20 +33,29 @@ const TEMPORARY_PREFIX: &str = "tmp_crm_";
 /// Git's object type number for a blob.
 const OBJ_BLOB: u8 = 3;
 
-/// Stores `blobs` in `repo` and returns their ids, in order: as one new
-/// pack when there are at least [`PACK_THRESHOLD`], else as loose objects.
-/// (A pack may repeat an object stored before; the next `git gc` keeps
-/// one copy. Asking the object store first costs a file lookup per blob.)
-pub fn write_blobs(repo: &Repository, blobs: &[&[u8]]) -> Result<Vec<Oid>> {
-    if blobs.len() < PACK_THRESHOLD {
-        return blobs.iter().map(|b| Ok(repo.blob(b)?)).collect();
-    }
-    let ids: Vec<Oid> = blobs.par_iter().map(|b| blob_id(b)).collect();
+/// The object ids of `blobs`, in order, hashed on all cores.
+pub fn blob_ids(blobs: &[&[u8]]) -> Vec<Oid> {
+    blobs.par_iter().map(|b| blob_id(b)).collect()
+}
+
+/// Stores `blobs` (whose ids are `ids`) as one new pack in the repository
+/// whose git directory is `git_dir`. The pack may repeat an object stored
+/// before; the next `git gc` keeps one copy (asking the object store first
+/// would cost a file lookup per blob). Needs no repository handle, so it
+/// can run on another thread while the caller builds the trees.
+pub fn pack_blobs(git_dir: &Path, blobs: &[&[u8]], ids: &[Oid]) -> Result<()> {
     let mut seen = HashSet::with_capacity(ids.len());
     let unique: Vec<(Oid, &[u8])> =
         ids.iter().zip(blobs).filter(|(id, _)| seen.insert(**id)).map(|(id, b)| (*id, *b)).collect();
-    write_pack(&repo.path().join("objects").join("pack"), &unique)?;
-    Ok(ids)
+    write_pack(&git_dir.join("objects").join("pack"), &unique)
+}
+
+/// Stores `blobs` as loose objects, as `git commit` would.
+pub fn write_loose(repo: &Repository, blobs: &[&[u8]]) -> Result<()> {
+    for b in blobs {
+        repo.blob(b)?;
+    }
+    Ok(())
 }
 
 /// Removes the temporary files a killed crm left while writing a pack.

@@ -155,14 +155,29 @@ impl<'s> Transaction<'s> {
         self.refuse_uncommitted_edits(&index, &spec.changes)?;
 
         let contents: Vec<&[u8]> = spec.changes.iter().filter_map(|c| c.content.as_deref()).collect();
-        let mut ids = pack::write_blobs(repo, &contents)?.into_iter();
+        let ids = pack::blob_ids(&contents);
+        let mut next = ids.iter();
         let mut blobs = Vec::with_capacity(spec.changes.len());
         for change in &spec.changes {
-            let oid = if change.content.is_some() { ids.next() } else { None };
+            let oid = if change.content.is_some() { next.next().copied() } else { None };
             blobs.push((change.path.clone(), oid));
         }
         // The directory trees the snapshot has read need not be read again.
-        let tree_id = tree_with(repo, base.as_ref(), &blobs, &|dir| self.snapshot.dir_tree(dir))?;
+        let build_tree = || tree_with(repo, base.as_ref(), &blobs, &|dir| self.snapshot.dir_tree(dir));
+        let tree_id = if contents.len() < pack::PACK_THRESHOLD {
+            pack::write_loose(repo, &contents)?;
+            build_tree()?
+        } else {
+            // The pack is written on another thread while the trees are
+            // built here; the branch moves only after both are done.
+            let git_dir = repo.path().to_path_buf();
+            std::thread::scope(|s| {
+                let packing = s.spawn(|| pack::pack_blobs(&git_dir, &contents, &ids));
+                let tree = build_tree();
+                let packed = packing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                packed.and(tree)
+            })?
+        };
         let tree = repo.find_tree(tree_id)?;
         let who = identity(repo, spec.time)?;
         let parents: Vec<&Commit> = self.parent.iter().collect();
@@ -300,9 +315,7 @@ fn update_work_tree(store: &Store, mut index: IndexFile, changes: &[Change]) -> 
         .par_iter()
         .map(|change| {
             let Some(content) = &change.content else { return Ok((change.path.clone(), None)) };
-            let full = root.join(&change.path);
-            write_atomically(&full, content)?;
-            let meta = fs::metadata(&full).map_err(Error::io(&full))?;
+            let meta = write_atomically(&root.join(&change.path), content)?;
             Ok((change.path.clone(), Some((blob_id(content), Stat::of(&meta)))))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -403,20 +416,30 @@ fn update_tree<'r>(
     Ok(Some(builder.write()?))
 }
 
-/// Writes a file through a temporary sibling and a rename.
-fn write_atomically(path: &Path, content: &[u8]) -> Result<()> {
+/// Writes a file through a temporary sibling and a rename; returns its
+/// metadata as written.
+fn write_atomically(path: &Path, content: &[u8]) -> Result<fs::Metadata> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(Error::io(dir))?;
     // A new file cannot hold anyone's work: write it in place. (Killed
     // half-way, it is a file the journal says we were creating, and the
     // next write finishes it.)
-    if let Ok(mut file) = fs::OpenOptions::new().write(true).create_new(true).open(path) {
-        return file.write_all(content).map_err(Error::io(path));
+    let create = || fs::OpenOptions::new().write(true).create_new(true).open(path);
+    let created = match create() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(dir).map_err(Error::io(dir))?;
+            create()
+        }
+        other => other,
+    };
+    if let Ok(mut file) = created {
+        file.write_all(content).map_err(Error::io(path))?;
+        return file.metadata().map_err(Error::io(path));
     }
     let mut tmp = tempfile::Builder::new().prefix(".crm-").tempfile_in(dir).map_err(Error::io(dir))?;
     tmp.write_all(content).map_err(Error::io(path))?;
     tmp.persist(path).map_err(|e| Error::io(path)(e.error))?;
-    Ok(())
+    // After the rename: it may change the file's ctime.
+    fs::metadata(path).map_err(Error::io(path))
 }
 
 /// Deletes a file, then its parent directories up to `root` while empty.
