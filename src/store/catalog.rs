@@ -231,8 +231,8 @@ fn parse(mut text: String) -> Option<Catalog> {
     let tree = Oid::from_str(header.next()?).ok().filter(|t| !t.is_zero());
     let count: usize = header.next()?.parse().ok()?;
     let body = &text.as_bytes()[header_end + 1..];
-    let lines = body.iter().filter(|&&b| b == b'\n').count();
-    let tabs = body.iter().filter(|&&b| b == b'\t').count();
+    let lines = memchr::memchr_iter(b'\n', body).count();
+    let tabs = memchr::memchr_iter(b'\t', body).count();
     if lines != count || tabs != count * TABS_PER_LINE || body.last().is_some_and(|&b| b != b'\n') {
         return None;
     }
