@@ -150,7 +150,7 @@ impl<'s> Transaction<'s> {
     /// brings the work tree and index up to date. Returns the new commit.
     pub fn commit(self, spec: CommitSpec) -> Result<Oid> {
         let repo = self.store.repo();
-        let base = self.parent.as_ref().map(Commit::tree).transpose()?;
+        let base = self.snapshot.tree();
         let index = scratch_index(self.store)?;
         self.refuse_uncommitted_edits(&index, &spec.changes)?;
 
@@ -163,7 +163,7 @@ impl<'s> Transaction<'s> {
             blobs.push((change.path.clone(), oid));
         }
         // The directory trees the snapshot has read need not be read again.
-        let build_tree = || tree_with(repo, base.as_ref(), &blobs, &|dir| self.snapshot.dir_tree(dir));
+        let build_tree = || tree_with(repo, base, &blobs, &|dir| self.snapshot.dir_tree(dir));
         let tree_id = if contents.len() < pack::PACK_THRESHOLD {
             pack::write_loose(repo, &contents)?;
             build_tree()?
@@ -200,10 +200,10 @@ impl<'s> Transaction<'s> {
     /// if a file that changes has uncommitted edits.
     pub fn advance(self, target: Oid, subject: &str) -> Result<()> {
         let repo = self.store.repo();
-        let base = self.parent.as_ref().map(Commit::tree).transpose()?;
+        let base = self.snapshot.tree();
         let tree = repo.find_commit(target)?.tree()?;
         let mut changes = Vec::new();
-        for c in super::treediff::diff(repo, base.as_ref(), Some(&tree), "")? {
+        for c in super::treediff::diff(repo, base, Some(&tree), "")? {
             let content = c.new.map(|b| repo.find_blob(b.id).map(|b| b.content().to_vec())).transpose()?;
             changes.push(Change { path: c.path, content });
         }
