@@ -1,17 +1,17 @@
 //! The SPEC's authorisation rules as pure functions: who may do what to the
 //! store. `ops` use them to refuse early, `verify` to judge history.
 
-use super::config::Policy;
+use super::config::{ManagerScope, Policy};
 use super::customer::Customer;
 use super::staff::{Role, Staff};
 
 /// Something a person does to the store.
 #[derive(Debug, Clone, Copy)]
 pub enum Action<'a> {
-    /// Create a customer owned by `owner`.
+    /// Create `customer`.
     AddCustomer {
-        /// The new customer's owner.
-        owner: &'a str,
+        /// The new customer.
+        customer: &'a Customer,
     },
     /// Change the owner or backup of `customer` (as it was before).
     ChangeOwnership {
@@ -25,8 +25,17 @@ pub enum Action<'a> {
     },
     /// Delete a customer file.
     RemoveCustomer,
+    /// Log a touch in someone else's name (`by` is not the actor).
+    LogTouchFor {
+        /// Whose touch it claims to be.
+        by: &'a str,
+        /// Whether it arrives with a new customer record (an import).
+        imported: bool,
+    },
     /// Change `crm.toml` or anything under `staff/`.
     ChangeSettings,
+    /// Change a file of `[policy] protected_paths` (CI, `.gitattributes`…).
+    ChangeProtected,
 }
 
 /// Why an action is refused.
@@ -47,16 +56,21 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
     let me = actor.handle.as_str();
     let privileged = policy.may_reassign(actor.role);
     match action {
-        Action::AddCustomer { owner } => {
-            if owner == me || matches!(actor.role, Role::Manager | Role::Admin) {
+        Action::AddCustomer { customer } => {
+            if customer.owner == me {
                 Ok(())
+            } else if matches!(actor.role, Role::Manager | Role::Admin) {
+                in_scope(actor, policy, customer)
             } else {
+                let owner = &customer.owner;
                 deny("add-for-other", format!("add a customer owned by {owner} (only managers and admins may)"))
             }
         }
         Action::ChangeOwnership { customer } => {
-            if customer.owner == me || privileged {
+            if customer.owner == me {
                 Ok(())
+            } else if privileged {
+                in_scope(actor, policy, customer)
             } else {
                 deny(
                     "reassign-unauthorized",
@@ -65,16 +79,49 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
             }
         }
         Action::EditCustomer { customer } => {
-            if customer.owner == me || customer.backup.as_deref() == Some(me) || privileged {
+            if customer.owner == me || customer.backup.as_deref() == Some(me) {
                 Ok(())
+            } else if privileged {
+                in_scope(actor, policy, customer)
             } else {
                 deny("edit-unauthorized", format!("edit {}, owned by {}", customer.id, customer.owner))
             }
+        }
+        Action::LogTouchFor { .. } if actor.role == Role::Admin => Ok(()),
+        Action::LogTouchFor { imported: true, .. } if actor.role == Role::Manager => Ok(()),
+        Action::LogTouchFor { by, .. } => {
+            deny("touch-forged", format!("log a touch in the name of {by} (a touch's `by` is whoever logs it)"))
         }
         Action::RemoveCustomer if actor.role == Role::Admin => Ok(()),
         Action::RemoveCustomer => deny("remove-unauthorized", "delete customers (admins only)".into()),
         Action::ChangeSettings if actor.role == Role::Admin => Ok(()),
         Action::ChangeSettings => deny("settings-unauthorized", "change crm.toml or staff/ (admins only)".into()),
+        Action::ChangeProtected if actor.role == Role::Admin => Ok(()),
+        Action::ChangeProtected => {
+            deny("protected-path", "change a protected path (CI, .gitattributes, .gitmodules: admins only)".into())
+        }
+    }
+}
+
+/// Whether `customer` is within the reach of `actor`'s role: admins reach
+/// every customer; with `manager_scope = "region"` a manager reaches the
+/// customers of their own region and those without a region.
+pub fn in_scope(actor: &Staff, policy: &Policy, customer: &Customer) -> Result<(), Denied> {
+    if actor.role == Role::Admin || policy.manager_scope == ManagerScope::Company {
+        return Ok(());
+    }
+    match customer.region.as_deref() {
+        None => Ok(()),
+        Some(region) if actor.region.as_deref() == Some(region) => Ok(()),
+        Some(region) => Err(Denied {
+            rule: "out-of-region",
+            reason: format!(
+                "act on {}, a customer of region {region} ({} manages {}; manager_scope = \"region\")",
+                customer.id,
+                actor.handle,
+                actor.region.as_deref().unwrap_or("no region")
+            ),
+        }),
     }
 }
 
@@ -109,8 +156,9 @@ mod tests {
     fn reps_act_on_their_own_customers_only() {
         let p = Policy::default();
         let rep = person("rep", Role::Rep);
-        assert!(authorize(&rep, &p, Action::AddCustomer { owner: "rep" }).is_ok());
-        assert!(authorize(&rep, &p, Action::AddCustomer { owner: "other" }).is_err());
+        assert!(authorize(&rep, &p, Action::AddCustomer { customer: &customer("rep", None) }).is_ok());
+        assert!(authorize(&rep, &p, Action::AddCustomer { customer: &customer("other", None) }).is_err());
+        assert_eq!(authorize(&rep, &p, Action::LogTouchFor { by: "other", imported: false }).unwrap_err().rule, "touch-forged");
         let own = customer("rep", None);
         let other = customer("other", Some("rep"));
         assert!(authorize(&rep, &p, Action::ChangeOwnership { customer: &own }).is_ok());
@@ -131,6 +179,26 @@ mod tests {
         assert!(authorize(&m, &p, Action::ChangeSettings).is_err());
         assert!(authorize(&a, &p, Action::ChangeSettings).is_ok());
         assert!(authorize(&a, &p, Action::RemoveCustomer).is_ok());
+    }
+
+    #[test]
+    fn managers_reach_their_own_region_unless_the_scope_is_the_company() {
+        let mut p = Policy::default();
+        let mut m = person("m", Role::Manager);
+        m.region = Some("华东".into());
+        let mut east = customer("rep", None);
+        east.region = Some("华东".into());
+        let mut north = customer("rep", None);
+        north.region = Some("华北".into());
+        assert!(authorize(&m, &p, Action::ChangeOwnership { customer: &east }).is_ok());
+        let denied = authorize(&m, &p, Action::ChangeOwnership { customer: &north }).unwrap_err();
+        assert_eq!(denied.rule, "out-of-region");
+        assert!(authorize(&m, &p, Action::EditCustomer { customer: &north }).is_err());
+        assert!(authorize(&m, &p, Action::AddCustomer { customer: &north }).is_err());
+        assert!(authorize(&m, &p, Action::ChangeOwnership { customer: &customer("rep", None) }).is_ok());
+        assert!(authorize(&person("a", Role::Admin), &p, Action::ChangeOwnership { customer: &north }).is_ok());
+        p.manager_scope = ManagerScope::Company;
+        assert!(authorize(&m, &p, Action::ChangeOwnership { customer: &north }).is_ok());
     }
 
     #[test]

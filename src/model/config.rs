@@ -48,7 +48,45 @@ pub struct Policy {
     /// Keys a forge (GitHub, GitLab, Gitea) signs web-UI merges with; such
     /// a merge is accepted only when it changes nothing of its own.
     pub forge_keys: Vec<String>,
+    /// Which customers a manager may reassign and edit.
+    pub manager_scope: ManagerScope,
+    /// Paths outside the store that only admins may change: a name without
+    /// `/` matches at any depth, `dir/` a directory from the root, anything
+    /// else one path from the root.
+    pub protected_paths: Vec<String>,
+    /// Branches that may not be deleted or rewound on the server (empty:
+    /// the server's default branch).
+    pub protected_branches: Vec<String>,
 }
+
+/// `[policy] manager_scope`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ManagerScope {
+    /// Managers act on the customers of their own region (and customers
+    /// without a region); admins company-wide.
+    #[default]
+    Region,
+    /// Managers act on every customer.
+    Company,
+}
+
+/// The default `protected_paths`: what changes how git or CI reads the
+/// repository.
+pub const DEFAULT_PROTECTED_PATHS: &[&str] = &[
+    ".gitattributes",
+    ".gitmodules",
+    ".github/",
+    ".gitlab-ci.yml",
+    ".gitlab/",
+    ".forgejo/",
+    ".gitea/",
+    ".woodpecker/",
+    ".woodpecker.yml",
+    ".circleci/",
+    ".ci/",
+    "Jenkinsfile",
+];
 
 fn default_currency() -> String {
     "CNY".into()
@@ -66,6 +104,9 @@ impl Default for Policy {
             tiers: vec!["key".into(), "standard".into(), "prospect".into()],
             regions: Vec::new(),
             forge_keys: Vec::new(),
+            manager_scope: ManagerScope::Region,
+            protected_paths: DEFAULT_PROTECTED_PATHS.iter().map(|p| p.to_string()).collect(),
+            protected_branches: Vec::new(),
         }
     }
 }
@@ -81,8 +122,34 @@ impl Policy {
         self.regions.is_empty() || self.regions.iter().any(|r| r == region)
     }
 
+    /// Whether `path` (outside the store's files) is one only admins may
+    /// change.
+    pub fn is_protected_path(&self, path: &str) -> bool {
+        self.protected_paths.iter().any(|pattern| match pattern.strip_suffix('/') {
+            Some(dir) => path.starts_with(&format!("{dir}/")),
+            None if !pattern.contains('/') => path.rsplit('/').next() == Some(pattern.as_str()),
+            None => path == pattern,
+        })
+    }
+
     /// Whether `role` may move customers between other people.
     pub fn may_reassign(&self, role: Role) -> bool {
         self.reassign_roles.contains(&role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protected_paths_match_names_anywhere_directories_from_the_root() {
+        let p = Policy::default();
+        for path in [".gitattributes", "customers/0a/.gitattributes", ".github/workflows/ci.yml", ".gitmodules"] {
+            assert!(p.is_protected_path(path), "{path}");
+        }
+        for path in ["README.md", "docs/.github/x", "customers/0a/x.toml", ".gitattributes.bak"] {
+            assert!(!p.is_protected_path(path), "{path}");
+        }
     }
 }

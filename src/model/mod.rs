@@ -14,7 +14,7 @@ pub mod schema;
 pub mod sheet;
 pub mod staff;
 
-pub use config::{Company, Policy, StoreConfig};
+pub use config::{Company, ManagerScope, Policy, StoreConfig};
 pub use customer::{Contact, Customer, Touch};
 pub use ids::{CustomerId, Handle};
 pub use staff::{Role, Staff, StaffStatus};

@@ -59,7 +59,7 @@ pub struct Added {
 pub fn run(store: &Store, req: &AddCustomer, today: Date, opts: &WriteOptions) -> Result<Added> {
     let w = Writer::start(store, opts)?;
     let customer = build(&w, req, today)?;
-    w.authorize(Action::AddCustomer { owner: &customer.owner })?;
+    w.authorize(Action::AddCustomer { customer: &customer })?;
     if !req.force {
         let keys = dedupe::keys(&customer.name, &customer.contacts);
         if let Some(dup) = Catalog::load(w.snapshot())?.find_duplicate(&keys, customer.id.as_str()) {

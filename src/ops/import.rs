@@ -300,8 +300,14 @@ impl Planner<'_, '_> {
         let planned =
             |action| PlannedRow { row, action, id: c.id.to_string(), name: c.name.clone(), owner: c.owner.clone() };
         let Some(src) = existing else {
-            if let Err(e) = self.w.authorize(Action::AddCustomer { owner: &c.owner }) {
+            if let Err(e) = self.w.authorize(Action::AddCustomer { customer: c }) {
                 return Err(err("owner", e.to_string()));
+            }
+            let me = self.w.actor.handle.as_str();
+            for touch in c.touches.iter().filter(|t| t.by != me) {
+                if let Err(e) = self.w.authorize(Action::LogTouchFor { by: &touch.by, imported: true }) {
+                    return Err(err("touches", e.to_string()));
+                }
             }
             return Ok((planned("add"), Some(Write::New(Box::new(incoming.customer)))));
         };
@@ -326,6 +332,12 @@ impl Planner<'_, '_> {
         };
         if let Err(e) = self.w.authorize(action) {
             return Err(err("owner", e.to_string()));
+        }
+        let me = self.w.actor.handle.as_str();
+        for touch in after.touches.iter().skip(before.touches.len()).filter(|t| t.by != me) {
+            if let Err(e) = self.w.authorize(Action::LogTouchFor { by: &touch.by, imported: false }) {
+                return Err(err("touches", e.to_string()));
+            }
         }
         Ok((planned("update"), Some(Write::Text(Change::write(path, text)))))
     }

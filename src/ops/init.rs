@@ -122,6 +122,9 @@ max_owner_share = 0.25      # warn when one owner holds more than this share of 
 reassign_roles = ["manager", "admin"]   # who may move customers between other people
 tiers = ["key", "standard", "prospect"]
 regions = []                # empty = free text
+manager_scope = "region"    # managers act on their own region's customers; "company" for all
+protected_branches = []     # never deleted or rewound on the server; empty = its default branch
+# protected_paths = [".gitattributes", ".gitmodules", ".github/", …]   # admins only (default list in the README)
 "#,
         company = quote(company),
         currency = quote(currency),

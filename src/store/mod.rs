@@ -15,6 +15,7 @@ pub mod sigcheck;
 pub mod signing;
 pub mod snapshot;
 pub mod treediff;
+pub mod treeshape;
 pub mod write;
 
 use std::collections::BTreeMap;

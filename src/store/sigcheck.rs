@@ -26,6 +26,9 @@ pub enum SigStatus {
     Bad,
     /// Signed by a key no staff member lists (or gpg does not know).
     UnknownKey,
+    /// Signed by an OpenPGP key that is revoked or expired, or with an
+    /// expired signature (gpg's REVKEYSIG, EXPKEYSIG, EXPSIG).
+    Revoked,
 }
 
 impl SigStatus {
@@ -36,6 +39,7 @@ impl SigStatus {
             SigStatus::None => "none",
             SigStatus::Bad => "bad",
             SigStatus::UnknownKey => "unknown key",
+            SigStatus::Revoked => "revoked",
         }
     }
 }
@@ -144,26 +148,36 @@ fn check_openpgp(signature: &str, signed: &[u8], ring: &KeyRing, gpg: &Gpg) -> C
     let Some(status) = run_gpg_verify(signature, signed, gpg) else {
         return verdict(SigStatus::UnknownKey, None);
     };
-    let field = |tag: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("[GNUPG:] ")?.strip_prefix(tag)?.split_whitespace().next().map(str::to_string))
+    let fields = |tag: &str| -> Option<Vec<String>> {
+        status.lines().find_map(|l| {
+            let rest = l.strip_prefix("[GNUPG:] ")?.strip_prefix(tag)?;
+            Some(rest.split_whitespace().map(str::to_string).collect())
+        })
     };
     if status.contains("[GNUPG:] BADSIG") {
         return verdict(SigStatus::Bad, None);
     }
-    match field("VALIDSIG ") {
-        Some(fpr) => match ring.openpgp_owner(&fpr) {
-            Some(owner) => verdict(SigStatus::Good, Some(owner.clone())),
-            None if ring.forge_openpgp.iter().any(|k| same_key(k, &fpr)) => {
-                Checked { status: SigStatus::Good, signer: None, forge: true }
+    if ["REVKEYSIG", "EXPKEYSIG", "EXPSIG"].iter().any(|tag| status.contains(&format!("[GNUPG:] {tag} "))) {
+        return verdict(SigStatus::Revoked, None);
+    }
+    // VALIDSIG names the signing (sub)key first and the primary key last;
+    // staff files usually list the primary key's fingerprint.
+    match fields("VALIDSIG ") {
+        Some(f) if !f.is_empty() => {
+            let fingerprints: Vec<&String> = [f.first(), f.get(9)].into_iter().flatten().collect();
+            let owner = fingerprints.iter().find_map(|fpr| ring.openpgp_owner(fpr));
+            match owner {
+                Some(owner) => verdict(SigStatus::Good, Some(owner.clone())),
+                None if fingerprints.iter().any(|fpr| ring.forge_openpgp.iter().any(|k| same_key(k, fpr))) => {
+                    Checked { status: SigStatus::Good, signer: None, forge: true }
+                }
+                None => verdict(SigStatus::UnknownKey, None),
             }
-            None => verdict(SigStatus::UnknownKey, None),
-        },
-        None if status.contains("[GNUPG:] ERRSIG") || status.contains("NO_PUBKEY") => {
+        }
+        _ if status.contains("[GNUPG:] ERRSIG") || status.contains("NO_PUBKEY") => {
             verdict(SigStatus::UnknownKey, None)
         }
-        None => verdict(SigStatus::Bad, None),
+        _ => verdict(SigStatus::Bad, None),
     }
 }
 

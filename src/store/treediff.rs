@@ -54,7 +54,7 @@ fn sort_key<'a>(e: &'a git2::TreeEntry<'_>) -> (&'a [u8], bool) {
     (e.name_bytes(), e.kind() == Some(ObjectType::Tree))
 }
 
-fn git_order(a: (&[u8], bool), b: (&[u8], bool)) -> std::cmp::Ordering {
+pub(crate) fn git_order(a: (&[u8], bool), b: (&[u8], bool)) -> std::cmp::Ordering {
     let slash = |(name, is_tree): (&[u8], bool)| -> Vec<u8> {
         let mut v = name.to_vec();
         if is_tree {

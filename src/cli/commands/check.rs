@@ -44,7 +44,7 @@ pub fn run(ctx: &mut Ctx, args: CheckArgs) -> CliResult {
     let today = ctx.today;
     let report = match &args.rev {
         Some(rev) => check::revision(&ctx.repository()?, rev, today)?,
-        None => check::work_tree(ctx.store()?.root(), today)?,
+        None => check::work_tree(ctx.store()?, today)?,
     };
     let text = match args.format {
         CheckFormat::Human => human(&report, ctx.color()),

@@ -8,20 +8,29 @@ use crate::cli::render::{escape, json};
 use crate::ops::check::rules::Severity;
 use crate::ops::check::Finding;
 use crate::ops::log::gpg_program;
-use crate::ops::verify::rules::VERIFY_RULES;
+use crate::ops::verify::rules;
+use crate::ops::verify::update::RefUpdate;
 use crate::ops::verify::{self, VerifyReport, VerifyRequest, Violation};
 
 /// Check history: every commit's signature and authorisation (for CI and hooks)
 ///
-/// Each commit is judged against the store as it was in its first parent: the
-/// signer is the actor, and needs the right role in that state. A..B trusts A's
-/// state; --root pins the trusted first commit. Exits 1 on any violation.
+/// Each commit is judged against the store as it was in its parent (for a
+/// merge, the newest of its parents): the signer is the actor, and needs the
+/// right role in that state. A..B trusts A's state; --root pins the trusted
+/// first commit; --update judges one ref update as a server hook receives
+/// it. Exits 1 on any violation.
 ///
 /// Example: crm verify origin/main..HEAD --format github
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
     /// Commits to judge: A..B, or a revision and its history (default: HEAD)
+    #[arg(conflicts_with = "update")]
     range: Option<String>,
+    /// Judge a ref update as a pre-receive hook gets it (OLD NEW REF, zeros
+    /// for none): no rewinds, no deletion of protected branches, no foreign
+    /// histories, no replace refs, and every new commit verified
+    #[arg(long, num_args = 3, value_names = ["OLD", "NEW", "REF"], conflicts_with = "root")]
+    update: Option<Vec<String>>,
     /// The trusted first commit (it and its history are not judged)
     #[arg(long, value_name = "COMMIT")]
     root: Option<String>,
@@ -38,14 +47,19 @@ pub fn run(ctx: &mut Ctx, args: VerifyArgs) -> CliResult {
     let repo = ctx.repository()?;
     let mut gpg = gpg_program(&repo);
     gpg.home = args.gpg_home;
-    let req = VerifyRequest { range: args.range, root: args.root, gpg };
-    let report = verify::run(&repo, &req)?;
+    let report = match args.update.as_deref() {
+        Some([old, new, refname]) => {
+            let update = RefUpdate { old: old.clone(), new: new.clone(), refname: refname.clone() };
+            verify::update::run(&repo, &update, &gpg, ctx.today)?
+        }
+        _ => verify::run(&repo, &VerifyRequest { range: args.range, root: args.root, gpg })?,
+    };
     let findings: Vec<Finding> = report.violations.iter().map(finding).collect();
     let text = match args.format {
         CheckFormat::Human => human(&report),
         CheckFormat::Json => json(&report),
         CheckFormat::Github => github(&findings),
-        CheckFormat::Junit => junit("crm verify", VERIFY_RULES, &findings),
+        CheckFormat::Junit => junit("crm verify", &rules::all(), &findings),
     };
     print(&text)?;
     if report.violations.is_empty() {
@@ -76,15 +90,14 @@ fn human(report: &VerifyReport) -> String {
 }
 
 fn finding(v: &Violation) -> Finding {
-    let rule = VERIFY_RULES.iter().find(|r| r.id == v.rule).unwrap_or(&VERIFY_RULES[0]);
     Finding {
         path: v.path.clone().unwrap_or_default(),
         line: 1,
         column: 1,
         severity: Severity::Error,
-        rule: rule.id,
+        rule: v.rule,
         message: format!("commit {} by {}: {}", short(&v.commit), v.actor, v.message),
-        help: rule.help,
+        help: rules::find(v.rule).map_or("", |r| r.help),
         source: None,
     }
 }

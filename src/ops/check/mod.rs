@@ -18,6 +18,8 @@ use crate::model::schema::{from_toml, line_col};
 use crate::model::{Customer, CustomerId, Handle, Policy, Staff, StaffStatus, StoreConfig};
 use crate::ops::list::is_stale;
 use crate::store::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
+use crate::store::treeshape::{self, Sizes};
+use crate::store::Store;
 use crate::{Error, Result};
 use rules::{rule, Severity};
 use source::{Content, Item, Source, MAX_FILE};
@@ -60,8 +62,9 @@ pub struct CheckReport {
 /// One customer file's findings, and its owner and value (when readable).
 type Judged = (Vec<Finding>, Option<(String, u64)>);
 
-/// Checks the files of `source` as of `today`.
-pub fn run(source: &Source, repo: Option<&git2::Repository>, today: Date) -> Result<CheckReport> {
+/// Checks the files of `source` as of `today`, and the shape of `tree`
+/// (the commit the files come from: what a checkout cannot show).
+fn run(source: &Source, repo: Option<&git2::Repository>, tree: Option<&git2::Tree>, today: Date) -> Result<CheckReport> {
     let items = source.list(repo)?;
     let files = items.len();
     let mut c = Checker { findings: Vec::new() };
@@ -118,15 +121,19 @@ pub fn run(source: &Source, repo: Option<&git2::Repository>, today: Date) -> Res
         shares.extend(share);
     }
     c.concentration(&shares, &config.policy);
+    if let (Some(repo), Some(tree)) = (repo, tree) {
+        c.shape(repo, tree)?;
+    }
     let mut findings = c.findings;
     findings.sort_by(|a, b| (a.severity, &a.path, a.line, a.column).cmp(&(b.severity, &b.path, b.line, b.column)));
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     Ok(CheckReport { warnings: findings.len() - errors, errors, findings, files })
 }
 
-/// Checks the work tree of `root`.
-pub fn work_tree(root: &std::path::Path, today: Date) -> Result<CheckReport> {
-    run(&Source::WorkTree(root.to_path_buf()), None, today)
+/// Checks the work tree of `store`, and the shape of its HEAD commit's tree.
+pub fn work_tree(store: &Store, today: Date) -> Result<CheckReport> {
+    let head = store.head()?;
+    run(&Source::WorkTree(store.root().to_path_buf()), Some(store.repo()), head.tree(), today)
 }
 
 /// Checks the tree of revision `rev` in `repo`.
@@ -136,7 +143,7 @@ pub fn revision(repo: &git2::Repository, rev: &str, today: Date) -> Result<Check
         .and_then(|o| o.peel_to_tree())
         .map_err(|_| Error::invalid("revision", rev, "not a commit in this repository"))?;
     let source = Source::Tree { git_dir: repo.path().to_path_buf(), tree: tree.id() };
-    run(&source, Some(repo), today)
+    run(&source, Some(repo), Some(&tree), today)
 }
 
 struct Checker {
@@ -158,6 +165,17 @@ impl Checker {
             help: r.help,
             source,
         });
+    }
+
+    /// Reports what [`treeshape`] finds wrong with `tree` that the files
+    /// read did not already show.
+    fn shape(&mut self, repo: &git2::Repository, tree: &git2::Tree) -> Result<()> {
+        for p in treeshape::audit(repo, tree, Sizes::Skip)? {
+            if !self.findings.iter().any(|f| f.path == p.path && f.rule == p.rule) {
+                self.file(&p.path, p.rule, p.message);
+            }
+        }
+        Ok(())
     }
 
     /// Records a finding about a whole file.

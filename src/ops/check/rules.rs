@@ -66,6 +66,11 @@ pub const RULES: &[Rule] = &[
     ),
     error("duplicate-id", "two customer files have the same id", "merge the two files into one and delete the other"),
     error(
+        "malformed-tree",
+        "a git tree no checkout shows faithfully: a name twice, out of order, not UTF-8, `.`, `..` or `.git`",
+        "rewrite the commit with plain git (git rm --cached the entry, commit again); never craft trees by hand",
+    ),
+    error(
         "not-a-file",
         "a symlink or other non-file in the store",
         "replace it with a regular file; crm never follows links",

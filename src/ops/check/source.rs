@@ -14,8 +14,8 @@ use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 use crate::store::layout::{CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use crate::{Error, Result};
 
-/// Largest record file read (1 MiB).
-pub const MAX_FILE: u64 = 1 << 20;
+/// Largest record file read (1 MiB; the store's shape rule).
+pub use crate::store::treeshape::MAX_RECORD as MAX_FILE;
 
 /// Where the files come from.
 #[derive(Debug, Clone)]

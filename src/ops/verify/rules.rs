@@ -1,7 +1,23 @@
 //! The rules `crm verify` judges history by, with stable ids. Like the
-//! `check` rules, the ids are a public contract.
+//! `check` rules, the ids are a public contract. The shape of every changed
+//! tree is judged by `check`'s own tree rules ([`SHAPE_RULES`]), so there
+//! is one definition of a well-formed store.
 
-use crate::ops::check::rules::{Rule, Severity};
+use crate::ops::check::rules::{self as check_rules, Rule, Severity};
+
+/// The `check` rules verify applies to every tree a commit changes.
+pub const SHAPE_RULES: &[&str] =
+    &["malformed-tree", "not-a-file", "misplaced-file", "invalid-id", "invalid-handle", "wrong-shard", "file-too-large"];
+
+/// Every rule verify reports: its own, then the shape rules.
+pub fn all() -> Vec<Rule> {
+    VERIFY_RULES.iter().copied().chain(SHAPE_RULES.iter().map(|id| *check_rules::rule(id))).collect()
+}
+
+/// The rule with id `id`.
+pub fn find(id: &str) -> Option<Rule> {
+    all().into_iter().find(|r| r.id == id)
+}
 
 const fn rule(id: &'static str, what: &'static str, help: &'static str) -> Rule {
     Rule { id, severity: Severity::Error, what, help }
@@ -82,8 +98,59 @@ pub const VERIFY_RULES: &[Rule] = &[
         "fix the file (crm check shows how)",
     ),
     rule(
-        "not-a-file",
-        "a symlink or other non-file committed under customers/ or staff/",
-        "replace it with a regular file",
+        "revoked-key",
+        "signed by an OpenPGP key that is revoked or expired (or an expired signature)",
+        "sign with a valid key; an admin lists the new key in staff/HANDLE.toml",
+    ),
+    rule(
+        "out-of-region",
+        "a manager acted on a customer of another region (manager_scope = \"region\")",
+        "ask that region's manager or an admin",
+    ),
+    rule(
+        "touch-forged",
+        "a touch appended in someone else's name (its `by` is not the signer; admins and imports of new customers by managers excepted)",
+        "log touches as yourself: crm touch ID …",
+    ),
+    rule(
+        "unknown-person",
+        "a customer handed to an owner or backup who is not in staff/ (in the state the commit leaves)",
+        "hand it to an active staff member",
+    ),
+    rule(
+        "assign-to-departed",
+        "a customer handed to an owner or backup who has departed",
+        "hand it to an active staff member",
+    ),
+    rule(
+        "protected-path",
+        "a file of [policy].protected_paths (CI, .gitattributes, .gitmodules, a path outside the store) changed by a non-admin",
+        "ask an admin to make the change",
+    ),
+    rule(
+        "merge-unapproved",
+        "a merge brings in someone else's change that was never on a protected branch and that its signer could not make",
+        "let someone allowed to make the change merge it, or merge it through the forge",
+    ),
+    rule(
+        "replace-ref",
+        "a push to refs/replace/* (git would show other objects than the signed history)",
+        "never push replace refs to the store's server",
+    ),
+    rule(
+        "protected-branch-deleted",
+        "a push that deletes a protected branch ([policy].protected_branches)",
+        "protected branches are never deleted",
+    ),
+    rule(
+        "non-fast-forward",
+        "a push that rewinds a store branch or replaces commits it already has",
+        "fetch, rebase your commits onto the server's (crm sync) and push again",
+    ),
+    rule("not-a-commit", "a push that makes a branch or tag name something other than a commit", "push commits only"),
+    rule(
+        "foreign-root",
+        "a pushed history that shares no commit with the protected branches",
+        "branch from the store's history: git fetch, then git switch -c NAME origin/main",
     ),
 ];

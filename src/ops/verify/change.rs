@@ -1,0 +1,138 @@
+//! Whether one change to one file is allowed to its actor: the same rules
+//! `crm` applies before it writes ([`authorize`]), plus what makes the
+//! result valid where `check` would judge it (owners and backups who are
+//! active staff, touches in the actor's own name, an append-only log).
+
+use git2::Repository;
+
+use super::state::{Actor, State};
+use crate::model::authz::{authorize, in_scope, Action};
+use crate::model::customer::Customer;
+use crate::model::{CustomerId, Role, Staff, Touch};
+use crate::store::layout::{toml_stem, CONFIG_FILE, STAFF_DIR};
+use crate::store::treediff::{Blob, FileChange};
+use crate::Result;
+
+/// A broken rule: its id and what the actor did.
+pub(super) type Denial = (&'static str, String);
+
+/// What `actor` may not do of `change`, judged under `state`; `after` is
+/// the state the commit leaves (where new owners must be active staff).
+pub(super) fn assess(
+    repo: &Repository,
+    actor: &Actor,
+    state: &State,
+    after: Option<&State>,
+    change: &FileChange,
+) -> Result<Vec<Denial>> {
+    let mut out = Vec::new();
+    let Some(person) = actor.person.as_ref() else {
+        out.push(("actor-departed", format!("{} is not in staff/ of the state it is judged against", actor.handle)));
+        return Ok(out);
+    };
+    let policy = &state.config.policy;
+    let deny = |out: &mut Vec<Denial>, action: Action<'_>| {
+        if let Err(d) = authorize(person, policy, action) {
+            out.push((d.rule, format!("{} may not {}", actor.handle, d.reason)));
+        }
+    };
+    let path = change.path.as_str();
+    if path == CONFIG_FILE || path.starts_with(&format!("{STAFF_DIR}/")) {
+        deny(&mut out, Action::ChangeSettings);
+        return Ok(out);
+    }
+    if policy.is_protected_path(path) || !super::state::is_store_path(path) {
+        deny(&mut out, Action::ChangeProtected);
+        return Ok(out);
+    }
+    let (old, new) = (read(repo, path, change.old)?, read(repo, path, change.new)?);
+    match (old, new) {
+        (None, None) => {}
+        (Some(_), None) => deny(&mut out, Action::RemoveCustomer),
+        (_, Some(Err(()))) | (Some(Err(())), _) => {
+            out.push(("unreadable-record", "cannot be parsed, so the change cannot be judged".into()));
+        }
+        (None, Some(Ok(new))) => {
+            deny(&mut out, Action::AddCustomer { customer: &new });
+            for by in foreign_touches(person, &[], &new) {
+                deny(&mut out, Action::LogTouchFor { by, imported: true });
+            }
+            out.extend(assignees(after, None, &new));
+        }
+        (Some(Ok(old)), Some(Ok(new))) => {
+            let ownership = old.owner != new.owner || old.backup != new.backup;
+            if ownership {
+                deny(&mut out, Action::ChangeOwnership { customer: &old });
+            }
+            let mut same_owner = new.clone();
+            same_owner.owner.clone_from(&old.owner);
+            same_owner.backup.clone_from(&old.backup);
+            if !ownership || same_owner != old {
+                deny(&mut out, Action::EditCustomer { customer: &old });
+            }
+            if old.region != new.region && person.role == Role::Manager {
+                if let Err(d) = in_scope(person, policy, &new) {
+                    out.push((d.rule, format!("{} may not {}", actor.handle, d.reason)));
+                }
+            }
+            let kept = new.touches.len() >= old.touches.len() && new.touches[..old.touches.len()] == old.touches[..];
+            if !kept && person.role != Role::Admin {
+                let msg = format!("{} changed or removed past touches; the interaction log is append-only", actor.handle);
+                out.push(("touch-history-rewritten", msg));
+            }
+            if kept {
+                for by in foreign_touches(person, &old.touches, &new) {
+                    deny(&mut out, Action::LogTouchFor { by, imported: false });
+                }
+            }
+            if ownership {
+                out.extend(assignees(after, Some(&old), &new));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The authors of the touches `new` has past `before` that are not
+/// `person`.
+fn foreign_touches<'a>(person: &'a Staff, before: &[Touch], new: &'a Customer) -> impl Iterator<Item = &'a str> {
+    new.touches.iter().skip(before.len()).map(|t| t.by.as_str()).filter(|by| *by != person.handle.as_str())
+}
+
+/// The owner and backup `new` names (where they changed from `old`) must
+/// be active staff in the state the commit leaves.
+fn assignees(after: Option<&State>, old: Option<&Customer>, new: &Customer) -> Vec<Denial> {
+    let Some(after) = after else { return Vec::new() };
+    let mut out = Vec::new();
+    let roles = [("owner", Some(&new.owner), old.map(|o| Some(&o.owner))), (
+        "backup",
+        new.backup.as_ref(),
+        old.map(|o| o.backup.as_ref()),
+    )];
+    for (role, handle, before) in roles {
+        let Some(handle) = handle else { continue };
+        if before == Some(Some(handle)) {
+            continue;
+        }
+        match after.staff.values().find(|s| s.handle.as_str() == handle) {
+            None => out.push(("unknown-person", format!("names {role} `{handle}`, who is not in staff/"))),
+            Some(s) if !s.is_active() => {
+                out.push(("assign-to-departed", format!("names {role} `{handle}`, who has departed")));
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// A customer file's blob, parsed (`Err` when it cannot be).
+fn read(repo: &Repository, path: &str, blob: Option<Blob>) -> Result<Option<std::result::Result<Customer, ()>>> {
+    let Some(b) = blob else { return Ok(None) };
+    let blob = repo.find_blob(b.id)?;
+    let stem = path.rsplit('/').next().and_then(toml_stem).unwrap_or_default();
+    let parsed = std::str::from_utf8(blob.content())
+        .ok()
+        .zip(CustomerId::parse(stem).ok())
+        .and_then(|(text, id)| Customer::parse(&id, path, text).ok());
+    Ok(Some(parsed.ok_or(())))
+}
