@@ -29,7 +29,7 @@ pub const MAX_RECORD: u64 = 1 << 20;
 /// A way a tree breaks the store's shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShapeProblem {
-    /// Where, from the root (`/`-separated; undecodable bytes escaped).
+    /// Where, from the root (`/`-separated; undecodable bytes replaced).
     pub path: String,
     /// The `check` rule id.
     pub rule: &'static str,
@@ -88,7 +88,7 @@ impl Auditor<'_, '_> {
         let mut previous: Option<TreeEntry<'_>> = None;
         for entry in new.iter() {
             let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
-            let path = format!("{prefix}{}", name.escape_debug());
+            let path = format!("{prefix}{name}");
             if let Some(before) = &previous {
                 match git_order(sort_key(before), sort_key(&entry)) {
                     Ordering::Less => {}

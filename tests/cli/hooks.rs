@@ -155,7 +155,11 @@ fn the_crm_binary_is_configurable_and_a_missing_one_rejects() {
     let out = push_with(&wrapper);
     assert_eq!(out.code, 0, "{out}");
     let calls = std::fs::read_to_string(&log).expect("the wrapper ran");
-    assert!(calls.contains(&format!("verify {}", s.base)), "a new ref is verified whole: {calls}");
+    let zero = "0".repeat(40);
+    assert!(
+        calls.contains(&format!("verify --update {zero} {} refs/heads/main", s.base)),
+        "each ref update is handed to crm: {calls}"
+    );
     assert_eq!(remote_ref(repo, &bare, "refs/heads/main"), s.base);
 }
 

@@ -10,6 +10,7 @@ mod demo;
 mod departures;
 mod dirty;
 mod edit;
+mod guard;
 mod export;
 mod hooks;
 mod import;

@@ -1,0 +1,328 @@
+//! `crm verify` against a hostile insider: merges that bring back old
+//! files, merges that step back to an old state, odd trees, forged touch
+//! authors, policy changes hidden in merges, non-store files that change how
+//! git or CI reads the repository, managers outside their region. Every
+//! attack is made with plain git plumbing and real SSH signatures on the
+//! signed store of [`Signed`]; each has its honest twin, accepted.
+
+use crate::common::customer_path;
+use crate::verify::Signed;
+
+macro_rules! signed_store {
+    () => {
+        match Signed::new() {
+            Some(s) => s,
+            None => return,
+        }
+    };
+}
+
+/// `git commit-tree TREE -p PARENT…`, signed with the current identity's
+/// key or not; returns the commit.
+fn commit_tree(s: &Signed, tree: &str, parents: &[&str], message: &str, sign: bool) -> String {
+    let mut args = vec!["commit-tree", tree, "-m", message];
+    for p in parents {
+        args.extend(["-p", p]);
+    }
+    args.push(if sign { "-S" } else { "--no-gpg-sign" });
+    s.repo.git(&args).trim().to_string()
+}
+
+/// Points main at `commit` and checks it out.
+fn move_main(s: &Signed, commit: &str) {
+    s.repo.git(&["update-ref", "refs/heads/main", commit]);
+    s.repo.git(&["reset", "-q", "--hard"]);
+}
+
+/// A signed merge of `parents` whose tree is the work tree as it is now.
+fn merge_work_tree(s: &Signed, parents: &[&str], sign: bool) -> String {
+    s.repo.git(&["add", "-A"]);
+    let tree = s.repo.git(&["write-tree"]).trim().to_string();
+    let merge = commit_tree(s, &tree, parents, "Merge", sign);
+    move_main(s, &merge);
+    merge
+}
+
+/// The tree of `rev`.
+fn tree_of(s: &Signed, rev: &str) -> String {
+    s.repo.git(&["rev-parse", &format!("{rev}^{{tree}}")]).trim().to_string()
+}
+
+/// The owner line of customer `id` in the work tree.
+fn owner(s: &Signed, id: &str) -> String {
+    s.repo.read_toml(&customer_path(id))["owner"].as_str().unwrap().to_string()
+}
+
+/// li.na (manager) reassigns yutong from zhang.wei to wang.fang; returns
+/// the commit.
+fn manager_reassigns_yutong(s: &Signed) -> String {
+    s.act_as("li.na");
+    s.set_owner("yutong", "zhang.wei", "wang.fang");
+    s.commit("reassign yutong: zhang.wei -> wang.fang")
+}
+
+#[test]
+fn a_merge_of_an_ancestor_that_takes_its_old_file_back_is_the_signers_own_change() {
+    let s = signed_store!();
+    let reassigned = manager_reassigns_yutong(&s);
+    // zhang.wei merges the base (an ancestor of main) and keeps its yutong.
+    s.act_as("zhang.wei");
+    s.repo.git(&["checkout", "-q", &s.base, "--", &customer_path("yutong")]);
+    let merge = merge_work_tree(&s, &[&reassigned, &s.base], true);
+    assert_eq!(owner(&s, "yutong"), "zhang.wei", "the attack took the customer back");
+    for args in [vec![], vec![format!("{reassigned}..HEAD")]] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let verdict = s.verify(&args);
+        let v = verdict.rejects("reassign-unauthorized");
+        assert_eq!((v.commit.as_str(), v.actor.as_str()), (merge.as_str(), "zhang.wei"), "{}", verdict.out);
+        assert_eq!(v.path.as_deref(), Some(customer_path("yutong").as_str()));
+    }
+
+    // The same merge keeping main's files changes nothing: accepted.
+    s.reset();
+    let reassigned = manager_reassigns_yutong(&s);
+    s.act_as("zhang.wei");
+    merge_work_tree(&s, &[&reassigned, &s.base], true);
+    s.verify(&[]).passes();
+}
+
+#[test]
+fn a_merge_of_the_root_commit_that_takes_its_tree_wipes_nothing_quietly() {
+    let s = signed_store!();
+    let root = s.repo.git(&["rev-list", "--max-parents=0", "HEAD"]).trim().to_string();
+    s.act_as("zhang.wei");
+    let merge = commit_tree(&s, &tree_of(&s, &root), &[&s.base, &root], "Merge", true);
+    move_main(&s, &merge);
+    assert!(!s.repo.path(&customer_path("kinglong")).exists(), "the store was wiped");
+    let verdict = s.verify(&[]);
+    let v = verdict.rejects("remove-unauthorized");
+    assert_eq!((v.commit.as_str(), v.actor.as_str()), (merge.as_str(), "zhang.wei"));
+    verdict.rejects("settings-unauthorized");
+    s.verify(&[&format!("{}..HEAD", s.base)]).rejects("remove-unauthorized");
+}
+
+#[test]
+fn a_merge_that_takes_a_side_branchs_untouched_file_reverts_a_managers_reassign() {
+    let s = signed_store!();
+    // A side branch from the base where zhang.wei adds a customer of his
+    // own; it never touches yutong.
+    let side_branch = |s: &Signed| {
+        s.repo.git(&["checkout", "-q", "-b", "side"]);
+        s.act_as("zhang.wei");
+        s.repo.crm(&["add", "-q", "--id", "golden-dragon", "--name", "金旅客车", "--owner", "zhang.wei"]).ok();
+        let side = s.repo.head();
+        s.repo.git(&["checkout", "-q", "main"]);
+        side
+    };
+    let side = side_branch(&s);
+    let reassigned = manager_reassigns_yutong(&s);
+    // The merge brings golden-dragon and takes the side's (old) yutong.
+    s.act_as("zhang.wei");
+    s.repo.git(&["checkout", "-q", &side, "--", "customers"]);
+    let merge = merge_work_tree(&s, &[&reassigned, &side], true);
+    assert_eq!(owner(&s, "yutong"), "zhang.wei");
+    let verdict = s.verify(&[]);
+    let v = verdict.rejects("reassign-unauthorized");
+    assert_eq!((v.commit.as_str(), v.actor.as_str()), (merge.as_str(), "zhang.wei"), "{}", verdict.out);
+    assert_eq!(v.path.as_deref(), Some(customer_path("yutong").as_str()));
+    assert_eq!(verdict.violations.len(), 1, "golden-dragon is brought in honestly\n{}", verdict.out);
+
+    // Honest: git's own merge keeps the manager's owner.
+    s.reset();
+    s.repo.git(&["branch", "-q", "-D", "side"]);
+    let side = side_branch(&s);
+    manager_reassigns_yutong(&s);
+    s.act_as("zhang.wei");
+    s.repo.git(&["merge", "-q", "--no-ff", "-m", "Merge branch 'side'", &side]);
+    assert_eq!(owner(&s, "yutong"), "wang.fang");
+    s.verify(&[]).passes();
+}
+
+#[test]
+fn a_merge_that_brings_back_an_old_policy_or_a_departed_persons_staff_file_is_rejected() {
+    let s = signed_store!();
+    s.act_as("liu.yang");
+    s.edit("crm.toml", |t| t.replace("handover_days = 14", "handover_days = 7"));
+    s.mark_departed("wang.fang");
+    let tightened = s.commit("policy and a departure");
+    // li.na (a manager) merges the base and takes its crm.toml and staff.
+    s.act_as("li.na");
+    s.repo.git(&["checkout", "-q", &s.base, "--", "crm.toml", "staff/wang.fang.toml"]);
+    let merge = merge_work_tree(&s, &[&tightened, &s.base], true);
+    let verdict = s.verify(&[]);
+    let paths: Vec<_> = verdict
+        .violations
+        .iter()
+        .filter(|v| v.rule == "settings-unauthorized" && v.commit == merge)
+        .map(|v| v.path.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(paths, ["crm.toml", "staff/wang.fang.toml"], "{}", verdict.out);
+}
+
+#[test]
+fn a_rollback_merge_with_the_old_commit_first_is_judged_against_main() {
+    let s = signed_store!();
+    let reassigned = manager_reassigns_yutong(&s);
+    // Unsigned: old commit first, main second, the old tree.
+    let rollback = commit_tree(&s, &tree_of(&s, &s.base), &[&s.base, &reassigned], "Merge", false);
+    move_main(&s, &rollback);
+    let verdict = s.verify(&[]);
+    let v = verdict.rejects("unsigned");
+    assert_eq!(v.commit, rollback);
+    s.verify(&[&format!("{reassigned}..HEAD")]).rejects("unsigned");
+
+    // Signed by the rep who gets the customer back: his own reassign.
+    s.act_as("zhang.wei");
+    let rollback = commit_tree(&s, &tree_of(&s, &s.base), &[&s.base, &reassigned], "Merge", true);
+    move_main(&s, &rollback);
+    let verdict = s.verify(&[&format!("{reassigned}..HEAD")]);
+    let v = verdict.rejects("reassign-unauthorized");
+    assert_eq!((v.commit.as_str(), v.actor.as_str()), (rollback.as_str(), "zhang.wei"));
+
+    // A merge of the same two that keeps main's tree is fine, in any order.
+    let keep = commit_tree(&s, &tree_of(&s, &reassigned), &[&s.base, &reassigned], "Merge", true);
+    move_main(&s, &keep);
+    s.verify(&[&format!("{reassigned}..HEAD")]).passes();
+}
+
+#[test]
+fn a_departed_rep_merging_main_into_her_old_branch_is_not_active_again() {
+    let s = signed_store!();
+    s.repo.git(&["checkout", "-q", "-b", "mine"]);
+    s.act_as("wang.fang");
+    s.append_touch("kinglong", "wang.fang", "Before I leave");
+    let mine = s.commit("touch kinglong");
+    s.repo.git(&["checkout", "-q", "main"]);
+    s.act_as("liu.yang");
+    s.mark_departed("wang.fang");
+    s.commit("wang.fang left");
+    s.act_as("li.na");
+    s.set_owner("kinglong", "wang.fang", "zhang.wei");
+    let main = s.commit("hand kinglong to zhang.wei");
+    // She merges main into her branch, keeps her tree, signs with her key.
+    s.act_as("wang.fang");
+    let merge = commit_tree(&s, &tree_of(&s, &mine), &[&mine, &main], "Merge branch 'main'", true);
+    move_main(&s, &merge);
+    assert_eq!(owner(&s, "kinglong"), "wang.fang");
+    for args in [vec![], vec![format!("{main}..HEAD")]] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let verdict = s.verify(&args);
+        let v = verdict.rejects("signer-departed");
+        assert_eq!((v.commit.as_str(), v.actor.as_str()), (merge.as_str(), "wang.fang"), "{}", verdict.out);
+    }
+}
+
+#[test]
+fn a_rep_forging_a_touch_in_a_colleagues_name_is_rejected() {
+    let s = signed_store!();
+    s.act_as("zhang.wei");
+    s.append_touch("yutong", "li.na", "Manager acknowledged the handover");
+    let bad = s.commit("touch yutong");
+    let verdict = s.verify(&[]);
+    let v = verdict.rejects("touch-forged");
+    assert_eq!((v.commit.as_str(), v.actor.as_str()), (bad.as_str(), "zhang.wei"));
+    assert_eq!(verdict.rules(), ["touch-forged"], "{}", verdict.out);
+
+    // In his own name: accepted; an admin may log for others.
+    s.reset();
+    s.act_as("zhang.wei");
+    s.append_touch("yutong", "zhang.wei", "Called");
+    s.commit("touch yutong");
+    s.act_as("liu.yang");
+    s.append_touch("yutong", "li.na", "Logged for li.na from her notes");
+    s.commit("touch yutong for li.na");
+    s.verify(&[]).passes();
+}
+
+#[test]
+fn handing_a_customer_to_nobody_or_to_a_departed_person_is_rejected() {
+    let s = signed_store!();
+    s.act_as("li.na");
+    s.set_owner("kinglong", "wang.fang", "ghost");
+    let bad = s.commit("reassign kinglong to ghost");
+    let v = s.verify(&[]).rejects("unknown-person").clone();
+    assert_eq!(v.commit, bad);
+
+    s.reset();
+    s.act_as("liu.yang");
+    s.mark_departed("zhang.wei");
+    s.commit("zhang.wei left");
+    s.act_as("li.na");
+    s.set_owner("kinglong", "wang.fang", "zhang.wei");
+    let bad = s.commit("reassign kinglong to zhang.wei");
+    let verdict = s.verify(&[]);
+    assert_eq!(verdict.rejects("assign-to-departed").commit, bad);
+
+    s.reset();
+    s.act_as("li.na");
+    s.set_owner("kinglong", "wang.fang", "zhang.wei");
+    s.commit("reassign kinglong to zhang.wei");
+    s.verify(&[]).passes();
+}
+
+#[test]
+fn files_outside_the_store_are_judged_too() {
+    let s = signed_store!();
+    // An unsigned commit that only touches the README.
+    s.repo.write("README.md", "customers of Example Coach Co.\n");
+    let unsigned = s.commit_unsigned("docs");
+    assert_eq!(s.verify(&[]).rejects("unsigned").commit, unsigned);
+
+    // A rep's signed .gitattributes that makes CI read other bytes.
+    s.reset();
+    s.act_as("zhang.wei");
+    s.repo.write(".gitattributes", "*.toml working-tree-encoding=UTF-16\n");
+    let bad = s.commit("attributes");
+    let v = s.verify(&[]).rejects("protected-path").clone();
+    assert_eq!((v.commit.as_str(), v.path.as_deref()), (bad.as_str(), Some(".gitattributes")));
+    s.reset();
+    s.act_as("zhang.wei");
+    s.repo.write(".github/workflows/crm.yml", "on: push\n");
+    s.commit("ci");
+    assert_eq!(s.verify(&[]).rejects("protected-path").path.as_deref(), Some(".github/workflows/crm.yml"));
+
+    // The admin may; anyone may sign a README change.
+    s.reset();
+    s.act_as("zhang.wei");
+    s.repo.write("README.md", "customers of Example Coach Co.\n");
+    s.commit("docs");
+    s.act_as("liu.yang");
+    s.repo.write(".gitattributes", "*.toml text eol=lf\n");
+    s.commit("attributes");
+    s.verify(&[]).passes();
+}
+
+#[test]
+fn a_manager_acts_only_within_their_region() {
+    let s = signed_store!();
+    s.act_as("liu.yang");
+    s.edit("staff/li.na.toml", |t| t.replace("role = \"manager\"", "role = \"manager\"\nregion = \"华中\""));
+    s.edit_customer("kinglong", |t| t.replace("owner = \"wang.fang\"", "owner = \"wang.fang\"\nregion = \"华南\""));
+    s.edit_customer("yutong", |t| t.replace("owner = \"zhang.wei\"", "owner = \"zhang.wei\"\nregion = \"华中\""));
+    s.commit("regions");
+    let regions = s.repo.head();
+    s.act_as("li.na");
+    s.set_owner("kinglong", "wang.fang", "li.na");
+    let bad = s.commit("take kinglong");
+    let verdict = s.verify(&[]);
+    let v = verdict.rejects("out-of-region");
+    assert_eq!((v.commit.as_str(), v.actor.as_str()), (bad.as_str(), "li.na"));
+    // crm itself refuses the same, with exit 2 and nothing written.
+    s.repo.git(&["reset", "-q", "--hard", &regions]);
+    let out = s.repo.crm(&["reassign", "kinglong", "--to", "zhang.wei", "--reason", "x"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("region 华南"), "{out}");
+    assert_eq!(s.repo.head(), regions);
+
+    // Her own region: fine; with manager_scope = "company": fine.
+    s.set_owner("yutong", "zhang.wei", "li.na");
+    s.commit("take yutong");
+    s.verify(&[]).passes();
+    s.act_as("liu.yang");
+    s.edit("crm.toml", |t| t.replace("manager_scope = \"region\"", "manager_scope = \"company\""));
+    s.commit("company-wide managers");
+    s.act_as("li.na");
+    s.set_owner("kinglong", "wang.fang", "zhang.wei");
+    s.commit("reassign kinglong");
+    s.verify(&[&format!("{regions}..HEAD")]).passes();
+}
