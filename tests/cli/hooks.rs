@@ -178,3 +178,124 @@ fn crm_sees_the_pushed_commits_inside_a_pre_receive_hook() {
     assert_eq!(out.code, 0, "crm verify could not see the pushed commits\n{out}");
     assert_eq!(remote_ref(repo, &bare, "refs/heads/main"), s.base);
 }
+
+/// The signed store pushed to a bare server with the example hook, and a
+/// manager's signed reassign on top, pushed too; returns (server, the
+/// reassign commit).
+fn served_with_reassign(s: &Signed) -> (PathBuf, String) {
+    let bare = server(&s.repo, &std::fs::read(HOOK).unwrap());
+    assert_eq!(push(&s.repo, &["-q", "origin", "main"]).code, 0);
+    s.act_as("li.na");
+    s.set_owner("kinglong", "wang.fang", "zhang.wei");
+    let reassign = s.commit("reassign kinglong: wang.fang -> zhang.wei");
+    let out = push(&s.repo, &["-q", "origin", "main"]);
+    assert_eq!(out.code, 0, "{out}");
+    (bare, reassign)
+}
+
+#[test]
+fn the_hook_refuses_rewinds_and_replaced_commits_even_without_deny_non_fast_forwards() {
+    let Some(s) = Signed::new() else { return };
+    let (bare, reassign) = served_with_reassign(&s);
+    // A force-push that rewinds main to before the reassign.
+    s.repo.git(&["reset", "-q", "--hard", &s.base]);
+    let out = push(&s.repo, &["-f", "origin", "main"]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("non-fast-forward") && out.stderr.contains("may only move forward"), "{out}");
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
+
+    // A sibling that replaces the manager's reassign with a touch.
+    s.act_as("zhang.wei");
+    s.append_touch("yutong", "zhang.wei", "Replacing history");
+    s.commit("touch yutong");
+    let out = push(&s.repo, &["-f", "origin", "main"]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("non-fast-forward"), "{out}");
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
+
+    // The honest way: on top of what the server has.
+    s.repo.git(&["reset", "-q", "--hard", &reassign]);
+    s.append_touch("yutong", "zhang.wei", "On top");
+    let honest = s.commit("touch yutong");
+    assert_eq!(push(&s.repo, &["-q", "origin", "main"]).code, 0);
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), honest);
+}
+
+#[test]
+fn the_hook_refuses_deleting_the_protected_branch_foreign_histories_and_replace_refs() {
+    let Some(s) = Signed::new() else { return };
+    let (bare, reassign) = served_with_reassign(&s);
+    s.repo.git_in(&bare, &["config", "receive.denyNonFastForwards", "true"]);
+    let out = push(&s.repo, &["origin", ":refs/heads/main"]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("protected-branch-deleted"), "{out}");
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
+
+    // A fabricated store with a root of its own, as a new branch.
+    s.act_as("zhang.wei");
+    s.repo.git(&["checkout", "-q", "--orphan", "fake"]);
+    s.repo.git(&["commit", "-q", "-m", "a store of my own"]);
+    let out = push(&s.repo, &["origin", "fake"]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("foreign-root"), "{out}");
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/fake"), "");
+
+    // A replace ref that would make git show another commit as the reassign.
+    s.repo.git(&["checkout", "-q", "-f", "main"]);
+    let out = push(&s.repo, &["origin", &format!("{}:refs/replace/{reassign}", s.base)]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("replace-ref"), "{out}");
+    assert_eq!(remote_ref(&s.repo, &bare, &format!("refs/replace/{reassign}")), "");
+
+    // Branches other than the protected one may come and go.
+    assert_eq!(push(&s.repo, &["-q", "origin", &format!("{}:refs/heads/old", s.base)]).code, 0);
+    assert_eq!(push(&s.repo, &["-q", "origin", ":refs/heads/old"]).code, 0);
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/old"), "");
+}
+
+#[test]
+fn a_signed_draft_nobody_merged_cannot_be_replayed_by_someone_who_may_not_make_it() {
+    let Some(s) = Signed::new() else { return };
+    let bare = server(&s.repo, &std::fs::read(HOOK).unwrap());
+    assert_eq!(push(&s.repo, &["-q", "origin", "main"]).code, 0);
+    // li.na drafts a reassign of kinglong to zhang.wei on a branch, pushes
+    // it for review, and abandons it.
+    s.repo.git(&["checkout", "-q", "-b", "draft"]);
+    s.act_as("li.na");
+    s.set_owner("kinglong", "wang.fang", "zhang.wei");
+    s.commit("reassign kinglong: wang.fang -> zhang.wei");
+    assert_eq!(push(&s.repo, &["-q", "origin", "draft"]).code, 0, "her own draft is hers to push");
+    s.repo.git(&["checkout", "-q", "main"]);
+    s.act_as("zhang.wei");
+    s.append_touch("yutong", "zhang.wei", "Meanwhile on main");
+    let main = s.commit("touch yutong");
+    assert_eq!(push(&s.repo, &["-q", "origin", "main"]).code, 0);
+    // zhang.wei merges the draft into main: the customer would be his.
+    s.act_as("zhang.wei");
+    s.repo.git(&["merge", "-q", "--no-ff", "-m", "Merge branch 'draft'", "draft"]);
+    let out = push(&s.repo, &["origin", "main"]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("merge-unapproved"), "{out}");
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), main);
+
+    // li.na merging her own draft is her act: accepted.
+    s.repo.git(&["reset", "-q", "--hard", &main]);
+    s.act_as("li.na");
+    s.repo.git(&["merge", "-q", "--no-ff", "-m", "Merge branch 'draft'", "draft"]);
+    let merged = s.repo.head();
+    let out = push(&s.repo, &["origin", "main"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), merged);
+
+    // Once published, anyone may merge main into their own work (the
+    // reassign comes in through the merge's second parent).
+    s.repo.git(&["checkout", "-q", "-b", "mine", &main]);
+    s.act_as("zhang.wei");
+    s.repo.crm(&["touch", "-q", "yutong", "--kind", "call", "--summary", "Routine"]).ok();
+    let out = s.repo.git_out(&["merge", "-q", "--no-ff", "-m", "Merge branch 'main'", "main"]);
+    assert_eq!(out.code, 0, "{out}");
+    let pulled = s.repo.head();
+    let out = push(&s.repo, &["origin", "mine:main"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), pulled);
+}

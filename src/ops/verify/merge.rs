@@ -144,7 +144,12 @@ impl<'r> Verifier<'r> {
             }
         }
         let parent = newest[latest[0]].0.clone();
-        let states = latest.iter().map(|&i| newest[i].1.clone()).collect();
+        let mut states: Vec<Rc<State>> = Vec::new();
+        for &i in &latest {
+            if !states.iter().any(|s| Rc::ptr_eq(s, &newest[i].1)) {
+                states.push(newest[i].1.clone());
+            }
+        }
         Ok(Reference { parent, states })
     }
 
