@@ -158,7 +158,10 @@ mod tests {
         let rep = person("rep", Role::Rep);
         assert!(authorize(&rep, &p, Action::AddCustomer { customer: &customer("rep", None) }).is_ok());
         assert!(authorize(&rep, &p, Action::AddCustomer { customer: &customer("other", None) }).is_err());
-        assert_eq!(authorize(&rep, &p, Action::LogTouchFor { by: "other", imported: false }).unwrap_err().rule, "touch-forged");
+        assert_eq!(
+            authorize(&rep, &p, Action::LogTouchFor { by: "other", imported: false }).unwrap_err().rule,
+            "touch-forged"
+        );
         let own = customer("rep", None);
         let other = customer("other", Some("rep"));
         assert!(authorize(&rep, &p, Action::ChangeOwnership { customer: &own }).is_ok());

@@ -174,9 +174,7 @@ fn check_openpgp(signature: &str, signed: &[u8], ring: &KeyRing, gpg: &Gpg) -> C
                 None => verdict(SigStatus::UnknownKey, None),
             }
         }
-        _ if status.contains("[GNUPG:] ERRSIG") || status.contains("NO_PUBKEY") => {
-            verdict(SigStatus::UnknownKey, None)
-        }
+        _ if status.contains("[GNUPG:] ERRSIG") || status.contains("NO_PUBKEY") => verdict(SigStatus::UnknownKey, None),
         _ => verdict(SigStatus::Bad, None),
     }
 }

@@ -8,6 +8,7 @@ use git2::{ObjectType, Oid, Repository, Tree};
 use rayon::prelude::*;
 
 use super::layout::{self, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
+use super::treeshape::{self, Sizes};
 use crate::model::schema::from_toml;
 use crate::model::{Customer, CustomerId, Handle, Staff, StoreConfig};
 use crate::{Error, Result};
@@ -146,12 +147,27 @@ impl<'r> Snapshot<'r> {
         }
     }
 
-    /// Every `*.toml` file under `customers/<shard>/`, in path order.
+    /// Every `*.toml` file under `customers/<shard>/`, in path order. A
+    /// tree that breaks the store's shape ([`treeshape`]) under
+    /// `customers/` is an error naming the entry: a second entry of the
+    /// same name, a copy in another shard, a link or submodule must never
+    /// be read as a customer.
     pub fn customer_entries(&self) -> Result<Vec<CustomerEntry>> {
         let mut out = Vec::new();
         let Some(customers) = self.subtree(CUSTOMERS_DIR)? else {
             return Ok(out);
         };
+        let under = format!("{CUSTOMERS_DIR}/");
+        let root = self.tree.as_ref().expect("a tree holds customers/");
+        let shape = treeshape::audit(self.repo, root, Sizes::Skip)?;
+        if let Some(p) = shape.into_iter().find(|p| p.path.starts_with(&under) || p.path == CUSTOMERS_DIR) {
+            return Err(Error::Malformed {
+                path: p.path,
+                line: 1,
+                column: 1,
+                message: format!("the committed tree {}", p.message),
+            });
+        }
         for shard in customers.iter() {
             if shard.kind() != Some(ObjectType::Tree) {
                 continue;
@@ -172,9 +188,17 @@ impl<'r> Snapshot<'r> {
         Ok(out)
     }
 
-    /// One customer, or `None` when there is no such file.
+    /// One customer, or `None` when there is no such file; an error when
+    /// its shard holds the name twice (which copy git shows is arbitrary).
     pub fn customer(&self, id: &CustomerId) -> Result<Option<Customer>> {
         let path = layout::customer_path(id);
+        let (dir, name) = path.rsplit_once('/').unwrap_or_default();
+        if let Some(shard) = self.dir_tree(dir) {
+            if shard.iter().filter(|e| e.name_bytes() == name.as_bytes()).count() > 1 {
+                let message = "the committed tree holds this file twice; run `crm check`".to_string();
+                return Err(Error::Malformed { path, line: 1, column: 1, message });
+            }
+        }
         match self.text(&path)? {
             Some(src) => Customer::parse(id, &path, &src).map(Some),
             None => Ok(None),

@@ -109,7 +109,13 @@ impl Auditor<'_, '_> {
         Ok(())
     }
 
-    fn entry(&mut self, entry: &TreeEntry<'_>, old: Option<&TreeEntry<'_>>, path: &str, place: Place<'_>) -> Result<()> {
+    fn entry(
+        &mut self,
+        entry: &TreeEntry<'_>,
+        old: Option<&TreeEntry<'_>>,
+        path: &str,
+        place: Place<'_>,
+    ) -> Result<()> {
         let Ok(name) = std::str::from_utf8(entry.name_bytes()) else {
             self.problem(path, "malformed-tree", "has a name that is not UTF-8");
             return Ok(());
@@ -125,6 +131,10 @@ impl Auditor<'_, '_> {
             (Place::Root, CUSTOMERS_DIR) => Place::Customers,
             (Place::Root | Place::Elsewhere, _) => Place::Elsewhere,
             (Place::Customers, shard) if is_tree && is_shard_name(shard) => Place::Shard(shard),
+            (Place::Staff | Place::Shard(_), _) if is_tree && toml_stem(name).is_some() => {
+                self.regular(entry, path);
+                return Ok(());
+            }
             (Place::Staff | Place::Customers | Place::Shard(_) | Place::TooDeep, _) if is_tree => Place::TooDeep,
             (Place::Staff, _) => return self.staff_file(entry, name, path),
             (Place::Shard(shard), _) => return self.customer_file(entry, name, shard, path),
@@ -172,7 +182,11 @@ impl Auditor<'_, '_> {
             self.problem(path, "invalid-id", format!("`{stem}` is not a valid customer id"));
         } else if shard_of(stem) != shard {
             let want = shard_of(stem);
-            self.problem(path, "wrong-shard", format!("belongs in {CUSTOMERS_DIR}/{want}/ (shard of `{stem}`), not {shard}/"));
+            self.problem(
+                path,
+                "wrong-shard",
+                format!("belongs in {CUSTOMERS_DIR}/{want}/ (shard of `{stem}`), not {shard}/"),
+            );
         }
         self.record(entry, path)
     }

@@ -326,3 +326,209 @@ fn a_manager_acts_only_within_their_region() {
     s.commit("reassign kinglong");
     s.verify(&[&format!("{regions}..HEAD")]).passes();
 }
+
+/// One entry of a git tree, as `git ls-tree` shows it.
+#[derive(Clone)]
+struct Entry {
+    mode: String,
+    name: Vec<u8>,
+    oid: String,
+}
+
+/// The entries of tree `tree`, in stored order.
+fn entries(s: &Signed, tree: &str) -> Vec<Entry> {
+    let out = s.repo.git_out(&["ls-tree", "-z", tree]);
+    assert_eq!(out.code, 0, "{out}");
+    out.stdout
+        .split('\0')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (meta, name) = l.split_once('\t').unwrap();
+            let mut meta = meta.split(' ');
+            let mode = meta.next().unwrap().to_string();
+            let oid = meta.nth(1).unwrap().to_string();
+            Entry { mode, name: name.as_bytes().to_vec(), oid }
+        })
+        .collect()
+}
+
+/// Writes `entries` as a tree object exactly as given (no sorting, no
+/// checks: what a hostile client can push).
+fn raw_tree(s: &Signed, entries: &[Entry]) -> String {
+    let mut bytes = Vec::new();
+    for e in entries {
+        bytes.extend(e.mode.trim_start_matches('0').as_bytes());
+        bytes.push(b' ');
+        bytes.extend(&e.name);
+        bytes.push(0);
+        bytes.extend((0..20).map(|i| u8::from_str_radix(&e.oid[2 * i..2 * i + 2], 16).unwrap()));
+    }
+    s.git_stdin(&["hash-object", "-t", "tree", "-w", "--literally", "--stdin"], &bytes).trim().to_string()
+}
+
+/// `tree` with the entries of directory `dir` (created if missing) passed
+/// through `edit`.
+fn edit_dir(s: &Signed, tree: &str, dir: &[&[u8]], edit: &dyn Fn(&mut Vec<Entry>)) -> String {
+    let mut list = entries(s, tree);
+    match dir.split_first() {
+        None => edit(&mut list),
+        Some((first, rest)) => match list.iter().position(|e| e.name == *first) {
+            Some(i) => list[i].oid = edit_dir(s, &list[i].oid, rest, edit),
+            None => {
+                let empty = raw_tree(s, &[]);
+                let oid = edit_dir(s, &empty, rest, edit);
+                list.push(Entry { mode: "40000".into(), name: first.to_vec(), oid });
+                list.sort_by_key(|e| {
+                    let mut k = e.name.clone();
+                    if e.mode == "40000" {
+                        k.push(b'/');
+                    }
+                    k
+                });
+            }
+        },
+    }
+    raw_tree(s, &list)
+}
+
+/// The blob of `path` at `rev`.
+fn blob(s: &Signed, rev: &str, path: &str) -> String {
+    s.repo.git(&["rev-parse", &format!("{rev}:{path}")]).trim().to_string()
+}
+
+/// A commit on main whose tree is `tree`, signed by the current identity;
+/// main moves to it without touching the work tree.
+fn commit_on_main(s: &Signed, tree: &str) -> String {
+    let head = s.repo.head();
+    let commit = commit_tree(s, tree, &[&head], "crafted", true);
+    s.repo.git(&["update-ref", "refs/heads/main", &commit]);
+    commit
+}
+
+#[test]
+fn a_duplicate_tree_entry_cannot_steal_a_colleagues_customer() {
+    let s = signed_store!();
+    let path = customer_path("kinglong");
+    let (shard, file) = path.rsplit_once('/').unwrap();
+    let shard = shard.rsplit('/').next().unwrap();
+    // A copy of kinglong owned by zhang.wei, as a second entry of the name.
+    let copy = s.repo.read(&path).replace("owner = \"wang.fang\"", "owner = \"zhang.wei\"");
+    let copy = s.git_stdin(&["hash-object", "-w", "--stdin"], copy.as_bytes()).trim().to_string();
+    s.act_as("zhang.wei");
+    let file_name = file.as_bytes().to_vec();
+    let tree = edit_dir(&s, &tree_of(&s, "HEAD"), &[b"customers", shard.as_bytes()], &|list| {
+        let i = list.iter().position(|e| e.name == file_name).unwrap();
+        let dup = Entry { oid: copy.clone(), ..list[i].clone() };
+        list.insert(i + 1, dup);
+    });
+    let bad = commit_on_main(&s, &tree);
+    let verdict = s.verify(&[]);
+    let v = verdict.rejects("malformed-tree");
+    assert_eq!((v.commit.as_str(), v.path.as_deref()), (bad.as_str(), Some(path.as_str())), "{}", verdict.out);
+
+    // The checkout CI makes shows one file; check still sees the tree.
+    let out = s.repo.git_out(&["reset", "-q", "--hard"]);
+    assert_eq!(out.code, 0, "git checks the tree out\n{out}");
+    let out = s.repo.crm(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let findings = out.json()["findings"].as_array().unwrap().clone();
+    assert!(findings.iter().any(|f| f["rule"] == "malformed-tree" && f["path"] == path.as_str()), "{out}");
+    // Readers name the entry instead of picking a copy.
+    for args in [&["show", "kinglong"][..], &["list"], &["export", "--format", "json"]] {
+        let out = s.repo.crm(args);
+        assert_eq!(out.code, 2, "{args:?}\n{out}");
+        assert!(out.stderr.contains(&path), "{args:?}\n{out}");
+    }
+}
+
+#[test]
+fn tree_shapes_no_reader_expects_are_rejected_whoever_signs() {
+    let s = signed_store!();
+    let kinglong = customer_path("kinglong");
+    let k_blob = blob(&s, "HEAD", &kinglong);
+    let gitlink = s.repo.head();
+    let entry = |mode: &str, name: &[u8], oid: &str| Entry { mode: mode.into(), name: name.to_vec(), oid: oid.into() };
+    let shard_of = |id: &str| customer_path(id).split('/').nth(1).unwrap().to_string();
+    // (what, directory, entry to add, rule, path reported)
+    let other_shard = if shard_of("kinglong") == "00" { "01" } else { "00" };
+    let big = s.git_stdin(
+        &["hash-object", "-w", "--stdin"],
+        format!("name = \"Big\"\nowner = \"liu.yang\"\nnotes = \"{}\"\n", "x".repeat(1 << 20)).as_bytes(),
+    );
+    let big = big.trim();
+    let d = |parts: &[&str]| -> Vec<Vec<u8>> { parts.iter().map(|p| p.as_bytes().to_vec()).collect() };
+    let cases: Vec<(&str, Vec<Vec<u8>>, Entry, &str, String)> = vec![
+        ("a `..` entry", d(&["customers"]), entry("100644", b"..", &k_blob), "malformed-tree", "customers/..".into()),
+        ("a root `.git`", d(&[]), entry("40000", b".git", &tree_of(&s, "HEAD")), "malformed-tree", ".git".into()),
+        (
+            "a submodule among customers",
+            d(&["customers", &shard_of("ghost")]),
+            entry("160000", b"ghost.toml", &gitlink),
+            "not-a-file",
+            customer_path("ghost"),
+        ),
+        (
+            "a directory named like a record",
+            d(&["customers", &shard_of("dir")]),
+            entry("40000", b"dir.toml", &tree_of(&s, "HEAD")),
+            "not-a-file",
+            customer_path("dir"),
+        ),
+        (
+            "a copy in the wrong shard",
+            d(&["customers", other_shard]),
+            entry("100644", b"kinglong.toml", &k_blob),
+            "wrong-shard",
+            format!("customers/{other_shard}/kinglong.toml"),
+        ),
+        (
+            "a shard whose name is not UTF-8",
+            d(&["customers"]),
+            entry(
+                "40000",
+                b"\xff\xfe",
+                &edit_dir(&s, &raw_tree(&s, &[]), &[], &|l| {
+                    l.push(Entry { mode: "100644".into(), name: b"kinglong.toml".to_vec(), oid: k_blob.clone() })
+                }),
+            ),
+            "malformed-tree",
+            "customers/\u{fffd}\u{fffd}".into(),
+        ),
+        (
+            "a file nested too deep",
+            d(&["customers", &shard_of("kinglong"), "deeper"]),
+            entry("100644", b"kinglong.toml", &k_blob),
+            "misplaced-file",
+            format!("customers/{}/deeper/kinglong.toml", shard_of("kinglong")),
+        ),
+        (
+            "a record over 1 MiB",
+            d(&["customers", &shard_of("big")]),
+            entry("100644", b"big.toml", big),
+            "file-too-large",
+            customer_path("big"),
+        ),
+    ];
+    s.act_as("liu.yang");
+    for (what, dir, new, rule, path) in cases {
+        s.repo.git(&["update-ref", "refs/heads/main", &s.base]);
+        let dir: Vec<&[u8]> = dir.iter().map(Vec::as_slice).collect();
+        let tree = edit_dir(&s, &tree_of(&s, "HEAD"), &dir, &|list| {
+            list.push(new.clone());
+            list.sort_by_key(|e| {
+                let mut k = e.name.clone();
+                if e.mode == "40000" {
+                    k.push(b'/');
+                }
+                k
+            });
+        });
+        let bad = commit_on_main(&s, &tree);
+        let verdict = s.verify(&[]);
+        assert_eq!(verdict.out.code, 1, "{what}: accepted\n{}", verdict.out);
+        let found = verdict.violations.iter().find(|v| v.rule == rule && v.commit == bad);
+        let v = found.unwrap_or_else(|| panic!("{what}: no {rule}\n{}", verdict.out));
+        assert_eq!(v.path.as_deref(), Some(path.as_str()), "{what}\n{}", verdict.out);
+        assert_eq!(v.actor, "liu.yang", "even the admin may not: {what}");
+    }
+}

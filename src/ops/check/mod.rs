@@ -64,7 +64,12 @@ type Judged = (Vec<Finding>, Option<(String, u64)>);
 
 /// Checks the files of `source` as of `today`, and the shape of `tree`
 /// (the commit the files come from: what a checkout cannot show).
-fn run(source: &Source, repo: Option<&git2::Repository>, tree: Option<&git2::Tree>, today: Date) -> Result<CheckReport> {
+fn run(
+    source: &Source,
+    repo: Option<&git2::Repository>,
+    tree: Option<&git2::Tree>,
+    today: Date,
+) -> Result<CheckReport> {
     let items = source.list(repo)?;
     let files = items.len();
     let mut c = Checker { findings: Vec::new() };

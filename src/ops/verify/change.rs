@@ -77,7 +77,8 @@ pub(super) fn assess(
             }
             let kept = new.touches.len() >= old.touches.len() && new.touches[..old.touches.len()] == old.touches[..];
             if !kept && person.role != Role::Admin {
-                let msg = format!("{} changed or removed past touches; the interaction log is append-only", actor.handle);
+                let msg =
+                    format!("{} changed or removed past touches; the interaction log is append-only", actor.handle);
                 out.push(("touch-history-rewritten", msg));
             }
             if kept {
@@ -104,11 +105,10 @@ fn foreign_touches<'a>(person: &'a Staff, before: &[Touch], new: &'a Customer) -
 fn assignees(after: Option<&State>, old: Option<&Customer>, new: &Customer) -> Vec<Denial> {
     let Some(after) = after else { return Vec::new() };
     let mut out = Vec::new();
-    let roles = [("owner", Some(&new.owner), old.map(|o| Some(&o.owner))), (
-        "backup",
-        new.backup.as_ref(),
-        old.map(|o| o.backup.as_ref()),
-    )];
+    let roles = [
+        ("owner", Some(&new.owner), old.map(|o| Some(&o.owner))),
+        ("backup", new.backup.as_ref(), old.map(|o| o.backup.as_ref())),
+    ];
     for (role, handle, before) in roles {
         let Some(handle) = handle else { continue };
         if before == Some(Some(handle)) {

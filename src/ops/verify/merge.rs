@@ -89,7 +89,12 @@ impl<'r> Sides<'r> {
     }
 
     /// The commits of side `i` that changed `path`: (commit, before, after).
-    fn changes_of(&mut self, repo: &'r Repository, i: usize, path: &str) -> Result<Vec<(Oid, Option<Blob>, Option<Blob>)>> {
+    fn changes_of(
+        &mut self,
+        repo: &'r Repository,
+        i: usize,
+        path: &str,
+    ) -> Result<Vec<(Oid, Option<Blob>, Option<Blob>)>> {
         let side = &mut self.sides[i];
         if side.changes.is_none() {
             let mut by_path: HashMap<String, Vec<_>> = HashMap::new();

@@ -6,8 +6,15 @@
 use crate::ops::check::rules::{self as check_rules, Rule, Severity};
 
 /// The `check` rules verify applies to every tree a commit changes.
-pub const SHAPE_RULES: &[&str] =
-    &["malformed-tree", "not-a-file", "misplaced-file", "invalid-id", "invalid-handle", "wrong-shard", "file-too-large"];
+pub const SHAPE_RULES: &[&str] = &[
+    "malformed-tree",
+    "not-a-file",
+    "misplaced-file",
+    "invalid-id",
+    "invalid-handle",
+    "wrong-shard",
+    "file-too-large",
+];
 
 /// Every rule verify reports: its own, then the shape rules.
 pub fn all() -> Vec<Rule> {

@@ -142,9 +142,7 @@ fn existing_refs(repo: &Repository) -> Result<Vec<Oid>> {
 }
 
 fn holds_store(repo: &Repository, commit: Oid) -> bool {
-    repo.find_commit(commit)
-        .and_then(|c| c.tree())
-        .is_ok_and(|t| t.get_name(CONFIG_FILE).is_some())
+    repo.find_commit(commit).and_then(|c| c.tree()).is_ok_and(|t| t.get_name(CONFIG_FILE).is_some())
 }
 
 fn short(oid: Oid) -> String {
