@@ -5,7 +5,7 @@
 //! attack is made with plain git plumbing and real SSH signatures on the
 //! signed store of [`Signed`]; each has its honest twin, accepted.
 
-use crate::common::customer_path;
+use crate::common::{customer_path, init_args, TestRepo};
 use crate::verify::Signed;
 
 macro_rules! signed_store {
@@ -531,4 +531,56 @@ fn tree_shapes_no_reader_expects_are_rejected_whoever_signs() {
         assert_eq!(v.path.as_deref(), Some(path.as_str()), "{what}\n{}", verdict.out);
         assert_eq!(v.actor, "liu.yang", "even the admin may not: {what}");
     }
+}
+
+/// The fingerprints (primary first, then subkeys) of `uid`'s secret keys.
+fn gpg_fingerprints(repo: &TestRepo, uid: &str) -> Vec<String> {
+    let listing = repo.gpg(&["--batch", "--with-colons", "--list-secret-keys", uid]).expect("gpg");
+    listing
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("fpr:"))
+        .filter_map(|rest| rest.split(':').find(|f| f.len() == 40).map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn openpgp_subkey_signatures_count_for_the_primary_key_and_revoked_keys_do_not() {
+    let repo = TestRepo::empty();
+    let uid = "Liu Yang <liu.yang@example.com>";
+    let Some(out) = repo.gpg(&["--batch", "--passphrase", "", "--quick-gen-key", uid, "ed25519", "cert", "never"])
+    else {
+        eprintln!("skipped: gpg not found");
+        return;
+    };
+    assert_eq!(out.code, 0, "{out}");
+    let primary = gpg_fingerprints(&repo, uid)[0].clone();
+    let out = repo.gpg(&["--batch", "--passphrase", "", "--quick-add-key", &primary, "ed25519", "sign", "never"]);
+    assert_eq!(out.unwrap().code, 0);
+    let subkey = gpg_fingerprints(&repo, uid)[1].clone();
+    repo.git(&["init", "-q"]);
+    // The usual setup: the staff file lists the primary key, gpg signs
+    // with the signing subkey.
+    repo.git(&["config", "user.signingkey", &format!("{subkey}!")]);
+    repo.git(&["config", "commit.gpgsign", "true"]);
+    repo.crm(&init_args(&["--key", &primary, "--require-signed"])).ok();
+    repo.crm(&["add", "-q", "--name", "Acme", "--owner", "liu.yang"]).ok();
+    let signed = repo.head();
+    assert_eq!(repo.git_out(&["verify-commit", &signed]).code, 0, "git agrees the signature is good");
+    let out = repo.crm(&["verify", "--format", "json"]);
+    assert_eq!(out.code, 0, "a subkey signature is the primary key's owner's\n{out}");
+
+    // Revoke the key (gpg wrote a revocation certificate at creation).
+    let rev = repo.gnupg_home().join(format!("openpgp-revocs.d/{primary}.rev"));
+    let cert = std::fs::read_to_string(&rev).expect("gpg's revocation certificate");
+    let cert = cert.replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----", "-----BEGIN PGP PUBLIC KEY BLOCK-----");
+    let cert_file = repo.root().join("revoke.asc");
+    std::fs::write(&cert_file, cert).unwrap();
+    let out = repo.gpg(&["--batch", "--import", &cert_file.display().to_string()]).unwrap();
+    assert_eq!(out.code, 0, "{out}");
+    assert_ne!(repo.git_out(&["verify-commit", &signed]).code, 0, "git no longer trusts the revoked key");
+    let out = repo.crm(&["verify", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let violations = out.json()["violations"].as_array().unwrap().clone();
+    assert!(violations.iter().any(|v| v["rule"] == "revoked-key" && v["commit"] == signed.as_str()), "{out}");
 }
