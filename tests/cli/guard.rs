@@ -441,6 +441,10 @@ fn a_duplicate_tree_entry_cannot_steal_a_colleagues_customer() {
     }
 }
 
+/// What is crafted, in which directory, the entry added, the rule and path
+/// expected.
+type ShapeCase<'a> = (&'a str, Vec<Vec<u8>>, Entry, &'a str, String);
+
 #[test]
 fn tree_shapes_no_reader_expects_are_rejected_whoever_signs() {
     let s = signed_store!();
@@ -457,7 +461,7 @@ fn tree_shapes_no_reader_expects_are_rejected_whoever_signs() {
     );
     let big = big.trim();
     let d = |parts: &[&str]| -> Vec<Vec<u8>> { parts.iter().map(|p| p.as_bytes().to_vec()).collect() };
-    let cases: Vec<(&str, Vec<Vec<u8>>, Entry, &str, String)> = vec![
+    let cases: Vec<ShapeCase> = vec![
         ("a `..` entry", d(&["customers"]), entry("100644", b"..", &k_blob), "malformed-tree", "customers/..".into()),
         ("a root `.git`", d(&[]), entry("40000", b".git", &tree_of(&s, "HEAD")), "malformed-tree", ".git".into()),
         (

@@ -24,11 +24,22 @@ const SECTIONS: &[&str] = &[
     "concentration",
     "exposure",
     "sabotage",
+    "self_assigned",
+    "touches_for_others",
 ];
 
 /// Every `--fail-on` name.
-const FAIL_ON: &[&str] =
-    &["pending", "overdue", "unacknowledged", "no-backup", "stale", "concentration", "exposure", "sabotage"];
+const FAIL_ON: &[&str] = &[
+    "pending",
+    "overdue",
+    "unacknowledged",
+    "no-backup",
+    "stale",
+    "concentration",
+    "exposure",
+    "sabotage",
+    "self-assigned",
+];
 
 /// `crm report handover ARGS --format json` on `today`.
 #[track_caller]
@@ -145,11 +156,13 @@ fn every_section_is_empty_on_a_new_store_and_nothing_fails() {
 fn every_fail_on_section_fails_when_it_has_entries() {
     let (repo, today) = busy();
     let r = report(&repo, &today, &[]);
-    for section in SECTIONS {
+    // busy has no manager self-assignment and no touch in another's name
+    // (both have tests of their own).
+    for section in SECTIONS.iter().filter(|s| !["self_assigned", "touches_for_others"].contains(s)) {
         assert!(!array(&r[section]).is_empty(), "{section} should have entries: {r}");
     }
     let before = repo.state();
-    for name in FAIL_ON {
+    for name in FAIL_ON.iter().filter(|n| **n != "self-assigned") {
         assert_eq!(fail_on(&repo, &today, name), 1, "{name}");
     }
     assert_eq!(fail_on(&repo, &today, "pending,stale"), 1);
@@ -665,10 +678,11 @@ fn a_commit_changing_eleven_contacts_is_a_sabotage_signal() {
     assert_eq!(
         r["sabotage"],
         json!([{
-            "commit": commit,
-            "date": "2026-11-20",
             "actor": "liu.yang",
             "signature": "none",
+            "from": "2026-11-20",
+            "to": "2026-11-20",
+            "commits": [commit],
             "contacts_changed": 11,
             "customers_removed": [],
         }])
@@ -697,7 +711,7 @@ fn deleting_a_customer_with_git_is_a_sabotage_signal() {
     let r = report(&repo, TODAY, &[]);
     let s = array(&r["sabotage"]);
     assert_eq!(s.len(), 1, "{r}");
-    assert_eq!(s[0]["commit"], repo.head().as_str());
+    assert_eq!(s[0]["commits"], json!([repo.head()]));
     assert_eq!(s[0]["actor"], "liu.yang");
     assert_eq!(s[0]["contacts_changed"], 0);
     assert_eq!(set(&s[0]["customers_removed"]), strs(&["k2", "k3"]));
@@ -716,8 +730,93 @@ fn a_backdated_commit_does_not_hide_sabotage_in_the_period() {
     repo.write_customer("k4", &customer_toml("k4", "zhang.wei", ""));
     git_commit_at(&repo, "2026-01-05T09:00:00+00:00", "add k4");
     let r = report(&repo, TODAY, &[]);
-    let commits: Vec<&str> = array(&r["sabotage"]).iter().map(|s| s["commit"].as_str().unwrap()).collect();
-    assert_eq!(commits, [sabotage.as_str()], "{r}");
+    let s = array(&r["sabotage"]);
+    assert_eq!(s.len(), 1, "{r}");
+    assert_eq!(s[0]["commits"], json!([sabotage]), "{r}");
+}
+
+#[test]
+fn a_wipe_split_over_several_commits_in_a_week_is_one_sabotage_signal() {
+    let repo = with_contacts();
+    change_phones(&repo, "k1", 4, "0", "9");
+    git_commit_at(&repo, "2026-11-14T09:00:00+00:00", "k1 phones");
+    let first = repo.head();
+    change_phones(&repo, "k2", 4, "0", "9");
+    git_commit_at(&repo, "2026-11-17T09:00:00+00:00", "k2 phones");
+    let second = repo.head();
+    change_phones(&repo, "k3", 3, "0", "9");
+    git_commit_at(&repo, "2026-11-20T09:00:00+00:00", "k3 phones");
+    let third = repo.head();
+    let r = report(&repo, TODAY, &[]);
+    let s = array(&r["sabotage"]);
+    assert_eq!(s.len(), 1, "{r}");
+    assert_eq!(s[0]["actor"], "liu.yang");
+    assert_eq!(s[0]["contacts_changed"], 11, "the week before the last commit counts, also before the period");
+    assert_eq!((s[0]["from"].as_str(), s[0]["to"].as_str()), (Some("2026-11-14"), Some("2026-11-20")));
+    assert_eq!(set(&s[0]["commits"]), strs(&[&first, &second, &third]));
+    assert_eq!(fail_on(&repo, TODAY, "sabotage"), 1);
+}
+
+#[test]
+fn contact_changes_spread_over_more_than_a_week_or_over_people_are_no_signal() {
+    let repo = with_contacts();
+    change_phones(&repo, "k1", 4, "0", "9");
+    change_phones(&repo, "k2", 4, "0", "9");
+    git_commit_at(&repo, "2026-11-12T09:00:00+00:00", "k1 and k2 phones");
+    change_phones(&repo, "k3", 3, "0", "9");
+    git_commit_at(&repo, "2026-11-20T09:00:00+00:00", "k3 phones");
+    assert_eq!(report(&repo, TODAY, &[])["sabotage"], json!([]), "8 days apart");
+
+    let repo = with_contacts();
+    change_phones(&repo, "k1", 4, "0", "9");
+    change_phones(&repo, "k2", 4, "0", "9");
+    git_commit_at(&repo, "2026-11-19T09:00:00+00:00", "k1 and k2 phones");
+    change_phones(&repo, "k3", 3, "0", "9");
+    repo.git(&["add", "-A"]);
+    repo.git_at("2026-11-20T09:00:00+00:00", &["-c", "user.email=zhang.wei@example.com", "commit", "-q", "-m", "k3"]);
+    assert_eq!(report(&repo, TODAY, &[])["sabotage"], json!([]), "two people, 8 and 3");
+}
+
+#[test]
+fn a_manager_giving_a_customer_to_themselves_is_listed() {
+    let repo = TestRepo::standard();
+    let id = repo.add_customer("Acme", "zhang.wei", &["--region", "华中"]);
+    // Unsigned store: the committer's email names the actor.
+    repo.git(&["config", "user.email", "li.na@example.com"]);
+    repo.crm(&["reassign", &id, "--to", "li.na", "--reason", "I will handle it"]).ok();
+    let taken = repo.head();
+    repo.git(&["config", "user.email", crate::common::ADMIN_EMAIL]);
+    repo.crm(&["reassign", &id, "--to", "liu.yang", "--reason", "the admin takes over"]).ok();
+    let today = repo.head_commit_date();
+    let r = report(&repo, &today, &[]);
+    let s = array(&r["self_assigned"]);
+    assert_eq!(s.len(), 1, "only the manager's, not the admin's\n{r}");
+    assert_eq!((s[0]["commit"].as_str(), s[0]["actor"].as_str()), (Some(taken.as_str()), Some("li.na")));
+    assert_eq!(fail_on(&repo, &today, "self-assigned"), 1);
+    let md = repo.crm_today(&today, None, &["report", "handover", "--format", "md"]).ok().stdout;
+    assert!(md.contains("## 2b. Customers managers gave to themselves"), "{md}");
+}
+
+#[test]
+fn touches_logged_in_someone_elses_name_are_listed() {
+    let repo = TestRepo::standard();
+    let id = repo.add_customer("Acme", "zhang.wei", &[]);
+    let rel = customer_path(&id);
+    let text = repo.read(&rel)
+        + "\n[[touches]]\ndate = 2026-11-20\nby = \"zhang.wei\"\nkind = \"call\"\nsummary = \"from his notes\"\n";
+    repo.write(&rel, text);
+    repo.commit_all("log zhang.wei's call");
+    let logged = repo.head();
+    repo.git(&["config", "user.email", "zhang.wei@example.com"]);
+    repo.crm(&["touch", &id, "--kind", "visit", "--summary", "his own"]).ok();
+    let today = repo.head_commit_date();
+    let r = report(&repo, &today, &["--since", "2026-11-01"]);
+    let date = repo.git(&["log", "-1", "--format=%cs", &logged]).trim().to_string();
+    assert_eq!(
+        r["touches_for_others"],
+        json!([{"commit": logged, "date": date, "actor": "liu.yang", "customer": id, "by": "zhang.wei"}]),
+        "{r}"
+    );
 }
 
 // --- renderings -----------------------------------------------------------------
@@ -733,6 +832,9 @@ const HEADINGS: &[&str] = &[
     "## 7. Exposure",
     "## 8. Sabotage signals",
 ];
+
+/// Sections `busy` leaves empty.
+const EMPTY_IN_BUSY: &[&str] = &["2b. Customers managers gave", "8b. Touches logged"];
 
 #[test]
 fn markdown_is_ready_to_mail() {
@@ -750,6 +852,10 @@ fn markdown_is_ready_to_mail() {
     // Every section here has rows: a header row and a `| --- |` rule, then
     // rows with as many cells as the header.
     for section in md.split("\n## ").skip(1) {
+        if EMPTY_IN_BUSY.iter().any(|e| section.starts_with(e)) {
+            assert!(section.lines().any(|l| l.starts_with('_')), "an empty section says so\n{section}");
+            continue;
+        }
         let lines: Vec<&str> = section.lines().filter(|l| l.starts_with('|')).collect();
         assert!(lines.len() >= 3, "no table in\n{section}");
         assert!(lines[1].starts_with("| --- |"), "no rule in\n{section}");

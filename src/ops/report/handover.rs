@@ -17,18 +17,22 @@ use serde::Serialize;
 
 use super::is_active;
 use crate::model::date::Date;
-use crate::model::{Contact, Customer, CustomerId, Handle, Staff, StoreConfig, Touch};
+use crate::model::{Customer, CustomerId, Handle, Staff, StoreConfig, Touch};
 use crate::ops::list::is_stale;
-use crate::store::history::{self, customer_of, Attribution, EventKind, HistoryQuery, OwnershipEvent};
+pub use crate::store::history::OwnershipEvent;
+use crate::store::history::{self, customer_of, Attribution, EventKind, HistoryQuery};
 use crate::store::layout::CUSTOMERS_DIR;
 use crate::store::sigcheck::{Gpg, SigStatus};
 use crate::store::Store;
 use crate::store::{history_index, treediff};
 use crate::Result;
 
-/// Contacts whose phone or email one commit may change before it is
-/// reported as a sabotage signal.
+/// Contacts whose phone or email one person may change within
+/// [`SABOTAGE_WINDOW_DAYS`] before it is reported as a sabotage signal.
 pub const CONTACT_CHANGE_LIMIT: usize = 10;
+/// The window over which one person's contact changes are added up (so a
+/// wipe split over several commits is still seen).
+pub const SABOTAGE_WINDOW_DAYS: i64 = 7;
 /// The coverage window in days.
 pub const COVERAGE_DAYS: i64 = 30;
 
@@ -61,8 +65,29 @@ pub struct HandoverReport {
     pub concentration: Vec<Share>,
     /// 7. What each region leaving at once would orphan.
     pub exposure: Vec<Exposure>,
-    /// 8. Commits with mass contact changes or deleted customers.
+    /// 8. People with mass contact changes or deleted customers.
     pub sabotage: Vec<Sabotage>,
+    /// 2b. Ownership changes in the period in which a manager gave a
+    /// customer to themselves.
+    pub self_assigned: Vec<OwnershipEvent>,
+    /// 8b. Touches logged in the period in someone else's name (by admins,
+    /// or arriving with imported customers).
+    pub touches_for_others: Vec<TouchForOther>,
+}
+
+/// A touch whose `by` is not whoever committed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TouchForOther {
+    /// Commit id.
+    pub commit: String,
+    /// Commit date.
+    pub date: Date,
+    /// Who committed it.
+    pub actor: String,
+    /// The customer.
+    pub customer: String,
+    /// Whose touch it says it is.
+    pub by: String,
 }
 
 /// A departed person who still owns customers.
@@ -189,26 +214,38 @@ pub struct Exposure {
     pub value: u64,
 }
 
-/// A commit that changed many contacts' phone/email or deleted customers.
+/// One person's mass contact changes (within [`SABOTAGE_WINDOW_DAYS`]) or
+/// deleted customers.
 #[derive(Debug, Clone, Serialize)]
 pub struct Sabotage {
-    /// Commit id.
-    pub commit: String,
-    /// Date.
-    pub date: Date,
     /// Who did it.
     pub actor: String,
-    /// Signature status.
+    /// Signature status of their commits ("good" only when all are).
     pub signature: SigStatus,
-    /// Contacts whose phone or email was changed or removed.
+    /// First day of the window.
+    pub from: Date,
+    /// Last day of the window.
+    pub to: Date,
+    /// The commits that add up to it.
+    pub commits: Vec<String>,
+    /// Contacts whose phone or email was changed or removed in the window.
     pub contacts_changed: usize,
-    /// Customers deleted.
+    /// Customers deleted in the period.
     pub customers_removed: Vec<String>,
 }
 
 /// Report sections that `--fail-on` can name.
-pub const FAIL_ON: &[&str] =
-    &["pending", "overdue", "unacknowledged", "no-backup", "stale", "concentration", "exposure", "sabotage"];
+pub const FAIL_ON: &[&str] = &[
+    "pending",
+    "overdue",
+    "unacknowledged",
+    "no-backup",
+    "stale",
+    "concentration",
+    "exposure",
+    "sabotage",
+    "self-assigned",
+];
 
 impl HandoverReport {
     /// Whether the section `name` (one of [`FAIL_ON`]) has anything in it.
@@ -222,6 +259,7 @@ impl HandoverReport {
             "concentration" => self.concentration.iter().any(|s| s.flagged),
             "exposure" => self.exposure.iter().any(|e| !e.customers.is_empty()),
             "sabotage" => !self.sabotage.is_empty(),
+            "self-assigned" => !self.self_assigned.is_empty(),
             _ => false,
         }
     }
@@ -248,37 +286,58 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
     for e in past.events.iter().filter(|e| e.action == EventKind::Reassign && e.date >= handover_window) {
         recent_moves.entry(e.customer.clone()).or_insert((e.date, e.from.clone()));
     }
+    let lookback = since.plus_days(1 - SABOTAGE_WINDOW_DAYS);
     let mut attribution = Attribution::default();
-    let mut sabotage = Vec::new();
-    for (i, step) in past.steps.iter().enumerate().filter(|(_, s)| s.date >= since && s.date <= until) {
+    let mut work = Vec::new();
+    let mut touches_for_others = Vec::new();
+    for (i, step) in past.steps.iter().enumerate().filter(|(_, s)| s.date >= lookback && s.date <= until) {
         let commit = repo.find_commit(step.id)?;
         let parent = past.steps.get(i + 1).map(|p| repo.find_commit(p.id).and_then(|c| c.tree())).transpose()?;
-        let mut contacts_changed = 0;
-        let mut removed = Vec::new();
+        let mut done =
+            ContactWork { commit: commit.id().to_string(), date: step.date, contacts: 0, removed: Vec::new() };
+        let mut logged = Vec::new();
         for change in treediff::diff_dir(repo, parent.as_ref(), Some(&commit.tree()?), CUSTOMERS_DIR)? {
             let id = customer_of(&change.path);
-            match (change.old, change.new) {
-                (Some(_), None) => removed.push(id),
-                (Some(o), Some(n)) => contacts_changed += changed_contacts(repo, &id, o.id, n.id),
-                _ => {}
+            let (before, after) = (read_customer(repo, &id, change.old), read_customer(repo, &id, change.new));
+            if change.new.is_none() {
+                done.removed.push(id.clone());
+            }
+            done.contacts += changed_contacts(before.as_ref(), after.as_ref());
+            let known = before.as_ref().map_or(0, |b| b.touches.len());
+            if step.date >= since {
+                logged.extend(
+                    after.iter().flat_map(|a| a.touches.iter().skip(known)).map(|t| (id.clone(), t.by.clone())),
+                );
             }
         }
-        if contacts_changed > CONTACT_CHANGE_LIMIT || !removed.is_empty() {
-            let (actor, signature) = attribution.actor(repo, &commit, gpg)?;
-            sabotage.push(Sabotage {
-                commit: commit.id().to_string(),
+        if done.contacts == 0 && done.removed.is_empty() && logged.is_empty() {
+            continue;
+        }
+        let (actor, signature) = attribution.actor(repo, &commit, gpg)?;
+        for (customer, by) in logged.into_iter().filter(|(_, by)| *by != actor) {
+            touches_for_others.push(TouchForOther {
+                commit: done.commit.clone(),
                 date: step.date,
-                actor,
-                signature,
-                contacts_changed,
-                customers_removed: removed,
+                actor: actor.clone(),
+                customer,
+                by,
             });
         }
+        if done.contacts > 0 || !done.removed.is_empty() {
+            work.push((actor, signature, done));
+        }
     }
+    let sabotage = sabotage(work, since);
     let query = HistoryQuery { since: Some(since), until: Some(until), ..HistoryQuery::default() };
     // The same index answers section 2: it is read once.
     let in_period = past.events.iter().filter(|e| e.date >= since && e.date <= until).cloned();
     let changes = history::describe(repo, in_period, &query, gpg)?;
+    let self_assigned = changes
+        .iter()
+        .filter(|e| e.to.as_deref() == Some(e.actor.as_str()) && e.from.is_some())
+        .filter(|e| staff.values().any(|p| p.handle.as_str() == e.actor && p.role == crate::model::Role::Manager))
+        .cloned()
+        .collect();
 
     Ok(HandoverReport {
         company: config.company.name.clone(),
@@ -295,6 +354,8 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         concentration: concentration(&customers, &config),
         exposure: exposure(&staff, &customers),
         sabotage,
+        self_assigned,
+        touches_for_others,
     })
 }
 
@@ -513,17 +574,76 @@ fn exposure(staff: &BTreeMap<Handle, Staff>, customers: &[Customer]) -> Vec<Expo
 
 /// How many contacts of a customer had their phone or email changed or
 /// removed between two versions of its file.
-fn changed_contacts(repo: &git2::Repository, id: &str, old: git2::Oid, new: git2::Oid) -> usize {
-    let read = |oid: git2::Oid| -> Option<Vec<Contact>> {
-        let blob = repo.find_blob(oid).ok()?;
-        let text = std::str::from_utf8(blob.content()).ok()?;
-        Customer::parse(&CustomerId::parse(id).ok()?, id, text).ok().map(|c| c.contacts)
-    };
-    let (Some(before), Some(after)) = (read(old), read(new)) else { return 0 };
+/// What one commit did to contacts and customers.
+#[derive(Debug)]
+struct ContactWork {
+    commit: String,
+    date: Date,
+    contacts: usize,
+    removed: Vec<String>,
+}
+
+/// The people whose contact changes within any [`SABOTAGE_WINDOW_DAYS`]
+/// days ending in the period exceed [`CONTACT_CHANGE_LIMIT`], or who deleted
+/// customers in the period; `work` is in newest-first commit order.
+fn sabotage(work: Vec<(String, SigStatus, ContactWork)>, since: Date) -> Vec<Sabotage> {
+    let mut by_actor: BTreeMap<String, Vec<(SigStatus, ContactWork)>> = BTreeMap::new();
+    for (actor, signature, done) in work.into_iter().rev() {
+        by_actor.entry(actor).or_default().push((signature, done));
+    }
+    let mut out = Vec::new();
+    for (actor, done) in by_actor {
+        let removed: Vec<String> =
+            done.iter().filter(|(_, d)| d.date >= since).flat_map(|(_, d)| d.removed.clone()).collect();
+        // The busiest window ending on a day of the period.
+        let mut best: Option<(usize, Vec<&(SigStatus, ContactWork)>)> = None;
+        for (_, end) in done.iter().filter(|(_, d)| d.date >= since) {
+            let start = end.date.plus_days(1 - SABOTAGE_WINDOW_DAYS);
+            let window: Vec<_> = done.iter().filter(|(_, d)| d.date >= start && d.date <= end.date).collect();
+            let count = window.iter().map(|(_, d)| d.contacts).sum();
+            if best.as_ref().is_none_or(|(n, _)| count > *n) {
+                best = Some((count, window));
+            }
+        }
+        let Some((contacts, window)) = best else { continue };
+        if contacts <= CONTACT_CHANGE_LIMIT && removed.is_empty() {
+            continue;
+        }
+        let window: Vec<&(SigStatus, ContactWork)> = if contacts > CONTACT_CHANGE_LIMIT {
+            window
+        } else {
+            done.iter().filter(|(_, d)| d.date >= since && !d.removed.is_empty()).collect()
+        };
+        let signature = window.iter().map(|(s, _)| *s).find(|s| *s != SigStatus::Good).unwrap_or(SigStatus::Good);
+        out.push(Sabotage {
+            actor,
+            signature,
+            from: window.iter().map(|(_, d)| d.date).min().unwrap_or(since),
+            to: window.iter().map(|(_, d)| d.date).max().unwrap_or(since),
+            commits: window.iter().map(|(_, d)| d.commit.clone()).collect(),
+            contacts_changed: if contacts > CONTACT_CHANGE_LIMIT { contacts } else { 0 },
+            customers_removed: removed,
+        });
+    }
+    out
+}
+
+/// The customer in blob `oid` (the file of customer `id`), if readable.
+fn read_customer(repo: &git2::Repository, id: &str, blob: Option<treediff::Blob>) -> Option<Customer> {
+    let blob = repo.find_blob(blob?.id).ok()?;
+    let text = std::str::from_utf8(blob.content()).ok()?;
+    Customer::parse(&CustomerId::parse(id).ok()?, id, text).ok()
+}
+
+/// Contacts whose phone or email changed or that were removed between two
+/// versions of a customer (none when either is missing).
+fn changed_contacts(before: Option<&Customer>, after: Option<&Customer>) -> usize {
+    let (Some(before), Some(after)) = (before, after) else { return 0 };
     before
+        .contacts
         .iter()
         .filter(|b| b.phone.is_some() || b.email.is_some())
-        .filter(|b| match after.iter().find(|a| a.name == b.name) {
+        .filter(|b| match after.contacts.iter().find(|a| a.name == b.name) {
             Some(a) => a.phone != b.phone || a.email != b.email,
             None => true,
         })

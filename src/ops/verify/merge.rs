@@ -36,6 +36,9 @@ pub(super) struct Reference<'r> {
     pub states: Vec<Rc<State>>,
 }
 
+/// A commit of a merged side that changed a path: (commit, before, after).
+type SideChange = (Oid, Option<Blob>, Option<Blob>);
+
 /// One other parent of a merge.
 struct Side<'r> {
     commit: Commit<'r>,
@@ -44,7 +47,7 @@ struct Side<'r> {
     base: Option<Tree<'r>>,
     /// What each commit of this side (not in the reference) changed, by
     /// path: (commit, before, after); read on first use.
-    changes: Option<HashMap<String, Vec<(Oid, Option<Blob>, Option<Blob>)>>>,
+    changes: Option<HashMap<String, Vec<SideChange>>>,
 }
 
 /// The other parents of one merge.
@@ -89,12 +92,7 @@ impl<'r> Sides<'r> {
     }
 
     /// The commits of side `i` that changed `path`: (commit, before, after).
-    fn changes_of(
-        &mut self,
-        repo: &'r Repository,
-        i: usize,
-        path: &str,
-    ) -> Result<Vec<(Oid, Option<Blob>, Option<Blob>)>> {
+    fn changes_of(&mut self, repo: &'r Repository, i: usize, path: &str) -> Result<Vec<SideChange>> {
         let side = &mut self.sides[i];
         if side.changes.is_none() {
             let mut by_path: HashMap<String, Vec<_>> = HashMap::new();

@@ -7,7 +7,7 @@ use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{self, escape, json, money, opt, Format};
 use crate::model::date::Date;
 use crate::ops::log::gpg_program;
-use crate::ops::report::handover::{self, HandoverReport, FAIL_ON};
+use crate::ops::report::handover::{self, HandoverReport, OwnershipEvent, FAIL_ON};
 
 /// The handover report: departures, ownership changes and risks (for cron)
 ///
@@ -115,6 +115,7 @@ fn markdown(r: &HandoverReport) -> String {
         ("unacknowledged", r.unacknowledged.len()),
         ("key accounts without backup", r.no_backup.len()),
         ("sabotage signals", r.sabotage.len()),
+        ("self-assignments by managers", r.self_assigned.len()),
     ];
     let line: Vec<String> = summary.iter().map(|(k, v)| format!("**{v}** {k}")).collect();
     out.push_str(&format!("{}\n", line.join(" · ")));
@@ -140,6 +141,22 @@ fn ids(list: &[String]) -> String {
         s.push_str(&format!(" and {} more", list.len() - SHOWN));
     }
     s
+}
+
+const EVENT_HEADERS: &[&str] = &["date", "commit", "action", "customer", "from", "to", "actor", "signature", "reason"];
+
+fn event_row(e: &OwnershipEvent) -> Vec<String> {
+    vec![
+        e.date.to_string(),
+        short(&e.commit).to_string(),
+        e.action.label().into(),
+        e.customer.clone(),
+        opt(&e.from),
+        opt(&e.to),
+        e.actor.clone(),
+        e.signature.label().into(),
+        opt(&e.reason),
+    ]
 }
 
 /// The report's sections as tables, shared by the table, Markdown and HTML
@@ -177,25 +194,15 @@ pub fn sections(r: &HandoverReport) -> Vec<Section> {
         },
         Section {
             title: "2. Ownership changes in the period",
-            headers: &["date", "commit", "action", "customer", "from", "to", "actor", "signature", "reason"],
-            rows: r
-                .changes
-                .iter()
-                .map(|e| {
-                    vec![
-                        e.date.to_string(),
-                        short(&e.commit).to_string(),
-                        e.action.label().into(),
-                        e.customer.clone(),
-                        opt(&e.from),
-                        opt(&e.to),
-                        e.actor.clone(),
-                        e.signature.label().into(),
-                        opt(&e.reason),
-                    ]
-                })
-                .collect(),
+            headers: EVENT_HEADERS,
+            rows: r.changes.iter().map(event_row).collect(),
             empty: "No ownership changes.",
+        },
+        Section {
+            title: "2b. Customers managers gave to themselves",
+            headers: EVENT_HEADERS,
+            rows: r.self_assigned.iter().map(event_row).collect(),
+            empty: "No manager gave a customer to themselves.",
         },
         Section {
             title: "3. Unacknowledged handovers",
@@ -306,22 +313,42 @@ pub fn sections(r: &HandoverReport) -> Vec<Section> {
         },
         Section {
             title: "8. Sabotage signals",
-            headers: &["date", "commit", "actor", "signature", "contacts changed", "customers removed"],
+            headers: &["from", "to", "actor", "signature", "contacts changed", "customers removed", "commits"],
             rows: r
                 .sabotage
                 .iter()
                 .map(|s| {
+                    let commits: Vec<String> = s.commits.iter().map(|c| short(c).to_string()).collect();
                     vec![
-                        s.date.to_string(),
-                        short(&s.commit).to_string(),
+                        s.from.to_string(),
+                        s.to.to_string(),
                         s.actor.clone(),
                         s.signature.label().into(),
                         s.contacts_changed.to_string(),
                         ids(&s.customers_removed),
+                        ids(&commits),
                     ]
                 })
                 .collect(),
             empty: "No mass contact changes or deleted customers.",
+        },
+        Section {
+            title: "8b. Touches logged in someone else's name",
+            headers: &["date", "commit", "logged by", "customer", "touch by"],
+            rows: r
+                .touches_for_others
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.date.to_string(),
+                        short(&t.commit).to_string(),
+                        t.actor.clone(),
+                        t.customer.clone(),
+                        t.by.clone(),
+                    ]
+                })
+                .collect(),
+            empty: "Every touch was logged by its author.",
         },
     ]
 }
