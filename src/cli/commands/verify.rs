@@ -73,7 +73,11 @@ fn human(report: &VerifyReport) -> String {
         .violations
         .iter()
         .map(|v| {
-            let actor = if v.authenticated { v.actor.clone() } else { format!("{} (unauthenticated)", v.actor) };
+            let actor = if v.authenticated || v.actor == "-" {
+                v.actor.clone()
+            } else {
+                format!("{} (unauthenticated)", v.actor)
+            };
             format!(
                 "{} {} {} {}: error[{}]: {}\n",
                 short(&v.commit),
