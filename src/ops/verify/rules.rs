@@ -161,3 +161,35 @@ pub const VERIFY_RULES: &[Rule] = &[
         "branch from the store's history: git fetch, then git switch -c NAME origin/main",
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_in_the_readme_tables() {
+        let readme = include_str!("../../../README.md");
+        for rule in all().iter().chain(check_rules::RULES) {
+            assert!(readme.contains(&format!("| `{}` |", rule.id)), "{} is missing from the README", rule.id);
+        }
+    }
+
+    #[test]
+    fn every_rule_the_authorisation_rules_name_has_an_entry() {
+        let named = [
+            "actor-departed",
+            "add-for-other",
+            "reassign-unauthorized",
+            "edit-unauthorized",
+            "touch-forged",
+            "remove-unauthorized",
+            "settings-unauthorized",
+            "protected-path",
+            "out-of-region",
+        ];
+        for id in named {
+            assert!(find(id).is_some(), "{id}");
+        }
+        assert!(find("no-such-rule").is_none());
+    }
+}
