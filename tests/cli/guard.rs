@@ -271,7 +271,7 @@ fn files_outside_the_store_are_judged_too() {
     // A rep's signed .gitattributes that makes CI read other bytes.
     s.reset();
     s.act_as("zhang.wei");
-    s.repo.write(".gitattributes", "*.toml working-tree-encoding=UTF-16\n");
+    s.repo.write(".gitattributes", "*.toml filter=rewrite-owners\n");
     let bad = s.commit("attributes");
     let v = s.verify(&[]).rejects("protected-path").clone();
     assert_eq!((v.commit.as_str(), v.path.as_deref()), (bad.as_str(), Some(".gitattributes")));

@@ -208,6 +208,14 @@ impl<'r> Verifier<'r> {
     /// frontier). Without a frontier every change counts as published.
     fn published(&mut self, oid: Oid) -> Result<bool> {
         let Some(frontier) = self.frontier.clone() else { return Ok(true) };
+        // A commit of the walk is reachable from no hidden commit; one
+        // outside it is reachable from a hidden one.
+        if self.walked.contains(&oid) {
+            return Ok(false);
+        }
+        if self.hidden_is_frontier {
+            return Ok(true);
+        }
         if let Some(&known) = self.published.get(&oid) {
             return Ok(known);
         }

@@ -93,6 +93,9 @@ struct Walk {
     /// full-history verify, where nothing tells a published side from a
     /// draft (see the README).
     frontier: Option<Vec<Oid>>,
+    /// Whether `hidden` is exactly the frontier (a ranged verify): then a
+    /// commit outside the walk is published without asking the graph.
+    hidden_is_frontier: bool,
     /// Whether a store already exists before the walk (a commit creating
     /// one is then a second genesis).
     genesis_trusted: bool,
@@ -108,6 +111,7 @@ pub fn run(repo: &Repository, req: &VerifyRequest) -> Result<VerifyReport> {
             walk.tips.push(resolve(repo, if to.is_empty() { "HEAD" } else { to })?);
             walk.hidden.push(from);
             walk.frontier = Some(vec![from]);
+            walk.hidden_is_frontier = req.root.is_none();
             walk.genesis_trusted = true;
         }
         Some(rev) => walk.tips.push(resolve(repo, rev)?),
@@ -143,6 +147,8 @@ fn judge_history(repo: &Repository, walk: &Walk, gpg: &Gpg) -> Result<VerifyRepo
         states: HashMap::new(),
         policy_commit: HashMap::new(),
         frontier: walk.frontier.clone(),
+        hidden_is_frontier: walk.hidden_is_frontier,
+        walked: HashSet::new(),
         published: HashMap::new(),
         seen: HashSet::new(),
         violations: Vec::new(),
@@ -153,6 +159,7 @@ fn judge_history(repo: &Repository, walk: &Walk, gpg: &Gpg) -> Result<VerifyRepo
         let commit = repo.find_commit(oid?)?;
         commits += 1;
         v.commit(&commit)?;
+        v.walked.insert(commit.id());
     }
     Ok(VerifyReport { commits, violations: v.violations })
 }
@@ -166,6 +173,9 @@ struct Verifier<'r> {
     /// changed the policy state: which of two diverged states is newer.
     policy_commit: HashMap<Oid, Oid>,
     frontier: Option<Vec<Oid>>,
+    hidden_is_frontier: bool,
+    /// The commits judged so far (the walk yields parents first).
+    walked: HashSet<Oid>,
     /// Whether a commit is reachable from the frontier (cached).
     published: HashMap<Oid, bool>,
     seen: HashSet<Violation>,

@@ -95,6 +95,7 @@ pub fn run(repo: &Repository, update: &RefUpdate, gpg: &Gpg, today: Date) -> Res
         tips: vec![tip],
         hidden: existing_refs(repo)?,
         genesis_trusted: !tips.is_empty(),
+        hidden_is_frontier: false,
         frontier: (!tips.is_empty()).then_some(tips),
     };
     judge_history(repo, &walk, gpg)
