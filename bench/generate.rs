@@ -73,6 +73,15 @@ struct Args {
     /// How many of the last commits are SSH-signed by their actor
     #[arg(long, default_value_t = 0)]
     signed_tail: usize,
+    /// Of the signed tail, how many of the last commits are arranged as
+    /// merged side branches (see --merge-every)
+    #[arg(long, default_value_t = 0)]
+    merge_tail: usize,
+    /// In the merge tail, every block of this many commits becomes a side
+    /// branch of its first commit, merged (signed by its author) after the
+    /// block's other commits; 0: no merges
+    #[arg(long, default_value_t = 5)]
+    merge_every: usize,
     /// Where to write the staff's private keys and `allowed_signers`
     /// [default: DIR/.git/bench-keys]
     #[arg(long)]
@@ -1524,7 +1533,8 @@ impl Gen {
         let actor = if self.w.staff[owner as usize].role == Role::Rep && self.rng.chance(0.6) {
             owner
         } else {
-            let r = self.region_of(owner);
+            // Managers act within their customers' region (manager_scope).
+            let r = self.customers[i].region.map(usize::from);
             self.manager_of(r)
         };
         let ops = self.fresh_ops(i);
@@ -1580,7 +1590,7 @@ impl Gen {
         let actor = if self.rng.chance(0.7) {
             owner
         } else {
-            let r = self.region_of(owner);
+            let r = self.customers[i].region.map(usize::from);
             self.manager_of(r)
         };
         let mut changed: Vec<&'static str> = Vec::new();
@@ -1728,7 +1738,8 @@ impl Gen {
         }
         let region = self.region_of(from).unwrap_or(0);
         let Some(to) = self.seller(region, &[from]) else { return self.touch(day) };
-        let actor = if self.rng.chance(0.1) { from } else { self.manager_of(Some(region)) };
+        let home = self.customers[i].region.map(usize::from);
+        let actor = if self.rng.chance(0.1) { from } else { self.manager_of(home) };
         let before = self.check.then(|| self.render_current(i));
         let ops = self.move_customer(i, to);
         let text = self.customer_text(i, before.as_deref(), ops)?;
@@ -1754,7 +1765,11 @@ impl Gen {
         }
         let from = reps[self.rng.below(reps.len())];
         let Some(to) = self.seller(region, &[from]) else { return self.touch(day) };
-        let owned: Vec<usize> = (0..self.customers.len()).filter(|&i| self.customers[i].owner == from).collect();
+        // Only the region's own customers: its manager acts on those.
+        let owned: Vec<usize> = (0..self.customers.len())
+            .filter(|&i| self.customers[i].owner == from)
+            .filter(|&i| self.customers[i].region.is_none_or(|r| usize::from(r) == region))
+            .collect();
         if owned.len() < 2 {
             return self.touch(day);
         }
@@ -1855,7 +1870,7 @@ fn spawn_fast_import(dir: &Path, stream_to: Option<&Path>) -> Result<Writer> {
 ///
 /// The unsigned originals stay in fast-import's pack, unreachable (git gc
 /// would prune them); nothing reads them.
-fn sign_tail(dir: &Path, staff: &[Person], metas: &[(u16, i64, String)]) -> Result<(String, String)> {
+fn sign_tail(dir: &Path, staff: &[Person], metas: &[(u16, i64, String)], merges: Merges) -> Result<Tail> {
     let repo = git2::Repository::open(dir)?;
     let mut walk = repo.revwalk()?;
     walk.push_ref("refs/heads/main")?;
@@ -1866,19 +1881,57 @@ fn sign_tail(dir: &Path, staff: &[Person], metas: &[(u16, i64, String)]) -> Resu
     let base = repo.find_commit(originals[0])?.parent_id(0)?;
     let odb = repo.odb()?;
     let mempack = odb.add_new_mempack_backend(1000)?;
+    let mut signer = Signer { repo: &repo, staff, signed: Vec::new() };
     let mut parent = base;
-    let mut signed = Vec::with_capacity(metas.len());
-    for (orig, (actor, ts, message)) in originals.iter().zip(metas) {
-        let who = &staff[*actor as usize];
-        let tree = repo.find_commit(*orig)?.tree()?;
-        let parent_commit = repo.find_commit(parent)?;
-        let sig = git2::Signature::new(&who.name, &who.email, &git2::Time::new(*ts, TZ_MINUTES))?;
-        let buffer = repo.commit_create_buffer(&sig, &sig, message, &tree, &[&parent_commit])?;
-        let armored = who.key.sign("git", ssh_key::HashAlg::Sha512, &buffer)?.to_pem(ssh_key::LineEnding::LF)?;
-        let payload = std::str::from_utf8(&buffer).context("commit buffer is UTF-8")?;
-        parent = repo.commit_signed(payload, armored.trim_end(), Some("gpgsig"))?;
-        signed.push(parent);
+    let linear = metas.len() - merges.tail.min(metas.len());
+    let mut merge_base = base;
+    let mut merge_count = 0;
+    let mut k = 0;
+    while k < metas.len() {
+        if k == linear {
+            merge_base = parent;
+        }
+        let block = if k >= linear && merges.every >= 2 { merges.every.min(metas.len() - k) } else { 1 };
+        let trees: Vec<git2::Tree> =
+            originals[k..k + block].iter().map(|o| repo.find_commit(*o).and_then(|c| c.tree())).collect::<Result<_, _>>()?;
+        let before = repo.find_commit(parent)?.tree()?;
+        let side_paths = if block >= 2 { side_paths(&repo, &before, &trees)? } else { None };
+        let Some(side_paths) = side_paths else {
+            for (i, tree) in trees.iter().enumerate() {
+                parent = signer.commit(tree, &[parent], &metas[k + i])?;
+            }
+            k += block;
+            continue;
+        };
+        // The block's first commit on a side branch, the others on main
+        // without its change, then the merge (its tree is the original's).
+        let side = signer.commit(&trees[0], &[parent], &metas[k])?;
+        for (i, tree) in trees.iter().enumerate().skip(1) {
+            let mut update = git2::build::TreeUpdateBuilder::new();
+            for path in &side_paths {
+                match before.get_path(Path::new(path)) {
+                    Ok(e) => update.upsert(path, e.id(), git2::FileMode::Blob),
+                    Err(_) => update.remove(path),
+                };
+            }
+            let without = repo.find_tree(update.create_updated(&repo, tree)?)?;
+            // The trees the update wrote, to be packed with the commits.
+            signer.signed.push(without.id());
+            for path in &side_paths {
+                let dirs = Path::new(path).ancestors().skip(1).filter(|d| !d.as_os_str().is_empty());
+                signer.signed.extend(dirs.filter_map(|d| without.get_path(d).ok()).map(|e| e.id()));
+            }
+            parent = signer.commit(&without, &[parent], &metas[k + i])?;
+        }
+        let (author, _, _) = &metas[k];
+        let ts = metas[k + block - 1].1;
+        let message = format!("Merge branch 'side-{k}'\n");
+        parent = signer.commit(&trees[block - 1], &[parent, side], &(*author, ts, message))?;
+        merge_count += 1;
+        k += block;
     }
+    let signed = signer.signed;
+    let commits = signed.iter().filter(|o| repo.find_commit(**o).is_ok()).count();
     // Only the new commit objects (mempack's own dump would add every
     // tree and blob they reach).
     let mut builder = repo.packbuilder()?;
@@ -1901,7 +1954,68 @@ fn sign_tail(dir: &Path, staff: &[Person], metas: &[(u16, i64, String)]) -> Resu
     mempack.reset()?;
     let old = originals.last().expect("non-empty").to_string();
     git(dir, &["update-ref", "refs/heads/main", &parent.to_string(), &old])?;
-    Ok((base.to_string(), parent.to_string()))
+    Ok(Tail { base: base.to_string(), merge_base: merge_base.to_string(), merges: merge_count, commits })
+}
+
+/// `--merge-tail` and `--merge-every`.
+#[derive(Debug, Clone, Copy)]
+struct Merges {
+    tail: usize,
+    every: usize,
+}
+
+/// What `sign_tail` made.
+struct Tail {
+    /// The commit before the signed tail.
+    base: String,
+    /// The commit before the merge-heavy part.
+    merge_base: String,
+    merges: usize,
+    commits: usize,
+}
+
+/// Signs commits as their actors, in memory.
+struct Signer<'r> {
+    repo: &'r git2::Repository,
+    staff: &'r [Person],
+    /// The objects written: signed commits and the trees they need.
+    signed: Vec<git2::Oid>,
+}
+
+impl Signer<'_> {
+    fn commit(&mut self, tree: &git2::Tree, parents: &[git2::Oid], meta: &(u16, i64, String)) -> Result<git2::Oid> {
+        let (actor, ts, message) = meta;
+        let who = &self.staff[*actor as usize];
+        let parents: Vec<git2::Commit> = parents.iter().map(|p| self.repo.find_commit(*p)).collect::<Result<_, _>>()?;
+        let parents: Vec<&git2::Commit> = parents.iter().collect();
+        let sig = git2::Signature::new(&who.name, &who.email, &git2::Time::new(*ts, TZ_MINUTES))?;
+        let buffer = self.repo.commit_create_buffer(&sig, &sig, message, tree, &parents)?;
+        let armored = who.key.sign("git", ssh_key::HashAlg::Sha512, &buffer)?.to_pem(ssh_key::LineEnding::LF)?;
+        let payload = std::str::from_utf8(&buffer).context("commit buffer is UTF-8")?;
+        let oid = self.repo.commit_signed(payload, armored.trim_end(), Some("gpgsig"))?;
+        self.signed.push(oid);
+        Ok(oid)
+    }
+}
+
+/// The customer files the first of `trees` changes (from `before`), when
+/// the block's other commits leave them alone and it touches neither
+/// staff nor settings: it can then be a side branch.
+fn side_paths(repo: &git2::Repository, before: &git2::Tree, trees: &[git2::Tree]) -> Result<Option<Vec<String>>> {
+    let paths = |a: &git2::Tree, b: &git2::Tree| -> Result<Vec<String>> {
+        let diff = repo.diff_tree_to_tree(Some(a), Some(b), None)?;
+        Ok(diff.deltas().filter_map(|d| d.new_file().path().or(d.old_file().path())).map(|p| p.display().to_string()).collect())
+    };
+    let first = paths(before, &trees[0])?;
+    if first.is_empty() || first.iter().any(|p| !p.starts_with("customers/")) {
+        return Ok(None);
+    }
+    for pair in trees.windows(2) {
+        if paths(&pair[0], &pair[1])?.iter().any(|p| first.contains(p)) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(first))
 }
 
 /// Writes the final files into the work tree (instead of a checkout, which
@@ -2030,11 +2144,12 @@ fn main() -> Result<()> {
 
     // The signed tail.
     let t_tail = Instant::now();
-    let (tail_base, _) = if plan.signed_tail > 0 {
-        sign_tail(&dir, &g.w.staff, &tail_metas)?
+    let merges = Merges { tail: args.merge_tail, every: args.merge_every };
+    let tail = if plan.signed_tail > 0 {
+        sign_tail(&dir, &g.w.staff, &tail_metas, merges)?
     } else {
         let head = git(&dir, &["rev-parse", "refs/heads/main"])?;
-        (head.clone(), head)
+        Tail { base: head.clone(), merge_base: head, merges: 0, commits: 0 }
     };
     let tail_secs = t_tail.elapsed().as_secs_f64();
 
@@ -2058,12 +2173,16 @@ fn main() -> Result<()> {
     let last_date = date_of(local_day(g.times[plan.commits - 1]));
     let touches: usize = g.customers.iter().map(|c| c.touches.len()).sum();
     let env = format!(
-        "FIXTURE_HEAD={head}\nFIXTURE_TAIL_BASE={tail_base}\nFIXTURE_SIGNED_TAIL={}\nFIXTURE_CUSTOMERS={}\nFIXTURE_COMMITS={}\n\
+        "FIXTURE_HEAD={head}\nFIXTURE_TAIL_BASE={}\nFIXTURE_SIGNED_TAIL={}\nFIXTURE_CUSTOMERS={}\nFIXTURE_COMMITS={}\n\
+         FIXTURE_MERGE_BASE={}\nFIXTURE_MERGES={}\n\
          FIXTURE_STAFF={}\nFIXTURE_ADMIN={}\nFIXTURE_BIG_OWNER={}\nFIXTURE_BIG_OWNER_COUNT={big_count}\nFIXTURE_REASSIGN_TO={}\n\
          FIXTURE_LOG_ID={}\nFIXTURE_LOG_PATH={}\nFIXTURE_LAST_DATE={last_date}\nFIXTURE_KEYS_DIR={}\nFIXTURE_ALLOWED_SIGNERS={}\n",
-        plan.signed_tail,
+        tail.base,
+        tail.commits,
         g.customers.len(),
-        plan.commits,
+        plan.commits + tail.merges,
+        tail.merge_base,
+        tail.merges,
         g.w.staff.len(),
         g.w.staff[0].handle,
         g.w.handle(g.big),
@@ -2077,15 +2196,16 @@ fn main() -> Result<()> {
 
     let checked = if args.check_format { format!(", {} files format-checked", g.checked) } else { String::new() };
     println!(
-        "generated {}: {} customers ({} touches), {} staff ({departed} departed), {} commits ({} signed){checked} in {:.1}s \
+        "generated {}: {} customers ({} touches), {} staff ({departed} departed), {} commits ({} signed, {} merges){checked} in {:.1}s \
          [generate {generate_secs:.1}s + work tree {files_secs:.1}s while fast-import ran {stream_secs:.1}s, signed tail {tail_secs:.1}s, \
          index {index_secs:.1}s]; {} owns {big_count}",
         dir.display(),
         g.customers.len(),
         touches,
         g.w.staff.len(),
-        plan.commits,
-        plan.signed_tail,
+        plan.commits + tail.merges,
+        tail.commits,
+        tail.merges,
         started.elapsed().as_secs_f64(),
         g.w.handle(g.big),
     );

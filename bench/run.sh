@@ -272,9 +272,12 @@ mv "$IMP" "$WORK/import-old/last" && mv "$WORK/import-files" "$WORK/import-old/f
 # -- the main fixture ----------------------------------------------------------
 
 if [ "$MODE" = smoke ]; then
-    fixture small --small --signed-tail 500 --check-format
+    fixture small --small --signed-tail 500 --merge-tail 250 --merge-every 5 --check-format
 else
-    fixture 100k --customers 100000 --commits 100000 --staff 300 --regions 8 --signed-tail 20000
+    # The last 10,000 signed commits come as side branches of one commit
+    # merged after four others: 2,000 merges, judged path by path.
+    fixture 100k --customers 100000 --commits 100000 --staff 300 --regions 8 --signed-tail 20000 \
+        --merge-tail 10000 --merge-every 5
 fi
 MAIN_GEN_LINE=$GEN_LINE
 cd "$FIX"
@@ -314,7 +317,11 @@ info_row "  the same, first run (no .git/crm)" "$A" "$FLOOR"
 # crm verify over the signed tail vs git checking each signature.
 measure verify crm "" "$CRM verify $FIXTURE_TAIL_BASE..HEAD"; A=$MEDIAN
 measure verify-git base "" "git $SIGNERS log --show-signature $FIXTURE_TAIL_BASE..HEAD >/dev/null"; B=$MEDIAN
-row "crm verify A..HEAD ($FIXTURE_SIGNED_TAIL signed commits)" "$A" "$B" 0.2
+row "crm verify A..HEAD ($FIXTURE_SIGNED_TAIL signed commits, $FIXTURE_MERGES merges)" "$A" "$B" 0.2
+N_MERGE_PART=$(git rev-list --count "$FIXTURE_MERGE_BASE..HEAD")
+measure verify-merges crm "" "$CRM verify $FIXTURE_MERGE_BASE..HEAD"; A=$MEDIAN
+measure verify-merges-git base "" "git $SIGNERS log --show-signature $FIXTURE_MERGE_BASE..HEAD >/dev/null"; B=$MEDIAN
+row "  its merge-heavy part ($N_MERGE_PART commits, $FIXTURE_MERGES merges)" "$A" "$B" 0.2
 
 # Peak memory.
 peak_rss rss-check "$CRM check"; limit_row "peak RSS: crm check" "$RSS_MB" MB 256
