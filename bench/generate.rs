@@ -1892,8 +1892,10 @@ fn sign_tail(dir: &Path, staff: &[Person], metas: &[(u16, i64, String)], merges:
             merge_base = parent;
         }
         let block = if k >= linear && merges.every >= 2 { merges.every.min(metas.len() - k) } else { 1 };
-        let trees: Vec<git2::Tree> =
-            originals[k..k + block].iter().map(|o| repo.find_commit(*o).and_then(|c| c.tree())).collect::<Result<_, _>>()?;
+        let trees: Vec<git2::Tree> = originals[k..k + block]
+            .iter()
+            .map(|o| repo.find_commit(*o).and_then(|c| c.tree()))
+            .collect::<Result<_, _>>()?;
         let before = repo.find_commit(parent)?.tree()?;
         let side_paths = if block >= 2 { side_paths(&repo, &before, &trees)? } else { None };
         let Some(side_paths) = side_paths else {
@@ -2002,9 +2004,10 @@ impl Signer<'_> {
 /// the block's other commits leave them alone and it touches neither
 /// staff nor settings: it can then be a side branch.
 fn side_paths(repo: &git2::Repository, before: &git2::Tree, trees: &[git2::Tree]) -> Result<Option<Vec<String>>> {
+    // crm's own tree diff: it skips subtrees whose ids are equal (libgit2's
+    // walks all 100,000 entries).
     let paths = |a: &git2::Tree, b: &git2::Tree| -> Result<Vec<String>> {
-        let diff = repo.diff_tree_to_tree(Some(a), Some(b), None)?;
-        Ok(diff.deltas().filter_map(|d| d.new_file().path().or(d.old_file().path())).map(|p| p.display().to_string()).collect())
+        Ok(crm::store::treediff::diff(repo, Some(a), Some(b), "")?.into_iter().map(|c| c.path).collect())
     };
     let first = paths(before, &trees[0])?;
     if first.is_empty() || first.iter().any(|p| !p.starts_with("customers/")) {

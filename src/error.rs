@@ -98,6 +98,32 @@ pub enum Error {
     /// Another process holds the store's lock.
     #[error("store is busy: {0} exists (another crm or git command is running)")]
     Busy(PathBuf),
+    /// HEAD is not on a branch, or a git operation (rebase, merge, bisect…)
+    /// is in progress: a commit now would land where it can be dropped.
+    #[error("{what}; crm writes only on a branch with no git operation in progress")]
+    NotOnBranch {
+        /// What git is in the middle of.
+        what: String,
+        /// The commands that end it.
+        fix: String,
+    },
+    /// The commit was made and the branch moved, but bringing the work tree
+    /// and index up to it failed: the write is journaled, not lost.
+    #[error("commit {commit} was made and the branch moved, but updating the work tree and index failed: {source}")]
+    Unfinished {
+        /// The commit made.
+        commit: String,
+        /// What failed.
+        source: Box<Error>,
+    },
+    /// An object the command needs is not in this clone (a partial clone
+    /// made with `--filter`, or a damaged repository): it is never read as
+    /// "absent".
+    #[error("object {0} is missing from this clone (a partial clone made with --filter?)")]
+    MissingObject(String),
+    /// The history the command needs ends at a shallow clone's boundary.
+    #[error("this clone is shallow: the history before commit {0} is missing")]
+    Shallow(String),
     /// The branch moved while the command was working.
     #[error("the branch {0} changed while crm was writing; run the command again")]
     Moved(String),
@@ -190,6 +216,15 @@ impl std::fmt::Display for RowError {
 }
 
 impl Error {
+    /// A libgit2 error, with an object that is not in the repository
+    /// reported as [`Error::MissingObject`] (naming `id`).
+    pub fn from_lookup(e: git2::Error, id: git2::Oid) -> Self {
+        match (e.class(), e.code()) {
+            (git2::ErrorClass::Odb, git2::ErrorCode::NotFound) => Error::MissingObject(id.to_string()),
+            _ => Error::Git(e),
+        }
+    }
+
     /// Shorthand for [`Error::InvalidValue`].
     pub fn invalid(what: &str, value: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidValue { what: what.to_string(), value: value.into(), reason: reason.into() }

@@ -66,7 +66,7 @@ impl Ctx {
     /// The git repository around the directory, store or not: `verify`
     /// runs in bare repositories (server hooks) where there is no work tree.
     pub fn repository(&self) -> CliResult<git2::Repository> {
-        let repo = crate::store::open_repository(&self.dir, |p| git2::Repository::discover(p))?;
+        let repo = crate::store::open_repository(&self.dir, crate::store::discover)?;
         // In a pre-receive hook the pushed objects wait in a quarantine
         // directory that git names in these variables; libgit2 does not
         // read them, so add them by hand.

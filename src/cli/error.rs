@@ -11,6 +11,9 @@ pub const FOUND_PROBLEMS: i32 = 1;
 pub const BAD_INPUT: i32 = 2;
 /// Exit code: the repository's state prevents it; nothing written.
 pub const BLOCKED: i32 = 3;
+/// Exit code: the commit was made, but finishing the write failed (run
+/// `crm doctor`).
+pub const UNFINISHED: i32 = 4;
 
 /// An error on its way to the user.
 #[derive(Debug)]
@@ -54,7 +57,11 @@ impl From<Error> for CliError {
             | Error::InvalidRows(_)
             | Error::NothingToDo(_)
             | Error::Forbidden { .. } => BAD_INPUT,
+            Error::Unfinished { .. } => UNFINISHED,
             Error::NotAStore(_)
+            | Error::MissingObject(_)
+            | Error::Shallow(_)
+            | Error::NotOnBranch { .. }
             | Error::AlreadyAStore(_)
             | Error::UnknownActor(_)
             | Error::Dirty(_)
@@ -77,6 +84,10 @@ impl From<Error> for CliError {
                 Some("`git diff` shows the changes; commit them with git, or `git checkout -- FILE` to drop them")
             }
             Error::Busy(_) => Some("wait for the other command to finish; if none is running, delete the lock file"),
+            Error::Unfinished { .. } => Some(
+                "run `crm doctor` (or any crm write) to finish it; until then `git status` shows the change as undone \
+                 and a plain `git commit` would undo it",
+            ),
             Error::Malformed { .. } | Error::InvalidUtf8 { .. } => {
                 Some("fix the file by hand, commit it, and run `crm check`")
             }
@@ -91,6 +102,11 @@ impl From<Error> for CliError {
                 "check `git config user.signingkey` (a key gpg or ssh-keygen can use) and `git config gpg.format` (openpgp or ssh); for SSH: git config gpg.format ssh && git config user.signingkey ~/.ssh/id_ed25519.pub",
             ),
             Error::UnknownCustomer(_) => Some("`crm list` shows every customer id"),
+            Error::NotOnBranch { fix, .. } => Some(fix.as_str()),
+            Error::MissingObject(_) => Some(
+                "fetch every object: `git fetch --refetch` (or `git -c remote.origin.partialclonefilter= fetch --refetch origin`), or clone without --filter",
+            ),
+            Error::Shallow(_) => Some("fetch the whole history: `git fetch --unshallow` (in CI: fetch-depth: 0, GIT_DEPTH: 0)"),
             _ => None,
         };
         let mut message = e.to_string();

@@ -254,13 +254,15 @@ fn build(snapshot: &Snapshot<'_>) -> Result<Catalog> {
                 let text = workdir.as_deref().and_then(|w| super::snapshot::same_on_disk(w, &e.path, e.oid));
                 let bytes = match (text, repo.as_ref()) {
                     (Some(t), _) => Some(t.into_bytes()),
-                    (None, Some(r)) => r.find_blob(e.oid).ok().map(|b| b.content().to_vec()),
+                    (None, Some(r)) => {
+                        Some(r.find_blob(e.oid).map_err(|err| Error::from_lookup(err, e.oid))?.content().to_vec())
+                    }
                     (None, None) => None,
                 };
-                line_of(&e.stem, e.oid, bytes.as_deref())
+                Ok(line_of(&e.stem, e.oid, bytes.as_deref()))
             },
         )
-        .collect();
+        .collect::<Result<_>>()?;
     Ok(Catalog { text: lines.concat(), ..Catalog::default() })
 }
 

@@ -102,10 +102,12 @@ impl Attribution {
     }
 }
 
-/// The owner written in a customer blob.
-pub fn owner_in(repo: &Repository, blob: Option<Oid>) -> Option<String> {
-    let blob = repo.find_blob(blob?).ok()?;
-    read_owner(std::str::from_utf8(blob.content()).ok()?).map(|(owner, _)| owner)
+/// The owner written in a customer blob (`None` for no blob, or one with
+/// no readable owner); a blob missing from the clone is an error.
+pub fn owner_in(repo: &Repository, blob: Option<Oid>) -> crate::Result<Option<String>> {
+    let Some(id) = blob else { return Ok(None) };
+    let blob = repo.find_blob(id).map_err(|e| crate::Error::from_lookup(e, id))?;
+    Ok(std::str::from_utf8(blob.content()).ok().and_then(read_owner).map(|(owner, _)| owner))
 }
 
 /// The customer id of a customer file path.

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 
 use super::history::{commit_date, customer_of, owner_in, EventKind};
 use super::layout::{toml_stem, CUSTOMERS_DIR};
+use super::shallow::Boundary;
 use super::treediff;
 use crate::model::date::Date;
 use crate::model::CustomerId;
@@ -105,11 +106,13 @@ fn update(repo: &Repository, head: Oid, tip: Oid, old: History) -> Result<Option
     events.retain(|e| !gone.contains(&e.commit));
     steps.retain(|s| !gone.contains(&s.id));
     // Commits of the new line, newest first.
+    let boundary = Boundary::of(repo);
     let mut fresh = Vec::new();
     let mut next = Some(head);
     while let Some(id) = next.filter(|id| *id != base) {
         let commit = repo.find_commit(id)?;
         fresh.push((id, commit_date(&commit), commit.tree_id()));
+        boundary.check(id)?;
         next = commit.parent_id(0).ok();
     }
     if next.is_none() {
@@ -128,11 +131,13 @@ fn update(repo: &Repository, head: Oid, tip: Oid, old: History) -> Result<Option
 
 /// Builds all events from scratch, comparing trees on all cores.
 fn build(repo: &Repository, head: Oid) -> Result<History> {
+    let boundary = Boundary::of(repo);
     let mut line = Vec::new();
     let mut next = Some(head);
     while let Some(id) = next {
         let commit = repo.find_commit(id)?;
         line.push((id, commit_date(&commit), commit.tree_id()));
+        boundary.check(id)?;
         next = commit.parent_id(0).ok();
     }
     let threads = rayon::current_num_threads().max(1);
@@ -170,7 +175,7 @@ fn events_of_line(repo: &Repository, line: &[(Oid, Date, Oid)], last_is_base: bo
                 continue;
             }
             let (old, new) = (change.old.map(|b| b.id), change.new.map(|b| b.id));
-            let (from, to) = (owner_in(repo, old), owner_in(repo, new));
+            let (from, to) = (owner_in(repo, old)?, owner_in(repo, new)?);
             let action = match (old, new) {
                 (None, Some(_)) => EventKind::Add,
                 (Some(_), None) => EventKind::Remove,
@@ -297,6 +302,7 @@ fn path_walk(repo: &Repository, head: Oid, stop: Option<Oid>, id: &CustomerId) -
     let mut newer: Option<FileAt> = None;
     let mut next = Some(head);
     let mut reached = false;
+    let boundary = Boundary::of(repo);
     while let Some(oid) = next {
         let commit = repo.find_commit(oid)?;
         let tree = commit.tree()?;
@@ -319,36 +325,44 @@ fn path_walk(repo: &Repository, head: Oid, stop: Option<Oid>, id: &CustomerId) -
         };
         let here = FileAt { commit: oid, date: commit_date(&commit), customers, shard: shard_id, blob };
         if let Some(n) = &newer {
-            push_change(repo, n, here.blob, id, &mut events);
+            push_change(repo, n, here.blob, id, &mut events)?;
         }
         if Some(oid) == stop {
             reached = true;
             break;
         }
+        boundary.check(oid)?;
         next = commit.parent_id(0).ok();
         newer = Some(here);
     }
     if !reached {
         if let Some(n) = &newer {
-            push_change(repo, n, None, id, &mut events);
+            push_change(repo, n, None, id, &mut events)?;
         }
     }
     Ok((events, reached))
 }
 
 /// The event, if any, of `newer` against the version before it.
-fn push_change(repo: &Repository, newer: &FileAt, before: Option<Oid>, id: &CustomerId, out: &mut Vec<RawEvent>) {
+fn push_change(
+    repo: &Repository,
+    newer: &FileAt,
+    before: Option<Oid>,
+    id: &CustomerId,
+    out: &mut Vec<RawEvent>,
+) -> Result<()> {
     if newer.blob == before {
-        return;
+        return Ok(());
     }
-    let (from, to) = (owner_in(repo, before), owner_in(repo, newer.blob));
+    let (from, to) = (owner_in(repo, before)?, owner_in(repo, newer.blob)?);
     let action = match (before, newer.blob) {
         (None, Some(_)) => EventKind::Add,
         (Some(_), None) => EventKind::Remove,
         _ if from != to => EventKind::Reassign,
-        _ => return,
+        _ => return Ok(()),
     };
     out.push(RawEvent { commit: newer.commit, date: newer.date, action, customer: id.to_string(), from, to });
+    Ok(())
 }
 
 const PATH_HEADER: &str = "crm path v1";

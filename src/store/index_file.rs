@@ -33,6 +33,8 @@ const FLAG_EXTENDED: u16 = 0x4000;
 const FLAG_STAGE: u16 = 0x3000;
 const NAME_MASK: u16 = 0x0fff;
 const MODE_FILE: u32 = 0o100644;
+/// A submodule entry's mode (never racy: git does not smudge gitlinks).
+const GITLINK: u32 = 0o160000;
 
 /// The stat data git keeps to tell a file unchanged without reading it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -135,6 +137,8 @@ pub struct IndexFile {
     /// When the file was last written (entries at or after it are "racy":
     /// their stat data cannot vouch for their content).
     written: Option<(u32, u32)>,
+    /// The paths [`IndexFile::apply`] just set, sorted.
+    fresh: Vec<Vec<u8>>,
 }
 
 impl IndexFile {
@@ -143,7 +147,14 @@ impl IndexFile {
         let bytes = match fs::read(path) {
             Ok(b) => b,
             Err(e) if e.kind() == ErrorKind::NotFound => {
-                return Ok(IndexFile { version: 2, entries: Vec::new(), tree: None, kept: Vec::new(), written: None })
+                return Ok(IndexFile {
+                    version: 2,
+                    entries: Vec::new(),
+                    tree: None,
+                    kept: Vec::new(),
+                    written: None,
+                    fresh: Vec::new(),
+                })
             }
             Err(e) => return Err(Error::io(path)(e)),
         };
@@ -171,7 +182,11 @@ impl IndexFile {
     }
 
     /// Applies `changes`: every stage of each path is replaced by the new
-    /// entry (or removed), in one pass over the entries.
+    /// entry (or removed), in one pass over the entries. Entries kept that
+    /// were racily clean (changed in the same timestamp the index was
+    /// written in) are smudged as git smudges them: their size is zeroed,
+    /// so git compares their content instead of trusting their stat data
+    /// once the rewritten index is newer than them.
     pub fn apply(&mut self, changes: &[IndexChange]) {
         let mut changes: Vec<&IndexChange> = changes.iter().collect();
         changes.sort_by(|a, b| a.0.cmp(&b.0));
@@ -182,6 +197,7 @@ impl IndexFile {
             }
             same
         });
+        let changed: Vec<&[u8]> = changes.iter().map(|(p, _)| p.as_bytes()).collect();
         if let Some(tree) = &mut self.tree {
             for (path, _) in &changes {
                 tree.invalidate(path.as_bytes());
@@ -204,6 +220,36 @@ impl IndexFile {
         }
         merged.extend(old);
         self.entries = merged;
+        self.fresh = changed.iter().map(|p| p.to_vec()).collect();
+    }
+
+    /// Smudges the entries that were racily clean (their file changed in
+    /// the same timestamp the index was last written in, so their stat
+    /// data cannot vouch for it) and whose file no longer holds the staged
+    /// blob, as git does when it writes an index: their size is zeroed, so
+    /// git compares their content instead of trusting their stat data once
+    /// the rewritten index is newer than them. Entries just applied are
+    /// known to be right. `root` is the work tree.
+    pub fn smudge_racily_clean(&mut self, root: &Path) {
+        let written = self.written;
+        for e in &mut self.entries {
+            let racy = written.is_none_or(|w| e.stat.mtime >= w) && e.stat.mode != GITLINK && e.stat.size != 0;
+            if !racy || self.fresh.binary_search(&e.path).is_ok() {
+                continue;
+            }
+            let Ok(path) = std::str::from_utf8(&e.path) else { continue };
+            let full = root.join(path);
+            let Ok(meta) = fs::symlink_metadata(&full) else { continue };
+            // A different size shows the change to git whatever else it
+            // compares (core.checkStat, core.trustctime); the same size may not.
+            if !meta.is_file() || meta.len() as u32 != e.stat.size {
+                continue;
+            }
+            let same = fs::read(&full).is_ok_and(|bytes| super::snapshot::blob_id(&bytes).as_bytes() == e.oid);
+            if !same {
+                e.stat.size = 0;
+            }
+        }
     }
 
     /// Writes the index to `path` (replacing it).
@@ -342,7 +388,7 @@ fn parse(bytes: &[u8]) -> std::result::Result<IndexFile, &'static str> {
     if at != end {
         return Err(TRUNCATED);
     }
-    Ok(IndexFile { version, entries, tree, kept, written: None })
+    Ok(IndexFile { version, entries, tree, kept, written: None, fresh: Vec::new() })
 }
 
 /// Git's variable-length integer of index version 4 (and of offset deltas).

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod lock;
 pub mod pack;
 pub mod remote;
+pub mod shallow;
 pub mod sigcheck;
 pub mod signing;
 pub mod snapshot;
@@ -43,7 +44,7 @@ impl Store {
     /// Finds the store containing `start`: the git work tree above it whose
     /// committed tree has `crm.toml` at its root.
     pub fn open(start: &Path) -> Result<Store> {
-        let repo = open_repository(start, |p| Repository::discover(p))?;
+        let repo = open_repository(start, discover)?;
         let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(start.to_path_buf()))?;
         let store = Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT };
         if !store.head()?.is_store() {
@@ -95,6 +96,15 @@ impl Store {
         let email = config.get_string("user.email").unwrap_or_default();
         staff.values().find(|s| s.email.eq_ignore_ascii_case(email.trim())).cloned().ok_or(Error::UnknownActor(email))
     }
+}
+
+/// The repository containing `start`, found the way git finds it: upwards
+/// from `start`, following a `.git` file (linked worktrees,
+/// `--separate-git-dir`) to the git directory while keeping `start`'s work
+/// tree. (`Repository::discover` re-opens the git directory by path, and
+/// libgit2 then guesses the work tree as that directory's parent.)
+pub fn discover(start: &Path) -> std::result::Result<Repository, git2::Error> {
+    Repository::open_ext(start, git2::RepositoryOpenFlags::empty(), std::iter::empty::<&std::ffi::OsStr>())
 }
 
 /// Opens a repository with `open`, explaining git's ownership check and

@@ -38,16 +38,22 @@ pub fn blob_ids(blobs: &[&[u8]]) -> Vec<Oid> {
     blobs.par_iter().map(|b| blob_id(b)).collect()
 }
 
-/// Stores `blobs` (whose ids are `ids`) as one new pack in the repository
-/// whose git directory is `git_dir`. The pack may repeat an object stored
+/// Stores `blobs` (whose ids are `ids`) as one new pack in `pack_dir` (see
+/// [`pack_dir`]). The pack may repeat an object stored
 /// before; the next `git gc` keeps one copy (asking the object store first
 /// would cost a file lookup per blob). Needs no repository handle, so it
 /// can run on another thread while the caller builds the trees.
-pub fn pack_blobs(git_dir: &Path, blobs: &[&[u8]], ids: &[Oid]) -> Result<()> {
+pub fn pack_blobs(pack_dir: &Path, blobs: &[&[u8]], ids: &[Oid]) -> Result<()> {
     let mut seen = HashSet::with_capacity(ids.len());
     let unique: Vec<(Oid, &[u8])> =
         ids.iter().zip(blobs).filter(|(id, _)| seen.insert(**id)).map(|(id, b)| (*id, *b)).collect();
-    write_pack(&git_dir.join("objects").join("pack"), &unique)
+    write_pack(pack_dir, &unique)
+}
+
+/// Where git looks for packs: `objects/pack` of the common git directory
+/// (a linked worktree's own git directory holds no objects).
+pub fn pack_dir(repo: &Repository) -> std::path::PathBuf {
+    repo.commondir().join("objects").join("pack")
 }
 
 /// Stores `blobs` as loose objects, as `git commit` would.
@@ -61,7 +67,7 @@ pub fn write_loose(repo: &Repository, blobs: &[&[u8]]) -> Result<()> {
 /// Removes the temporary files a killed crm left while writing a pack.
 /// Call with the store locked: only the lock holder writes packs.
 pub fn remove_temporary_files(repo: &Repository) {
-    let Ok(entries) = fs::read_dir(repo.path().join("objects").join("pack")) else { return };
+    let Ok(entries) = fs::read_dir(pack_dir(repo)) else { return };
     for entry in entries.flatten() {
         if entry.file_name().to_string_lossy().starts_with(TEMPORARY_PREFIX) {
             let _ = fs::remove_file(entry.path());

@@ -271,7 +271,7 @@ impl<'r> Snapshot<'r> {
 /// The text of blob `oid` of `repo`, which is the file at `path`, checked to
 /// be UTF-8.
 fn text_of(repo: &Repository, path: &str, oid: Oid) -> Result<String> {
-    let blob = repo.find_blob(oid)?;
+    let blob = repo.find_blob(oid).map_err(|e| Error::from_lookup(e, oid))?;
     String::from_utf8(blob.content().to_vec())
         .map_err(|e| Error::InvalidUtf8 { path: path.to_string(), offset: e.utf8_error().valid_up_to() })
 }

@@ -89,6 +89,7 @@ impl Store {
     /// taking over from a dead one), finishes a write that was interrupted,
     /// and reads the commit this one starts from.
     pub fn begin(&self) -> Result<Transaction<'_>> {
+        refuse_unless_on_a_branch(self.repo())?;
         let lock = lock::acquire(&self.repo().path().join("index.lock"), self.lock_wait)?;
         self.recover()?;
         let parent = match self.repo().head() {
@@ -170,9 +171,9 @@ impl<'s> Transaction<'s> {
         } else {
             // The pack is written on another thread while the trees are
             // built here; the branch moves only after both are done.
-            let git_dir = repo.path().to_path_buf();
+            let pack_dir = pack::pack_dir(repo);
             std::thread::scope(|s| {
-                let packing = s.spawn(|| pack::pack_blobs(&git_dir, &contents, &ids));
+                let packing = s.spawn(|| pack::pack_blobs(&pack_dir, &contents, &ids));
                 let tree = build_tree();
                 let packed = packing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 packed.and(tree)
@@ -221,7 +222,10 @@ impl<'s> Transaction<'s> {
             Pending::clear(git_dir);
             return Err(e);
         }
-        update_work_tree(self.store, index, changes)?;
+        // From here on the commit exists and the branch names it: a failure
+        // leaves the journal for `crm doctor` (or the next write) to finish.
+        update_work_tree(self.store, index, changes)
+            .map_err(|e| Error::Unfinished { commit: commit.to_string(), source: Box::new(e) })?;
         Pending::clear(git_dir);
         Ok(())
     }
@@ -266,6 +270,31 @@ impl<'s> Transaction<'s> {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Refuses to write when HEAD is detached or git is in the middle of a
+/// rebase, merge, cherry-pick, revert or bisect: a commit then lands where
+/// `git rebase --abort` (and the like) would drop it.
+fn refuse_unless_on_a_branch(repo: &git2::Repository) -> Result<()> {
+    use git2::RepositoryState as S;
+    let (what, fix) = match repo.state() {
+        S::Clean => match repo.head_detached() {
+            Ok(true) => ("HEAD is detached (not on a branch)", "switch to the branch to write on: `git switch main`"),
+            _ => return Ok(()),
+        },
+        S::Rebase | S::RebaseInteractive | S::RebaseMerge | S::ApplyMailbox | S::ApplyMailboxOrRebase => {
+            ("a rebase is in progress", "finish it with `git rebase --continue`, or end it with `git rebase --abort`")
+        }
+        S::Merge => ("a merge is in progress", "finish it with `git commit`, or end it with `git merge --abort`"),
+        S::CherryPick | S::CherryPickSequence => {
+            ("a cherry-pick is in progress", "finish it with `git cherry-pick --continue` or `--abort`")
+        }
+        S::Revert | S::RevertSequence => {
+            ("a revert is in progress", "finish it with `git revert --continue` or `--abort`")
+        }
+        S::Bisect => ("a bisect is in progress", "end it with `git bisect reset`"),
+    };
+    Err(Error::NotOnBranch { what: what.into(), fix: fix.into() })
 }
 
 /// The blob id of the regular file at `path` (`None` when absent); an
@@ -320,6 +349,7 @@ fn update_work_tree(store: &Store, mut index: IndexFile, changes: &[Change]) -> 
         })
         .collect::<Result<Vec<_>>>()?;
     index.apply(&entries);
+    index.smudge_racily_clean(root);
     let git_dir = store.repo().path();
     let scratch = git_dir.join("crm-index.tmp");
     index.write(&scratch)?;
@@ -437,6 +467,10 @@ fn write_atomically(path: &Path, content: &[u8]) -> Result<fs::Metadata> {
     }
     let mut tmp = tempfile::Builder::new().prefix(".crm-").tempfile_in(dir).map_err(Error::io(dir))?;
     tmp.write_all(content).map_err(Error::io(path))?;
+    // The file keeps its mode (a temporary file is created 0600).
+    if let Ok(meta) = fs::metadata(path) {
+        tmp.as_file().set_permissions(meta.permissions()).map_err(Error::io(path))?;
+    }
     tmp.persist(path).map_err(|e| Error::io(path)(e.error))?;
     // After the rename: it may change the file's ctime.
     fs::metadata(path).map_err(Error::io(path))

@@ -299,3 +299,28 @@ fn a_signed_draft_nobody_merged_cannot_be_replayed_by_someone_who_may_not_make_i
     assert_eq!(out.code, 0, "{out}");
     assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), pulled);
 }
+
+#[test]
+fn the_hook_refuses_a_rollback_merge_that_fast_forwards() {
+    let Some(s) = Signed::new() else { return };
+    let (bare, reassign) = served_with_reassign(&s);
+    // One unsigned merge, the old commit first and main second, with the
+    // old tree: a fast-forward of main that undoes the manager's reassign.
+    let old_tree = s.repo.git(&["rev-parse", &format!("{}^{{tree}}", s.base)]).trim().to_string();
+    let args = ["commit-tree", &old_tree, "-p", &s.base, "-p", &reassign, "-m", "Merge", "--no-gpg-sign"];
+    let rollback = s.repo.git(&args).trim().to_string();
+    s.repo.git(&["update-ref", "refs/heads/main", &rollback]);
+    let out = push(&s.repo, &["origin", "main"]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("unsigned"), "{out}");
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
+
+    // Signed by the rep who would get kinglong back: her own reassign.
+    s.act_as("wang.fang");
+    let signed = s.repo.git(&[&args[..8], &["-S"]].concat()).trim().to_string();
+    s.repo.git(&["update-ref", "refs/heads/main", &signed]);
+    let out = push(&s.repo, &["origin", "main"]);
+    assert_ne!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("reassign-unauthorized"), "{out}");
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
+}

@@ -20,6 +20,7 @@ mod list;
 mod log;
 mod reassign;
 mod reports;
+mod setups;
 mod shell;
 mod signing;
 mod staff;

@@ -298,7 +298,7 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         let mut logged = Vec::new();
         for change in treediff::diff_dir(repo, parent.as_ref(), Some(&commit.tree()?), CUSTOMERS_DIR)? {
             let id = customer_of(&change.path);
-            let (before, after) = (read_customer(repo, &id, change.old), read_customer(repo, &id, change.new));
+            let (before, after) = (read_customer(repo, &id, change.old)?, read_customer(repo, &id, change.new)?);
             if change.new.is_none() {
                 done.removed.push(id.clone());
             }
@@ -628,11 +628,13 @@ fn sabotage(work: Vec<(String, SigStatus, ContactWork)>, since: Date) -> Vec<Sab
     out
 }
 
-/// The customer in blob `oid` (the file of customer `id`), if readable.
-fn read_customer(repo: &git2::Repository, id: &str, blob: Option<treediff::Blob>) -> Option<Customer> {
-    let blob = repo.find_blob(blob?.id).ok()?;
-    let text = std::str::from_utf8(blob.content()).ok()?;
-    Customer::parse(&CustomerId::parse(id).ok()?, id, text).ok()
+/// The customer in blob `oid` (the file of customer `id`), if readable; a
+/// blob missing from the clone is an error.
+fn read_customer(repo: &git2::Repository, id: &str, blob: Option<treediff::Blob>) -> Result<Option<Customer>> {
+    let Some(blob) = blob else { return Ok(None) };
+    let blob = repo.find_blob(blob.id).map_err(|e| crate::Error::from_lookup(e, blob.id))?;
+    let Ok(text) = std::str::from_utf8(blob.content()) else { return Ok(None) };
+    Ok(CustomerId::parse(id).ok().and_then(|cid| Customer::parse(&cid, id, text).ok()))
 }
 
 /// Contacts whose phone or email changed or that were removed between two

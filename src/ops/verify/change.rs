@@ -128,7 +128,7 @@ fn assignees(after: Option<&State>, old: Option<&Customer>, new: &Customer) -> V
 /// A customer file's blob, parsed (`Err` when it cannot be).
 fn read(repo: &Repository, path: &str, blob: Option<Blob>) -> Result<Option<std::result::Result<Customer, ()>>> {
     let Some(b) = blob else { return Ok(None) };
-    let blob = repo.find_blob(b.id)?;
+    let blob = repo.find_blob(b.id).map_err(|e| crate::Error::from_lookup(e, b.id))?;
     let stem = path.rsplit('/').next().and_then(toml_stem).unwrap_or_default();
     let parsed = std::str::from_utf8(blob.content())
         .ok()

@@ -34,6 +34,7 @@ use serde::Serialize;
 
 use crate::model::date::Date;
 use crate::store::history::commit_date;
+use crate::store::shallow::Boundary;
 use crate::store::sigcheck::Gpg;
 use crate::store::treediff::{self, FileChange};
 use crate::store::treeshape::{self, Sizes};
@@ -153,6 +154,7 @@ fn judge_history(repo: &Repository, walk: &Walk, gpg: &Gpg) -> Result<VerifyRepo
         seen: HashSet::new(),
         violations: Vec::new(),
         genesis_seen: walk.genesis_trusted,
+        boundary: Boundary::of(repo),
     };
     let mut commits = 0;
     for oid in revwalk {
@@ -181,10 +183,14 @@ struct Verifier<'r> {
     seen: HashSet<Violation>,
     violations: Vec<Violation>,
     genesis_seen: bool,
+    boundary: Boundary,
 }
 
 impl<'r> Verifier<'r> {
     fn commit(&mut self, commit: &Commit<'r>) -> Result<()> {
+        // A shallow clone's boundary is no root: what lies before it is
+        // unknown, not empty.
+        self.boundary.check(commit.id())?;
         let parents: Vec<Commit<'r>> = commit.parents().collect();
         let mut stored = Vec::new();
         for parent in &parents {

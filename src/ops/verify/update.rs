@@ -9,9 +9,9 @@
 //!   the server's default branch);
 //! - moves a store branch to a commit that does not contain its old value
 //!   (a rewind, or a signed commit replaced by a sibling);
-//! - names something that is not a commit, or a history that shares
-//!   nothing with the protected branches (a fabricated store), or
-//!   re-creates the store;
+//! - names something that is not a commit, or (for a branch or tag) a
+//!   history that shares nothing with the protected branches (a fabricated
+//!   store), or re-creates the store;
 //! - brings any commit that breaks a rule: the new commits are judged with
 //!   every existing ref trusted, and protected branches as the frontier of
 //!   what is published.
@@ -83,7 +83,9 @@ pub fn run(repo: &Repository, update: &RefUpdate, gpg: &Gpg, today: Date) -> Res
         }
     }
     let tips: Vec<Oid> = protected.iter().map(|(_, oid)| *oid).collect();
-    let mut related = tips.is_empty();
+    // Branches and tags must grow from the store's history; other
+    // namespaces (git notes) hold histories of their own.
+    let mut related = tips.is_empty() || !(refname.starts_with("refs/heads/") || refname.starts_with("refs/tags/"));
     for t in &tips {
         related |= repo.merge_base(*t, tip).is_ok();
     }

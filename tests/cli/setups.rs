@@ -1,0 +1,239 @@
+//! The git setups companies actually have, and faults: linked worktrees,
+//! `--separate-git-dir` checkouts, shallow clones, a rebase in progress, a
+//! full disk after the branch moved. After every write, plain git must
+//! agree that nothing was lost or invented (`git fsck --full --strict`,
+//! `git status`).
+
+use std::path::Path;
+
+use crate::common::{customer_path, has_program, init_args, TestRepo};
+
+/// A CSV of `n` new customers owned by liu.yang, written next to the store.
+fn csv_of(repo: &TestRepo, n: usize) -> String {
+    let mut text = String::from("name,owner\n");
+    for i in 0..n {
+        text.push_str(&format!("Worktree Customer {i:03},liu.yang\n"));
+    }
+    let path = repo.root().join(format!("customers-{n}.csv"));
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// `git fsck --full --strict` in `dir` passes.
+#[track_caller]
+fn fsck(repo: &TestRepo, dir: &Path) {
+    let out = repo.git_in(dir, &["fsck", "--full", "--strict", "--no-progress"]);
+    assert_eq!(out.code, 0, "git fsck found problems\n{out}");
+}
+
+#[test]
+fn a_bulk_write_in_a_linked_worktree_stores_its_objects_where_git_looks() {
+    let repo = TestRepo::init();
+    let wt = repo.root().join("wt");
+    repo.git(&["worktree", "add", "-q", "-b", "side", &wt.display().to_string()]);
+    let csv = csv_of(&repo, 70);
+    let out = repo.crm_in(&wt, &["import", "csv", &csv, "--yes", "-q"]);
+    assert_eq!(out.code, 0, "{out}");
+    let commit = repo.git_in(&wt, &["rev-parse", "HEAD"]).stdout.trim().to_string();
+    fsck(&repo, &wt);
+    assert_eq!(repo.git_in(&wt, &["status", "--porcelain"]).stdout, "", "the worktree is clean");
+    // The worktree's own git directory holds no pack.
+    let own = repo.path(".git/worktrees/wt/objects");
+    assert!(!own.exists(), "objects written to {}", own.display());
+    // Removing the (clean) worktree loses nothing.
+    let out = repo.git_in(repo.root(), &["-C", "store", "worktree", "remove", &wt.display().to_string()]);
+    assert_eq!(out.code, 0, "{out}");
+    let out = repo.git_out(&["ls-tree", "-r", &commit, "--", "customers"]);
+    assert_eq!(out.stdout.lines().count(), 70, "{out}");
+    let out = repo.git_out(&["cat-file", "-e", &format!("{commit}:{}", customer_path("worktree-customer-069"))]);
+    assert_eq!(out.code, 0, "the blob is in the shared object store\n{out}");
+    fsck(&repo, &repo.dir);
+}
+
+#[test]
+fn a_separate_git_dir_checkout_is_written_in_its_own_work_tree() {
+    let repo = TestRepo::empty();
+    let git_dir = repo.root().join("git-dir");
+    repo.git(&["init", "-q", "--separate-git-dir", &git_dir.display().to_string()]);
+    repo.crm(&init_args(&[])).ok();
+    let id = repo.add_customer("Acme", "liu.yang", &[]);
+    assert!(repo.path(&customer_path(&id)).is_file(), "written in the work tree");
+    assert!(!repo.root().join("customers").exists(), "nothing next to the git directory");
+    assert_eq!(repo.status(), "", "git sees the same files as HEAD");
+    // check reads the work tree the person is in.
+    repo.write(&customer_path("broken"), "name = \n");
+    let out = repo.crm(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stdout.contains(&customer_path("broken")), "{out}");
+    fsck(&repo, &repo.dir);
+}
+
+#[test]
+fn writes_are_refused_during_a_rebase_a_bisect_or_on_a_detached_head() {
+    let repo = TestRepo::standard();
+    let id = repo.add_customer("Acme", "zhang.wei", &[]);
+    let head = repo.head();
+    // Detached HEAD.
+    repo.git(&["checkout", "-q", "--detach"]);
+    let before = repo.state();
+    let out = repo.crm(&["touch", &id, "--kind", "call", "--summary", "x"]);
+    repo.assert_refused(&out, 3, &["detached", "git switch"], &before);
+    repo.git(&["checkout", "-q", "main"]);
+    // A rebase stopped for editing.
+    repo.add_customer("Beta", "zhang.wei", &[]);
+    let out = repo.git_out(&["-c", "sequence.editor=sed -i s/^pick/edit/", "rebase", "-q", "-i", &head]);
+    assert_eq!(out.code, 0, "{out}");
+    let before = repo.state();
+    let out = repo.crm(&["touch", &id, "--kind", "call", "--summary", "x"]);
+    repo.assert_refused(&out, 3, &["rebase", "git rebase --continue"], &before);
+    repo.git(&["rebase", "--abort"]);
+    // A bisect.
+    repo.git(&["bisect", "start"]);
+    let before = repo.state();
+    let out = repo.crm(&["touch", &id, "--kind", "call", "--summary", "x"]);
+    repo.assert_refused(&out, 3, &["bisect", "git bisect reset"], &before);
+    repo.git(&["bisect", "reset"]);
+    repo.crm(&["touch", &id, "--kind", "call", "--summary", "x"]).ok();
+}
+
+#[cfg(unix)]
+#[test]
+fn rewritten_customer_files_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = TestRepo::standard();
+    let id = repo.add_customer("Acme", "zhang.wei", &[]);
+    let path = repo.path(&customer_path(&id));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let created = mode(&path);
+    assert_eq!(created & 0o044, 0o044, "readable by group and others like any git checkout: {created:o}");
+    repo.crm(&["touch", &id, "--kind", "call", "--summary", "rewrite"]).ok();
+    assert_eq!(mode(&path), created, "a rewrite keeps the mode");
+    repo.crm(&["reassign", &id, "--to", "wang.fang", "--reason", "x"]).ok();
+    assert_eq!(mode(&path), created);
+    assert_eq!(repo.status(), "");
+}
+
+#[test]
+fn a_full_disk_after_the_branch_moved_says_the_commit_was_made_and_doctor_repairs() {
+    if !has_program("strace") {
+        eprintln!("skipped: strace not found");
+        return;
+    }
+    let repo = TestRepo::standard();
+    let before = repo.head();
+    // Putting the new index in place (a rename of crm's scratch index)
+    // fails with ENOSPC: the commit is made and the branch moved first.
+    let index = repo.path(".git/crm-index.tmp").display().to_string();
+    let mut cmd = std::process::Command::new("strace");
+    cmd.env_clear();
+    for (k, v) in repo.env_vars() {
+        cmd.env(k, v);
+    }
+    cmd.current_dir(&repo.dir).args(["-f", "-qq", "-o", "/dev/null", "-P", &index]);
+    cmd.args(["-e", "trace=rename,renameat,renameat2", "-e", "inject=rename,renameat,renameat2:error=ENOSPC"]);
+    cmd.arg(env!("CARGO_BIN_EXE_crm")).args(["add", "--name", "Acme", "--owner", "zhang.wei"]);
+    let out = crate::common::Output::of(cmd.output().unwrap());
+    assert_eq!(out.code, 4, "exit 4: written, not finished\n{out}");
+    assert!(out.stderr.contains("was made") && out.stderr.contains("crm doctor"), "{out}");
+    let after = repo.head();
+    assert_ne!(after, before, "the branch moved");
+    assert_eq!(repo.git(&["log", "-1", "--format=%an", &after]).trim(), "Liu Yang");
+    // Nothing else is lost: doctor finishes the write.
+    let out = repo.crm(&["doctor"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(repo.status(), "", "index and work tree match HEAD again");
+    assert!(repo.path(&customer_path("acme")).is_file());
+}
+
+#[test]
+fn an_edit_racily_clean_in_the_index_stays_visible_after_a_crm_write() {
+    // On a file system with one-second timestamps (here: git told to
+    // compare only seconds and sizes), an edit made in the same second as
+    // the index was written looks clean by its stat data; git smudges such
+    // entries when it rewrites the index, and so must crm.
+    let repo = TestRepo::standard();
+    let id = repo.add_customer("Acme", "zhang.wei", &[]);
+    repo.git(&["config", "core.checkStat", "minimal"]);
+    repo.git(&["config", "core.trustctime", "false"]);
+    repo.write("notes.txt", "version one\n");
+    let when = "@1700000000";
+    let touch = |path: &Path| {
+        let out = std::process::Command::new("touch").args(["-d", when]).arg(path).output().unwrap();
+        assert!(out.status.success());
+    };
+    touch(&repo.path("notes.txt"));
+    repo.git(&["add", "notes.txt"]);
+    repo.git(&["commit", "-q", "-m", "notes"]);
+    touch(&repo.path(".git/index"));
+    // Same size, same second: only the content differs.
+    repo.write("notes.txt", "version two\n");
+    touch(&repo.path("notes.txt"));
+    // (Without writing the index: git would smudge the entry itself.)
+    let status = repo.git(&["--no-optional-locks", "status", "--porcelain"]);
+    assert_eq!(status, " M notes.txt\n", "git sees the racy edit");
+    repo.crm(&["touch", &id, "--kind", "call", "--summary", "later"]).ok();
+    assert_eq!(repo.status(), " M notes.txt\n", "the edit is still visible after crm rewrote the index");
+    assert_eq!(repo.read("notes.txt"), "version two\n");
+}
+
+/// A bare server holding the standard store with `n` more customers (the
+/// first then reassigned), and a clone of it made with `args` (`--depth 1`,
+/// `--filter=blob:none`).
+fn clone_with(repo: &TestRepo, n: usize, args: &[&str]) -> std::path::PathBuf {
+    let ids: Vec<String> = (0..n).map(|i| repo.add_customer(&format!("Customer {i}"), "zhang.wei", &[])).collect();
+    repo.crm(&["reassign", &ids[0], "--to", "wang.fang", "--reason", "rebalancing"]).ok();
+    let server = repo.root().join("server.git");
+    let out = repo.git_in(repo.root(), &["clone", "-q", "--bare", "store", "server.git"]);
+    assert_eq!(out.code, 0, "{out}");
+    repo.git_in(&server, &["config", "uploadpack.allowFilter", "true"]);
+    let url = format!("file://{}", server.display());
+    let mut all = vec!["clone", "-q"];
+    all.extend_from_slice(args);
+    all.extend([url.as_str(), "clone"]);
+    let out = repo.git_in(repo.root(), &all);
+    assert_eq!(out.code, 0, "{out}");
+    repo.root().join("clone")
+}
+
+#[test]
+fn a_shallow_clone_is_never_read_as_the_start_of_history() {
+    let repo = TestRepo::standard();
+    let clone = clone_with(&repo, 3, &["--depth", "1"]);
+    assert_eq!(repo.git_in(&clone, &["rev-parse", "--is-shallow-repository"]).stdout.trim(), "true");
+    for args in [&["verify"][..], &["log"], &["report", "handover"]] {
+        let out = repo.crm_in(&clone, args);
+        assert_eq!(out.code, 3, "{args:?}\n{out}");
+        assert!(out.stderr.contains("shallow") && out.stderr.contains("git fetch --unshallow"), "{args:?}\n{out}");
+    }
+    assert!(!clone.join(".git/crm/history").exists(), "nothing computed over a cut history is cached");
+    // What needs no history works; a range above the boundary verifies.
+    assert_eq!(repo.crm_in(&clone, &["list"]).code, 0);
+    let out = repo.git_in(&clone, &["fetch", "-q", "--unshallow"]);
+    assert_eq!(out.code, 0, "{out}");
+    let out = repo.crm_in(&clone, &["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out}");
+    let adds = out.json().as_array().unwrap().iter().filter(|e| e["action"] == "add").count();
+    assert_eq!(adds, 3, "one add per customer, made when it was added\n{out}");
+    let reassigns = out.json().as_array().unwrap().iter().filter(|e| e["action"] == "reassign").count();
+    assert_eq!(reassigns, 1, "{out}");
+    assert_eq!(repo.crm_in(&clone, &["verify"]).code, 0);
+}
+
+#[test]
+fn a_partial_clone_never_reads_a_missing_blob_as_no_owner() {
+    let repo = TestRepo::standard();
+    let clone = clone_with(&repo, 3, &["--filter=blob:none"]);
+    // The checkout fetched HEAD's blobs; the reassigned customer's first
+    // version is not in the clone.
+    let out = repo.crm_in(&clone, &["log", "--format", "json"]);
+    assert_eq!(out.code, 3, "{out}");
+    assert!(out.stderr.contains("missing") && out.stderr.contains("--filter"), "{out}");
+    assert!(!clone.join(".git/crm/history").exists(), "nothing computed over missing objects is cached");
+    // Once the objects are there, the history is the real one.
+    let out = repo.git_in(&clone, &["-c", "remote.origin.partialclonefilter=", "fetch", "-q", "--refetch", "origin"]);
+    assert_eq!(out.code, 0, "{out}");
+    let out = repo.crm_in(&clone, &["log", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out}");
+    let reassigns = out.json().as_array().unwrap().iter().filter(|e| e["action"] == "reassign").count();
+    assert_eq!(reassigns, 1, "{out}");
+}
