@@ -131,12 +131,16 @@ impl Ctx {
 }
 
 /// Writes command output to stdout. A closed pipe (`crm list | head`) is
-/// not an error: the reader has what it wanted.
+/// not an error: the reader has what it wanted, and the command ends
+/// quietly with exit 0 — through the normal return path, so whatever it
+/// holds (the store's lock) is released.
 pub fn print(text: &str) -> CliResult {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            Err(CliError { code: crate::cli::error::OK, message: String::new(), hint: None })
+        }
         Err(e) => Err(CliError::usage(format!("cannot write output: {e}"))),
     }
 }

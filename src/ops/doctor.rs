@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::store::lock::{self, Holder};
-use crate::store::write::Recovery;
+use crate::store::write::{self, Recovery};
 use crate::store::Store;
 use crate::Result;
 
@@ -19,6 +19,31 @@ pub struct Diagnosis {
     pub repaired: Vec<String>,
     /// What is still wrong (with what to do).
     pub problems: Vec<String>,
+}
+
+/// How old a branch's lock file must be to be taken for one a killed
+/// process left (git holds it for milliseconds).
+pub const STALE_REF_LOCK: Duration = Duration::from_secs(60);
+
+/// Removes the current branch's lock file when a killed git or crm left
+/// it (it makes every write fail), or reports a fresh one.
+fn branch_lock(store: &Store, d: &mut Diagnosis) {
+    let repo = store.repo();
+    let Some(name) = repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().map(str::to_string)) else {
+        return;
+    };
+    let path = write::branch_lock(repo, &name);
+    let Ok(meta) = std::fs::metadata(&path) else { return };
+    let age = meta.modified().ok().and_then(|m| m.elapsed().ok()).unwrap_or_default();
+    if age >= STALE_REF_LOCK && std::fs::remove_file(&path).is_ok() {
+        d.repaired
+            .push(format!("removed {name}.lock, left {} s ago by a git or crm process that was killed", age.as_secs()));
+    } else {
+        d.problems.push(format!(
+            "{name}.lock exists: a git command is updating the branch; if none is running, delete {}",
+            path.display()
+        ));
+    }
 }
 
 /// Examines the store and repairs what is safe to repair.
@@ -58,6 +83,7 @@ pub fn run(store: &Store) -> Result<Diagnosis> {
     }
     drop(held);
     let _ = std::fs::remove_file(store.repo().path().join("crm-index.tmp"));
+    branch_lock(store, &mut d);
     let statuses = store.repo().statuses(None)?;
     for entry in statuses.iter() {
         let Some(path) = entry.path() else { continue };

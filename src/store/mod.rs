@@ -143,6 +143,13 @@ pub fn tune_libgit2() {
     }
 }
 
+/// Turns libgit2's hash check of every object read back on: `verify`
+/// judges objects a hostile client may have crafted, so it reads nothing
+/// unchecked. Call before opening the repository.
+pub fn verify_object_hashes() {
+    git2::opts::strict_hash_verification(true);
+}
+
 /// Whether a git error says HEAD points at a branch with no commits yet.
 pub(crate) fn is_unborn(e: &git2::Error) -> bool {
     matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound)

@@ -264,12 +264,21 @@ impl<'s> Transaction<'s> {
         };
         match result {
             Ok(_) => Ok(()),
+            // A lock file on the branch is another writer, or one that was
+            // killed (`crm doctor` removes a stale one): not a moved branch.
+            Err(_) if branch_lock(repo, &name).exists() => Err(Error::Busy(branch_lock(repo, &name))),
             Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked) => {
                 Err(Error::Moved(name))
             }
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The lock file git and libgit2 create while they update branch `name`
+/// (branches live in the common git directory).
+pub fn branch_lock(repo: &git2::Repository, name: &str) -> std::path::PathBuf {
+    repo.commondir().join(format!("{name}.lock"))
 }
 
 /// Refuses to write when HEAD is detached or git is in the middle of a

@@ -237,3 +237,44 @@ fn a_partial_clone_never_reads_a_missing_blob_as_no_owner() {
     let reassigns = out.json().as_array().unwrap().iter().filter(|e| e["action"] == "reassign").count();
     assert_eq!(reassigns, 1, "{out}");
 }
+
+#[test]
+fn a_branch_lock_left_by_a_killed_process_is_named_and_doctor_removes_it() {
+    let repo = TestRepo::standard();
+    let lock = repo.path(".git/refs/heads/main.lock");
+    std::fs::write(&lock, "").unwrap();
+    let before = repo.state();
+    let out = repo.crm(&["add", "--name", "Acme", "--owner", "zhang.wei"]);
+    repo.assert_refused(&out, 3, &["busy", "refs/heads/main.lock"], &before);
+    // A fresh lock may be a running git: reported, not removed.
+    let out = repo.crm(&["doctor", "--format", "json"]);
+    assert!(out.stdout.contains("main.lock"), "{out}");
+    assert!(lock.exists());
+    // Ten minutes old: a killed process left it.
+    let out = std::process::Command::new("touch").args(["-d", "10 minutes ago"]).arg(&lock).output().unwrap();
+    assert!(out.status.success());
+    let out = repo.crm(&["doctor", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.json()["repaired"].to_string().contains("main.lock"), "{out}");
+    assert!(!lock.exists());
+    repo.crm(&["add", "--name", "Acme", "--owner", "zhang.wei"]).ok();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_a_write_quietly_and_releases_the_lock() {
+    use std::process::Stdio;
+    let repo = TestRepo::standard();
+    let before = repo.head();
+    // The reader is gone before crm prints the JSON of what it wrote.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut cmd = repo.crm_std();
+    cmd.args(["add", "--name", "Acme", "--owner", "zhang.wei", "--format", "json"]);
+    let out = cmd.stdout(Stdio::from(writer)).stderr(Stdio::piped()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "nothing to say about a closed pipe");
+    assert_ne!(repo.head(), before, "the write was done");
+    assert!(!repo.path(".git/index.lock").exists(), "the lock is released");
+    assert_eq!(repo.status(), "");
+}

@@ -44,6 +44,7 @@ pub struct VerifyArgs {
 
 /// Runs `crm verify`.
 pub fn run(ctx: &mut Ctx, args: VerifyArgs) -> CliResult {
+    crate::store::verify_object_hashes();
     let repo = ctx.repository()?;
     let mut gpg = gpg_program(&repo);
     gpg.home = args.gpg_home;
