@@ -124,6 +124,9 @@ pub enum Error {
     /// The history the command needs ends at a shallow clone's boundary.
     #[error("this clone is shallow: the history before commit {0} is missing")]
     Shallow(String),
+    /// A repository format crm's git library cannot read.
+    #[error("{0}, which crm cannot read yet (it needs a SHA-1 repository with files refs)")]
+    Unsupported(String),
     /// The branch moved while the command was working.
     #[error("the branch {0} changed while crm was writing; run the command again")]
     Moved(String),

@@ -130,6 +130,23 @@ impl Ctx {
     }
 }
 
+/// Ends a reading command that left files out: names each on stderr (after
+/// the data it could read went to stdout) and exits 1, so a script or a
+/// cron job sees that something is missing.
+pub fn skipped(files: &[crate::ops::Unreadable]) -> CliResult {
+    if files.is_empty() {
+        return Ok(());
+    }
+    for f in files {
+        eprintln!("warning: left out {}: {}", crate::cli::render::escape(&f.path), crate::cli::render::escape(&f.reason));
+    }
+    Err(CliError {
+        code: crate::cli::error::FOUND_PROBLEMS,
+        message: format!("{} file(s) could not be read and were left out", files.len()),
+        hint: Some("`crm check` shows what is wrong with each".into()),
+    })
+}
+
 /// Writes command output to stdout. A closed pipe (`crm list | head`) is
 /// not an error: the reader has what it wanted, and the command ends
 /// quietly with exit 0 — through the normal return path, so whatever it

@@ -60,6 +60,7 @@ impl From<Error> for CliError {
             Error::Unfinished { .. } => UNFINISHED,
             Error::NotAStore(_)
             | Error::MissingObject(_)
+            | Error::Unsupported(_)
             | Error::Shallow(_)
             | Error::NotOnBranch { .. }
             | Error::AlreadyAStore(_)
@@ -105,6 +106,9 @@ impl From<Error> for CliError {
             Error::NotOnBranch { fix, .. } => Some(fix.as_str()),
             Error::MissingObject(_) => Some(
                 "fetch every object: `git fetch --refetch` (or `git -c remote.origin.partialclonefilter= fetch --refetch origin`), or clone without --filter",
+            ),
+            Error::Unsupported(_) => Some(
+                "convert a copy for crm: `git clone --ref-format=files` (reftable); a SHA-256 repository cannot be converted",
             ),
             Error::Shallow(_) => Some("fetch the whole history: `git fetch --unshallow` (in CI: fetch-depth: 0, GIT_DEPTH: 0)"),
             _ => None,

@@ -7,6 +7,7 @@ use csv::{Terminator, WriterBuilder};
 
 use crate::model::sheet::{self, EXPORT_COLUMNS};
 use crate::model::Customer;
+use crate::store::snapshot::Readable;
 use crate::store::Store;
 use crate::Result;
 
@@ -19,10 +20,10 @@ pub struct ExportFilter {
     pub region: Option<String>,
 }
 
-/// The selected customers, by id.
-pub fn customers(store: &Store, filter: &ExportFilter) -> Result<Vec<Customer>> {
-    let mut all = store.head()?.customers()?;
-    all.retain(|c| {
+/// The selected customers, by id, and the files that cannot be read.
+pub fn customers(store: &Store, filter: &ExportFilter) -> Result<Readable<Vec<Customer>>> {
+    let mut all = store.head()?.readable_customers()?;
+    all.value.retain(|c| {
         filter.owner.as_ref().is_none_or(|o| *o == c.owner)
             && filter.region.as_ref().is_none_or(|r| c.region.as_ref() == Some(r))
     });

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::model::date::Date;
 use crate::model::{Customer, Handle, StoreConfig};
+use crate::store::snapshot::Readable;
 use crate::store::Store;
 use crate::Result;
 
@@ -80,11 +81,11 @@ pub fn is_stale(c: &Customer, config: &StoreConfig, today: Date) -> bool {
     last.is_none_or(|d| d.days_until(today) > i64::from(config.policy.stale_after_days))
 }
 
-/// The customers `filter` selects, by id.
-pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Vec<CustomerRow>> {
+/// The customers `filter` selects, by id, and the files that cannot be read.
+pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Readable<Vec<CustomerRow>>> {
     let head = store.head()?;
     let config = head.config()?;
-    let staff = head.staff()?;
+    let Readable { value: staff, mut skipped } = head.readable_staff()?;
     if let Some(owner) = &filter.owner {
         if !staff.contains_key(&Handle::parse(owner)?) {
             return Err(crate::Error::UnknownStaff(owner.clone()));
@@ -92,8 +93,10 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Vec<Custom
     }
     let orphan = |c: &Customer| Handle::parse(&c.owner).ok().and_then(|h| staff.get(&h)).is_none_or(|s| !s.is_active());
     let some = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
-    Ok(head
-        .customers()?
+    let customers = head.readable_customers()?;
+    skipped.extend(customers.skipped);
+    let rows = customers
+        .value
         .iter()
         .filter(|c| {
             some(&filter.owner, Some(&c.owner))
@@ -106,5 +109,6 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Vec<Custom
                 && (!filter.orphaned || orphan(c))
         })
         .map(CustomerRow::from)
-        .collect())
+        .collect();
+    Ok(Readable { value: rows, skipped })
 }

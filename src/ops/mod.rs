@@ -32,6 +32,8 @@ use crate::store::write::{Change, CommitSpec, Transaction};
 use crate::store::{Snapshot, Store};
 use crate::{Error, Result};
 
+pub use crate::store::snapshot::{Readable, Unreadable};
+
 /// How a writing command acts: who, and whether to sign.
 #[derive(Debug, Clone, Default)]
 pub struct WriteOptions {

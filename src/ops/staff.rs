@@ -12,6 +12,7 @@ use crate::model::document::staff_toml;
 use crate::model::{Customer, Handle, Role, Staff, StaffStatus};
 use crate::store::layout;
 use crate::store::write::Change;
+use crate::store::snapshot::Readable;
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -103,12 +104,16 @@ fn summarize(staff: BTreeMap<Handle, Staff>, customers: &[Customer]) -> Vec<Staf
     out.into_values().collect()
 }
 
-/// Everyone (or only active people), with customer counts and value.
-pub fn list(store: &Store, include_departed: bool) -> Result<Vec<StaffSummary>> {
+/// Everyone (or only active people), with customer counts and value, and
+/// the files that cannot be read.
+pub fn list(store: &Store, include_departed: bool) -> Result<Readable<Vec<StaffSummary>>> {
     let head = store.head()?;
-    let mut rows = summarize(head.staff()?, &head.customers()?);
+    let Readable { value: staff, mut skipped } = head.readable_staff()?;
+    let customers = head.readable_customers()?;
+    skipped.extend(customers.skipped);
+    let mut rows = summarize(staff, &customers.value);
     rows.retain(|s| include_departed || s.person.is_active());
-    Ok(rows)
+    Ok(Readable { value: rows, skipped })
 }
 
 /// One person in full: summary and their customers.
@@ -123,14 +128,15 @@ pub struct StaffDetail {
     pub backs_up: Vec<String>,
 }
 
-/// One staff member, with their customers.
-pub fn show(store: &Store, handle: &Handle) -> Result<StaffDetail> {
+/// One staff member, with their customers, and the files that cannot be
+/// read.
+pub fn show(store: &Store, handle: &Handle) -> Result<Readable<StaffDetail>> {
     let head = store.head()?;
     let person = head.person(handle)?;
-    let customers = head.customers()?;
+    let Readable { value: customers, skipped } = head.readable_customers()?;
     let mine = |f: &dyn Fn(&Customer) -> bool| customers.iter().filter(|c| f(c)).map(|c| c.id.to_string()).collect();
     let owns = mine(&|c| c.owner == handle.as_str());
     let backs_up = mine(&|c| c.backup.as_deref() == Some(handle.as_str()));
     let summary = summarize(BTreeMap::from([(handle.clone(), person)]), &customers).remove(0);
-    Ok(StaffDetail { summary, owns, backs_up })
+    Ok(Readable { value: StaffDetail { summary, owns, backs_up }, skipped })
 }

@@ -380,7 +380,8 @@ fn parse(bytes: &[u8]) -> std::result::Result<IndexFile, &'static str> {
             s if s[0].is_ascii_uppercase() => {} // optional: dropped, as libgit2 does
             _ => {
                 return Err("uses an extension crm cannot keep (split or sparse index); \
-                            run `git update-index --no-split-index` or `git sparse-checkout disable`")
+                            run `git config core.splitIndex false && git update-index --no-split-index` \
+                            (or `git sparse-checkout disable`)")
             }
         }
         at += 8 + size;

@@ -115,6 +115,12 @@ pub fn open_repository(
 ) -> Result<Repository> {
     open(dir).map_err(|e| match (e.class(), e.code()) {
         (_, ErrorCode::NotFound) => Error::NotAStore(dir.to_path_buf()),
+        (ErrorClass::Repository, _) if e.message().contains("extensions.refstorage") => {
+            Error::Unsupported(format!("{} keeps its refs in reftable", dir.display()))
+        }
+        (ErrorClass::Repository, _) if e.message().contains("object format") => {
+            Error::Unsupported(format!("{} uses SHA-256 object ids", dir.display()))
+        }
         (ErrorClass::Config, _) | (_, ErrorCode::Owner) => Error::Git(git2::Error::from_str(&format!(
             "{} is owned by another user; if you trust it, run `git config --global --add safe.directory {}`",
             dir.display(),

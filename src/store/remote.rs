@@ -55,10 +55,13 @@ pub fn push(root: &Path, remote: &str, commit: &str, branch: &str) -> Result<Pus
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let why = message(&out);
-    let raced = ["non-fast-forward", "fetch first", "rejected", "stale info"]
-        .iter()
-        .any(|w| stdout.contains(w) || why.contains(w));
-    if raced && !why.contains("pre-receive hook declined") && !why.contains("hook declined") {
+    // Only git's own "[rejected]" for a branch that moved is a race; a
+    // "[remote rejected]" (a hook, a protected branch, permissions) is the
+    // server's answer and will not change by trying again.
+    let raced = stdout.lines().filter(|l| l.starts_with('!')).any(|l| {
+        l.contains("[rejected]") && ["non-fast-forward", "fetch first", "stale info"].iter().any(|w| l.contains(w))
+    });
+    if raced {
         return Ok(Pushed::Rejected);
     }
     let detail = if why.is_empty() { stdout.trim().to_string() } else { why };

@@ -22,6 +22,31 @@ pub struct Snapshot<'r> {
     dirs: std::cell::RefCell<HashMap<String, Option<Tree<'r>>>>,
 }
 
+/// A file a reading command left out because it cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unreadable {
+    /// The file, from the store root.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a reading command could read, and the files it had to leave out:
+/// one bad file never hides all the others.
+#[derive(Debug, Clone)]
+pub struct Readable<T> {
+    /// Everything that could be read.
+    pub value: T,
+    /// The files left out.
+    pub skipped: Vec<Unreadable>,
+}
+
+/// Whether `e` concerns one file's content (it is left out and named), as
+/// opposed to the repository (the command stops).
+fn is_per_file(e: &Error) -> bool {
+    matches!(e, Error::Malformed { .. } | Error::InvalidUtf8 { .. } | Error::InvalidValue { .. })
+}
+
 /// A customer file found in a tree.
 #[derive(Debug, Clone)]
 pub struct CustomerEntry {
@@ -153,39 +178,108 @@ impl<'r> Snapshot<'r> {
     /// same name, a copy in another shard, a link or submodule must never
     /// be read as a customer.
     pub fn customer_entries(&self) -> Result<Vec<CustomerEntry>> {
+        let Readable { value, skipped } = self.readable_customer_entries()?;
+        if let Some(bad) = skipped.into_iter().next() {
+            return Err(Error::Malformed { path: bad.path, line: 1, column: 1, message: bad.reason });
+        }
+        Ok(value)
+    }
+
+    /// The `*.toml` entries of the shard directories, shape unchecked.
+    fn entries_unchecked(&self) -> Result<Vec<CustomerEntry>> {
         let mut out = Vec::new();
         let Some(customers) = self.subtree(CUSTOMERS_DIR)? else {
             return Ok(out);
         };
-        let under = format!("{CUSTOMERS_DIR}/");
-        let root = self.tree.as_ref().expect("a tree holds customers/");
-        let shape = treeshape::audit(self.repo, root, Sizes::Skip)?;
-        if let Some(p) = shape.into_iter().find(|p| p.path.starts_with(&under) || p.path == CUSTOMERS_DIR) {
-            return Err(Error::Malformed {
-                path: p.path,
-                line: 1,
-                column: 1,
-                message: format!("the committed tree {}", p.message),
-            });
-        }
         for shard in customers.iter() {
-            if shard.kind() != Some(ObjectType::Tree) {
+            // (A name that is not UTF-8 is reported by the shape rules.)
+            let Some(shard_name) = shard.name().filter(|_| shard.kind() == Some(ObjectType::Tree)) else {
                 continue;
-            }
-            let shard_name = shard.name().unwrap_or_default().to_string();
+            };
             for file in self.repo.find_tree(shard.id())?.iter() {
                 let Some(stem) = file.name().and_then(layout::toml_stem) else {
                     continue;
                 };
                 out.push(CustomerEntry {
                     path: format!("{CUSTOMERS_DIR}/{shard_name}/{stem}.toml"),
-                    shard: shard_name.clone(),
+                    shard: shard_name.to_string(),
                     stem: stem.to_string(),
                     oid: file.id(),
                 });
             }
         }
         Ok(out)
+    }
+
+    /// Every staff member whose file can be read, and the files that
+    /// cannot.
+    pub fn readable_staff(&self) -> Result<Readable<BTreeMap<Handle, Staff>>> {
+        let mut staff = BTreeMap::new();
+        let mut skipped = Vec::new();
+        let Some(dir) = self.subtree(STAFF_DIR)? else { return Ok(Readable { value: staff, skipped }) };
+        for entry in dir.iter() {
+            let Some(stem) = entry.name().and_then(layout::toml_stem) else { continue };
+            let path = format!("{STAFF_DIR}/{stem}.toml");
+            let person = Handle::parse(stem).and_then(|handle| {
+                let mut person: Staff = from_toml(&path, &self.text_of(&path, entry.id())?)?;
+                person.handle = handle;
+                Ok(person)
+            });
+            match person {
+                Ok(p) => {
+                    staff.insert(p.handle.clone(), p);
+                }
+                Err(e) if is_per_file(&e) => skipped.push(Unreadable { path, reason: e.to_string() }),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Readable { value: staff, skipped })
+    }
+
+    /// Every customer file entry of a well-formed shape, and the entries the
+    /// shape rules leave out (both copies of a name listed twice, a copy in
+    /// the wrong shard, a link or submodule…).
+    pub fn readable_customer_entries(&self) -> Result<Readable<Vec<CustomerEntry>>> {
+        let Some(root) = self.tree.as_ref() else { return Ok(Readable { value: Vec::new(), skipped: Vec::new() }) };
+        let under = format!("{CUSTOMERS_DIR}/");
+        let skipped: Vec<Unreadable> = treeshape::audit(self.repo, root, Sizes::Skip)?
+            .into_iter()
+            .filter(|p| p.path.starts_with(&under) || p.path == CUSTOMERS_DIR)
+            .map(|p| Unreadable { path: p.path, reason: format!("the committed tree {}", p.message) })
+            .collect();
+        let mut entries = self.entries_unchecked()?;
+        entries.retain(|e| !skipped.iter().any(|s| s.path == e.path));
+        Ok(Readable { value: entries, skipped })
+    }
+
+    /// Every customer that can be read, passed through `keep`, and the
+    /// files that cannot.
+    pub fn map_readable_customers<T: Send>(
+        &self,
+        keep: impl Fn(Customer) -> T + Sync,
+    ) -> Result<Readable<Vec<T>>> {
+        let Readable { value: entries, mut skipped } = self.readable_customer_entries()?;
+        let read = self.map_files(entries, |e, text| {
+            let parsed = CustomerId::parse(&e.stem).and_then(|id| Customer::parse(&id, &e.path, &text));
+            match parsed {
+                Ok(c) => Ok(Ok(keep(c))),
+                Err(err) if is_per_file(&err) => Ok(Err(Unreadable { path: e.path.clone(), reason: err.to_string() })),
+                Err(err) => Err(err),
+            }
+        })?;
+        let mut value = Vec::with_capacity(read.len());
+        for r in read {
+            match r {
+                Ok(v) => value.push(v),
+                Err(u) => skipped.push(u),
+            }
+        }
+        Ok(Readable { value, skipped })
+    }
+
+    /// Every customer that can be read, and the files that cannot.
+    pub fn readable_customers(&self) -> Result<Readable<Vec<Customer>>> {
+        self.map_readable_customers(|c| c)
     }
 
     /// One customer, or `None` when there is no such file; an error when
@@ -280,7 +374,13 @@ fn text_of(repo: &Repository, path: &str, oid: Oid) -> Result<String> {
 /// a file is much cheaper than unpacking a deeply deltified object, and the
 /// hash proves the content is the same.
 pub fn same_on_disk(workdir: &Path, path: &str, oid: Oid) -> Option<String> {
-    let bytes = std::fs::read(workdir.join(path)).ok()?;
+    let full = workdir.join(path);
+    // Only a regular file: a FIFO or a link to a device would block the
+    // read forever.
+    if !std::fs::symlink_metadata(&full).ok()?.is_file() {
+        return None;
+    }
+    let bytes = std::fs::read(full).ok()?;
     if blob_id(&bytes) != oid {
         return None;
     }

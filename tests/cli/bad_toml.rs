@@ -1,7 +1,9 @@
 //! Real-world broken files (`tests/fixtures/bad-toml` (copied from the shared fixtures)), committed
-//! with plain git as `customers/<xx>/<stem>.toml`: every command that reads
-//! one fails with exit 2 naming the file (and line), never a panic; escapes
-//! in valid data never reach the terminal raw.
+//! with plain git as `customers/<xx>/<stem>.toml`: a command that needs the
+//! file itself (show, edit, a bulk write) fails with exit 2 naming the file
+//! (and line), never a panic; a command that reads every file (list, export,
+//! staff list, reports) shows everything else, names the file on stderr and
+//! exits 1; escapes in valid data never reach the terminal raw.
 
 use crate::common::{customer_path, TestRepo};
 
@@ -25,8 +27,7 @@ fn malformed_file_is_named_with_its_line() {
     let where_ = format!("{rel}:3:");
     let out = repo.crm(&["show", "malformed"]);
     repo.assert_refused(&out, 2, &[&where_], &before);
-    let out = repo.crm(&["list"]);
-    repo.assert_refused(&out, 2, &[&where_], &before);
+    assert_left_out(&repo, &rel, &where_);
     let out = repo.crm(&["edit", "malformed", "--set", "tier=key"]);
     repo.assert_refused(&out, 2, &[&where_], &before);
 }
@@ -37,8 +38,36 @@ fn invalid_utf8_file_is_named() {
     let before = repo.state();
     let out = repo.crm(&["show", "invalid-utf8"]);
     repo.assert_refused(&out, 2, &[&rel, "UTF-8"], &before);
-    let out = repo.crm(&["list"]);
-    repo.assert_refused(&out, 2, &[&rel, "UTF-8"], &before);
+    assert_left_out(&repo, &rel, "UTF-8");
+    assert_eq!(repo.state(), before);
+}
+
+/// Every command that reads all customers lists the others (zhang.wei's
+/// `acme`), names `rel` (with `needle`) on stderr and exits 1.
+#[track_caller]
+fn assert_left_out(repo: &TestRepo, rel: &str, needle: &str) {
+    let id = repo.add_customer("Acme", "zhang.wei", &[]);
+    let before = repo.state();
+    let reads: &[&[&str]] = &[
+        &["list"],
+        &["list", "--format", "json"],
+        &["export", "--format", "json"],
+        &["staff", "list"],
+        &["staff", "show", "zhang.wei"],
+        &["report", "portfolio"],
+        &["report", "handover", "--format", "md"],
+    ];
+    for args in reads {
+        let out = repo.crm(args);
+        assert_eq!(out.code, 1, "{args:?}\n{out}");
+        assert!(out.stderr.contains(rel) && out.stderr.contains(needle), "{args:?} names the file\n{out}");
+        assert!(out.stderr.contains("left out"), "{args:?}\n{out}");
+        let shown = out.stdout.contains(&id) || out.stdout.contains("zhang.wei");
+        assert!(shown, "{args:?} shows what it could read\n{out}");
+    }
+    assert_eq!(repo.state(), before);
+    let report = repo.crm(&["report", "handover", "--format", "json"]);
+    assert_eq!(report.json()["unreadable"][0]["path"], rel, "{report}");
 }
 
 #[test]
@@ -104,7 +133,10 @@ fn malformed_staff_file_and_settings_are_named() {
     repo.commit_all("Promote zhang.wei by hand");
     let before = repo.state();
     let out = repo.crm(&["staff", "list"]);
-    repo.assert_refused(&out, 2, &["staff/zhang.wei.toml:3:"], &before);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains("staff/zhang.wei.toml:3:"), "{out}");
+    assert!(out.stdout.contains("li.na") && !out.stdout.contains("zhang.wei"), "the others are listed\n{out}");
+    assert_eq!(repo.state(), before);
     let out = repo.crm(&["add", "--name", "Acme", "--owner", "li.na"]);
     repo.assert_refused(&out, 2, &["staff/zhang.wei.toml:3:"], &before);
 

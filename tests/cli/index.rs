@@ -73,11 +73,16 @@ fn staged_and_intent_to_add_entries_survive_a_write() {
 #[test]
 fn a_split_index_is_refused_without_changing_anything() {
     let repo = TestRepo::standard();
+    // core.splitIndex turns it back on at git's next index write, so the
+    // hint must turn the setting off too.
+    repo.git(&["config", "core.splitIndex", "true"]);
     repo.git(&["update-index", "--split-index"]);
     let before = repo.state();
     let out = repo.crm(&["add", "--name", "Acme", "--owner", "zhang.wei"]);
-    repo.assert_refused(&out, 3, &[".git/index", "split", "--no-split-index"], &before);
+    repo.assert_refused(&out, 3, &[".git/index", "split", "core.splitIndex false", "--no-split-index"], &before);
+    repo.git(&["config", "core.splitIndex", "false"]);
     repo.git(&["update-index", "--no-split-index"]);
+    repo.git(&["status", "--porcelain"]);
     repo.add_customer("Acme", "zhang.wei", &[]);
     assert_git_agrees(&repo);
 }

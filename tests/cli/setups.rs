@@ -278,3 +278,69 @@ fn a_closed_pipe_ends_a_write_quietly_and_releases_the_lock() {
     assert!(!repo.path(".git/index.lock").exists(), "the lock is released");
     assert_eq!(repo.status(), "");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_at_a_customer_path_never_hangs_a_reading_command() {
+    let repo = TestRepo::standard();
+    let id = repo.add_customer("Acme", "zhang.wei", &[]);
+    let path = repo.path(&customer_path(&id));
+    std::fs::remove_file(&path).unwrap();
+    let out = std::process::Command::new("mkfifo").arg(&path).output().unwrap();
+    assert!(out.status.success());
+    for args in [&["show", id.as_str()][..], &["list"]] {
+        let mut child = repo.crm_std().args(args).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let status = status.unwrap_or_else(|| panic!("crm {args:?} hung on the FIFO"));
+        assert_eq!(status.code(), Some(0), "{args:?}: the committed file is read from git instead");
+    }
+}
+
+#[test]
+fn reftable_and_sha256_repositories_are_refused_with_a_sentence() {
+    let repo = TestRepo::empty();
+    for (args, needle) in [(&["init", "-q", "--ref-format=reftable", "rt"][..], "reftable"), (
+        &["init", "-q", "--object-format=sha256", "sh"],
+        "SHA-256",
+    )] {
+        let out = repo.git_in(repo.root(), args);
+        if out.code != 0 {
+            eprintln!("skipped: this git cannot make {needle} repositories");
+            continue;
+        }
+        let dir = repo.root().join(args[3]);
+        let out = repo.crm_in(&dir, &["list"]);
+        assert_eq!(out.code, 3, "{out}");
+        assert!(out.stderr.contains(needle) && !out.stderr.contains("class="), "{out}");
+    }
+}
+
+#[test]
+fn sync_stops_at_once_when_the_server_refuses_for_good() {
+    let repo = TestRepo::standard();
+    // A server that refuses the update for good ("[remote rejected] …
+    // branch is currently checked out"), as a protected branch or a
+    // permission does: trying again cannot help.
+    let out = repo.git_in(repo.root(), &["clone", "-q", "store", "server"]);
+    assert_eq!(out.code, 0, "{out}");
+    repo.git(&["remote", "add", "origin", &repo.root().join("server").display().to_string()]);
+    repo.git(&["fetch", "-q", "origin"]);
+    repo.git(&["branch", "-q", "-u", "origin/main"]);
+    repo.add_customer("Acme", "zhang.wei", &[]);
+    let started = std::time::Instant::now();
+    let out = repo.crm(&["sync"]);
+    assert_eq!(out.code, 3, "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "no retries: {:?}", started.elapsed());
+    assert!(out.stderr.contains("checked out"), "the server's reason\n{out}");
+    assert!(!out.stderr.contains("others keep pushing"), "{out}");
+}

@@ -2,10 +2,11 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::ctx::{print, Ctx};
+use crate::cli::ctx::{self, print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{escape_keeping_newlines, json};
 use crate::ops::export::{self, ExportFilter};
+use crate::ops::Readable;
 
 /// Export customers with owners and contacts, as CSV or JSON
 ///
@@ -43,7 +44,7 @@ pub enum ExportFormat {
 /// Runs `crm export`.
 pub fn run(ctx: &mut Ctx, args: ExportArgs) -> CliResult {
     let filter = ExportFilter { owner: args.owner, region: args.region };
-    let customers = export::customers(ctx.store()?, &filter)?;
+    let Readable { value: customers, skipped } = export::customers(ctx.store()?, &filter)?;
     let text = match args.format {
         ExportFormat::Json => json(&customers),
         ExportFormat::Csv => export::csv(&customers, args.excel),
@@ -51,7 +52,9 @@ pub fn run(ctx: &mut Ctx, args: ExportArgs) -> CliResult {
     // Data goes to files as it is; on a terminal, control characters are
     // shown escaped.
     if std::io::stdout().is_terminal() {
-        return print(&escape_keeping_newlines(&text));
+        print(&escape_keeping_newlines(&text))?;
+    } else {
+        print(&text)?;
     }
-    print(&text)
+    ctx::skipped(&skipped)
 }

@@ -1,7 +1,7 @@
 //! `crm list`.
 
 use super::OutputArgs;
-use crate::cli::ctx::{print, Ctx};
+use crate::cli::ctx::{print, skipped, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, money, opt, Tabular};
 use crate::model::date::Date;
@@ -72,5 +72,6 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult {
         orphaned: args.orphaned,
     };
     let rows = list::run(ctx.store()?, &filter, today)?;
-    print(&render::rows(&rows, args.output.format))
+    print(&render::rows(&rows.value, args.output.format))?;
+    skipped(&rows.skipped)
 }

@@ -23,6 +23,7 @@ pub use crate::store::history::OwnershipEvent;
 use crate::store::history::{self, customer_of, Attribution, EventKind, HistoryQuery};
 use crate::store::layout::CUSTOMERS_DIR;
 use crate::store::sigcheck::{Gpg, SigStatus};
+use crate::store::snapshot::{Readable, Unreadable};
 use crate::store::Store;
 use crate::store::{history_index, treediff};
 use crate::Result;
@@ -73,6 +74,8 @@ pub struct HandoverReport {
     /// 8b. Touches logged in the period in someone else's name (by admins,
     /// or arriving with imported customers).
     pub touches_for_others: Vec<TouchForOther>,
+    /// Files left out because they cannot be read.
+    pub unreadable: Vec<Unreadable>,
 }
 
 /// A touch whose `by` is not whoever committed it.
@@ -269,10 +272,11 @@ impl HandoverReport {
 pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> Result<HandoverReport> {
     let head = store.head()?;
     let config = head.config()?;
-    let staff = head.staff()?;
+    let Readable { value: staff, skipped: mut unreadable } = head.readable_staff()?;
     // Only what the sections need stays in memory: no contacts, and of the
     // touches only the latest one and the owner's latest one.
-    let customers = head.map_customers(head.customer_entries()?, slim)?;
+    let Readable { value: customers, skipped } = head.map_readable_customers(slim)?;
+    unreadable.extend(skipped);
     let policy = &config.policy;
     let handover_window = today.plus_days(-i64::from(policy.handover_days));
     let repo = store.repo();
@@ -356,6 +360,7 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         sabotage,
         self_assigned,
         touches_for_others,
+        unreadable,
     })
 }
 

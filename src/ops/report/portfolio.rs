@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::model::date::Date;
 use crate::ops::list::is_stale;
+use crate::store::snapshot::Readable;
 use crate::store::Store;
 use crate::Result;
 
@@ -43,10 +44,10 @@ pub struct Portfolio {
 pub const DUE_WITHIN_DAYS: i64 = 7;
 
 /// Per-owner portfolios, by owner.
-pub fn run(store: &Store, filter: &PortfolioFilter, today: Date) -> Result<Vec<Portfolio>> {
+pub fn run(store: &Store, filter: &PortfolioFilter, today: Date) -> Result<Readable<Vec<Portfolio>>> {
     let head = store.head()?;
     let config = head.config()?;
-    let staff = head.staff()?;
+    let Readable { value: staff, mut skipped } = head.readable_staff()?;
     if let Some(owner) = &filter.owner {
         if !staff.contains_key(&crate::model::Handle::parse(owner)?) {
             return Err(crate::Error::UnknownStaff(owner.clone()));
@@ -54,7 +55,9 @@ pub fn run(store: &Store, filter: &PortfolioFilter, today: Date) -> Result<Vec<P
     }
     let due = today.plus_days(DUE_WITHIN_DAYS);
     let mut rows: BTreeMap<String, Portfolio> = BTreeMap::new();
-    for c in head.customers()? {
+    let customers = head.readable_customers()?;
+    skipped.extend(customers.skipped);
+    for c in customers.value {
         if filter.owner.as_ref().is_some_and(|o| *o != c.owner) || filter.region.is_some() && c.region != filter.region
         {
             continue;
@@ -78,5 +81,5 @@ pub fn run(store: &Store, filter: &PortfolioFilter, today: Date) -> Result<Vec<P
         row.stale += usize::from(c.status == "active" && is_stale(&c, &config, today));
         row.next_steps_due += usize::from(c.next_date.is_some_and(|d| d <= due));
     }
-    Ok(rows.into_values().collect())
+    Ok(Readable { value: rows.into_values().collect(), skipped })
 }

@@ -2,7 +2,7 @@
 
 use super::html;
 use crate::cli::commands::short;
-use crate::cli::ctx::{print, Ctx};
+use crate::cli::ctx::{print, skipped, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{self, escape, json, money, opt, Format};
 use crate::model::date::Date;
@@ -80,6 +80,7 @@ pub fn run(ctx: &mut Ctx, args: HandoverArgs) -> CliResult {
         ReportFormat::Table => table(&report),
     };
     print(&text)?;
+    skipped(&report.unreadable)?;
     let failing: Vec<&String> = args.fail_on.iter().filter(|f| report.has(f)).collect();
     if failing.is_empty() {
         return Ok(());

@@ -1,7 +1,7 @@
 //! `crm report portfolio`.
 
 use crate::cli::commands::OutputArgs;
-use crate::cli::ctx::{print, Ctx};
+use crate::cli::ctx::{print, skipped, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, money, Tabular};
 use crate::ops::report::portfolio::{self, Portfolio, PortfolioFilter};
@@ -46,5 +46,6 @@ pub fn run(ctx: &mut Ctx, args: PortfolioArgs) -> CliResult {
     let today = ctx.today;
     let filter = PortfolioFilter { owner: args.owner, region: args.region };
     let rows = portfolio::run(ctx.store()?, &filter, today)?;
-    print(&render::rows(&rows, args.output.format))
+    print(&render::rows(&rows.value, args.output.format))?;
+    skipped(&rows.skipped)
 }

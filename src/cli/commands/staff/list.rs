@@ -1,7 +1,7 @@
 //! `crm staff list`.
 
 use crate::cli::commands::OutputArgs;
-use crate::cli::ctx::{print, Ctx};
+use crate::cli::ctx::{print, skipped, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, money, opt, Tabular};
 use crate::ops::staff::{self, StaffSummary};
@@ -41,5 +41,6 @@ impl Tabular for StaffSummary {
 /// Runs `crm staff list`.
 pub fn run(ctx: &mut Ctx, args: StaffListArgs) -> CliResult {
     let rows = staff::list(ctx.store()?, args.all)?;
-    print(&render::rows(&rows, args.output.format))
+    print(&render::rows(&rows.value, args.output.format))?;
+    skipped(&rows.skipped)
 }

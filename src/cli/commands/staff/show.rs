@@ -1,10 +1,11 @@
 //! `crm staff show`.
 
 use crate::cli::commands::OutputArgs;
-use crate::cli::ctx::{print, Ctx};
+use crate::cli::ctx::{self, print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, json, money, opt, Format};
 use crate::model::Handle;
+use crate::ops::Readable;
 use crate::ops::staff;
 
 /// Show one person: role, status, keys, and the customers they hold
@@ -20,9 +21,10 @@ pub struct StaffShowArgs {
 
 /// Runs `crm staff show`.
 pub fn run(ctx: &mut Ctx, args: StaffShowArgs) -> CliResult {
-    let detail = staff::show(ctx.store()?, &args.handle)?;
+    let Readable { value: detail, skipped } = staff::show(ctx.store()?, &args.handle)?;
     if args.output.format == Format::Json {
-        return print(&json(&detail));
+        print(&json(&detail))?;
+        return ctx::skipped(&skipped);
     }
     let s = &detail.summary;
     let p = &s.person;
@@ -43,5 +45,6 @@ pub fn run(ctx: &mut Ctx, args: StaffShowArgs) -> CliResult {
         vec!["owns".into(), detail.owns.join(", ")],
         vec!["backup for".into(), detail.backs_up.join(", ")],
     ];
-    print(&render::grid(&["field", "value"], fields, args.output.format))
+    print(&render::grid(&["field", "value"], fields, args.output.format))?;
+    ctx::skipped(&skipped)
 }
