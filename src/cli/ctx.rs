@@ -137,12 +137,17 @@ pub fn skipped(files: &[crate::ops::Unreadable]) -> CliResult {
     if files.is_empty() {
         return Ok(());
     }
-    for f in files {
-        eprintln!("warning: left out {}: {}", crate::cli::render::escape(&f.path), crate::cli::render::escape(&f.reason));
-    }
+    let item = |f: &crate::ops::Unreadable| {
+        if f.reason.starts_with(&f.path) {
+            format!("  {}", f.reason)
+        } else {
+            format!("  {}: {}", f.path, f.reason)
+        }
+    };
+    let items: Vec<String> = files.iter().map(item).collect();
     Err(CliError {
         code: crate::cli::error::FOUND_PROBLEMS,
-        message: format!("{} file(s) could not be read and were left out", files.len()),
+        message: format!("{} file(s) could not be read and were left out:\n{}", files.len(), items.join("\n")),
         hint: Some("`crm check` shows what is wrong with each".into()),
     })
 }

@@ -11,8 +11,8 @@ use crate::model::date::Date;
 use crate::model::document::staff_toml;
 use crate::model::{Customer, Handle, Role, Staff, StaffStatus};
 use crate::store::layout;
-use crate::store::write::Change;
 use crate::store::snapshot::Readable;
+use crate::store::write::Change;
 use crate::store::Store;
 use crate::{Error, Result};
 

@@ -59,8 +59,11 @@ pub fn push(root: &Path, remote: &str, commit: &str, branch: &str) -> Result<Pus
     // "[remote rejected]" (a hook, a protected branch, permissions) is the
     // server's answer and will not change by trying again.
     let raced = stdout.lines().filter(|l| l.starts_with('!')).any(|l| {
-        l.contains("[rejected]") && ["non-fast-forward", "fetch first", "stale info"].iter().any(|w| l.contains(w))
-    });
+        let lost =
+            l.contains("[rejected]") && ["non-fast-forward", "fetch first", "stale info"].iter().any(|w| l.contains(w));
+        // The ref moved on the server between its check and its update.
+        lost || (l.contains("[remote rejected]") && l.contains("failed to update ref"))
+    }) || why.contains("cannot lock ref");
     if raced {
         return Ok(Pushed::Rejected);
     }

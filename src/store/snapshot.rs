@@ -254,13 +254,11 @@ impl<'r> Snapshot<'r> {
 
     /// Every customer that can be read, passed through `keep`, and the
     /// files that cannot.
-    pub fn map_readable_customers<T: Send>(
-        &self,
-        keep: impl Fn(Customer) -> T + Sync,
-    ) -> Result<Readable<Vec<T>>> {
+    pub fn map_readable_customers<T: Send>(&self, keep: impl Fn(Customer) -> T + Sync) -> Result<Readable<Vec<T>>> {
         let Readable { value: entries, mut skipped } = self.readable_customer_entries()?;
-        let read = self.map_files(entries, |e, text| {
-            let parsed = CustomerId::parse(&e.stem).and_then(|id| Customer::parse(&id, &e.path, &text));
+        let read = self.map_texts(entries, |e, text| {
+            let parsed =
+                text.and_then(|text| CustomerId::parse(&e.stem).and_then(|id| Customer::parse(&id, &e.path, &text)));
             match parsed {
                 Ok(c) => Ok(Ok(keep(c))),
                 Err(err) if is_per_file(&err) => Ok(Err(Unreadable { path: e.path.clone(), reason: err.to_string() })),
@@ -336,12 +334,22 @@ impl<'r> Snapshot<'r> {
         entries: Vec<CustomerEntry>,
         f: impl Fn(&CustomerEntry, String) -> Result<T> + Sync,
     ) -> Result<Vec<T>> {
+        self.map_texts(entries, |e, text| f(e, text?))
+    }
+
+    /// `f` of each file's entry and its text (or why the text cannot be
+    /// had: not UTF-8, say), like [`Snapshot::map_files`].
+    fn map_texts<T: Send>(
+        &self,
+        entries: Vec<CustomerEntry>,
+        f: impl Fn(&CustomerEntry, Result<String>) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
         const SMALL: usize = 256;
         let workdir = self.repo.workdir().map(Path::to_path_buf);
         let read = |repo: &Repository, e: &CustomerEntry| -> Result<T> {
             let text = match workdir.as_deref().and_then(|w| same_on_disk(w, &e.path, e.oid)) {
-                Some(text) => text,
-                None => text_of(repo, &e.path, e.oid)?,
+                Some(text) => Ok(text),
+                None => text_of(repo, &e.path, e.oid),
             };
             f(e, text)
         };

@@ -26,11 +26,86 @@ pub struct FileChange {
     pub new: Option<Blob>,
 }
 
+/// Trees read at most once while they are needed: `verify` diffs each
+/// commit and then checks the shape of the same changed trees, and a shard
+/// tree of a large store is tens of KB to inflate (and, with hash checks on,
+/// to hash) — over libgit2's size limit for its own object cache.
+pub struct Trees<'r> {
+    repo: &'r Repository,
+    seen: std::cell::RefCell<std::collections::HashMap<git2::Oid, Tree<'r>>>,
+}
+
+impl<'r> Trees<'r> {
+    /// An empty memo over `repo`.
+    pub fn new(repo: &'r Repository) -> Trees<'r> {
+        Trees { repo, seen: Default::default() }
+    }
+
+    /// The repository the trees come from.
+    pub fn repo(&self) -> &'r Repository {
+        self.repo
+    }
+
+    /// Forgets every tree once more than `limit` are kept (a memo shared
+    /// by many commits stays bounded).
+    pub fn trim(&self, limit: usize) {
+        let mut seen = self.seen.borrow_mut();
+        if seen.len() > limit {
+            seen.clear();
+        }
+    }
+
+    /// The blob at `path` below `root`, its trees read through the memo.
+    pub fn blob_at(&self, root: &Tree<'r>, path: &str) -> Result<Option<Blob>> {
+        let mut tree = root.clone();
+        let mut parts = path.split('/').peekable();
+        while let Some(name) = parts.next() {
+            let (kind, id, mode) = match tree.get_name(name) {
+                Some(entry) => (entry.kind(), entry.id(), entry.filemode()),
+                None => return Ok(None),
+            };
+            if parts.peek().is_none() {
+                return Ok((kind == Some(ObjectType::Blob)).then_some(Blob { id, mode }));
+            }
+            if kind != Some(ObjectType::Tree) {
+                return Ok(None);
+            }
+            tree = self.get(id)?;
+        }
+        Ok(None)
+    }
+
+    /// The tree `id`, read on first use.
+    pub fn get(&self, id: git2::Oid) -> Result<Tree<'r>> {
+        if let Some(tree) = self.seen.borrow().get(&id) {
+            return Ok(tree.clone());
+        }
+        let tree = self.repo.find_tree(id)?;
+        self.seen.borrow_mut().insert(id, tree.clone());
+        Ok(tree)
+    }
+}
+
 /// Every file that differs between `old` and `new` (either may be absent),
 /// with `prefix` put before each path.
-pub fn diff(repo: &Repository, old: Option<&Tree>, new: Option<&Tree>, prefix: &str) -> Result<Vec<FileChange>> {
+pub fn diff<'r>(
+    repo: &'r Repository,
+    old: Option<&Tree<'r>>,
+    new: Option<&Tree<'r>>,
+    prefix: &str,
+) -> Result<Vec<FileChange>> {
+    diff_in(&Trees::new(repo), old, new, prefix)
+}
+
+/// [`diff`], reading subtrees through `trees`.
+pub fn diff_in<'r>(
+    trees: &Trees<'r>,
+    old: Option<&Tree<'r>>,
+    new: Option<&Tree<'r>>,
+    prefix: &str,
+) -> Result<Vec<FileChange>> {
     let mut out = Vec::new();
-    diff_into(repo, old, new, prefix, &mut out)?;
+    diff_into(trees, old, new, prefix, &mut out)?;
     Ok(out)
 }
 
@@ -72,10 +147,10 @@ pub(crate) fn git_order(a: (&[u8], bool), b: (&[u8], bool)) -> std::cmp::Orderin
 
 /// Walks both trees' sorted entries side by side (no lookups, no copies of
 /// unchanged names) and descends into subtrees whose ids differ.
-fn diff_into(
-    repo: &Repository,
-    old: Option<&Tree>,
-    new: Option<&Tree>,
+fn diff_into<'r>(
+    trees: &Trees<'r>,
+    old: Option<&Tree<'r>>,
+    new: Option<&Tree<'r>>,
     prefix: &str,
     out: &mut Vec<FileChange>,
 ) -> Result<()> {
@@ -102,9 +177,9 @@ fn diff_into(
         };
         let name = x.as_ref().or(y.as_ref()).and_then(|e| e.name()).unwrap_or_default();
         let path = format!("{prefix}{name}");
-        let tree_of = |e: &Option<git2::TreeEntry<'_>>| -> Result<Option<Tree<'_>>> {
+        let tree_of = |e: &Option<git2::TreeEntry<'_>>| -> Result<Option<Tree<'r>>> {
             match e {
-                Some(e) if e.kind() == Some(ObjectType::Tree) => Ok(Some(repo.find_tree(e.id())?)),
+                Some(e) if e.kind() == Some(ObjectType::Tree) => Ok(Some(trees.get(e.id())?)),
                 _ => Ok(None),
             }
         };
@@ -114,7 +189,7 @@ fn diff_into(
         };
         let (ta, tb) = (tree_of(&x)?, tree_of(&y)?);
         if ta.is_some() || tb.is_some() {
-            diff_into(repo, ta.as_ref(), tb.as_ref(), &format!("{path}/"), out)?;
+            diff_into(trees, ta.as_ref(), tb.as_ref(), &format!("{path}/"), out)?;
         }
         let (ba, bb) = (blob_of(&x), blob_of(&y));
         if (ba.is_some() || bb.is_some()) && ba != bb {

@@ -18,7 +18,7 @@ use std::cmp::Ordering;
 use git2::{ObjectType, Repository, Tree, TreeEntry};
 
 use super::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
-use super::treediff::git_order;
+use super::treediff::{git_order, Trees};
 use crate::model::ids::shard_of;
 use crate::model::{CustomerId, Handle};
 use crate::Result;
@@ -60,31 +60,36 @@ enum Place<'a> {
 }
 
 /// Audits every entry of `tree`.
-pub fn audit(repo: &Repository, tree: &Tree, sizes: Sizes) -> Result<Vec<ShapeProblem>> {
-    audit_changed(repo, None, tree, sizes)
+pub fn audit<'r>(repo: &'r Repository, tree: &Tree<'r>, sizes: Sizes) -> Result<Vec<ShapeProblem>> {
+    audit_changed(&Trees::new(repo), None, tree, sizes)
 }
 
 /// Audits the entries of `new` that are not the same in `old`, descending
 /// only into subtrees whose ids differ (a one-file commit costs a handful
-/// of tree reads).
-pub fn audit_changed(repo: &Repository, old: Option<&Tree>, new: &Tree, sizes: Sizes) -> Result<Vec<ShapeProblem>> {
+/// of tree reads, shared with a diff of the same trees through `trees`).
+pub fn audit_changed<'r>(
+    trees: &Trees<'r>,
+    old: Option<&Tree<'r>>,
+    new: &Tree<'r>,
+    sizes: Sizes,
+) -> Result<Vec<ShapeProblem>> {
     let mut out = Vec::new();
-    Auditor { repo, sizes, out: &mut out }.tree(old, new, "", Place::Root)?;
+    Auditor { trees, sizes, out: &mut out }.tree(old, new, "", Place::Root)?;
     Ok(out)
 }
 
 struct Auditor<'a, 'r> {
-    repo: &'r Repository,
+    trees: &'a Trees<'r>,
     sizes: Sizes,
     out: &'a mut Vec<ShapeProblem>,
 }
 
-impl Auditor<'_, '_> {
+impl<'r> Auditor<'_, 'r> {
     fn problem(&mut self, path: &str, rule: &'static str, message: impl Into<String>) {
         self.out.push(ShapeProblem { path: path.to_string(), rule, message: message.into() });
     }
 
-    fn tree(&mut self, old: Option<&Tree>, new: &Tree, prefix: &str, place: Place<'_>) -> Result<()> {
+    fn tree(&mut self, old: Option<&Tree<'r>>, new: &Tree<'r>, prefix: &str, place: Place<'_>) -> Result<()> {
         let mut previous: Option<TreeEntry<'_>> = None;
         for entry in new.iter() {
             let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
@@ -153,9 +158,9 @@ impl Auditor<'_, '_> {
             }
             return Ok(());
         }
-        let new = self.repo.find_tree(entry.id())?;
+        let new = self.trees.get(entry.id())?;
         let old = match old {
-            Some(o) if o.kind() == Some(ObjectType::Tree) => Some(self.repo.find_tree(o.id())?),
+            Some(o) if o.kind() == Some(ObjectType::Tree) => Some(self.trees.get(o.id())?),
             _ => None,
         };
         self.tree(old.as_ref(), &new, &format!("{path}/"), child)
@@ -219,7 +224,7 @@ impl Auditor<'_, '_> {
         if !self.regular(entry, path) || self.sizes == Sizes::Skip {
             return Ok(());
         }
-        let (size, _) = self.repo.odb()?.read_header(entry.id())?;
+        let (size, _) = self.trees.repo().odb()?.read_header(entry.id())?;
         if size as u64 > MAX_RECORD {
             self.problem(path, "file-too-large", format!("is {size} bytes; records are limited to {MAX_RECORD} bytes"));
         }

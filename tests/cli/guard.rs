@@ -433,11 +433,17 @@ fn a_duplicate_tree_entry_cannot_steal_a_colleagues_customer() {
     assert_eq!(out.code, 1, "{out}");
     let findings = out.json()["findings"].as_array().unwrap().clone();
     assert!(findings.iter().any(|f| f["rule"] == "malformed-tree" && f["path"] == path.as_str()), "{out}");
-    // Readers name the entry instead of picking a copy.
-    for args in [&["show", "kinglong"][..], &["list"], &["export", "--format", "json"]] {
+    // Readers name the entry instead of picking a copy: `show` refuses,
+    // lists leave both copies out and say so.
+    let out = s.repo.crm(&["show", "kinglong"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains(&path), "{out}");
+    for args in [&["list"][..], &["export", "--format", "json"], &["report", "portfolio"]] {
         let out = s.repo.crm(args);
-        assert_eq!(out.code, 2, "{args:?}\n{out}");
+        assert_eq!(out.code, 1, "{args:?}\n{out}");
         assert!(out.stderr.contains(&path), "{args:?}\n{out}");
+        assert!(out.stdout.contains("yutong") || out.stdout.contains("zhang.wei"), "{args:?}\n{out}");
+        assert!(!out.stdout.contains("kinglong"), "neither copy is shown: {args:?}\n{out}");
     }
 }
 

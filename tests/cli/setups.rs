@@ -309,10 +309,10 @@ fn a_fifo_at_a_customer_path_never_hangs_a_reading_command() {
 #[test]
 fn reftable_and_sha256_repositories_are_refused_with_a_sentence() {
     let repo = TestRepo::empty();
-    for (args, needle) in [(&["init", "-q", "--ref-format=reftable", "rt"][..], "reftable"), (
-        &["init", "-q", "--object-format=sha256", "sh"],
-        "SHA-256",
-    )] {
+    for (args, needle) in [
+        (&["init", "-q", "--ref-format=reftable", "rt"][..], "reftable"),
+        (&["init", "-q", "--object-format=sha256", "sh"], "SHA-256"),
+    ] {
         let out = repo.git_in(repo.root(), args);
         if out.code != 0 {
             eprintln!("skipped: this git cannot make {needle} repositories");

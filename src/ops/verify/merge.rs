@@ -19,15 +19,14 @@
 //! merged cannot be replayed by someone who may not make it.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::rc::Rc;
 
-use git2::{Commit, ObjectType, Oid, Repository, Tree};
+use git2::{Commit, Oid, Tree};
 
 use super::state::{Actor, State};
 use super::{change, Verifier};
 use crate::store::sigcheck::{self, SigStatus};
-use crate::store::treediff::{self, Blob, FileChange};
+use crate::store::treediff::{self, Blob, FileChange, Trees};
 use crate::Result;
 
 /// The parent a commit is judged against, and the state(s) it is judged in.
@@ -57,7 +56,8 @@ pub(super) struct Sides<'r> {
 }
 
 impl<'r> Sides<'r> {
-    pub fn new(repo: &'r Repository, reference: &Reference<'r>, parents: &[Commit<'r>]) -> Result<Sides<'r>> {
+    pub fn new(trees: &Trees<'r>, reference: &Reference<'r>, parents: &[Commit<'r>]) -> Result<Sides<'r>> {
+        let repo = trees.repo();
         let mut sides = Vec::new();
         for parent in parents.iter().filter(|p| p.id() != reference.parent.id()) {
             let base = match repo.merge_base(reference.parent.id(), parent.id()) {
@@ -72,18 +72,19 @@ impl<'r> Sides<'r> {
 
     /// The side `change` (reference parent → merge) is the clean three-way
     /// result of, if any.
-    pub fn origin(&self, change: &FileChange) -> Result<Option<usize>> {
+    pub fn origin(&self, trees: &Trees<'r>, change: &FileChange) -> Result<Option<usize>> {
         let path = change.path.as_str();
-        let at_base = |s: &Side<'_>| s.base.as_ref().map(|b| blob_at(b, path));
+        let at_base = |s: &Side<'r>| s.base.as_ref().map(|b| trees.blob_at(b, path)).transpose();
         for (i, side) in self.sides.iter().enumerate() {
-            if blob_at(&side.tree, path) != change.new || at_base(side) != Some(change.old) {
+            if trees.blob_at(&side.tree, path)? != change.new || at_base(side)? != Some(change.old) {
                 continue;
             }
             // Every other side agrees, or left the path as its base had it.
-            let clean = self.sides.iter().all(|s| {
-                let theirs = blob_at(&s.tree, path);
-                theirs == change.new || at_base(s) == Some(theirs)
-            });
+            let mut clean = true;
+            for s in &self.sides {
+                let theirs = trees.blob_at(&s.tree, path)?;
+                clean &= theirs == change.new || at_base(s)? == Some(theirs);
+            }
             if clean {
                 return Ok(Some(i));
             }
@@ -92,7 +93,8 @@ impl<'r> Sides<'r> {
     }
 
     /// The commits of side `i` that changed `path`: (commit, before, after).
-    fn changes_of(&mut self, repo: &'r Repository, i: usize, path: &str) -> Result<Vec<SideChange>> {
+    fn changes_of(&mut self, trees: &Trees<'r>, i: usize, path: &str) -> Result<Vec<SideChange>> {
+        let repo = trees.repo();
         let side = &mut self.sides[i];
         if side.changes.is_none() {
             let mut by_path: HashMap<String, Vec<_>> = HashMap::new();
@@ -102,7 +104,7 @@ impl<'r> Sides<'r> {
             for oid in walk {
                 let commit = repo.find_commit(oid?)?;
                 let Ok(parent) = commit.parent(0) else { continue };
-                for c in treediff::diff(repo, Some(&parent.tree()?), Some(&commit.tree()?), "")? {
+                for c in treediff::diff_in(trees, Some(&parent.tree()?), Some(&commit.tree()?), "")? {
                     by_path.entry(c.path).or_default().push((commit.id(), c.old, c.new));
                 }
             }
@@ -171,7 +173,7 @@ impl<'r> Verifier<'r> {
         side: usize,
         change: &FileChange,
     ) -> Result<()> {
-        for (oid, before, now) in sides.changes_of(self.repo, side, &change.path)? {
+        for (oid, before, now) in sides.changes_of(&self.trees, side, &change.path)? {
             let branch_commit = self.repo.find_commit(oid)?;
             let parent_tree = branch_commit.parent(0)?.tree()?;
             // Who made it, by the keys of the branch commit's own parent.
@@ -233,10 +235,4 @@ impl<'r> Verifier<'r> {
 
 fn short(oid: Oid) -> String {
     oid.to_string()[..8].to_string()
-}
-
-/// The blob at `path` in `tree`.
-pub(super) fn blob_at(tree: &Tree, path: &str) -> Option<Blob> {
-    let entry = tree.get_path(Path::new(path)).ok()?;
-    (entry.kind() == Some(ObjectType::Blob)).then(|| Blob { id: entry.id(), mode: entry.filemode() })
 }

@@ -5,8 +5,8 @@ use crate::cli::ctx::{self, print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, json, money, opt, Format};
 use crate::model::Handle;
-use crate::ops::Readable;
 use crate::ops::staff;
+use crate::ops::Readable;
 
 /// Show one person: role, status, keys, and the customers they hold
 ///
