@@ -95,6 +95,9 @@ pub enum Error {
     /// A file the command must write has uncommitted changes.
     #[error("{0} has uncommitted changes; commit or discard them first")]
     Dirty(String),
+    /// A file the command must write has changes staged in the index.
+    #[error("{0} has staged changes that are not committed; commit or unstage them first")]
+    Staged(String),
     /// Another process holds the store's lock.
     #[error("store is busy: {0} exists (another crm or git command is running)")]
     Busy(PathBuf),

@@ -66,6 +66,7 @@ impl From<Error> for CliError {
             | Error::AlreadyAStore(_)
             | Error::UnknownActor(_)
             | Error::Dirty(_)
+            | Error::Staged(_)
             | Error::Busy(_)
             | Error::Moved(_)
             | Error::SigningUnavailable(_)
@@ -82,8 +83,11 @@ impl From<Error> for CliError {
                 Some("set `git config crm.user HANDLE` (or CRM_USER=HANDLE), or make user.email match your staff file")
             }
             Error::Dirty(_) => {
-                Some("`git diff` shows the changes; commit them with git, or `git checkout -- FILE` to drop them")
+                Some("`git diff -- FILE` shows the changes; commit them with git, or `git restore FILE` to drop them")
             }
+            Error::Staged(_) => Some(
+                "`git diff --cached -- FILE` shows them; commit them with git, or `git restore --staged FILE` to unstage",
+            ),
             Error::Busy(_) => Some("wait for the other command to finish; if none is running, delete the lock file"),
             Error::Unfinished { .. } => Some(
                 "run `crm doctor` (or any crm write) to finish it; until then `git status` shows the change as undone \

@@ -1,8 +1,9 @@
 //! The store's write lock: git's own `.git/index.lock`, so `crm` and `git`
 //! never write the index at the same time. A `crm` process writes its pid
-//! into the lock; a lock whose process is gone (killed, crashed) is stale
-//! and is taken over. A live lock is waited for a little, then reported as
-//! "store is busy".
+//! (and, where `/proc` tells, when that process started) into the lock; a
+//! lock whose process is gone (killed, crashed) — or whose pid now belongs
+//! to a process started later — is stale and is taken over. A live lock is
+//! waited for a little, then reported as "store is busy".
 
 use std::fs;
 use std::io::Write;
@@ -34,16 +35,34 @@ pub enum Holder {
 /// Reads who holds the lock at `path`.
 pub fn holder(path: &Path) -> Holder {
     let Ok(text) = fs::read_to_string(path) else { return Holder::Other };
-    let Some(pid) = text.strip_prefix("crm pid ").and_then(|p| p.trim().parse::<u32>().ok()) else {
-        return Holder::Other;
+    let Some(rest) = text.strip_prefix("crm pid ") else { return Holder::Other };
+    let mut words = rest.split_whitespace();
+    let Some(pid) = words.next().and_then(|p| p.parse::<u32>().ok()) else { return Holder::Other };
+    let started = match (words.next(), words.next()) {
+        (Some("start"), Some(t)) => t.parse::<u64>().ok(),
+        _ => None,
     };
     // Only where /proc tells (Linux); elsewhere assume it runs.
     let proc = Path::new("/proc");
-    if proc.is_dir() && !proc.join(pid.to_string()).exists() {
-        Holder::Dead(pid)
-    } else {
-        Holder::Running(pid)
+    if !proc.is_dir() {
+        return Holder::Running(pid);
     }
+    match start_time(pid) {
+        None => Holder::Dead(pid),
+        // The pid was reused by a process started after the lock's.
+        Some(now) if started.is_some_and(|t| t != now) => Holder::Dead(pid),
+        Some(_) => Holder::Running(pid),
+    }
+}
+
+/// When process `pid` started (clock ticks after boot, `/proc/PID/stat`
+/// field 22), or `None` when there is no such process.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: count
+    // the fields after its closing parenthesis, which is field 3.
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(19)?.parse().ok()
 }
 
 /// Takes the lock at `path`, waiting up to `wait` for a live holder and
@@ -53,7 +72,11 @@ pub fn acquire(path: &Path, wait: Duration) -> Result<Lock> {
     loop {
         match fs::OpenOptions::new().write(true).create_new(true).open(path) {
             Ok(mut file) => {
-                let _ = writeln!(file, "crm pid {}", std::process::id());
+                let pid = std::process::id();
+                let _ = match start_time(pid) {
+                    Some(t) => writeln!(file, "crm pid {pid} start {t}"),
+                    None => writeln!(file, "crm pid {pid}"),
+                };
                 return Ok(Lock(path.to_path_buf()));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {

@@ -238,15 +238,14 @@ impl<'s> Transaction<'s> {
             let committed = self.snapshot.blob_id(&change.path);
             let staged = index.staged(&change.path);
             if staged != committed {
-                return Err(Error::Dirty(change.path.clone()));
+                return Err(Error::Staged(change.path.clone()));
             }
             // The index's stat data vouches for most files without reading them.
             let full = self.store.root().join(path);
             let vouched = fs::symlink_metadata(&full).is_ok_and(|m| index.vouches_for(&change.path, &m));
-            let on_disk =
-                if vouched { staged } else { hash_on_disk(&full).map_err(|_| Error::Dirty(change.path.clone()))? };
-            if on_disk != committed {
-                return Err(Error::Dirty(change.path.clone()));
+            let dirty = || Error::Dirty(change.path.clone());
+            if !vouched && !holds_blob(&full, committed).map_err(|_| dirty())? {
+                return Err(dirty());
             }
         }
         Ok(())
@@ -315,6 +314,31 @@ fn hash_on_disk(path: &Path) -> Result<Option<Oid>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(path)(e)),
     }
+}
+
+/// Whether the file at `path` holds `blob` (`None`: the file is absent), as
+/// git would store it: a checkout with `core.autocrlf` or `eol=crlf` has
+/// CRLF line ends that git turns back into LF when it hashes the file.
+fn holds_blob(path: &Path, blob: Option<Oid>) -> Result<bool> {
+    let raw = match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => fs::read(path).map_err(Error::io(path))?,
+        Ok(_) => return Err(Error::invalid("file", path.display().to_string(), "is not a regular file")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(blob.is_none()),
+        Err(e) => return Err(Error::io(path)(e)),
+    };
+    if Some(blob_id(&raw)) == blob {
+        return Ok(true);
+    }
+    if !raw.windows(2).any(|w| w == b"\r\n") {
+        return Ok(false);
+    }
+    let mut lf = Vec::with_capacity(raw.len());
+    for (i, b) in raw.iter().enumerate() {
+        if !(*b == b'\r' && raw.get(i + 1) == Some(&b'\n')) {
+            lf.push(*b);
+        }
+    }
+    Ok(Some(blob_id(&lf)) == blob)
 }
 
 /// Removes the temporary files (`.crm-*`) a killed write may have left in

@@ -53,7 +53,7 @@ fn touch_refuses_a_staged_but_uncommitted_change() {
     let before = repo.state();
     assert!(before.status.starts_with("M  "), "{}", before.status);
     let out = repo.crm(&["touch", "acme", "--kind", "call", "--summary", "x"]);
-    repo.assert_refused(&out, 3, &[&rel], &before);
+    repo.assert_refused(&out, 3, &[&rel, "staged", "git diff --cached", "git restore --staged"], &before);
     assert_eq!(repo.read(&rel), dirty);
 }
 

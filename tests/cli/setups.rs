@@ -344,3 +344,47 @@ fn sync_stops_at_once_when_the_server_refuses_for_good() {
     assert!(out.stderr.contains("checked out"), "the server's reason\n{out}");
     assert!(!out.stderr.contains("others keep pushing"), "{out}");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_lock_whose_pid_now_belongs_to_another_program_is_taken_over() {
+    let repo = TestRepo::standard();
+    // The lock of a crm process that died; its pid (here: this test's own,
+    // certainly alive) has since been given to a process started later.
+    let lock = repo.path(".git/index.lock");
+    std::fs::write(&lock, format!("crm pid {} start 1\n", std::process::id())).unwrap();
+    let started = std::time::Instant::now();
+    let out = repo.crm(&["add", "--name", "Acme", "--owner", "zhang.wei"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "no waiting for a lock nobody holds");
+    assert!(!lock.exists());
+    // A lock of a live crm (the same pid and start) is still respected.
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", std::process::id())).unwrap();
+    let start = stat[stat.rfind(')').unwrap() + 1..].split_whitespace().nth(19).unwrap().to_string();
+    std::fs::write(&lock, format!("crm pid {} start {start}\n", std::process::id())).unwrap();
+    let before = repo.state();
+    let out =
+        repo.crm_env_in(&repo.dir, &[("CRM_LOCK_TIMEOUT", "0.2")], &["add", "--name", "Beta", "--owner", "zhang.wei"]);
+    repo.assert_refused(&out, 3, &["busy"], &before);
+    std::fs::remove_file(&lock).unwrap();
+}
+
+#[test]
+fn a_crlf_checkout_is_not_taken_for_uncommitted_edits() {
+    let repo = TestRepo::standard();
+    let id = repo.add_customer("Acme", "zhang.wei", &[]);
+    let rel = customer_path(&id);
+    repo.git(&["config", "core.autocrlf", "true"]);
+    std::fs::remove_file(repo.path(&rel)).unwrap();
+    repo.git(&["checkout", "--", &rel]);
+    assert!(repo.read(&rel).contains("\r\n"), "git checked the file out with CRLF");
+    assert_eq!(repo.status(), "", "git sees no change");
+    repo.crm(&["touch", &id, "--kind", "call", "--summary", "on a Windows checkout"]).ok();
+    assert_eq!(repo.status(), "");
+    // A real edit is still refused.
+    let edited = repo.read(&rel).replace("Acme", "Acme Coaches");
+    repo.write(&rel, edited);
+    let before = repo.state();
+    let out = repo.crm(&["touch", &id, "--kind", "call", "--summary", "x"]);
+    repo.assert_refused(&out, 3, &[&rel, "uncommitted"], &before);
+}
