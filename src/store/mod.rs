@@ -46,6 +46,7 @@ impl Store {
     pub fn open(start: &Path) -> Result<Store> {
         let repo = open_repository(start, discover)?;
         let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(start.to_path_buf()))?;
+        share_like_git(&repo);
         let store = Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT };
         if !store.head()?.is_store() {
             return Err(Error::NotAStore(store.root));
@@ -56,6 +57,7 @@ impl Store {
     /// Wraps a repository that `init` has just prepared.
     pub(crate) fn from_repository(repo: Repository) -> Result<Store> {
         let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(repo.path().to_path_buf()))?;
+        share_like_git(&repo);
         Ok(Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT })
     }
 
@@ -95,6 +97,32 @@ impl Store {
         }
         let email = config.get_string("user.email").unwrap_or_default();
         staff.values().find(|s| s.email.eq_ignore_ascii_case(email.trim())).cloned().ok_or(Error::UnknownActor(email))
+    }
+}
+
+/// Honours `core.sharedRepository` (a repository several people write, such
+/// as a cron job's clone on a server): git makes what it creates writable
+/// by the group (and readable by everyone, for `all`), and so must crm —
+/// or the next person's `git commit` cannot add objects to a directory crm
+/// created. libgit2 ignores the setting, so crm widens its process umask
+/// accordingly before it writes anything; directories keep the group
+/// through the setgid bit `git init --shared` sets.
+fn share_like_git(repo: &Repository) {
+    let Ok(value) = repo.config().and_then(|c| c.get_string("core.sharedRepository")) else { return };
+    let allow: u32 = match value.trim().to_ascii_lowercase().as_str() {
+        "group" | "true" | "1" => 0o070,
+        "all" | "world" | "everybody" | "2" => 0o075,
+        mode if mode.starts_with('0') && mode.len() > 1 => match u32::from_str_radix(mode, 8) {
+            // A file mode: its read bits also allow searching directories.
+            Ok(m) => (m | ((m & 0o444) >> 2)) & 0o077,
+            Err(_) => return,
+        },
+        _ => return,
+    };
+    // SAFETY: umask only swaps the process's file-creation mask.
+    unsafe {
+        let old = libc::umask(0o022);
+        libc::umask(old & !allow as libc::mode_t);
     }
 }
 

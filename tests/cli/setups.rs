@@ -388,3 +388,49 @@ fn a_crlf_checkout_is_not_taken_for_uncommitted_edits() {
     let out = repo.crm(&["touch", &id, "--kind", "call", "--summary", "x"]);
     repo.assert_refused(&out, 3, &[&rel, "uncommitted"], &before);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_group_shared_repository_stays_writable_for_the_group() {
+    // Two people (uids 4101 and 4102, group 4100) share a clone made with
+    // `git init --shared=group`; runs only where the test may switch users.
+    let is_root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n");
+    if !is_root || !has_program("setpriv") {
+        eprintln!("skipped: needs root and setpriv to act as two users");
+        return;
+    }
+    let repo = TestRepo::empty();
+    repo.git(&["init", "-q", "--shared=group"]);
+    let home = repo.root().join("home-b");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join(".gitconfig"), "[safe]\n\tdirectory = *\n[user]\n\tname = B\n\temail = b@example.com\n")
+        .unwrap();
+    let as_user = |uid: &str, program: &str, args: &[&str]| {
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid", uid, "--regid", "4100", "--clear-groups", program]).args(args);
+        cmd.env_clear().current_dir(&repo.dir);
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default()).env("HOME", &home).env("CRM_USER", "liu.yang");
+        crate::common::Output::of(cmd.output().unwrap())
+    };
+    for dir in [repo.root(), home.as_path()] {
+        let out = std::process::Command::new("chown").args(["-R", "4101:4100"]).arg(dir).output().unwrap();
+        assert!(out.status.success());
+    }
+    let crm = env!("CARGO_BIN_EXE_crm");
+    let out = as_user("4101", crm, &init_args(&[]));
+    assert_eq!(out.code, 0, "{out}");
+    let out = as_user("4101", crm, &["add", "-q", "--name", "Acme", "--owner", "liu.yang"]);
+    assert_eq!(out.code, 0, "{out}");
+    // The other person: plain git, then crm, then the first again.
+    std::fs::write(repo.path("notes.txt"), "shared\n").unwrap();
+    let out = as_user("4102", "git", &["add", "notes.txt"]);
+    assert_eq!(out.code, 0, "{out}");
+    let out = as_user("4102", "git", &["commit", "-q", "-m", "notes"]);
+    assert_eq!(out.code, 0, "git of the second person can add objects\n{out}");
+    let out = as_user("4102", crm, &["add", "-q", "--name", "Beta", "--owner", "liu.yang"]);
+    assert_eq!(out.code, 0, "{out}");
+    let out = as_user("4101", crm, &["add", "-q", "--name", "Gamma", "--owner", "liu.yang"]);
+    assert_eq!(out.code, 0, "{out}");
+    let out = as_user("4101", "git", &["fsck", "--no-progress"]);
+    assert_eq!(out.code, 0, "{out}");
+}
