@@ -31,6 +31,9 @@ const HASH_LEN: usize = 20;
 const FIXED_LEN: usize = 62;
 const FLAG_EXTENDED: u16 = 0x4000;
 const FLAG_STAGE: u16 = 0x3000;
+/// The extended flag of an entry a sparse checkout leaves out of the work
+/// tree (git's `CE_SKIP_WORKTREE`).
+const SKIP_WORKTREE: u16 = 0x4000;
 const NAME_MASK: u16 = 0x0fff;
 const MODE_FILE: u32 = 0o100644;
 /// A submodule entry's mode (never racy: git does not smudge gitlinks).
@@ -50,6 +53,12 @@ pub struct Stat {
 }
 
 impl Stat {
+    /// The stat data of a regular file that is not in the work tree (a
+    /// sparse checkout's skip-worktree entry): its mode, and zeros.
+    pub fn absent_file() -> Stat {
+        Stat { mode: MODE_FILE, ..Stat::default() }
+    }
+
     /// The stat data of a regular file git would record (mode 100644).
     pub fn of(meta: &fs::Metadata) -> Stat {
         // The index keeps the low 32 bits, as git does.
@@ -171,6 +180,22 @@ impl IndexFile {
         Oid::from_bytes(&self.entries[at].oid).ok()
     }
 
+    /// Whether `path` is left out of the work tree by a sparse checkout
+    /// (its entry has the skip-worktree bit): git neither expects nor writes
+    /// the file.
+    pub fn skips_worktree(&self, path: &str) -> bool {
+        self.find(path.as_bytes()).is_ok_and(|at| self.entries[at].extended & SKIP_WORKTREE != 0)
+    }
+
+    /// Every path a sparse checkout leaves out of the work tree.
+    pub fn skipped_paths(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|e| e.extended & SKIP_WORKTREE != 0)
+            .filter_map(|e| String::from_utf8(e.path.clone()).ok())
+            .collect()
+    }
+
     /// Whether the file at `path`, with metadata `meta`, is the one staged
     /// there, as far as its stat data can tell without reading it: `false`
     /// means "read it to know".
@@ -211,11 +236,16 @@ impl IndexFile {
             while let Some(e) = old.next_if(|e| e.path.as_slice() < path) {
                 merged.push(e);
             }
-            while old.next_if(|e| e.path.as_slice() == path).is_some() {}
+            let mut skipped = false;
+            while let Some(e) = old.next_if(|e| e.path.as_slice() == path) {
+                skipped |= e.extended & SKIP_WORKTREE != 0;
+            }
             if let Some((oid, stat)) = new {
                 let mut id = [0; HASH_LEN];
                 id.copy_from_slice(oid.as_bytes());
-                merged.push(Entry { stat: *stat, oid: id, flags: 0, extended: 0, path: path.to_vec() });
+                // A path outside a sparse checkout stays outside it.
+                let extended = if skipped { SKIP_WORKTREE } else { 0 };
+                merged.push(Entry { stat: *stat, oid: id, flags: 0, extended, path: path.to_vec() });
             }
         }
         merged.extend(old);

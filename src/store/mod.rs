@@ -86,6 +86,13 @@ impl Store {
         Ok(Snapshot::new(&self.repo, tree))
     }
 
+    /// The store files a sparse checkout leaves out of the work tree.
+    pub fn sparse_paths(&self) -> Result<Vec<String>> {
+        let index = index_file::IndexFile::read(&self.repo.path().join("index"))?;
+        let in_store = |p: &String| p == layout::CONFIG_FILE || p.starts_with("staff/") || p.starts_with("customers/");
+        Ok(index.skipped_paths().into_iter().filter(in_store).collect())
+    }
+
     /// The staff member acting: the handle given (from `CRM_USER`), else git
     /// config `crm.user`, else the person whose email is git's `user.email`.
     pub fn actor(&self, staff: &BTreeMap<Handle, Staff>, given: Option<&str>) -> Result<Staff> {

@@ -119,9 +119,10 @@ impl Store {
             |tree: Option<&Tree>, path: &str| tree.and_then(|t| t.get_path(Path::new(path)).ok()).map(|e| e.id());
         let mut changes = Vec::new();
         let mut kept = Vec::new();
+        let index = scratch_index(self)?;
         for path in &pending.paths {
             let (want, was) = (blob(Some(&new_tree), path), blob(old_tree.as_ref(), path));
-            let on_disk = hash_on_disk(&self.root().join(path))?;
+            let on_disk = if index.skips_worktree(path) { was } else { hash_on_disk(&self.root().join(path))? };
             // A file that did not exist before is ours, even half-written.
             if on_disk != want && on_disk != was && was.is_some() {
                 kept.push(path.clone());
@@ -130,7 +131,7 @@ impl Store {
             let content = want.map(|id| repo.find_blob(id).map(|b| b.content().to_vec())).transpose()?;
             changes.push(Change { path: path.clone(), content });
         }
-        update_work_tree(self, scratch_index(self)?, &changes)?;
+        update_work_tree(self, index, &changes)?;
         Pending::clear(repo.path());
         Ok(Recovery::Finished { commit: pending.new, paths: changes.len(), kept })
     }
@@ -239,6 +240,10 @@ impl<'s> Transaction<'s> {
             let staged = index.staged(&change.path);
             if staged != committed {
                 return Err(Error::Staged(change.path.clone()));
+            }
+            // Outside a sparse checkout there is no file to hold edits.
+            if index.skips_worktree(&change.path) {
+                continue;
             }
             // The index's stat data vouches for most files without reading them.
             let full = self.store.root().join(path);
@@ -369,14 +374,18 @@ fn scratch_index(store: &Store) -> Result<IndexFile> {
 fn update_work_tree(store: &Store, mut index: IndexFile, changes: &[Change]) -> Result<()> {
     let root = store.root();
     // Deletions first (they may remove emptied directories), then the
-    // files, written on all cores.
-    for change in changes.iter().filter(|c| c.content.is_none()) {
+    // files, written on all cores. A path a sparse checkout leaves out gets
+    // its index entry only, as git's own commands do.
+    for change in changes.iter().filter(|c| c.content.is_none() && !index.skips_worktree(&c.path)) {
         remove_with_empty_parents(root, &root.join(&change.path))?;
     }
     let entries = changes
         .par_iter()
         .map(|change| {
             let Some(content) = &change.content else { return Ok((change.path.clone(), None)) };
+            if index.skips_worktree(&change.path) {
+                return Ok((change.path.clone(), Some((blob_id(content), Stat::absent_file()))));
+            }
             let meta = write_atomically(&root.join(&change.path), content)?;
             Ok((change.path.clone(), Some((blob_id(content), Stat::of(&meta)))))
         })

@@ -434,3 +434,30 @@ fn a_group_shared_repository_stays_writable_for_the_group() {
     let out = as_user("4101", "git", &["fsck", "--no-progress"]);
     assert_eq!(out.code, 0, "{out}");
 }
+
+#[test]
+fn a_sparse_checkout_keeps_customers_outside_its_cone_and_check_still_sees_them() {
+    let repo = TestRepo::standard();
+    let id = repo.add_customer("Acme", "zhang.wei", &[]);
+    let rel = customer_path(&id);
+    repo.write(&customer_path("broken"), "name = \"Broken\"\nowner = \"nobody\"\n");
+    repo.commit_all("a customer with an unknown owner");
+    let out = repo.git_out(&["sparse-checkout", "set", "--no-cone", "/crm.toml", "/staff/"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(!repo.path(&rel).exists(), "outside the cone");
+    // A write to a customer outside the cone: committed, left outside.
+    repo.crm(&["touch", &id, "--kind", "call", "--summary", "from a sparse checkout"]).ok();
+    assert!(repo.git(&["show", &format!("HEAD:{rel}")]).contains("from a sparse checkout"));
+    assert!(!repo.path(&rel).exists(), "still outside the cone");
+    assert_eq!(repo.status(), "", "git agrees with the index");
+    assert!(repo.git(&["ls-files", "-v", &rel]).starts_with("S "), "still skip-worktree");
+    // check covers the files outside the cone, from the commit.
+    let out = repo.crm(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let findings = out.json()["findings"].as_array().unwrap().clone();
+    assert!(
+        findings.iter().any(|f| f["path"] == customer_path("broken").as_str() && f["rule"] == "unknown-person"),
+        "{out}"
+    );
+    assert_eq!(out.json()["files"], 7, "crm.toml, four staff files and the two customers\n{out}");
+}

@@ -138,7 +138,17 @@ fn run(
 /// Checks the work tree of `store`, and the shape of its HEAD commit's tree.
 pub fn work_tree(store: &Store, today: Date) -> Result<CheckReport> {
     let head = store.head()?;
-    run(&Source::WorkTree(store.root().to_path_buf()), Some(store.repo()), head.tree(), today)
+    let mut sparse = Vec::new();
+    if let Some(tree) = head.tree() {
+        for path in store.sparse_paths()? {
+            if let Ok(entry) = tree.get_path(std::path::Path::new(&path)) {
+                sparse.push((path, entry.id(), entry.filemode()));
+            }
+        }
+    }
+    let source =
+        Source::WorkTree { root: store.root().to_path_buf(), git_dir: store.repo().path().to_path_buf(), sparse };
+    run(&source, Some(store.repo()), head.tree(), today)
 }
 
 /// Checks the tree of revision `rev` in `repo`.

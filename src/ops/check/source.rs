@@ -20,8 +20,18 @@ pub use crate::store::treeshape::MAX_RECORD as MAX_FILE;
 /// Where the files come from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// The work tree at this root.
-    WorkTree(PathBuf),
+    /// The work tree at `root`. `sparse` lists the store files a sparse
+    /// checkout leaves out of it (path, blob, mode): they are read from the
+    /// commit, through the repository at `git_dir`, so a check never
+    /// covers only the cone without saying so.
+    WorkTree {
+        /// The work tree.
+        root: PathBuf,
+        /// Its git directory.
+        git_dir: PathBuf,
+        /// Files outside a sparse checkout.
+        sparse: Vec<(String, Oid, i32)>,
+    },
     /// A tree of the repository at this git directory.
     Tree {
         /// The git directory (each reading thread opens its own handle).
@@ -62,7 +72,7 @@ impl Source {
     /// Every file of `crm.toml`, `staff/` and `customers/`, in path order.
     pub fn list(&self, repo: Option<&Repository>) -> Result<Vec<Item>> {
         match self {
-            Source::WorkTree(root) => {
+            Source::WorkTree { root, sparse, .. } => {
                 let mut found = Vec::new();
                 for top in [CONFIG_FILE, STAFF_DIR, CUSTOMERS_DIR] {
                     match fs::symlink_metadata(root.join(top)) {
@@ -71,6 +81,12 @@ impl Source {
                         Err(e) => return Err(Error::io(root.join(top))(e)),
                     }
                 }
+                for (path, id, mode) in sparse {
+                    if !found.iter().any(|i| i.path == *path) {
+                        found.push(Item { path: path.clone(), kind: Kind::Blob { id: *id, mode: *mode, blob: true } });
+                    }
+                }
+                found.sort_by(|a, b| a.path.cmp(&b.path));
                 Ok(found)
             }
             Source::Tree { git_dir, tree } => match repo {
@@ -87,7 +103,8 @@ impl Source {
     /// Opens what reading needs on one thread (a repository handle for trees).
     pub fn opener(&self) -> Result<Option<Repository>> {
         match self {
-            Source::WorkTree(_) => Ok(None),
+            Source::WorkTree { sparse, .. } if sparse.is_empty() => Ok(None),
+            Source::WorkTree { git_dir, .. } => Ok(Some(Repository::open(git_dir)?)),
             Source::Tree { git_dir, .. } => Ok(Some(Repository::open(git_dir)?)),
         }
     }
@@ -95,7 +112,7 @@ impl Source {
     /// Reads one listed file.
     pub fn read(&self, item: &Item, repo: Option<&Repository>) -> Result<Content> {
         match (&item.kind, self, repo) {
-            (Kind::Disk(kind), Source::WorkTree(root), _) => read_disk(&root.join(&item.path), *kind),
+            (Kind::Disk(kind), Source::WorkTree { root, .. }, _) => read_disk(&root.join(&item.path), *kind),
             (Kind::Blob { id, mode, blob }, _, Some(repo)) => read_blob(repo, *id, *mode, *blob),
             _ => Ok(Content::Other),
         }
