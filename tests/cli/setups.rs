@@ -461,3 +461,42 @@ fn a_sparse_checkout_keeps_customers_outside_its_cone_and_check_still_sees_them(
     );
     assert_eq!(out.json()["files"], 7, "crm.toml, four staff files and the two customers\n{out}");
 }
+
+#[test]
+fn a_plain_git_commit_during_a_crm_write_cannot_undo_it() {
+    if !has_program("strace") {
+        eprintln!("skipped: strace not found");
+        return;
+    }
+    let repo = TestRepo::standard();
+    repo.write("notes.txt", "staged by hand\n");
+    repo.git(&["add", "notes.txt"]);
+    // crm pauses after moving the branch, just before its index goes in
+    // place: the moment a commit built from the old index would undo it.
+    let tmp_index = repo.path(".git/crm-index.tmp").display().to_string();
+    let mut cmd = std::process::Command::new("strace");
+    cmd.env_clear();
+    for (k, v) in repo.env_vars() {
+        cmd.env(k, v);
+    }
+    cmd.current_dir(&repo.dir).args(["-f", "-qq", "-o", "/dev/null", "-P", &tmp_index]);
+    cmd.args(["-e", "trace=rename", "-e", "inject=rename:delay_enter=1500000"]);
+    cmd.arg(env!("CARGO_BIN_EXE_crm")).args(["add", "-q", "--name", "Acme", "--owner", "zhang.wei"]);
+    let before = repo.head();
+    let crm = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    // Wait for the branch to move, then commit with plain git.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while repo.head() == before && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let during = repo.git_out(&["commit", "-q", "-m", "notes"]);
+    assert_ne!(during.code, 0, "git waits for crm's index lock instead of committing the old index\n{during}");
+    assert!(during.stderr.contains("index.lock"), "{during}");
+    let out = crate::common::Output::of(crm.wait_with_output().unwrap());
+    assert_eq!(out.code, 0, "{out}");
+    // Afterwards the person's commit has both: nothing was undone.
+    repo.git(&["commit", "-q", "-m", "notes"]);
+    let tree = repo.git(&["ls-tree", "-r", "--name-only", "HEAD"]);
+    assert!(tree.contains(&customer_path("acme")) && tree.contains("notes.txt"), "{tree}");
+    assert_eq!(repo.status(), "");
+}
