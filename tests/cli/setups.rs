@@ -500,3 +500,25 @@ fn a_plain_git_commit_during_a_crm_write_cannot_undo_it() {
     assert!(tree.contains(&customer_path("acme")) && tree.contains("notes.txt"), "{tree}");
     assert_eq!(repo.status(), "");
 }
+
+#[test]
+fn verify_reads_objects_with_their_hash_checked() {
+    let repo = TestRepo::standard();
+    let id = repo.add_customer("Acme", "zhang.wei", &[]);
+    let blob = repo.git(&["rev-parse", &format!("HEAD:{}", customer_path(&id))]).trim().to_string();
+    // Swap the loose object's bytes for another valid object's: the name
+    // no longer matches the content (a tampered object store).
+    let other = repo.git(&["rev-parse", "HEAD:crm.toml"]).trim().to_string();
+    let path = |oid: &str| repo.path(&format!(".git/objects/{}/{}", &oid[..2], &oid[2..]));
+    assert!(path(&blob).exists() && path(&other).exists(), "both objects are loose");
+    let bytes = std::fs::read(path(&other)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path(&blob), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    std::fs::write(path(&blob), bytes).unwrap();
+    let out = repo.crm(&["verify"]);
+    assert_eq!(out.code, 3, "{out}");
+    assert!(out.stderr.contains(&blob[..7]) || out.stderr.contains("hash"), "{out}");
+}
