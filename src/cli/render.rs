@@ -57,7 +57,7 @@ pub fn grid(headers: &[&str], cells: Vec<Vec<String>>, format: Format) -> String
         }
         Format::Table | Format::Json => {
             let mut table = Table::new();
-            table.load_preset(presets::UTF8_FULL_CONDENSED);
+            table.load_style(presets::UTF8_FULL_CONDENSED);
             table.set_content_arrangement(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
                 ContentArrangement::Dynamic
             } else {
