@@ -29,7 +29,9 @@ pub const STALE_REF_LOCK: Duration = Duration::from_secs(60);
 /// it (it makes every write fail), or reports a fresh one.
 fn branch_lock(store: &Store, d: &mut Diagnosis) {
     let repo = store.repo();
-    let Some(name) = repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().map(str::to_string)) else {
+    let Some(name) =
+        repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string))
+    else {
         return;
     };
     let path = write::branch_lock(repo, &name);
@@ -86,7 +88,7 @@ pub fn run(store: &Store) -> Result<Diagnosis> {
     branch_lock(store, &mut d);
     let statuses = store.repo().statuses(None)?;
     for entry in statuses.iter() {
-        let Some(path) = entry.path() else { continue };
+        let Ok(path) = entry.path() else { continue };
         let in_store = path == "crm.toml" || path.starts_with("staff/") || path.starts_with("customers/");
         // A temporary file of crm's own, left by a write that was killed.
         let ours = path.rsplit('/').next().is_some_and(|name| name.starts_with(".crm-"));

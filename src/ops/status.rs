@@ -67,7 +67,7 @@ fn only_in(repo: &Repository, tip: Option<Oid>, other: Option<Oid>) -> Result<Ve
         Ok(Unshared {
             commit: c.id().to_string(),
             date: commit_date(&c),
-            subject: c.summary().unwrap_or_default().to_string(),
+            subject: c.summary().ok().flatten().unwrap_or_default().to_string(),
             author,
         })
     })

@@ -64,7 +64,7 @@ pub fn target(store: &Store, req: &SyncRequest) -> Result<(String, String)> {
         Some(b) => b.clone(),
         None => {
             let head = repo.find_reference("HEAD")?;
-            let name = head.symbolic_target().unwrap_or_default();
+            let name = head.symbolic_target().ok().flatten().unwrap_or_default();
             name.strip_prefix("refs/heads/").map(str::to_string).ok_or_else(|| {
                 Error::invalid("branch", name, "HEAD is not on a branch; check one out or pass --branch")
             })?

@@ -194,7 +194,7 @@ impl Catalog {
         let mut lines: Vec<&str> = self.live_lines().collect();
         lines.sort_unstable_by_key(|line| line.split('\t').next());
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        let tree = self.tree.map_or_else(|| Oid::zero().to_string(), |t| t.to_string());
+        let tree = self.tree.map_or_else(|| Oid::ZERO_SHA1.to_string(), |t| t.to_string());
         let mut out = std::io::BufWriter::new(tmp.as_file_mut());
         writeln!(out, "{HEADER} {tree} {}", lines.len())?;
         for line in lines {
@@ -297,7 +297,7 @@ mod tests {
 
     fn catalog(lines: &[String]) -> Catalog {
         let body = lines.concat();
-        parse(format!("{HEADER} {} {}\n{body}", Oid::zero(), lines.len())).expect("a whole catalog")
+        parse(format!("{HEADER} {} {}\n{body}", Oid::ZERO_SHA1, lines.len())).expect("a whole catalog")
     }
 
     fn keys(name: &str, email: Option<&str>, phone: Option<&str>) -> DupKeys {
@@ -307,18 +307,18 @@ mod tests {
 
     #[test]
     fn lines_carry_keys_and_placement() {
-        let line = line_of("yutong", Oid::zero(), Some(YUTONG.as_bytes()));
+        let line = line_of("yutong", Oid::ZERO_SHA1, Some(YUTONG.as_bytes()));
         let e = Entry::parse(line.trim_end()).unwrap();
         assert_eq!((e.id, e.owner, e.region, e.tier, e.readable), ("yutong", "zhang.wei", "华中", "key", true));
         assert_eq!(e.keys(), keys("郑州宇通客运集团", Some("wang@example.cn"), Some("+86 371 5555 0101")));
-        let bad = line_of("broken", Oid::zero(), Some(b"name = "));
+        let bad = line_of("broken", Oid::ZERO_SHA1, Some(b"name = "));
         assert!(!Entry::parse(bad.trim_end()).unwrap().readable);
     }
 
     #[test]
     fn duplicates_are_found_by_each_key_and_the_smallest_id_wins() {
-        let a = line_of("b-yutong", Oid::zero(), Some(YUTONG.as_bytes()));
-        let b = line_of("a-yutong", Oid::zero(), Some(YUTONG.as_bytes()));
+        let a = line_of("b-yutong", Oid::ZERO_SHA1, Some(YUTONG.as_bytes()));
+        let b = line_of("a-yutong", Oid::ZERO_SHA1, Some(YUTONG.as_bytes()));
         let c = catalog(&[b, a]);
         let by_name = c.find_duplicate(&keys("郑州宇通客运集团有限公司", None, None), "x").unwrap();
         assert_eq!((by_name.id.as_str(), by_name.by), ("a-yutong", "name"));
@@ -332,10 +332,10 @@ mod tests {
 
     #[test]
     fn stale_lines_give_way_to_fresh_ones() {
-        let mut c = catalog(&[line_of("yutong", Oid::zero(), Some(YUTONG.as_bytes()))]);
+        let mut c = catalog(&[line_of("yutong", Oid::ZERO_SHA1, Some(YUTONG.as_bytes()))]);
         c.stale.insert("yutong".into());
         let moved = YUTONG.replace("zhang.wei", "li.na").replace("Wang@", "Li@");
-        c.fresh.push_str(&line_of("yutong", Oid::zero(), Some(moved.as_bytes())));
+        c.fresh.push_str(&line_of("yutong", Oid::ZERO_SHA1, Some(moved.as_bytes())));
         let owners: Vec<&str> = c.entries().map(|e| e.owner).collect();
         assert_eq!(owners, ["li.na"]);
         assert!(c.find_duplicate(&keys("Other", Some("wang@example.cn"), None), "x").is_none());
@@ -344,7 +344,7 @@ mod tests {
 
     #[test]
     fn a_damaged_file_is_not_used() {
-        let whole = format!("{HEADER} {} 1\n{}", Oid::zero(), line_of("a", Oid::zero(), Some(YUTONG.as_bytes())));
+        let whole = format!("{HEADER} {} 1\n{}", Oid::ZERO_SHA1, line_of("a", Oid::ZERO_SHA1, Some(YUTONG.as_bytes())));
         assert!(parse(whole.clone()).is_some());
         assert!(parse(whole[..whole.len() - 5].to_string()).is_none());
         assert!(parse(whole.replace(" 1\n", " 2\n")).is_none());

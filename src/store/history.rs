@@ -201,6 +201,6 @@ fn reason_of(commit: &Commit) -> Option<String> {
         |key: &str| trailers.as_ref()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.to_string());
     trailer("Crm-Reason").or_else(|| match trailer("Crm-Action") {
         Some(_) => None,
-        None => commit.summary().map(str::to_string),
+        None => commit.summary().ok().flatten().map(str::to_string),
     })
 }

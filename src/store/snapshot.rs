@@ -134,7 +134,7 @@ impl<'r> Snapshot<'r> {
             return Ok(staff);
         };
         for entry in dir.iter() {
-            let Some(stem) = entry.name().and_then(layout::toml_stem) else {
+            let Some(stem) = entry.name().ok().and_then(layout::toml_stem) else {
                 continue;
             };
             let handle = Handle::parse(stem)?;
@@ -193,11 +193,11 @@ impl<'r> Snapshot<'r> {
         };
         for shard in customers.iter() {
             // (A name that is not UTF-8 is reported by the shape rules.)
-            let Some(shard_name) = shard.name().filter(|_| shard.kind() == Some(ObjectType::Tree)) else {
+            let Some(shard_name) = shard.name().ok().filter(|_| shard.kind() == Some(ObjectType::Tree)) else {
                 continue;
             };
             for file in self.repo.find_tree(shard.id())?.iter() {
-                let Some(stem) = file.name().and_then(layout::toml_stem) else {
+                let Some(stem) = file.name().ok().and_then(layout::toml_stem) else {
                     continue;
                 };
                 out.push(CustomerEntry {
@@ -218,7 +218,7 @@ impl<'r> Snapshot<'r> {
         let mut skipped = Vec::new();
         let Some(dir) = self.subtree(STAFF_DIR)? else { return Ok(Readable { value: staff, skipped }) };
         for entry in dir.iter() {
-            let Some(stem) = entry.name().and_then(layout::toml_stem) else { continue };
+            let Some(stem) = entry.name().ok().and_then(layout::toml_stem) else { continue };
             let path = format!("{STAFF_DIR}/{stem}.toml");
             let person = Handle::parse(stem).and_then(|handle| {
                 let mut person: Staff = from_toml(&path, &self.text_of(&path, entry.id())?)?;
@@ -403,5 +403,5 @@ pub fn blob_id(bytes: &[u8]) -> Oid {
     let mut h = Sha1::new();
     h.update(format!("blob {}\0", bytes.len()).as_bytes());
     h.update(bytes);
-    Oid::from_bytes(&h.finalize()).unwrap_or_else(|_| Oid::zero())
+    Oid::from_bytes(&h.finalize()).unwrap_or_else(|_| Oid::ZERO_SHA1)
 }

@@ -175,7 +175,7 @@ fn diff_into<'r>(
             std::cmp::Ordering::Greater => (None, b.next()),
             std::cmp::Ordering::Equal => (a.next(), b.next()),
         };
-        let name = x.as_ref().or(y.as_ref()).and_then(|e| e.name()).unwrap_or_default();
+        let name = x.as_ref().or(y.as_ref()).and_then(|e| e.name().ok()).unwrap_or_default();
         let path = format!("{prefix}{name}");
         let tree_of = |e: &Option<git2::TreeEntry<'_>>| -> Result<Option<Tree<'r>>> {
             match e {

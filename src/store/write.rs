@@ -260,7 +260,7 @@ impl<'s> Transaction<'s> {
     fn move_branch(&self, new: Oid, subject: &str) -> Result<()> {
         let repo = self.store.repo();
         let head = repo.find_reference("HEAD")?;
-        let name = head.symbolic_target().unwrap_or("HEAD").to_string();
+        let name = head.symbolic_target().ok().flatten().unwrap_or("HEAD").to_string();
         let log = format!("crm: {subject}");
         let result = match &self.parent {
             Some(old) => repo.reference_matching(&name, new, true, old.id(), &log),

@@ -145,7 +145,7 @@ fn staff_leniently(snapshot: &Snapshot<'_>) -> BTreeMap<Handle, Staff> {
     let mut staff = BTreeMap::new();
     let Ok(Some(dir)) = snapshot.subtree(STAFF_DIR) else { return staff };
     for entry in dir.iter() {
-        let Some(handle) = entry.name().and_then(toml_stem).and_then(|s| Handle::parse(s).ok()) else { continue };
+        let Some(handle) = entry.name().ok().and_then(toml_stem).and_then(|s| Handle::parse(s).ok()) else { continue };
         if let Ok(person) = snapshot.person(&handle) {
             staff.insert(handle, person);
         }

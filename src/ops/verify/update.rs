@@ -112,7 +112,7 @@ fn object_id(hex: &str) -> Result<Option<Oid>> {
 /// The protected branches that exist, with their commits. The policy is
 /// read from the default branch's tip: what the server accepted last.
 fn protected_branches(repo: &Repository) -> Result<Vec<(String, Oid)>> {
-    let default = repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().map(str::to_string));
+    let default = repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
     let Some(default) = default else { return Ok(Vec::new()) };
     let Ok(tip) = repo.refname_to_id(&default) else { return Ok(Vec::new()) };
     let tree = repo.find_commit(tip)?.tree()?;
