@@ -403,5 +403,5 @@ pub fn blob_id(bytes: &[u8]) -> Oid {
     let mut h = Sha1::new();
     h.update(format!("blob {}\0", bytes.len()).as_bytes());
     h.update(bytes);
-    Oid::from_bytes(&h.finalize()).unwrap_or_else(|_| Oid::ZERO_SHA1)
+    Oid::from_bytes(&h.finalize()).unwrap_or(Oid::ZERO_SHA1)
 }
