@@ -141,7 +141,7 @@ fn append_tables(doc: &mut DocumentMut, ours: &DocumentMut, key: &str, indexes: 
         .enumerate()
         .filter_map(|(n, i)| {
             let mut t = source.get(*i).cloned()?;
-            t.set_position(last + 1 + n);
+            t.set_position(Some(last + 1 + n as isize));
             Some(t)
         })
         .collect();

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use toml_edit::{ImDocument, Item, TableLike, Value};
+use toml_edit::{Document, Item, TableLike, Value};
 
 use super::date::Date;
 use crate::Error;
@@ -38,10 +38,16 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Parses TOML text, turning a syntax error into a positioned [`Problem`].
-pub fn parse(src: &str) -> Result<ImDocument<&str>, Problem> {
-    ImDocument::parse(src).map_err(|e| {
+pub fn parse(src: &str) -> Result<Document<&str>, Problem> {
+    Document::parse(src).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(src, s.start));
-        let message = one_line(e.message());
+        let mut message = one_line(e.message());
+        // toml_edit names the duplicated key only by its span: name it.
+        if message == "duplicate key" {
+            if let Some(key) = e.span().and_then(|s| src.get(s)).map(str::trim).filter(|k| !k.is_empty()) {
+                message = format!("duplicate key `{key}`");
+            }
+        }
         let rule = if message.contains("date") { "invalid-date" } else { "toml-syntax" };
         Problem { rule, line, column, message }
     })
