@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::common::{customer_path, has_program, init_args, TestRepo};
+use crate::common::{customer_path, init_args, needs_program, TestRepo};
 
 /// A CSV of `n` new customers owned by liu.yang, written next to the store.
 fn csv_of(repo: &TestRepo, n: usize) -> String {
@@ -115,7 +115,7 @@ fn rewritten_customer_files_keep_their_mode() {
 
 #[test]
 fn a_full_disk_after_the_branch_moved_says_the_commit_was_made_and_doctor_repairs() {
-    if !has_program("strace") {
+    if !needs_program("strace") {
         eprintln!("skipped: strace not found");
         return;
     }
@@ -395,7 +395,7 @@ fn a_group_shared_repository_stays_writable_for_the_group() {
     // Two people (uids 4101 and 4102, group 4100) share a clone made with
     // `git init --shared=group`; runs only where the test may switch users.
     let is_root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n");
-    if !is_root || !has_program("setpriv") {
+    if !is_root || !needs_program("setpriv") {
         eprintln!("skipped: needs root and setpriv to act as two users");
         return;
     }
@@ -464,7 +464,7 @@ fn a_sparse_checkout_keeps_customers_outside_its_cone_and_check_still_sees_them(
 
 #[test]
 fn a_plain_git_commit_during_a_crm_write_cannot_undo_it() {
-    if !has_program("strace") {
+    if !needs_program("strace") {
         eprintln!("skipped: strace not found");
         return;
     }

@@ -161,7 +161,7 @@ fn required_signing_with_openpgp_but_no_secret_key_says_how_to_configure_it() {
     // Default gpg.format (openpgp), no user.signingkey, an empty keyring:
     // no signature can be made. The SPEC: refuse before writing anything and
     // say how to configure signing.
-    if !crate::common::has_program("gpg") {
+    if !crate::common::needs_program("gpg") {
         eprintln!("skipped: gpg not found");
         return;
     }

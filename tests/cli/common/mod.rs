@@ -369,7 +369,7 @@ impl TestRepo {
 
     /// Like [`TestRepo::ssh_key`], at `key` (its directory is created).
     pub fn ssh_key_at(&self, key: &Path) -> Option<String> {
-        if !has_program("ssh-keygen") {
+        if !needs_program("ssh-keygen") {
             return None;
         }
         std::fs::create_dir_all(key.parent().unwrap()).unwrap();
@@ -385,7 +385,7 @@ impl TestRepo {
 
     /// Runs gpg (with the test's GNUPGHOME); `None` when gpg is missing.
     pub fn gpg(&self, args: &[&str]) -> Option<Output> {
-        if !has_program("gpg") {
+        if !needs_program("gpg") {
             return None;
         }
         let mut cmd = StdCommand::new("gpg");
@@ -432,6 +432,19 @@ pub fn init_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
 /// Whether `program` can be run (found on PATH).
 pub fn has_program(program: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// Whether `program`, which a test needs, is on PATH. A test skips
+/// without it on a developer's machine; under `CI=true` (set by `.ci/run`
+/// and by CI services) a missing tool fails the run instead, so no test is
+/// skipped silently where everything should run.
+#[track_caller]
+pub fn needs_program(program: &str) -> bool {
+    let found = has_program(program);
+    if !found && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{program} is needed by this test and CI=true: install it (.ci/run does)");
+    }
+    found
 }
 
 /// The shard of `id`, computed the way the SPEC documents it, with the
