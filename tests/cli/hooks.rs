@@ -324,3 +324,23 @@ fn the_hook_refuses_a_rollback_merge_that_fast_forwards() {
     assert!(out.stderr.contains("reassign-unauthorized"), "{out}");
     assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
 }
+
+#[test]
+fn verify_update_refuses_bad_arguments_with_exit_2() {
+    let Some(s) = Signed::new() else { return };
+    let zero = "0".repeat(40);
+    let before = s.repo.state();
+    for args in [
+        vec!["verify", "--update", "not-an-id", &s.base, "refs/heads/main"],
+        vec!["verify", "--update", &zero, &s.base],
+        vec!["verify", "HEAD", "--update", &zero, &s.base, "refs/heads/main"],
+    ] {
+        let out = s.repo.crm(&args);
+        assert_eq!(out.code, 2, "{args:?}\n{out}");
+        assert!(!out.stderr.contains("panicked"), "{out}");
+    }
+    assert_eq!(s.repo.state(), before);
+    // Well formed: a new branch at the store's own history passes.
+    let out = s.repo.crm(&["verify", "--update", &zero, &s.base, "refs/heads/other"]);
+    assert_eq!(out.code, 0, "{out}");
+}
