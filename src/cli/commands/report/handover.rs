@@ -4,7 +4,7 @@ use super::html;
 use crate::cli::commands::short;
 use crate::cli::ctx::{print, skipped, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
-use crate::cli::render::{self, escape, json, money, opt, Format};
+use crate::cli::render::{self, escape, json, money, opt, Format, Tabular};
 use crate::model::date::Date;
 use crate::ops::log::gpg_program;
 use crate::ops::report::handover::{self, HandoverReport, OwnershipEvent, FAIL_ON};
@@ -144,22 +144,6 @@ fn ids(list: &[String]) -> String {
     s
 }
 
-const EVENT_HEADERS: &[&str] = &["date", "commit", "action", "customer", "from", "to", "actor", "signature", "reason"];
-
-fn event_row(e: &OwnershipEvent) -> Vec<String> {
-    vec![
-        e.date.to_string(),
-        short(&e.commit).to_string(),
-        e.action.label().into(),
-        e.customer.clone(),
-        opt(&e.from),
-        opt(&e.to),
-        e.actor.clone(),
-        e.signature.label().into(),
-        opt(&e.reason),
-    ]
-}
-
 /// The report's sections as tables, shared by the table, Markdown and HTML
 /// renderings.
 pub fn sections(r: &HandoverReport) -> Vec<Section> {
@@ -195,14 +179,14 @@ pub fn sections(r: &HandoverReport) -> Vec<Section> {
         },
         Section {
             title: "2. Ownership changes in the period",
-            headers: EVENT_HEADERS,
-            rows: r.changes.iter().map(event_row).collect(),
+            headers: OwnershipEvent::headers(),
+            rows: r.changes.iter().map(|e| e.cells(true)).collect(),
             empty: "No ownership changes.",
         },
         Section {
             title: "2b. Customers managers gave to themselves",
-            headers: EVENT_HEADERS,
-            rows: r.self_assigned.iter().map(event_row).collect(),
+            headers: OwnershipEvent::headers(),
+            rows: r.self_assigned.iter().map(|e| e.cells(true)).collect(),
             empty: "No manager gave a customer to themselves.",
         },
         Section {
