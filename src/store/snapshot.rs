@@ -8,6 +8,7 @@ use git2::{ObjectType, Oid, Repository, Tree};
 use rayon::prelude::*;
 
 use super::layout::{self, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
+use super::treediff::Trees;
 use super::treeshape::{self, Sizes};
 use crate::model::schema::from_toml;
 use crate::model::{Customer, CustomerId, Handle, Staff, StoreConfig};
@@ -186,7 +187,7 @@ impl<'r> Snapshot<'r> {
     }
 
     /// The `*.toml` entries of the shard directories, shape unchecked.
-    fn entries_unchecked(&self) -> Result<Vec<CustomerEntry>> {
+    fn entries_unchecked(&self, trees: &Trees<'r>) -> Result<Vec<CustomerEntry>> {
         let mut out = Vec::new();
         let Some(customers) = self.subtree(CUSTOMERS_DIR)? else {
             return Ok(out);
@@ -196,7 +197,7 @@ impl<'r> Snapshot<'r> {
             let Some(shard_name) = shard.name().ok().filter(|_| shard.kind() == Some(ObjectType::Tree)) else {
                 continue;
             };
-            for file in self.repo.find_tree(shard.id())?.iter() {
+            for file in trees.get(shard.id())?.iter() {
                 let Some(stem) = file.name().ok().and_then(layout::toml_stem) else {
                     continue;
                 };
@@ -242,13 +243,16 @@ impl<'r> Snapshot<'r> {
     pub fn readable_customer_entries(&self) -> Result<Readable<Vec<CustomerEntry>>> {
         let Some(root) = self.tree.as_ref() else { return Ok(Readable { value: Vec::new(), skipped: Vec::new() }) };
         let under = format!("{CUSTOMERS_DIR}/");
-        let skipped: Vec<Unreadable> = treeshape::audit(self.repo, root, Sizes::Skip)?
+        // The shape check and the listing read the same shard trees once.
+        let trees = Trees::new(self.repo);
+        let skipped: Vec<Unreadable> = treeshape::audit_changed(&trees, None, root, Sizes::Skip)?
             .into_iter()
             .filter(|p| p.path.starts_with(&under) || p.path == CUSTOMERS_DIR)
             .map(|p| Unreadable { path: p.path, reason: format!("the committed tree {}", p.message) })
             .collect();
-        let mut entries = self.entries_unchecked()?;
-        entries.retain(|e| !skipped.iter().any(|s| s.path == e.path));
+        let left_out: std::collections::HashSet<&str> = skipped.iter().map(|s| s.path.as_str()).collect();
+        let mut entries = self.entries_unchecked(&trees)?;
+        entries.retain(|e| !left_out.contains(e.path.as_str()));
         Ok(Readable { value: entries, skipped })
     }
 

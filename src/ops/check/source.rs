@@ -81,10 +81,9 @@ impl Source {
                         Err(e) => return Err(Error::io(root.join(top))(e)),
                     }
                 }
-                for (path, id, mode) in sparse {
-                    if !found.iter().any(|i| i.path == *path) {
-                        found.push(Item { path: path.clone(), kind: Kind::Blob { id: *id, mode: *mode, blob: true } });
-                    }
+                let on_disk: std::collections::HashSet<String> = found.iter().map(|i| i.path.clone()).collect();
+                for (path, id, mode) in sparse.iter().filter(|(path, ..)| !on_disk.contains(path)) {
+                    found.push(Item { path: path.clone(), kind: Kind::Blob { id: *id, mode: *mode, blob: true } });
                 }
                 found.sort_by(|a, b| a.path.cmp(&b.path));
                 Ok(found)
