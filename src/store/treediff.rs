@@ -80,7 +80,7 @@ impl<'r> Trees<'r> {
         if let Some(tree) = self.seen.borrow().get(&id) {
             return Ok(tree.clone());
         }
-        let tree = self.repo.find_tree(id)?;
+        let tree = self.repo.find_tree(id).map_err(|e| crate::Error::from_lookup(e, id))?;
         self.seen.borrow_mut().insert(id, tree.clone());
         Ok(tree)
     }

@@ -224,7 +224,8 @@ impl<'r> Auditor<'_, 'r> {
         if !self.regular(entry, path) || self.sizes == Sizes::Skip {
             return Ok(());
         }
-        let (size, _) = self.trees.repo().odb()?.read_header(entry.id())?;
+        let id = entry.id();
+        let (size, _) = self.trees.repo().odb()?.read_header(id).map_err(|e| crate::Error::from_lookup(e, id))?;
         if size as u64 > MAX_RECORD {
             self.problem(path, "file-too-large", format!("is {size} bytes; records are limited to {MAX_RECORD} bytes"));
         }

@@ -200,7 +200,9 @@ fn a_shallow_clone_is_never_read_as_the_start_of_history() {
     let repo = TestRepo::standard();
     let clone = clone_with(&repo, 3, &["--depth", "1"]);
     assert_eq!(repo.git_in(&clone, &["rev-parse", "--is-shallow-repository"]).stdout.trim(), "true");
-    for args in [&["verify"][..], &["log"], &["report", "handover"]] {
+    let listed = repo.crm_in(&clone, &["list", "--format", "json"]);
+    let id = listed.json()[0]["id"].as_str().expect("a customer").to_string();
+    for args in [&["verify"][..], &["log"], &["log", id.as_str()], &["report", "handover"]] {
         let out = repo.crm_in(&clone, args);
         assert_eq!(out.code, 3, "{args:?}\n{out}");
         assert!(out.stderr.contains("shallow") && out.stderr.contains("git fetch --unshallow"), "{args:?}\n{out}");
@@ -225,9 +227,11 @@ fn a_partial_clone_never_reads_a_missing_blob_as_no_owner() {
     let clone = clone_with(&repo, 3, &["--filter=blob:none"]);
     // The checkout fetched HEAD's blobs; the reassigned customer's first
     // version is not in the clone.
-    let out = repo.crm_in(&clone, &["log", "--format", "json"]);
-    assert_eq!(out.code, 3, "{out}");
-    assert!(out.stderr.contains("missing") && out.stderr.contains("--filter"), "{out}");
+    for args in [&["log", "--format", "json"][..], &["verify"], &["report", "handover", "--since", "2000-01-01"]] {
+        let out = repo.crm_in(&clone, args);
+        assert_eq!(out.code, 3, "{args:?}\n{out}");
+        assert!(out.stderr.contains("missing") && out.stderr.contains("--filter"), "{args:?}\n{out}");
+    }
     assert!(!clone.join(".git/crm/history").exists(), "nothing computed over missing objects is cached");
     // Once the objects are there, the history is the real one.
     let out = repo.git_in(&clone, &["-c", "remote.origin.partialclonefilter=", "fetch", "-q", "--refetch", "origin"]);
