@@ -148,3 +148,20 @@ fn malformed_staff_file_and_settings_are_named() {
     let out = repo.crm(&["list"]);
     repo.assert_refused(&out, 2, &[&format!("crm.toml:{line}:")], &before);
 }
+
+#[test]
+fn an_unknown_policy_value_is_named_with_its_line() {
+    let repo = TestRepo::standard();
+    let text = repo.read("crm.toml").replace("manager_scope = \"region\"", "manager_scope = \"planet\"");
+    let line = 1 + text.lines().position(|l| l.contains("planet")).expect("crm.toml has manager_scope");
+    repo.write("crm.toml", text);
+    repo.commit_all("A scope that does not exist");
+    let before = repo.state();
+    let out = repo.crm(&["add", "--name", "Acme", "--owner", "li.na"]);
+    repo.assert_refused(&out, 2, &[&format!("crm.toml:{line}:"), "planet"], &before);
+    let out = repo.crm(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let finding = out.json()["findings"].as_array().unwrap().iter().find(|f| f["path"] == "crm.toml").cloned();
+    let finding = finding.unwrap_or_else(|| panic!("crm.toml is named\n{out}"));
+    assert_eq!((finding["rule"].as_str(), finding["line"].as_u64()), (Some("missing-config"), Some(line as u64)));
+}

@@ -594,3 +594,30 @@ fn openpgp_subkey_signatures_count_for_the_primary_key_and_revoked_keys_do_not()
     let violations = out.json()["violations"].as_array().unwrap().clone();
     assert!(violations.iter().any(|v| v["rule"] == "revoked-key" && v["commit"] == signed.as_str()), "{out}");
 }
+
+#[test]
+fn an_octopus_merge_is_judged_like_any_merge() {
+    let s = signed_store!();
+    // A side branch where zhang.wei adds a customer of his own.
+    s.repo.git(&["checkout", "-q", "-b", "side"]);
+    s.act_as("zhang.wei");
+    s.repo.crm(&["add", "-q", "--id", "golden-dragon", "--name", "金旅客车", "--owner", "zhang.wei"]).ok();
+    let side = s.repo.head();
+    s.repo.git(&["checkout", "-q", "main"]);
+    let reassigned = manager_reassigns_yutong(&s);
+    // Three parents: main, the side branch, and the base (an ancestor). The
+    // merge takes the side's customer and the base's yutong.
+    s.act_as("zhang.wei");
+    s.repo.git(&["checkout", "-q", &side, "--", "customers"]);
+    let merge = merge_work_tree(&s, &[&reassigned, &side, &s.base], true);
+    assert_eq!(s.repo.git(&["rev-list", "--parents", "-n", "1", &merge]).split_whitespace().count(), 4);
+    let verdict = s.verify(&[]);
+    let v = verdict.rejects("reassign-unauthorized");
+    assert_eq!((v.commit.as_str(), v.path.as_deref()), (merge.as_str(), Some(customer_path("yutong").as_str())));
+    assert_eq!(verdict.violations.len(), 1, "golden-dragon is brought in honestly\n{}", verdict.out);
+
+    // The same octopus keeping main's yutong passes.
+    s.repo.git(&["checkout", "-q", &reassigned, "--", &customer_path("yutong")]);
+    merge_work_tree(&s, &[&reassigned, &side, &s.base], true);
+    s.verify(&[&format!("{merge}~1..HEAD")]).passes();
+}
