@@ -113,6 +113,23 @@ fn rewritten_customer_files_keep_their_mode() {
     assert_eq!(repo.status(), "");
 }
 
+/// `crm ARGS` under strace, with `fault` (an strace injection such as
+/// `error=ENOSPC`) on the rename that puts crm's new index in place — the
+/// step after the branch has moved.
+fn crm_renaming_index_with(repo: &TestRepo, fault: &str, args: &[&str]) -> std::process::Command {
+    let scratch_index = repo.path(".git/crm-index.tmp").display().to_string();
+    let mut cmd = std::process::Command::new("strace");
+    cmd.env_clear();
+    for (k, v) in repo.env_vars() {
+        cmd.env(k, v);
+    }
+    cmd.current_dir(&repo.dir).args(["-f", "-qq", "-o", "/dev/null", "-P", &scratch_index]);
+    let syscalls = "rename,renameat,renameat2";
+    cmd.args(["-e", &format!("trace={syscalls}"), "-e", &format!("inject={syscalls}:{fault}")]);
+    cmd.arg(env!("CARGO_BIN_EXE_crm")).args(args);
+    cmd
+}
+
 #[test]
 fn a_full_disk_after_the_branch_moved_says_the_commit_was_made_and_doctor_repairs() {
     if !needs_program("strace") {
@@ -123,15 +140,7 @@ fn a_full_disk_after_the_branch_moved_says_the_commit_was_made_and_doctor_repair
     let before = repo.head();
     // Putting the new index in place (a rename of crm's scratch index)
     // fails with ENOSPC: the commit is made and the branch moved first.
-    let index = repo.path(".git/crm-index.tmp").display().to_string();
-    let mut cmd = std::process::Command::new("strace");
-    cmd.env_clear();
-    for (k, v) in repo.env_vars() {
-        cmd.env(k, v);
-    }
-    cmd.current_dir(&repo.dir).args(["-f", "-qq", "-o", "/dev/null", "-P", &index]);
-    cmd.args(["-e", "trace=rename,renameat,renameat2", "-e", "inject=rename,renameat,renameat2:error=ENOSPC"]);
-    cmd.arg(env!("CARGO_BIN_EXE_crm")).args(["add", "--name", "Acme", "--owner", "zhang.wei"]);
+    let mut cmd = crm_renaming_index_with(&repo, "error=ENOSPC", &["add", "--name", "Acme", "--owner", "zhang.wei"]);
     let out = crate::common::Output::of(cmd.output().unwrap());
     assert_eq!(out.code, 4, "exit 4: written, not finished\n{out}");
     assert!(out.stderr.contains("was made") && out.stderr.contains("crm doctor"), "{out}");
@@ -477,15 +486,8 @@ fn a_plain_git_commit_during_a_crm_write_cannot_undo_it() {
     repo.git(&["add", "notes.txt"]);
     // crm pauses after moving the branch, just before its index goes in
     // place: the moment a commit built from the old index would undo it.
-    let tmp_index = repo.path(".git/crm-index.tmp").display().to_string();
-    let mut cmd = std::process::Command::new("strace");
-    cmd.env_clear();
-    for (k, v) in repo.env_vars() {
-        cmd.env(k, v);
-    }
-    cmd.current_dir(&repo.dir).args(["-f", "-qq", "-o", "/dev/null", "-P", &tmp_index]);
-    cmd.args(["-e", "trace=rename", "-e", "inject=rename:delay_enter=1500000"]);
-    cmd.arg(env!("CARGO_BIN_EXE_crm")).args(["add", "-q", "--name", "Acme", "--owner", "zhang.wei"]);
+    let args = ["add", "-q", "--name", "Acme", "--owner", "zhang.wei"];
+    let mut cmd = crm_renaming_index_with(&repo, "delay_enter=1500000", &args);
     let before = repo.head();
     let crm = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     // Wait for the branch to move, then commit with plain git.
