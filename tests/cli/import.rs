@@ -539,3 +539,21 @@ fn fifty_thousand_rows_are_one_commit() {
     assert_one_import_commit(&repo, before, N);
     assert_eq!(customer_files(&repo.dir).len(), N);
 }
+
+#[test]
+fn touches_in_someone_elses_name_need_an_admin_or_a_manager_adding_the_customer() {
+    let repo = store();
+    let csv = write_csv(
+        &repo,
+        "with-touches.csv",
+        "name,owner,touches\n\"Acme\",zhang.wei,\"2026-11-02 | li.na | visit | the manager came along\"\n",
+    );
+    // A rep importing a customer of his own with a touch in his manager's name.
+    let before = repo.state();
+    let out = repo.crm_as("zhang.wei", &["import", "csv", &csv, "--yes"]);
+    repo.assert_refused(&out, 2, &["row 2", "touches", "li.na"], &before);
+    // The manager may: the touch arrives with the customer she adds.
+    repo.crm_as("li.na", &["import", "csv", &csv, "--yes", "-q"]).ok();
+    let file = repo.git(&["show", &format!("HEAD:{}", crate::common::customer_path("acme"))]);
+    assert!(file.contains("by = \"li.na\"") && file.contains("the manager came along"), "{file}");
+}
