@@ -8,8 +8,10 @@ use std::path::PathBuf;
 
 use super::error::{CliError, CliResult};
 use crate::model::date::Date;
+use crate::model::timestamp::Timestamp;
 use crate::ops::WriteOptions;
 use crate::store::signing::SignChoice;
+use crate::store::write::CommitTimes;
 use crate::store::Store;
 
 /// The command's context.
@@ -87,9 +89,17 @@ impl Ctx {
         Ok(repo)
     }
 
-    /// How writing commands act.
-    pub fn write_options(&self) -> WriteOptions {
-        WriteOptions { actor: std::env::var("CRM_USER").ok().filter(|s| !s.is_empty()), sign: self.sign, time: None }
+    /// How writing commands act: the actor (`CRM_USER`), signing, and the
+    /// commit times git's `GIT_AUTHOR_DATE` and `GIT_COMMITTER_DATE` set.
+    pub fn write_options(&self) -> CliResult<WriteOptions> {
+        let time = |var: &str| -> CliResult<Option<Timestamp>> {
+            match std::env::var(var) {
+                Ok(s) if !s.is_empty() => Ok(Some(Timestamp::parse_git(var, &s)?)),
+                _ => Ok(None),
+            }
+        };
+        let times = CommitTimes { author: time("GIT_AUTHOR_DATE")?, committer: time("GIT_COMMITTER_DATE")? };
+        Ok(WriteOptions { actor: std::env::var("CRM_USER").ok().filter(|s| !s.is_empty()), sign: self.sign, times })
     }
 
     /// Whether to colour output: stdout is a terminal and `NO_COLOR` is

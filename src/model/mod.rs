@@ -13,6 +13,7 @@ pub mod merge;
 pub mod schema;
 pub mod sheet;
 pub mod staff;
+pub mod timestamp;
 
 pub use config::{Company, ManagerScope, Policy, StoreConfig};
 pub use customer::{Contact, Customer, Touch};

@@ -16,7 +16,9 @@ use super::staff::AddStaff;
 use super::touch::TouchRequest;
 use super::{init, WriteOptions};
 use crate::model::date::Date;
+use crate::model::timestamp::Timestamp;
 use crate::model::{Contact, CustomerId, Handle, Role};
+use crate::store::write::CommitTimes;
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -175,7 +177,10 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
         config.set_bool("commit.gpgsign", true)?;
         Ok(())
     };
-    let opts = |minute: i64, day: Date| WriteOptions { time: Some(at(day, minute)), ..WriteOptions::default() };
+    let opts = |minute: i64, day: Date| WriteOptions {
+        times: CommitTimes::both(Timestamp::utc(at(day, minute))),
+        ..WriteOptions::default()
+    };
 
     act_as("liu.yang")?;
     init::run(

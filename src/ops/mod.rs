@@ -28,7 +28,7 @@ use git2::Oid;
 use crate::model::authz::{self, Action};
 use crate::model::{Handle, Staff, StoreConfig};
 use crate::store::signing::{self, SignChoice, Signer};
-use crate::store::write::{Change, CommitSpec, Transaction};
+use crate::store::write::{Change, CommitSpec, CommitTimes, Transaction};
 use crate::store::{Snapshot, Store};
 use crate::{Error, Result};
 
@@ -41,8 +41,9 @@ pub struct WriteOptions {
     pub actor: Option<String>,
     /// `--sign` / `--no-sign`.
     pub sign: SignChoice,
-    /// Commit time override (seconds since the epoch), for generated history.
-    pub time: Option<i64>,
+    /// Author and committer times (`GIT_AUTHOR_DATE`, `GIT_COMMITTER_DATE`,
+    /// or a generated history's); now when not set.
+    pub times: CommitTimes,
 }
 
 /// A write in progress: the locked store, its state, the actor and signer.
@@ -52,7 +53,7 @@ pub(crate) struct Writer<'s> {
     pub staff: BTreeMap<Handle, Staff>,
     pub actor: Staff,
     signer: Option<Signer>,
-    time: Option<i64>,
+    times: CommitTimes,
 }
 
 impl<'s> Writer<'s> {
@@ -65,7 +66,7 @@ impl<'s> Writer<'s> {
         let staff = snapshot.staff()?;
         let actor = store.actor(&staff, opts.actor.as_deref())?;
         let signer = signing::resolve(store.repo(), opts.sign, config.policy.require_signed)?;
-        Ok(Writer { tx, config, staff, actor, signer, time: opts.time })
+        Ok(Writer { tx, config, staff, actor, signer, times: opts.times })
     }
 
     /// The store as of the commit this write starts from.
@@ -87,7 +88,7 @@ impl<'s> Writer<'s> {
     /// Commits `changes` with a message built from its parts.
     pub fn commit(self, message: &Message<'_>, changes: Vec<Change>) -> Result<Oid> {
         let text = message.render(self.actor.handle.as_str());
-        self.tx.commit(CommitSpec { message: text, changes, signer: self.signer, time: self.time })
+        self.tx.commit(CommitSpec { message: text, changes, signer: self.signer, times: self.times })
     }
 }
 

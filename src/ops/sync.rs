@@ -13,12 +13,13 @@
 
 use std::time::Duration;
 
-use git2::{Commit, Oid, Repository, Signature, Time, Tree};
+use git2::{Commit, Oid, Repository, Tree};
 use serde::Serialize;
 
 use super::WriteOptions;
 use crate::error::SyncConflict;
 use crate::model::merge::{merge3, Merged};
+use crate::model::timestamp::Timestamp;
 use crate::store::history::{customer_of, Attribution};
 use crate::store::remote::{self, Pushed};
 use crate::store::sigcheck::Gpg;
@@ -174,7 +175,8 @@ fn integrate(store: &Store, upstream: Option<Oid>, opts: &WriteOptions) -> Resul
     let mut tip = repo.find_commit(upstream)?;
     let mut replayed = 0;
     for commit in &mine {
-        match replay(repo, commit, &tip, upstream, signer.as_ref(), config.policy.require_signed)? {
+        match replay(repo, commit, &tip, upstream, signer.as_ref(), config.policy.require_signed, opts.times.committer)?
+        {
             Some(next) => {
                 tip = repo.find_commit(next)?;
                 replayed += 1;
@@ -219,6 +221,7 @@ fn replay(
     upstream: Oid,
     signer: Option<&Signer>,
     required: bool,
+    committed: Option<Timestamp>,
 ) -> Result<Option<Oid>> {
     let parent_tree = commit.parent(0).ok().map(|p| p.tree()).transpose()?;
     let changes = treediff::diff(repo, parent_tree.as_ref(), Some(&commit.tree()?), "")?;
@@ -264,10 +267,7 @@ fn replay(
         return Ok(None);
     }
     let tree = repo.find_tree(tree_id)?;
-    let committer = repo.signature().map(|s| s.to_owned()).or_else(|_| {
-        let a = commit.committer();
-        Signature::new(a.name().unwrap_or_default(), a.email().unwrap_or_default(), &Time::new(0, 0))
-    })?;
+    let committer = crate::store::write::identity(repo, committed)?;
     let message = commit.message().unwrap_or_default();
     let was_signed = repo.extract_signature(&commit.id(), None).is_ok();
     let id = match signer {

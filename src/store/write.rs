@@ -25,6 +25,7 @@ use super::pack;
 use super::signing::Signer;
 use super::snapshot::blob_id;
 use super::{is_unborn, Snapshot, Store};
+use crate::model::timestamp::Timestamp;
 use crate::{Error, Result};
 
 /// A file to write (`Some`) or delete (`None`), by path from the store root.
@@ -52,8 +53,25 @@ pub struct CommitSpec {
     pub changes: Vec<Change>,
     /// Who signs, when the commit is signed.
     pub signer: Option<Signer>,
-    /// Author and committer time (seconds since the epoch); now when `None`.
-    pub time: Option<i64>,
+    /// Author and committer times.
+    pub times: CommitTimes,
+}
+
+/// The author and committer times of a commit; each is the current time
+/// when not given (as git's `GIT_AUTHOR_DATE` and `GIT_COMMITTER_DATE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitTimes {
+    /// When the change was made.
+    pub author: Option<Timestamp>,
+    /// When it was committed.
+    pub committer: Option<Timestamp>,
+}
+
+impl CommitTimes {
+    /// Both times set to `at`.
+    pub fn both(at: Timestamp) -> CommitTimes {
+        CommitTimes { author: Some(at), committer: Some(at) }
+    }
 }
 
 /// The store locked for one write.
@@ -181,17 +199,18 @@ impl<'s> Transaction<'s> {
             })?
         };
         let tree = repo.find_tree(tree_id)?;
-        let who = identity(repo, spec.time)?;
+        let author = identity(repo, spec.times.author)?;
+        let committer = identity(repo, spec.times.committer)?;
         let parents: Vec<&Commit> = self.parent.iter().collect();
         let message = tidy(&spec.message);
         let commit_id = match &spec.signer {
             Some(signer) => {
-                let buffer = repo.commit_create_buffer(&who, &who, &message, &tree, &parents)?;
+                let buffer = repo.commit_create_buffer(&author, &committer, &message, &tree, &parents)?;
                 let payload = std::str::from_utf8(&buffer).map_err(|_| Error::invalid("commit", "", "not UTF-8"))?;
                 let signature = signer.sign(payload)?;
                 repo.commit_signed(payload, signature.trim_end(), Some("gpgsig"))?
             }
-            None => repo.commit(None, &who, &who, &message, &tree, &parents)?,
+            None => repo.commit(None, &author, &committer, &message, &tree, &parents)?,
         };
         self.finish(index, commit_id, message.lines().next().unwrap_or_default(), &spec.changes)?;
         Ok(commit_id)
@@ -400,15 +419,16 @@ fn update_work_tree(store: &Store, mut index: IndexFile, changes: &[Change]) -> 
     Ok(())
 }
 
-/// Author and committer: git's `user.name` and `user.email`.
-fn identity(repo: &git2::Repository, time: Option<i64>) -> Result<Signature<'static>> {
+/// Author or committer: git's `user.name` and `user.email`, at `time` or
+/// now.
+pub fn identity(repo: &git2::Repository, time: Option<Timestamp>) -> Result<Signature<'static>> {
     let now = repo
         .signature()
         .map_err(|_| Error::Missing("git identity: set `git config user.name` and `git config user.email`".into()))?;
     let name = now.name().unwrap_or_default();
     let email = now.email().unwrap_or_default();
     Ok(match time {
-        Some(secs) => Signature::new(name, email, &Time::new(secs, 0))?,
+        Some(t) => Signature::new(name, email, &Time::new(t.secs, t.offset_minutes))?,
         None => Signature::now(name, email)?,
     })
 }

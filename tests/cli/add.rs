@@ -273,3 +273,36 @@ fn regions_listed_in_the_policy_are_enforced() {
     repo.assert_refused(&out, 2, &["西北", "华中"], &before);
     repo.crm(&["add", "--name", "Acme", "--owner", "zhang.wei", "--region", "华南"]).ok();
 }
+
+#[test]
+fn commit_times_come_from_git_author_date_and_git_committer_date() {
+    let repo = TestRepo::standard();
+    let mut cmd = repo.crm_cmd();
+    cmd.env("GIT_AUTHOR_DATE", "Thu, 26 Nov 2026 09:00:00 +0800")
+        .env("GIT_COMMITTER_DATE", "@1795662000 -0130")
+        .args(["add", "--name", "Acme", "--owner", "zhang.wei"]);
+    repo.run(cmd).ok();
+    let times = repo.git(&["log", "-1", "--format=%ad|%cd", "--date=raw", "HEAD"]);
+    assert_eq!(times.trim(), "1795654800 +0800|1795662000 -0130");
+
+    // The same command with the same dates makes the same commit.
+    let first = repo.head();
+    repo.git(&["reset", "--hard", "HEAD~1"]);
+    let mut again = repo.crm_cmd();
+    again
+        .env("GIT_AUTHOR_DATE", "2026-11-26T09:00:00+08:00")
+        .env("GIT_COMMITTER_DATE", "2026-11-26 01:30:00 -0130")
+        .args(["add", "--name", "Acme", "--owner", "zhang.wei"]);
+    repo.run(again).ok();
+    assert_eq!(repo.head(), first, "commits are deterministic");
+}
+
+#[test]
+fn an_unreadable_git_committer_date_is_refused_before_anything_is_written() {
+    let repo = TestRepo::standard();
+    let before = repo.state();
+    let mut cmd = repo.crm_cmd();
+    cmd.env("GIT_COMMITTER_DATE", "next tuesday").args(["add", "--name", "Acme", "--owner", "zhang.wei"]);
+    let out = repo.run(cmd);
+    repo.assert_refused(&out, 2, &["GIT_COMMITTER_DATE", "next tuesday"], &before);
+}

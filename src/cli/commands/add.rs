@@ -91,7 +91,7 @@ pub fn run(ctx: &mut Ctx, args: AddArgs) -> CliResult {
         since,
         force: args.force,
     };
-    let (today, opts) = (ctx.today, ctx.write_options());
+    let (today, opts) = (ctx.today, ctx.write_options()?);
     let added = add::run(ctx.store()?, &req, today, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&added)),

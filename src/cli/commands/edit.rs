@@ -43,7 +43,7 @@ pub fn run(ctx: &mut Ctx, args: EditArgs) -> CliResult {
         .collect::<CliResult<Vec<_>>>()?;
     let add_contacts = args.add_contact.iter().map(|c| Contact::parse_spec(c)).collect::<Result<Vec<_>, _>>()?;
     let req = EditRequest { id: args.id, set, unset: args.unset, add_contacts };
-    let opts = ctx.write_options();
+    let opts = ctx.write_options()?;
     let done = edit::run(ctx.store()?, &req, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&done)),

@@ -116,7 +116,7 @@ pub fn run(ctx: &mut Ctx, cmd: ImportCommand) -> CliResult {
         update: args.update,
         force: args.force,
     };
-    let opts = ctx.write_options();
+    let opts = ctx.write_options()?;
     let bar = progress_bar(ctx, total);
     let mut tick = |n: usize| {
         if let Some(b) = &bar {

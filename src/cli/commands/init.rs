@@ -57,7 +57,7 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> CliResult {
         require_signed: args.require_signed,
         currency: args.currency,
     };
-    let done = init::run(&req, &ctx.write_options())?;
+    let done = init::run(&req, &ctx.write_options()?)?;
     if args.output.format == Format::Json {
         return print(&json(&done));
     }

@@ -90,7 +90,7 @@ pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
             return Ok(());
         }
     }
-    let opts = ctx.write_options();
+    let opts = ctx.write_options()?;
     let done = reassign::run(ctx.store()?, &req, &opts)?;
     let commit = done.commit.as_deref().unwrap_or_default();
     match format {

@@ -38,7 +38,7 @@ pub struct SyncArgs {
 /// Runs `crm sync`.
 pub fn run(ctx: &mut Ctx, args: SyncArgs) -> CliResult {
     let req = SyncRequest { remote: args.remote, branch: args.branch, retries: args.retries };
-    let opts = ctx.write_options();
+    let opts = ctx.write_options()?;
     let done = sync::run(ctx.store()?, &req, &opts)?;
     if args.output.format == Format::Json {
         return print(&json(&done));

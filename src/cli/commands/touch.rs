@@ -45,7 +45,7 @@ pub fn run(ctx: &mut Ctx, args: TouchArgs) -> CliResult {
         next_step: args.next_step,
         next_date: parse(&args.next_date)?,
     };
-    let (today, opts) = (ctx.today, ctx.write_options());
+    let (today, opts) = (ctx.today, ctx.write_options()?);
     let done = touch::run(ctx.store()?, &req, today, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&done)),

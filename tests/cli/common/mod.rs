@@ -522,7 +522,7 @@ impl TestRepo {
     }
 
     /// The committer date of HEAD as `YYYY-MM-DD` in the committer's time
-    /// zone (commits made by `crm` carry the current time, not [`GIT_DATE`]).
+    /// zone (`crm` takes its commit times from `GIT_COMMITTER_DATE`, as git does).
     pub fn head_commit_date(&self) -> String {
         self.git(&["log", "-1", "--format=%cs", "HEAD"]).trim().to_string()
     }

@@ -44,7 +44,7 @@ pub fn run(ctx: &mut Ctx, args: StaffAddArgs) -> CliResult {
         keys: args.keys,
         joined: ctx.today,
     };
-    let opts = ctx.write_options();
+    let opts = ctx.write_options()?;
     let person = staff::add(ctx.store()?, &req, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&person)),

@@ -69,7 +69,7 @@ pub fn run(ctx: &mut Ctx, args: StaffLeaveArgs) -> CliResult {
             return Ok(());
         }
     }
-    let opts = ctx.write_options();
+    let opts = ctx.write_options()?;
     let plan = leave::run(ctx.store()?, &req, today, &opts)?;
     print(&describe(&plan, format))
 }

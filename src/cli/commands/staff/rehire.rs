@@ -20,7 +20,7 @@ pub struct StaffRehireArgs {
 
 /// Runs `crm staff rehire`.
 pub fn run(ctx: &mut Ctx, args: StaffRehireArgs) -> CliResult {
-    let opts = ctx.write_options();
+    let opts = ctx.write_options()?;
     let done = leave::rehire(ctx.store()?, &args.handle, &opts)?;
     match args.output.format {
         Format::Json => print(&json(&done)),
