@@ -3,6 +3,7 @@
 
 use super::config::{ManagerScope, Policy};
 use super::customer::Customer;
+use super::rule_ids::VerifyRule;
 use super::staff::{Role, Staff};
 
 /// Something a person does to the store.
@@ -41,8 +42,8 @@ pub enum Action<'a> {
 /// Why an action is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denied {
-    /// Stable rule id.
-    pub rule: &'static str,
+    /// The `crm verify` rule it breaks.
+    pub rule: VerifyRule,
     /// What the actor may not do, as a phrase after "X may not".
     pub reason: String,
 }
@@ -51,7 +52,7 @@ pub struct Denied {
 pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(), Denied> {
     let deny = |rule, reason: String| Err(Denied { rule, reason });
     if !actor.is_active() {
-        return deny("actor-departed", "act: they have departed".into());
+        return deny(VerifyRule::ActorDeparted, "act: they have departed".into());
     }
     let me = actor.handle.as_str();
     let privileged = policy.may_reassign(actor.role);
@@ -63,7 +64,7 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
                 in_scope(actor, policy, customer)
             } else {
                 let owner = &customer.owner;
-                deny("add-for-other", format!("add a customer owned by {owner} (only managers and admins may)"))
+                deny(VerifyRule::AddForOther, format!("add a customer owned by {owner} (only managers and admins may)"))
             }
         }
         Action::ChangeOwnership { customer } => {
@@ -73,7 +74,7 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
                 in_scope(actor, policy, customer)
             } else {
                 deny(
-                    "reassign-unauthorized",
+                    VerifyRule::ReassignUnauthorized,
                     format!("change the owner or backup of {}, owned by {}", customer.id, customer.owner),
                 )
             }
@@ -84,22 +85,26 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
             } else if privileged {
                 in_scope(actor, policy, customer)
             } else {
-                deny("edit-unauthorized", format!("edit {}, owned by {}", customer.id, customer.owner))
+                deny(VerifyRule::EditUnauthorized, format!("edit {}, owned by {}", customer.id, customer.owner))
             }
         }
         Action::LogTouchFor { .. } if actor.role == Role::Admin => Ok(()),
         Action::LogTouchFor { imported: true, .. } if actor.role == Role::Manager => Ok(()),
-        Action::LogTouchFor { by, .. } => {
-            deny("touch-forged", format!("log a touch in the name of {by} (a touch's `by` is whoever logs it)"))
-        }
+        Action::LogTouchFor { by, .. } => deny(
+            VerifyRule::TouchForged,
+            format!("log a touch in the name of {by} (a touch's `by` is whoever logs it)"),
+        ),
         Action::RemoveCustomer if actor.role == Role::Admin => Ok(()),
-        Action::RemoveCustomer => deny("remove-unauthorized", "delete customers (admins only)".into()),
+        Action::RemoveCustomer => deny(VerifyRule::RemoveUnauthorized, "delete customers (admins only)".into()),
         Action::ChangeSettings if actor.role == Role::Admin => Ok(()),
-        Action::ChangeSettings => deny("settings-unauthorized", "change crm.toml or staff/ (admins only)".into()),
-        Action::ChangeProtected if actor.role == Role::Admin => Ok(()),
-        Action::ChangeProtected => {
-            deny("protected-path", "change a protected path (CI, .gitattributes, .gitmodules: admins only)".into())
+        Action::ChangeSettings => {
+            deny(VerifyRule::SettingsUnauthorized, "change crm.toml or staff/ (admins only)".into())
         }
+        Action::ChangeProtected if actor.role == Role::Admin => Ok(()),
+        Action::ChangeProtected => deny(
+            VerifyRule::ProtectedPath,
+            "change a protected path (CI, .gitattributes, .gitmodules: admins only)".into(),
+        ),
     }
 }
 
@@ -114,7 +119,7 @@ pub fn in_scope(actor: &Staff, policy: &Policy, customer: &Customer) -> Result<(
         None => Ok(()),
         Some(region) if actor.region.as_deref() == Some(region) => Ok(()),
         Some(region) => Err(Denied {
-            rule: "out-of-region",
+            rule: VerifyRule::OutOfRegion,
             reason: format!(
                 "act on {}, a customer of region {region} ({} manages {}; manager_scope = \"region\")",
                 customer.id,
@@ -160,13 +165,13 @@ mod tests {
         assert!(authorize(&rep, &p, Action::AddCustomer { customer: &customer("other", None) }).is_err());
         assert_eq!(
             authorize(&rep, &p, Action::LogTouchFor { by: "other", imported: false }).unwrap_err().rule,
-            "touch-forged"
+            VerifyRule::TouchForged
         );
         let own = customer("rep", None);
         let other = customer("other", Some("rep"));
         assert!(authorize(&rep, &p, Action::ChangeOwnership { customer: &own }).is_ok());
         let denied = authorize(&rep, &p, Action::ChangeOwnership { customer: &other }).unwrap_err();
-        assert_eq!(denied.rule, "reassign-unauthorized");
+        assert_eq!(denied.rule, VerifyRule::ReassignUnauthorized);
         assert!(authorize(&rep, &p, Action::EditCustomer { customer: &other }).is_ok());
         assert!(authorize(&rep, &p, Action::RemoveCustomer).is_err());
         assert!(authorize(&rep, &p, Action::ChangeSettings).is_err());
@@ -195,7 +200,7 @@ mod tests {
         north.region = Some("华北".into());
         assert!(authorize(&m, &p, Action::ChangeOwnership { customer: &east }).is_ok());
         let denied = authorize(&m, &p, Action::ChangeOwnership { customer: &north }).unwrap_err();
-        assert_eq!(denied.rule, "out-of-region");
+        assert_eq!(denied.rule, VerifyRule::OutOfRegion);
         assert!(authorize(&m, &p, Action::EditCustomer { customer: &north }).is_err());
         assert!(authorize(&m, &p, Action::AddCustomer { customer: &north }).is_err());
         assert!(authorize(&m, &p, Action::ChangeOwnership { customer: &customer("rep", None) }).is_ok());
@@ -209,6 +214,6 @@ mod tests {
         let mut m = person("m", Role::Admin);
         m.status = StaffStatus::Departed;
         let denied = authorize(&m, &Policy::default(), Action::ChangeSettings).unwrap_err();
-        assert_eq!(denied.rule, "actor-departed");
+        assert_eq!(denied.rule, VerifyRule::ActorDeparted);
     }
 }

@@ -241,6 +241,7 @@ impl Contact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::rule_ids::CheckRule;
 
     fn id() -> CustomerId {
         CustomerId::parse("acme").unwrap()
@@ -278,7 +279,7 @@ summary = "Discussed 2027 fleet renewal"
     fn every_type_error_is_reported_with_its_line() {
         let parsed = Customer::parse_all(&id(), "name = \"x\"\nowner = 42\nvalue = \"lots\"\n");
         let lines: Vec<_> = parsed.errors.iter().map(|p| (p.rule, p.line)).collect();
-        assert_eq!(lines, [("wrong-type", 2), ("wrong-type", 3)]);
+        assert_eq!(lines, [(CheckRule::WrongType, 2), (CheckRule::WrongType, 3)]);
     }
 
     #[test]
@@ -291,7 +292,7 @@ summary = "Discussed 2027 fleet renewal"
     fn unknown_keys_are_warnings() {
         let parsed = Customer::parse_all(&id(), "name = \"x\"\nowner = \"a\"\nfax = \"1\"\n");
         assert!(parsed.errors.is_empty());
-        assert_eq!(parsed.warnings[0].rule, "unknown-key");
+        assert_eq!(parsed.warnings[0].rule, CheckRule::UnknownKey);
         assert_eq!(parsed.warnings[0].line, 3);
     }
 

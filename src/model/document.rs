@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table, Value};
 
 use super::customer::{Contact, Customer, Touch};
+use super::rule_ids::CheckRule;
 use super::schema::{self, Problem};
 use super::staff::Staff;
 
@@ -40,7 +41,8 @@ impl Document {
     pub fn parse(path: &str, src: &str) -> crate::Result<Document> {
         let doc: DocumentMut = src.parse().map_err(|e: toml_edit::TomlError| {
             let (line, column) = e.span().map_or((1, 1), |s| schema::line_col(src, s.start));
-            Problem { rule: "toml-syntax", line, column, message: schema::one_line(e.message()) }.into_error(path)
+            Problem { rule: CheckRule::TomlSyntax, line, column, message: schema::one_line(e.message()) }
+                .into_error(path)
         })?;
         let order = if path.starts_with("customers/") {
             CUSTOMER_KEYS

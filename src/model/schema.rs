@@ -7,13 +7,14 @@ use std::ops::Range;
 use toml_edit::{Document, Item, TableLike, Value};
 
 use super::date::Date;
+use super::rule_ids::CheckRule;
 use crate::Error;
 
 /// One thing wrong with a file, at a position in it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
-    /// Stable rule id (`toml-syntax`, `wrong-type`, `missing-key`, …).
-    pub rule: &'static str,
+    /// The rule it breaks (`toml-syntax`, `wrong-type`, `missing-key`, …).
+    pub rule: CheckRule,
     /// 1-based line (1 when the whole file is concerned).
     pub line: usize,
     /// 1-based column.
@@ -48,7 +49,7 @@ pub fn parse(src: &str) -> Result<Document<&str>, Problem> {
                 message = format!("duplicate key `{key}`");
             }
         }
-        let rule = if message.contains("date") { "invalid-date" } else { "toml-syntax" };
+        let rule = if message.contains("date") { CheckRule::InvalidDate } else { CheckRule::TomlSyntax };
         Problem { rule, line, column, message }
     })
 }
@@ -64,7 +65,7 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(path: &str, src: &str) -> crate
     toml::from_str(src).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(src, s.start));
         let message = one_line(e.message());
-        Problem { rule: "schema", line, column, message }.into_error(path)
+        Problem { rule: CheckRule::WrongType, line, column, message }.into_error(path)
     })
 }
 
@@ -104,7 +105,7 @@ impl<'a> Reader<'a> {
         span.map_or((1, 1), |s| line_col(self.src, s.start))
     }
 
-    fn problem_at(&mut self, key: &str, rule: &'static str, message: String) {
+    fn problem_at(&mut self, key: &str, rule: CheckRule, message: String) {
         let key_span = self.table.key(key).and_then(|k| k.span());
         let (line, column) = match key_span {
             Some(s) => line_col(self.src, s.start),
@@ -123,7 +124,7 @@ impl<'a> Reader<'a> {
             Item::Value(v) => Some(v),
             Item::None => None,
             _ => {
-                self.problem_at(key, "wrong-type", format!("`{key}` must be a value, not a table"));
+                self.problem_at(key, CheckRule::WrongType, format!("`{key}` must be a value, not a table"));
                 None
             }
         }
@@ -134,7 +135,7 @@ impl<'a> Reader<'a> {
         let got = get(v);
         if got.is_none() {
             let found = v.type_name();
-            self.problem_at(key, "wrong-type", format!("`{key}` must be {kind}, found {found}"));
+            self.problem_at(key, CheckRule::WrongType, format!("`{key}` must be {kind}, found {found}"));
         }
         got
     }
@@ -152,7 +153,7 @@ impl<'a> Reader<'a> {
         self.seen.push(key);
         let (line, column) = self.position(None);
         self.problems.push(Problem {
-            rule: "missing-key",
+            rule: CheckRule::MissingKey,
             line,
             column,
             message: format!("missing required key `{key}`"),
@@ -164,7 +165,7 @@ impl<'a> Reader<'a> {
     pub fn opt_u64(&mut self, key: &'static str) -> Option<u64> {
         let n = self.typed(key, "an integer", Value::as_integer)?;
         if n < 0 {
-            self.problem_at(key, "invalid-value", format!("`{key}` must not be negative, found {n}"));
+            self.problem_at(key, CheckRule::InvalidValue, format!("`{key}` must not be negative, found {n}"));
             return None;
         }
         Some(n as u64)
@@ -181,7 +182,7 @@ impl<'a> Reader<'a> {
         match Date::from_toml(dt) {
             Ok(d) => Some(d),
             Err(msg) => {
-                self.problem_at(key, "invalid-date", format!("`{key}`: {msg}"));
+                self.problem_at(key, CheckRule::InvalidDate, format!("`{key}`: {msg}"));
                 None
             }
         }
@@ -203,7 +204,7 @@ impl<'a> Reader<'a> {
         };
         let strings: Option<Vec<String>> = arr.iter().map(|v| v.as_str().map(str::to_string)).collect();
         strings.unwrap_or_else(|| {
-            self.problem_at(key, "wrong-type", format!("`{key}` must be an array of strings"));
+            self.problem_at(key, CheckRule::WrongType, format!("`{key}` must be an array of strings"));
             Vec::new()
         })
     }
@@ -219,7 +220,7 @@ impl<'a> Reader<'a> {
                 a.iter().filter_map(Value::as_inline_table).map(|t| (t as &dyn TableLike, t.span())).collect()
             }
             Some(_) => {
-                self.problem_at(key, "wrong-type", format!("`{key}` must be an array of tables ([[{key}]])"));
+                self.problem_at(key, CheckRule::WrongType, format!("`{key}` must be an array of tables ([[{key}]])"));
                 return Vec::new();
             }
         };
@@ -265,7 +266,7 @@ impl<'a> Reader<'a> {
                 let span = self.table.key(k).and_then(|key| key.span());
                 let (line, column) = span.map_or((1, 1), |s| line_col(self.src, s.start));
                 Problem {
-                    rule: "unknown-key",
+                    rule: CheckRule::UnknownKey,
                     line,
                     column,
                     message: format!("unknown key `{prefix}{k}` (kept as is)"),

@@ -20,6 +20,7 @@ use git2::{ObjectType, Repository, Tree, TreeEntry};
 use super::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use super::treediff::{git_order, Trees};
 use crate::model::ids::shard_of;
+use crate::model::rule_ids::CheckRule;
 use crate::model::{CustomerId, Handle};
 use crate::Result;
 
@@ -31,8 +32,8 @@ pub const MAX_RECORD: u64 = 1 << 20;
 pub struct ShapeProblem {
     /// Where, from the root (`/`-separated; undecodable bytes replaced).
     pub path: String,
-    /// The `check` rule id.
-    pub rule: &'static str,
+    /// The `check` rule it breaks.
+    pub rule: CheckRule,
     /// What is wrong.
     pub message: String,
 }
@@ -85,7 +86,7 @@ struct Auditor<'a, 'r> {
 }
 
 impl<'r> Auditor<'_, 'r> {
-    fn problem(&mut self, path: &str, rule: &'static str, message: impl Into<String>) {
+    fn problem(&mut self, path: &str, rule: CheckRule, message: impl Into<String>) {
         self.out.push(ShapeProblem { path: path.to_string(), rule, message: message.into() });
     }
 
@@ -97,11 +98,13 @@ impl<'r> Auditor<'_, 'r> {
             if let Some(before) = &previous {
                 match git_order(sort_key(before), sort_key(&entry)) {
                     Ordering::Less => {}
-                    Ordering::Equal => self.problem(&path, "malformed-tree", "appears twice in its directory"),
-                    Ordering::Greater => self.problem(&path, "malformed-tree", "is out of git's order in its tree"),
+                    Ordering::Equal => self.problem(&path, CheckRule::MalformedTree, "appears twice in its directory"),
+                    Ordering::Greater => {
+                        self.problem(&path, CheckRule::MalformedTree, "is out of git's order in its tree")
+                    }
                 }
                 if before.name_bytes() == entry.name_bytes() && sort_key(before) != sort_key(&entry) {
-                    self.problem(&path, "malformed-tree", "is both a file and a directory");
+                    self.problem(&path, CheckRule::MalformedTree, "is both a file and a directory");
                 }
             }
             let same = old.and_then(|o| o.get_name_bytes(entry.name_bytes()).map(|e| e.to_owned()));
@@ -122,11 +125,11 @@ impl<'r> Auditor<'_, 'r> {
         place: Place<'_>,
     ) -> Result<()> {
         let Ok(name) = std::str::from_utf8(entry.name_bytes()) else {
-            self.problem(path, "malformed-tree", "has a name that is not UTF-8");
+            self.problem(path, CheckRule::MalformedTree, "has a name that is not UTF-8");
             return Ok(());
         };
         if let Some(why) = forbidden_name(name) {
-            self.problem(path, "malformed-tree", why);
+            self.problem(path, CheckRule::MalformedTree, why);
             return Ok(());
         }
         let is_tree = entry.kind() == Some(ObjectType::Tree);
@@ -149,12 +152,12 @@ impl<'r> Auditor<'_, 'r> {
             }
         };
         if entry.kind() == Some(ObjectType::Commit) && child != Place::Elsewhere {
-            self.problem(path, "not-a-file", "is a submodule (gitlink); the store holds regular files only");
+            self.problem(path, CheckRule::NotAFile, "is a submodule (gitlink); the store holds regular files only");
             return Ok(());
         }
         if !is_tree {
             if matches!(child, Place::Staff | Place::Customers) {
-                self.problem(path, "not-a-file", format!("`{name}` must be a directory"));
+                self.problem(path, CheckRule::NotAFile, format!("`{name}` must be a directory"));
             }
             return Ok(());
         }
@@ -168,7 +171,7 @@ impl<'r> Auditor<'_, 'r> {
 
     fn misplaced_or_not_file(&mut self, entry: &TreeEntry<'_>, path: &str, why: String) -> Result<()> {
         if self.regular(entry, path) {
-            self.problem(path, "misplaced-file", why);
+            self.problem(path, CheckRule::MisplacedFile, why);
         }
         Ok(())
     }
@@ -176,7 +179,7 @@ impl<'r> Auditor<'_, 'r> {
     fn staff_file(&mut self, entry: &TreeEntry<'_>, name: &str, path: &str) -> Result<()> {
         let Some(stem) = toml_stem(name) else { return Ok(()) };
         if Handle::parse(stem).is_err() {
-            self.problem(path, "invalid-handle", format!("`{stem}` is not a valid handle"));
+            self.problem(path, CheckRule::InvalidHandle, format!("`{stem}` is not a valid handle"));
         }
         self.record(entry, path)
     }
@@ -184,12 +187,12 @@ impl<'r> Auditor<'_, 'r> {
     fn customer_file(&mut self, entry: &TreeEntry<'_>, name: &str, shard: &str, path: &str) -> Result<()> {
         let Some(stem) = toml_stem(name) else { return Ok(()) };
         if CustomerId::parse(stem).is_err() {
-            self.problem(path, "invalid-id", format!("`{stem}` is not a valid customer id"));
+            self.problem(path, CheckRule::InvalidId, format!("`{stem}` is not a valid customer id"));
         } else if shard_of(stem) != shard {
             let want = shard_of(stem);
             self.problem(
                 path,
-                "wrong-shard",
+                CheckRule::WrongShard,
                 format!("belongs in {CUSTOMERS_DIR}/{want}/ (shard of `{stem}`), not {shard}/"),
             );
         }
@@ -201,19 +204,19 @@ impl<'r> Auditor<'_, 'r> {
         match (entry.kind(), entry.filemode()) {
             (Some(ObjectType::Blob), 0o100644 | 0o100755) => true,
             (Some(ObjectType::Blob), 0o120000) => {
-                self.problem(path, "not-a-file", "is a symbolic link; crm does not follow links");
+                self.problem(path, CheckRule::NotAFile, "is a symbolic link; crm does not follow links");
                 false
             }
             (Some(ObjectType::Commit), _) => {
-                self.problem(path, "not-a-file", "is a submodule (gitlink); the store holds regular files only");
+                self.problem(path, CheckRule::NotAFile, "is a submodule (gitlink); the store holds regular files only");
                 false
             }
             (Some(ObjectType::Tree), _) => {
-                self.problem(path, "not-a-file", "is a directory where a file belongs");
+                self.problem(path, CheckRule::NotAFile, "is a directory where a file belongs");
                 false
             }
             _ => {
-                self.problem(path, "not-a-file", "is not a regular file");
+                self.problem(path, CheckRule::NotAFile, "is not a regular file");
                 false
             }
         }
@@ -227,7 +230,11 @@ impl<'r> Auditor<'_, 'r> {
         let id = entry.id();
         let (size, _) = self.trees.repo().odb()?.read_header(id).map_err(|e| crate::Error::from_lookup(e, id))?;
         if size as u64 > MAX_RECORD {
-            self.problem(path, "file-too-large", format!("is {size} bytes; records are limited to {MAX_RECORD} bytes"));
+            self.problem(
+                path,
+                CheckRule::FileTooLarge,
+                format!("is {size} bytes; records are limited to {MAX_RECORD} bytes"),
+            );
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::model::customer::{ParsedCustomer, STATUSES, TOUCH_KINDS};
 use crate::model::date::Date;
 use crate::model::ids::shard_of;
+use crate::model::rule_ids::CheckRule;
 use crate::model::schema::{from_toml, line_col};
 use crate::model::{Customer, CustomerId, Handle, Policy, Staff, StaffStatus, StoreConfig};
 use crate::ops::list::is_stale;
@@ -103,7 +104,7 @@ fn run(
                 let content = match source.read(&item, repo.as_ref()) {
                     Ok(content) => content,
                     Err(e) => {
-                        own.file(&item.path, "not-a-file", format!("cannot be read: {e}"));
+                        own.file(&item.path, CheckRule::NotAFile, format!("cannot be read: {e}"));
                         return (own.findings, None);
                     }
                 };
@@ -167,7 +168,7 @@ struct Checker {
 
 impl Checker {
     /// Records a finding at a position of `text`.
-    fn at(&mut self, path: &str, text: &str, line: usize, column: usize, rule_id: &'static str, message: String) {
+    fn at(&mut self, path: &str, text: &str, line: usize, column: usize, rule_id: CheckRule, message: String) {
         let r = rule(rule_id);
         let source = text.lines().nth(line.saturating_sub(1)).map(str::to_string);
         self.findings.push(Finding {
@@ -186,7 +187,7 @@ impl Checker {
     /// read did not already show.
     fn shape(&mut self, repo: &git2::Repository, tree: &git2::Tree) -> Result<()> {
         for p in treeshape::audit(repo, tree, Sizes::Skip)? {
-            if !self.findings.iter().any(|f| f.path == p.path && f.rule == p.rule) {
+            if !self.findings.iter().any(|f| f.path == p.path && f.rule == p.rule.id()) {
                 self.file(&p.path, p.rule, p.message);
             }
         }
@@ -194,12 +195,12 @@ impl Checker {
     }
 
     /// Records a finding about a whole file.
-    fn file(&mut self, path: &str, rule_id: &'static str, message: String) {
+    fn file(&mut self, path: &str, rule_id: CheckRule, message: String) {
         self.at(path, "", 1, 1, rule_id, message);
     }
 
     /// Records a finding at the key at `offset` (or the file's start).
-    fn key(&mut self, path: &str, text: &str, offset: Option<usize>, rule_id: &'static str, message: String) {
+    fn key(&mut self, path: &str, text: &str, offset: Option<usize>, rule_id: CheckRule, message: String) {
         let (line, column) = offset.map_or((1, 1), |o| line_col(text, o));
         self.at(path, text, line, column, rule_id, message);
     }
@@ -208,13 +209,17 @@ impl Checker {
     fn readable(&mut self, path: &str, content: Content) -> Option<String> {
         let is_record = toml_stem(path.rsplit('/').next().unwrap_or_default()).is_some();
         match content {
-            Content::Link => self.file(path, "not-a-file", "is a symbolic link; crm does not follow links".into()),
-            Content::Other => self.file(path, "not-a-file", "is not a regular file".into()),
-            Content::TooLarge(n) => {
-                self.file(path, "file-too-large", format!("is {n} bytes; records are limited to {MAX_FILE} bytes"))
+            Content::Link => {
+                self.file(path, CheckRule::NotAFile, "is a symbolic link; crm does not follow links".into())
             }
+            Content::Other => self.file(path, CheckRule::NotAFile, "is not a regular file".into()),
+            Content::TooLarge(n) => self.file(
+                path,
+                CheckRule::FileTooLarge,
+                format!("is {n} bytes; records are limited to {MAX_FILE} bytes"),
+            ),
             Content::Bytes(_) if !is_record => {
-                self.file(path, "stray-file", "is not a .toml record file".into());
+                self.file(path, CheckRule::StrayFile, "is not a .toml record file".into());
             }
             Content::Bytes(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => return Some(text),
@@ -224,7 +229,7 @@ impl Checker {
                     let text = String::from_utf8_lossy(&bytes[..good]).into_owned();
                     let (line, column) = line_col(&text, good);
                     let message = format!("invalid UTF-8 at byte {good}");
-                    self.at(path, &String::from_utf8_lossy(&bytes), line, column, "invalid-utf8", message);
+                    self.at(path, &String::from_utf8_lossy(&bytes), line, column, CheckRule::InvalidUtf8, message);
                 }
             },
         }
@@ -237,19 +242,19 @@ impl Checker {
             policy: Policy::default(),
         };
         let Some(text) = text else {
-            self.file(CONFIG_FILE, "missing-config", "crm.toml is missing".into());
+            self.file(CONFIG_FILE, CheckRule::MissingConfig, "crm.toml is missing".into());
             return fallback();
         };
         match from_toml::<StoreConfig>(CONFIG_FILE, text) {
             Ok(config) => config,
             Err(e) => {
-                self.parse_error(CONFIG_FILE, text, "missing-config", e);
+                self.parse_error(CONFIG_FILE, text, CheckRule::MissingConfig, e);
                 fallback()
             }
         }
     }
 
-    fn parse_error(&mut self, path: &str, text: &str, rule_id: &'static str, e: Error) {
+    fn parse_error(&mut self, path: &str, text: &str, rule_id: CheckRule, e: Error) {
         match e {
             Error::Malformed { line, column, message, .. } => self.at(path, text, line, column, rule_id, message),
             other => self.file(path, rule_id, other.to_string()),
@@ -261,11 +266,11 @@ impl Checker {
         for (path, text) in entries {
             let stem = path.rsplit('/').next().and_then(toml_stem).unwrap_or_default();
             if path.matches('/').count() != 1 {
-                self.file(path, "misplaced-file", format!("staff files belong directly in {STAFF_DIR}/"));
+                self.file(path, CheckRule::MisplacedFile, format!("staff files belong directly in {STAFF_DIR}/"));
                 continue;
             }
             let Ok(handle) = Handle::parse(stem) else {
-                self.file(path, "invalid-handle", format!("`{stem}` is not a valid handle"));
+                self.file(path, CheckRule::InvalidHandle, format!("`{stem}` is not a valid handle"));
                 continue;
             };
             match from_toml::<Staff>(path, text) {
@@ -273,7 +278,11 @@ impl Checker {
                     person.handle = handle.clone();
                     if let Some(region) = &person.region {
                         if !policy.allows_region(region) {
-                            self.file(path, "unknown-region", format!("region `{region}` is not in [policy].regions"));
+                            self.file(
+                                path,
+                                CheckRule::UnknownRegion,
+                                format!("region `{region}` is not in [policy].regions"),
+                            );
                         }
                     }
                     for key in &person.keys {
@@ -281,13 +290,17 @@ impl Checker {
                             p.as_ref().filter(|p| p.has_key(key)).map(|_| h.clone())
                         });
                         if let Some(other) = other {
-                            self.file(path, "shared-key", format!("a key of `{stem}` is also listed for `{other}`"));
+                            self.file(
+                                path,
+                                CheckRule::SharedKey,
+                                format!("a key of `{stem}` is also listed for `{other}`"),
+                            );
                         }
                     }
                     staff.insert(stem.to_string(), Some(person));
                 }
                 Err(e) => {
-                    self.parse_error(path, text, "invalid-staff", e);
+                    self.parse_error(path, text, CheckRule::InvalidStaff, e);
                     // Known to exist, so references to them are not "unknown".
                     staff.insert(stem.to_string(), None);
                 }
@@ -304,24 +317,28 @@ impl Checker {
             let path = item.path.clone();
             let parts: Vec<&str> = path.split('/').collect();
             let [_, shard, file] = parts[..] else {
-                self.file(&path, "misplaced-file", format!("customer files belong at {CUSTOMERS_DIR}/XX/ID.toml"));
+                self.file(
+                    &path,
+                    CheckRule::MisplacedFile,
+                    format!("customer files belong at {CUSTOMERS_DIR}/XX/ID.toml"),
+                );
                 continue;
             };
             let stem = toml_stem(file).unwrap_or(file);
             let Ok(id) = CustomerId::parse(stem) else {
-                self.file(&path, "invalid-id", format!("`{stem}` is not a valid customer id"));
+                self.file(&path, CheckRule::InvalidId, format!("`{stem}` is not a valid customer id"));
                 continue;
             };
             let want = shard_of(stem);
             if shard != want {
                 self.file(
                     &path,
-                    "wrong-shard",
+                    CheckRule::WrongShard,
                     format!("belongs in {CUSTOMERS_DIR}/{want}/ (shard of `{stem}`), not {shard}/"),
                 );
             }
             if let Some(first) = seen.get(stem) {
-                self.file(&path, "duplicate-id", format!("id `{stem}` is also used by {first}"));
+                self.file(&path, CheckRule::DuplicateId, format!("id `{stem}` is also used by {first}"));
                 continue;
             }
             seen.insert(stem.to_string(), path.clone());
@@ -343,7 +360,7 @@ impl Checker {
     ) {
         let policy = &config.policy;
         if c.name.trim().is_empty() {
-            self.key(path, text, p.offset(text, "name"), "invalid-value", "`name` must not be empty".into());
+            self.key(path, text, p.offset(text, "name"), CheckRule::InvalidValue, "`name` must not be empty".into());
         }
         let person = |h: &str| staff.get(h);
         match person(&c.owner) {
@@ -351,7 +368,7 @@ impl Checker {
                 path,
                 text,
                 p.offset(text, "owner"),
-                "unknown-person",
+                CheckRule::UnknownPerson,
                 format!("owner `{}` is not in staff/", c.owner),
             ),
             Some(Some(s)) if s.status == StaffStatus::Departed => {
@@ -361,14 +378,14 @@ impl Checker {
                         path,
                         text,
                         p.offset(text, "owner"),
-                        "handover-pending",
+                        CheckRule::HandoverPending,
                         format!("owner `{}` has left; hand over by {d} ({} days left)", c.owner, today.days_until(d)),
                     ),
                     _ => self.key(
                         path,
                         text,
                         p.offset(text, "owner"),
-                        "handover-overdue",
+                        CheckRule::HandoverOverdue,
                         match deadline {
                             Some(d) => format!("owner `{}` has left; the handover was due {d}", c.owner),
                             None => format!("owner `{}` has left", c.owner),
@@ -384,7 +401,7 @@ impl Checker {
                     path,
                     text,
                     p.offset(text, "backup"),
-                    "unknown-person",
+                    CheckRule::UnknownPerson,
                     format!("backup `{b}` is not in staff/"),
                 );
             }
@@ -402,7 +419,7 @@ impl Checker {
                     path,
                     text,
                     p.offset(text, "backup").or(p.offset(text, "tier")),
-                    "key-without-backup",
+                    CheckRule::KeyWithoutBackup,
                     format!("key account {why}"),
                 );
             }
@@ -412,7 +429,7 @@ impl Checker {
                     path,
                     text,
                     p.offset(text, "tier"),
-                    "single-threaded",
+                    CheckRule::SingleThreaded,
                     format!("key account with {n} contact(s); relationships should not hang on one person"),
                 );
             }
@@ -422,7 +439,7 @@ impl Checker {
                 path,
                 text,
                 p.offset(text, "tier"),
-                "unknown-tier",
+                CheckRule::UnknownTier,
                 format!("tier `{}` is not one of {}", c.tier, policy.tiers.join(", ")),
             );
         }
@@ -432,7 +449,7 @@ impl Checker {
                     path,
                     text,
                     p.offset(text, "region"),
-                    "unknown-region",
+                    CheckRule::UnknownRegion,
                     format!("region `{region}` is not in [policy].regions"),
                 );
             }
@@ -442,14 +459,14 @@ impl Checker {
                 path,
                 text,
                 p.offset(text, "status"),
-                "unknown-status",
+                CheckRule::UnknownStatus,
                 format!("status `{}` is not one of {}", c.status, STATUSES.join(", ")),
             );
         }
         for (i, t) in c.touches.iter().enumerate() {
             if person(&t.by).is_none() {
                 let at = p.offset(text, &format!("touches[{i}].by"));
-                self.key(path, text, at, "unknown-person", format!("touch by `{}` who is not in staff/", t.by));
+                self.key(path, text, at, CheckRule::UnknownPerson, format!("touch by `{}` who is not in staff/", t.by));
             }
             if !TOUCH_KINDS.contains(&t.kind.as_str()) {
                 let at = p.offset(text, &format!("touches[{i}].kind"));
@@ -457,7 +474,7 @@ impl Checker {
                     path,
                     text,
                     at,
-                    "unknown-kind",
+                    CheckRule::UnknownKind,
                     format!("touch kind `{}` is not one of {}", t.kind, TOUCH_KINDS.join(", ")),
                 );
             }
@@ -468,7 +485,7 @@ impl Checker {
                 path,
                 text,
                 p.offset(text, "owner"),
-                "stale-relationship",
+                CheckRule::StaleRelationship,
                 format!("{last}; stale after {} days", policy.stale_after_days),
             );
         }
@@ -492,7 +509,7 @@ impl Checker {
                     share * 100.0,
                     policy.max_owner_share * 100.0
                 );
-                self.file(&path, "owner-concentration", message);
+                self.file(&path, CheckRule::OwnerConcentration, message);
             }
         }
     }

@@ -8,6 +8,7 @@ use git2::Repository;
 use super::state::{Actor, State};
 use crate::model::authz::{authorize, in_scope, Action};
 use crate::model::customer::Customer;
+use crate::model::rule_ids::VerifyRule;
 use crate::model::{CustomerId, Role, Staff, Touch};
 use crate::store::layout::{toml_stem, CONFIG_FILE, STAFF_DIR};
 use crate::store::treediff::{Blob, FileChange};
@@ -27,13 +28,16 @@ pub(super) fn assess(
 ) -> Result<Vec<Denial>> {
     let mut out = Vec::new();
     let Some(person) = actor.person.as_ref() else {
-        out.push(("actor-departed", format!("{} is not in staff/ of the state it is judged against", actor.handle)));
+        out.push((
+            VerifyRule::ActorDeparted.id(),
+            format!("{} is not in staff/ of the state it is judged against", actor.handle),
+        ));
         return Ok(out);
     };
     let policy = &state.config.policy;
     let deny = |out: &mut Vec<Denial>, action: Action<'_>| {
         if let Err(d) = authorize(person, policy, action) {
-            out.push((d.rule, format!("{} may not {}", actor.handle, d.reason)));
+            out.push((d.rule.id(), format!("{} may not {}", actor.handle, d.reason)));
         }
     };
     let path = change.path.as_str();
@@ -50,7 +54,7 @@ pub(super) fn assess(
         (None, None) => {}
         (Some(_), None) => deny(&mut out, Action::RemoveCustomer),
         (_, Some(Err(()))) | (Some(Err(())), _) => {
-            out.push(("unreadable-record", "cannot be parsed, so the change cannot be judged".into()));
+            out.push((VerifyRule::UnreadableRecord.id(), "cannot be parsed, so the change cannot be judged".into()));
         }
         (None, Some(Ok(new))) => {
             deny(&mut out, Action::AddCustomer { customer: &new });
@@ -72,14 +76,14 @@ pub(super) fn assess(
             }
             if old.region != new.region && person.role == Role::Manager {
                 if let Err(d) = in_scope(person, policy, &new) {
-                    out.push((d.rule, format!("{} may not {}", actor.handle, d.reason)));
+                    out.push((d.rule.id(), format!("{} may not {}", actor.handle, d.reason)));
                 }
             }
             let kept = new.touches.len() >= old.touches.len() && new.touches[..old.touches.len()] == old.touches[..];
             if !kept && person.role != Role::Admin {
                 let msg =
                     format!("{} changed or removed past touches; the interaction log is append-only", actor.handle);
-                out.push(("touch-history-rewritten", msg));
+                out.push((VerifyRule::TouchHistoryRewritten.id(), msg));
             }
             if kept {
                 for by in foreign_touches(person, &old.touches, &new) {
@@ -115,9 +119,11 @@ fn assignees(after: Option<&State>, old: Option<&Customer>, new: &Customer) -> V
             continue;
         }
         match after.staff.values().find(|s| s.handle.as_str() == handle) {
-            None => out.push(("unknown-person", format!("names {role} `{handle}`, who is not in staff/"))),
+            None => {
+                out.push((VerifyRule::UnknownPerson.id(), format!("names {role} `{handle}`, who is not in staff/")))
+            }
             Some(s) if !s.is_active() => {
-                out.push(("assign-to-departed", format!("names {role} `{handle}`, who has departed")));
+                out.push((VerifyRule::AssignToDeparted.id(), format!("names {role} `{handle}`, who has departed")));
             }
             Some(_) => {}
         }

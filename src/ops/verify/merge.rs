@@ -25,6 +25,7 @@ use git2::{Commit, Oid, Tree};
 
 use super::state::{Actor, State};
 use super::{change, Verifier};
+use crate::model::rule_ids::VerifyRule;
 use crate::store::sigcheck::{self, SigStatus};
 use crate::store::treediff::{self, Blob, FileChange, Trees};
 use crate::Result;
@@ -199,7 +200,7 @@ impl<'r> Verifier<'r> {
                         author.handle,
                         short(oid)
                     );
-                    self.violation(merge, merger, Some(&change.path), "merge-unapproved", msg);
+                    self.violation(merge, merger, Some(&change.path), VerifyRule::MergeUnapproved.id(), msg);
                 }
             }
         }

@@ -33,6 +33,7 @@ use git2::{Commit, Oid, Repository, Sort};
 use serde::Serialize;
 
 use crate::model::date::Date;
+use crate::model::rule_ids::VerifyRule;
 use crate::store::history::commit_date;
 use crate::store::shallow::Boundary;
 use crate::store::sigcheck::Gpg;
@@ -225,7 +226,7 @@ impl<'r> Verifier<'r> {
         if changes.iter().any(|c| state::is_store_path(&c.path)) && std::mem::replace(&mut self.genesis_seen, true) {
             let actor = Actor::unknown(commit);
             let msg = "creates the store again after the trusted root".to_string();
-            self.violation(commit, &actor, None, "second-genesis", msg);
+            self.violation(commit, &actor, None, VerifyRule::SecondGenesis.id(), msg);
         }
         Ok(())
     }
@@ -271,12 +272,12 @@ impl<'r> Verifier<'r> {
             }
             let Some(actor) = self.actor(commit, state) else { continue };
             for p in &shape {
-                self.violation(commit, &actor, Some(&p.path), p.rule, p.message.clone());
+                self.violation(commit, &actor, Some(&p.path), p.rule.id(), p.message.clone());
             }
             if parents.len() < 2 {
                 if actor.forge && !relevant.is_empty() {
                     let msg = "the forge's key signs merges only".to_string();
-                    self.violation(commit, &actor, None, "forge-commit", msg);
+                    self.violation(commit, &actor, None, VerifyRule::ForgeCommit.id(), msg);
                     continue;
                 }
                 for change in relevant {
@@ -293,7 +294,7 @@ impl<'r> Verifier<'r> {
                     Some(side) => self.brought_in(commit, &actor, state, after.as_deref(), sides, side, change)?,
                     None if actor.forge => {
                         let msg = "a forge merge may not change files itself".to_string();
-                        self.violation(commit, &actor, Some(&change.path), "forge-merge-changes", msg);
+                        self.violation(commit, &actor, Some(&change.path), VerifyRule::ForgeMergeChanges.id(), msg);
                     }
                     None => self.own_change(commit, &actor, state, after.as_deref(), change, None)?,
                 }

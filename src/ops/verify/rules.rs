@@ -3,22 +3,23 @@
 //! tree is judged by `check`'s own tree rules ([`SHAPE_RULES`]), so there
 //! is one definition of a well-formed store.
 
-use crate::ops::check::rules::{self as check_rules, Rule, Severity};
+use crate::model::rule_ids::VerifyRule;
+use crate::ops::check::rules::{self as check_rules, CheckRule, Rule, Severity};
 
 /// The `check` rules verify applies to every tree a commit changes.
-pub const SHAPE_RULES: &[&str] = &[
-    "malformed-tree",
-    "not-a-file",
-    "misplaced-file",
-    "invalid-id",
-    "invalid-handle",
-    "wrong-shard",
-    "file-too-large",
+pub const SHAPE_RULES: &[CheckRule] = &[
+    CheckRule::MalformedTree,
+    CheckRule::NotAFile,
+    CheckRule::MisplacedFile,
+    CheckRule::InvalidId,
+    CheckRule::InvalidHandle,
+    CheckRule::WrongShard,
+    CheckRule::FileTooLarge,
 ];
 
 /// Every rule verify reports: its own, then the shape rules.
 pub fn all() -> Vec<Rule> {
-    VERIFY_RULES.iter().copied().chain(SHAPE_RULES.iter().map(|id| *check_rules::rule(id))).collect()
+    VERIFY_RULES.iter().copied().chain(SHAPE_RULES.iter().map(|id| *check_rules::rule(*id))).collect()
 }
 
 /// The rule with id `id`.
@@ -26,137 +27,137 @@ pub fn find(id: &str) -> Option<Rule> {
     all().into_iter().find(|r| r.id == id)
 }
 
-const fn rule(id: &'static str, what: &'static str, help: &'static str) -> Rule {
-    Rule { id, severity: Severity::Error, what, help }
+const fn rule(rule: VerifyRule, what: &'static str, help: &'static str) -> Rule {
+    Rule { id: rule.id(), severity: Severity::Error, what, help }
 }
 
 /// Every verify rule.
 pub const VERIFY_RULES: &[Rule] = &[
     rule(
-        "unsigned",
+        VerifyRule::Unsigned,
         "a store commit without a signature where policy requires one",
         "sign commits: git config gpg.format ssh; git config user.signingkey KEY; git config commit.gpgsign true",
     ),
     rule(
-        "bad-signature",
+        VerifyRule::BadSignature,
         "a signature that does not match the commit (altered after signing)",
         "the commit was tampered with; restore it from a trusted copy",
     ),
     rule(
-        "unknown-key",
+        VerifyRule::UnknownKey,
         "signed by a key no staff member lists (in the parent state)",
         "an admin adds the key to staff/HANDLE.toml in an earlier commit",
     ),
     rule(
-        "signer-departed",
+        VerifyRule::SignerDeparted,
         "signed by a person who was not active in the parent state",
         "a departed person's commits must be redone by an active colleague",
     ),
     rule(
-        "unknown-actor",
+        VerifyRule::UnknownActor,
         "an unsigned commit whose committer email matches no active staff member",
         "commit with the email in your staff file, or sign",
     ),
     rule(
-        "settings-unauthorized",
+        VerifyRule::SettingsUnauthorized,
         "crm.toml or staff/ changed by someone who is not an admin",
         "ask an admin to make the change",
     ),
-    rule("add-for-other", "a rep added a customer owned by someone else", "add customers you own, or ask a manager"),
+    rule(VerifyRule::AddForOther, "a rep added a customer owned by someone else", "add customers you own, or ask a manager"),
     rule(
-        "reassign-unauthorized",
+        VerifyRule::ReassignUnauthorized,
         "owner or backup changed by someone not allowed to",
         "ask someone with a role in reassign_roles",
     ),
     rule(
-        "edit-unauthorized",
+        VerifyRule::EditUnauthorized,
         "a customer edited by someone who is neither owner, backup nor in reassign_roles",
         "ask the owner or a manager",
     ),
     rule(
-        "remove-unauthorized",
+        VerifyRule::RemoveUnauthorized,
         "a customer file deleted by someone who is not an admin",
         "ask an admin; customers are rarely deleted, set status = \"lost\" instead",
     ),
     rule(
-        "actor-departed",
+        VerifyRule::ActorDeparted,
         "a change by a person not active in the state it is judged against",
         "a departed person's changes (also on branches merged later) are refused",
     ),
     rule(
-        "touch-history-rewritten",
+        VerifyRule::TouchHistoryRewritten,
         "a past [[touches]] entry edited or deleted (append-only) by a non-admin",
         "add a new touch instead of changing old ones",
     ),
     rule(
-        "forge-merge-changes",
+        VerifyRule::ForgeMergeChanges,
         "a merge signed by the forge's key that changes files itself",
         "forge merges may only combine the branches; redo the change in a signed commit",
     ),
-    rule("forge-commit", "a non-merge commit signed by the forge's key", "forge keys may sign merges only"),
+    rule(VerifyRule::ForgeCommit, "a non-merge commit signed by the forge's key", "forge keys may sign merges only"),
     rule(
-        "second-genesis",
+        VerifyRule::SecondGenesis,
         "a commit that re-creates the store (its parent has no crm.toml) after the trusted root",
         "pin the trusted first commit with --root",
     ),
     rule(
-        "unreadable-record",
+        VerifyRule::UnreadableRecord,
         "a changed customer file that cannot be parsed, so the change cannot be judged",
         "fix the file (crm check shows how)",
     ),
     rule(
-        "revoked-key",
+        VerifyRule::RevokedKey,
         "signed by an OpenPGP key that is revoked or expired (or an expired signature)",
         "sign with a valid key; an admin lists the new key in staff/HANDLE.toml",
     ),
     rule(
-        "out-of-region",
+        VerifyRule::OutOfRegion,
         "a manager acted on a customer of another region (manager_scope = \"region\")",
         "ask that region's manager or an admin",
     ),
     rule(
-        "touch-forged",
+        VerifyRule::TouchForged,
         "a touch appended in someone else's name (its `by` is not the signer; admins and imports of new customers by managers excepted)",
         "log touches as yourself: crm touch ID …",
     ),
     rule(
-        "unknown-person",
+        VerifyRule::UnknownPerson,
         "a customer handed to an owner or backup who is not in staff/ (in the state the commit leaves)",
         "hand it to an active staff member",
     ),
     rule(
-        "assign-to-departed",
+        VerifyRule::AssignToDeparted,
         "a customer handed to an owner or backup who has departed",
         "hand it to an active staff member",
     ),
     rule(
-        "protected-path",
+        VerifyRule::ProtectedPath,
         "a file of [policy].protected_paths (CI, .gitattributes, .gitmodules, a path outside the store) changed by a non-admin",
         "ask an admin to make the change",
     ),
     rule(
-        "merge-unapproved",
+        VerifyRule::MergeUnapproved,
         "a merge brings in someone else's change that was never on a protected branch and that its signer could not make",
         "let someone allowed to make the change merge it, or merge it through the forge",
     ),
     rule(
-        "replace-ref",
+        VerifyRule::ReplaceRef,
         "a push to refs/replace/* (git would show other objects than the signed history)",
         "never push replace refs to the store's server",
     ),
     rule(
-        "protected-branch-deleted",
+        VerifyRule::ProtectedBranchDeleted,
         "a push that deletes a protected branch ([policy].protected_branches)",
         "protected branches are never deleted",
     ),
     rule(
-        "non-fast-forward",
+        VerifyRule::NonFastForward,
         "a push that rewinds a store branch or replaces commits it already has",
         "fetch, rebase your commits onto the server's (crm sync) and push again",
     ),
-    rule("not-a-commit", "a push that makes a branch or tag name something other than a commit", "push commits only"),
+    rule(VerifyRule::NotACommit, "a push that makes a branch or tag name something other than a commit", "push commits only"),
     rule(
-        "foreign-root",
+        VerifyRule::ForeignRoot,
         "a pushed history that shares no commit with the protected branches",
         "branch from the store's history: git fetch, then git switch -c NAME origin/main",
     ),

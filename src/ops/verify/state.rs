@@ -7,6 +7,7 @@ use std::rc::Rc;
 use git2::{Commit, Oid, Repository, Tree};
 
 use super::Verifier;
+use crate::model::rule_ids::VerifyRule;
 use crate::model::{Handle, Staff, StoreConfig};
 use crate::store::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use crate::store::sigcheck::{self, KeyRing, SigStatus};
@@ -92,28 +93,34 @@ impl<'r> Verifier<'r> {
                 let actor = Actor { handle: handle.to_string(), person, authenticated: true, forge: false };
                 if actor.person.as_ref().is_some_and(|p| !p.is_active()) {
                     let msg = format!("signed by {handle}, who had departed before this commit");
-                    self.violation(commit, &actor, None, "signer-departed", msg);
+                    self.violation(commit, &actor, None, VerifyRule::SignerDeparted.id(), msg);
                     return None;
                 }
                 Some(actor)
             }
             SigStatus::Bad => {
                 let msg = "the signature does not match the commit".to_string();
-                self.violation(commit, &unknown, None, "bad-signature", msg);
+                self.violation(commit, &unknown, None, VerifyRule::BadSignature.id(), msg);
                 None
             }
             SigStatus::Revoked => {
                 let msg = "signed by a key that is revoked or expired in the keyring".to_string();
-                self.violation(commit, &unknown, None, "revoked-key", msg);
+                self.violation(commit, &unknown, None, VerifyRule::RevokedKey.id(), msg);
                 None
             }
             SigStatus::UnknownKey => {
                 let msg = "signed by a key that no staff member lists".to_string();
-                self.violation(commit, &unknown, None, "unknown-key", msg);
+                self.violation(commit, &unknown, None, VerifyRule::UnknownKey.id(), msg);
                 None
             }
             SigStatus::None if required => {
-                self.violation(commit, &unknown, None, "unsigned", "the store requires signed commits".into());
+                self.violation(
+                    commit,
+                    &unknown,
+                    None,
+                    VerifyRule::Unsigned.id(),
+                    "the store requires signed commits".into(),
+                );
                 None
             }
             SigStatus::None => {
@@ -127,7 +134,7 @@ impl<'r> Verifier<'r> {
                     }),
                     None => {
                         let msg = format!("unsigned, and the committer <{email}> is no staff member");
-                        self.violation(commit, &unknown, None, "unknown-actor", msg);
+                        self.violation(commit, &unknown, None, VerifyRule::UnknownActor.id(), msg);
                         None
                     }
                 }

@@ -20,6 +20,7 @@ use git2::{ObjectType, Oid, Repository};
 
 use super::{judge_history, VerifyReport, Violation, Walk};
 use crate::model::date::Date;
+use crate::model::rule_ids::VerifyRule;
 use crate::store::history::commit_date;
 use crate::store::layout::CONFIG_FILE;
 use crate::store::sigcheck::Gpg;
@@ -60,16 +61,28 @@ pub fn run(repo: &Repository, update: &RefUpdate, gpg: &Gpg, today: Date) -> Res
         Ok(report)
     };
     if refname.starts_with("refs/replace/") {
-        return refusal(new.or(old), "replace-ref", "replace refs would make git show other objects".into());
+        return refusal(
+            new.or(old),
+            VerifyRule::ReplaceRef.id(),
+            "replace refs would make git show other objects".into(),
+        );
     }
     let Some(new) = new else {
         if protected.iter().any(|(name, _)| name == refname) {
-            return refusal(old, "protected-branch-deleted", format!("{refname} is protected and may not be deleted"));
+            return refusal(
+                old,
+                VerifyRule::ProtectedBranchDeleted.id(),
+                format!("{refname} is protected and may not be deleted"),
+            );
         }
         return Ok(VerifyReport { commits: 0, violations: Vec::new() });
     };
     let Ok(tip) = repo.find_object(new, None).and_then(|o| o.peel(ObjectType::Commit)) else {
-        return refusal(Some(new), "not-a-commit", format!("{refname} would name something that is not a commit"));
+        return refusal(
+            Some(new),
+            VerifyRule::NotACommit.id(),
+            format!("{refname} would name something that is not a commit"),
+        );
     };
     let tip = tip.id();
     if let Some(old) = old {
@@ -79,7 +92,7 @@ pub fn run(repo: &Repository, update: &RefUpdate, gpg: &Gpg, today: Date) -> Res
             && !repo.graph_descendant_of(tip, old)?;
         if rewinds {
             let msg = format!("{refname} may only move forward: the new commit does not contain {}", short(old));
-            return refusal(Some(tip), "non-fast-forward", msg);
+            return refusal(Some(tip), VerifyRule::NonFastForward.id(), msg);
         }
     }
     let tips: Vec<Oid> = protected.iter().map(|(_, oid)| *oid).collect();
@@ -91,7 +104,7 @@ pub fn run(repo: &Repository, update: &RefUpdate, gpg: &Gpg, today: Date) -> Res
     }
     if !related {
         let msg = format!("{refname} would hold a history that shares no commit with the protected branches");
-        return refusal(Some(tip), "foreign-root", msg);
+        return refusal(Some(tip), VerifyRule::ForeignRoot.id(), msg);
     }
     let walk = Walk {
         tips: vec![tip],

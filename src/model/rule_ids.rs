@@ -1,0 +1,140 @@
+//! The ids of the rules `crm check` and `crm verify` report, as closed
+//! sets: a finding can only name a rule that exists, and each id printed,
+//! filtered on in CI and listed in the README is spelled in one place. The
+//! ids are a public contract; never rename one.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// Defines a rule-id enum: its variants with their ids, `ALL` in the
+/// README's order, `id`, `parse`, `Display` and `Serialize` as the id.
+macro_rules! rule_ids {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $id:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $(#[doc = concat!("`", $id, "`")] $variant,)*
+        }
+
+        impl $name {
+            /// Every rule, in the order the README lists them.
+            pub const ALL: &[$name] = &[$($name::$variant,)*];
+
+            /// The stable id.
+            pub const fn id(self) -> &'static str {
+                match self {
+                    $($name::$variant => $id,)*
+                }
+            }
+
+            /// The rule with this id.
+            pub fn parse(id: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|r| r.id() == id)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.id())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.id())
+            }
+        }
+    };
+}
+
+rule_ids! {
+    /// A rule of `crm check` (and of the tree shape `crm verify` judges).
+    CheckRule {
+        TomlSyntax = "toml-syntax",
+        InvalidUtf8 = "invalid-utf8",
+        InvalidDate = "invalid-date",
+        WrongType = "wrong-type",
+        MissingKey = "missing-key",
+        InvalidValue = "invalid-value",
+        MissingConfig = "missing-config",
+        InvalidId = "invalid-id",
+        InvalidHandle = "invalid-handle",
+        WrongShard = "wrong-shard",
+        MisplacedFile = "misplaced-file",
+        DuplicateId = "duplicate-id",
+        MalformedTree = "malformed-tree",
+        NotAFile = "not-a-file",
+        FileTooLarge = "file-too-large",
+        UnknownPerson = "unknown-person",
+        HandoverOverdue = "handover-overdue",
+        KeyWithoutBackup = "key-without-backup",
+        UnknownTier = "unknown-tier",
+        UnknownRegion = "unknown-region",
+        UnknownStatus = "unknown-status",
+        UnknownKind = "unknown-kind",
+        SharedKey = "shared-key",
+        InvalidStaff = "invalid-staff",
+        UnknownKey = "unknown-key",
+        HandoverPending = "handover-pending",
+        OwnerConcentration = "owner-concentration",
+        StaleRelationship = "stale-relationship",
+        SingleThreaded = "single-threaded",
+        StrayFile = "stray-file",
+    }
+}
+
+rule_ids! {
+    /// A rule of `crm verify` about history: signatures, authorisation and refs.
+    VerifyRule {
+        Unsigned = "unsigned",
+        BadSignature = "bad-signature",
+        UnknownKey = "unknown-key",
+        SignerDeparted = "signer-departed",
+        UnknownActor = "unknown-actor",
+        SettingsUnauthorized = "settings-unauthorized",
+        AddForOther = "add-for-other",
+        ReassignUnauthorized = "reassign-unauthorized",
+        EditUnauthorized = "edit-unauthorized",
+        RemoveUnauthorized = "remove-unauthorized",
+        ActorDeparted = "actor-departed",
+        TouchHistoryRewritten = "touch-history-rewritten",
+        ForgeMergeChanges = "forge-merge-changes",
+        ForgeCommit = "forge-commit",
+        SecondGenesis = "second-genesis",
+        UnreadableRecord = "unreadable-record",
+        RevokedKey = "revoked-key",
+        OutOfRegion = "out-of-region",
+        TouchForged = "touch-forged",
+        UnknownPerson = "unknown-person",
+        AssignToDeparted = "assign-to-departed",
+        ProtectedPath = "protected-path",
+        MergeUnapproved = "merge-unapproved",
+        ReplaceRef = "replace-ref",
+        ProtectedBranchDeleted = "protected-branch-deleted",
+        NonFastForward = "non-fast-forward",
+        NotACommit = "not-a-commit",
+        ForeignRoot = "foreign-root",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_parse_back() {
+        let check = CheckRule::ALL.iter().map(|r| (r.id(), CheckRule::parse(r.id()).map(CheckRule::id)));
+        let verify = VerifyRule::ALL.iter().map(|r| (r.id(), VerifyRule::parse(r.id()).map(VerifyRule::id)));
+        for ids in [check.collect::<Vec<_>>(), verify.collect()] {
+            let mut seen = std::collections::BTreeSet::new();
+            for (id, parsed) in ids {
+                assert!(seen.insert(id), "{id} twice");
+                assert!(id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{id}");
+                assert_eq!(parsed, Some(id));
+            }
+        }
+        assert_eq!(CheckRule::parse("no-such-rule"), None);
+        assert_eq!(VerifyRule::parse("wrong-shard"), None);
+    }
+}
