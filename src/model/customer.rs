@@ -7,6 +7,7 @@ use toml_edit::TableLike;
 use super::date::Date;
 use super::fastparse;
 use super::ids::CustomerId;
+use super::named::named_enum;
 use super::schema::{self, Problem, Reader};
 use crate::{Error, Result};
 
@@ -71,10 +72,26 @@ pub struct Touch {
     pub summary: String,
 }
 
-/// Customer statuses allowed by the file format.
-pub const STATUSES: &[&str] = &["prospect", "active", "dormant", "lost"];
-/// Interaction kinds allowed by the file format.
-pub const TOUCH_KINDS: &[&str] = &["visit", "call", "email", "meeting", "other"];
+named_enum! {
+    /// A customer's status, as the file format allows it.
+    Status("status") {
+        Prospect = "prospect",
+        Active = "active",
+        Dormant = "dormant",
+        Lost = "lost",
+    }
+}
+
+named_enum! {
+    /// The kind of a logged interaction, as the file format allows it.
+    TouchKind("touch kind") {
+        Visit = "visit",
+        Call = "call",
+        Email = "email",
+        Meeting = "meeting",
+        Other = "other",
+    }
+}
 
 /// A customer file read in full: the record (when it could be built) and
 /// every problem found, errors and warnings apart.

@@ -10,6 +10,7 @@ pub mod document;
 pub mod fastparse;
 pub mod ids;
 pub mod merge;
+pub mod named;
 pub mod rule_ids;
 pub mod schema;
 pub mod sheet;

@@ -3,54 +3,11 @@
 //! filtered on in CI and listed in the README is spelled in one place. The
 //! ids are a public contract; never rename one.
 
-use std::fmt;
+use super::named::named_enum;
 
-use serde::{Serialize, Serializer};
-
-/// Defines a rule-id enum: its variants with their ids, `ALL` in the
-/// README's order, `id`, `parse`, `Display` and `Serialize` as the id.
-macro_rules! rule_ids {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $id:literal,)* }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum $name {
-            $(#[doc = concat!("`", $id, "`")] $variant,)*
-        }
-
-        impl $name {
-            /// Every rule, in the order the README lists them.
-            pub const ALL: &[$name] = &[$($name::$variant,)*];
-
-            /// The stable id.
-            pub const fn id(self) -> &'static str {
-                match self {
-                    $($name::$variant => $id,)*
-                }
-            }
-
-            /// The rule with this id.
-            pub fn parse(id: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|r| r.id() == id)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.id())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.id())
-            }
-        }
-    };
-}
-
-rule_ids! {
+named_enum! {
     /// A rule of `crm check` (and of the tree shape `crm verify` judges).
-    CheckRule {
+    CheckRule("rule") {
         TomlSyntax = "toml-syntax",
         InvalidUtf8 = "invalid-utf8",
         InvalidDate = "invalid-date",
@@ -84,9 +41,9 @@ rule_ids! {
     }
 }
 
-rule_ids! {
+named_enum! {
     /// A rule of `crm verify` about history: signatures, authorisation and refs.
-    VerifyRule {
+    VerifyRule("rule") {
         Unsigned = "unsigned",
         BadSignature = "bad-signature",
         UnknownKey = "unknown-key",

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{Message, WriteOptions, Writer};
 use crate::model::authz::Action;
-use crate::model::customer::STATUSES;
+use crate::model::customer::Status;
 use crate::model::date::Date;
 use crate::model::dedupe;
 use crate::model::document::customer_toml;
@@ -137,10 +137,10 @@ pub fn check_tier(policy: &Policy, tier: &str) -> Result<()> {
 
 /// Refuses a status the file format does not know.
 pub fn check_status(status: &str) -> Result<()> {
-    if STATUSES.contains(&status) {
-        return Ok(());
+    match Status::parse(status) {
+        Some(_) => Ok(()),
+        None => Err(Error::invalid("status", status, format!("allowed: {}", Status::known()))),
     }
-    Err(Error::invalid("status", status, format!("allowed: {}", STATUSES.join(", "))))
 }
 
 /// Refuses a region the policy does not list (when it lists any).

@@ -15,6 +15,7 @@ use super::reassign::{ReassignRequest, Selection};
 use super::staff::AddStaff;
 use super::touch::TouchRequest;
 use super::{init, WriteOptions};
+use crate::model::customer::TouchKind;
 use crate::model::date::Date;
 use crate::model::timestamp::Timestamp;
 use crate::model::{Contact, CustomerId, Handle, Role};
@@ -116,15 +117,15 @@ fn backup_for(region: &str, owner: &str) -> &'static str {
     }
 }
 
-const SUMMARIES: &[(&str, &str)] = &[
-    ("visit", "Site visit at the depot; reviewed fleet age"),
-    ("call", "Call about spare parts pricing"),
-    ("meeting", "Annual review with the procurement team"),
-    ("email", "Sent updated electric coach brochure"),
-    ("visit", "Test drive of the 12 m electric bus"),
-    ("call", "Follow-up on the tender timetable"),
-    ("meeting", "Workshop on charging infrastructure"),
-    ("other", "Met at the Beijing bus expo"),
+const SUMMARIES: &[(TouchKind, &str)] = &[
+    (TouchKind::Visit, "Site visit at the depot; reviewed fleet age"),
+    (TouchKind::Call, "Call about spare parts pricing"),
+    (TouchKind::Meeting, "Annual review with the procurement team"),
+    (TouchKind::Email, "Sent updated electric coach brochure"),
+    (TouchKind::Visit, "Test drive of the 12 m electric bus"),
+    (TouchKind::Call, "Follow-up on the tender timetable"),
+    (TouchKind::Meeting, "Workshop on charging infrastructure"),
+    (TouchKind::Other, "Met at the Beijing bus expo"),
 ];
 
 /// A small deterministic generator (so every demo is the same).
@@ -248,7 +249,7 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
         let due = (n % 4 == 0).then(|| day.plus_days(30 + rng.below(90) as i64));
         let req = TouchRequest {
             id,
-            kind: kind.to_string(),
+            kind,
             summary: summary.to_string(),
             date: Some(day),
             next_step: due.map(|_| "Send a quote for the 2027 fleet renewal".to_string()),

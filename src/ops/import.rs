@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{active_person, Message, WriteOptions, Writer};
 use crate::error::RowError;
 use crate::model::authz::Action;
-use crate::model::customer::STATUSES;
+use crate::model::customer::Status;
 use crate::model::dedupe::{self, DupIndex};
 use crate::model::document::{contact_table, customer_toml, string_array, touch_table, Document};
 use crate::model::sheet::{self, Field};
@@ -410,8 +410,8 @@ impl RowReader<'_> {
                 Field::Backup => c.backup = Some(cell.clone()),
                 Field::Tier if policy.allows_tier(cell) => c.tier = cell.clone(),
                 Field::Tier => fail(i, format!("tier `{cell}` is not one of {}", policy.tiers.join(", "))),
-                Field::Status if STATUSES.contains(&cell.as_str()) => c.status = cell.clone(),
-                Field::Status => fail(i, format!("status `{cell}` is not one of {}", STATUSES.join(", "))),
+                Field::Status if Status::parse(cell).is_some() => c.status = cell.clone(),
+                Field::Status => fail(i, format!("status `{cell}` is not one of {}", Status::known())),
                 Field::Region if policy.allows_region(cell) => c.region = Some(cell.clone()),
                 Field::Region => fail(i, format!("region `{cell}` is not in [policy].regions")),
                 Field::Value => match sheet::parse_amount(cell) {

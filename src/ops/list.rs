@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::model::customer::Status;
 use crate::model::date::Date;
 use crate::model::{Customer, Handle, StoreConfig};
 use crate::store::snapshot::Readable;
@@ -20,7 +21,7 @@ pub struct ListFilter {
     /// Carrying this tag.
     pub tag: Option<String>,
     /// With this status.
-    pub status: Option<String>,
+    pub status: Option<Status>,
     /// Only stale relationships (no touch for `stale_after_days`).
     pub stale: bool,
     /// Only those with a next step due on or before this date.
@@ -102,7 +103,7 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Readable<V
             some(&filter.owner, Some(&c.owner))
                 && some(&filter.region, c.region.as_ref())
                 && some(&filter.tier, Some(&c.tier))
-                && some(&filter.status, Some(&c.status))
+                && filter.status.is_none_or(|s| c.status == s.id())
                 && filter.tag.as_ref().is_none_or(|t| c.tags.contains(t))
                 && (!filter.stale || is_stale(c, &config, today))
                 && filter.due.is_none_or(|due| c.next_date.is_some_and(|d| d <= due))

@@ -5,14 +5,14 @@ use serde::Serialize;
 
 use super::{Message, WriteOptions, Writer};
 use crate::model::authz::Action;
-use crate::model::customer::TOUCH_KINDS;
+use crate::model::customer::TouchKind;
 use crate::model::date::Date;
 use crate::model::document::{touch_table, Document};
 use crate::model::{CustomerId, Touch};
 use crate::store::layout;
 use crate::store::write::Change;
 use crate::store::Store;
-use crate::{Error, Result};
+use crate::Result;
 
 /// An interaction to log.
 #[derive(Debug, Clone)]
@@ -20,7 +20,7 @@ pub struct TouchRequest {
     /// Which customer.
     pub id: CustomerId,
     /// visit | call | email | meeting | other.
-    pub kind: String,
+    pub kind: TouchKind,
     /// What happened.
     pub summary: String,
     /// When (default: today).
@@ -44,15 +44,16 @@ pub struct Touched {
 
 /// Logs an interaction by the acting person.
 pub fn run(store: &Store, req: &TouchRequest, today: Date, opts: &WriteOptions) -> Result<Touched> {
-    if !TOUCH_KINDS.contains(&req.kind.as_str()) {
-        return Err(Error::invalid("kind", &req.kind, format!("allowed: {}", TOUCH_KINDS.join(", "))));
-    }
     let summary = super::non_empty("summary", &req.summary)?;
     let w = Writer::start(store, opts)?;
     let customer = w.snapshot().existing_customer(&req.id)?;
     w.authorize(Action::EditCustomer { customer: &customer })?;
-    let touch =
-        Touch { date: req.date.unwrap_or(today), by: w.actor.handle.to_string(), kind: req.kind.clone(), summary };
+    let touch = Touch {
+        date: req.date.unwrap_or(today),
+        by: w.actor.handle.to_string(),
+        kind: req.kind.id().to_string(),
+        summary,
+    };
     let path = layout::customer_path(&req.id);
     let src = w.snapshot().text(&path)?.unwrap_or_default();
     let mut doc = Document::parse(&path, &src)?;

@@ -4,6 +4,7 @@ use super::OutputArgs;
 use crate::cli::ctx::{print, skipped, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, money, opt, Tabular};
+use crate::model::customer::Status;
 use crate::model::date::Date;
 use crate::ops::list::{self, CustomerRow, ListFilter};
 
@@ -26,7 +27,7 @@ pub struct ListArgs {
     tag: Option<String>,
     /// With this status (prospect, active, dormant, lost)
     #[arg(long)]
-    status: Option<String>,
+    status: Option<Status>,
     /// Only relationships with no touch for policy.stale_after_days
     #[arg(long)]
     stale: bool,

@@ -4,6 +4,7 @@ use super::{short, OutputArgs};
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{json, Format};
+use crate::model::customer::TouchKind;
 use crate::model::date::Date;
 use crate::model::CustomerId;
 use crate::ops::touch::{self, TouchRequest};
@@ -17,7 +18,7 @@ pub struct TouchArgs {
     id: CustomerId,
     /// visit, call, email, meeting or other
     #[arg(long)]
-    kind: String,
+    kind: TouchKind,
     /// What happened
     #[arg(long)]
     summary: String,

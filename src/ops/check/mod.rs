@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::model::customer::{ParsedCustomer, STATUSES, TOUCH_KINDS};
+use crate::model::customer::{ParsedCustomer, Status, TouchKind};
 use crate::model::date::Date;
 use crate::model::ids::shard_of;
 use crate::model::rule_ids::CheckRule;
@@ -454,13 +454,13 @@ impl Checker {
                 );
             }
         }
-        if !STATUSES.contains(&c.status.as_str()) {
+        if Status::parse(&c.status).is_none() {
             self.key(
                 path,
                 text,
                 p.offset(text, "status"),
                 CheckRule::UnknownStatus,
-                format!("status `{}` is not one of {}", c.status, STATUSES.join(", ")),
+                format!("status `{}` is not one of {}", c.status, Status::known()),
             );
         }
         for (i, t) in c.touches.iter().enumerate() {
@@ -468,14 +468,14 @@ impl Checker {
                 let at = p.offset(text, &format!("touches[{i}].by"));
                 self.key(path, text, at, CheckRule::UnknownPerson, format!("touch by `{}` who is not in staff/", t.by));
             }
-            if !TOUCH_KINDS.contains(&t.kind.as_str()) {
+            if TouchKind::parse(&t.kind).is_none() {
                 let at = p.offset(text, &format!("touches[{i}].kind"));
                 self.key(
                     path,
                     text,
                     at,
                     CheckRule::UnknownKind,
-                    format!("touch kind `{}` is not one of {}", t.kind, TOUCH_KINDS.join(", ")),
+                    format!("touch kind `{}` is not one of {}", t.kind, TouchKind::known()),
                 );
             }
         }

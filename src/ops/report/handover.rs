@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use super::is_active;
 use crate::model::date::Date;
+use crate::model::named::named_enum;
 use crate::model::{Customer, CustomerId, Handle, Staff, StoreConfig, Touch};
 use crate::ops::list::is_stale;
 pub use crate::store::history::OwnershipEvent;
@@ -237,33 +238,34 @@ pub struct Sabotage {
     pub customers_removed: Vec<String>,
 }
 
-/// Report sections that `--fail-on` can name.
-pub const FAIL_ON: &[&str] = &[
-    "pending",
-    "overdue",
-    "unacknowledged",
-    "no-backup",
-    "stale",
-    "concentration",
-    "exposure",
-    "sabotage",
-    "self-assigned",
-];
+named_enum! {
+    /// A condition `--fail-on` can name: a report section with entries.
+    Condition("condition") {
+        Pending = "pending",
+        Overdue = "overdue",
+        Unacknowledged = "unacknowledged",
+        NoBackup = "no-backup",
+        Stale = "stale",
+        Concentration = "concentration",
+        Exposure = "exposure",
+        Sabotage = "sabotage",
+        SelfAssigned = "self-assigned",
+    }
+}
 
 impl HandoverReport {
-    /// Whether the section `name` (one of [`FAIL_ON`]) has anything in it.
-    pub fn has(&self, name: &str) -> bool {
-        match name {
-            "pending" => !self.pending.is_empty(),
-            "overdue" => self.pending.iter().any(|p| p.overdue),
-            "unacknowledged" => !self.unacknowledged.is_empty(),
-            "no-backup" => !self.no_backup.is_empty(),
-            "stale" => !self.stale.is_empty(),
-            "concentration" => self.concentration.iter().any(|s| s.flagged),
-            "exposure" => self.exposure.iter().any(|e| !e.customers.is_empty()),
-            "sabotage" => !self.sabotage.is_empty(),
-            "self-assigned" => !self.self_assigned.is_empty(),
-            _ => false,
+    /// Whether the report meets `condition`.
+    pub fn has(&self, condition: Condition) -> bool {
+        match condition {
+            Condition::Pending => !self.pending.is_empty(),
+            Condition::Overdue => self.pending.iter().any(|p| p.overdue),
+            Condition::Unacknowledged => !self.unacknowledged.is_empty(),
+            Condition::NoBackup => !self.no_backup.is_empty(),
+            Condition::Stale => !self.stale.is_empty(),
+            Condition::Concentration => self.concentration.iter().any(|s| s.flagged),
+            Condition::Exposure => self.exposure.iter().any(|e| !e.customers.is_empty()),
+            Condition::Sabotage => !self.sabotage.is_empty(),
+            Condition::SelfAssigned => !self.self_assigned.is_empty(),
         }
     }
 }
