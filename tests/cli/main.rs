@@ -19,6 +19,7 @@ mod index_versions;
 mod init;
 mod list;
 mod log;
+mod readme;
 mod reassign;
 mod reports;
 mod setups;
