@@ -158,9 +158,9 @@ pub enum Error {
     /// Sync found changes on both sides that cannot be merged.
     #[error("sync stopped: {} conflicting change(s); nothing was changed", .0.len())]
     SyncConflicts(Vec<SyncConflict>),
-    /// A git operation failed.
+    /// A git operation failed (libgit2's message).
     #[error("git: {0}")]
-    Git(#[from] git2::Error),
+    Git(String),
     /// A file system operation failed.
     #[error("{path}: {source}")]
     Io {
@@ -222,15 +222,6 @@ impl std::fmt::Display for RowError {
 }
 
 impl Error {
-    /// A libgit2 error, with an object that is not in the repository
-    /// reported as [`Error::MissingObject`] (naming `id`).
-    pub fn from_lookup(e: git2::Error, id: git2::Oid) -> Self {
-        match (e.class(), e.code()) {
-            (git2::ErrorClass::Odb, git2::ErrorCode::NotFound) => Error::MissingObject(id.to_string()),
-            _ => Error::Git(e),
-        }
-    }
-
     /// Shorthand for [`Error::InvalidValue`].
     pub fn invalid(what: &str, value: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidValue { what: what.to_string(), value: value.into(), reason: reason.into() }

@@ -9,10 +9,7 @@ use std::path::PathBuf;
 use super::error::{CliError, CliResult};
 use crate::model::date::Date;
 use crate::model::timestamp::Timestamp;
-use crate::ops::WriteOptions;
-use crate::store::signing::SignChoice;
-use crate::store::write::CommitTimes;
-use crate::store::Store;
+use crate::ops::{CommitTimes, Repo, SignChoice, Store, WriteOptions};
 
 /// The command's context.
 pub struct Ctx {
@@ -67,26 +64,15 @@ impl Ctx {
 
     /// The git repository around the directory, store or not: `verify`
     /// runs in bare repositories (server hooks) where there is no work tree.
-    pub fn repository(&self) -> CliResult<git2::Repository> {
-        let repo = crate::store::open_repository(&self.dir, crate::store::discover)?;
+    pub fn repository(&self) -> CliResult<Repo> {
         // In a pre-receive hook the pushed objects wait in a quarantine
-        // directory that git names in these variables; libgit2 does not
-        // read them, so add them by hand.
-        let odb = repo.odb().map_err(crate::Error::from)?;
-        let dirs = std::env::var_os("GIT_OBJECT_DIRECTORY").into_iter().chain(
-            std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES")
-                .map(|v| std::env::split_paths(&v).map(PathBuf::into_os_string).collect::<Vec<_>>())
-                .unwrap_or_default(),
-        );
-        for dir in dirs {
-            let dir = PathBuf::from(dir);
-            let dir = if dir.is_absolute() { dir } else { self.dir.join(dir) };
-            if dir.is_dir() {
-                odb.add_disk_alternate(&dir.to_string_lossy()).map_err(crate::Error::from)?;
-            }
-        }
-        drop(odb);
-        Ok(repo)
+        // directory that git names in these variables.
+        let dirs: Vec<PathBuf> = std::env::var_os("GIT_OBJECT_DIRECTORY")
+            .map(PathBuf::from)
+            .into_iter()
+            .chain(std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES").iter().flat_map(std::env::split_paths))
+            .collect();
+        Ok(Repo::open(&self.dir, &dirs)?)
     }
 
     /// How writing commands act: the actor (`CRM_USER`), signing, and the

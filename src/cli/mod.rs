@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::store::signing::SignChoice;
+use crate::ops::SignChoice;
 use commands::*;
 use ctx::Ctx;
 use error::{CliError, CliResult};
@@ -68,7 +68,7 @@ enum Command {
 
 /// Runs `crm` with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
-    crate::store::tune_libgit2();
+    crate::ops::setup_process();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

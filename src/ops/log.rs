@@ -1,6 +1,7 @@
 //! `crm log`: ownership history, derived from the trees.
 
-use crate::store::history::{self, HistoryQuery, OwnershipEvent};
+use crate::store::history;
+pub use crate::store::history::{HistoryQuery, OwnershipEvent};
 use crate::store::sigcheck::Gpg;
 use crate::store::Store;
 use crate::{Error, Result};
@@ -21,14 +22,5 @@ pub fn run(store: &Store, query: &HistoryQuery) -> Result<Vec<OwnershipEvent>> {
 fn events(store: &Store, query: &HistoryQuery) -> Result<Vec<OwnershipEvent>> {
     let repo = store.repo();
     let head = repo.head()?.peel_to_commit()?.id();
-    history::ownership_events(repo, head, query, &gpg_program(repo))
-}
-
-/// How to check OpenPGP signatures: with git's `gpg.program`.
-pub fn gpg_program(repo: &git2::Repository) -> Gpg {
-    let program = repo
-        .config()
-        .and_then(|c| c.get_string("gpg.openpgp.program").or_else(|_| c.get_string("gpg.program")))
-        .unwrap_or_else(|_| "gpg".into());
-    Gpg { program, home: None }
+    history::ownership_events(repo, head, query, &Gpg::configured(repo))
 }

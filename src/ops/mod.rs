@@ -27,9 +27,12 @@ use git2::Oid;
 
 use crate::model::authz::{self, Action};
 use crate::model::{Handle, Staff, StoreConfig};
-use crate::store::signing::{self, SignChoice, Signer};
-use crate::store::write::{Change, CommitSpec, CommitTimes, Transaction};
-use crate::store::{Snapshot, Store};
+pub use crate::store::signing::SignChoice;
+use crate::store::signing::{self, Signer};
+pub use crate::store::write::CommitTimes;
+use crate::store::write::{Change, CommitSpec, Transaction};
+use crate::store::Snapshot;
+pub use crate::store::{Gpg, Repo, Store};
 use crate::{Error, Result};
 
 pub use crate::store::snapshot::{Readable, Unreadable};
@@ -136,4 +139,10 @@ pub fn non_empty(what: &str, value: &str) -> Result<String> {
         return Err(Error::invalid(what, value, "must not be empty"));
     }
     Ok(v.to_string())
+}
+
+/// Sets the process-wide options for how crm reads git objects; call once
+/// at the start of `main`, before any thread starts.
+pub fn setup_process() {
+    crate::store::tune_libgit2();
 }

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorClass, ErrorCode, Repository};
 
+pub use sigcheck::Gpg;
 pub use snapshot::Snapshot;
 
 use crate::model::{Handle, Staff};
@@ -39,6 +40,42 @@ pub struct Store {
 
 /// How long a write waits for another writer by default.
 pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A git repository read for history, store or not: `verify` and
+/// `check REV` also run in bare repositories (a server's hooks), where
+/// there is no work tree.
+pub struct Repo {
+    git: Repository,
+}
+
+impl Repo {
+    /// Opens the repository around `dir`, with `object_dirs` added as
+    /// alternates (a pre-receive hook's quarantine, which git names in
+    /// `GIT_OBJECT_DIRECTORY` and libgit2 does not read; relative paths are
+    /// from `dir`).
+    pub fn open(dir: &Path, object_dirs: &[PathBuf]) -> Result<Repo> {
+        let git = open_repository(dir, discover)?;
+        let odb = git.odb()?;
+        for extra in object_dirs {
+            let extra = if extra.is_absolute() { extra.clone() } else { dir.join(extra) };
+            if extra.is_dir() {
+                odb.add_disk_alternate(&extra.to_string_lossy())?;
+            }
+        }
+        drop(odb);
+        Ok(Repo { git })
+    }
+
+    /// The libgit2 repository, for the store's own modules.
+    pub(crate) fn git(&self) -> &Repository {
+        &self.git
+    }
+
+    /// How to check OpenPGP signatures here: with git's `gpg.program`.
+    pub fn gpg(&self) -> Gpg {
+        Gpg::configured(&self.git)
+    }
+}
 
 impl Store {
     /// Finds the store containing `start`: the git work tree above it whose
@@ -67,8 +104,13 @@ impl Store {
     }
 
     /// The git repository.
-    pub fn repo(&self) -> &Repository {
+    pub(crate) fn repo(&self) -> &Repository {
         &self.repo
+    }
+
+    /// How to check OpenPGP signatures: with git's `gpg.program`.
+    pub fn gpg(&self) -> Gpg {
+        Gpg::configured(&self.repo)
     }
 
     /// The work tree root.
@@ -156,12 +198,12 @@ pub fn open_repository(
         (ErrorClass::Repository, _) if e.message().contains("object format") => {
             Error::Unsupported(format!("{} uses SHA-256 object ids", dir.display()))
         }
-        (ErrorClass::Config, _) | (_, ErrorCode::Owner) => Error::Git(git2::Error::from_str(&format!(
+        (ErrorClass::Config, _) | (_, ErrorCode::Owner) => Error::Git(format!(
             "{} is owned by another user; if you trust it, run `git config --global --add safe.directory {}`",
             dir.display(),
             dir.display()
-        ))),
-        _ => Error::Git(e),
+        )),
+        _ => Error::from(e),
     })
 }
 
@@ -186,9 +228,26 @@ pub fn tune_libgit2() {
 
 /// Turns libgit2's hash check of every object read back on: `verify`
 /// judges objects a hostile client may have crafted, so it reads nothing
-/// unchecked. Call before opening the repository.
+/// unchecked. Call before reading them.
 pub fn verify_object_hashes() {
     git2::opts::strict_hash_verification(true);
+}
+
+impl From<git2::Error> for Error {
+    fn from(e: git2::Error) -> Error {
+        Error::Git(e.message().to_string())
+    }
+}
+
+impl Error {
+    /// A libgit2 error, with an object that is not in the repository
+    /// reported as [`Error::MissingObject`] (naming `id`).
+    pub fn from_lookup(e: git2::Error, id: git2::Oid) -> Self {
+        match (e.class(), e.code()) {
+            (ErrorClass::Odb, ErrorCode::NotFound) => Error::MissingObject(id.to_string()),
+            _ => Error::from(e),
+        }
+    }
 }
 
 /// Whether a git error says HEAD points at a branch with no commits yet.

@@ -64,6 +64,18 @@ pub struct Gpg {
     pub home: Option<std::path::PathBuf>,
 }
 
+impl Gpg {
+    /// gpg as git is configured to run it (`gpg.openpgp.program`, else
+    /// `gpg.program`, else `gpg`).
+    pub(crate) fn configured(repo: &git2::Repository) -> Gpg {
+        let program = repo
+            .config()
+            .and_then(|c| c.get_string("gpg.openpgp.program").or_else(|_| c.get_string("gpg.program")))
+            .unwrap_or_else(|_| "gpg".into());
+        Gpg { program, home: None }
+    }
+}
+
 impl Default for Gpg {
     fn default() -> Self {
         Gpg { program: "gpg".into(), home: None }

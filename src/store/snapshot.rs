@@ -367,7 +367,7 @@ impl<'r> Snapshot<'r> {
                 || Repository::open(&git_dir),
                 |own, e| match own {
                     Ok(repo) => read(repo, e),
-                    Err(err) => Err(Error::Git(git2::Error::from_str(err.message()))),
+                    Err(err) => Err(Error::Git(err.message().to_string())),
                 },
             )
             .collect()

@@ -7,7 +7,7 @@ use crate::cli::render::{self, opt, Tabular};
 use crate::model::date::Date;
 use crate::model::CustomerId;
 use crate::ops;
-use crate::store::history::{HistoryQuery, OwnershipEvent};
+use crate::ops::log::{HistoryQuery, OwnershipEvent};
 
 /// Show ownership history: who owned which customer when, who changed it, and why
 ///

@@ -7,7 +7,6 @@ use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{escape, json};
 use crate::ops::check::rules::Severity;
 use crate::ops::check::Finding;
-use crate::ops::log::gpg_program;
 use crate::ops::verify::rules;
 use crate::ops::verify::update::RefUpdate;
 use crate::ops::verify::{self, VerifyReport, VerifyRequest, Violation};
@@ -44,9 +43,8 @@ pub struct VerifyArgs {
 
 /// Runs `crm verify`.
 pub fn run(ctx: &mut Ctx, args: VerifyArgs) -> CliResult {
-    crate::store::verify_object_hashes();
     let repo = ctx.repository()?;
-    let mut gpg = gpg_program(&repo);
+    let mut gpg = repo.gpg();
     gpg.home = args.gpg_home;
     let report = match args.update.as_deref() {
         Some([old, new, refname]) => {

@@ -20,6 +20,7 @@ use crate::model::{Customer, CustomerId, Handle, Policy, Staff, StaffStatus, Sto
 use crate::ops::list::is_stale;
 use crate::store::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use crate::store::treeshape::{self, Sizes};
+use crate::store::Repo;
 use crate::store::Store;
 use crate::{Error, Result};
 use rules::{rule, Severity};
@@ -153,7 +154,8 @@ pub fn work_tree(store: &Store, today: Date) -> Result<CheckReport> {
 }
 
 /// Checks the tree of revision `rev` in `repo`.
-pub fn revision(repo: &git2::Repository, rev: &str, today: Date) -> Result<CheckReport> {
+pub fn revision(repo: &Repo, rev: &str, today: Date) -> Result<CheckReport> {
+    let repo = repo.git();
     let tree = repo
         .revparse_single(rev)
         .and_then(|o| o.peel_to_tree())

@@ -39,6 +39,7 @@ use crate::store::shallow::Boundary;
 use crate::store::sigcheck::Gpg;
 use crate::store::treediff::{self, FileChange, Trees};
 use crate::store::treeshape::{self, Sizes};
+use crate::store::Repo;
 use crate::{Error, Result};
 use state::{Actor, State, StateKey};
 
@@ -103,8 +104,11 @@ struct Walk {
     genesis_trusted: bool,
 }
 
-/// Judges every commit `req` selects.
-pub fn run(repo: &Repository, req: &VerifyRequest) -> Result<VerifyReport> {
+/// Judges every commit `req` selects, reading every object with its hash
+/// checked (they may have been crafted by a hostile client).
+pub fn run(repo: &Repo, req: &VerifyRequest) -> Result<VerifyReport> {
+    crate::store::verify_object_hashes();
+    let repo = repo.git();
     let mut walk = Walk::default();
     match req.range.as_deref() {
         Some(range) if range.contains("..") => {

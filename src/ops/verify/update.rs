@@ -24,6 +24,7 @@ use crate::model::rule_ids::VerifyRule;
 use crate::store::history::commit_date;
 use crate::store::layout::CONFIG_FILE;
 use crate::store::sigcheck::Gpg;
+use crate::store::Repo;
 use crate::store::Snapshot;
 use crate::{Error, Result};
 
@@ -40,7 +41,9 @@ pub struct RefUpdate {
 
 /// Judges one ref update against the server's current refs; `today` dates
 /// refusals that concern no commit.
-pub fn run(repo: &Repository, update: &RefUpdate, gpg: &Gpg, today: Date) -> Result<VerifyReport> {
+pub fn run(repo: &Repo, update: &RefUpdate, gpg: &Gpg, today: Date) -> Result<VerifyReport> {
+    crate::store::verify_object_hashes();
+    let repo = repo.git();
     let old = object_id(&update.old)?;
     let new = object_id(&update.new)?;
     let refname = update.refname.as_str();

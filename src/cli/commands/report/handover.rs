@@ -6,7 +6,6 @@ use crate::cli::ctx::{print, skipped, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{self, escape, json, money, opt, Format, Tabular};
 use crate::model::date::Date;
-use crate::ops::log::gpg_program;
 use crate::ops::report::handover::{self, Condition, HandoverReport, OwnershipEvent};
 
 /// The handover report: departures, ownership changes and risks (for cron)
@@ -69,7 +68,7 @@ pub fn run(ctx: &mut Ctx, args: HandoverArgs) -> CliResult {
         return Err(CliError::usage(format!("the period ends ({until}) before it starts ({since})")));
     }
     let store = ctx.store()?;
-    let report = handover::run(store, since, until, today, &gpg_program(store.repo()))?;
+    let report = handover::run(store, since, until, today, &store.gpg())?;
     let text = match args.format {
         ReportFormat::Json => json(&report),
         ReportFormat::Html => html::page(&report, &sections(&report)),
