@@ -20,7 +20,7 @@ use crate::model::date::Date;
 use crate::model::timestamp::Timestamp;
 use crate::model::{Contact, CustomerId, Handle, Role};
 use crate::store::write::CommitTimes;
-use crate::store::Store;
+use crate::store::{Repo, Store};
 use crate::{Error, Result};
 
 /// What the demo built.
@@ -156,8 +156,8 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
     let at =
         |d: Date, minute: i64| d.0.and_hms_opt(9, 0, 0).map(|t| t.and_utc().timestamp() + minute * 60).unwrap_or(0);
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    let repo = git2::Repository::init(dir)?;
-    let keys = dir.join(".git").join("crm-demo-keys");
+    let (repo, _) = Repo::create_or_open(dir)?;
+    let keys = repo.git_dir().join("crm-demo-keys");
     std::fs::create_dir_all(&keys).map_err(Error::io(&keys))?;
     let mut public = std::collections::BTreeMap::new();
     for (handle, ..) in PEOPLE {
@@ -167,16 +167,14 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
         PEOPLE.iter().map(|(h, ..)| format!("{} namespaces=\"git\" {}\n", email(h), public[h])).collect();
     let allowed = keys.join("allowed_signers");
     std::fs::write(&allowed, signers).map_err(Error::io(&allowed))?;
-    repo.config()?.set_str("gpg.ssh.allowedSignersFile", &allowed.to_string_lossy())?;
+    repo.set_config("gpg.ssh.allowedSignersFile", &allowed.to_string_lossy())?;
     let act_as = |handle: &str| -> Result<()> {
-        let mut config = repo.config()?;
         let (_, name, ..) = PEOPLE.iter().find(|p| p.0 == handle).copied().unwrap_or(PEOPLE[0]);
-        config.set_str("user.name", name)?;
-        config.set_str("user.email", &email(handle))?;
-        config.set_str("gpg.format", "ssh")?;
-        config.set_str("user.signingkey", &keys.join(format!("{handle}.pub")).to_string_lossy())?;
-        config.set_bool("commit.gpgsign", true)?;
-        Ok(())
+        repo.set_config("user.name", name)?;
+        repo.set_config("user.email", &email(handle))?;
+        repo.set_config("gpg.format", "ssh")?;
+        repo.set_config("user.signingkey", &keys.join(format!("{handle}.pub")).to_string_lossy())?;
+        repo.set_config("commit.gpgsign", "true")
     };
     let opts = |minute: i64, day: Date| WriteOptions {
         times: CommitTimes::both(Timestamp::utc(at(day, minute))),
@@ -298,11 +296,7 @@ pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
     )?;
 
     act_as("liu.yang")?;
-    let commits = {
-        let mut walk = repo.revwalk()?;
-        walk.push_head()?;
-        walk.count()
-    };
+    let commits = repo.commit_count()?;
     Ok(DemoOutcome { root: store.root().to_path_buf(), customers: ids.len(), staff: PEOPLE.len(), commits })
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::store::lock::{self, Holder};
-use crate::store::write::{self, Recovery};
+use crate::store::repair::{BranchLock, Dirty, WriteLock};
+use crate::store::write::Recovery;
 use crate::store::Store;
 use crate::Result;
 
@@ -25,54 +25,27 @@ pub struct Diagnosis {
 /// process left (git holds it for milliseconds).
 pub const STALE_REF_LOCK: Duration = Duration::from_secs(60);
 
-/// Removes the current branch's lock file when a killed git or crm left
-/// it (it makes every write fail), or reports a fresh one.
-fn branch_lock(store: &Store, d: &mut Diagnosis) {
-    let repo = store.repo();
-    let Some(name) =
-        repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string))
-    else {
-        return;
-    };
-    let path = write::branch_lock(repo, &name);
-    let Ok(meta) = std::fs::metadata(&path) else { return };
-    let age = meta.modified().ok().and_then(|m| m.elapsed().ok()).unwrap_or_default();
-    if age >= STALE_REF_LOCK && std::fs::remove_file(&path).is_ok() {
-        d.repaired
-            .push(format!("removed {name}.lock, left {} s ago by a git or crm process that was killed", age.as_secs()));
-    } else {
-        d.problems.push(format!(
-            "{name}.lock exists: a git command is updating the branch; if none is running, delete {}",
-            path.display()
-        ));
-    }
-}
-
 /// Examines the store and repairs what is safe to repair.
 pub fn run(store: &Store) -> Result<Diagnosis> {
     let mut d = Diagnosis::default();
-    let lock_path = store.repo().path().join("index.lock");
-    if lock_path.exists() {
-        match lock::holder(&lock_path) {
-            Holder::Dead(pid) => {
-                d.repaired.push(format!("removed the lock left by crm process {pid}, which no longer runs"))
-            }
-            Holder::Running(pid) => {
-                d.problems.push(format!("crm process {pid} is writing (it holds .git/index.lock); wait for it"));
-                return Ok(d);
-            }
-            Holder::Other => {
-                d.problems.push(
-                    "git holds .git/index.lock; if no git command is running, delete the file and run crm doctor again"
-                        .into(),
-                );
-                return Ok(d);
-            }
+    match store.write_lock() {
+        WriteLock::Free => {}
+        WriteLock::Dead(pid) => {
+            d.repaired.push(format!("removed the lock left by crm process {pid}, which no longer runs"))
+        }
+        WriteLock::Running(pid) => {
+            d.problems.push(format!("crm process {pid} is writing (it holds .git/index.lock); wait for it"));
+            return Ok(d);
+        }
+        WriteLock::Other => {
+            d.problems.push(
+                "git holds .git/index.lock; if no git command is running, delete the file and run crm doctor again"
+                    .into(),
+            );
+            return Ok(d);
         }
     }
-    // Taking the lock clears a dead holder; recovery runs under it.
-    let held = lock::acquire(&lock_path, Duration::ZERO)?;
-    match store.recover()? {
+    match store.recover_interrupted_write()? {
         Recovery::Nothing => {}
         Recovery::Dropped => d.repaired.push("dropped the journal of a write whose commit never landed".into()),
         Recovery::Finished { commit, paths, kept } => {
@@ -83,24 +56,24 @@ pub fn run(store: &Store) -> Result<Diagnosis> {
             }
         }
     }
-    drop(held);
-    let _ = std::fs::remove_file(store.repo().path().join("crm-index.tmp"));
-    branch_lock(store, &mut d);
-    let statuses = store.repo().statuses(None)?;
-    for entry in statuses.iter() {
-        let Ok(path) = entry.path() else { continue };
-        let in_store = path == "crm.toml" || path.starts_with("staff/") || path.starts_with("customers/");
-        // A temporary file of crm's own, left by a write that was killed.
-        let ours = path.rsplit('/').next().is_some_and(|name| name.starts_with(".crm-"));
-        if in_store && ours && entry.status().is_wt_new() {
-            if std::fs::remove_file(store.root().join(path)).is_ok() {
-                d.repaired.push(format!("removed {path}, a temporary file of an interrupted write"));
+    match store.clear_stale_branch_lock(STALE_REF_LOCK) {
+        BranchLock::Absent => {}
+        BranchLock::Removed { name, age } => d
+            .repaired
+            .push(format!("removed {name}.lock, left {} s ago by a git or crm process that was killed", age.as_secs())),
+        BranchLock::Fresh { name, path } => d.problems.push(format!(
+            "{name}.lock exists: a git command is updating the branch; if none is running, delete {}",
+            path.display()
+        )),
+    }
+    for dirty in store.tidy_store_files()? {
+        match dirty {
+            Dirty::RemovedTemporary(path) => {
+                d.repaired.push(format!("removed {path}, a temporary file of an interrupted write"))
             }
-            continue;
-        }
-        if in_store && !entry.status().is_ignored() {
-            d.problems
-                .push(format!("{path} has uncommitted changes; commit them with git or `git checkout -- {path}`"));
+            Dirty::Changed(path) => d
+                .problems
+                .push(format!("{path} has uncommitted changes; commit them with git or `git checkout -- {path}`")),
         }
     }
     Ok(d)

@@ -1,18 +1,16 @@
 //! `crm init`: create a store (or adopt an existing git repository as one)
 //! with its first admin, in one commit.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use git2::{Repository, RepositoryInitOptions};
 use serde::Serialize;
 
 use super::{Message, WriteOptions};
 use crate::model::document::staff_toml;
 use crate::model::{Handle, Role, Staff, StaffStatus};
 use crate::store::layout::{self, CONFIG_FILE};
-use crate::store::signing;
 use crate::store::write::{Change, CommitSpec};
-use crate::store::{open_repository, Store};
+use crate::store::{Created, Repo, Store};
 use crate::{Error, Result};
 
 /// What to create.
@@ -55,12 +53,13 @@ pub fn run(req: &InitRequest, opts: &WriteOptions) -> Result<InitOutcome> {
     let name = super::non_empty("name", &req.name)?;
     let email = super::non_empty("email", &req.email)?;
     std::fs::create_dir_all(&req.dir).map_err(Error::io(&req.dir))?;
-    let (repo, adopted) = open_or_create(&req.dir)?;
+    let (repo, created) = Repo::create_or_open(&req.dir)?;
+    let adopted = created == Created::No;
     let store = Store::from_repository(repo)?;
     if store.head()?.is_store() {
         return Err(Error::AlreadyAStore(store.root().to_path_buf()));
     }
-    let signer = signing::resolve(store.repo(), opts.sign, req.require_signed)?;
+    let signer = store.signer(opts.sign, req.require_signed)?;
     let admin = Staff {
         handle: req.admin.clone(),
         name,
@@ -87,22 +86,6 @@ pub fn run(req: &InitRequest, opts: &WriteOptions) -> Result<InitOutcome> {
         adopted,
         require_signed: req.require_signed,
     })
-}
-
-/// Opens `dir` if it is a repository's root, else creates one there.
-fn open_or_create(dir: &Path) -> Result<(Repository, bool)> {
-    match open_repository(dir, |p| Repository::open(p)) {
-        Ok(repo) => Ok((repo, true)),
-        Err(Error::NotAStore(_)) => {
-            let branch = git2::Config::open_default()
-                .and_then(|c| c.get_string("init.defaultBranch"))
-                .unwrap_or_else(|_| "main".into());
-            let mut opts = RepositoryInitOptions::new();
-            opts.initial_head(&branch);
-            Ok((Repository::init_opts(dir, &opts)?, false))
-        }
-        Err(e) => Err(e),
-    }
 }
 
 /// The text of a new `crm.toml`, with the policy spelled out and explained.

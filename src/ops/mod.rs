@@ -23,16 +23,14 @@ pub mod verify;
 
 use std::collections::BTreeMap;
 
-use git2::Oid;
-
 use crate::model::authz::{self, Action};
 use crate::model::{Handle, Staff, StoreConfig};
 pub use crate::store::signing::SignChoice;
-use crate::store::signing::{self, Signer};
+use crate::store::signing::Signer;
 pub use crate::store::write::CommitTimes;
 use crate::store::write::{Change, CommitSpec, Transaction};
 use crate::store::Snapshot;
-pub use crate::store::{Gpg, Repo, Store};
+pub use crate::store::{Gpg, ObjectId, Repo, Store};
 use crate::{Error, Result};
 
 pub use crate::store::snapshot::{Readable, Unreadable};
@@ -68,7 +66,7 @@ impl<'s> Writer<'s> {
         let config = snapshot.config()?;
         let staff = snapshot.staff()?;
         let actor = store.actor(&staff, opts.actor.as_deref())?;
-        let signer = signing::resolve(store.repo(), opts.sign, config.policy.require_signed)?;
+        let signer = store.signer(opts.sign, config.policy.require_signed)?;
         Ok(Writer { tx, config, staff, actor, signer, times: opts.times })
     }
 
@@ -89,7 +87,7 @@ impl<'s> Writer<'s> {
     }
 
     /// Commits `changes` with a message built from its parts.
-    pub fn commit(self, message: &Message<'_>, changes: Vec<Change>) -> Result<Oid> {
+    pub fn commit(self, message: &Message<'_>, changes: Vec<Change>) -> Result<ObjectId> {
         let text = message.render(self.actor.handle.as_str());
         self.tx.commit(CommitSpec { message: text, changes, signer: self.signer, times: self.times })
     }

@@ -10,7 +10,9 @@ pub mod journal;
 pub mod layout;
 pub mod lock;
 pub mod pack;
+pub mod rebase;
 pub mod remote;
+pub mod repair;
 pub mod shallow;
 pub mod sigcheck;
 pub mod signing;
@@ -41,6 +43,43 @@ pub struct Store {
 /// How long a write waits for another writer by default.
 pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// A git object id (a commit's, in crm's outcomes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId(git2::Oid);
+
+impl ObjectId {
+    /// The first 8 hex digits, as crm shows commits.
+    pub fn short(&self) -> String {
+        self.0.to_string()[..8].to_string()
+    }
+
+    /// The libgit2 id, for the store's own modules.
+    pub(crate) fn git(self) -> git2::Oid {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<git2::Oid> for ObjectId {
+    fn from(id: git2::Oid) -> ObjectId {
+        ObjectId(id)
+    }
+}
+
+/// Whether [`Repo::create_or_open`] made a new repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// A new repository.
+    Yes,
+    /// One that was there.
+    No,
+}
+
 /// A git repository read for history, store or not: `verify` and
 /// `check REV` also run in bare repositories (a server's hooks), where
 /// there is no work tree.
@@ -64,6 +103,41 @@ impl Repo {
         }
         drop(odb);
         Ok(Repo { git })
+    }
+
+    /// Creates a repository at `dir` (its first branch named as git's
+    /// `init.defaultBranch` says, else `main`), or opens the one whose root
+    /// `dir` already is; tells which.
+    pub fn create_or_open(dir: &Path) -> Result<(Repo, Created)> {
+        match open_repository(dir, |p| Repository::open(p)) {
+            Ok(git) => Ok((Repo { git }, Created::No)),
+            Err(Error::NotAStore(_)) => {
+                let branch = git2::Config::open_default()
+                    .and_then(|c| c.get_string("init.defaultBranch"))
+                    .unwrap_or_else(|_| "main".into());
+                let mut opts = git2::RepositoryInitOptions::new();
+                opts.initial_head(&branch);
+                Ok((Repo { git: Repository::init_opts(dir, &opts)? }, Created::Yes))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The repository's git directory (`.git`).
+    pub fn git_dir(&self) -> &Path {
+        self.git.path()
+    }
+
+    /// Sets `key` to `value` in the repository's own git config.
+    pub fn set_config(&self, key: &str, value: &str) -> Result<()> {
+        Ok(self.git.config()?.set_str(key, value)?)
+    }
+
+    /// The number of commits reachable from HEAD.
+    pub fn commit_count(&self) -> Result<usize> {
+        let mut walk = self.git.revwalk()?;
+        walk.push_head()?;
+        Ok(walk.count())
     }
 
     /// The libgit2 repository, for the store's own modules.
@@ -91,8 +165,9 @@ impl Store {
         Ok(store)
     }
 
-    /// Wraps a repository that `init` has just prepared.
-    pub(crate) fn from_repository(repo: Repository) -> Result<Store> {
+    /// The store-to-be in a repository `init` has just prepared.
+    pub fn from_repository(repo: Repo) -> Result<Store> {
+        let repo = repo.git;
         let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(repo.path().to_path_buf()))?;
         share_like_git(&repo);
         Ok(Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT })
@@ -111,6 +186,12 @@ impl Store {
     /// How to check OpenPGP signatures: with git's `gpg.program`.
     pub fn gpg(&self) -> Gpg {
         Gpg::configured(&self.repo)
+    }
+
+    /// Who signs this store's commits, as `choice` and git's configuration
+    /// say; refuses when the store requires signing and nobody can sign.
+    pub fn signer(&self, choice: signing::SignChoice, required: bool) -> Result<Option<signing::Signer>> {
+        signing::resolve(&self.repo, choice, required)
     }
 
     /// The work tree root.

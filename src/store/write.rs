@@ -24,7 +24,7 @@ use super::lock::{self, Lock};
 use super::pack;
 use super::signing::Signer;
 use super::snapshot::blob_id;
-use super::{is_unborn, Snapshot, Store};
+use super::{is_unborn, ObjectId, Snapshot, Store};
 use crate::model::timestamp::Timestamp;
 use crate::{Error, Result};
 
@@ -168,7 +168,7 @@ impl<'s> Transaction<'s> {
 
     /// Commits `spec` on top of the starting commit, moves the branch, then
     /// brings the work tree and index up to date. Returns the new commit.
-    pub fn commit(self, spec: CommitSpec) -> Result<Oid> {
+    pub fn commit(self, spec: CommitSpec) -> Result<ObjectId> {
         let repo = self.store.repo();
         let base = self.snapshot.tree();
         let index = scratch_index(self.store)?;
@@ -213,7 +213,7 @@ impl<'s> Transaction<'s> {
             None => repo.commit(None, &author, &committer, &message, &tree, &parents)?,
         };
         self.finish(index, commit_id, message.lines().next().unwrap_or_default(), &spec.changes)?;
-        Ok(commit_id)
+        Ok(ObjectId::from(commit_id))
     }
 
     /// Moves the branch to `target` (a commit made elsewhere, e.g. by
@@ -297,6 +297,9 @@ impl<'s> Transaction<'s> {
         }
     }
 }
+
+/// The index a write builds before renaming it over `.git/index`.
+pub(crate) const SCRATCH_INDEX: &str = "crm-index.tmp";
 
 /// The lock file git and libgit2 create while they update branch `name`
 /// (branches live in the common git directory).
@@ -412,7 +415,7 @@ fn update_work_tree(store: &Store, mut index: IndexFile, changes: &[Change]) -> 
     index.apply(&entries);
     index.smudge_racily_clean(root);
     let git_dir = store.repo().path();
-    let scratch = git_dir.join("crm-index.tmp");
+    let scratch = git_dir.join(SCRATCH_INDEX);
     index.write(&scratch)?;
     let index_path = git_dir.join("index");
     fs::rename(&scratch, &index_path).map_err(Error::io(&index_path))?;
