@@ -1,8 +1,6 @@
 //! `crm log`: ownership history, derived from the trees.
 
-use crate::store::history;
 pub use crate::store::history::{HistoryQuery, OwnershipEvent};
-use crate::store::sigcheck::Gpg;
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -20,7 +18,5 @@ pub fn run(store: &Store, query: &HistoryQuery) -> Result<Vec<OwnershipEvent>> {
 }
 
 fn events(store: &Store, query: &HistoryQuery) -> Result<Vec<OwnershipEvent>> {
-    let repo = store.repo();
-    let head = repo.head()?.peel_to_commit()?.id();
-    history::ownership_events(repo, head, query, &Gpg::configured(repo))
+    store.ownership_events(query, &store.gpg())
 }

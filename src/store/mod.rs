@@ -3,6 +3,7 @@
 //! ([`write`]), signed as git's configuration says ([`signing`]).
 
 pub mod catalog;
+pub mod changes;
 pub mod history;
 pub mod history_index;
 pub mod index_file;
@@ -17,6 +18,7 @@ pub mod shallow;
 pub mod sigcheck;
 pub mod signing;
 pub mod snapshot;
+pub mod source;
 pub mod treediff;
 pub mod treeshape;
 pub mod write;

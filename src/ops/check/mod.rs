@@ -4,7 +4,6 @@
 //! parsed in parallel, each read once.
 
 pub mod rules;
-pub mod source;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,12 +18,12 @@ use crate::model::schema::{from_toml, line_col};
 use crate::model::{Customer, CustomerId, Handle, Policy, Staff, StaffStatus, StoreConfig};
 use crate::ops::list::is_stale;
 use crate::store::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
-use crate::store::treeshape::{self, Sizes};
+use crate::store::source::{Content, Item, Source, MAX_FILE};
+use crate::store::treeshape::ShapeProblem;
 use crate::store::Repo;
 use crate::store::Store;
 use crate::{Error, Result};
 use rules::{rule, Severity};
-use source::{Content, Item, Source, MAX_FILE};
 
 /// One problem found.
 #[derive(Debug, Clone, Serialize)]
@@ -64,15 +63,11 @@ pub struct CheckReport {
 /// One customer file's findings, and its owner and value (when readable).
 type Judged = (Vec<Finding>, Option<(String, u64)>);
 
-/// Checks the files of `source` as of `today`, and the shape of `tree`
-/// (the commit the files come from: what a checkout cannot show).
-fn run(
-    source: &Source,
-    repo: Option<&git2::Repository>,
-    tree: Option<&git2::Tree>,
-    today: Date,
-) -> Result<CheckReport> {
-    let items = source.list(repo)?;
+/// Checks the files of `source` as of `today`, and the shape of the tree
+/// they come from (what a checkout cannot show).
+fn run(source: &Source, today: Date) -> Result<CheckReport> {
+    let items = source.list()?;
+    let reader = source.opener()?;
     let files = items.len();
     let mut c = Checker { findings: Vec::new() };
     let mut config_text = None;
@@ -80,7 +75,7 @@ fn run(
     let mut customer_items = Vec::new();
     for item in items {
         if item.path == CONFIG_FILE || item.path.starts_with(&format!("{STAFF_DIR}/")) {
-            let content = source.read(&item, repo)?;
+            let content = source.read(&item, reader.as_ref())?;
             let Some(text) = c.readable(&item.path, content) else { continue };
             if item.path == CONFIG_FILE {
                 config_text = Some(text);
@@ -128,9 +123,7 @@ fn run(
         shares.extend(share);
     }
     c.concentration(&shares, &config.policy);
-    if let (Some(repo), Some(tree)) = (repo, tree) {
-        c.shape(repo, tree)?;
-    }
+    c.shape(source.shape_problems()?);
     let mut findings = c.findings;
     findings.sort_by(|a, b| (a.severity, &a.path, a.line, a.column).cmp(&(b.severity, &b.path, b.line, b.column)));
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
@@ -139,29 +132,12 @@ fn run(
 
 /// Checks the work tree of `store`, and the shape of its HEAD commit's tree.
 pub fn work_tree(store: &Store, today: Date) -> Result<CheckReport> {
-    let head = store.head()?;
-    let mut sparse = Vec::new();
-    if let Some(tree) = head.tree() {
-        for path in store.sparse_paths()? {
-            if let Ok(entry) = tree.get_path(std::path::Path::new(&path)) {
-                sparse.push((path, entry.id(), entry.filemode()));
-            }
-        }
-    }
-    let source =
-        Source::WorkTree { root: store.root().to_path_buf(), git_dir: store.repo().path().to_path_buf(), sparse };
-    run(&source, Some(store.repo()), head.tree(), today)
+    run(&store.work_tree_source()?, today)
 }
 
 /// Checks the tree of revision `rev` in `repo`.
 pub fn revision(repo: &Repo, rev: &str, today: Date) -> Result<CheckReport> {
-    let repo = repo.git();
-    let tree = repo
-        .revparse_single(rev)
-        .and_then(|o| o.peel_to_tree())
-        .map_err(|_| Error::invalid("revision", rev, "not a commit in this repository"))?;
-    let source = Source::Tree { git_dir: repo.path().to_path_buf(), tree: tree.id() };
-    run(&source, Some(repo), Some(&tree), today)
+    run(&repo.revision_source(rev)?, today)
 }
 
 struct Checker {
@@ -185,15 +161,14 @@ impl Checker {
         });
     }
 
-    /// Reports what [`treeshape`] finds wrong with `tree` that the files
-    /// read did not already show.
-    fn shape(&mut self, repo: &git2::Repository, tree: &git2::Tree) -> Result<()> {
-        for p in treeshape::audit(repo, tree, Sizes::Skip)? {
+    /// Reports the tree's shape problems that the files read did not
+    /// already show.
+    fn shape(&mut self, problems: Vec<ShapeProblem>) {
+        for p in problems {
             if !self.findings.iter().any(|f| f.path == p.path && f.rule == p.rule.id()) {
                 self.file(&p.path, p.rule, p.message);
             }
         }
-        Ok(())
     }
 
     /// Records a finding about a whole file.

@@ -18,15 +18,13 @@ use serde::Serialize;
 use super::is_active;
 use crate::model::date::Date;
 use crate::model::named::named_enum;
-use crate::model::{Customer, CustomerId, Handle, Staff, StoreConfig, Touch};
+use crate::model::{Customer, Handle, Staff, StoreConfig, Touch};
 use crate::ops::list::is_stale;
 pub use crate::store::history::OwnershipEvent;
-use crate::store::history::{self, customer_of, Attribution, EventKind, HistoryQuery};
-use crate::store::layout::CUSTOMERS_DIR;
+use crate::store::history::{Attribution, EventKind, HistoryQuery};
 use crate::store::sigcheck::{Gpg, SigStatus};
 use crate::store::snapshot::{Readable, Unreadable};
 use crate::store::Store;
-use crate::store::{history_index, treediff};
 use crate::Result;
 
 /// Contacts whose phone or email one person may change within
@@ -281,13 +279,10 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
     unreadable.extend(skipped);
     let policy = &config.policy;
     let handover_window = today.plus_days(-i64::from(policy.handover_days));
-    let repo = store.repo();
-    let head_id = repo.head()?.peel_to_commit()?.id();
-
     // The history index knows every first-parent commit's date and every
     // ownership event; only the commits of the period are compared again,
     // for contact changes and deletions.
-    let past = history_index::load(repo, head_id)?;
+    let past = store.history()?;
     let mut recent_moves: BTreeMap<String, (Date, Option<String>)> = BTreeMap::new();
     for e in past.events.iter().filter(|e| e.action == EventKind::Reassign && e.date >= handover_window) {
         recent_moves.entry(e.customer.clone()).or_insert((e.date, e.from.clone()));
@@ -296,30 +291,25 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
     let mut attribution = Attribution::default();
     let mut work = Vec::new();
     let mut touches_for_others = Vec::new();
-    for (i, step) in past.steps.iter().enumerate().filter(|(_, s)| s.date >= lookback && s.date <= until) {
-        let commit = repo.find_commit(step.id)?;
-        let parent = past.steps.get(i + 1).map(|p| repo.find_commit(p.id).and_then(|c| c.tree())).transpose()?;
+    store.for_each_change(&past, lookback, until, |step| {
         let mut done =
-            ContactWork { commit: commit.id().to_string(), date: step.date, contacts: 0, removed: Vec::new() };
+            ContactWork { commit: step.commit.to_string(), date: step.date, contacts: 0, removed: Vec::new() };
         let mut logged = Vec::new();
-        for change in treediff::diff_dir(repo, parent.as_ref(), Some(&commit.tree()?), CUSTOMERS_DIR)? {
-            let id = customer_of(&change.path);
-            let (before, after) = (read_customer(repo, &id, change.old)?, read_customer(repo, &id, change.new)?);
-            if change.new.is_none() {
-                done.removed.push(id.clone());
+        for change in step.customers {
+            if change.removed {
+                done.removed.push(change.id.clone());
             }
-            done.contacts += changed_contacts(before.as_ref(), after.as_ref());
-            let known = before.as_ref().map_or(0, |b| b.touches.len());
+            done.contacts += changed_contacts(change.before.as_ref(), change.after.as_ref());
+            let known = change.before.as_ref().map_or(0, |b| b.touches.len());
             if step.date >= since {
-                logged.extend(
-                    after.iter().flat_map(|a| a.touches.iter().skip(known)).map(|t| (id.clone(), t.by.clone())),
-                );
+                let new_touches = change.after.iter().flat_map(|a| a.touches.iter().skip(known));
+                logged.extend(new_touches.map(|t| (change.id.clone(), t.by.clone())));
             }
         }
         if done.contacts == 0 && done.removed.is_empty() && logged.is_empty() {
-            continue;
+            return Ok(());
         }
-        let (actor, signature) = attribution.actor(repo, &commit, gpg)?;
+        let (actor, signature) = store.commit_actor(&mut attribution, step.commit, gpg)?;
         for (customer, by) in logged.into_iter().filter(|(_, by)| *by != actor) {
             touches_for_others.push(TouchForOther {
                 commit: done.commit.clone(),
@@ -332,12 +322,13 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         if done.contacts > 0 || !done.removed.is_empty() {
             work.push((actor, signature, done));
         }
-    }
+        Ok(())
+    })?;
     let sabotage = sabotage(work, since);
     let query = HistoryQuery { since: Some(since), until: Some(until), ..HistoryQuery::default() };
     // The same index answers section 2: it is read once.
     let in_period = past.events.iter().filter(|e| e.date >= since && e.date <= until).cloned();
-    let changes = history::describe(repo, in_period, &query, gpg)?;
+    let changes = store.describe(in_period, &query, gpg)?;
     let self_assigned = changes
         .iter()
         .filter(|e| e.to.as_deref() == Some(e.actor.as_str()) && e.from.is_some())
@@ -633,15 +624,6 @@ fn sabotage(work: Vec<(String, SigStatus, ContactWork)>, since: Date) -> Vec<Sab
         });
     }
     out
-}
-
-/// The customer in blob `oid` (the file of customer `id`), if readable; a
-/// blob missing from the clone is an error.
-fn read_customer(repo: &git2::Repository, id: &str, blob: Option<treediff::Blob>) -> Result<Option<Customer>> {
-    let Some(blob) = blob else { return Ok(None) };
-    let blob = repo.find_blob(blob.id).map_err(|e| crate::Error::from_lookup(e, blob.id))?;
-    let Ok(text) = std::str::from_utf8(blob.content()) else { return Ok(None) };
-    Ok(CustomerId::parse(id).ok().and_then(|cid| Customer::parse(&cid, id, text).ok()))
 }
 
 /// Contacts whose phone or email changed or that were removed between two

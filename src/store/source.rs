@@ -11,34 +11,68 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 
-use crate::store::layout::{CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
+use super::layout::{CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
+use super::treeshape::{self, ShapeProblem, Sizes};
+use super::{Repo, Store};
 use crate::{Error, Result};
 
 /// Largest record file read (1 MiB; the store's shape rule).
-pub use crate::store::treeshape::MAX_RECORD as MAX_FILE;
+pub use super::treeshape::MAX_RECORD as MAX_FILE;
 
-/// Where the files come from.
+/// Where the files come from, and the commit tree they belong to (for the
+/// shape rules a checkout cannot show).
 #[derive(Debug, Clone)]
-pub enum Source {
+pub struct Source {
+    place: Place,
+    /// The git directory (each reading thread opens its own handle).
+    git_dir: PathBuf,
+    /// The commit's tree, if there is a commit.
+    tree: Option<Oid>,
+}
+
+#[derive(Debug, Clone)]
+enum Place {
     /// The work tree at `root`. `sparse` lists the store files a sparse
     /// checkout leaves out of it (path, blob, mode): they are read from the
-    /// commit, through the repository at `git_dir`, so a check never
-    /// covers only the cone without saying so.
-    WorkTree {
-        /// The work tree.
-        root: PathBuf,
-        /// Its git directory.
-        git_dir: PathBuf,
-        /// Files outside a sparse checkout.
-        sparse: Vec<(String, Oid, i32)>,
-    },
-    /// A tree of the repository at this git directory.
-    Tree {
-        /// The git directory (each reading thread opens its own handle).
-        git_dir: PathBuf,
-        /// The tree.
-        tree: Oid,
-    },
+    /// commit, so a check never covers only the cone without saying so.
+    WorkTree { root: PathBuf, sparse: Vec<(String, Oid, i32)> },
+    /// The commit's tree.
+    Tree,
+}
+
+/// A repository handle for reading blobs on one thread.
+pub struct Reader(Repository);
+
+impl Store {
+    /// The work tree's files, and HEAD's tree.
+    pub fn work_tree_source(&self) -> Result<Source> {
+        let head = self.head()?;
+        let mut sparse = Vec::new();
+        if let Some(tree) = head.tree() {
+            for path in self.sparse_paths()? {
+                if let Ok(entry) = tree.get_path(Path::new(&path)) {
+                    sparse.push((path, entry.id(), entry.filemode()));
+                }
+            }
+        }
+        Ok(Source {
+            place: Place::WorkTree { root: self.root().to_path_buf(), sparse },
+            git_dir: self.repo().path().to_path_buf(),
+            tree: head.tree().map(|t| t.id()),
+        })
+    }
+}
+
+impl Repo {
+    /// The files of revision `rev`'s tree.
+    pub fn revision_source(&self, rev: &str) -> Result<Source> {
+        let tree = self
+            .git()
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_tree())
+            .map_err(|_| Error::invalid("revision", rev, "not a commit in this repository"))?;
+        Ok(Source { place: Place::Tree, git_dir: self.git().path().to_path_buf(), tree: Some(tree.id()) })
+    }
 }
 
 /// A file found in the store, not read yet.
@@ -70,9 +104,9 @@ pub enum Content {
 
 impl Source {
     /// Every file of `crm.toml`, `staff/` and `customers/`, in path order.
-    pub fn list(&self, repo: Option<&Repository>) -> Result<Vec<Item>> {
-        match self {
-            Source::WorkTree { root, sparse, .. } => {
+    pub fn list(&self) -> Result<Vec<Item>> {
+        match &self.place {
+            Place::WorkTree { root, sparse } => {
                 let mut found = Vec::new();
                 for top in [CONFIG_FILE, STAFF_DIR, CUSTOMERS_DIR] {
                     match fs::symlink_metadata(root.join(top)) {
@@ -88,33 +122,41 @@ impl Source {
                 found.sort_by(|a, b| a.path.cmp(&b.path));
                 Ok(found)
             }
-            Source::Tree { git_dir, tree } => match repo {
-                Some(r) => list_tree(&r.find_tree(*tree)?),
-                None => {
-                    let own = Repository::open(git_dir)?;
-                    let tree = own.find_tree(*tree)?;
-                    list_tree(&tree)
+            Place::Tree => {
+                let own = Repository::open(&self.git_dir)?;
+                match self.tree {
+                    Some(tree) => list_tree(&own.find_tree(tree)?),
+                    None => Ok(Vec::new()),
                 }
-            },
+            }
         }
     }
 
-    /// Opens what reading needs on one thread (a repository handle for trees).
-    pub fn opener(&self) -> Result<Option<Repository>> {
-        match self {
-            Source::WorkTree { sparse, .. } if sparse.is_empty() => Ok(None),
-            Source::WorkTree { git_dir, .. } => Ok(Some(Repository::open(git_dir)?)),
-            Source::Tree { git_dir, .. } => Ok(Some(Repository::open(git_dir)?)),
+    /// Opens what reading needs on one thread (a repository handle, when
+    /// some files come from git).
+    pub fn opener(&self) -> Result<Option<Reader>> {
+        match &self.place {
+            Place::WorkTree { sparse, .. } if sparse.is_empty() => Ok(None),
+            _ => Ok(Some(Reader(Repository::open(&self.git_dir)?))),
         }
     }
 
     /// Reads one listed file.
-    pub fn read(&self, item: &Item, repo: Option<&Repository>) -> Result<Content> {
-        match (&item.kind, self, repo) {
-            (Kind::Disk(kind), Source::WorkTree { root, .. }, _) => read_disk(&root.join(&item.path), *kind),
-            (Kind::Blob { id, mode, blob }, _, Some(repo)) => read_blob(repo, *id, *mode, *blob),
+    pub fn read(&self, item: &Item, reader: Option<&Reader>) -> Result<Content> {
+        match (&item.kind, &self.place, reader) {
+            (Kind::Disk(kind), Place::WorkTree { root, .. }, _) => read_disk(&root.join(&item.path), *kind),
+            (Kind::Blob { id, mode, blob }, _, Some(reader)) => read_blob(&reader.0, *id, *mode, *blob),
             _ => Ok(Content::Other),
         }
+    }
+
+    /// What the shape rules find wrong with the commit's tree (file sizes
+    /// are left to the reading).
+    pub fn shape_problems(&self) -> Result<Vec<ShapeProblem>> {
+        let Some(tree) = self.tree else { return Ok(Vec::new()) };
+        let repo = Repository::open(&self.git_dir)?;
+        let tree = repo.find_tree(tree)?;
+        treeshape::audit(&repo, &tree, Sizes::Skip)
     }
 }
 

@@ -1,0 +1,108 @@
+//! What the commits of a period did to customer files, both versions of
+//! each changed file read: what the weekly report compares for contact
+//! changes, deletions and touches logged in someone else's name. Also the
+//! store-level entry points to the history index and its descriptions.
+
+use super::history::{self, customer_of, Attribution, HistoryQuery, OwnershipEvent};
+use super::history_index::{self, History, RawEvent};
+use super::layout::CUSTOMERS_DIR;
+use super::sigcheck::{Gpg, SigStatus};
+use super::{treediff, ObjectId, Store};
+use crate::model::date::Date;
+use crate::model::{Customer, CustomerId};
+use crate::{Error, Result};
+
+/// One first-parent commit's changes to customer files.
+pub struct CommitChanges {
+    /// The commit.
+    pub commit: ObjectId,
+    /// Its committer date.
+    pub date: Date,
+    /// Each customer file it changed.
+    pub customers: Vec<CustomerChange>,
+}
+
+/// One customer file changed by a commit; a version that cannot be read
+/// as a customer is `None`.
+pub struct CustomerChange {
+    /// The customer id (the file stem).
+    pub id: String,
+    /// Before the commit.
+    pub before: Option<Customer>,
+    /// After the commit.
+    pub after: Option<Customer>,
+    /// Whether the commit deleted the file.
+    pub removed: bool,
+}
+
+impl Store {
+    /// First-parent history from HEAD: every step and ownership event,
+    /// from the cache (brought up to date) or built afresh.
+    pub fn history(&self) -> Result<History> {
+        let head = self.repo().head()?.peel_to_commit()?.id();
+        history_index::load(self.repo(), head)
+    }
+
+    /// The ownership events from HEAD that `query` selects, described.
+    pub fn ownership_events(&self, query: &HistoryQuery, gpg: &Gpg) -> Result<Vec<OwnershipEvent>> {
+        let head = self.repo().head()?.peel_to_commit()?.id();
+        history::ownership_events(self.repo(), head, query, gpg)
+    }
+
+    /// `events` that `query` selects, with who made them, their signature
+    /// status and reason.
+    pub fn describe(
+        &self,
+        events: impl IntoIterator<Item = RawEvent>,
+        query: &HistoryQuery,
+        gpg: &Gpg,
+    ) -> Result<Vec<OwnershipEvent>> {
+        history::describe(self.repo(), events, query, gpg)
+    }
+
+    /// Calls `f` with the customer changes of every step of `history`
+    /// dated within `from..=until`, newest first.
+    pub fn for_each_change(
+        &self,
+        history: &History,
+        from: Date,
+        until: Date,
+        mut f: impl FnMut(CommitChanges) -> Result<()>,
+    ) -> Result<()> {
+        let repo = self.repo();
+        let steps = history.steps.iter().enumerate().filter(|(_, s)| s.date >= from && s.date <= until);
+        for (i, step) in steps {
+            let commit = repo.find_commit(step.id)?;
+            let parent = history.steps.get(i + 1).map(|p| repo.find_commit(p.id).and_then(|c| c.tree())).transpose()?;
+            let mut customers = Vec::new();
+            for change in treediff::diff_dir(repo, parent.as_ref(), Some(&commit.tree()?), CUSTOMERS_DIR)? {
+                let id = customer_of(&change.path);
+                let before = self.read_customer(&id, change.old)?;
+                let after = self.read_customer(&id, change.new)?;
+                customers.push(CustomerChange { removed: change.new.is_none(), id, before, after });
+            }
+            f(CommitChanges { commit: commit.id().into(), date: step.date, customers })?;
+        }
+        Ok(())
+    }
+
+    /// Who made `commit` and its signature status (see [`Attribution`]).
+    pub fn commit_actor(
+        &self,
+        attribution: &mut Attribution,
+        commit: ObjectId,
+        gpg: &Gpg,
+    ) -> Result<(String, SigStatus)> {
+        let commit = self.repo().find_commit(commit.git())?;
+        attribution.actor(self.repo(), &commit, gpg)
+    }
+
+    /// The customer in `blob` (the file of customer `id`), if readable; a
+    /// blob missing from the clone is an error.
+    fn read_customer(&self, id: &str, blob: Option<treediff::Blob>) -> Result<Option<Customer>> {
+        let Some(blob) = blob else { return Ok(None) };
+        let found = self.repo().find_blob(blob.id).map_err(|e| Error::from_lookup(e, blob.id))?;
+        let Ok(text) = std::str::from_utf8(found.content()) else { return Ok(None) };
+        Ok(CustomerId::parse(id).ok().and_then(|cid| Customer::parse(&cid, id, text).ok()))
+    }
+}
