@@ -28,6 +28,15 @@ pub enum Error {
         /// Why it is refused.
         reason: String,
     },
+    /// A write would leave a customer invalid (the definition `check`
+    /// applies): every problem, one per line.
+    #[error("{id} would be invalid: {}", .problems.join("; "))]
+    InvalidCustomer {
+        /// The customer.
+        id: String,
+        /// What is wrong, one sentence each.
+        problems: Vec<String>,
+    },
     /// A required input was not given and could not be asked for.
     #[error("missing {0}")]
     Missing(String),

@@ -55,6 +55,7 @@ impl From<Error> for CliError {
             | Error::Exists(_)
             | Error::Duplicate { .. }
             | Error::InvalidRows(_)
+            | Error::InvalidCustomer { .. }
             | Error::NothingToDo(_)
             | Error::Forbidden { .. } => BAD_INPUT,
             Error::Unfinished { .. } => UNFINISHED,

@@ -16,6 +16,7 @@ pub mod schema;
 pub mod sheet;
 pub mod staff;
 pub mod timestamp;
+pub mod validity;
 
 pub use config::{Company, ManagerScope, Policy, StoreConfig};
 pub use customer::{Contact, Customer, Touch};

@@ -4,11 +4,10 @@ use serde::Serialize;
 
 use super::{Message, WriteOptions, Writer};
 use crate::model::authz::Action;
-use crate::model::customer::Status;
 use crate::model::date::Date;
 use crate::model::dedupe;
 use crate::model::document::customer_toml;
-use crate::model::{Contact, Customer, CustomerId, Policy};
+use crate::model::{Contact, Customer, CustomerId};
 use crate::store::catalog::Catalog;
 use crate::store::layout;
 use crate::store::write::Change;
@@ -73,7 +72,6 @@ pub fn run(store: &Store, req: &AddCustomer, today: Date, opts: &WriteOptions) -
 }
 
 fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
-    let policy = &w.config.policy;
     let name = super::non_empty("name", &req.name)?;
     let owner = w.active_person(&req.owner)?.handle.to_string();
     let backup = req.backup.as_deref().map(|b| w.active_person(b).map(|s| s.handle.to_string())).transpose()?;
@@ -81,15 +79,7 @@ fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
         return Err(Error::invalid("backup", owner, "the backup must be someone other than the owner"));
     }
     let tier = req.tier.clone().unwrap_or_else(|| "standard".into());
-    check_tier(policy, &tier)?;
-    if tier == "key" && policy.key_backup && backup.is_none() {
-        return Err(Error::Missing("--backup: key accounts need a backup (policy.key_backup)".into()));
-    }
     let status = req.status.clone().unwrap_or_else(|| "active".into());
-    check_status(&status)?;
-    if let Some(region) = &req.region {
-        check_region(policy, region)?;
-    }
     let id = match &req.id {
         Some(id) if w.snapshot().blob_id(&layout::customer_path(id)).is_some() => {
             return Err(Error::Exists(format!("customer `{id}`")))
@@ -97,7 +87,7 @@ fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
         Some(id) => id.clone(),
         None => free_id(w.snapshot(), &name)?,
     };
-    Ok(Customer {
+    let customer = Customer {
         id,
         name,
         owner,
@@ -113,7 +103,9 @@ fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
         notes: None,
         contacts: req.contacts.clone(),
         touches: Vec::new(),
-    })
+    };
+    super::refuse_invalid(&customer, &w.config, &w.staff)?;
+    Ok(customer)
 }
 
 /// The id derived from `name`, with `-2`, `-3`… when taken.
@@ -125,28 +117,4 @@ pub fn free_id(snapshot: &Snapshot<'_>, name: &str) -> Result<CustomerId> {
         return Ok(base);
     }
     (2..).map(|n| base.with_suffix(n)).find(|id| !taken(id)).ok_or_else(|| Error::Exists(format!("customer `{base}`")))
-}
-
-/// Refuses a tier the policy does not list.
-pub fn check_tier(policy: &Policy, tier: &str) -> Result<()> {
-    if policy.allows_tier(tier) {
-        return Ok(());
-    }
-    Err(Error::invalid("tier", tier, format!("allowed: {}", policy.tiers.join(", "))))
-}
-
-/// Refuses a status the file format does not know.
-pub fn check_status(status: &str) -> Result<()> {
-    match Status::parse(status) {
-        Some(_) => Ok(()),
-        None => Err(Error::invalid("status", status, format!("allowed: {}", Status::known()))),
-    }
-}
-
-/// Refuses a region the policy does not list (when it lists any).
-pub fn check_region(policy: &Policy, region: &str) -> Result<()> {
-    if policy.allows_region(region) {
-        return Ok(());
-    }
-    Err(Error::invalid("region", region, format!("allowed: {}", policy.regions.join(", "))))
 }

@@ -4,7 +4,6 @@
 use serde::Serialize;
 use toml_edit::Value;
 
-use super::add::{check_region, check_status, check_tier};
 use super::{Message, WriteOptions, Writer};
 use crate::model::authz::Action;
 use crate::model::date::Date;
@@ -56,7 +55,7 @@ pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edit
     let mut doc = Document::parse(&path, &w.snapshot().text(&path)?.unwrap_or_default())?;
     let mut changed = Vec::new();
     for (key, raw) in &req.set {
-        doc.set(key, typed_value(&w, &before, key, raw)?);
+        doc.set(key, typed_value(&w, key, raw)?);
         changed.push(key.clone());
     }
     for key in &req.unset {
@@ -76,9 +75,7 @@ pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edit
     if after == before {
         return Err(Error::NothingToDo(format!("{} already has these values", req.id)));
     }
-    if after.tier == "key" && w.config.policy.key_backup && after.backup.is_none() {
-        return Err(Error::Missing("a backup: key accounts need one (policy.key_backup)".into()));
-    }
+    super::refuse_invalid(&after, &w.config, &w.staff)?;
     let ownership = after.backup != before.backup;
     w.authorize(if ownership {
         Action::ChangeOwnership { customer: &before }
@@ -92,20 +89,12 @@ pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edit
 }
 
 /// Checks `raw` for `key` and turns it into the TOML value to write.
-fn typed_value(w: &Writer<'_>, before: &Customer, key: &str, raw: &str) -> Result<Value> {
-    let policy = &w.config.policy;
+fn typed_value(w: &Writer<'_>, key: &str, raw: &str) -> Result<Value> {
     Ok(match key {
         "name" | "next_step" | "notes" => super::non_empty(key, raw)?.into(),
-        "backup" => {
-            let person = w.active_person(raw)?;
-            if person.handle.as_str() == before.owner {
-                return Err(Error::invalid("backup", raw, "the backup must be someone other than the owner"));
-            }
-            raw.into()
-        }
-        "tier" => check_tier(policy, raw).map(|()| raw.into())?,
-        "status" => check_status(raw).map(|()| raw.into())?,
-        "region" => check_region(policy, raw).map(|()| raw.into())?,
+        // Naming someone is an action: they must be active now.
+        "backup" => w.active_person(raw)?.handle.as_str().into(),
+        "tier" | "status" | "region" => super::non_empty(key, raw)?.into(),
         "since" | "next_date" => Date::parse(raw)?.to_toml().into(),
         "value" => parse_value(raw)?.into(),
         "tags" => {

@@ -11,10 +11,10 @@ use serde::Serialize;
 use super::{active_person, Message, WriteOptions, Writer};
 use crate::error::RowError;
 use crate::model::authz::Action;
-use crate::model::customer::Status;
 use crate::model::dedupe::{self, DupIndex};
 use crate::model::document::{contact_table, customer_toml, string_array, touch_table, Document};
 use crate::model::sheet::{self, Field};
+use crate::model::validity;
 use crate::model::{Contact, Customer, CustomerId, Handle, Policy, Staff};
 use crate::store::catalog::Catalog;
 use crate::store::layout;
@@ -408,12 +408,9 @@ impl RowReader<'_> {
                 Field::Name => c.name = cell.clone(),
                 Field::Owner => c.owner = cell.clone(),
                 Field::Backup => c.backup = Some(cell.clone()),
-                Field::Tier if policy.allows_tier(cell) => c.tier = cell.clone(),
-                Field::Tier => fail(i, format!("tier `{cell}` is not one of {}", policy.tiers.join(", "))),
-                Field::Status if Status::parse(cell).is_some() => c.status = cell.clone(),
-                Field::Status => fail(i, format!("status `{cell}` is not one of {}", Status::known())),
-                Field::Region if policy.allows_region(cell) => c.region = Some(cell.clone()),
-                Field::Region => fail(i, format!("region `{cell}` is not in [policy].regions")),
+                Field::Tier => c.tier = cell.clone(),
+                Field::Status => c.status = cell.clone(),
+                Field::Region => c.region = Some(cell.clone()),
                 Field::Value => match sheet::parse_amount(cell) {
                     Ok(v) => c.value = v,
                     Err(e) => fail(i, e),
@@ -467,19 +464,27 @@ impl RowReader<'_> {
         } else if let Err(e) = active_person(self.staff, &c.owner) {
             fail(owner_col, e.to_string());
         }
-        if let Some(b) = &c.backup {
-            let col = columns.iter().position(|f| *f == Field::Backup).unwrap_or(0);
-            match active_person(self.staff, b) {
-                Err(e) => fail(col, e.to_string()),
-                Ok(p) if p.handle.as_str() == c.owner => fail(col, "the backup is the owner".into()),
-                Ok(_) => {}
+        let backup_refused = match c.backup.as_deref().map(|b| active_person(self.staff, b)) {
+            Some(Err(e)) => {
+                fail(columns.iter().position(|f| *f == Field::Backup).unwrap_or(0), e.to_string());
+                true
             }
-        }
-        for t in &c.touches {
-            if !self.staff.keys().any(|h| h.as_str() == t.by) {
-                let col = columns.iter().position(|f| *f == Field::Touches).unwrap_or(0);
-                fail(col, format!("touch by `{}`, who is not in staff/", t.by));
-            }
+            _ => false,
+        };
+        // The shared definition of a valid customer; the name, the owner and
+        // the backup's standing were judged above.
+        for problem in validity::problems(&c, policy, self.staff) {
+            let field = match problem.field.as_str() {
+                "name" | "owner" => continue,
+                "backup" if backup_refused => continue,
+                "backup" if c.backup.is_none() => Field::Tier,
+                "backup" => Field::Backup,
+                "tier" => Field::Tier,
+                "status" => Field::Status,
+                "region" => Field::Region,
+                _ => Field::Touches,
+            };
+            fail(columns.iter().position(|f| *f == field).unwrap_or(0), problem.message);
         }
         let id_given = id.is_some();
         c.id = match id {
@@ -493,10 +498,6 @@ impl RowReader<'_> {
                 }
             },
         };
-        if c.tier == "key" && policy.key_backup && c.backup.is_none() {
-            let col = columns.iter().position(|f| *f == Field::Tier).unwrap_or(0);
-            fail(col, "key accounts need a backup (policy.key_backup)".into());
-        }
         Some(Incoming { customer: c, given, id_given })
     }
 }

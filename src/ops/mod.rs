@@ -24,7 +24,8 @@ pub mod verify;
 use std::collections::BTreeMap;
 
 use crate::model::authz::{self, Action};
-use crate::model::{Handle, Staff, StoreConfig};
+use crate::model::validity;
+use crate::model::{Customer, Handle, Staff, StoreConfig};
 pub use crate::store::signing::SignChoice;
 use crate::store::signing::Signer;
 pub use crate::store::write::CommitTimes;
@@ -137,6 +138,19 @@ pub fn non_empty(what: &str, value: &str) -> Result<String> {
         return Err(Error::invalid(what, value, "must not be empty"));
     }
     Ok(v.to_string())
+}
+
+/// Refuses to write `customer` when the shared definition of a valid
+/// customer ([`validity`]) finds anything wrong with it.
+fn refuse_invalid(customer: &Customer, config: &StoreConfig, staff: &BTreeMap<Handle, Staff>) -> Result<()> {
+    let problems = validity::problems(customer, &config.policy, staff);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Error::InvalidCustomer {
+        id: customer.id.to_string(),
+        problems: problems.into_iter().map(|p| p.message).collect(),
+    })
 }
 
 /// Sets the process-wide options for how crm reads git objects; call once

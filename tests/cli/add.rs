@@ -195,7 +195,7 @@ fn key_account_without_backup_is_refused() {
     let repo = TestRepo::standard();
     let before = repo.state();
     let out = repo.crm(&["add", "--name", "Acme", "--owner", "zhang.wei", "--tier", "key"]);
-    repo.assert_refused(&out, 2, &["--backup", "key"], &before);
+    repo.assert_refused(&out, 2, &["backup", "key account"], &before);
     repo.crm(&["add", "--name", "Acme", "--owner", "zhang.wei", "--tier", "key", "--backup", "li.na"]).ok();
 }
 

@@ -30,4 +30,5 @@ mod staff;
 mod stress;
 mod sync;
 mod touch;
+mod validity;
 mod verify;

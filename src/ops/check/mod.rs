@@ -10,11 +10,12 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::model::customer::{ParsedCustomer, Status, TouchKind};
+use crate::model::customer::ParsedCustomer;
 use crate::model::date::Date;
 use crate::model::ids::shard_of;
 use crate::model::rule_ids::CheckRule;
 use crate::model::schema::{from_toml, line_col};
+use crate::model::validity;
 use crate::model::{Customer, CustomerId, Handle, Policy, Staff, StaffStatus, StoreConfig};
 use crate::ops::list::is_stale;
 use crate::store::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
@@ -324,6 +325,9 @@ impl Checker {
         out
     }
 
+    /// Reports what is wrong with customer `c` (read from `text` at
+    /// `path`): the shared definition of a valid customer, then what time
+    /// makes of it (handovers, staleness) and thin key relationships.
     #[allow(clippy::too_many_arguments)]
     fn customer(
         &mut self,
@@ -336,135 +340,23 @@ impl Checker {
         today: Date,
     ) {
         let policy = &config.policy;
-        if c.name.trim().is_empty() {
-            self.key(path, text, p.offset(text, "name"), CheckRule::InvalidValue, "`name` must not be empty".into());
+        for problem in validity::problems(c, policy, staff) {
+            let at = p.offset(text, &problem.field).or_else(|| p.offset(text, "tier"));
+            self.key(path, text, at, problem.rule, problem.message);
         }
-        let person = |h: &str| staff.get(h);
-        match person(&c.owner) {
-            None => self.key(
-                path,
-                text,
-                p.offset(text, "owner"),
-                CheckRule::UnknownPerson,
-                format!("owner `{}` is not in staff/", c.owner),
-            ),
-            Some(Some(s)) if s.status == StaffStatus::Departed => {
-                let deadline = s.left.map(|l| l.plus_days(i64::from(policy.handover_days)));
-                match deadline {
-                    Some(d) if d >= today => self.key(
-                        path,
-                        text,
-                        p.offset(text, "owner"),
-                        CheckRule::HandoverPending,
-                        format!("owner `{}` has left; hand over by {d} ({} days left)", c.owner, today.days_until(d)),
-                    ),
-                    _ => self.key(
-                        path,
-                        text,
-                        p.offset(text, "owner"),
-                        CheckRule::HandoverOverdue,
-                        match deadline {
-                            Some(d) => format!("owner `{}` has left; the handover was due {d}", c.owner),
-                            None => format!("owner `{}` has left", c.owner),
-                        },
-                    ),
-                }
-            }
-            Some(_) => {}
+        let owner_at = p.offset(text, "owner");
+        if let Some((rule, message)) = handover(c, staff, policy, today) {
+            self.key(path, text, owner_at, rule, message);
         }
-        if let Some(b) = &c.backup {
-            if person(b).is_none() {
-                self.key(
-                    path,
-                    text,
-                    p.offset(text, "backup"),
-                    CheckRule::UnknownPerson,
-                    format!("backup `{b}` is not in staff/"),
-                );
-            }
-        }
-        if c.tier == "key" && policy.key_backup {
-            let valid = c.backup.as_deref().and_then(person).and_then(Option::as_ref).is_some_and(|s| s.is_active())
-                && c.backup.as_deref() != Some(c.owner.as_str());
-            if !valid {
-                let why = match c.backup.as_deref() {
-                    None => "has no backup".to_string(),
-                    Some(b) if b == c.owner => "has its owner as backup".to_string(),
-                    Some(b) => format!("has backup `{b}`, who is not an active staff member"),
-                };
-                self.key(
-                    path,
-                    text,
-                    p.offset(text, "backup").or(p.offset(text, "tier")),
-                    CheckRule::KeyWithoutBackup,
-                    format!("key account {why}"),
-                );
-            }
-            if c.contacts.len() < 2 {
-                let n = c.contacts.len();
-                self.key(
-                    path,
-                    text,
-                    p.offset(text, "tier"),
-                    CheckRule::SingleThreaded,
-                    format!("key account with {n} contact(s); relationships should not hang on one person"),
-                );
-            }
-        }
-        if !policy.allows_tier(&c.tier) {
-            self.key(
-                path,
-                text,
-                p.offset(text, "tier"),
-                CheckRule::UnknownTier,
-                format!("tier `{}` is not one of {}", c.tier, policy.tiers.join(", ")),
-            );
-        }
-        if let Some(region) = &c.region {
-            if !policy.allows_region(region) {
-                self.key(
-                    path,
-                    text,
-                    p.offset(text, "region"),
-                    CheckRule::UnknownRegion,
-                    format!("region `{region}` is not in [policy].regions"),
-                );
-            }
-        }
-        if Status::parse(&c.status).is_none() {
-            self.key(
-                path,
-                text,
-                p.offset(text, "status"),
-                CheckRule::UnknownStatus,
-                format!("status `{}` is not one of {}", c.status, Status::known()),
-            );
-        }
-        for (i, t) in c.touches.iter().enumerate() {
-            if person(&t.by).is_none() {
-                let at = p.offset(text, &format!("touches[{i}].by"));
-                self.key(path, text, at, CheckRule::UnknownPerson, format!("touch by `{}` who is not in staff/", t.by));
-            }
-            if TouchKind::parse(&t.kind).is_none() {
-                let at = p.offset(text, &format!("touches[{i}].kind"));
-                self.key(
-                    path,
-                    text,
-                    at,
-                    CheckRule::UnknownKind,
-                    format!("touch kind `{}` is not one of {}", t.kind, TouchKind::known()),
-                );
-            }
+        if c.tier == "key" && policy.key_backup && c.contacts.len() < 2 {
+            let n = c.contacts.len();
+            let message = format!("key account with {n} contact(s); relationships should not hang on one person");
+            self.key(path, text, p.offset(text, "tier"), CheckRule::SingleThreaded, message);
         }
         if c.status == "active" && is_stale(c, config, today) {
             let last = c.last_touch().map_or("never touched".to_string(), |d| format!("last touch {d}"));
-            self.key(
-                path,
-                text,
-                p.offset(text, "owner"),
-                CheckRule::StaleRelationship,
-                format!("{last}; stale after {} days", policy.stale_after_days),
-            );
+            let message = format!("{last}; stale after {} days", policy.stale_after_days);
+            self.key(path, text, owner_at, CheckRule::StaleRelationship, message);
         }
     }
 
@@ -490,4 +382,27 @@ impl Checker {
             }
         }
     }
+}
+
+/// The handover finding of a customer whose owner has left: pending until
+/// `left + handover_days`, overdue after.
+fn handover(
+    c: &Customer,
+    staff: &BTreeMap<String, Option<Staff>>,
+    policy: &Policy,
+    today: Date,
+) -> Option<(CheckRule, String)> {
+    let Some(Some(owner)) = staff.get(&c.owner) else { return None };
+    if owner.status != StaffStatus::Departed {
+        return None;
+    }
+    let deadline = owner.left.map(|l| l.plus_days(i64::from(policy.handover_days)));
+    Some(match deadline {
+        Some(d) if d >= today => (
+            CheckRule::HandoverPending,
+            format!("owner `{}` has left; hand over by {d} ({} days left)", c.owner, today.days_until(d)),
+        ),
+        Some(d) => (CheckRule::HandoverOverdue, format!("owner `{}` has left; the handover was due {d}", c.owner)),
+        None => (CheckRule::HandoverOverdue, format!("owner `{}` has left", c.owner)),
+    })
 }

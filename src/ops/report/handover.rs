@@ -18,7 +18,8 @@ use serde::Serialize;
 use super::is_active;
 use crate::model::date::Date;
 use crate::model::named::named_enum;
-use crate::model::{Customer, Handle, Staff, StoreConfig, Touch};
+use crate::model::validity;
+use crate::model::{Customer, Handle, Policy, Staff, StoreConfig, Touch};
 use crate::ops::list::is_stale;
 pub use crate::store::history::OwnershipEvent;
 use crate::store::history::{Attribution, EventKind, HistoryQuery};
@@ -345,7 +346,7 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         pending: pending(&staff, &customers, &config, today),
         changes,
         unacknowledged: unacknowledged(&customers, &recent_moves, today),
-        no_backup: no_backup(&staff, &customers),
+        no_backup: no_backup(&staff, &customers, &config.policy),
         stale: stale(&customers, &config, today),
         coverage: coverage(&customers, today),
         concentration: concentration(&customers, &config),
@@ -428,29 +429,17 @@ fn unacknowledged(
     out
 }
 
-fn no_backup(staff: &BTreeMap<Handle, Staff>, customers: &[Customer]) -> Vec<NoBackup> {
+fn no_backup(staff: &BTreeMap<Handle, Staff>, customers: &[Customer], policy: &Policy) -> Vec<NoBackup> {
     customers
         .iter()
-        .filter(|c| c.tier == "key")
         .filter_map(|c| {
-            let problem = match c.backup.as_deref() {
-                None => "missing",
-                Some(b) if b == c.owner => "same as owner",
-                Some(b) if !is_active(staff, b) => {
-                    if Handle::parse(b).ok().and_then(|h| staff.get(&h)).is_some() {
-                        "departed"
-                    } else {
-                        "unknown"
-                    }
-                }
-                Some(_) => return None,
-            };
+            let problem = validity::key_backup_problem(c, policy, staff)?;
             Some(NoBackup {
                 customer: c.id.to_string(),
                 name: c.name.clone(),
                 owner: c.owner.clone(),
                 backup: c.backup.clone(),
-                problem: problem.into(),
+                problem: problem.label().into(),
                 value: c.value,
             })
         })
