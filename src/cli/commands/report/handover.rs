@@ -1,12 +1,12 @@
 //! `crm report handover`.
 
 use super::html;
-use crate::cli::commands::short;
+use super::sections::sections;
 use crate::cli::ctx::{print, skipped, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
-use crate::cli::render::{self, escape, json, money, opt, Format, Tabular};
+use crate::cli::render::{self, escape, json, Format};
 use crate::model::date::Date;
-use crate::ops::report::handover::{self, Condition, HandoverReport, OwnershipEvent};
+use crate::ops::report::handover::{self, Condition, HandoverReport};
 
 /// The handover report: departures, ownership changes and risks (for cron)
 ///
@@ -47,18 +47,6 @@ pub enum ReportFormat {
     Html,
 }
 
-/// A titled table of the report.
-pub struct Section {
-    /// Heading.
-    pub title: &'static str,
-    /// Column names.
-    pub headers: &'static [&'static str],
-    /// Rows of cells.
-    pub rows: Vec<Vec<String>>,
-    /// What to say when there are no rows.
-    pub empty: &'static str,
-}
-
 /// Runs `crm report handover`.
 pub fn run(ctx: &mut Ctx, args: HandoverArgs) -> CliResult {
     let today = ctx.today;
@@ -96,7 +84,7 @@ fn table(r: &HandoverReport) -> String {
         if s.rows.is_empty() {
             out.push_str(&format!("  {}\n", s.empty));
         } else {
-            out.push_str(&render::grid(s.headers, s.rows, Format::Table));
+            out.push_str(&render::grid(s.headers, s.texts(), Format::Table));
         }
     }
     out
@@ -120,215 +108,8 @@ fn markdown(r: &HandoverReport) -> String {
         if s.rows.is_empty() {
             out.push_str(&format!("_{}_\n", s.empty));
         } else {
-            out.push_str(&render::grid(s.headers, s.rows, Format::Md));
+            out.push_str(&render::grid(s.headers, s.texts(), Format::Md));
         }
     }
     out
-}
-
-fn percent(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
-}
-
-fn ids(list: &[String]) -> String {
-    const SHOWN: usize = 5;
-    let mut s = list.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
-    if list.len() > SHOWN {
-        s.push_str(&format!(" and {} more", list.len() - SHOWN));
-    }
-    s
-}
-
-/// The report's sections as tables, shared by the table, Markdown and HTML
-/// renderings.
-pub fn sections(r: &HandoverReport) -> Vec<Section> {
-    let m = |v: u64| money(Some(v), true);
-    vec![
-        Section {
-            title: "1. Pending handovers",
-            headers: &["person", "name", "left", "deadline", "status", "customers", "value", "still owns"],
-            rows: r
-                .pending
-                .iter()
-                .map(|p| {
-                    let status = if p.left.is_none() {
-                        "OVERDUE (no last day recorded)".to_string()
-                    } else if p.overdue {
-                        format!("OVERDUE by {} days", -p.days_left)
-                    } else {
-                        format!("{} days left", p.days_left)
-                    };
-                    vec![
-                        p.person.clone(),
-                        p.name.clone(),
-                        opt(&p.left),
-                        opt(&p.deadline),
-                        status,
-                        p.customers.len().to_string(),
-                        m(p.value),
-                        ids(&p.customers),
-                    ]
-                })
-                .collect(),
-            empty: "No departed person still owns customers.",
-        },
-        Section {
-            title: "2. Ownership changes in the period",
-            headers: OwnershipEvent::headers(),
-            rows: r.changes.iter().map(|e| e.cells(true)).collect(),
-            empty: "No ownership changes.",
-        },
-        Section {
-            title: "2b. Customers managers gave to themselves",
-            headers: OwnershipEvent::headers(),
-            rows: r.self_assigned.iter().map(|e| e.cells(true)).collect(),
-            empty: "No manager gave a customer to themselves.",
-        },
-        Section {
-            title: "3. Unacknowledged handovers",
-            headers: &["customer", "name", "new owner", "from", "handed over", "days without a touch"],
-            rows: r
-                .unacknowledged
-                .iter()
-                .map(|u| {
-                    vec![
-                        u.customer.clone(),
-                        u.name.clone(),
-                        u.owner.clone(),
-                        opt(&u.from),
-                        u.reassigned.to_string(),
-                        u.days.to_string(),
-                    ]
-                })
-                .collect(),
-            empty: "Every recent handover has been followed up by its new owner.",
-        },
-        Section {
-            title: "4. Key accounts without a valid backup",
-            headers: &["customer", "name", "owner", "backup", "problem", "value"],
-            rows: r
-                .no_backup
-                .iter()
-                .map(|b| {
-                    vec![
-                        b.customer.clone(),
-                        b.name.clone(),
-                        b.owner.clone(),
-                        opt(&b.backup),
-                        b.problem.clone(),
-                        money(b.value, true),
-                    ]
-                })
-                .collect(),
-            empty: "Every key account has an active backup.",
-        },
-        Section {
-            title: "5a. Stale relationships",
-            headers: &["owner", "customer", "name", "last touch", "days"],
-            rows: r
-                .stale
-                .iter()
-                .flat_map(|o| {
-                    o.customers.iter().map(|c| {
-                        vec![
-                            o.owner.clone(),
-                            c.id.clone(),
-                            c.name.clone(),
-                            c.last_touch.map_or("never".into(), |d| d.to_string()),
-                            opt(&c.days),
-                        ]
-                    })
-                })
-                .collect(),
-            empty: "No stale relationships.",
-        },
-        Section {
-            title: "5b. Coverage (customers touched in the last 30 days)",
-            headers: &["owner", "customers", "touched", "coverage"],
-            rows: r
-                .coverage
-                .iter()
-                .map(|c| vec![c.owner.clone(), c.customers.to_string(), c.touched.to_string(), percent(c.share)])
-                .collect(),
-            empty: "No customers.",
-        },
-        Section {
-            title: "6. Concentration",
-            headers: &["by", "name", "customers", "value", "share of value", "key accounts", "share of key", "flag"],
-            rows: r
-                .concentration
-                .iter()
-                .map(|s| {
-                    vec![
-                        s.kind.into(),
-                        s.name.clone(),
-                        s.customers.to_string(),
-                        m(s.value),
-                        percent(s.value_share),
-                        s.key_accounts.to_string(),
-                        percent(s.key_share),
-                        if s.flagged { "ABOVE LIMIT".into() } else { String::new() },
-                    ]
-                })
-                .collect(),
-            empty: "No customers.",
-        },
-        Section {
-            title: "7. Exposure if a whole region left at once",
-            headers: &["region", "people", "customers orphaned", "value", "which"],
-            rows: r
-                .exposure
-                .iter()
-                .map(|e| {
-                    vec![
-                        e.region.clone(),
-                        e.people.join(", "),
-                        e.customers.len().to_string(),
-                        m(e.value),
-                        ids(&e.customers),
-                    ]
-                })
-                .collect(),
-            empty: "No region has active staff.",
-        },
-        Section {
-            title: "8. Sabotage signals",
-            headers: &["from", "to", "actor", "signature", "contacts changed", "customers removed", "commits"],
-            rows: r
-                .sabotage
-                .iter()
-                .map(|s| {
-                    let commits: Vec<String> = s.commits.iter().map(|c| short(c).to_string()).collect();
-                    vec![
-                        s.from.to_string(),
-                        s.to.to_string(),
-                        s.actor.clone(),
-                        s.signature.label().into(),
-                        s.contacts_changed.to_string(),
-                        ids(&s.customers_removed),
-                        ids(&commits),
-                    ]
-                })
-                .collect(),
-            empty: "No mass contact changes or deleted customers.",
-        },
-        Section {
-            title: "8b. Touches logged in someone else's name",
-            headers: &["date", "commit", "logged by", "customer", "touch by"],
-            rows: r
-                .touches_for_others
-                .iter()
-                .map(|t| {
-                    vec![
-                        t.date.to_string(),
-                        short(&t.commit).to_string(),
-                        t.actor.clone(),
-                        t.customer.clone(),
-                        t.by.clone(),
-                    ]
-                })
-                .collect(),
-            empty: "Every touch was logged by its author.",
-        },
-    ]
 }

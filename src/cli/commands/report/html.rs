@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::Datelike;
 
-use super::handover::Section;
+use super::sections::{CellKind, Section};
 use crate::cli::render::{escape, money};
 use crate::ops::report::handover::HandoverReport;
 
@@ -15,7 +15,8 @@ const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC','PingFang SC'
 h1{font-size:1.4em}h2{font-size:1.1em;margin-top:2em;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left}\
 th{background:#f4f4f4}.empty{color:#666;font-style:italic}.charts{display:flex;flex-wrap:wrap;gap:2em}\
-.bad{color:#b00020;font-weight:bold}svg text{font-size:11px}";
+.bad{color:#b00020;font-weight:bold}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
+.nw{white-space:nowrap}svg text{font-size:11px}";
 
 /// Escapes text for HTML (after making control characters visible).
 fn text(s: &str) -> String {
@@ -55,8 +56,13 @@ pub fn page(r: &HandoverReport, sections: &[Section]) -> String {
         for row in &s.rows {
             out.push_str("<tr>");
             for cell in row {
-                let class = if cell.starts_with("OVERDUE") || cell == "ABOVE LIMIT" { " class=\"bad\"" } else { "" };
-                out.push_str(&format!("<td{class}>{}</td>", text(cell)));
+                let class = match cell.kind {
+                    CellKind::Text => "",
+                    CellKind::Id | CellKind::Date => " class=\"nw\"",
+                    CellKind::Number => " class=\"num\"",
+                    CellKind::Alarm => " class=\"bad\"",
+                };
+                out.push_str(&format!("<td{class}>{}</td>", text(&cell.text)));
             }
             out.push_str("</tr>\n");
         }

@@ -3,6 +3,7 @@
 pub mod handover;
 pub mod html;
 pub mod portfolio;
+pub mod sections;
 
 use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;

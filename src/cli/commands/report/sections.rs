@@ -1,0 +1,285 @@
+//! The handover report's sections as tables of typed cells, shared by the
+//! table, Markdown and HTML renderings: each cell says what it holds (an id,
+//! a date, a number, an alarm), so a renderer styles it by its type, never
+//! by reading its text.
+
+use crate::cli::commands::short;
+use crate::cli::render::{money, opt, Tabular};
+use crate::ops::report::handover::{HandoverReport, OwnershipEvent};
+
+/// What a cell holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    /// Free text (names, reasons).
+    Text,
+    /// An id, handle or commit: never wrapped.
+    Id,
+    /// A date: never wrapped.
+    Date,
+    /// A count, amount or share: right-aligned.
+    Number,
+    /// Something that needs action now (overdue, above a limit).
+    Alarm,
+}
+
+/// One cell.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// What it shows.
+    pub text: String,
+    /// What it holds.
+    pub kind: CellKind,
+}
+
+/// A titled table of the report.
+pub struct Section {
+    /// Heading.
+    pub title: &'static str,
+    /// Column names.
+    pub headers: &'static [&'static str],
+    /// Rows of cells.
+    pub rows: Vec<Vec<Cell>>,
+    /// What to say when there are no rows.
+    pub empty: &'static str,
+}
+
+impl Section {
+    /// The rows as plain text.
+    pub fn texts(&self) -> Vec<Vec<String>> {
+        self.rows.iter().map(|row| row.iter().map(|c| c.text.clone()).collect()).collect()
+    }
+}
+
+fn cell(kind: CellKind, text: impl Into<String>) -> Cell {
+    Cell { text: text.into(), kind }
+}
+
+fn text(s: impl Into<String>) -> Cell {
+    cell(CellKind::Text, s)
+}
+
+fn id(s: impl Into<String>) -> Cell {
+    cell(CellKind::Id, s)
+}
+
+fn date(s: impl ToString) -> Cell {
+    cell(CellKind::Date, s.to_string())
+}
+
+fn number(s: impl ToString) -> Cell {
+    cell(CellKind::Number, s.to_string())
+}
+
+fn amount(v: u64) -> Cell {
+    number(money(Some(v), true))
+}
+
+fn percent(x: f64) -> Cell {
+    number(format!("{:.0}%", x * 100.0))
+}
+
+/// Up to five ids, then how many more.
+fn ids(list: &[String]) -> Cell {
+    const SHOWN: usize = 5;
+    let mut s = list.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if list.len() > SHOWN {
+        s.push_str(&format!(" and {} more", list.len() - SHOWN));
+    }
+    text(s)
+}
+
+/// The report's sections, in order.
+pub fn sections(r: &HandoverReport) -> Vec<Section> {
+    vec![
+        pending(r),
+        events("2. Ownership changes in the period", &r.changes, "No ownership changes."),
+        events(
+            "2b. Customers managers gave to themselves",
+            &r.self_assigned,
+            "No manager gave a customer to themselves.",
+        ),
+        unacknowledged(r),
+        no_backup(r),
+        stale(r),
+        coverage(r),
+        concentration(r),
+        exposure(r),
+        sabotage(r),
+        touches_for_others(r),
+    ]
+}
+
+fn pending(r: &HandoverReport) -> Section {
+    let rows = r.pending.iter().map(|p| {
+        let status = match (p.left, p.overdue) {
+            (None, _) => cell(CellKind::Alarm, "OVERDUE (no last day recorded)"),
+            (_, true) => cell(CellKind::Alarm, format!("OVERDUE by {} days", -p.days_left)),
+            _ => text(format!("{} days left", p.days_left)),
+        };
+        vec![
+            id(p.person.clone()),
+            text(p.name.clone()),
+            date(opt(&p.left)),
+            date(opt(&p.deadline)),
+            status,
+            number(p.customers.len()),
+            amount(p.value),
+            ids(&p.customers),
+        ]
+    });
+    Section {
+        title: "1. Pending handovers",
+        headers: &["person", "name", "left", "deadline", "status", "customers", "value", "still owns"],
+        rows: rows.collect(),
+        empty: "No departed person still owns customers.",
+    }
+}
+
+/// Ownership events, typed column by column as `crm log` shows them.
+fn events(title: &'static str, list: &[OwnershipEvent], empty: &'static str) -> Section {
+    use CellKind::{Date, Id, Text};
+    const KINDS: [CellKind; 9] = [Date, Id, Text, Id, Id, Id, Id, Text, Text];
+    let rows = list.iter().map(|e| e.cells(true).into_iter().zip(KINDS).map(|(t, k)| cell(k, t)).collect());
+    Section { title, headers: OwnershipEvent::headers(), rows: rows.collect(), empty }
+}
+
+fn unacknowledged(r: &HandoverReport) -> Section {
+    let rows = r.unacknowledged.iter().map(|u| {
+        vec![
+            id(u.customer.clone()),
+            text(u.name.clone()),
+            id(u.owner.clone()),
+            id(opt(&u.from)),
+            date(u.reassigned),
+            number(u.days),
+        ]
+    });
+    Section {
+        title: "3. Unacknowledged handovers",
+        headers: &["customer", "name", "new owner", "from", "handed over", "days without a touch"],
+        rows: rows.collect(),
+        empty: "Every recent handover has been followed up by its new owner.",
+    }
+}
+
+fn no_backup(r: &HandoverReport) -> Section {
+    let rows = r.no_backup.iter().map(|b| {
+        vec![
+            id(b.customer.clone()),
+            text(b.name.clone()),
+            id(b.owner.clone()),
+            id(opt(&b.backup)),
+            text(b.problem.clone()),
+            number(money(b.value, true)),
+        ]
+    });
+    Section {
+        title: "4. Key accounts without a valid backup",
+        headers: &["customer", "name", "owner", "backup", "problem", "value"],
+        rows: rows.collect(),
+        empty: "Every key account has an active backup.",
+    }
+}
+
+fn stale(r: &HandoverReport) -> Section {
+    let rows = r.stale.iter().flat_map(|o| {
+        o.customers.iter().map(|c| {
+            vec![
+                id(o.owner.clone()),
+                id(c.id.clone()),
+                text(c.name.clone()),
+                date(c.last_touch.map_or("never".into(), |d| d.to_string())),
+                number(opt(&c.days)),
+            ]
+        })
+    });
+    Section {
+        title: "5a. Stale relationships",
+        headers: &["owner", "customer", "name", "last touch", "days"],
+        rows: rows.collect(),
+        empty: "No stale relationships.",
+    }
+}
+
+fn coverage(r: &HandoverReport) -> Section {
+    let rows =
+        r.coverage.iter().map(|c| vec![id(c.owner.clone()), number(c.customers), number(c.touched), percent(c.share)]);
+    Section {
+        title: "5b. Coverage (customers touched in the last 30 days)",
+        headers: &["owner", "customers", "touched", "coverage"],
+        rows: rows.collect(),
+        empty: "No customers.",
+    }
+}
+
+fn concentration(r: &HandoverReport) -> Section {
+    let rows = r.concentration.iter().map(|s| {
+        vec![
+            text(s.kind),
+            id(s.name.clone()),
+            number(s.customers),
+            amount(s.value),
+            percent(s.value_share),
+            number(s.key_accounts),
+            percent(s.key_share),
+            if s.flagged { cell(CellKind::Alarm, "ABOVE LIMIT") } else { text("") },
+        ]
+    });
+    Section {
+        title: "6. Concentration",
+        headers: &["by", "name", "customers", "value", "share of value", "key accounts", "share of key", "flag"],
+        rows: rows.collect(),
+        empty: "No customers.",
+    }
+}
+
+fn exposure(r: &HandoverReport) -> Section {
+    let rows = r.exposure.iter().map(|e| {
+        vec![
+            text(e.region.clone()),
+            text(e.people.join(", ")),
+            number(e.customers.len()),
+            amount(e.value),
+            ids(&e.customers),
+        ]
+    });
+    Section {
+        title: "7. Exposure if a whole region left at once",
+        headers: &["region", "people", "customers orphaned", "value", "which"],
+        rows: rows.collect(),
+        empty: "No region has active staff.",
+    }
+}
+
+fn sabotage(r: &HandoverReport) -> Section {
+    let rows = r.sabotage.iter().map(|s| {
+        let commits: Vec<String> = s.commits.iter().map(|c| short(c).to_string()).collect();
+        vec![
+            date(s.from),
+            date(s.to),
+            id(s.actor.clone()),
+            text(s.signature.label()),
+            number(s.contacts_changed),
+            ids(&s.customers_removed),
+            ids(&commits),
+        ]
+    });
+    Section {
+        title: "8. Sabotage signals",
+        headers: &["from", "to", "actor", "signature", "contacts changed", "customers removed", "commits"],
+        rows: rows.collect(),
+        empty: "No mass contact changes or deleted customers.",
+    }
+}
+
+fn touches_for_others(r: &HandoverReport) -> Section {
+    let rows = r.touches_for_others.iter().map(|t| {
+        vec![date(t.date), id(short(&t.commit)), id(t.actor.clone()), id(t.customer.clone()), id(t.by.clone())]
+    });
+    Section {
+        title: "8b. Touches logged in someone else's name",
+        headers: &["date", "commit", "logged by", "customer", "touch by"],
+        rows: rows.collect(),
+        empty: "Every touch was logged by its author.",
+    }
+}
