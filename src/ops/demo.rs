@@ -4,6 +4,7 @@
 //! handed over. Every commit is signed with a per-person SSH key that the
 //! demo makes inside the repository's `.git/` (never committed).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -152,152 +153,188 @@ pub fn check_target(dir: &Path) -> Result<()> {
 /// with history ending at `today`.
 pub fn run(dir: &Path, today: Date) -> Result<DemoOutcome> {
     check_target(dir)?;
-    let start = today.plus_days(-730);
-    let at =
-        |d: Date, minute: i64| d.0.and_hms_opt(9, 0, 0).map(|t| t.and_utc().timestamp() + minute * 60).unwrap_or(0);
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let (repo, _) = Repo::create_or_open(dir)?;
     let keys = repo.git_dir().join("crm-demo-keys");
-    std::fs::create_dir_all(&keys).map_err(Error::io(&keys))?;
-    let mut public = std::collections::BTreeMap::new();
+    let demo = Demo { public: make_keys(&repo, &keys)?, repo, keys, start: today.plus_days(-730) };
+    demo.act_as("liu.yang")?;
+    let store = demo.found(dir)?;
+    demo.hire(&store)?;
+    let mut rng = Lcg(2026);
+    let ids = demo.add_customers(&store, &mut rng)?;
+    demo.log_touches(&store, &ids, &mut rng)?;
+    demo.reorganise(&store, &ids, today)?;
+    demo.depart(&store, &ids, today)?;
+    demo.act_as("liu.yang")?;
+    let commits = demo.repo.commit_count()?;
+    Ok(DemoOutcome { root: store.root().to_path_buf(), customers: ids.len(), staff: PEOPLE.len(), commits })
+}
+
+/// A demo being built: its repository, everyone's keys, and when its
+/// history starts.
+struct Demo {
+    repo: Repo,
+    keys: PathBuf,
+    public: BTreeMap<&'static str, String>,
+    start: Date,
+}
+
+/// Makes everyone's SSH key in `keys` and lists them as git's allowed
+/// signers; returns the public keys by handle.
+fn make_keys(repo: &Repo, keys: &Path) -> Result<BTreeMap<&'static str, String>> {
+    std::fs::create_dir_all(keys).map_err(Error::io(keys))?;
+    let mut public = BTreeMap::new();
     for (handle, ..) in PEOPLE {
-        public.insert(*handle, make_key(&keys, handle)?);
+        public.insert(*handle, make_key(keys, handle)?);
     }
     let signers: String =
         PEOPLE.iter().map(|(h, ..)| format!("{} namespaces=\"git\" {}\n", email(h), public[h])).collect();
     let allowed = keys.join("allowed_signers");
     std::fs::write(&allowed, signers).map_err(Error::io(&allowed))?;
     repo.set_config("gpg.ssh.allowedSignersFile", &allowed.to_string_lossy())?;
-    let act_as = |handle: &str| -> Result<()> {
-        let (_, name, ..) = PEOPLE.iter().find(|p| p.0 == handle).copied().unwrap_or(PEOPLE[0]);
-        repo.set_config("user.name", name)?;
-        repo.set_config("user.email", &email(handle))?;
-        repo.set_config("gpg.format", "ssh")?;
-        repo.set_config("user.signingkey", &keys.join(format!("{handle}.pub")).to_string_lossy())?;
-        repo.set_config("commit.gpgsign", "true")
-    };
-    let opts = |minute: i64, day: Date| WriteOptions {
-        times: CommitTimes::both(Timestamp::utc(at(day, minute))),
-        ..WriteOptions::default()
-    };
+    Ok(public)
+}
 
-    act_as("liu.yang")?;
-    init::run(
-        &init::InitRequest {
+impl Demo {
+    /// Makes git act (and sign) as `handle`.
+    fn act_as(&self, handle: &str) -> Result<()> {
+        let (_, name, ..) = PEOPLE.iter().find(|p| p.0 == handle).copied().unwrap_or(PEOPLE[0]);
+        self.repo.set_config("user.name", name)?;
+        self.repo.set_config("user.email", &email(handle))?;
+        self.repo.set_config("gpg.format", "ssh")?;
+        self.repo.set_config("user.signingkey", &self.keys.join(format!("{handle}.pub")).to_string_lossy())?;
+        self.repo.set_config("commit.gpgsign", "true")
+    }
+
+    /// Commits dated `day`, `minute` minutes after 09:00 UTC.
+    fn at(&self, minute: i64, day: Date) -> WriteOptions {
+        let secs = day.0.and_hms_opt(9, 0, 0).map(|t| t.and_utc().timestamp() + minute * 60).unwrap_or(0);
+        WriteOptions { times: CommitTimes::both(Timestamp::utc(secs)), ..WriteOptions::default() }
+    }
+
+    /// `crm init` by the admin.
+    fn found(&self, dir: &Path) -> Result<Store> {
+        let req = init::InitRequest {
             dir: dir.to_path_buf(),
             company: "Example Coach Co.".into(),
             admin: Handle::parse("liu.yang")?,
             name: "刘洋".into(),
             email: email("liu.yang"),
-            key: Some(public["liu.yang"].clone()),
+            key: Some(self.public["liu.yang"].clone()),
             require_signed: true,
             currency: "CNY".into(),
-        },
-        &opts(0, start),
-    )?;
-    let store = Store::open(dir)?;
-    for (i, (handle, name, role, region)) in PEOPLE.iter().enumerate().skip(1) {
-        let req = AddStaff {
-            handle: Handle::parse(handle)?,
-            name: name.to_string(),
-            email: email(handle),
-            role: *role,
-            region: Some(region.to_string()),
-            keys: vec![public[handle].clone()],
-            joined: start,
         };
-        super::staff::add(&store, &req, &opts(i as i64, start))?;
+        init::run(&req, &self.at(0, self.start))?;
+        Store::open(dir)
     }
 
-    let mut rng = Lcg(2026);
-    let mut ids = Vec::new();
-    for (i, (name, owner, region, tier, value, contact)) in CUSTOMERS.iter().enumerate() {
-        let day = start.plus_days(7 + i as i64 * 5);
-        act_as(owner)?;
-        let req = AddCustomer {
-            name: name.to_string(),
-            owner: owner.to_string(),
-            backup: (*tier == "key").then(|| backup_for(region, owner).to_string()),
-            tier: Some(tier.to_string()),
-            region: Some(region.to_string()),
-            value: Some(*value),
-            contacts: contacts(contact, (*tier == "key" && !name.starts_with("Hamburger")).then_some(i))?,
-            tags: vec![if *tier == "prospect" { "lead" } else { "fleet" }.to_string()],
-            since: Some(day.plus_days(-(rng.below(2000) as i64))),
-            ..AddCustomer::default()
-        };
-        let added = super::add::run(&store, &req, day, &opts(0, day))?;
-        ids.push((added.customer.id, *owner));
-    }
-
-    // Two years of touches by the owners, oldest first, leaving a few
-    // relationships stale.
-    let mut touches = Vec::new();
-    for (i, (id, owner)) in ids.iter().enumerate() {
-        let n = if i % 9 == 4 { 1 } else { 2 + rng.below(4) };
-        for _ in 0..n {
-            let offset = 729 - (rng.below(480) * rng.below(480) / 480) as i64;
-            let (kind, summary) = SUMMARIES[rng.below(SUMMARIES.len() as u64) as usize];
-            touches.push((start.plus_days(offset), id.clone(), *owner, kind, summary));
+    /// Everyone else joins on the first day.
+    fn hire(&self, store: &Store) -> Result<()> {
+        for (i, (handle, name, role, region)) in PEOPLE.iter().enumerate().skip(1) {
+            let req = AddStaff {
+                handle: Handle::parse(handle)?,
+                name: name.to_string(),
+                email: email(handle),
+                role: *role,
+                region: Some(region.to_string()),
+                keys: vec![self.public[handle].clone()],
+                joined: self.start,
+            };
+            super::staff::add(store, &req, &self.at(i as i64, self.start))?;
         }
-    }
-    touches.sort_by_key(|t| t.0);
-    for (n, (day, id, owner, kind, summary)) in touches.into_iter().enumerate() {
-        act_as(owner)?;
-        let due = (n % 4 == 0).then(|| day.plus_days(30 + rng.below(90) as i64));
-        let req = TouchRequest {
-            id,
-            kind,
-            summary: summary.to_string(),
-            date: Some(day),
-            next_step: due.map(|_| "Send a quote for the 2027 fleet renewal".to_string()),
-            next_date: due,
-        };
-        super::touch::run(&store, &req, day, &opts(n as i64 % 600, day))?;
+        Ok(())
     }
 
-    // A reorganisation: the Qingdao account moves from the manager to a rep.
-    act_as("sun.li")?;
-    let qingdao = ids.iter().find(|(id, _)| id.as_str().starts_with("qingdao")).map(|(id, _)| id.clone());
-    let reorg_day = today.plus_days(-120);
-    super::reassign::run(
-        &store,
-        &ReassignRequest {
+    /// Each owner adds their customers, five days apart.
+    fn add_customers(&self, store: &Store, rng: &mut Lcg) -> Result<Vec<(CustomerId, &'static str)>> {
+        let mut ids = Vec::new();
+        for (i, (name, owner, region, tier, value, contact)) in CUSTOMERS.iter().enumerate() {
+            let day = self.start.plus_days(7 + i as i64 * 5);
+            self.act_as(owner)?;
+            let req = AddCustomer {
+                name: name.to_string(),
+                owner: owner.to_string(),
+                backup: (*tier == "key").then(|| backup_for(region, owner).to_string()),
+                tier: Some(tier.to_string()),
+                region: Some(region.to_string()),
+                value: Some(*value),
+                contacts: contacts(contact, (*tier == "key" && !name.starts_with("Hamburger")).then_some(i))?,
+                tags: vec![if *tier == "prospect" { "lead" } else { "fleet" }.to_string()],
+                since: Some(day.plus_days(-(rng.below(2000) as i64))),
+                ..AddCustomer::default()
+            };
+            let added = super::add::run(store, &req, day, &self.at(0, day))?;
+            ids.push((added.customer.id, *owner));
+        }
+        Ok(ids)
+    }
+
+    /// Two years of touches by the owners, oldest first, leaving a few
+    /// relationships stale.
+    fn log_touches(&self, store: &Store, ids: &[(CustomerId, &'static str)], rng: &mut Lcg) -> Result<()> {
+        let mut touches = Vec::new();
+        for (i, (id, owner)) in ids.iter().enumerate() {
+            let n = if i % 9 == 4 { 1 } else { 2 + rng.below(4) };
+            for _ in 0..n {
+                let offset = 729 - (rng.below(480) * rng.below(480) / 480) as i64;
+                let (kind, summary) = SUMMARIES[rng.below(SUMMARIES.len() as u64) as usize];
+                touches.push((self.start.plus_days(offset), id.clone(), *owner, kind, summary));
+            }
+        }
+        touches.sort_by_key(|t| t.0);
+        for (n, (day, id, owner, kind, summary)) in touches.into_iter().enumerate() {
+            self.act_as(owner)?;
+            let due = (n % 4 == 0).then(|| day.plus_days(30 + rng.below(90) as i64));
+            let req = TouchRequest {
+                id,
+                kind,
+                summary: summary.to_string(),
+                date: Some(day),
+                next_step: due.map(|_| "Send a quote for the 2027 fleet renewal".to_string()),
+                next_date: due,
+            };
+            super::touch::run(store, &req, day, &self.at(n as i64 % 600, day))?;
+        }
+        Ok(())
+    }
+
+    /// A reorganisation: the Qingdao account moves from the manager to a rep.
+    fn reorganise(&self, store: &Store, ids: &[(CustomerId, &'static str)], today: Date) -> Result<()> {
+        self.act_as("sun.li")?;
+        let qingdao = ids.iter().find(|(id, _)| id.as_str().starts_with("qingdao")).map(|(id, _)| id.clone());
+        let req = ReassignRequest {
             selection: Selection::Ids(qingdao.into_iter().collect()),
             to: "chen.jie".into(),
             reason: "Region 华东 reorganised: managers hand their accounts to reps".into(),
-        },
-        &opts(0, reorg_day),
-    )?;
+        };
+        super::reassign::run(store, &req, &self.at(0, today.plus_days(-120)))?;
+        Ok(())
+    }
 
-    // zhao.lei leaves; half of his customers are handed over so far.
-    let left = today.plus_days(-9);
-    act_as("liu.yang")?;
-    let departure = LeaveRequest {
-        handle: Handle::parse("zhao.lei")?,
-        on: Some(left),
-        handover: Handover::Later,
-        rehire: false,
-        reason: Some("Left for a competitor".into()),
-    };
-    super::leave::run(&store, &departure, left, &opts(0, left))?;
-    let handover: Vec<CustomerId> =
-        ids.iter().filter(|(_, o)| *o == "zhao.lei").map(|(id, _)| id.clone()).step_by(2).collect();
-    // 华北 has no manager of its own, so the admin hands over (managers act
-    // within their own region).
-    super::reassign::run(
-        &store,
-        &ReassignRequest {
+    /// zhao.lei leaves; half of his customers are handed over so far.
+    fn depart(&self, store: &Store, ids: &[(CustomerId, &'static str)], today: Date) -> Result<()> {
+        let left = today.plus_days(-9);
+        self.act_as("liu.yang")?;
+        let departure = LeaveRequest {
+            handle: Handle::parse("zhao.lei")?,
+            on: Some(left),
+            handover: Handover::Later,
+            rehire: false,
+            reason: Some("Left for a competitor".into()),
+        };
+        super::leave::run(store, &departure, left, &self.at(0, left))?;
+        let handover: Vec<CustomerId> =
+            ids.iter().filter(|(_, o)| *o == "zhao.lei").map(|(id, _)| id.clone()).step_by(2).collect();
+        // 华北 has no manager of its own, so the admin hands over (managers
+        // act within their own region).
+        let req = ReassignRequest {
             selection: Selection::Ids(handover),
             to: "chen.jie".into(),
             reason: "zhao.lei left the company; handover of 华北 accounts".into(),
-        },
-        &opts(0, left.plus_days(2)),
-    )?;
-
-    act_as("liu.yang")?;
-    let commits = repo.commit_count()?;
-    Ok(DemoOutcome { root: store.root().to_path_buf(), customers: ids.len(), staff: PEOPLE.len(), commits })
+        };
+        super::reassign::run(store, &req, &self.at(0, left.plus_days(2)))?;
+        Ok(())
+    }
 }
 
 /// The customer's contact, plus a second one for key accounts (one key

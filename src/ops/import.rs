@@ -368,92 +368,30 @@ impl RowReader<'_> {
         req: &ImportRequest,
         errors: &mut Vec<RowError>,
     ) -> Option<Incoming> {
-        let policy = self.policy;
-        let mut values: BTreeMap<usize, (Field, String)> = BTreeMap::new();
-        for (i, field) in columns.iter().enumerate() {
-            let cell = cells.get(i).map(|c| sheet::unneutralize(c.trim()).to_string()).unwrap_or_default();
-            if *field != Field::Ignore && !cell.is_empty() {
-                values.insert(i, (*field, cell));
-            }
-        }
         let header = |i: usize| req.sheet.as_ref().and_then(|s| s.headers.get(i)).cloned().unwrap_or_default();
         let mut fail = |i: usize, reason: String| errors.push(RowError { row, column: header(i), reason });
-        let mut c = Customer {
-            id: CustomerId::parse("placeholder").ok()?,
-            name: String::new(),
-            owner: req.owner.clone().unwrap_or_default(),
-            backup: None,
-            tier: "standard".into(),
-            status: "active".into(),
-            region: None,
-            since: None,
-            value: None,
-            tags: Vec::new(),
-            next_step: None,
-            next_date: None,
-            notes: None,
-            contacts: Vec::new(),
-            touches: Vec::new(),
-        };
-        let mut given = Vec::new();
-        let mut id = None;
-        let mut contact = Contact::default();
-        for (&i, (field, cell)) in &values {
-            given.push(*field);
-            match field {
-                Field::Id => match CustomerId::parse(cell) {
-                    Ok(v) => id = Some(v),
-                    Err(e) => fail(i, e.to_string()),
-                },
-                Field::Name => c.name = cell.clone(),
-                Field::Owner => c.owner = cell.clone(),
-                Field::Backup => c.backup = Some(cell.clone()),
-                Field::Tier => c.tier = cell.clone(),
-                Field::Status => c.status = cell.clone(),
-                Field::Region => c.region = Some(cell.clone()),
-                Field::Value => match sheet::parse_amount(cell) {
-                    Ok(v) => c.value = v,
-                    Err(e) => fail(i, e),
-                },
-                Field::Since | Field::NextDate => match sheet::parse_date(cell) {
-                    Ok(d) if *field == Field::Since => c.since = d,
-                    Ok(d) => c.next_date = d,
-                    Err(e) => fail(i, e),
-                },
-                Field::Tags => {
-                    c.tags = sheet::split_escaped(cell, sheet::TAG_SEPARATORS)
-                        .into_iter()
-                        .filter(|t| !t.is_empty())
-                        .collect()
+        let (mut c, given, id) = read_row(cells, columns, req, &mut fail)?;
+        self.judge_row(&c, columns, &mut fail);
+        let name_col = columns.iter().position(|f| *f == Field::Name).unwrap_or(0);
+        let id_given = id.is_some();
+        c.id = match id {
+            Some(id) => id,
+            None => match CustomerId::derive(&c.name) {
+                Some(id) => id,
+                None if c.name.trim().is_empty() => return None,
+                None => {
+                    fail(name_col, format!("no id can be derived from `{}`; add an id column", c.name));
+                    return None;
                 }
-                Field::NextStep => c.next_step = Some(cell.clone()),
-                Field::Notes => c.notes = Some(cell.clone()),
-                Field::ContactName if cell.contains('<') => match Contact::parse_spec(cell) {
-                    Ok(parsed) => contact = Contact { title: contact.title.take(), ..parsed },
-                    Err(e) => fail(i, e.to_string()),
-                },
-                Field::ContactName => contact.name = cell.clone(),
-                Field::ContactTitle => contact.title = Some(cell.clone()),
-                Field::ContactPhone => contact.phone = Some(cell.clone()),
-                Field::ContactEmail if cell.contains('@') => contact.email = Some(cell.clone()),
-                Field::ContactEmail => fail(i, format!("`{cell}` is not an email address")),
-                Field::Contacts => match sheet::parse_contacts_cell(cell) {
-                    Ok(list) => c.contacts = list,
-                    Err(e) => fail(i, e),
-                },
-                Field::Touches => match sheet::parse_touches_cell(cell) {
-                    Ok(list) => c.touches = list,
-                    Err(e) => fail(i, e),
-                },
-                Field::Ignore => {}
-            }
-        }
-        if contact != Contact::default() {
-            if contact.name.is_empty() {
-                contact.name = "(contact)".into();
-            }
-            c.contacts.push(contact);
-        }
+            },
+        };
+        Some(Incoming { customer: c, given, id_given })
+    }
+
+    /// Reports what makes the row's customer invalid, at its column: the
+    /// name, the owner and backup as people to assign now, then the shared
+    /// definition of a valid customer.
+    fn judge_row(&self, c: &Customer, columns: &[Field], fail: &mut dyn FnMut(usize, String)) {
         let name_col = columns.iter().position(|f| *f == Field::Name).unwrap_or(0);
         if c.name.trim().is_empty() {
             fail(name_col, "the name is empty".into());
@@ -473,7 +411,7 @@ impl RowReader<'_> {
         };
         // The shared definition of a valid customer; the name, the owner and
         // the backup's standing were judged above.
-        for problem in validity::problems(&c, policy, self.staff) {
+        for problem in validity::problems(c, self.policy, self.staff) {
             let field = match problem.field.as_str() {
                 "name" | "owner" => continue,
                 "backup" if backup_refused => continue,
@@ -486,20 +424,99 @@ impl RowReader<'_> {
             };
             fail(columns.iter().position(|f| *f == field).unwrap_or(0), problem.message);
         }
-        let id_given = id.is_some();
-        c.id = match id {
-            Some(id) => id,
-            None => match CustomerId::derive(&c.name) {
-                Some(id) => id,
-                None if c.name.trim().is_empty() => return None,
-                None => {
-                    fail(name_col, format!("no id can be derived from `{}`; add an id column", c.name));
-                    return None;
-                }
-            },
-        };
-        Some(Incoming { customer: c, given, id_given })
     }
+}
+
+/// The customer a row's cells describe (id not yet derived), the fields it
+/// gives and the id it names; cells that cannot be read are reported.
+fn read_row(
+    cells: &[String],
+    columns: &[Field],
+    req: &ImportRequest,
+    fail: &mut dyn FnMut(usize, String),
+) -> Option<(Customer, Vec<Field>, Option<CustomerId>)> {
+    let mut values: BTreeMap<usize, (Field, String)> = BTreeMap::new();
+    for (i, field) in columns.iter().enumerate() {
+        let cell = cells.get(i).map(|c| sheet::unneutralize(c.trim()).to_string()).unwrap_or_default();
+        if *field != Field::Ignore && !cell.is_empty() {
+            values.insert(i, (*field, cell));
+        }
+    }
+    let mut c = Customer {
+        id: CustomerId::parse("placeholder").ok()?,
+        name: String::new(),
+        owner: req.owner.clone().unwrap_or_default(),
+        backup: None,
+        tier: "standard".into(),
+        status: "active".into(),
+        region: None,
+        since: None,
+        value: None,
+        tags: Vec::new(),
+        next_step: None,
+        next_date: None,
+        notes: None,
+        contacts: Vec::new(),
+        touches: Vec::new(),
+    };
+    let mut given = Vec::new();
+    let mut id = None;
+    let mut contact = Contact::default();
+    for (&i, (field, cell)) in &values {
+        given.push(*field);
+        match field {
+            Field::Id => match CustomerId::parse(cell) {
+                Ok(v) => id = Some(v),
+                Err(e) => fail(i, e.to_string()),
+            },
+            Field::Name => c.name = cell.clone(),
+            Field::Owner => c.owner = cell.clone(),
+            Field::Backup => c.backup = Some(cell.clone()),
+            Field::Tier => c.tier = cell.clone(),
+            Field::Status => c.status = cell.clone(),
+            Field::Region => c.region = Some(cell.clone()),
+            Field::Value => match sheet::parse_amount(cell) {
+                Ok(v) => c.value = v,
+                Err(e) => fail(i, e),
+            },
+            Field::Since | Field::NextDate => match sheet::parse_date(cell) {
+                Ok(d) if *field == Field::Since => c.since = d,
+                Ok(d) => c.next_date = d,
+                Err(e) => fail(i, e),
+            },
+            Field::Tags => {
+                c.tags =
+                    sheet::split_escaped(cell, sheet::TAG_SEPARATORS).into_iter().filter(|t| !t.is_empty()).collect()
+            }
+            Field::NextStep => c.next_step = Some(cell.clone()),
+            Field::Notes => c.notes = Some(cell.clone()),
+            Field::ContactName if cell.contains('<') => match Contact::parse_spec(cell) {
+                Ok(parsed) => contact = Contact { title: contact.title.take(), ..parsed },
+                Err(e) => fail(i, e.to_string()),
+            },
+            Field::ContactName => contact.name = cell.clone(),
+            Field::ContactTitle => contact.title = Some(cell.clone()),
+            Field::ContactPhone => contact.phone = Some(cell.clone()),
+            Field::ContactEmail if cell.contains('@') => contact.email = Some(cell.clone()),
+            Field::ContactEmail => fail(i, format!("`{cell}` is not an email address")),
+            Field::Contacts => match sheet::parse_contacts_cell(cell) {
+                Ok(list) => c.contacts = list,
+                Err(e) => fail(i, e),
+            },
+            Field::Touches => match sheet::parse_touches_cell(cell) {
+                Ok(list) => c.touches = list,
+                Err(e) => fail(i, e),
+            },
+            Field::Ignore => {}
+        }
+    }
+    if contact != Contact::default() {
+        if contact.name.is_empty() {
+            contact.name = "(contact)".into();
+        }
+        c.contacts.push(contact);
+    }
+    Some((c, given, id))
 }
 
 fn header_of(columns: &[Field], field: Field, req: &ImportRequest) -> String {
