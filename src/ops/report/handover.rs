@@ -23,6 +23,7 @@ use crate::model::{Customer, Handle, Policy, Staff, StoreConfig, Touch};
 use crate::ops::list::is_stale;
 pub use crate::store::history::OwnershipEvent;
 use crate::store::history::{Attribution, EventKind, HistoryQuery};
+use crate::store::history_index::History;
 use crate::store::sigcheck::{Gpg, SigStatus};
 use crate::store::snapshot::{Readable, Unreadable};
 use crate::store::Store;
@@ -288,43 +289,7 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
     for e in past.events.iter().filter(|e| e.action == EventKind::Reassign && e.date >= handover_window) {
         recent_moves.entry(e.customer.clone()).or_insert((e.date, e.from.clone()));
     }
-    let lookback = since.plus_days(1 - SABOTAGE_WINDOW_DAYS);
-    let mut attribution = Attribution::default();
-    let mut work = Vec::new();
-    let mut touches_for_others = Vec::new();
-    store.for_each_change(&past, lookback, until, |step| {
-        let mut done =
-            ContactWork { commit: step.commit.to_string(), date: step.date, contacts: 0, removed: Vec::new() };
-        let mut logged = Vec::new();
-        for change in step.customers {
-            if change.removed {
-                done.removed.push(change.id.clone());
-            }
-            done.contacts += changed_contacts(change.before.as_ref(), change.after.as_ref());
-            let known = change.before.as_ref().map_or(0, |b| b.touches.len());
-            if step.date >= since {
-                let new_touches = change.after.iter().flat_map(|a| a.touches.iter().skip(known));
-                logged.extend(new_touches.map(|t| (change.id.clone(), t.by.clone())));
-            }
-        }
-        if done.contacts == 0 && done.removed.is_empty() && logged.is_empty() {
-            return Ok(());
-        }
-        let (actor, signature) = store.commit_actor(&mut attribution, step.commit, gpg)?;
-        for (customer, by) in logged.into_iter().filter(|(_, by)| *by != actor) {
-            touches_for_others.push(TouchForOther {
-                commit: done.commit.clone(),
-                date: step.date,
-                actor: actor.clone(),
-                customer,
-                by,
-            });
-        }
-        if done.contacts > 0 || !done.removed.is_empty() {
-            work.push((actor, signature, done));
-        }
-        Ok(())
-    })?;
+    let (work, touches_for_others) = period_work(store, &past, since, until, gpg)?;
     let sabotage = sabotage(work, since);
     let query = HistoryQuery { since: Some(since), until: Some(until), ..HistoryQuery::default() };
     // The same index answers section 2: it is read once.
@@ -559,6 +524,59 @@ fn exposure(staff: &BTreeMap<Handle, Staff>, customers: &[Customer]) -> Vec<Expo
     regions.into_values().collect()
 }
 
+/// A commit's contact changes and deletions, by its actor.
+type Work = (String, SigStatus, ContactWork);
+
+/// The period's commits (and the sabotage window before it) compared file
+/// by file: each actor's contact changes and deletions, and the touches
+/// logged in someone else's name.
+fn period_work(
+    store: &Store,
+    past: &History,
+    since: Date,
+    until: Date,
+    gpg: &Gpg,
+) -> Result<(Vec<Work>, Vec<TouchForOther>)> {
+    let lookback = since.plus_days(1 - SABOTAGE_WINDOW_DAYS);
+    let mut attribution = Attribution::default();
+    let mut work = Vec::new();
+    let mut touches_for_others = Vec::new();
+    store.for_each_change(past, lookback, until, |step| {
+        let mut done =
+            ContactWork { commit: step.commit.to_string(), date: step.date, contacts: 0, removed: Vec::new() };
+        let mut logged = Vec::new();
+        for change in step.customers {
+            if change.removed {
+                done.removed.push(change.id.clone());
+            }
+            done.contacts += changed_contacts(change.before.as_ref(), change.after.as_ref());
+            let known = change.before.as_ref().map_or(0, |b| b.touches.len());
+            if step.date >= since {
+                let new_touches = change.after.iter().flat_map(|a| a.touches.iter().skip(known));
+                logged.extend(new_touches.map(|t| (change.id.clone(), t.by.clone())));
+            }
+        }
+        if done.contacts == 0 && done.removed.is_empty() && logged.is_empty() {
+            return Ok(());
+        }
+        let (actor, signature) = store.commit_actor(&mut attribution, step.commit, gpg)?;
+        for (customer, by) in logged.into_iter().filter(|(_, by)| *by != actor) {
+            touches_for_others.push(TouchForOther {
+                commit: done.commit.clone(),
+                date: step.date,
+                actor: actor.clone(),
+                customer,
+                by,
+            });
+        }
+        if done.contacts > 0 || !done.removed.is_empty() {
+            work.push((actor, signature, done));
+        }
+        Ok(())
+    })?;
+    Ok((work, touches_for_others))
+}
+
 /// How many contacts of a customer had their phone or email changed or
 /// removed between two versions of its file.
 /// What one commit did to contacts and customers.
@@ -573,7 +591,7 @@ struct ContactWork {
 /// The people whose contact changes within any [`SABOTAGE_WINDOW_DAYS`]
 /// days ending in the period exceed [`CONTACT_CHANGE_LIMIT`], or who deleted
 /// customers in the period; `work` is in newest-first commit order.
-fn sabotage(work: Vec<(String, SigStatus, ContactWork)>, since: Date) -> Vec<Sabotage> {
+fn sabotage(work: Vec<Work>, since: Date) -> Vec<Sabotage> {
     let mut by_actor: BTreeMap<String, Vec<(SigStatus, ContactWork)>> = BTreeMap::new();
     for (actor, signature, done) in work.into_iter().rev() {
         by_actor.entry(actor).or_default().push((signature, done));
