@@ -85,67 +85,8 @@ fn plan(
     super::non_empty("--reason", &req.reason)?;
     let to = active_person(staff, &req.to)?.handle.to_string();
     let chosen: Vec<(Customer, String)> = match &req.selection {
-        Selection::Ids(ids) => {
-            if ids.is_empty() {
-                return Err(Error::Missing("customers to move: give ids or --from HANDLE".into()));
-            }
-            let mut unique: Vec<&CustomerId> = Vec::with_capacity(ids.len());
-            for id in ids {
-                if !unique.contains(&id) {
-                    unique.push(id);
-                }
-            }
-            let read = |id: &CustomerId| {
-                let path = layout::customer_path(id);
-                let src = snapshot.text(&path)?.ok_or_else(|| Error::UnknownCustomer(id.to_string()))?;
-                Ok((Customer::parse(id, &path, &src)?, src))
-            };
-            unique.into_iter().map(read).collect::<Result<_>>()?
-        }
-        Selection::Owner { from, region, tier } => {
-            if !staff.contains_key(from) {
-                return Err(Error::UnknownStaff(from.to_string()));
-            }
-            // The catalog says who owns what; only those files are read.
-            let catalog = Catalog::load(snapshot)?;
-            // A file that cannot be read might be theirs: refuse rather than skip it.
-            if let Some(e) = catalog.entries().find(|e| !e.readable) {
-                snapshot.existing_customer(&CustomerId::parse(e.id)?)?;
-                return Err(Error::invalid(
-                    "customer file",
-                    e.id,
-                    "cannot be read or is not where its id belongs; run crm check",
-                ));
-            }
-            let mut wanted = catalog
-                .entries()
-                .filter(|e| {
-                    e.owner == from.as_str()
-                        && region.as_ref().is_none_or(|r| e.region == r)
-                        && tier.as_ref().is_none_or(|t| e.tier == t)
-                })
-                .map(|e| {
-                    let id = CustomerId::parse(e.id)?;
-                    Ok(CustomerEntry {
-                        path: layout::customer_path(&id),
-                        shard: id.shard(),
-                        stem: id.to_string(),
-                        oid: e.blob()?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            wanted.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
-            let mut all = snapshot.map_files(wanted, |e, src| {
-                let id = CustomerId::parse(&e.stem)?;
-                Ok((Customer::parse(&id, &e.path, &src)?, src))
-            })?;
-            all.retain(|(c, _)| {
-                c.owner == from.as_str()
-                    && region.as_ref().is_none_or(|r| c.region.as_ref() == Some(r))
-                    && tier.as_ref().is_none_or(|t| &c.tier == t)
-            });
-            all
-        }
+        Selection::Ids(ids) => by_ids(snapshot, ids)?,
+        Selection::Owner { from, region, tier } => by_owner(snapshot, staff, from, region.as_ref(), tier.as_ref())?,
     };
     let mut sources = Sources::with_capacity(chosen.len());
     let mut moves = Vec::with_capacity(chosen.len());
@@ -165,6 +106,76 @@ fn plan(
         return Err(Error::NothingToDo(format!("no customer to move to {to}")));
     }
     Ok((moves, sources))
+}
+
+/// The customers named by id (each once), with their file text.
+fn by_ids(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<(Customer, String)>> {
+    if ids.is_empty() {
+        return Err(Error::Missing("customers to move: give ids or --from HANDLE".into()));
+    }
+    let mut unique: Vec<&CustomerId> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !unique.contains(&id) {
+            unique.push(id);
+        }
+    }
+    let read = |id: &CustomerId| {
+        let path = layout::customer_path(id);
+        let src = snapshot.text(&path)?.ok_or_else(|| Error::UnknownCustomer(id.to_string()))?;
+        Ok((Customer::parse(id, &path, &src)?, src))
+    };
+    unique.into_iter().map(read).collect()
+}
+
+/// The customers `from` owns (in `region`, of `tier`), with their file
+/// text: the catalog says which files to read.
+fn by_owner(
+    snapshot: &Snapshot<'_>,
+    staff: &BTreeMap<Handle, Staff>,
+    from: &Handle,
+    region: Option<&String>,
+    tier: Option<&String>,
+) -> Result<Vec<(Customer, String)>> {
+    if !staff.contains_key(from) {
+        return Err(Error::UnknownStaff(from.to_string()));
+    }
+    // The catalog says who owns what; only those files are read.
+    let catalog = Catalog::load(snapshot)?;
+    // A file that cannot be read might be theirs: refuse rather than skip it.
+    if let Some(e) = catalog.entries().find(|e| !e.readable) {
+        snapshot.existing_customer(&CustomerId::parse(e.id)?)?;
+        return Err(Error::invalid(
+            "customer file",
+            e.id,
+            "cannot be read or is not where its id belongs; run crm check",
+        ));
+    }
+    let mut wanted = catalog
+        .entries()
+        .filter(|e| {
+            e.owner == from.as_str() && region.is_none_or(|r| e.region == r) && tier.is_none_or(|t| e.tier == t)
+        })
+        .map(|e| {
+            let id = CustomerId::parse(e.id)?;
+            Ok(CustomerEntry {
+                path: layout::customer_path(&id),
+                shard: id.shard(),
+                stem: id.to_string(),
+                oid: e.blob()?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    wanted.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
+    let mut all = snapshot.map_files(wanted, |e, src| {
+        let id = CustomerId::parse(&e.stem)?;
+        Ok((Customer::parse(&id, &e.path, &src)?, src))
+    })?;
+    all.retain(|(c, _)| {
+        c.owner == from.as_str()
+            && region.is_none_or(|r| c.region.as_ref() == Some(r))
+            && tier.is_none_or(|t| &c.tier == t)
+    });
+    Ok(all)
 }
 
 /// The backup after moving `c` to `to`: unchanged, unless `to` was the
