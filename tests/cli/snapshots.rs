@@ -233,6 +233,9 @@ fn init_in_a_new_directory() {
         ),
         ("staff-list", &["staff", "list"]),
         ("list-empty", &["list"]),
+        ("completions-bash", &["completions", "bash"]),
+        ("completions-unknown-shell", &["completions", "cmd.exe"]),
+        ("man", &["man"]),
     ];
     for (name, args) in runs {
         let out = repo.crm(args);
