@@ -37,6 +37,17 @@ pub enum Error {
         /// What is wrong, one sentence each.
         problems: Vec<String>,
     },
+    /// The commit a write would make would not be its actor's for `crm
+    /// verify` (wrong committer email, or a key not listed for them).
+    #[error("commits made now would not count as {handle}'s: {why}")]
+    Unattributable {
+        /// The acting person.
+        handle: String,
+        /// Why not.
+        why: String,
+        /// What to configure.
+        fix: String,
+    },
     /// A required input was not given and could not be asked for.
     #[error("missing {0}")]
     Missing(String),

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use super::error::{CliError, CliResult};
 use crate::model::date::Date;
 use crate::model::timestamp::Timestamp;
-use crate::ops::{CommitTimes, Repo, SignChoice, Store, WriteOptions};
+use crate::ops::{Repo, SignChoice, Stamp, Stamps, Store, WriteOptions};
 
 /// The command's context.
 pub struct Ctx {
@@ -76,16 +76,20 @@ impl Ctx {
     }
 
     /// How writing commands act: the actor (`CRM_USER`), signing, and the
-    /// commit times git's `GIT_AUTHOR_DATE` and `GIT_COMMITTER_DATE` set.
+    /// author and committer git's environment sets (`GIT_AUTHOR_NAME`,
+    /// `GIT_AUTHOR_EMAIL`, `GIT_AUTHOR_DATE`, and the same for the committer).
     pub fn write_options(&self) -> CliResult<WriteOptions> {
-        let time = |var: &str| -> CliResult<Option<Timestamp>> {
-            match std::env::var(var) {
-                Ok(s) if !s.is_empty() => Ok(Some(Timestamp::parse_git(var, &s)?)),
-                _ => Ok(None),
-            }
+        let var = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
+        let stamp = |who: &str| -> CliResult<Stamp> {
+            let date = format!("GIT_{who}_DATE");
+            Ok(Stamp {
+                name: var(&format!("GIT_{who}_NAME")),
+                email: var(&format!("GIT_{who}_EMAIL")),
+                time: var(&date).map(|s| Timestamp::parse_git(&date, &s)).transpose()?,
+            })
         };
-        let times = CommitTimes { author: time("GIT_AUTHOR_DATE")?, committer: time("GIT_COMMITTER_DATE")? };
-        Ok(WriteOptions { actor: std::env::var("CRM_USER").ok().filter(|s| !s.is_empty()), sign: self.sign, times })
+        let stamps = Stamps { author: stamp("AUTHOR")?, committer: stamp("COMMITTER")? };
+        Ok(WriteOptions { actor: var("CRM_USER"), sign: self.sign, stamps })
     }
 
     /// Whether to colour output: stdout is a terminal and `NO_COLOR` is

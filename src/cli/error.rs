@@ -66,6 +66,7 @@ impl From<Error> for CliError {
             | Error::NotOnBranch { .. }
             | Error::AlreadyAStore(_)
             | Error::UnknownActor(_)
+            | Error::Unattributable { .. }
             | Error::Dirty(_)
             | Error::Staged(_)
             | Error::Busy(_)
@@ -109,6 +110,7 @@ impl From<Error> for CliError {
             ),
             Error::UnknownCustomer(_) => Some("`crm list` shows every customer id"),
             Error::NotOnBranch { fix, .. } => Some(fix.as_str()),
+            Error::Unattributable { fix, .. } => Some(fix.as_str()),
             Error::MissingObject(_) => Some(
                 "fetch every object: `git fetch --refetch` (or `git -c remote.origin.partialclonefilter= fetch --refetch origin`), or clone without --filter",
             ),

@@ -20,7 +20,7 @@ use crate::model::customer::TouchKind;
 use crate::model::date::Date;
 use crate::model::timestamp::Timestamp;
 use crate::model::{Contact, CustomerId, Handle, Role};
-use crate::store::write::CommitTimes;
+use crate::store::write::Stamps;
 use crate::store::{Repo, Store};
 use crate::{Error, Result};
 
@@ -209,7 +209,7 @@ impl Demo {
     /// Commits dated `day`, `minute` minutes after 09:00 UTC.
     fn at(&self, minute: i64, day: Date) -> WriteOptions {
         let secs = day.0.and_hms_opt(9, 0, 0).map(|t| t.and_utc().timestamp() + minute * 60).unwrap_or(0);
-        WriteOptions { times: CommitTimes::both(Timestamp::utc(secs)), ..WriteOptions::default() }
+        WriteOptions { stamps: Stamps::at(Timestamp::utc(secs)), ..WriteOptions::default() }
     }
 
     /// `crm init` by the admin.

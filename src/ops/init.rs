@@ -78,8 +78,12 @@ pub fn run(req: &InitRequest, opts: &WriteOptions) -> Result<InitOutcome> {
     ];
     let message = Message { subject: format!("init store for {company}"), action: "init", reason: None };
     let tx = store.begin()?;
-    let commit =
-        tx.commit(CommitSpec { message: message.render(req.admin.as_str()), changes, signer, times: opts.times })?;
+    let commit = tx.commit(CommitSpec {
+        message: message.render(req.admin.as_str()),
+        changes,
+        signer,
+        stamps: opts.stamps.clone(),
+    })?;
     Ok(InitOutcome {
         root: store.root().to_path_buf(),
         commit: commit.to_string(),

@@ -28,8 +28,8 @@ use crate::model::validity;
 use crate::model::{Customer, Handle, Staff, StoreConfig};
 pub use crate::store::signing::SignChoice;
 use crate::store::signing::Signer;
-pub use crate::store::write::CommitTimes;
 use crate::store::write::{Change, CommitSpec, Transaction};
+pub use crate::store::write::{Stamp, Stamps};
 use crate::store::Snapshot;
 pub use crate::store::{Gpg, ObjectId, Repo, Store};
 use crate::{Error, Result};
@@ -43,9 +43,9 @@ pub struct WriteOptions {
     pub actor: Option<String>,
     /// `--sign` / `--no-sign`.
     pub sign: SignChoice,
-    /// Author and committer times (`GIT_AUTHOR_DATE`, `GIT_COMMITTER_DATE`,
-    /// or a generated history's); now when not set.
-    pub times: CommitTimes,
+    /// Author and committer as git's environment sets them (or a generated
+    /// history's); git's configuration and the clock otherwise.
+    pub stamps: Stamps,
 }
 
 /// A write in progress: the locked store, its state, the actor and signer.
@@ -55,7 +55,7 @@ pub(crate) struct Writer<'s> {
     pub staff: BTreeMap<Handle, Staff>,
     pub actor: Staff,
     signer: Option<Signer>,
-    times: CommitTimes,
+    stamps: Stamps,
 }
 
 impl<'s> Writer<'s> {
@@ -66,9 +66,11 @@ impl<'s> Writer<'s> {
         let snapshot = tx.snapshot();
         let config = snapshot.config()?;
         let staff = snapshot.staff()?;
-        let actor = store.actor(&staff, opts.actor.as_deref())?;
+        let email = opts.stamps.committer.email.as_deref();
+        let actor = store.actor(&staff, opts.actor.as_deref(), email)?;
         let signer = store.signer(opts.sign, config.policy.require_signed)?;
-        Ok(Writer { tx, config, staff, actor, signer, times: opts.times })
+        store.refuse_unattributable(&actor, signer.as_ref(), email)?;
+        Ok(Writer { tx, config, staff, actor, signer, stamps: opts.stamps.clone() })
     }
 
     /// The store as of the commit this write starts from.
@@ -90,7 +92,7 @@ impl<'s> Writer<'s> {
     /// Commits `changes` with a message built from its parts.
     pub fn commit(self, message: &Message<'_>, changes: Vec<Change>) -> Result<ObjectId> {
         let text = message.render(self.actor.handle.as_str());
-        self.tx.commit(CommitSpec { message: text, changes, signer: self.signer, times: self.times })
+        self.tx.commit(CommitSpec { message: text, changes, signer: self.signer, stamps: self.stamps })
     }
 }
 

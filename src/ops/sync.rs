@@ -64,7 +64,7 @@ pub fn run(store: &Store, req: &SyncRequest, opts: &WriteOptions) -> Result<Sync
         attempt += 1;
         let exists = remote::fetch(root, &remote, &branch)?;
         let upstream = if exists { store.tracking(&remote, &branch) } else { None };
-        let round = store.integrate(upstream, opts.sign, opts.times.committer)?;
+        let round = store.integrate(upstream, opts.sign, &opts.stamps.committer)?;
         let head = round.head;
         let outcome = |pushed| SyncOutcome {
             remote: remote.clone(),

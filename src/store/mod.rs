@@ -220,15 +220,62 @@ impl Store {
 
     /// The staff member acting: the handle given (from `CRM_USER`), else git
     /// config `crm.user`, else the person whose email is git's `user.email`.
-    pub fn actor(&self, staff: &BTreeMap<Handle, Staff>, given: Option<&str>) -> Result<Staff> {
+    pub fn actor(&self, staff: &BTreeMap<Handle, Staff>, given: Option<&str>, email: Option<&str>) -> Result<Staff> {
         let config = self.repo.config()?;
         let configured = config.get_string("crm.user").ok();
         if let Some(handle) = given.map(str::to_string).or(configured) {
             let handle = Handle::parse(handle.trim())?;
             return staff.get(&handle).cloned().ok_or_else(|| Error::UnknownStaff(handle.to_string()));
         }
-        let email = config.get_string("user.email").unwrap_or_default();
+        let email = self.committer_email(email);
         staff.values().find(|s| s.email.eq_ignore_ascii_case(email.trim())).cloned().ok_or(Error::UnknownActor(email))
+    }
+
+    /// The committer email of the commits crm makes: `given` (git's
+    /// `GIT_COMMITTER_EMAIL`), else `user.email`.
+    fn committer_email(&self, given: Option<&str>) -> String {
+        given.map(str::to_string).unwrap_or_else(|| {
+            self.repo.config().and_then(|c| c.get_string("user.email")).unwrap_or_default().trim().to_string()
+        })
+    }
+
+    /// Refuses, before anything is written, a write whose commit `crm
+    /// verify` would not take for `actor`'s: an unsigned commit is theirs by
+    /// its committer email, a signed one by the key it is signed with.
+    pub fn refuse_unattributable(
+        &self,
+        actor: &Staff,
+        signer: Option<&signing::Signer>,
+        email: Option<&str>,
+    ) -> Result<()> {
+        let handle = actor.handle.to_string();
+        match signer {
+            None => {
+                let email = self.committer_email(email);
+                if email.eq_ignore_ascii_case(&actor.email) {
+                    return Ok(());
+                }
+                Err(Error::Unattributable {
+                    handle,
+                    why: format!(
+                        "the commit would be unsigned and its committer <{email}>, while staff/{}.toml says <{}>",
+                        actor.handle, actor.email
+                    ),
+                    fix: format!("run `git config user.email {}` (or sign your commits with a key listed there)", actor.email),
+                })
+            }
+            Some(signer) => match signer.ssh_public_key() {
+                Some(key) if !actor.has_key(&key) => Err(Error::Unattributable {
+                    handle,
+                    why: format!("the commit would be signed with a key staff/{}.toml does not list", actor.handle),
+                    fix: format!(
+                        "use your own key (`git config user.signingkey`), or ask an admin to list this one in staff/{}.toml: {key}",
+                        actor.handle
+                    ),
+                }),
+                _ => Ok(()),
+            },
+        }
     }
 }
 

@@ -14,11 +14,11 @@ use super::history::{commit_date, customer_of, Attribution};
 use super::sigcheck::Gpg;
 use super::signing::{self, SignChoice, Signer};
 use super::treediff::{self, Blob};
+use super::write::Stamp;
 use super::{ObjectId, Store};
 use crate::error::SyncConflict;
 use crate::model::date::Date;
 use crate::model::merge::{merge3, Merged};
-use crate::model::timestamp::Timestamp;
 use crate::{Error, Result};
 
 /// What one integration did.
@@ -116,13 +116,8 @@ impl Store {
 
     /// Brings the local branch on top of `upstream` under the store's
     /// lock: a fast-forward when it can, else the local commits replayed,
-    /// signed as `sign` says, committed at `committed` (or now).
-    pub fn integrate(
-        &self,
-        upstream: Option<ObjectId>,
-        sign: SignChoice,
-        committed: Option<Timestamp>,
-    ) -> Result<Integrated> {
+    /// signed as `sign` says, committed as `committer` says.
+    pub fn integrate(&self, upstream: Option<ObjectId>, sign: SignChoice, committer: &Stamp) -> Result<Integrated> {
         let repo = self.repo();
         let tx = self.begin()?;
         let local = tx.snapshot_commit();
@@ -155,7 +150,7 @@ impl Store {
         let mut tip = repo.find_commit(upstream)?;
         let mut replayed = 0;
         for commit in &mine {
-            if let Some(next) = replay(repo, commit, &tip, upstream, signer.as_ref(), required, committed)? {
+            if let Some(next) = replay(repo, commit, &tip, upstream, signer.as_ref(), required, committer)? {
                 tip = repo.find_commit(next)?;
                 replayed += 1;
             }
@@ -208,7 +203,7 @@ fn replay(
     upstream: Oid,
     signer: Option<&Signer>,
     required: bool,
-    committed: Option<Timestamp>,
+    committed: &Stamp,
 ) -> Result<Option<Oid>> {
     let parent_tree = commit.parent(0).ok().map(|p| p.tree()).transpose()?;
     let changes = treediff::diff(repo, parent_tree.as_ref(), Some(&commit.tree()?), "")?;
@@ -254,7 +249,7 @@ fn replay(
         return Ok(None);
     }
     let tree = repo.find_tree(tree_id)?;
-    let committer = crate::store::write::identity(repo, committed)?;
+    let committer = super::write::identity(repo, committed)?;
     let message = commit.message().unwrap_or_default();
     let was_signed = repo.extract_signature(&commit.id(), None).is_ok();
     let id = match signer {

@@ -95,6 +95,28 @@ pub fn resolve(repo: &git2::Repository, choice: SignChoice, required: bool) -> R
 }
 
 impl Signer {
+    /// The SSH public key this signer signs with, when git's configuration
+    /// names one crm can read (`key::…`, a literal key, or a key file and
+    /// its `.pub`); `None` for OpenPGP and X.509.
+    pub fn ssh_public_key(&self) -> Option<String> {
+        if self.format != Format::Ssh {
+            return None;
+        }
+        if let Some(literal) = self.key.strip_prefix("key::") {
+            return Some(literal.trim().to_string());
+        }
+        if self.key.starts_with("ssh-") || self.key.starts_with("ecdsa-") || self.key.starts_with("sk-") {
+            return Some(self.key.clone());
+        }
+        let path = match self.key.strip_prefix("~/") {
+            Some(rest) => std::path::PathBuf::from(std::env::var_os("HOME")?).join(rest),
+            None => std::path::PathBuf::from(&self.key),
+        };
+        let public = if path.extension().is_some_and(|e| e == "pub") { path } else { path.with_extension("pub") };
+        let text = std::fs::read_to_string(public).ok()?;
+        text.lines().next().map(|l| l.trim().to_string()).filter(|l| !l.is_empty())
+    }
+
     /// Signs a commit buffer; returns the armored signature.
     pub fn sign(&self, payload: &str) -> Result<String> {
         match self.format {

@@ -53,24 +53,38 @@ pub struct CommitSpec {
     pub changes: Vec<Change>,
     /// Who signs, when the commit is signed.
     pub signer: Option<Signer>,
-    /// Author and committer times.
-    pub times: CommitTimes,
+    /// Author and committer.
+    pub stamps: Stamps,
 }
 
-/// The author and committer times of a commit; each is the current time
-/// when not given (as git's `GIT_AUTHOR_DATE` and `GIT_COMMITTER_DATE`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CommitTimes {
-    /// When the change was made.
-    pub author: Option<Timestamp>,
-    /// When it was committed.
-    pub committer: Option<Timestamp>,
+/// The author and committer of the commits a command makes, as far as
+/// git's environment sets them (`GIT_AUTHOR_NAME`, `GIT_AUTHOR_EMAIL`,
+/// `GIT_AUTHOR_DATE` and the `GIT_COMMITTER_*` three); the rest comes from
+/// `user.name`, `user.email` and the clock, as in git.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stamps {
+    /// Who made the change, and when.
+    pub author: Stamp,
+    /// Who committed it, and when.
+    pub committer: Stamp,
 }
 
-impl CommitTimes {
-    /// Both times set to `at`.
-    pub fn both(at: Timestamp) -> CommitTimes {
-        CommitTimes { author: Some(at), committer: Some(at) }
+/// One person and time of a commit; each part optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stamp {
+    /// The name.
+    pub name: Option<String>,
+    /// The email.
+    pub email: Option<String>,
+    /// The time.
+    pub time: Option<Timestamp>,
+}
+
+impl Stamps {
+    /// Author and committer time both `at`.
+    pub fn at(at: Timestamp) -> Stamps {
+        let stamp = Stamp { time: Some(at), ..Stamp::default() };
+        Stamps { author: stamp.clone(), committer: stamp }
     }
 }
 
@@ -199,8 +213,8 @@ impl<'s> Transaction<'s> {
             })?
         };
         let tree = repo.find_tree(tree_id)?;
-        let author = identity(repo, spec.times.author)?;
-        let committer = identity(repo, spec.times.committer)?;
+        let author = identity(repo, &spec.stamps.author)?;
+        let committer = identity(repo, &spec.stamps.committer)?;
         let parents: Vec<&Commit> = self.parent.iter().collect();
         let message = tidy(&spec.message);
         let commit_id = match &spec.signer {
@@ -422,17 +436,20 @@ fn update_work_tree(store: &Store, mut index: IndexFile, changes: &[Change]) -> 
     Ok(())
 }
 
-/// Author or committer: git's `user.name` and `user.email`, at `time` or
-/// now.
-pub fn identity(repo: &git2::Repository, time: Option<Timestamp>) -> Result<Signature<'static>> {
-    let now = repo
-        .signature()
-        .map_err(|_| Error::Missing("git identity: set `git config user.name` and `git config user.email`".into()))?;
-    let name = now.name().unwrap_or_default();
-    let email = now.email().unwrap_or_default();
-    Ok(match time {
-        Some(t) => Signature::new(name, email, &Time::new(t.secs, t.offset_minutes))?,
-        None => Signature::now(name, email)?,
+/// Author or committer: `stamp`'s parts, else git's `user.name` and
+/// `user.email`, and now.
+pub fn identity(repo: &git2::Repository, stamp: &Stamp) -> Result<Signature<'static>> {
+    let config = repo.config()?;
+    let configured = |key: &str| config.get_string(key).ok().filter(|v| !v.trim().is_empty());
+    let (Some(name), Some(email)) = (
+        stamp.name.clone().or_else(|| configured("user.name")),
+        stamp.email.clone().or_else(|| configured("user.email")),
+    ) else {
+        return Err(Error::Missing("git identity: set `git config user.name` and `git config user.email`".into()));
+    };
+    Ok(match stamp.time {
+        Some(t) => Signature::new(&name, &email, &Time::new(t.secs, t.offset_minutes))?,
+        None => Signature::now(&name, &email)?,
     })
 }
 

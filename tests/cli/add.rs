@@ -71,8 +71,21 @@ fn add_commit_has_subject_and_trailers_naming_the_actor() {
     repo.crm_as("zhang.wei", &["add", "--name", "Beta", "--owner", "zhang.wei"]).ok();
     assert_eq!(trailer(&repo.message("HEAD"), "Crm-Actor").as_deref(), Some("zhang.wei"));
     repo.git(&["config", "crm.user", "li.na"]);
+    // An unsigned commit is its committer's for `crm verify`: naming li.na
+    // while committing as liu would make a commit verify rejects.
+    let before = repo.state();
+    let refused = repo.crm(&["add", "--name", "Gamma", "--owner", "wang.fang"]);
+    repo.assert_refused(
+        &refused,
+        3,
+        &["li.na", "<liu@example.com>", "git config user.email li.na@example.com"],
+        &before,
+    );
+    repo.git(&["config", "user.email", "li.na@example.com"]);
     repo.crm(&["add", "--name", "Gamma", "--owner", "wang.fang"]).ok();
     assert_eq!(trailer(&repo.message("HEAD"), "Crm-Actor").as_deref(), Some("li.na"));
+    let verified = repo.crm(&["verify", "--format", "json"]).ok().json();
+    assert_eq!(verified["violations"], serde_json::json!([]), "{verified}");
 }
 
 #[test]

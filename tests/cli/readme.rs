@@ -140,8 +140,8 @@ impl Tour {
     }
 }
 
-/// A line with runs of 7 or more hex digits blanked, for comparing commit
-/// ids by shape.
+/// A line with runs of 7 to 40 hex digits blanked, for comparing commit ids
+/// by shape.
 fn shape(line: &str) -> String {
     let mut out = String::new();
     let mut run = String::new();
@@ -150,7 +150,9 @@ fn shape(line: &str) -> String {
             run.push(c);
             continue;
         }
-        let hex_id = run.len() >= 7 && run.bytes().any(|b| b.is_ascii_alphabetic());
+        // An id may be all digits (one in forty 8-digit ids is): any run of
+        // 7 to 40 hex digits with a digit in it counts.
+        let hex_id = (7..=40).contains(&run.len()) && run.bytes().any(|b| b.is_ascii_digit());
         out.push_str(&if hex_id { "#".repeat(run.len()) } else { std::mem::take(&mut run) });
         run.clear();
         out.push(c);

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::common::{customer_path, init_args, needs_program, TestRepo};
+use crate::common::{customer_path, init_args, needs_program, TestRepo, ADMIN_EMAIL};
 
 /// A CSV of `n` new customers owned by liu.yang, written next to the store.
 fn csv_of(repo: &TestRepo, n: usize) -> String {
@@ -423,6 +423,7 @@ fn a_group_shared_repository_stays_writable_for_the_group() {
         cmd.args(["--reuid", uid, "--regid", "4100", "--clear-groups", program]).args(args);
         cmd.env_clear().current_dir(&repo.dir);
         cmd.env("PATH", std::env::var("PATH").unwrap_or_default()).env("HOME", &home).env("CRM_USER", "liu.yang");
+        cmd.env("GIT_COMMITTER_EMAIL", ADMIN_EMAIL);
         crate::common::Output::of(cmd.output().unwrap())
     };
     for dir in [repo.root(), home.as_path()] {

@@ -66,7 +66,13 @@ fn ssh_signature_by_a_key_no_staff_lists_is_unknown_key() {
         return;
     };
     repo.crm(&init_args(None)).ok();
-    repo.crm(&["add", "--name", "Acme", "--owner", "liu.yang"]).ok();
+    // crm refuses to sign with a key verify would not take for liu.yang's.
+    let before = repo.state();
+    let refused = repo.crm(&["add", "--name", "Acme", "--owner", "liu.yang"]);
+    repo.assert_refused(&refused, 3, &["does not list", "ssh-ed25519 "], &before);
+    // Plain git signs anyway; crm log says whose key it is not.
+    repo.write_customer("acme", "name = \"Acme\"\nowner = \"liu.yang\"\n");
+    repo.commit_all("add acme by hand");
     verify_commit(&repo, "HEAD");
     let event = add_event(&repo);
     assert_eq!(event["signature"], "unknown-key", "{event}");

@@ -37,24 +37,30 @@ impl Demo {
         Some(demo)
     }
 
-    /// Runs `crm ARGS` in the demo store (as its admin, or `CRM_USER`).
+    /// Runs `crm ARGS` in the demo store as its admin, or as `user` (with
+    /// their email and signing key, as on their own machine).
     fn crm(&self, user: Option<&str>, args: &[&str]) -> Output {
+        self.act_as(user.unwrap_or("liu.yang"));
         let mut cmd = self.repo.crm_cmd();
         cmd.current_dir(&self.dir).args(args);
-        if let Some(user) = user {
-            cmd.env("CRM_USER", user);
-        }
-        let out = cmd.output().expect("run crm");
-        let out = Output::of(out);
+        let out = Output::of(cmd.output().expect("run crm"));
+        self.act_as("liu.yang");
         assert!(!out.stderr.contains("panicked"), "crm panicked\n{out}");
         out
+    }
+
+    /// Points git's identity and signing key at `handle`'s (the demo's keys).
+    fn act_as(&self, handle: &str) {
+        let key = self.dir.join(".git/crm-demo-keys").join(format!("{handle}.pub"));
+        self.repo.git_ok(&self.dir, &["config", "user.email", &format!("{handle}@example.com")]);
+        self.repo.git_ok(&self.dir, &["config", "user.signingkey", &key.display().to_string()]);
     }
 
     /// Runs `crm ARGS` and snapshots what it printed under `name`.
     fn check(&self, name: &str, user: Option<&str>, args: &[&str]) {
         let out = self.crm(user, args);
         let shown = match user {
-            Some(user) => format!("CRM_USER={user} crm {}", args.join(" ")),
+            Some(user) => format!("crm {}    # as {user}", args.join(" ")),
             None => format!("crm {}", args.join(" ")),
         };
         self.snapshot(name, &shown, &out);

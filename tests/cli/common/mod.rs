@@ -221,7 +221,8 @@ impl TestRepo {
     #[track_caller]
     pub fn crm_as(&self, user: &str, args: &[&str]) -> Output {
         let mut cmd = self.crm_cmd();
-        cmd.env("CRM_USER", user).args(args);
+        let email = staff_email(user);
+        cmd.env("CRM_USER", user).env("GIT_COMMITTER_EMAIL", &email).env("GIT_AUTHOR_EMAIL", &email).args(args);
         self.run(cmd)
     }
 
@@ -429,6 +430,16 @@ pub fn init_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     args
 }
 
+/// The email the test fixtures give `handle` in `staff/`: the admin's is
+/// git's `user.email` ([`ADMIN_EMAIL`]), everyone else's `HANDLE@example.com`.
+pub fn staff_email(handle: &str) -> String {
+    if handle == "liu.yang" {
+        ADMIN_EMAIL.to_string()
+    } else {
+        format!("{handle}@example.com")
+    }
+}
+
 /// Whether `program` can be run (found on PATH).
 pub fn has_program(program: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
@@ -515,7 +526,8 @@ impl TestRepo {
         let mut cmd = self.crm_cmd();
         cmd.env("CRM_TODAY", today);
         if let Some(user) = user {
-            cmd.env("CRM_USER", user);
+            let email = staff_email(user);
+            cmd.env("CRM_USER", user).env("GIT_COMMITTER_EMAIL", &email).env("GIT_AUTHOR_EMAIL", &email);
         }
         cmd.args(args);
         self.run(cmd)
