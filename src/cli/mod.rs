@@ -64,6 +64,7 @@ enum Command {
     Doctor(sync::DoctorArgs),
     Completions(shell::CompletionsArgs),
     Man(shell::ManArgs),
+    Whoami(whoami::WhoamiArgs),
 }
 
 /// Runs `crm` with the process's arguments; returns the exit code.
@@ -124,6 +125,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Doctor(args) => sync::doctor(&mut ctx, args),
         Command::Completions(args) => shell::completions(&mut ctx, args),
         Command::Man(args) => shell::man(&mut ctx, args),
+        Command::Whoami(args) => whoami::run(&mut ctx, args),
     }
 }
 

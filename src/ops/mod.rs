@@ -20,6 +20,7 @@ pub mod status;
 pub mod sync;
 pub mod touch;
 pub mod verify;
+pub mod whoami;
 
 use std::collections::BTreeMap;
 

@@ -73,6 +73,17 @@ impl From<git2::Oid> for ObjectId {
     }
 }
 
+/// What named the acting person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    /// `CRM_USER`.
+    Override,
+    /// `git config crm.user`.
+    CrmUser,
+    /// Their staff email is this committer email.
+    Email(String),
+}
+
 /// Whether [`Repo::create_or_open`] made a new repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Created {
@@ -221,19 +232,35 @@ impl Store {
     /// The staff member acting: the handle given (from `CRM_USER`), else git
     /// config `crm.user`, else the person whose email is git's `user.email`.
     pub fn actor(&self, staff: &BTreeMap<Handle, Staff>, given: Option<&str>, email: Option<&str>) -> Result<Staff> {
-        let config = self.repo.config()?;
-        let configured = config.get_string("crm.user").ok();
-        if let Some(handle) = given.map(str::to_string).or(configured) {
+        self.identify(staff, given, email).map(|(actor, _)| actor)
+    }
+
+    /// The acting person, as [`Store::actor`], and what named them.
+    pub fn identify(
+        &self,
+        staff: &BTreeMap<Handle, Staff>,
+        given: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<(Staff, Named)> {
+        let configured = self.repo.config()?.get_string("crm.user").ok();
+        let named = match (given, configured) {
+            (Some(handle), _) => Some((handle.to_string(), Named::Override)),
+            (None, Some(handle)) => Some((handle, Named::CrmUser)),
+            (None, None) => None,
+        };
+        if let Some((handle, how)) = named {
             let handle = Handle::parse(handle.trim())?;
-            return staff.get(&handle).cloned().ok_or_else(|| Error::UnknownStaff(handle.to_string()));
+            let person = staff.get(&handle).cloned().ok_or_else(|| Error::UnknownStaff(handle.to_string()))?;
+            return Ok((person, how));
         }
         let email = self.committer_email(email);
-        staff.values().find(|s| s.email.eq_ignore_ascii_case(email.trim())).cloned().ok_or(Error::UnknownActor(email))
+        let person = staff.values().find(|s| s.email.eq_ignore_ascii_case(email.trim())).cloned();
+        person.map(|p| (p, Named::Email(email.clone()))).ok_or(Error::UnknownActor(email))
     }
 
     /// The committer email of the commits crm makes: `given` (git's
     /// `GIT_COMMITTER_EMAIL`), else `user.email`.
-    fn committer_email(&self, given: Option<&str>) -> String {
+    pub fn committer_email(&self, given: Option<&str>) -> String {
         given.map(str::to_string).unwrap_or_else(|| {
             self.repo.config().and_then(|c| c.get_string("user.email")).unwrap_or_default().trim().to_string()
         })

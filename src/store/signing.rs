@@ -117,6 +117,15 @@ impl Signer {
         text.lines().next().map(|l| l.trim().to_string()).filter(|l| !l.is_empty())
     }
 
+    /// The format's name, as `gpg.format` spells it.
+    pub fn format_name(&self) -> &'static str {
+        match self.format {
+            Format::OpenPgp => "openpgp",
+            Format::Ssh => "ssh",
+            Format::X509 => "x509",
+        }
+    }
+
     /// Signs a commit buffer; returns the armored signature.
     pub fn sign(&self, payload: &str) -> Result<String> {
         match self.format {

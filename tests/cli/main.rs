@@ -32,3 +32,4 @@ mod sync;
 mod touch;
 mod validity;
 mod verify;
+mod whoami;

@@ -131,6 +131,7 @@ fn reading_commands_in_the_demo_store() {
         ("verify-json", &["verify", "--format", "json"]),
         ("status-without-remote", &["status"]),
         ("doctor", &["doctor"]),
+        ("whoami", &["whoami"]),
         ("export-csv", &["export", "--region", "华中"]),
         ("export-json", &["export", "--owner", "anna.berg", "--format", "json"]),
         (

@@ -18,6 +18,7 @@ pub mod staff;
 pub mod sync;
 pub mod touch;
 pub mod verify;
+pub mod whoami;
 
 use super::render::Format;
 
