@@ -126,7 +126,7 @@ fn customer_in(repo: &Repository, id: &str, blob: ObjectId) -> Result<Option<Cus
 
 #[cfg(test)]
 mod tests {
-    use crate::store::graph::tests::Scratch;
+    use crate::store::scratch::Scratch;
     use crate::store::ObjectId;
     use crate::Error;
 

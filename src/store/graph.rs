@@ -85,8 +85,7 @@ pub enum Order {
     /// Every commit after all of its parents (git's `--topo-order
     /// --reverse`).
     ParentsFirst,
-    /// As libgit2 finds them, unsorted (roughly newest first): cheapest
-    /// when the order does not matter.
+    /// As libgit2 finds them, with no sorting pass (the cheapest order).
     Unsorted,
 }
 
@@ -116,7 +115,7 @@ impl Repo {
     }
 
     /// The commit `id`.
-    pub fn commit(&self, id: ObjectId) -> Result<Commit<'_>> {
+    pub fn find_commit(&self, id: ObjectId) -> Result<Commit<'_>> {
         Ok(Commit(self.git.find_commit(id.git())?))
     }
 
@@ -154,58 +153,9 @@ impl Repo {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// A repository in a temporary directory (removed on drop), for the
-    /// store's unit tests.
-    pub(crate) struct Scratch {
-        _dir: tempfile::TempDir,
-        pub repo: Repo,
-    }
-
-    impl Scratch {
-        pub fn new() -> Scratch {
-            let dir = tempfile::tempdir().expect("temporary directory");
-            let git = Repository::init(dir.path()).expect("git init");
-            Scratch { _dir: dir, repo: Repo { git } }
-        }
-
-        /// A commit of `files` (path, content; paths one level deep at
-        /// most) on `parents`, by `email`, at `time`; not on any branch.
-        pub fn commit(&self, parents: &[ObjectId], files: &[(&str, &str)], email: &str, time: i64) -> ObjectId {
-            let git = &self.repo.git;
-            let mut root = git.treebuilder(None).expect("tree builder");
-            let mut dirs: std::collections::BTreeMap<&str, Vec<(&str, &str)>> = Default::default();
-            for (path, text) in files {
-                match path.split_once('/') {
-                    Some((dir, name)) => dirs.entry(dir).or_default().push((name, text)),
-                    None => {
-                        let blob = git.blob(text.as_bytes()).expect("blob");
-                        root.insert(path, blob, 0o100644).expect("insert");
-                    }
-                }
-            }
-            for (dir, files) in dirs {
-                let mut sub = git.treebuilder(None).expect("tree builder");
-                for (name, text) in files {
-                    sub.insert(name, git.blob(text.as_bytes()).expect("blob"), 0o100644).expect("insert");
-                }
-                root.insert(dir, sub.write().expect("subtree"), 0o040000).expect("insert");
-            }
-            let tree = git.find_tree(root.write().expect("tree")).expect("tree");
-            let who = git2::Signature::new("Someone", email, &git2::Time::new(time, 480)).expect("signature");
-            let parents: Vec<git2::Commit> =
-                parents.iter().map(|p| git.find_commit(p.git()).expect("parent")).collect();
-            let parents: Vec<&git2::Commit> = parents.iter().collect();
-            git.commit(None, &who, &who, "test", &tree, &parents).expect("commit").into()
-        }
-
-        /// Points `name` at `id`.
-        pub fn set_ref(&self, name: &str, id: ObjectId) {
-            self.repo.git.reference(name, id.git(), true, "test").expect("reference");
-        }
-    }
+    use crate::store::scratch::Scratch;
 
     /// root ← a ← b, root ← c, and m merging b and c.
     fn diamond(s: &Scratch) -> [ObjectId; 5] {
@@ -253,10 +203,10 @@ pub(crate) mod tests {
     fn commits_show_parents_trees_and_committer() {
         let s = Scratch::new();
         let [root, _, b, c, m] = diamond(&s);
-        let merge = s.repo.commit(m).unwrap();
+        let merge = s.repo.find_commit(m).unwrap();
         assert_eq!(merge.parents().map(|p| p.id()).collect::<Vec<_>>(), vec![b, c]);
         assert_eq!(merge.first_parent().unwrap().id(), b);
-        assert!(s.repo.commit(root).unwrap().first_parent().is_err());
+        assert!(s.repo.find_commit(root).unwrap().first_parent().is_err());
         assert_eq!(merge.committer().email(), "m@example.com");
         // 23:53 UTC is the next morning at +08:00.
         assert_eq!(merge.date().to_string(), "1970-01-02");
@@ -265,7 +215,7 @@ pub(crate) mod tests {
         assert!(tree.blob_id("staff").is_none());
         assert!(tree.entry_id("staff").is_some());
         assert!(tree.entry_id("customers").is_none());
-        assert_eq!(tree.blob_id("crm.toml"), s.repo.commit(b).unwrap().tree().unwrap().blob_id("crm.toml"));
+        assert_eq!(tree.blob_id("crm.toml"), s.repo.find_commit(b).unwrap().tree().unwrap().blob_id("crm.toml"));
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub mod rebase;
 pub mod refs;
 pub mod remote;
 pub mod repair;
+#[cfg(test)]
+pub(crate) mod scratch;
 pub mod shallow;
 pub mod sigcheck;
 pub mod signing;

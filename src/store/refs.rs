@@ -47,7 +47,7 @@ impl Repo {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::graph::tests::Scratch;
+    use crate::store::scratch::Scratch;
     use crate::store::ObjectId;
 
     #[test]

@@ -428,7 +428,7 @@ pub fn blob_id(bytes: &[u8]) -> Oid {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::graph::tests::Scratch;
+    use crate::store::scratch::Scratch;
 
     #[test]
     fn staff_handles_are_the_valid_names_of_staff_files() {
@@ -438,7 +438,7 @@ mod tests {
         let with_staff = s.commit(&[], &files, "a@example.com", 1_000);
         let without = s.commit(&[], &[("crm.toml", "")], "a@example.com", 1_000);
         let handles = |id| {
-            let tree = s.repo.commit(id).unwrap().tree().unwrap();
+            let tree = s.repo.find_commit(id).unwrap().tree().unwrap();
             s.repo.snapshot(&tree).staff_handles().unwrap().iter().map(ToString::to_string).collect::<Vec<_>>()
         };
         assert_eq!(handles(with_staff), ["li.na"]);

@@ -62,7 +62,7 @@ impl<'r> Sides<'r> {
         let mut sides = Vec::new();
         for parent in parents.iter().filter(|p| p.id() != reference.parent.id()) {
             let base = repo.merge_base(reference.parent.id(), parent.id())?;
-            let base = base.map(|id| repo.commit(id).and_then(|c| c.tree())).transpose()?;
+            let base = base.map(|id| repo.find_commit(id).and_then(|c| c.tree())).transpose()?;
             sides.push(Side { commit: parent.clone(), tree: parent.tree()?, base, changes: None });
         }
         Ok(Sides { repo, reference: reference.parent.id(), sides })
@@ -168,7 +168,7 @@ impl<'r> Verifier<'r> {
         change: &FileChange,
     ) -> Result<()> {
         for (oid, before, now) in sides.changes_of(&self.trees, side, &change.path)? {
-            let branch_commit = self.repo.commit(oid)?;
+            let branch_commit = self.repo.find_commit(oid)?;
             let parent_tree = branch_commit.first_parent()?.tree()?;
             // Who made it, by the keys of the branch commit's own parent.
             let Some(own_state) = self.state(&parent_tree)? else { continue };

@@ -48,7 +48,7 @@ pub fn run(repo: &Repo, update: &RefUpdate, gpg: &Gpg, today: Date) -> Result<Ve
             commits: 0,
             violations: vec![Violation {
                 commit: commit.map(|c| c.to_string()).unwrap_or_default(),
-                date: commit.and_then(|c| repo.commit(c).ok()).map_or(today, |c| c.date()),
+                date: commit.and_then(|c| repo.find_commit(c).ok()).map_or(today, |c| c.date()),
                 actor: "-".into(),
                 authenticated: false,
                 path: Some(refname.to_string()),
@@ -126,7 +126,7 @@ fn object_id(hex: &str) -> Result<Option<ObjectId>> {
 fn protected_branches(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
     let Some(default) = repo.head_branch() else { return Ok(Vec::new()) };
     let Some(tip) = repo.ref_target(&default) else { return Ok(Vec::new()) };
-    let tree = repo.commit(tip)?.tree()?;
+    let tree = repo.find_commit(tip)?.tree()?;
     let names = match repo.snapshot(&tree).config() {
         Ok(config) if !config.policy.protected_branches.is_empty() => config
             .policy
@@ -140,5 +140,5 @@ fn protected_branches(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
 }
 
 fn holds_store(repo: &Repo, commit: ObjectId) -> bool {
-    repo.commit(commit).and_then(|c| c.tree()).is_ok_and(|t| t.entry_id(CONFIG_FILE).is_some())
+    repo.find_commit(commit).and_then(|c| c.tree()).is_ok_and(|t| t.entry_id(CONFIG_FILE).is_some())
 }
