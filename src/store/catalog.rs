@@ -181,8 +181,8 @@ impl Catalog {
             self.stale.insert(stem.to_string());
             if let Some(blob) = change.new {
                 let path = format!("{CUSTOMERS_DIR}/{}", change.path);
-                let text = snapshot.text_of(&path, blob.id).ok();
-                self.fresh.push_str(&line_of(stem, blob.id, text.as_deref().map(str::as_bytes)));
+                let text = snapshot.text_of(&path, blob.id.git()).ok();
+                self.fresh.push_str(&line_of(stem, blob.id.git(), text.as_deref().map(str::as_bytes)));
             }
         }
         Ok(changed)

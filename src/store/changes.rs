@@ -1,13 +1,16 @@
 //! What the commits of a period did to customer files, both versions of
 //! each changed file read: what the weekly report compares for contact
 //! changes, deletions and touches logged in someone else's name. Also the
-//! store-level entry points to the history index and its descriptions.
+//! store-level entry points to the history index and its descriptions,
+//! and reading one version of a customer file.
+
+use git2::Repository;
 
 use super::history::{self, customer_of, Attribution, HistoryQuery, OwnershipEvent};
 use super::history_index::{self, History, RawEvent};
 use super::layout::CUSTOMERS_DIR;
 use super::sigcheck::{Gpg, SigStatus};
-use super::{treediff, ObjectId, Store};
+use super::{treediff, ObjectId, Repo, Store};
 use crate::model::date::Date;
 use crate::model::{Customer, CustomerId};
 use crate::{Error, Result};
@@ -101,8 +104,43 @@ impl Store {
     /// blob missing from the clone is an error.
     fn read_customer(&self, id: &str, blob: Option<treediff::Blob>) -> Result<Option<Customer>> {
         let Some(blob) = blob else { return Ok(None) };
-        let found = self.repo().find_blob(blob.id).map_err(|e| Error::from_lookup(e, blob.id))?;
-        let Ok(text) = std::str::from_utf8(found.content()) else { return Ok(None) };
-        Ok(CustomerId::parse(id).ok().and_then(|cid| Customer::parse(&cid, id, text).ok()))
+        customer_in(self.repo(), id, blob.id)
+    }
+}
+
+impl Repo {
+    /// The customer `id` in `blob` (a version of its file), if the blob
+    /// reads as one: UTF-8, a valid id and a valid record. A blob missing
+    /// from the clone is an error.
+    pub fn customer_in(&self, id: &str, blob: ObjectId) -> Result<Option<Customer>> {
+        customer_in(&self.git, id, blob)
+    }
+}
+
+/// [`Repo::customer_in`] of `repo`.
+fn customer_in(repo: &Repository, id: &str, blob: ObjectId) -> Result<Option<Customer>> {
+    let found = repo.find_blob(blob.git()).map_err(|e| Error::from_lookup(e, blob.git()))?;
+    let Ok(text) = std::str::from_utf8(found.content()) else { return Ok(None) };
+    Ok(CustomerId::parse(id).ok().and_then(|cid| Customer::parse(&cid, id, text).ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::scratch::Scratch;
+    use crate::store::ObjectId;
+    use crate::Error;
+
+    #[test]
+    fn customer_in_reads_a_blob_as_a_customer_or_not_at_all() {
+        let s = Scratch::new();
+        let blob = |bytes: &[u8]| -> ObjectId { s.repo.git.blob(bytes).unwrap().into() };
+        let good = blob(b"name = \"Acme\"\nowner = \"li.na\"\n");
+        let customer = s.repo.customer_in("acme", good).unwrap().unwrap();
+        assert_eq!((customer.id.as_str(), customer.owner.as_str()), ("acme", "li.na"));
+        assert!(s.repo.customer_in("Not An Id", good).unwrap().is_none());
+        assert!(s.repo.customer_in("acme", blob(b"name = \"Acme\"\n")).unwrap().is_none());
+        assert!(s.repo.customer_in("acme", blob(b"name = \"\xff\"\nowner = \"li.na\"\n")).unwrap().is_none());
+        let missing: ObjectId = "0123456789012345678901234567890123456789".parse().unwrap();
+        assert!(matches!(s.repo.customer_in("acme", missing), Err(Error::MissingObject(_))));
     }
 }

@@ -112,7 +112,7 @@ fn update(repo: &Repository, head: Oid, tip: Oid, old: History) -> Result<Option
     while let Some(id) = next.filter(|id| *id != base) {
         let commit = repo.find_commit(id)?;
         fresh.push((id, commit_date(&commit), commit.tree_id()));
-        boundary.check(id)?;
+        boundary.check(id.into())?;
         next = commit.parent_id(0).ok();
     }
     if next.is_none() {
@@ -137,7 +137,7 @@ fn build(repo: &Repository, head: Oid) -> Result<History> {
     while let Some(id) = next {
         let commit = repo.find_commit(id)?;
         line.push((id, commit_date(&commit), commit.tree_id()));
-        boundary.check(id)?;
+        boundary.check(id.into())?;
         next = commit.parent_id(0).ok();
     }
     let threads = rayon::current_num_threads().max(1);
@@ -174,7 +174,7 @@ fn events_of_line(repo: &Repository, line: &[(Oid, Date, Oid)], last_is_base: bo
             if toml_stem(&change.path).is_none() {
                 continue;
             }
-            let (old, new) = (change.old.map(|b| b.id), change.new.map(|b| b.id));
+            let (old, new) = (change.old.map(|b| b.id.git()), change.new.map(|b| b.id.git()));
             let (from, to) = (owner_in(repo, old)?, owner_in(repo, new)?);
             let action = match (old, new) {
                 (None, Some(_)) => EventKind::Add,
@@ -331,7 +331,7 @@ fn path_walk(repo: &Repository, head: Oid, stop: Option<Oid>, id: &CustomerId) -
             reached = true;
             break;
         }
-        boundary.check(oid)?;
+        boundary.check(oid.into())?;
         next = commit.parent_id(0).ok();
         newer = Some(here);
     }

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod changes;
+pub mod graph;
 pub mod history;
 pub mod history_index;
 pub mod index_file;
@@ -12,8 +13,11 @@ pub mod layout;
 pub mod lock;
 pub mod pack;
 pub mod rebase;
+pub mod refs;
 pub mod remote;
 pub mod repair;
+#[cfg(test)]
+pub(crate) mod scratch;
 pub mod shallow;
 pub mod sigcheck;
 pub mod signing;
@@ -55,9 +59,24 @@ impl ObjectId {
         self.0.to_string()[..8].to_string()
     }
 
+    /// Whether this is the all-zeros id (git's "no object").
+    pub fn is_zero(&self) -> bool {
+        self.0.is_zero()
+    }
+
     /// The libgit2 id, for the store's own modules.
     pub(crate) fn git(self) -> git2::Oid {
         self.0
+    }
+}
+
+impl std::str::FromStr for ObjectId {
+    type Err = Error;
+
+    /// Reads hex digits as libgit2 does (a shorter string is padded with
+    /// zeros).
+    fn from_str(hex: &str) -> Result<ObjectId> {
+        Ok(ObjectId(git2::Oid::from_str(hex)?))
     }
 }
 
@@ -410,4 +429,18 @@ impl Error {
 /// Whether a git error says HEAD points at a branch with no commits yet.
 pub(crate) fn is_unborn(e: &git2::Error) -> bool {
     matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ObjectId;
+
+    #[test]
+    fn object_ids_parse_like_libgit2() {
+        let zero: ObjectId = "0000000000000000000000000000000000000000".parse().unwrap();
+        assert!(zero.is_zero());
+        let short: ObjectId = "abc".parse().unwrap();
+        assert_eq!(short.to_string(), format!("abc{}", "0".repeat(37)));
+        assert!("xyz".parse::<ObjectId>().is_err());
+    }
 }

@@ -188,11 +188,11 @@ fn local_commits<'r>(repo: &'r Repository, local: Oid, upstream: Oid) -> Result<
 
 fn blob_at(tree: &Tree, path: &str) -> Option<Blob> {
     let e = tree.get_path(std::path::Path::new(path)).ok()?;
-    (e.kind() == Some(git2::ObjectType::Blob)).then(|| Blob { id: e.id(), mode: e.filemode() })
+    (e.kind() == Some(git2::ObjectType::Blob)).then(|| Blob { id: e.id().into(), mode: e.filemode() })
 }
 
 fn text(repo: &Repository, blob: Option<Blob>) -> Result<Option<String>> {
-    blob.map(|b| Ok(String::from_utf8_lossy(repo.find_blob(b.id)?.content()).into_owned())).transpose()
+    blob.map(|b| Ok(String::from_utf8_lossy(repo.find_blob(b.id.git())?.content()).into_owned())).transpose()
 }
 
 /// Replays `commit`'s changes on `tip`; `None` when they are already there.
@@ -213,7 +213,7 @@ fn replay(
     for change in changes {
         let theirs = blob_at(&tip_tree, &change.path);
         if theirs == change.old || theirs == change.new {
-            edits.push((change.path.clone(), change.new.map(|b| b.id)));
+            edits.push((change.path.clone(), change.new.map(|b| b.id.git())));
             continue;
         }
         let merged = merge3(

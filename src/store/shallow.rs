@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use git2::{Oid, Repository};
 
+use super::{ObjectId, Repo};
 use crate::{Error, Result};
 
 /// The commits whose parents a shallow clone does not have.
@@ -26,10 +27,17 @@ impl Boundary {
     }
 
     /// An error when the parents of `commit` are cut off.
-    pub fn check(&self, commit: Oid) -> Result<()> {
-        if self.0.contains(&commit) {
+    pub fn check(&self, commit: ObjectId) -> Result<()> {
+        if self.0.contains(&commit.git()) {
             return Err(Error::Shallow(commit.to_string()));
         }
         Ok(())
+    }
+}
+
+impl Repo {
+    /// The commits whose parents this (shallow) clone does not have.
+    pub fn shallow_boundary(&self) -> Boundary {
+        Boundary::of(&self.git)
     }
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use ssh_key::public::KeyData;
 use ssh_key::{PublicKey, SshSig};
 
+use super::{ObjectId, Repo};
 use crate::model::staff::same_key;
 use crate::model::{Handle, Staff};
 
@@ -136,6 +137,13 @@ pub fn check(repo: &Repository, oid: Oid, ring: &KeyRing, gpg: &Gpg) -> Checked 
         check_ssh(&signature, &signed, ring)
     } else {
         check_openpgp(&signature, &signed, ring, gpg)
+    }
+}
+
+impl Repo {
+    /// [`check`] of commit `commit` of this repository.
+    pub fn check_signature(&self, commit: ObjectId, ring: &KeyRing, gpg: &Gpg) -> Checked {
+        check(&self.git, commit.git(), ring, gpg)
     }
 }
 

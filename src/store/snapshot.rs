@@ -7,9 +7,11 @@ use std::path::Path;
 use git2::{ObjectType, Oid, Repository, Tree};
 use rayon::prelude::*;
 
+use super::graph;
 use super::layout::{self, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use super::treediff::Trees;
 use super::treeshape::{self, Sizes};
+use super::Repo;
 use crate::model::schema::from_toml;
 use crate::model::{Customer, CustomerId, Handle, Staff, StoreConfig};
 use crate::{Error, Result};
@@ -59,6 +61,13 @@ pub struct CustomerEntry {
     pub stem: String,
     /// The blob.
     pub oid: Oid,
+}
+
+impl Repo {
+    /// A view of the store in `tree`.
+    pub fn snapshot<'r>(&'r self, tree: &graph::Tree<'r>) -> Snapshot<'r> {
+        Snapshot::new(&self.git, Some(tree.git().clone()))
+    }
 }
 
 impl<'r> Snapshot<'r> {
@@ -145,6 +154,13 @@ impl<'r> Snapshot<'r> {
             staff.insert(handle, person);
         }
         Ok(staff)
+    }
+
+    /// The handles the files in `staff/` are named for (names that are no
+    /// valid handle left out; the files are not read).
+    pub fn staff_handles(&self) -> Result<Vec<Handle>> {
+        let Some(dir) = self.subtree(STAFF_DIR)? else { return Ok(Vec::new()) };
+        Ok(dir.iter().filter_map(|e| Handle::parse(layout::toml_stem(e.name().ok()?)?).ok()).collect())
     }
 
     /// The tree id of `staff/`, to tell whether staff changed between trees.
@@ -245,7 +261,7 @@ impl<'r> Snapshot<'r> {
         let under = format!("{CUSTOMERS_DIR}/");
         // The shape check and the listing read the same shard trees once.
         let trees = Trees::new(self.repo);
-        let skipped: Vec<Unreadable> = treeshape::audit_changed(&trees, None, root, Sizes::Skip)?
+        let skipped: Vec<Unreadable> = treeshape::audit(&trees, root, Sizes::Skip)?
             .into_iter()
             .filter(|p| p.path.starts_with(&under) || p.path == CUSTOMERS_DIR)
             .map(|p| Unreadable { path: p.path, reason: format!("the committed tree {}", p.message) })
@@ -408,4 +424,24 @@ pub fn blob_id(bytes: &[u8]) -> Oid {
     h.update(format!("blob {}\0", bytes.len()).as_bytes());
     h.update(bytes);
     Oid::from_bytes(&h.finalize()).unwrap_or(Oid::ZERO_SHA1)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::scratch::Scratch;
+
+    #[test]
+    fn staff_handles_are_the_valid_names_of_staff_files() {
+        let s = Scratch::new();
+        let files =
+            [("crm.toml", ""), ("staff/li.na.toml", "not [toml"), ("staff/Li Na.toml", ""), ("staff/notes.md", "")];
+        let with_staff = s.commit(&[], &files, "a@example.com", 1_000);
+        let without = s.commit(&[], &[("crm.toml", "")], "a@example.com", 1_000);
+        let handles = |id| {
+            let tree = s.repo.find_commit(id).unwrap().tree().unwrap();
+            s.repo.snapshot(&tree).staff_handles().unwrap().iter().map(ToString::to_string).collect::<Vec<_>>()
+        };
+        assert_eq!(handles(with_staff), ["li.na"]);
+        assert!(handles(without).is_empty());
+    }
 }

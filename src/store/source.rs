@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 
 use super::layout::{CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
+use super::treediff::Trees;
 use super::treeshape::{self, ShapeProblem, Sizes};
 use super::{Repo, Store};
 use crate::{Error, Result};
@@ -156,7 +157,8 @@ impl Source {
         let Some(tree) = self.tree else { return Ok(Vec::new()) };
         let repo = Repository::open(&self.git_dir)?;
         let tree = repo.find_tree(tree)?;
-        treeshape::audit(&repo, &tree, Sizes::Skip)
+        let trees = Trees::new(&repo);
+        treeshape::audit(&trees, &tree, Sizes::Skip)
     }
 }
 

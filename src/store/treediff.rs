@@ -2,15 +2,17 @@
 //! so a one-file commit in a store of 100,000 customers costs a handful of
 //! tree reads, not a walk of everything.
 
-use git2::{ObjectType, Oid, Repository, Tree};
+use git2::{ObjectType, Repository, Tree};
 
+use super::graph;
+use super::{ObjectId, Repo};
 use crate::Result;
 
 /// A blob as it is in one tree: id and file mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Blob {
     /// The blob id.
-    pub id: Oid,
+    pub id: ObjectId,
     /// The file mode (0o100644, 0o120000 for a link…).
     pub mode: i32,
 }
@@ -35,14 +37,21 @@ pub struct Trees<'r> {
     seen: std::cell::RefCell<std::collections::HashMap<git2::Oid, Tree<'r>>>,
 }
 
+impl Repo {
+    /// An empty memo of this repository's trees.
+    pub fn trees(&self) -> Trees<'_> {
+        Trees::new(&self.git)
+    }
+}
+
 impl<'r> Trees<'r> {
     /// An empty memo over `repo`.
-    pub fn new(repo: &'r Repository) -> Trees<'r> {
+    pub(crate) fn new(repo: &'r Repository) -> Trees<'r> {
         Trees { repo, seen: Default::default() }
     }
 
     /// The repository the trees come from.
-    pub fn repo(&self) -> &'r Repository {
+    pub(crate) fn repo(&self) -> &'r Repository {
         self.repo
     }
 
@@ -56,8 +65,8 @@ impl<'r> Trees<'r> {
     }
 
     /// The blob at `path` below `root`, its trees read through the memo.
-    pub fn blob_at(&self, root: &Tree<'r>, path: &str) -> Result<Option<Blob>> {
-        let mut tree = root.clone();
+    pub fn blob_at(&self, root: &graph::Tree<'r>, path: &str) -> Result<Option<Blob>> {
+        let mut tree = root.git().clone();
         let mut parts = path.split('/').peekable();
         while let Some(name) = parts.next() {
             let (kind, id, mode) = match tree.get_name(name) {
@@ -65,7 +74,7 @@ impl<'r> Trees<'r> {
                 None => return Ok(None),
             };
             if parts.peek().is_none() {
-                return Ok((kind == Some(ObjectType::Blob)).then_some(Blob { id, mode }));
+                return Ok((kind == Some(ObjectType::Blob)).then_some(Blob { id: id.into(), mode }));
             }
             if kind != Some(ObjectType::Tree) {
                 return Ok(None);
@@ -76,7 +85,7 @@ impl<'r> Trees<'r> {
     }
 
     /// The tree `id`, read on first use.
-    pub fn get(&self, id: git2::Oid) -> Result<Tree<'r>> {
+    pub(crate) fn get(&self, id: git2::Oid) -> Result<Tree<'r>> {
         if let Some(tree) = self.seen.borrow().get(&id) {
             return Ok(tree.clone());
         }
@@ -94,18 +103,20 @@ pub fn diff<'r>(
     new: Option<&Tree<'r>>,
     prefix: &str,
 ) -> Result<Vec<FileChange>> {
-    diff_in(&Trees::new(repo), old, new, prefix)
+    let mut out = Vec::new();
+    diff_into(&Trees::new(repo), old, new, prefix, &mut out)?;
+    Ok(out)
 }
 
-/// [`diff`], reading subtrees through `trees`.
+/// Every file that differs between `old` and `new` (either may be absent),
+/// subtrees read through `trees`.
 pub fn diff_in<'r>(
     trees: &Trees<'r>,
-    old: Option<&Tree<'r>>,
-    new: Option<&Tree<'r>>,
-    prefix: &str,
+    old: Option<&graph::Tree<'r>>,
+    new: Option<&graph::Tree<'r>>,
 ) -> Result<Vec<FileChange>> {
     let mut out = Vec::new();
-    diff_into(trees, old, new, prefix, &mut out)?;
+    diff_into(trees, old.map(graph::Tree::git), new.map(graph::Tree::git), "", &mut out)?;
     Ok(out)
 }
 
@@ -184,7 +195,7 @@ fn diff_into<'r>(
             }
         };
         let blob_of = |e: &Option<git2::TreeEntry<'_>>| match e {
-            Some(e) if e.kind() == Some(ObjectType::Blob) => Some(Blob { id: e.id(), mode: e.filemode() }),
+            Some(e) if e.kind() == Some(ObjectType::Blob) => Some(Blob { id: e.id().into(), mode: e.filemode() }),
             _ => None,
         };
         let (ta, tb) = (tree_of(&x)?, tree_of(&y)?);

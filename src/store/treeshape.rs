@@ -15,8 +15,9 @@
 
 use std::cmp::Ordering;
 
-use git2::{ObjectType, Repository, Tree, TreeEntry};
+use git2::{ObjectType, Tree, TreeEntry};
 
+use super::graph;
 use super::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use super::treediff::{git_order, Trees};
 use crate::model::ids::shard_of;
@@ -60,15 +61,25 @@ enum Place<'a> {
     Elsewhere,
 }
 
-/// Audits every entry of `tree`.
-pub fn audit<'r>(repo: &'r Repository, tree: &Tree<'r>, sizes: Sizes) -> Result<Vec<ShapeProblem>> {
-    audit_changed(&Trees::new(repo), None, tree, sizes)
+/// Audits every entry of `tree`, its subtrees read through `trees`.
+pub(crate) fn audit<'r>(trees: &Trees<'r>, tree: &Tree<'r>, sizes: Sizes) -> Result<Vec<ShapeProblem>> {
+    audit_entries(trees, None, tree, sizes)
 }
 
 /// Audits the entries of `new` that are not the same in `old`, descending
 /// only into subtrees whose ids differ (a one-file commit costs a handful
 /// of tree reads, shared with a diff of the same trees through `trees`).
 pub fn audit_changed<'r>(
+    trees: &Trees<'r>,
+    old: Option<&graph::Tree<'r>>,
+    new: &graph::Tree<'r>,
+    sizes: Sizes,
+) -> Result<Vec<ShapeProblem>> {
+    audit_entries(trees, old.map(graph::Tree::git), new.git(), sizes)
+}
+
+/// The entries of `new` not the same in `old`, audited.
+fn audit_entries<'r>(
     trees: &Trees<'r>,
     old: Option<&Tree<'r>>,
     new: &Tree<'r>,

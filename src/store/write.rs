@@ -239,7 +239,7 @@ impl<'s> Transaction<'s> {
         let tree = repo.find_commit(target)?.tree()?;
         let mut changes = Vec::new();
         for c in super::treediff::diff(repo, base, Some(&tree), "")? {
-            let content = c.new.map(|b| repo.find_blob(b.id).map(|b| b.content().to_vec())).transpose()?;
+            let content = c.new.map(|b| repo.find_blob(b.id.git()).map(|b| b.content().to_vec())).transpose()?;
             changes.push(Change { path: c.path, content });
         }
         let index = scratch_index(self.store)?;

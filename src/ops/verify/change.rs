@@ -3,15 +3,14 @@
 //! result valid where `check` would judge it (owners and backups who are
 //! active staff, touches in the actor's own name, an append-only log).
 
-use git2::Repository;
-
 use super::state::{Actor, State};
 use crate::model::authz::{authorize, in_scope, Action};
 use crate::model::customer::Customer;
 use crate::model::rule_ids::VerifyRule;
-use crate::model::{CustomerId, Role, Staff, Touch};
+use crate::model::{Role, Staff, Touch};
 use crate::store::layout::{toml_stem, CONFIG_FILE, STAFF_DIR};
 use crate::store::treediff::{Blob, FileChange};
+use crate::store::Repo;
 use crate::Result;
 
 /// A broken rule: its id and what the actor did.
@@ -20,7 +19,7 @@ pub(super) type Denial = (&'static str, String);
 /// What `actor` may not do of `change`, judged under `state`; `after` is
 /// the state the commit leaves (where new owners must be active staff).
 pub(super) fn assess(
-    repo: &Repository,
+    repo: &Repo,
     actor: &Actor,
     state: &State,
     after: Option<&State>,
@@ -132,13 +131,8 @@ fn assignees(after: Option<&State>, old: Option<&Customer>, new: &Customer) -> V
 }
 
 /// A customer file's blob, parsed (`Err` when it cannot be).
-fn read(repo: &Repository, path: &str, blob: Option<Blob>) -> Result<Option<std::result::Result<Customer, ()>>> {
+fn read(repo: &Repo, path: &str, blob: Option<Blob>) -> Result<Option<std::result::Result<Customer, ()>>> {
     let Some(b) = blob else { return Ok(None) };
-    let blob = repo.find_blob(b.id).map_err(|e| crate::Error::from_lookup(e, b.id))?;
     let stem = path.rsplit('/').next().and_then(toml_stem).unwrap_or_default();
-    let parsed = std::str::from_utf8(blob.content())
-        .ok()
-        .zip(CustomerId::parse(stem).ok())
-        .and_then(|(text, id)| Customer::parse(&id, path, text).ok());
-    Ok(Some(parsed.ok_or(())))
+    Ok(Some(repo.customer_in(stem, b.id)?.ok_or(())))
 }

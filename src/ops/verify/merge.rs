@@ -21,13 +21,13 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use git2::{Commit, Oid, Tree};
-
 use super::state::{Actor, State};
 use super::{change, Verifier};
 use crate::model::rule_ids::VerifyRule;
-use crate::store::sigcheck::{self, SigStatus};
+use crate::store::graph::{Commit, Order, Tree};
+use crate::store::sigcheck::SigStatus;
 use crate::store::treediff::{self, Blob, FileChange, Trees};
+use crate::store::{ObjectId, Repo};
 use crate::Result;
 
 /// The parent a commit is judged against, and the state(s) it is judged in.
@@ -37,7 +37,7 @@ pub(super) struct Reference<'r> {
 }
 
 /// A commit of a merged side that changed a path: (commit, before, after).
-type SideChange = (Oid, Option<Blob>, Option<Blob>);
+type SideChange = (ObjectId, Option<Blob>, Option<Blob>);
 
 /// One other parent of a merge.
 struct Side<'r> {
@@ -52,23 +52,20 @@ struct Side<'r> {
 
 /// The other parents of one merge.
 pub(super) struct Sides<'r> {
-    reference: Oid,
+    repo: &'r Repo,
+    reference: ObjectId,
     sides: Vec<Side<'r>>,
 }
 
 impl<'r> Sides<'r> {
-    pub fn new(trees: &Trees<'r>, reference: &Reference<'r>, parents: &[Commit<'r>]) -> Result<Sides<'r>> {
-        let repo = trees.repo();
+    pub fn new(repo: &'r Repo, reference: &Reference<'r>, parents: &[Commit<'r>]) -> Result<Sides<'r>> {
         let mut sides = Vec::new();
         for parent in parents.iter().filter(|p| p.id() != reference.parent.id()) {
-            let base = match repo.merge_base(reference.parent.id(), parent.id()) {
-                Ok(oid) => Some(repo.find_commit(oid)?.tree()?),
-                Err(e) if e.code() == git2::ErrorCode::NotFound => None,
-                Err(e) => return Err(e.into()),
-            };
+            let base = repo.merge_base(reference.parent.id(), parent.id())?;
+            let base = base.map(|id| repo.find_commit(id).and_then(|c| c.tree())).transpose()?;
             sides.push(Side { commit: parent.clone(), tree: parent.tree()?, base, changes: None });
         }
-        Ok(Sides { reference: reference.parent.id(), sides })
+        Ok(Sides { repo, reference: reference.parent.id(), sides })
     }
 
     /// The side `change` (reference parent → merge) is the clean three-way
@@ -95,17 +92,13 @@ impl<'r> Sides<'r> {
 
     /// The commits of side `i` that changed `path`: (commit, before, after).
     fn changes_of(&mut self, trees: &Trees<'r>, i: usize, path: &str) -> Result<Vec<SideChange>> {
-        let repo = trees.repo();
         let side = &mut self.sides[i];
         if side.changes.is_none() {
             let mut by_path: HashMap<String, Vec<_>> = HashMap::new();
-            let mut walk = repo.revwalk()?;
-            walk.push(side.commit.id())?;
-            walk.hide(self.reference)?;
-            for oid in walk {
-                let commit = repo.find_commit(oid?)?;
-                let Ok(parent) = commit.parent(0) else { continue };
-                for c in treediff::diff_in(trees, Some(&parent.tree()?), Some(&commit.tree()?), "")? {
+            for commit in self.repo.walk(&[side.commit.id()], &[self.reference], Order::Unsorted)? {
+                let commit = commit?;
+                let Ok(parent) = commit.first_parent() else { continue };
+                for c in treediff::diff_in(trees, Some(&parent.tree()?), Some(&commit.tree()?))? {
                     by_path.entry(c.path).or_default().push((commit.id(), c.old, c.new));
                 }
             }
@@ -124,7 +117,7 @@ impl<'r> Verifier<'r> {
             let mut contained = false;
             for (j, (other, _)) in stored.iter().enumerate() {
                 let same = other.id() == parent.id();
-                if (same && j < i) || (!same && self.repo.graph_descendant_of(other.id(), parent.id())?) {
+                if (same && j < i) || (!same && self.repo.descendant_of(other.id(), parent.id())?) {
                     contained = true;
                     break;
                 }
@@ -134,7 +127,7 @@ impl<'r> Verifier<'r> {
             }
         }
         // Of diverged lines, the one whose policy changed last.
-        let lines: Vec<Oid> = newest.iter().map(|(p, _)| self.policy_commit_of(p.id())).collect();
+        let lines: Vec<ObjectId> = newest.iter().map(|(p, _)| self.policy_commit_of(p.id())).collect();
         let mut latest: Vec<usize> = Vec::new();
         for (i, line) in lines.iter().enumerate() {
             let mut older = false;
@@ -142,7 +135,7 @@ impl<'r> Verifier<'r> {
                 if other == line {
                     older |= j < i;
                 } else {
-                    older |= self.repo.graph_descendant_of(*other, *line)?;
+                    older |= self.repo.descendant_of(*other, *line)?;
                 }
             }
             if !older {
@@ -176,10 +169,10 @@ impl<'r> Verifier<'r> {
     ) -> Result<()> {
         for (oid, before, now) in sides.changes_of(&self.trees, side, &change.path)? {
             let branch_commit = self.repo.find_commit(oid)?;
-            let parent_tree = branch_commit.parent(0)?.tree()?;
+            let parent_tree = branch_commit.first_parent()?.tree()?;
             // Who made it, by the keys of the branch commit's own parent.
             let Some(own_state) = self.state(&parent_tree)? else { continue };
-            let checked = sigcheck::check(self.repo, oid, &own_state.ring, &self.gpg);
+            let checked = self.repo.check_signature(oid, &own_state.ring, &self.gpg);
             let handle = match (checked.status, checked.signer) {
                 (SigStatus::Good, Some(h)) => h,
                 // Unsigned or badly signed branch commits are reported when
@@ -191,14 +184,14 @@ impl<'r> Verifier<'r> {
             let person = state.staff.get(&handle).or_else(|| own_state.staff.get(&handle)).cloned();
             let author = Actor { handle: handle.to_string(), person, authenticated: true, forge: false };
             let part = FileChange { path: change.path.clone(), old: before, new: now };
-            let context = format!("in {} merged by {}", short(oid), short(merge.id()));
+            let context = format!("in {} merged by {}", oid.short(), merge.id().short());
             self.own_change(merge, &author, state, after, &part, Some(&context))?;
             if author.handle != merger.handle && !merger.forge && !self.published(oid)? {
                 for (_, why) in change::assess(self.repo, merger, state, after, &part)? {
                     let msg = format!(
                         "brings in {}'s unpublished change from {}, which the merge's signer could not make: {why}",
                         author.handle,
-                        short(oid)
+                        oid.short()
                     );
                     self.violation(merge, merger, Some(&change.path), VerifyRule::MergeUnapproved.id(), msg);
                 }
@@ -209,7 +202,7 @@ impl<'r> Verifier<'r> {
 
     /// Whether `oid` is on a protected branch already (reachable from the
     /// frontier). Without a frontier every change counts as published.
-    fn published(&mut self, oid: Oid) -> Result<bool> {
+    fn published(&mut self, oid: ObjectId) -> Result<bool> {
         let Some(frontier) = self.frontier.clone() else { return Ok(true) };
         // A commit of the walk is reachable from no hidden commit; one
         // outside it is reachable from a hidden one.
@@ -224,7 +217,7 @@ impl<'r> Verifier<'r> {
         }
         let mut found = false;
         for tip in frontier {
-            if tip == oid || self.repo.graph_descendant_of(tip, oid)? {
+            if tip == oid || self.repo.descendant_of(tip, oid)? {
                 found = true;
                 break;
             }
@@ -232,8 +225,4 @@ impl<'r> Verifier<'r> {
         self.published.insert(oid, found);
         Ok(found)
     }
-}
-
-fn short(oid: Oid) -> String {
-    oid.to_string()[..8].to_string()
 }

@@ -29,18 +29,17 @@ pub mod update;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use git2::{Commit, Oid, Repository, Sort};
 use serde::Serialize;
 
 use crate::model::date::Date;
 use crate::model::rule_ids::VerifyRule;
-use crate::store::history::commit_date;
+use crate::store::graph::{Commit, Order};
 use crate::store::shallow::Boundary;
 use crate::store::sigcheck::Gpg;
 use crate::store::treediff::{self, FileChange, Trees};
 use crate::store::treeshape::{self, Sizes};
-use crate::store::Repo;
-use crate::{Error, Result};
+use crate::store::{ObjectId, Repo};
+use crate::Result;
 use state::{Actor, State, StateKey};
 
 /// What to verify.
@@ -88,14 +87,14 @@ pub struct VerifyReport {
 #[derive(Debug, Clone, Default)]
 struct Walk {
     /// Judge these and their history…
-    tips: Vec<Oid>,
+    tips: Vec<ObjectId>,
     /// …except these and their history, which are trusted.
-    hidden: Vec<Oid>,
+    hidden: Vec<ObjectId>,
     /// Commits known to be published on a protected branch: a merge's
     /// signer answers for what it brings in from anywhere else. `None` in a
     /// full-history verify, where nothing tells a published side from a
     /// draft (see the README).
-    frontier: Option<Vec<Oid>>,
+    frontier: Option<Vec<ObjectId>>,
     /// Whether `hidden` is exactly the frontier (a ranged verify): then a
     /// commit outside the walk is published without asking the graph.
     hidden_is_frontier: bool,
@@ -108,45 +107,29 @@ struct Walk {
 /// checked (they may have been crafted by a hostile client).
 pub fn run(repo: &Repo, req: &VerifyRequest) -> Result<VerifyReport> {
     crate::store::verify_object_hashes();
-    let repo = repo.git();
     let mut walk = Walk::default();
     match req.range.as_deref() {
         Some(range) if range.contains("..") => {
             let (from, to) = range.split_once("..").unwrap_or_default();
-            let from = resolve(repo, from)?;
-            walk.tips.push(resolve(repo, if to.is_empty() { "HEAD" } else { to })?);
+            let from = repo.resolve(from)?;
+            walk.tips.push(repo.resolve(if to.is_empty() { "HEAD" } else { to })?);
             walk.hidden.push(from);
             walk.frontier = Some(vec![from]);
             walk.hidden_is_frontier = req.root.is_none();
             walk.genesis_trusted = true;
         }
-        Some(rev) => walk.tips.push(resolve(repo, rev)?),
-        None => walk.tips.push(resolve(repo, "HEAD")?),
+        Some(rev) => walk.tips.push(repo.resolve(rev)?),
+        None => walk.tips.push(repo.resolve("HEAD")?),
     }
     if let Some(root) = req.root.as_deref() {
-        walk.hidden.push(resolve(repo, root)?);
+        walk.hidden.push(repo.resolve(root)?);
         walk.genesis_trusted = true;
     }
     judge_history(repo, &walk, &req.gpg)
 }
 
-/// The commit `rev` names.
-fn resolve(repo: &Repository, rev: &str) -> Result<Oid> {
-    repo.revparse_single(rev)
-        .and_then(|o| o.peel_to_commit())
-        .map(|c| c.id())
-        .map_err(|_| Error::invalid("revision", rev, "not a commit in this repository"))
-}
-
-fn judge_history(repo: &Repository, walk: &Walk, gpg: &Gpg) -> Result<VerifyReport> {
-    let mut revwalk = repo.revwalk()?;
-    revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
-    for tip in &walk.tips {
-        revwalk.push(*tip)?;
-    }
-    for hidden in &walk.hidden {
-        revwalk.hide(*hidden)?;
-    }
+fn judge_history(repo: &Repo, walk: &Walk, gpg: &Gpg) -> Result<VerifyReport> {
+    let commits_to_judge = repo.walk(&walk.tips, &walk.hidden, Order::ParentsFirst)?;
     let mut v = Verifier {
         repo,
         gpg: gpg.clone(),
@@ -159,12 +142,12 @@ fn judge_history(repo: &Repository, walk: &Walk, gpg: &Gpg) -> Result<VerifyRepo
         seen: HashSet::new(),
         violations: Vec::new(),
         genesis_seen: walk.genesis_trusted,
-        boundary: Boundary::of(repo),
-        trees: Trees::new(repo),
+        boundary: repo.shallow_boundary(),
+        trees: repo.trees(),
     };
     let mut commits = 0;
-    for oid in revwalk {
-        let commit = repo.find_commit(oid?)?;
+    for commit in commits_to_judge {
+        let commit = commit?;
         commits += 1;
         v.commit(&commit)?;
         v.walked.insert(commit.id());
@@ -174,18 +157,18 @@ fn judge_history(repo: &Repository, walk: &Walk, gpg: &Gpg) -> Result<VerifyRepo
 
 /// The judge of one walk: caches of states and ancestry, and what it found.
 struct Verifier<'r> {
-    repo: &'r Repository,
+    repo: &'r Repo,
     gpg: Gpg,
     states: HashMap<StateKey, Option<Rc<State>>>,
     /// For each judged commit, the last commit of its reference line that
     /// changed the policy state: which of two diverged states is newer.
-    policy_commit: HashMap<Oid, Oid>,
-    frontier: Option<Vec<Oid>>,
+    policy_commit: HashMap<ObjectId, ObjectId>,
+    frontier: Option<Vec<ObjectId>>,
     hidden_is_frontier: bool,
     /// The commits judged so far (the walk yields parents first).
-    walked: HashSet<Oid>,
+    walked: HashSet<ObjectId>,
     /// Whether a commit is reachable from the frontier (cached).
-    published: HashMap<Oid, bool>,
+    published: HashMap<ObjectId, bool>,
     seen: HashSet<Violation>,
     violations: Vec<Violation>,
     genesis_seen: bool,
@@ -217,7 +200,7 @@ impl<'r> Verifier<'r> {
         let reference = self.reference(stored)?;
         self.judge(commit, &reference, &parents)?;
         let line = self.policy_commit_of(reference.parent.id());
-        let changed = state::key(self.repo, &commit.tree()?) != state::key(self.repo, &reference.parent.tree()?);
+        let changed = state::key(&commit.tree()?) != state::key(&reference.parent.tree()?);
         self.policy_commit.insert(commit.id(), if changed { commit.id() } else { line });
         Ok(())
     }
@@ -225,8 +208,10 @@ impl<'r> Verifier<'r> {
     /// A commit whose parents hold no store: it creates one, which only the
     /// first commit of an untrusted history may do.
     fn genesis(&mut self, commit: &Commit<'r>, parent: Option<&Commit<'r>>) -> Result<()> {
-        let before = parent.map(|p| p.tree()).transpose()?;
-        let changes = treediff::diff(self.repo, before.as_ref(), Some(&commit.tree()?), "")?;
+        let before = parent.map(Commit::tree).transpose()?;
+        // A memo of its own: the walk's is trimmed as commits are judged,
+        // and a long history before the store is never judged.
+        let changes = treediff::diff_in(&self.repo.trees(), before.as_ref(), Some(&commit.tree()?))?;
         if changes.iter().any(|c| state::is_store_path(&c.path)) && std::mem::replace(&mut self.genesis_seen, true) {
             let actor = Actor::unknown(commit);
             let msg = "creates the store again after the trusted root".to_string();
@@ -237,14 +222,14 @@ impl<'r> Verifier<'r> {
 
     /// The commit that last changed the policy on `oid`'s line; a commit
     /// outside the walk (trusted) stands for itself.
-    fn policy_commit_of(&self, oid: Oid) -> Oid {
+    fn policy_commit_of(&self, oid: ObjectId) -> ObjectId {
         self.policy_commit.get(&oid).copied().unwrap_or(oid)
     }
 
     fn violation(&mut self, commit: &Commit, actor: &Actor, path: Option<&str>, rule: &'static str, message: String) {
         let v = Violation {
             commit: commit.id().to_string(),
-            date: commit_date(commit),
+            date: commit.date(),
             actor: actor.handle.clone(),
             authenticated: actor.authenticated,
             path: path.map(str::to_string),
@@ -263,7 +248,7 @@ impl<'r> Verifier<'r> {
         // The trees of a commit are read again by the next commit and by a
         // merge of its branch: one bounded memo for the whole walk.
         self.trees.trim(TREES_KEPT);
-        let changes = treediff::diff_in(&self.trees, Some(&base), Some(&tree), "")?;
+        let changes = treediff::diff_in(&self.trees, Some(&base), Some(&tree))?;
         let shape = treeshape::audit_changed(&self.trees, Some(&base), &tree, Sizes::Audit)?;
         let after = self.state(&tree)?;
         let mut sides = None;
@@ -291,7 +276,7 @@ impl<'r> Verifier<'r> {
             }
             let sides = match &mut sides {
                 Some(sides) => sides,
-                None => sides.insert(merge::Sides::new(&self.trees, reference, parents)?),
+                None => sides.insert(merge::Sides::new(self.repo, reference, parents)?),
             };
             for change in relevant {
                 match sides.origin(&self.trees, change)? {

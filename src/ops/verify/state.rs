@@ -4,14 +4,13 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use git2::{Commit, Oid, Repository, Tree};
-
 use super::Verifier;
 use crate::model::rule_ids::VerifyRule;
 use crate::model::{Handle, Staff, StoreConfig};
-use crate::store::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
-use crate::store::sigcheck::{self, KeyRing, SigStatus};
-use crate::store::Snapshot;
+use crate::store::graph::{Commit, Tree};
+use crate::store::layout::{CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
+use crate::store::sigcheck::{KeyRing, SigStatus};
+use crate::store::{ObjectId, Snapshot};
 use crate::Result;
 
 /// The policy, staff and keys of one tree.
@@ -22,12 +21,11 @@ pub(super) struct State {
 }
 
 /// A state is known by its crm.toml blob and its staff/ tree.
-pub(super) type StateKey = (Option<Oid>, Option<Oid>);
+pub(super) type StateKey = (Option<ObjectId>, Option<ObjectId>);
 
 /// The key of the state in `tree`.
-pub(super) fn key(repo: &Repository, tree: &Tree) -> StateKey {
-    let snapshot = Snapshot::new(repo, Some(tree.clone()));
-    (snapshot.blob_id(CONFIG_FILE), snapshot.staff_tree_id())
+pub(super) fn key(tree: &Tree) -> StateKey {
+    (tree.blob_id(CONFIG_FILE), tree.entry_id(STAFF_DIR))
 }
 
 /// Whether `path` is one of the store's own files.
@@ -47,22 +45,22 @@ pub(super) struct Actor {
 impl Actor {
     /// Nobody known: the committer's email, unauthenticated.
     pub fn unknown(commit: &Commit) -> Actor {
-        let handle = format!("<{}>", commit.committer().email().unwrap_or_default());
+        let handle = format!("<{}>", commit.committer().email());
         Actor { handle, person: None, authenticated: false, forge: false }
     }
 }
 
 impl<'r> Verifier<'r> {
     /// The store in `tree`, or `None` when the tree holds no store.
-    pub(super) fn state(&mut self, tree: &Tree) -> Result<Option<Rc<State>>> {
-        let key = key(self.repo, tree);
+    pub(super) fn state(&mut self, tree: &Tree<'r>) -> Result<Option<Rc<State>>> {
+        let key = key(tree);
         if let Some(s) = self.states.get(&key) {
             return Ok(s.clone());
         }
         let state = if key.0.is_none() {
             None
         } else {
-            let snapshot = Snapshot::new(self.repo, Some(tree.clone()));
+            let snapshot = self.repo.snapshot(tree);
             // A broken crm.toml is judged by the strictest reading of it.
             let config = snapshot.config().unwrap_or_else(|_| StoreConfig {
                 company: crate::model::Company { name: String::new(), currency: String::new() },
@@ -80,7 +78,7 @@ impl<'r> Verifier<'r> {
     /// Establishes who made `commit` under `state`, reporting signature
     /// problems. `None` when no actor can be trusted.
     pub(super) fn actor(&mut self, commit: &Commit, state: &State) -> Option<Actor> {
-        let checked = sigcheck::check(self.repo, commit.id(), &state.ring, &self.gpg);
+        let checked = self.repo.check_signature(commit.id(), &state.ring, &self.gpg);
         let required = state.config.policy.require_signed;
         let unknown = Actor::unknown(commit);
         match checked.status {
@@ -124,7 +122,7 @@ impl<'r> Verifier<'r> {
                 None
             }
             SigStatus::None => {
-                let email = commit.committer().email().unwrap_or_default().to_string();
+                let email = commit.committer().email().to_string();
                 match state.staff.values().find(|s| s.email.eq_ignore_ascii_case(&email)) {
                     Some(s) => Some(Actor {
                         handle: s.handle.to_string(),
@@ -150,9 +148,8 @@ fn staff_leniently(snapshot: &Snapshot<'_>) -> BTreeMap<Handle, Staff> {
         return staff;
     }
     let mut staff = BTreeMap::new();
-    let Ok(Some(dir)) = snapshot.subtree(STAFF_DIR) else { return staff };
-    for entry in dir.iter() {
-        let Some(handle) = entry.name().ok().and_then(toml_stem).and_then(|s| Handle::parse(s).ok()) else { continue };
+    let Ok(handles) = snapshot.staff_handles() else { return staff };
+    for handle in handles {
         if let Ok(person) = snapshot.person(&handle) {
             staff.insert(handle, person);
         }

@@ -16,16 +16,12 @@
 //!   every existing ref trusted, and protected branches as the frontier of
 //!   what is published.
 
-use git2::{ObjectType, Oid, Repository};
-
 use super::{judge_history, VerifyReport, Violation, Walk};
 use crate::model::date::Date;
 use crate::model::rule_ids::VerifyRule;
-use crate::store::history::commit_date;
 use crate::store::layout::CONFIG_FILE;
 use crate::store::sigcheck::Gpg;
-use crate::store::Repo;
-use crate::store::Snapshot;
+use crate::store::{ObjectId, Repo};
 use crate::{Error, Result};
 
 /// One line of what git gives a pre-receive hook.
@@ -43,17 +39,16 @@ pub struct RefUpdate {
 /// refusals that concern no commit.
 pub fn run(repo: &Repo, update: &RefUpdate, gpg: &Gpg, today: Date) -> Result<VerifyReport> {
     crate::store::verify_object_hashes();
-    let repo = repo.git();
     let old = object_id(&update.old)?;
     let new = object_id(&update.new)?;
     let refname = update.refname.as_str();
     let protected = protected_branches(repo)?;
-    let refusal = |commit: Option<Oid>, rule: &'static str, message: String| {
+    let refusal = |commit: Option<ObjectId>, rule: &'static str, message: String| {
         let report = VerifyReport {
             commits: 0,
             violations: vec![Violation {
                 commit: commit.map(|c| c.to_string()).unwrap_or_default(),
-                date: commit.and_then(|c| repo.find_commit(c).ok()).map_or(today, |c| commit_date(&c)),
+                date: commit.and_then(|c| repo.find_commit(c).ok()).map_or(today, |c| c.date()),
                 actor: "-".into(),
                 authenticated: false,
                 path: Some(refname.to_string()),
@@ -80,30 +75,29 @@ pub fn run(repo: &Repo, update: &RefUpdate, gpg: &Gpg, today: Date) -> Result<Ve
         }
         return Ok(VerifyReport { commits: 0, violations: Vec::new() });
     };
-    let Ok(tip) = repo.find_object(new, None).and_then(|o| o.peel(ObjectType::Commit)) else {
+    let Some(tip) = repo.peel_to_commit(new) else {
         return refusal(
             Some(new),
             VerifyRule::NotACommit.id(),
             format!("{refname} would name something that is not a commit"),
         );
     };
-    let tip = tip.id();
     if let Some(old) = old {
         let rewinds = refname.starts_with("refs/heads/")
             && holds_store(repo, old)
             && tip != old
-            && !repo.graph_descendant_of(tip, old)?;
+            && !repo.descendant_of(tip, old)?;
         if rewinds {
-            let msg = format!("{refname} may only move forward: the new commit does not contain {}", short(old));
+            let msg = format!("{refname} may only move forward: the new commit does not contain {}", old.short());
             return refusal(Some(tip), VerifyRule::NonFastForward.id(), msg);
         }
     }
-    let tips: Vec<Oid> = protected.iter().map(|(_, oid)| *oid).collect();
+    let tips: Vec<ObjectId> = protected.iter().map(|(_, id)| *id).collect();
     // Branches and tags must grow from the store's history; other
     // namespaces (git notes) hold histories of their own.
     let mut related = tips.is_empty() || !(refname.starts_with("refs/heads/") || refname.starts_with("refs/tags/"));
     for t in &tips {
-        related |= repo.merge_base(*t, tip).is_ok();
+        related |= matches!(repo.merge_base(*t, tip), Ok(Some(_)));
     }
     if !related {
         let msg = format!("{refname} would hold a history that shares no commit with the protected branches");
@@ -111,7 +105,9 @@ pub fn run(repo: &Repo, update: &RefUpdate, gpg: &Gpg, today: Date) -> Result<Ve
     }
     let walk = Walk {
         tips: vec![tip],
-        hidden: existing_refs(repo)?,
+        // The commits every branch and tag names: what the server has
+        // accepted.
+        hidden: repo.commits_under(&["refs/heads/", "refs/tags/"])?,
         genesis_trusted: !tips.is_empty(),
         hidden_is_frontier: false,
         frontier: (!tips.is_empty()).then_some(tips),
@@ -120,19 +116,18 @@ pub fn run(repo: &Repo, update: &RefUpdate, gpg: &Gpg, today: Date) -> Result<Ve
 }
 
 /// The id in a hook line (`None` for all zeros).
-fn object_id(hex: &str) -> Result<Option<Oid>> {
-    let oid = Oid::from_str(hex).map_err(|_| Error::invalid("object id", hex, "not a hexadecimal object id"))?;
-    Ok((!oid.is_zero()).then_some(oid))
+fn object_id(hex: &str) -> Result<Option<ObjectId>> {
+    let id: ObjectId = hex.parse().map_err(|_| Error::invalid("object id", hex, "not a hexadecimal object id"))?;
+    Ok((!id.is_zero()).then_some(id))
 }
 
 /// The protected branches that exist, with their commits. The policy is
 /// read from the default branch's tip: what the server accepted last.
-fn protected_branches(repo: &Repository) -> Result<Vec<(String, Oid)>> {
-    let default = repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
-    let Some(default) = default else { return Ok(Vec::new()) };
-    let Ok(tip) = repo.refname_to_id(&default) else { return Ok(Vec::new()) };
+fn protected_branches(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
+    let Some(default) = repo.head_branch() else { return Ok(Vec::new()) };
+    let Some(tip) = repo.ref_target(&default) else { return Ok(Vec::new()) };
     let tree = repo.find_commit(tip)?.tree()?;
-    let names = match Snapshot::new(repo, Some(tree)).config() {
+    let names = match repo.snapshot(&tree).config() {
         Ok(config) if !config.policy.protected_branches.is_empty() => config
             .policy
             .protected_branches
@@ -141,29 +136,9 @@ fn protected_branches(repo: &Repository) -> Result<Vec<(String, Oid)>> {
             .collect(),
         _ => vec![default],
     };
-    Ok(names.into_iter().filter_map(|name| repo.refname_to_id(&name).ok().map(|oid| (name, oid))).collect())
+    Ok(names.into_iter().filter_map(|name| repo.ref_target(&name).map(|id| (name, id))).collect())
 }
 
-/// The commits every branch and tag names: what the server has accepted.
-fn existing_refs(repo: &Repository) -> Result<Vec<Oid>> {
-    let mut out = Vec::new();
-    for reference in repo.references()? {
-        let reference = reference?;
-        let name = reference.name().unwrap_or_default();
-        if !(name.starts_with("refs/heads/") || name.starts_with("refs/tags/")) {
-            continue;
-        }
-        if let Ok(commit) = reference.peel_to_commit() {
-            out.push(commit.id());
-        }
-    }
-    Ok(out)
-}
-
-fn holds_store(repo: &Repository, commit: Oid) -> bool {
-    repo.find_commit(commit).and_then(|c| c.tree()).is_ok_and(|t| t.get_name(CONFIG_FILE).is_some())
-}
-
-fn short(oid: Oid) -> String {
-    oid.to_string()[..8].to_string()
+fn holds_store(repo: &Repo, commit: ObjectId) -> bool {
+    repo.find_commit(commit).and_then(|c| c.tree()).is_ok_and(|t| t.entry_id(CONFIG_FILE).is_some())
 }
