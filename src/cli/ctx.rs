@@ -92,6 +92,21 @@ impl Ctx {
         Ok(WriteOptions { actor: var("CRM_USER"), sign: self.sign, stamps })
     }
 
+    /// The directory of this `crm` when typing `crm` would not run it (it
+    /// is not on the PATH, as after `cargo run`); `None` when it would.
+    pub fn not_on_path(&self) -> Option<PathBuf> {
+        let me = std::env::current_exe().ok()?.canonicalize().ok()?;
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let found = std::env::split_paths(&path)
+            .map(|dir| dir.join("crm"))
+            .find(|candidate| candidate.is_file())
+            .and_then(|candidate| candidate.canonicalize().ok());
+        match found {
+            Some(first) if first == me => None,
+            _ => me.parent().map(PathBuf::from),
+        }
+    }
+
     /// Whether to colour output: stdout is a terminal and `NO_COLOR` is
     /// not set.
     pub fn color(&self) -> bool {

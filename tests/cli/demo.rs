@@ -63,3 +63,28 @@ fn the_demo_refuses_a_directory_with_files() {
     assert!(out.stderr.contains("taken"), "{out}");
     assert_eq!(std::fs::read_to_string(repo.root().join("taken/file.txt")).unwrap(), "mine");
 }
+
+#[test]
+fn the_demo_says_how_to_type_crm_when_it_is_not_on_the_path() {
+    if !needs_program("ssh-keygen") {
+        eprintln!("skipped: no ssh-keygen");
+        return;
+    }
+    let repo = TestRepo::empty();
+    let out = repo.crm_in(repo.root(), &["demo", "a"]).ok();
+    let export = out.stdout.lines().find(|l| l.trim_start().starts_with("export PATH=")).expect("an export line");
+    // The printed line, then a "Try next" command exactly as printed.
+    let script = format!("{export}\ncd {}\ncrm list --stale --format json", repo.root().join("a").display());
+    let mut bash = std::process::Command::new("bash");
+    bash.env_clear().envs(repo.env_vars()).arg("-c").arg(&script);
+    let ran = Output::of(bash.output().unwrap());
+    assert_eq!(ran.code, 0, "{ran}");
+    assert!(ran.stdout.trim_start().starts_with('['), "{ran}");
+
+    // With crm on the PATH, nothing is said.
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_crm")).parent().unwrap().display().to_string();
+    let mut cmd = repo.crm_cmd();
+    cmd.current_dir(repo.root()).env("PATH", format!("{bin}:{}", std::env::var("PATH").unwrap())).args(["demo", "b"]);
+    let quiet = repo.run(cmd).ok();
+    assert!(!quiet.stdout.contains("export PATH"), "{quiet}");
+}

@@ -112,22 +112,28 @@ impl Tour {
     /// interleaved as a terminal shows them.
     fn run(&mut self, command: &str) -> Vec<String> {
         let in_demo = command.contains("# in the demo");
-        let command = command.replace("cargo run --release -- demo", "crm demo");
-        let dir = if in_demo { self.root.join("crm-demo") } else { self.cwd.clone() };
         let bin = Path::new(env!("CARGO_BIN_EXE_crm")).parent().unwrap().display().to_string();
+        // `cargo run` runs crm from the checkout's target directory (here
+        // the tour's root), with `crm` not on the PATH yet.
+        let cargo_run = command.contains("cargo run --release -- demo");
+        let command = command.replace("cargo run --release -- demo", &format!("{bin}/crm demo"));
+        let dir = if in_demo { self.root.join("crm-demo") } else { self.cwd.clone() };
         let mut cmd = std::process::Command::new("bash");
         cmd.env_clear();
         for (k, v) in self.repo.env_vars() {
             cmd.env(k, v);
         }
-        let path = format!("{bin}:{}", std::env::var("PATH").unwrap_or_default());
+        let path = std::env::var("PATH").unwrap_or_default();
+        let path = if cargo_run { path } else { format!("{bin}:{path}") };
         cmd.env("PATH", path)
             .env("CRM_SOURCE", env!("CARGO_MANIFEST_DIR"))
             .current_dir(&dir)
             .arg("-c")
             .arg(format!("exec 2>&1; {command}"));
         let out = cmd.output().expect("run bash");
-        let text = String::from_utf8_lossy(&out.stdout).replace(&self.root.display().to_string(), TOUR);
+        let text = String::from_utf8_lossy(&out.stdout)
+            .replace(&bin, &format!("{TOUR}/target/release"))
+            .replace(&self.root.display().to_string(), TOUR);
         assert!(!text.contains("panicked"), "{command}\n{text}");
         if let Some(dir) = command.strip_prefix("crm init ").and_then(|rest| rest.split_whitespace().next()) {
             self.cwd = self.root.join(dir);

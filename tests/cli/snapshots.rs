@@ -5,8 +5,8 @@
 //! Runs are deterministic (`CRM_TODAY`, `GIT_AUTHOR_DATE`,
 //! `GIT_COMMITTER_DATE`, `TZ`); what still differs between runs is
 //! redacted at its own width, so tables keep their shape: commit ids and
-//! SSH key material (the demo makes new keys each time) become `#`, and the
-//! temporary directory becomes `[TMP]`.
+//! SSH key material (the demo makes new keys each time) become `#`, the
+//! temporary directory becomes `[TMP]` and crm's own directory `[BIN]`.
 //!
 //! To accept a change: `INSTA_UPDATE=always cargo test --test cli snapshots`,
 //! then review `git diff tests/cli/snapshots/`.
@@ -80,7 +80,8 @@ impl Demo {
 fn redact(text: &str, repo: &TestRepo, dir: &std::path::Path) -> String {
     let commits: Vec<String> =
         repo.git_in(dir, &["rev-list", "--all", "--reflog"]).stdout.lines().map(str::to_string).collect();
-    let text = text.replace(&repo.root().display().to_string(), "[TMP]");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_crm")).parent().unwrap().display().to_string();
+    let text = text.replace(&repo.root().display().to_string(), "[TMP]").replace(&bin, "[BIN]");
     let is_word = |c: char| c.is_ascii_alphanumeric() || "+/=".contains(c);
     let mut out = String::with_capacity(text.len());
     let mut rest = text.as_str();

@@ -34,9 +34,15 @@ pub fn run(ctx: &mut Ctx, args: DemoArgs) -> CliResult {
     }
     let d = done.root.display().to_string();
     let d = d.trim_end_matches('/');
+    // After `cargo run`, `crm` is not a command yet: say how to make the
+    // lines below work exactly as typed.
+    let path = match ctx.not_on_path() {
+        Some(bin) => format!("\n`crm` is not on your PATH; first run:\n  export PATH=\"{}:$PATH\"\n", bin.display()),
+        None => String::new(),
+    };
     print(&format!(
         "Built {d}: {} customers, {} staff, {} signed commits.\n\
-         You act as liu.yang (admin); commits are signed with the demo's key.\n\n\
+         You act as liu.yang (admin); commits are signed with the demo's key.\n{path}\n\
          Try next:\n  \
            cd {d}\n  \
            crm list --region 华北                # zhao.lei has left; some of his customers still wait\n  \
