@@ -45,6 +45,7 @@ enum Command {
     Demo(demo::DemoArgs),
     #[command(subcommand)]
     Staff(staff::StaffCommand),
+    Find(find::FindArgs),
     Add(add::AddArgs),
     Show(show::ShowArgs),
     List(list::ListArgs),
@@ -108,6 +109,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Init(args) => init::run(&mut ctx, args),
         Command::Demo(args) => demo::run(&mut ctx, args),
         Command::Staff(cmd) => staff::run(&mut ctx, cmd),
+        Command::Find(args) => find::run(&mut ctx, args),
         Command::Add(args) => add::run(&mut ctx, args),
         Command::Show(args) => show::run(&mut ctx, args),
         Command::List(args) => list::run(&mut ctx, args),

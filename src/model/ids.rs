@@ -180,6 +180,38 @@ const PHRASES: &[(&str, &str)] = &[
     ("佛山", "foshan"),
 ];
 
+/// What a name is searched by besides itself: its pinyin (Latin words
+/// lowercased), run together, and the first letter of each syllable and
+/// word — `郑州宇通` → (`zhengzhouyutong`, `zzyt`).
+pub fn pinyin_keys(name: &str) -> (String, String) {
+    let (mut full, mut initials) = (String::new(), String::new());
+    let mut han: Vec<char> = Vec::new();
+    let mut in_word = false;
+    for c in name.chars().chain(std::iter::once(' ')) {
+        if c.to_pinyin().is_some() {
+            han.push(c);
+            in_word = false;
+            continue;
+        }
+        if !han.is_empty() {
+            full.push_str(&pinyin(&han));
+            initials.extend(han.iter().filter_map(|h| h.to_pinyin()).filter_map(|p| p.plain().chars().next()));
+            han.clear();
+        }
+        if c.is_alphanumeric() {
+            let lower: String = c.to_lowercase().collect();
+            if !in_word {
+                initials.push_str(&lower);
+            }
+            full.push_str(&lower);
+            in_word = true;
+        } else {
+            in_word = false;
+        }
+    }
+    (full, initials)
+}
+
 /// Pinyin of some characters, with [`PHRASES`] read as a whole.
 fn pinyin(cs: &[char]) -> String {
     let mut out = String::new();

@@ -13,6 +13,7 @@ pub mod merge;
 pub mod named;
 pub mod rule_ids;
 pub mod schema;
+pub mod search;
 pub mod sheet;
 pub mod staff;
 pub mod timestamp;

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod doctor;
 pub mod edit;
 pub mod export;
+pub mod find;
 pub mod import;
 pub mod init;
 pub mod leave;

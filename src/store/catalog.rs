@@ -6,7 +6,8 @@
 //!
 //! The file is one tab-separated line per customer, sorted by id:
 //! `id blob name emails phones owner region tier ok|bad` (emails and phones
-//! comma-separated). It is kept as text and split only where a command
+//! comma-separated), then what `crm find` searches: `display-name pinyin
+//! initials contacts tags notes` ([`crate::model::search::Haystack`]). It is kept as text and split only where a command
 //! looks: `crm add` searches it for its keys (a substring search over the
 //! whole file costs a few milliseconds; parsing 100,000 lines into maps
 //! cost hundreds).
@@ -26,12 +27,13 @@ use rayon::prelude::*;
 use super::layout::{toml_stem, CUSTOMERS_DIR};
 use super::{treediff, Snapshot};
 use crate::model::dedupe::{self, DupIndex, DupKeys, Duplicate};
+use crate::model::search::{self, Fields};
 use crate::model::{Customer, CustomerId};
 use crate::{Error, Result};
 
-const HEADER: &str = "crm catalog v4";
-/// Tabs on every line: nine fields.
-const TABS_PER_LINE: usize = 8;
+const HEADER: &str = "crm catalog v5";
+/// Tabs on every line: fifteen fields.
+const TABS_PER_LINE: usize = 14;
 
 /// What the catalog knows of one customer: the fields of its line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,7 @@ pub struct Entry<'a> {
     pub tier: &'a str,
     /// Whether the file could be read (an unreadable one has empty fields).
     pub readable: bool,
+    search: [&'a str; 6],
 }
 
 impl<'a> Entry<'a> {
@@ -58,7 +61,14 @@ impl<'a> Entry<'a> {
         let mut next = || f.next();
         let (id, blob, name, emails, phones) = (next()?, next()?, next()?, next()?, next()?);
         let (owner, region, tier, ok) = (next()?, next()?, next()?, next()?);
-        Some(Entry { id, blob, name, emails, phones, owner, region, tier, readable: ok == "ok" })
+        let search = [next()?, next()?, next()?, next()?, next()?, next()?];
+        Some(Entry { id, blob, name, emails, phones, owner, region, tier, readable: ok == "ok", search })
+    }
+
+    /// What `crm find` searches.
+    pub fn fields(&self) -> Fields<'a> {
+        let [name, pinyin, initials, contacts, tags, notes] = self.search;
+        Fields { id: self.id, name, pinyin, initials, contacts, tags, notes, emails: self.emails, phones: self.phones }
     }
 
     /// The blob the entry was read from.
@@ -275,12 +285,14 @@ fn line_of(stem: &str, blob: Oid, bytes: Option<&[u8]>) -> String {
         Customer::parse(&id, stem, std::str::from_utf8(b).ok()?).ok()
     });
     let stem = clean(stem);
-    let Some(c) = parsed else { return format!("{stem}\t{blob}\t\t\t\t\t\t\tbad\n") };
+    let Some(c) = parsed else { return format!("{stem}\t{blob}\t\t\t\t\t\t\tbad\t\t\t\t\t\t\n") };
     let keys = dedupe::keys(&c.name, &c.contacts);
     let list = |items: &[String]| items.iter().map(|x| clean(x).replace(',', "")).collect::<Vec<_>>().join(",");
     let (name, emails, phones) = (clean(&keys.name), list(&keys.emails), list(&keys.phones));
     let (owner, region, tier) = (clean(&c.owner), clean(c.region.as_deref().unwrap_or_default()), clean(&c.tier));
-    format!("{stem}\t{blob}\t{name}\t{emails}\t{phones}\t{owner}\t{region}\t{tier}\tok\n")
+    let h = search::haystack(&c);
+    let search = [h.name, h.pinyin, h.initials, h.contacts, h.tags, h.notes].map(|f| clean(&f)).join("\t");
+    format!("{stem}\t{blob}\t{name}\t{emails}\t{phones}\t{owner}\t{region}\t{tier}\tok\t{search}\n")
 }
 
 fn clean(s: &str) -> String {
@@ -308,11 +320,11 @@ mod tests {
     #[test]
     fn lines_carry_keys_and_placement() {
         let line = line_of("yutong", Oid::ZERO_SHA1, Some(YUTONG.as_bytes()));
-        let e = Entry::parse(line.trim_end()).unwrap();
+        let e = Entry::parse(line.trim_end_matches('\n')).unwrap();
         assert_eq!((e.id, e.owner, e.region, e.tier, e.readable), ("yutong", "zhang.wei", "华中", "key", true));
         assert_eq!(e.keys(), keys("郑州宇通客运集团", Some("wang@example.cn"), Some("+86 371 5555 0101")));
         let bad = line_of("broken", Oid::ZERO_SHA1, Some(b"name = "));
-        assert!(!Entry::parse(bad.trim_end()).unwrap().readable);
+        assert!(!Entry::parse(bad.trim_end_matches('\n')).unwrap().readable);
     }
 
     #[test]
@@ -346,8 +358,8 @@ mod tests {
     fn a_damaged_file_is_not_used() {
         let whole = format!("{HEADER} {} 1\n{}", Oid::ZERO_SHA1, line_of("a", Oid::ZERO_SHA1, Some(YUTONG.as_bytes())));
         assert!(parse(whole.clone()).is_some());
-        assert!(parse(whole[..whole.len() - 5].to_string()).is_none());
+        assert!(parse(whole[..whole.len() - 2].to_string()).is_none());
         assert!(parse(whole.replace(" 1\n", " 2\n")).is_none());
-        assert!(parse(whole.replace("v4", "v3")).is_none());
+        assert!(parse(whole.replace("v5", "v4")).is_none());
     }
 }

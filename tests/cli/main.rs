@@ -11,6 +11,7 @@ mod departures;
 mod dirty;
 mod edit;
 mod export;
+mod find;
 mod guard;
 mod hooks;
 mod import;

@@ -6,6 +6,7 @@ pub mod check;
 pub mod demo;
 pub mod edit;
 pub mod export;
+pub mod find;
 pub mod import;
 pub mod init;
 pub mod list;

@@ -1,0 +1,62 @@
+//! `crm find`.
+
+use super::OutputArgs;
+use crate::cli::ctx::{print, Ctx};
+use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
+use crate::cli::render::{self, opt, Format, Tabular};
+use crate::ops::find::{self, FindRequest, Found};
+
+/// Find customers by id, name, pinyin or its initials, contact, phone,
+/// email, tag or notes
+///
+/// One ranked list, best match first: `zzyt` finds 郑州宇通, `5555 0101`,
+/// `+8637155550101` and `037155550101` all find the customer with that phone.
+/// The query's letters must appear in order; matches at word starts and in a
+/// row rank higher. Exits 1 when nothing matches (like grep).
+///
+/// Example: crm find 王建国
+#[derive(clap::Args, Debug)]
+#[command(visible_alias = "search")]
+pub struct FindArgs {
+    /// What to look for
+    query: String,
+    /// Show at most N customers
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    limit: usize,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+impl Tabular for Found {
+    fn headers() -> &'static [&'static str] {
+        &["id", "name", "owner", "region", "tier", "matched"]
+    }
+    fn cells(&self, _human: bool) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.name.clone(),
+            self.owner.clone(),
+            opt(&self.region),
+            self.tier.clone(),
+            self.matched.label().to_string(),
+        ]
+    }
+}
+
+/// Runs `crm find`.
+pub fn run(ctx: &mut Ctx, args: FindArgs) -> CliResult {
+    let found = find::run(ctx.store()?, &FindRequest { query: args.query.clone(), limit: args.limit })?;
+    if found.is_empty() && args.output.format != Format::Json {
+        // Like grep: nothing found is exit 1, said on stderr.
+        return Err(CliError {
+            code: FOUND_PROBLEMS,
+            message: format!("no customer matches `{}`", args.query),
+            hint: None,
+        });
+    }
+    print(&render::rows(&found, args.output.format))?;
+    if found.is_empty() {
+        return Err(CliError { code: FOUND_PROBLEMS, message: String::new(), hint: None });
+    }
+    Ok(())
+}

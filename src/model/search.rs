@@ -1,0 +1,265 @@
+//! Finding a customer the way a rep remembers it: by a part of the id, the
+//! name, its pinyin or pinyin initials (`zzyt` finds 郑州宇通), a contact's
+//! name, phone (by its significant digits, however it is written), email,
+//! a tag or the notes. Each field is scored with a fuzzy matcher
+//! (nucleo, the matcher of the helix editor): the query's characters must
+//! appear in order, and matches at word starts and in a row rank higher.
+//! Fields a rep reaches for first (id, name) outweigh the rest.
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+use serde::Serialize;
+
+use super::customer::Customer;
+use super::dedupe;
+use super::ids;
+
+/// Where a customer matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    /// The id.
+    Id,
+    /// The name.
+    Name,
+    /// The name's pinyin, or its initials.
+    Pinyin,
+    /// A contact's name.
+    Contact,
+    /// A contact's phone.
+    Phone,
+    /// A contact's email.
+    Email,
+    /// A tag.
+    Tag,
+    /// The notes.
+    Notes,
+}
+
+impl Field {
+    /// How much a match here counts, in percent.
+    fn weight(self) -> u32 {
+        match self {
+            Field::Id | Field::Name | Field::Phone => 100,
+            Field::Pinyin => 95,
+            Field::Contact | Field::Email => 85,
+            Field::Tag => 70,
+            Field::Notes => 50,
+        }
+    }
+
+    /// The word used in output.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Name => "name",
+            Field::Pinyin => "pinyin",
+            Field::Contact => "contact",
+            Field::Phone => "phone",
+            Field::Email => "email",
+            Field::Tag => "tag",
+            Field::Notes => "notes",
+        }
+    }
+}
+
+/// What a customer can be found by: each field as text, lists joined by
+/// `" · "`; phones as significant digits, emails lowercase.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Haystack {
+    /// Display name.
+    pub name: String,
+    /// Pinyin of the name, syllables run together.
+    pub pinyin: String,
+    /// First letters of the name's syllables and words.
+    pub initials: String,
+    /// Contact names.
+    pub contacts: String,
+    /// Tags.
+    pub tags: String,
+    /// Notes, on one line.
+    pub notes: String,
+}
+
+/// How many characters of the notes are searched.
+const NOTES_SEARCHED: usize = 400;
+
+/// The searchable text of `c` (id, emails and phones are kept elsewhere).
+pub fn haystack(c: &Customer) -> Haystack {
+    let (pinyin, initials) = ids::pinyin_keys(&c.name);
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    Haystack {
+        name: one_line(&c.name),
+        pinyin,
+        initials,
+        contacts: c.contacts.iter().map(|k| one_line(&k.name)).collect::<Vec<_>>().join(" · "),
+        tags: c.tags.iter().map(|t| one_line(t)).collect::<Vec<_>>().join(" · "),
+        notes: one_line(c.notes.as_deref().unwrap_or_default()).chars().take(NOTES_SEARCHED).collect(),
+    }
+}
+
+/// One customer's searchable fields, borrowed (from a catalog line).
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    /// The id.
+    pub id: &'a str,
+    /// [`Haystack::name`] and the rest, in its order.
+    pub name: &'a str,
+    /// See [`Haystack::pinyin`].
+    pub pinyin: &'a str,
+    /// See [`Haystack::initials`].
+    pub initials: &'a str,
+    /// See [`Haystack::contacts`].
+    pub contacts: &'a str,
+    /// See [`Haystack::tags`].
+    pub tags: &'a str,
+    /// See [`Haystack::notes`].
+    pub notes: &'a str,
+    /// Emails, normalised, comma-separated.
+    pub emails: &'a str,
+    /// Phones as significant digits, comma-separated.
+    pub phones: &'a str,
+}
+
+/// A query, ready to score customers with.
+pub struct Query {
+    pattern: Pattern,
+    /// The significant digits, when the query looks like (part of) a phone.
+    digits: Option<String>,
+}
+
+/// The best match of one customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Weighted score: higher is better.
+    pub score: u32,
+    /// The field that matched best.
+    pub field: Field,
+}
+
+impl Query {
+    /// A query for `text` (case-insensitive; accents and full-width forms
+    /// folded).
+    pub fn new(text: &str) -> Query {
+        let phone_like = text.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c));
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        let digits = (phone_like && digits.len() >= 4)
+            .then(|| dedupe::normalize_phone(text).unwrap_or_else(|| digits.trim_start_matches('0').to_string()))
+            .filter(|d| !d.is_empty());
+        Query { pattern: Pattern::parse(text, CaseMatching::Ignore, Normalization::Smart), digits }
+    }
+
+    /// A matcher for one thread.
+    pub fn matcher() -> Matcher {
+        Matcher::new(Config::DEFAULT)
+    }
+
+    /// The best match of a customer; `None` when nothing matches.
+    pub fn score(&self, matcher: &mut Matcher, f: &Fields<'_>) -> Option<Hit> {
+        let mut best: Option<Hit> = None;
+        let mut consider = |field: Field, score: u32| {
+            let score = score * field.weight() / 100;
+            if best.as_ref().is_none_or(|b| score > b.score) {
+                best = Some(Hit { score, field });
+            }
+        };
+        if let Some(digits) = &self.digits {
+            if f.phones.split(',').any(|p| p.contains(digits.as_str())) {
+                // A phone number names one customer: above any text match.
+                consider(Field::Phone, 10_000 + 10 * digits.len() as u32);
+            }
+        }
+        let mut buf = Vec::new();
+        let mut text = |field: Field, s: &str| {
+            if !s.is_empty() {
+                if let Some(score) = self.pattern.score(Utf32Str::new(s, &mut buf), matcher) {
+                    consider(field, score);
+                }
+            }
+        };
+        text(Field::Id, f.id);
+        text(Field::Name, f.name);
+        text(Field::Pinyin, f.pinyin);
+        text(Field::Pinyin, f.initials);
+        text(Field::Contact, f.contacts);
+        for email in f.emails.split(',') {
+            text(Field::Email, email);
+        }
+        text(Field::Tag, f.tags);
+        text(Field::Notes, f.notes);
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Contact, CustomerId};
+
+    fn yutong() -> (Haystack, Vec<String>, Vec<String>) {
+        let c = Customer {
+            id: CustomerId::parse("zhengzhou-yutong-keyun-jituan").unwrap(),
+            name: "郑州宇通客运集团".into(),
+            owner: "zhang.wei".into(),
+            backup: None,
+            tier: "key".into(),
+            status: "active".into(),
+            region: None,
+            since: None,
+            value: None,
+            tags: vec!["公交".into(), "electric".into()],
+            next_step: None,
+            next_date: None,
+            notes: Some("Met at Busworld\nwants 20 coaches".into()),
+            contacts: vec![Contact::parse_spec("王建国 <wang@example.cn> +86 371 5555 0101").unwrap()],
+            touches: Vec::new(),
+        };
+        let keys = dedupe::keys(&c.name, &c.contacts);
+        (haystack(&c), keys.emails, keys.phones)
+    }
+
+    fn hit(query: &str) -> Option<Hit> {
+        let (h, emails, phones) = yutong();
+        let (emails, phones) = (emails.join(","), phones.join(","));
+        let fields = Fields {
+            id: "zhengzhou-yutong-keyun-jituan",
+            name: &h.name,
+            pinyin: &h.pinyin,
+            initials: &h.initials,
+            contacts: &h.contacts,
+            tags: &h.tags,
+            notes: &h.notes,
+            emails: &emails,
+            phones: &phones,
+        };
+        Query::new(query).score(&mut Query::matcher(), &fields)
+    }
+
+    #[test]
+    fn a_customer_is_found_by_every_field_a_rep_remembers() {
+        for (query, field) in [
+            ("yutong", Field::Id),
+            ("宇通", Field::Name),
+            ("zzyt", Field::Pinyin),
+            ("王建国", Field::Contact),
+            ("5555 0101", Field::Phone),
+            ("+8637155550101", Field::Phone),
+            ("037155550101", Field::Phone),
+            ("wang@example", Field::Email),
+            ("electric", Field::Tag),
+            ("busworld", Field::Notes),
+        ] {
+            assert_eq!(hit(query).map(|h| h.field), Some(field), "{query}");
+        }
+        assert_eq!(hit("nordic"), None);
+        assert_eq!(hit("5555 0199"), None);
+    }
+
+    #[test]
+    fn pinyin_runs_syllables_together_and_initials_take_their_first_letters() {
+        let (hay, ..) = yutong();
+        assert_eq!(hay.pinyin, "zhengzhouyutongkeyunjituan");
+        assert_eq!(hay.initials, "zzytkyjt");
+        assert_eq!(hay.notes, "Met at Busworld wants 20 coaches");
+    }
+}
