@@ -6,10 +6,10 @@ use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{self, opt, Format, Tabular};
 use crate::ops::find::{self, FindRequest, Found};
 
-/// Find customers by id, name, pinyin or its initials, contact, phone,
-/// email, tag or notes
+/// Find customers by name, pinyin, contact, phone, email, tag or notes
 ///
-/// One ranked list, best match first: `zzyt` finds 郑州宇通, `5555 0101`,
+/// One ranked list, best match first, across the id, the name, its pinyin and
+/// pinyin initials, contacts' names, phones, emails, tags and notes: `zzyt` finds 郑州宇通, `5555 0101`,
 /// `+8637155550101` and `037155550101` all find the customer with that phone.
 /// The query's letters must appear in order; matches at word starts and in a
 /// row rank higher. Exits 1 when nothing matches (like grep).
