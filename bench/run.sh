@@ -304,6 +304,15 @@ measure log-warm crm "" "$CRM log $FIXTURE_LOG_ID"; A=$MEDIAN
 measure log-warm-git base "" "git log --format=%H -- $FIXTURE_LOG_PATH"; B=$MEDIAN
 row "crm log ID, warm" "$A" "$B" 1.0
 
+# crm find warm (catalog cache up to date) vs git grep -F of the same term
+# over customers/: a contact's name, which crm ranks across every field.
+FIND_TERM=$(sed -n 's/^name = "\(.*\)"$/\1/p' "$FIXTURE_LOG_PATH" | tail -1)
+"$CRM" find "$FIND_TERM" >/dev/null 2>&1 || true
+measure find crm "" "$CRM find '$FIND_TERM'"; A=$MEDIAN
+measure find-git base "" "git grep -F -e '$FIND_TERM' -- customers/"; B=$MEDIAN
+row "crm find (a contact's name), warm" "$A" "$B" 1.0
+[ "$A" != FAIL ] && limit_row "  crm find, warm, in milliseconds" "$(awk -v a="$A" 'BEGIN { printf "%.0f", a * 1000 }')" ms 150
+
 # The weekly report vs the check floor: warm (a cron job on a kept clone,
 # caches in .git/crm up to date but for the new commits), and, for
 # information, the first run on a fresh clone (no .git/crm).

@@ -81,8 +81,9 @@ pub struct Haystack {
     pub notes: String,
 }
 
-/// How many characters of the notes are searched.
-const NOTES_SEARCHED: usize = 400;
+/// How many characters of the notes are searched (the catalog holds them
+/// for every customer, and `crm add` reads it).
+const NOTES_SEARCHED: usize = 160;
 
 /// The searchable text of `c` (id, emails and phones are kept elsewhere).
 pub fn haystack(c: &Customer) -> Haystack {
@@ -124,6 +125,10 @@ pub struct Fields<'a> {
 /// A query, ready to score customers with.
 pub struct Query {
     pattern: Pattern,
+    /// The query's characters beyond the Latin letters.
+    wide: Vec<char>,
+    /// The query's ASCII letters (lowercase) and digits.
+    narrow: Vec<u8>,
     /// The significant digits, when the query looks like (part of) a phone.
     digits: Option<String>,
 }
@@ -146,7 +151,38 @@ impl Query {
         let digits = (phone_like && digits.len() >= 4)
             .then(|| dedupe::normalize_phone(text).unwrap_or_else(|| digits.trim_start_matches('0').to_string()))
             .filter(|d| !d.is_empty());
-        Query { pattern: Pattern::parse(text, CaseMatching::Ignore, Normalization::Smart), digits }
+        // Beyond the Latin letters the matcher folds (case, accents): Chinese
+        // and the like, which must occur as typed.
+        let mut wide: Vec<char> = text.chars().filter(|c| *c > '\u{24f}' && !c.is_whitespace()).collect();
+        wide.dedup();
+        let mut narrow: Vec<u8> =
+            text.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_lowercase()).collect();
+        narrow.sort_unstable();
+        narrow.dedup();
+        Query { pattern: Pattern::parse(text, CaseMatching::Ignore, Normalization::Smart), wide, narrow, digits }
+    }
+
+    /// Whether `text` (a whole catalog line) can match at all, judged on
+    /// its bytes: every character of the query beyond the Latin letters
+    /// (Chinese, above all) must occur in it as typed, and every ASCII letter or digit in
+    /// either case — unless the line has Latin letters with accents, which
+    /// the matcher folds (`goteborg` finds Göteborg).
+    pub fn may_match(&self, text: &str) -> bool {
+        if self.digits.as_ref().is_some_and(|d| text.contains(d.as_str())) {
+            return true;
+        }
+        self.text_may_match(text)
+    }
+
+    /// [`Query::may_match`] without the phone digits, for one field too.
+    fn text_may_match(&self, text: &str) -> bool {
+        if !self.wide.iter().all(|c| text.contains(*c)) {
+            return false;
+        }
+        let bytes = text.as_bytes();
+        // Lead bytes of U+00C0..U+027F: Latin letters with diacritics.
+        let accented = || bytes.iter().any(|b| (0xC3..=0xC9).contains(b));
+        self.narrow.iter().all(|&b| memchr::memchr2(b, b.to_ascii_uppercase(), bytes).is_some()) || accented()
     }
 
     /// A matcher for one thread.
@@ -171,7 +207,7 @@ impl Query {
         }
         let mut buf = Vec::new();
         let mut text = |field: Field, s: &str| {
-            if !s.is_empty() {
+            if !s.is_empty() && self.text_may_match(s) {
                 if let Some(score) = self.pattern.score(Utf32Str::new(s, &mut buf), matcher) {
                     consider(field, score);
                 }
@@ -252,7 +288,20 @@ mod tests {
             assert_eq!(hit(query).map(|h| h.field), Some(field), "{query}");
         }
         assert_eq!(hit("nordic"), None);
+        assert_eq!(hit("YUTONG").map(|h| h.field), Some(Field::Id));
         assert_eq!(hit("5555 0199"), None);
+    }
+
+    #[test]
+    fn the_byte_prefilter_never_drops_a_line_the_matcher_would_take() {
+        let line = "goteborg-buss\tGöteborg Buss AB\t郑州宇通\t37155550101";
+        for query in ["goteborg", "GÖTEBORG", "buss", "宇通", "5555 0101", "gtbg"] {
+            let q = Query::new(query);
+            assert!(q.may_match(line), "{query}");
+        }
+        for query in ["宇通x", "zzzz", "郑州公交"] {
+            assert!(!Query::new(query).may_match("yutong\t宇通客运"), "{query}");
+        }
     }
 
     #[test]

@@ -46,9 +46,10 @@ pub fn run(store: &Store, req: &FindRequest) -> Result<Vec<Found>> {
     let head = store.head()?;
     let catalog = Catalog::load(&head)?;
     let query = Query::new(req.query.trim());
-    let entries: Vec<_> = catalog.entries().filter(|e| e.readable).collect();
+    let entries = catalog.par_entries(|line| query.may_match(line));
     let mut hits: Vec<_> = entries
         .par_iter()
+        .filter(|e| e.readable)
         .map_init(Query::matcher, |matcher, e| query.score(matcher, &e.fields()).map(|hit| (hit, e)))
         .flatten()
         .collect();
