@@ -61,6 +61,12 @@ pub enum BackupProblem {
     Unknown,
 }
 
+impl serde::Serialize for BackupProblem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.label())
+    }
+}
+
 impl BackupProblem {
     /// How the handover report names it.
     pub fn label(self) -> &'static str {

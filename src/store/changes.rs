@@ -15,14 +15,23 @@ use crate::model::date::Date;
 use crate::model::{Customer, CustomerId};
 use crate::{Error, Result};
 
-/// One first-parent commit's changes to customer files.
+/// One first-parent commit's changes to customer files, not read yet: a
+/// bulk commit changes thousands, and reading them one at a time keeps
+/// only one customer's two versions in memory ([`Store::read_change`]).
 pub struct CommitChanges {
     /// The commit.
     pub commit: ObjectId,
     /// Its committer date.
     pub date: Date,
     /// Each customer file it changed.
-    pub customers: Vec<CustomerChange>,
+    pub files: Vec<ChangedFile>,
+}
+
+/// A customer file a commit changed.
+pub struct ChangedFile {
+    id: String,
+    old: Option<treediff::Blob>,
+    new: Option<treediff::Blob>,
 }
 
 /// One customer file changed by a commit; a version that cannot be read
@@ -77,14 +86,11 @@ impl Store {
         for (i, step) in steps {
             let commit = repo.find_commit(step.id)?;
             let parent = history.steps.get(i + 1).map(|p| repo.find_commit(p.id).and_then(|c| c.tree())).transpose()?;
-            let mut customers = Vec::new();
-            for change in treediff::diff_dir(repo, parent.as_ref(), Some(&commit.tree()?), CUSTOMERS_DIR)? {
-                let id = customer_of(&change.path);
-                let before = self.read_customer(&id, change.old)?;
-                let after = self.read_customer(&id, change.new)?;
-                customers.push(CustomerChange { removed: change.new.is_none(), id, before, after });
-            }
-            f(CommitChanges { commit: commit.id().into(), date: step.date, customers })?;
+            let files = treediff::diff_dir(repo, parent.as_ref(), Some(&commit.tree()?), CUSTOMERS_DIR)?
+                .into_iter()
+                .map(|change| ChangedFile { id: customer_of(&change.path), old: change.old, new: change.new })
+                .collect();
+            f(CommitChanges { commit: commit.id().into(), date: step.date, files })?;
         }
         Ok(())
     }
@@ -98,6 +104,16 @@ impl Store {
     ) -> Result<(String, SigStatus)> {
         let commit = self.repo().find_commit(commit.git())?;
         attribution.actor(self.repo(), &commit, gpg)
+    }
+
+    /// Both versions of a changed customer file.
+    pub fn read_change(&self, file: &ChangedFile) -> Result<CustomerChange> {
+        Ok(CustomerChange {
+            id: file.id.clone(),
+            before: self.read_customer(&file.id, file.old)?,
+            after: self.read_customer(&file.id, file.new)?,
+            removed: file.new.is_none(),
+        })
     }
 
     /// The customer in `blob` (the file of customer `id`), if readable; a

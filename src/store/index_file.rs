@@ -408,10 +408,13 @@ fn parse(bytes: &[u8]) -> std::result::Result<IndexFile, &'static str> {
             b"TREE" => tree = Some(CacheTree::parse(&mut &data[..]).ok_or("has a damaged TREE extension")?),
             b"REUC" => kept.extend_from_slice(&bytes[at..at + 8 + size]),
             s if s[0].is_ascii_uppercase() => {} // optional: dropped, as libgit2 does
+            b"sdir" => {
+                return Err("is a sparse index, which crm cannot keep; run `git sparse-checkout reapply \
+                            --no-sparse-index` (the same sparse checkout, with a full index)")
+            }
             _ => {
-                return Err("uses an extension crm cannot keep (split or sparse index); \
-                            run `git config core.splitIndex false && git update-index --no-split-index` \
-                            (or `git sparse-checkout disable`)")
+                return Err("uses an extension crm cannot keep (a split index); \
+                            run `git config core.splitIndex false && git update-index --no-split-index`")
             }
         }
         at += 8 + size;

@@ -625,9 +625,10 @@ fn a_sparse_index_is_refused_and_a_full_one_in_the_same_checkout_works() {
     assert!(RawIndex::read(&repo.path(".git/index")).signatures().contains(&"sdir"), "test setup");
     let out = repo.crm(&["add", "--name", "Beta", "--owner", "zhang.wei"]);
     assert_eq!(std::fs::read(repo.path(".git/index")).unwrap(), index, "the index is untouched\n{out}");
-    repo.assert_refused(&out, 3, &[".git/index", "sparse"], &before);
+    repo.assert_refused(&out, 3, &[".git/index", "sparse", "git sparse-checkout reapply --no-sparse-index"], &before);
 
-    repo.git(&["sparse-checkout", "set", "--no-sparse-index", "staff"]);
+    // The fix the message names keeps the checkout sparse.
+    repo.git(&["sparse-checkout", "reapply", "--no-sparse-index"]);
     let before = seen(&repo, "index.before");
     assert!(!before.raw.signatures().contains(&"sdir"), "test setup");
     repo.crm(&["touch", &acme, "--kind", "call", "--summary", "sparse"]).ok();

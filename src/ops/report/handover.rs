@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::is_active;
 use crate::model::date::Date;
 use crate::model::named::named_enum;
-use crate::model::validity;
+use crate::model::validity::{self, BackupProblem};
 use crate::model::{Customer, Handle, Policy, Staff, StoreConfig, Touch};
 use crate::ops::list::is_stale;
 pub use crate::store::history::OwnershipEvent;
@@ -144,7 +144,7 @@ pub struct NoBackup {
     /// Backup as written.
     pub backup: Option<String>,
     /// missing, departed, unknown or same-as-owner.
-    pub problem: String,
+    pub problem: BackupProblem,
     /// Value.
     pub value: Option<u64>,
 }
@@ -404,7 +404,7 @@ fn no_backup(staff: &BTreeMap<Handle, Staff>, customers: &[Customer], policy: &P
                 name: c.name.clone(),
                 owner: c.owner.clone(),
                 backup: c.backup.clone(),
-                problem: problem.label().into(),
+                problem,
                 value: c.value,
             })
         })
@@ -545,7 +545,8 @@ fn period_work(
         let mut done =
             ContactWork { commit: step.commit.to_string(), date: step.date, contacts: 0, removed: Vec::new() };
         let mut logged = Vec::new();
-        for change in step.customers {
+        for file in &step.files {
+            let change = store.read_change(file)?;
             if change.removed {
                 done.removed.push(change.id.clone());
             }

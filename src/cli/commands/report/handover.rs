@@ -59,7 +59,7 @@ pub fn run(ctx: &mut Ctx, args: HandoverArgs) -> CliResult {
     let report = handover::run(store, since, until, today, &store.gpg())?;
     let text = match args.format {
         ReportFormat::Json => json(&report),
-        ReportFormat::Html => html::page(&report, &sections(&report)),
+        ReportFormat::Html => html::page(&report, sections(&report)),
         ReportFormat::Md => markdown(&report),
         ReportFormat::Table => table(&report),
     };
@@ -84,7 +84,7 @@ fn table(r: &HandoverReport) -> String {
         if s.rows.is_empty() {
             out.push_str(&format!("  {}\n", s.empty));
         } else {
-            out.push_str(&render::grid(s.headers, s.texts(), Format::Table));
+            out.push_str(&render::grid(s.headers, s.into_texts(), Format::Table));
         }
     }
     out
@@ -108,7 +108,7 @@ fn markdown(r: &HandoverReport) -> String {
         if s.rows.is_empty() {
             out.push_str(&format!("_{}_\n", s.empty));
         } else {
-            out.push_str(&render::grid(s.headers, s.texts(), Format::Md));
+            out.push_str(&render::grid(s.headers, s.into_texts(), Format::Md));
         }
     }
     out

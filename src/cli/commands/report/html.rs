@@ -29,7 +29,7 @@ fn text(s: &str) -> String {
 }
 
 /// The whole page.
-pub fn page(r: &HandoverReport, sections: &[Section]) -> String {
+pub fn page(r: &HandoverReport, sections: impl Iterator<Item = Section>) -> String {
     let title = format!("Handover report — {} — {} to {}", r.company, r.since, r.until);
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n<p>As of {}. Values in {}.</p>\n",

@@ -44,9 +44,10 @@ pub struct Section {
 }
 
 impl Section {
-    /// The rows as plain text.
-    pub fn texts(&self) -> Vec<Vec<String>> {
-        self.rows.iter().map(|row| row.iter().map(|c| c.text.clone()).collect()).collect()
+    /// The rows as plain text (taken, not copied: the stale section of a
+    /// large store has tens of thousands of rows).
+    pub fn into_texts(self) -> Vec<Vec<String>> {
+        self.rows.into_iter().map(|row| row.into_iter().map(|c| c.text).collect()).collect()
     }
 }
 
@@ -88,25 +89,32 @@ fn ids(list: &[String]) -> Cell {
     text(s)
 }
 
-/// The report's sections, in order.
-pub fn sections(r: &HandoverReport) -> Vec<Section> {
-    vec![
-        pending(r),
-        events("2. Ownership changes in the period", &r.changes, "No ownership changes."),
-        events(
-            "2b. Customers managers gave to themselves",
-            &r.self_assigned,
-            "No manager gave a customer to themselves.",
-        ),
-        unacknowledged(r),
-        no_backup(r),
-        stale(r),
-        coverage(r),
-        concentration(r),
-        exposure(r),
-        sabotage(r),
-        touches_for_others(r),
-    ]
+/// The report's sections, in order, each built when it is reached (the
+/// stale section of a large store has tens of thousands of rows: only one
+/// section's cells are in memory at a time).
+pub fn sections(r: &HandoverReport) -> impl Iterator<Item = Section> + '_ {
+    const BUILDERS: [fn(&HandoverReport) -> Section; 11] = [
+        pending,
+        changes,
+        self_assigned,
+        unacknowledged,
+        no_backup,
+        stale,
+        coverage,
+        concentration,
+        exposure,
+        sabotage,
+        touches_for_others,
+    ];
+    BUILDERS.into_iter().map(move |build| build(r))
+}
+
+fn changes(r: &HandoverReport) -> Section {
+    events("2. Ownership changes in the period", &r.changes, "No ownership changes.")
+}
+
+fn self_assigned(r: &HandoverReport) -> Section {
+    events("2b. Customers managers gave to themselves", &r.self_assigned, "No manager gave a customer to themselves.")
 }
 
 fn pending(r: &HandoverReport) -> Section {
@@ -169,7 +177,7 @@ fn no_backup(r: &HandoverReport) -> Section {
             text(b.name.clone()),
             id(b.owner.clone()),
             id(opt(&b.backup)),
-            text(b.problem.clone()),
+            text(b.problem.label()),
             number(money(b.value, true)),
         ]
     });
