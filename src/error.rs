@@ -48,6 +48,14 @@ pub enum Error {
         /// What to configure.
         fix: String,
     },
+    /// A customer reference fits several customers.
+    #[error("`{query}` could be {}: give more of the id", list_candidates(.candidates))]
+    Ambiguous {
+        /// What was given.
+        query: String,
+        /// The customers it fits: (id, name).
+        candidates: Vec<(String, String)>,
+    },
     /// A required input was not given and could not be asked for.
     #[error("missing {0}")]
     Missing(String),
@@ -252,4 +260,14 @@ impl Error {
         let path = path.into();
         move |source| Error::Io { path, source }
     }
+}
+
+/// Up to ten candidates, `id (name)`, then how many more.
+fn list_candidates(candidates: &[(String, String)]) -> String {
+    const SHOWN: usize = 10;
+    let mut out: Vec<String> = candidates.iter().take(SHOWN).map(|(id, name)| format!("{id} ({name})")).collect();
+    if candidates.len() > SHOWN {
+        out.push(format!("and {} more", candidates.len() - SHOWN));
+    }
+    out.join(", ")
 }

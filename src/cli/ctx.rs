@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use super::error::{CliError, CliResult};
 use crate::model::date::Date;
 use crate::model::timestamp::Timestamp;
+use crate::model::CustomerId;
 use crate::ops::{Repo, SignChoice, Stamp, Stamps, Store, WriteOptions};
 
 /// The command's context.
@@ -60,6 +61,12 @@ impl Ctx {
             self.store = Some(store);
         }
         Ok(self.store.as_ref().expect("opened above"))
+    }
+
+    /// The customer `query` names: an id, a unique id prefix or an exact
+    /// name.
+    pub fn customer(&mut self, query: &str) -> CliResult<CustomerId> {
+        Ok(crate::ops::resolve::customer(self.store()?, query)?)
     }
 
     /// The git repository around the directory, store or not: `verify`

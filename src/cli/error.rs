@@ -50,6 +50,7 @@ impl From<Error> for CliError {
             | Error::Malformed { .. }
             | Error::InvalidUtf8 { .. }
             | Error::UnknownCustomer(_)
+            | Error::Ambiguous { .. }
             | Error::UnknownStaff(_)
             | Error::Departed(_)
             | Error::Exists(_)
@@ -108,7 +109,8 @@ impl From<Error> for CliError {
             Error::SigningFailed { .. } => Some(
                 "check `git config user.signingkey` (a key gpg or ssh-keygen can use) and `git config gpg.format` (openpgp or ssh); for SSH: git config gpg.format ssh && git config user.signingkey ~/.ssh/id_ed25519.pub",
             ),
-            Error::UnknownCustomer(_) => Some("`crm list` shows every customer id"),
+            Error::UnknownCustomer(_) => Some("`crm find TEXT` searches names, contacts and phones; `crm list` shows every id"),
+            Error::Ambiguous { .. } => Some("`crm find TEXT` ranks the candidates"),
             Error::NotOnBranch { fix, .. } => Some(fix.as_str()),
             Error::Unattributable { fix, .. } => Some(fix.as_str()),
             Error::MissingObject(_) => Some(

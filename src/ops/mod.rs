@@ -15,6 +15,7 @@ pub mod list;
 pub mod log;
 pub mod reassign;
 pub mod report;
+pub mod resolve;
 pub mod show;
 pub mod staff;
 pub mod status;

@@ -74,3 +74,22 @@ fn nothing_found_is_exit_1_and_an_empty_query_is_refused() {
     // `search` is the same command.
     assert_eq!(repo.crm(&["search", "zzyt"]).ok().stdout, repo.crm(&["find", "zzyt"]).ok().stdout);
 }
+
+#[test]
+fn commands_take_an_exact_name_or_a_unique_start_of_the_id() {
+    let repo = store();
+    let yutong = "zhengzhou-yutong-keyun-jituan";
+    let by_name = repo.crm(&["show", "郑州宇通客运集团", "--format", "json"]).ok().json();
+    assert_eq!(by_name["id"], yutong);
+    let by_prefix = repo.crm(&["show", "zhengzhou-y", "--format", "json"]).ok().json();
+    assert_eq!(by_prefix["id"], yutong);
+    repo.crm(&["touch", "zhengzhou-y", "--kind", "call", "--summary", "by prefix"]).ok();
+    repo.crm(&["reassign", "郑州宇通客运集团", "--to", "li.na", "--reason", "by name"]).ok();
+    assert_eq!(repo.crm(&["log", "zhengzhou-y", "--format", "json"]).ok().json()[0]["to"], "li.na");
+
+    // Two customers start with `zhengzhou`: refused, both named, nothing written.
+    let before = repo.state();
+    let out = repo.crm(&["touch", "zhengzhou", "--kind", "call", "--summary", "x"]);
+    repo.assert_refused(&out, 2, &["zhengzhou-gongjiao-jituan", "zhengzhou-yutong-keyun-jituan", "crm find"], &before);
+    repo.assert_refused(&repo.crm(&["show", "郑州"]), 2, &["no customer `郑州`", "crm find"], &before);
+}

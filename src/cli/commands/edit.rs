@@ -4,7 +4,7 @@ use super::{short, OutputArgs};
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult};
 use crate::cli::render::{json, Format};
-use crate::model::{Contact, CustomerId};
+use crate::model::Contact;
 use crate::ops::edit::{self, EditRequest};
 
 /// Change a customer's fields (not the owner: use `crm reassign`)
@@ -16,8 +16,8 @@ use crate::ops::edit::{self, EditRequest};
 /// Example: crm edit yutong --set tier=key --set backup=li.na --unset next_step
 #[derive(clap::Args, Debug)]
 pub struct EditArgs {
-    /// Customer id
-    id: CustomerId,
+    /// The customer: its id, a unique start of it, or its exact name
+    id: String,
     /// KEY=VALUE to set; repeatable
     #[arg(long, value_name = "KEY=VALUE")]
     set: Vec<String>,
@@ -42,7 +42,7 @@ pub fn run(ctx: &mut Ctx, args: EditArgs) -> CliResult {
         })
         .collect::<CliResult<Vec<_>>>()?;
     let add_contacts = args.add_contact.iter().map(|c| Contact::parse_spec(c)).collect::<Result<Vec<_>, _>>()?;
-    let req = EditRequest { id: args.id, set, unset: args.unset, add_contacts };
+    let req = EditRequest { id: ctx.customer(&args.id)?, set, unset: args.unset, add_contacts };
     let opts = ctx.write_options()?;
     let done = edit::run(ctx.store()?, &req, &opts)?;
     match args.output.format {

@@ -18,7 +18,7 @@ use crate::ops::log::{HistoryQuery, OwnershipEvent};
 #[derive(clap::Args, Debug)]
 pub struct LogArgs {
     /// Only this customer
-    customer: Option<CustomerId>,
+    customer: Option<String>,
     /// Only events where this person is the old or new owner
     #[arg(long)]
     owner: Option<String>,
@@ -55,8 +55,24 @@ impl Tabular for OwnershipEvent {
 pub fn run(ctx: &mut Ctx, args: LogArgs) -> CliResult {
     let today = ctx.today;
     let when = |s: Option<String>| s.as_deref().map(|s| Date::parse_when(s, today)).transpose();
-    let query =
-        HistoryQuery { customer: args.customer, owner: args.owner, since: when(args.since)?, until: when(args.until)? };
+    let query = HistoryQuery {
+        customer: customer(ctx, args.customer)?,
+        owner: args.owner,
+        since: when(args.since)?,
+        until: when(args.until)?,
+    };
     let events = ops::log::run(ctx.store()?, &query)?;
     print(&render::rows(&events, args.output.format))
+}
+
+/// The customer whose history is asked for: as `crm show` resolves it, or
+/// an id as given when no current customer has it (one that was removed).
+fn customer(ctx: &mut Ctx, query: Option<String>) -> CliResult<Option<CustomerId>> {
+    let Some(query) = query else { return Ok(None) };
+    match crate::ops::resolve::customer(ctx.store()?, &query) {
+        Err(crate::Error::UnknownCustomer(_)) if CustomerId::parse(query.trim()).is_ok() => {
+            Ok(Some(CustomerId::parse(query.trim())?))
+        }
+        found => Ok(Some(found?)),
+    }
 }

@@ -4,7 +4,7 @@ use super::{short, OutputArgs};
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult};
 use crate::cli::render::{self, money, opt, Format, Tabular};
-use crate::model::{CustomerId, Handle};
+use crate::model::Handle;
 use crate::ops::reassign::{self, Move, ReassignRequest, Selection};
 
 /// Move customers to another owner, in one commit
@@ -17,9 +17,9 @@ use crate::ops::reassign::{self, Move, ReassignRequest, Selection};
 /// Example: crm reassign --from zhang.wei --region 华中 --to li.na --reason "zhang.wei moves to the export team"
 #[derive(clap::Args, Debug)]
 pub struct ReassignArgs {
-    /// Customers to move (ids)
+    /// Customers to move: ids, unique starts of ids, or exact names
     #[arg(conflicts_with = "from")]
-    customers: Vec<CustomerId>,
+    customers: Vec<String>,
     /// Move every customer this person owns
     #[arg(long)]
     from: Option<Handle>,
@@ -72,7 +72,7 @@ pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
         .ok_or_else(|| CliError::usage("missing --reason: say why the customers move; it is recorded in the commit"))?;
     let selection = match args.from {
         Some(from) => Selection::Owner { from, region: args.region, tier: args.tier },
-        None => Selection::Ids(args.customers),
+        None => Selection::Ids(args.customers.iter().map(|c| ctx.customer(c)).collect::<CliResult<_>>()?),
     };
     let req = ReassignRequest { selection, to: args.to, reason };
     let format = args.output.format;

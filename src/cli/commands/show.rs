@@ -4,7 +4,6 @@ use super::OutputArgs;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, json, money, opt, Format};
-use crate::model::CustomerId;
 use crate::ops::show::{self, CustomerDetail};
 
 /// Show one customer: fields, contacts, recent touches and ownership history
@@ -12,8 +11,8 @@ use crate::ops::show::{self, CustomerDetail};
 /// Example: crm show zhengzhou-yutong-keyun-jituan
 #[derive(clap::Args, Debug)]
 pub struct ShowArgs {
-    /// Customer id
-    id: CustomerId,
+    /// The customer: its id, a unique start of it, or its exact name
+    id: String,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -23,7 +22,8 @@ const RECENT_TOUCHES: usize = 10;
 
 /// Runs `crm show`.
 pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult {
-    let detail = show::run(ctx.store()?, &args.id)?;
+    let id = ctx.customer(&args.id)?;
+    let detail = show::run(ctx.store()?, &id)?;
     let format = args.output.format;
     match format {
         Format::Json => print(&json(&detail)),

@@ -6,7 +6,6 @@ use crate::cli::error::CliResult;
 use crate::cli::render::{json, Format};
 use crate::model::customer::TouchKind;
 use crate::model::date::Date;
-use crate::model::CustomerId;
 use crate::ops::touch::{self, TouchRequest};
 
 /// Log an interaction with a customer (and the next step, if any)
@@ -14,8 +13,8 @@ use crate::ops::touch::{self, TouchRequest};
 /// Example: crm touch yutong --kind visit --summary "Discussed 2027 fleet renewal" --next-step "Send quote" --next-date 2026-12-15
 #[derive(clap::Args, Debug)]
 pub struct TouchArgs {
-    /// Customer id
-    id: CustomerId,
+    /// The customer: its id, a unique start of it, or its exact name
+    id: String,
     /// visit, call, email, meeting or other
     #[arg(long)]
     kind: TouchKind,
@@ -39,7 +38,7 @@ pub struct TouchArgs {
 pub fn run(ctx: &mut Ctx, args: TouchArgs) -> CliResult {
     let parse = |s: &Option<String>| s.as_deref().map(Date::parse).transpose();
     let req = TouchRequest {
-        id: args.id,
+        id: ctx.customer(&args.id)?,
         kind: args.kind,
         summary: args.summary,
         date: parse(&args.date)?,
