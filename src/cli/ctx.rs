@@ -63,6 +63,18 @@ impl Ctx {
         Ok(self.store.as_ref().expect("opened above"))
     }
 
+    /// An `--owner` value, with `me` standing for the acting person (as
+    /// `crm whoami` names them).
+    pub fn owner(&mut self, owner: Option<String>) -> CliResult<Option<String>> {
+        match owner.as_deref() {
+            Some("me") => {
+                let opts = self.write_options()?;
+                Ok(Some(crate::ops::whoami::handle(self.store()?, &opts)?))
+            }
+            _ => Ok(owner),
+        }
+    }
+
     /// The customer `query` names: an id, a unique id prefix or an exact
     /// name.
     pub fn customer(&mut self, query: &str) -> CliResult<CustomerId> {

@@ -37,6 +37,13 @@ pub struct Whoami {
     pub fix: Option<String>,
 }
 
+/// The handle of the person acting under `opts` (for `--owner me`).
+pub fn handle(store: &Store, opts: &WriteOptions) -> Result<String> {
+    let staff = store.head()?.staff()?;
+    let (person, _) = store.identify(&staff, opts.actor.as_deref(), opts.stamps.committer.email.as_deref())?;
+    Ok(person.handle.to_string())
+}
+
 /// Works out who acts under `opts`, as a write would.
 pub fn run(store: &Store, opts: &WriteOptions) -> Result<Whoami> {
     let head = store.head()?;

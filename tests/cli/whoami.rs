@@ -48,3 +48,21 @@ fn an_email_no_staff_file_lists_is_unknown() {
     assert_eq!(out.code, 3, "{out}");
     assert!(out.stderr.contains("stranger@example.com"), "{out}");
 }
+
+#[test]
+fn owner_me_is_the_person_whoami_names() {
+    let repo = TestRepo::standard();
+    repo.add_customer("Acme", "zhang.wei", &[]);
+    repo.add_customer("Beta", "li.na", &[]);
+    let mine = repo.crm_as("zhang.wei", &["list", "--owner", "me", "--format", "json"]).ok().json();
+    let ids: Vec<&str> = mine.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["acme"]);
+    let log = repo.crm_as("li.na", &["log", "--owner", "me", "--format", "json"]).ok().json();
+    assert!(log.as_array().unwrap().iter().all(|e| e["to"] == "li.na" || e["from"] == "li.na"), "{log}");
+    assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
+    let export = repo.crm_as("zhang.wei", &["export", "--owner", "me", "--format", "json"]).ok().json();
+    assert_eq!(export.as_array().unwrap().len(), 1, "{export}");
+    // Nobody to be: the same refusal as whoami.
+    repo.git(&["config", "user.email", "stranger@example.com"]);
+    assert_eq!(repo.crm(&["list", "--owner", "me"]).code, 3);
+}

@@ -18,7 +18,7 @@ use crate::ops::Readable;
 /// Example: crm export --region 华中 --excel > customers.csv
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
-    /// Only this owner's customers
+    /// Only this owner's customers (`me`: yours)
     #[arg(long)]
     owner: Option<String>,
     /// Only this region's customers
@@ -43,7 +43,7 @@ pub enum ExportFormat {
 
 /// Runs `crm export`.
 pub fn run(ctx: &mut Ctx, args: ExportArgs) -> CliResult {
-    let filter = ExportFilter { owner: args.owner, region: args.region };
+    let filter = ExportFilter { owner: ctx.owner(args.owner)?, region: args.region };
     let Readable { value: customers, skipped } = export::customers(ctx.store()?, &filter)?;
     let text = match args.format {
         ExportFormat::Json => json(&customers),

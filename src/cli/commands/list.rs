@@ -13,7 +13,7 @@ use crate::ops::list::{self, CustomerRow, ListFilter};
 /// Example: crm list --owner zhang.wei --tier key --format csv
 #[derive(clap::Args, Debug)]
 pub struct ListArgs {
-    /// Owned by this person
+    /// Owned by this person (`me`: you, as `crm whoami` says)
     #[arg(long)]
     owner: Option<String>,
     /// In this region
@@ -63,7 +63,7 @@ impl Tabular for CustomerRow {
 pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult {
     let today = ctx.today;
     let filter = ListFilter {
-        owner: args.owner,
+        owner: ctx.owner(args.owner)?,
         region: args.region,
         tier: args.tier,
         tag: args.tag,

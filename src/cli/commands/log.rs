@@ -19,7 +19,7 @@ use crate::ops::log::{HistoryQuery, OwnershipEvent};
 pub struct LogArgs {
     /// Only this customer
     customer: Option<String>,
-    /// Only events where this person is the old or new owner
+    /// Only events where this person is the old or new owner (`me`: you)
     #[arg(long)]
     owner: Option<String>,
     /// From this date or duration back (2026-11-01, 7d, 2w, 3m)
@@ -57,7 +57,7 @@ pub fn run(ctx: &mut Ctx, args: LogArgs) -> CliResult {
     let when = |s: Option<String>| s.as_deref().map(|s| Date::parse_when(s, today)).transpose();
     let query = HistoryQuery {
         customer: customer(ctx, args.customer)?,
-        owner: args.owner,
+        owner: ctx.owner(args.owner)?,
         since: when(args.since)?,
         until: when(args.until)?,
     };
