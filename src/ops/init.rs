@@ -45,6 +45,9 @@ pub struct InitOutcome {
     pub adopted: bool,
     /// Whether the store requires signed commits.
     pub require_signed: bool,
+    /// The committer email of the commits made here, when it is not the
+    /// admin's: their later unsigned commits would not count as theirs.
+    pub other_email: Option<String>,
 }
 
 /// Creates the store described by `req`.
@@ -72,6 +75,7 @@ pub fn run(req: &InitRequest, opts: &WriteOptions) -> Result<InitOutcome> {
         rehire: None,
         keys: req.key.iter().map(|k| k.trim().to_string()).collect(),
     };
+    let admin_email = admin.email.clone();
     let changes = vec![
         Change::write(CONFIG_FILE, config_toml(&company, &req.currency, req.require_signed)),
         Change::write(layout::staff_path(&req.admin), staff_toml(&admin)),
@@ -89,6 +93,8 @@ pub fn run(req: &InitRequest, opts: &WriteOptions) -> Result<InitOutcome> {
         commit: commit.to_string(),
         adopted,
         require_signed: req.require_signed,
+        other_email: Some(store.committer_email(opts.stamps.committer.email.as_deref()))
+            .filter(|e| !e.eq_ignore_ascii_case(&admin_email)),
     })
 }
 

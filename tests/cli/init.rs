@@ -158,3 +158,33 @@ fn a_store_whose_crm_toml_was_deleted_is_not_a_store() {
     let out = repo.crm(&["add", "--name", "Beta", "--owner", "li.na"]);
     repo.assert_refused(&out, 3, &["not inside a crm store"], &before);
 }
+
+#[test]
+fn init_and_staff_add_say_what_each_person_must_configure() {
+    let repo = TestRepo::empty();
+    let out = repo
+        .crm(&["init", "--company", "X", "--admin", "a.admin", "--name", "A", "--email", "a.admin@example.com"])
+        .ok();
+    assert!(out.stderr.contains("git config user.email a.admin@example.com"), "{out}");
+    let json = repo.crm(&[
+        "init",
+        "--company",
+        "X",
+        "--admin",
+        "b",
+        "--name",
+        "B",
+        "--email",
+        "b@example.com",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json.code, 3, "a store already: {json}");
+
+    let ok = TestRepo::init();
+    let added = ok
+        .crm(&["staff", "add", "zhang.wei", "--name", "张伟", "--email", "zhang.wei@example.com", "--role", "rep"])
+        .ok();
+    assert!(added.stderr.contains("git config user.email zhang.wei@example.com"), "{added}");
+    assert!(added.stderr.contains("crm whoami"), "{added}");
+}

@@ -67,6 +67,12 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> CliResult {
     let what =
         if done.adopted { format!("{how} {root} into a crm store") } else { format!("{how} a crm store in {root}") };
     ctx.outcome(&format!("{what} (commit {})\n", short(&done.commit)))?;
+    if let Some(email) = &done.other_email {
+        ctx.status(format!(
+            "Your git user.email is <{email}>, not the admin's <{0}>: run `git config user.email {0}` so that your commits count as {1}'s.",
+            req.email, req.admin
+        ));
+    }
     if !done.require_signed {
         ctx.status(
             "Commits are not required to be signed. To turn signing on:\n  git config gpg.format ssh\n  git config user.signingkey ~/.ssh/id_ed25519.pub\n  git config commit.gpgsign true\nthen list each person's public key in staff/HANDLE.toml and set require_signed = true in crm.toml.",

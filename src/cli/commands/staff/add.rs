@@ -46,6 +46,18 @@ pub fn run(ctx: &mut Ctx, args: StaffAddArgs) -> CliResult {
     };
     let opts = ctx.write_options()?;
     let person = staff::add(ctx.store()?, &req, &opts)?;
+    // What the new person's commits need to count as theirs (`crm whoami`
+    // checks it on their machine).
+    let mut setup = format!("{} sets, in their clone:\n  git config user.email {}\n", person.handle, person.email);
+    if person.keys.is_empty() {
+        setup.push_str(&format!(
+            "and, to sign, their public key must first be listed in staff/{}.toml (an admin's change)\n",
+            person.handle
+        ));
+    } else {
+        setup.push_str("  git config gpg.format ssh   # or openpgp, as their listed key is\n  git config user.signingkey PATH-TO-THE-LISTED-KEY\n  git config commit.gpgsign true\n");
+    }
+    ctx.status(format!("{setup}then `crm whoami` shows whether crm verify will count their commits as theirs."));
     match args.output.format {
         Format::Json => print(&json(&person)),
         _ => ctx.outcome(&format!("Added {} ({}, {})\n", person.handle, escape(&person.name), person.role)),
