@@ -313,6 +313,11 @@ measure find-git base "" "git grep -F -e '$FIND_TERM' -- customers/"; B=$MEDIAN
 row "crm find (a contact's name), warm" "$A" "$B" 1.0
 [ "$A" != FAIL ] && limit_row "  crm find, warm, in milliseconds" "$(awk -v a="$A" 'BEGIN { printf "%.0f", a * 1000 }')" ms 150
 
+# crm list sorted by value, top 20, vs the whole list in its default order.
+measure list-top crm "" "$CRM list --sort value --reverse --limit 20"; A=$MEDIAN
+measure list-all crm "" "$CRM list"; B=$MEDIAN
+row "crm list --sort value --reverse --limit 20 (vs crm list)" "$A" "$B" 1.2
+
 # The weekly report vs the check floor: warm (a cron job on a kept clone,
 # caches in .git/crm up to date but for the new commits), and, for
 # information, the first run on a fresh clone (no .git/crm).

@@ -4,6 +4,8 @@ use serde::Serialize;
 
 use crate::model::customer::Status;
 use crate::model::date::Date;
+use crate::model::ids;
+use crate::model::named::named_enum;
 use crate::model::{Customer, Handle, StoreConfig};
 use crate::store::snapshot::Readable;
 use crate::store::Store;
@@ -28,6 +30,12 @@ pub struct ListFilter {
     pub due: Option<Date>,
     /// Only customers whose owner has departed or is unknown.
     pub orphaned: bool,
+    /// Order by these keys (then by id); by name when empty.
+    pub sort: Vec<SortKey>,
+    /// Largest, latest or last first.
+    pub reverse: bool,
+    /// At most this many rows (after sorting).
+    pub limit: Option<usize>,
 }
 
 /// One customer in a list.
@@ -75,6 +83,51 @@ impl From<&Customer> for CustomerRow {
     }
 }
 
+named_enum! {
+    /// What `crm list` can sort by.
+    SortKey("sort key") {
+        Name = "name",
+        Id = "id",
+        Owner = "owner",
+        Tier = "tier",
+        Region = "region",
+        Value = "value",
+        LastTouch = "last-touch",
+        NextDate = "next-date",
+    }
+}
+
+/// Sorts `rows` by `keys` (names by their pinyin, so Chinese names come in
+/// the order a Chinese reader expects), then by id.
+fn sort(rows: &mut [CustomerRow], keys: &[SortKey], reverse: bool) {
+    let keys = if keys.is_empty() { &[SortKey::Name][..] } else { keys };
+    let spelled = |r: &CustomerRow| (ids::pinyin_keys(&r.name).0, r.name.clone());
+    let names: std::collections::HashMap<String, (String, String)> = if keys.contains(&SortKey::Name) {
+        rows.iter().map(|r| (r.id.clone(), spelled(r))).collect()
+    } else {
+        Default::default()
+    };
+    rows.sort_by(|a, b| {
+        let by = |key: &SortKey| match key {
+            SortKey::Name => names.get(&a.id).cmp(&names.get(&b.id)),
+            SortKey::Id => a.id.cmp(&b.id),
+            SortKey::Owner => a.owner.cmp(&b.owner),
+            SortKey::Tier => a.tier.cmp(&b.tier),
+            SortKey::Region => a.region.cmp(&b.region),
+            SortKey::Value => a.value.cmp(&b.value),
+            SortKey::LastTouch => a.last_touch.cmp(&b.last_touch),
+            SortKey::NextDate => a.next_date.cmp(&b.next_date),
+        };
+        let order = keys.iter().map(by).fold(std::cmp::Ordering::Equal, std::cmp::Ordering::then);
+        let order = order.then_with(|| a.id.cmp(&b.id));
+        if reverse {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+}
+
 /// Whether a relationship is stale on `today`: no touch within the
 /// policy's `stale_after_days` (counting from `since` when never touched).
 pub fn is_stale(c: &Customer, config: &StoreConfig, today: Date) -> bool {
@@ -82,7 +135,8 @@ pub fn is_stale(c: &Customer, config: &StoreConfig, today: Date) -> bool {
     last.is_none_or(|d| d.days_until(today) > i64::from(config.policy.stale_after_days))
 }
 
-/// The customers `filter` selects, by id, and the files that cannot be read.
+/// The customers `filter` selects, in its order, and the files that cannot
+/// be read.
 pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Readable<Vec<CustomerRow>>> {
     let head = store.head()?;
     let config = head.config()?;
@@ -110,6 +164,11 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Readable<V
                 && (!filter.orphaned || orphan(c))
         })
         .map(CustomerRow::from)
-        .collect();
+        .collect::<Vec<_>>();
+    let mut rows = rows;
+    sort(&mut rows, &filter.sort, filter.reverse);
+    if let Some(limit) = filter.limit {
+        rows.truncate(limit);
+    }
     Ok(Readable { value: rows, skipped })
 }

@@ -228,3 +228,34 @@ fn an_invalid_crm_today_is_refused() {
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("CRM_TODAY") && out.stderr.contains("2026-13-01"), "{out}");
 }
+
+#[test]
+fn list_is_sorted_by_name_in_pinyin_order_and_sort_reverse_limit_apply() {
+    let repo = TestRepo::standard();
+    repo.add_customer("郑州宇通客运集团", "zhang.wei", &["--value", "300"]);
+    repo.add_customer("Almaty Avtobus", "zhang.wei", &["--value", "100"]);
+    repo.add_customer("北京公交集团", "li.na", &["--value", "200"]);
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["list", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = repo.crm(&all).ok().json();
+        out.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
+    };
+    // 北京 reads beijing: between Almaty and 郑州 (zhengzhou).
+    assert_eq!(ids(&[]), ["almaty-avtobus", "beijing-gongjiao-jituan", "zhengzhou-yutong-keyun-jituan"]);
+    assert_eq!(
+        ids(&["--sort", "value", "--reverse", "--limit", "2"]),
+        ["zhengzhou-yutong-keyun-jituan", "beijing-gongjiao-jituan"]
+    );
+    assert_eq!(
+        ids(&["--sort", "owner,value"]),
+        ["beijing-gongjiao-jituan", "almaty-avtobus", "zhengzhou-yutong-keyun-jituan"]
+    );
+    let before = repo.state();
+    repo.assert_refused(
+        &repo.crm(&["list", "--sort", "colour"]),
+        2,
+        &["unknown sort key `colour`", "last-touch"],
+        &before,
+    );
+}

@@ -6,7 +6,7 @@ use crate::cli::error::CliResult;
 use crate::cli::render::{self, money, opt, Tabular};
 use crate::model::customer::Status;
 use crate::model::date::Date;
-use crate::ops::list::{self, CustomerRow, ListFilter};
+use crate::ops::list::{self, CustomerRow, ListFilter, SortKey};
 
 /// List customers
 ///
@@ -37,6 +37,16 @@ pub struct ListArgs {
     /// Only customers whose owner has departed or is not in staff/
     #[arg(long)]
     orphaned: bool,
+    /// Sort by these keys, comma-separated: name (the default; Chinese names
+    /// by pinyin), id, owner, tier, region, value, last-touch, next-date
+    #[arg(long, value_name = "KEYS", value_delimiter = ',')]
+    sort: Vec<SortKey>,
+    /// Largest, latest or last first
+    #[arg(long)]
+    reverse: bool,
+    /// Show at most N customers (after sorting)
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -71,6 +81,9 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult {
         stale: args.stale,
         due: args.due.as_deref().map(|d| Date::parse_ahead(d, today)).transpose()?,
         orphaned: args.orphaned,
+        sort: args.sort,
+        reverse: args.reverse,
+        limit: args.limit,
     };
     let rows = list::run(ctx.store()?, &filter, today)?;
     print(&render::rows(&rows.value, args.output.format))?;
