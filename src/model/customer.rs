@@ -46,6 +46,30 @@ pub struct Customer {
     pub touches: Vec<Touch>,
 }
 
+impl Customer {
+    /// A new customer with only its id, name and owner: the file format's
+    /// defaults for the rest (tier `standard`, status `active`).
+    pub fn new(id: CustomerId, name: String, owner: String) -> Customer {
+        Customer {
+            id,
+            name,
+            owner,
+            backup: None,
+            tier: "standard".into(),
+            status: "active".into(),
+            region: None,
+            since: None,
+            value: None,
+            tags: Vec::new(),
+            next_step: None,
+            next_date: None,
+            notes: None,
+            contacts: Vec::new(),
+            touches: Vec::new(),
+        }
+    }
+}
+
 /// A person at a customer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Contact {

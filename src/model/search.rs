@@ -233,22 +233,13 @@ mod tests {
     use crate::model::{Contact, CustomerId};
 
     fn yutong() -> (Haystack, Vec<String>, Vec<String>) {
+        let id = CustomerId::parse("zhengzhou-yutong-keyun-jituan").unwrap();
         let c = Customer {
-            id: CustomerId::parse("zhengzhou-yutong-keyun-jituan").unwrap(),
-            name: "郑州宇通客运集团".into(),
-            owner: "zhang.wei".into(),
-            backup: None,
             tier: "key".into(),
-            status: "active".into(),
-            region: None,
-            since: None,
-            value: None,
             tags: vec!["公交".into(), "electric".into()],
-            next_step: None,
-            next_date: None,
             notes: Some("Met at Busworld\nwants 20 coaches".into()),
             contacts: vec![Contact::parse_spec("王建国 <wang@example.cn> +86 371 5555 0101").unwrap()],
-            touches: Vec::new(),
+            ..Customer::new(id, "郑州宇通客运集团".into(), "zhang.wei".into())
         };
         let keys = dedupe::keys(&c.name, &c.contacts);
         (haystack(&c), keys.emails, keys.phones)

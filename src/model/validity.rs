@@ -191,21 +191,9 @@ mod tests {
 
     fn key_account(backup: Option<&str>) -> Customer {
         Customer {
-            id: CustomerId::parse("acme").unwrap(),
-            name: "Acme".into(),
-            owner: "zhang.wei".into(),
             backup: backup.map(str::to_string),
             tier: "key".into(),
-            status: "active".into(),
-            region: None,
-            since: None,
-            value: None,
-            tags: Vec::new(),
-            next_step: None,
-            next_date: None,
-            notes: None,
-            contacts: Vec::new(),
-            touches: Vec::new(),
+            ..Customer::new(CustomerId::parse("acme").unwrap(), "Acme".into(), "zhang.wei".into())
         }
     }
 

@@ -88,9 +88,6 @@ fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
         None => free_id(w.snapshot(), &name)?,
     };
     let customer = Customer {
-        id,
-        name,
-        owner,
         backup,
         tier,
         status,
@@ -98,11 +95,8 @@ fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
         since: Some(req.since.unwrap_or(today)),
         value: req.value,
         tags: req.tags.clone(),
-        next_step: None,
-        next_date: None,
-        notes: None,
         contacts: req.contacts.clone(),
-        touches: Vec::new(),
+        ..Customer::new(id, name, owner)
     };
     super::refuse_invalid(&customer, &w.config, &w.staff)?;
     Ok(customer)

@@ -442,23 +442,8 @@ fn read_row(
             values.insert(i, (*field, cell));
         }
     }
-    let mut c = Customer {
-        id: CustomerId::parse("placeholder").ok()?,
-        name: String::new(),
-        owner: req.owner.clone().unwrap_or_default(),
-        backup: None,
-        tier: "standard".into(),
-        status: "active".into(),
-        region: None,
-        since: None,
-        value: None,
-        tags: Vec::new(),
-        next_step: None,
-        next_date: None,
-        notes: None,
-        contacts: Vec::new(),
-        touches: Vec::new(),
-    };
+    let mut c =
+        Customer::new(CustomerId::parse("placeholder").ok()?, String::new(), req.owner.clone().unwrap_or_default());
     let mut given = Vec::new();
     let mut id = None;
     let mut contact = Contact::default();
