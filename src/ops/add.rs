@@ -98,7 +98,7 @@ fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {
         contacts: req.contacts.clone(),
         ..Customer::new(id, name, owner)
     };
-    super::refuse_invalid(&customer, &w.config, &w.staff)?;
+    super::refuse_invalid(&customer, None, &w.config, &w.staff)?;
     Ok(customer)
 }
 

@@ -75,7 +75,7 @@ pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edit
     if after == before {
         return Err(Error::NothingToDo(format!("{} already has these values", req.id)));
     }
-    super::refuse_invalid(&after, &w.config, &w.staff)?;
+    super::refuse_invalid(&after, Some(&before), &w.config, &w.staff)?;
     let ownership = after.backup != before.backup;
     w.authorize(if ownership {
         Action::ChangeOwnership { customer: &before }

@@ -146,9 +146,21 @@ pub fn non_empty(what: &str, value: &str) -> Result<String> {
 }
 
 /// Refuses to write `customer` when the shared definition of a valid
-/// customer ([`validity`]) finds anything wrong with it.
-fn refuse_invalid(customer: &Customer, config: &StoreConfig, staff: &BTreeMap<Handle, Staff>) -> Result<()> {
-    let problems = validity::problems(customer, &config.policy, staff);
+/// customer ([`validity`]) finds anything wrong with it that `before` (the
+/// version it replaces, if any) did not already have: a write never makes a
+/// customer worse, and a problem it did not cause (a backup who left since)
+/// does not block an unrelated edit.
+fn refuse_invalid(
+    customer: &Customer,
+    before: Option<&Customer>,
+    config: &StoreConfig,
+    staff: &BTreeMap<Handle, Staff>,
+) -> Result<()> {
+    let old = before.map(|b| validity::problems(b, &config.policy, staff)).unwrap_or_default();
+    let problems: Vec<_> = validity::problems(customer, &config.policy, staff)
+        .into_iter()
+        .filter(|p| !old.iter().any(|o| o.field == p.field && o.rule == p.rule))
+        .collect();
     if problems.is_empty() {
         return Ok(());
     }

@@ -42,3 +42,22 @@ fn add_edit_import_and_check_judge_a_customer_alike() {
         std::fs::remove_file(repo.path(&customer_path("gamma"))).unwrap();
     }
 }
+
+#[test]
+fn an_edit_may_leave_an_old_problem_but_never_add_one() {
+    let repo = TestRepo::standard();
+    let id = repo.add_customer("Acme", "zhang.wei", &["--tier", "key", "--backup", "li.na"]);
+    // li.na leaves without a handover: the key account's backup is gone.
+    repo.crm(&["staff", "leave", "li.na"]).ok();
+    let checked = repo.crm(&["check"]);
+    assert!(checked.stdout.contains("key-without-backup"), "{checked}");
+    // An unrelated edit is not blocked by a problem it did not cause...
+    repo.crm(&["edit", &id, "--set", "notes=Fleet renewal in 2027"]).ok();
+    // ...but one that adds a problem is refused, nothing written.
+    let before = repo.state();
+    let worse = repo.crm(&["edit", &id, "--set", "status=sleeping"]);
+    repo.assert_refused(&worse, 2, &["status `sleeping`"], &before);
+    // Fixing it is an edit like any other.
+    repo.crm(&["edit", &id, "--set", "backup=wang.fang"]).ok();
+    assert!(!repo.crm(&["check"]).stdout.contains("key-without-backup"));
+}
