@@ -76,9 +76,16 @@ impl Ctx {
     }
 
     /// The customer `query` names: an id, a unique id prefix or an exact
-    /// name.
+    /// name; when several fit, the person at a terminal picks one.
     pub fn customer(&mut self, query: &str) -> CliResult<CustomerId> {
-        Ok(crate::ops::resolve::customer(self.store()?, query)?)
+        match crate::ops::resolve::customer(self.store()?, query) {
+            Err(crate::Error::Ambiguous { candidates, .. }) if self.interactive => {
+                let label = format!("{} customers fit {query:?}", candidates.len());
+                let i = super::prompt::choose(&label, &candidates)?;
+                Ok(CustomerId::parse(&candidates[i].0)?)
+            }
+            found => Ok(found?),
+        }
     }
 
     /// The git repository around the directory, store or not: `verify`
@@ -126,10 +133,23 @@ impl Ctx {
         }
     }
 
-    /// Whether to colour output: stdout is a terminal and `NO_COLOR` is
-    /// not set.
+    /// Whether to colour output (`--color`, `NO_COLOR`, `CLICOLOR_FORCE`).
     pub fn color(&self) -> bool {
-        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        super::terminal::settings().color
+    }
+
+    /// Writes long output through the pager on a terminal (as git does for
+    /// `git log`), else to stdout.
+    pub fn page(&self, text: &str) -> CliResult {
+        if super::terminal::settings().page {
+            let core_pager = self.store.as_ref().and_then(|s| s.config_value("core.pager"));
+            if let Some(command) = super::terminal::pager_command(core_pager) {
+                if super::terminal::page(&command, text) {
+                    return Ok(());
+                }
+            }
+        }
+        print(text)
     }
 
     /// A status line on stderr, unless `--quiet`.

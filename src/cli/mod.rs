@@ -5,8 +5,10 @@
 pub mod commands;
 pub mod ctx;
 pub mod error;
+pub mod fit;
 pub mod prompt;
 pub mod render;
+pub mod terminal;
 
 use std::path::PathBuf;
 
@@ -16,6 +18,7 @@ use crate::ops::SignChoice;
 use commands::*;
 use ctx::Ctx;
 use error::{CliError, CliResult};
+use terminal::ColorChoice;
 
 /// A customer store in a git repository: one TOML file per customer, one
 /// signed commit per change, so customers belong to the company.
@@ -34,6 +37,15 @@ pub struct Cli {
     /// Do not sign the commit (refused when the store requires signatures)
     #[arg(long, global = true)]
     no_sign: bool,
+    /// When to colour output: auto (a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, value_name = "WHEN", value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Do not show long output through a pager (less), even on a terminal
+    #[arg(long, global = true)]
+    no_pager: bool,
+    /// Show every column of a table, however wide, instead of fitting the terminal
+    #[arg(long, global = true)]
+    wide: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -87,18 +99,20 @@ pub fn main() -> i32 {
 fn report(e: &CliError) -> i32 {
     if !e.message.is_empty() {
         let mut lines = e.message.lines();
-        eprintln!("error: {}", render::escape(lines.next().unwrap_or_default()));
+        let color = terminal::settings().color_stderr;
+        eprintln!("{} {}", terminal::paint(color, "1;31", "error:"), render::escape(lines.next().unwrap_or_default()));
         for line in lines {
             eprintln!("{}", render::escape(line));
         }
     }
     if let Some(hint) = &e.hint {
-        eprintln!("hint: {hint}");
+        eprintln!("{} {hint}", terminal::paint(terminal::settings().color_stderr, "1;33", "hint:"));
     }
     e.code
 }
 
 fn run(cli: Cli) -> CliResult {
+    terminal::configure(cli.color, cli.wide, cli.no_pager);
     let sign = match (cli.sign, cli.no_sign) {
         (true, _) => SignChoice::Always,
         (_, true) => SignChoice::Never,

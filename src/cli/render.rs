@@ -1,9 +1,15 @@
-//! Rendering outcomes as tables (comfy-table, width-aware for CJK text),
-//! JSON, CSV or Markdown. Every cell is data: control characters and
-//! terminal escape sequences are shown escaped, never sent raw.
+//! Rendering outcomes as tables (comfy-table, width-aware for CJK text,
+//! fitted to the terminal by [`super::fit`]), JSON, CSV or Markdown. Every
+//! cell is data: control characters and terminal escape sequences are
+//! shown escaped, never sent raw.
 
-use comfy_table::{presets, ContentArrangement, Table};
+use comfy_table::{presets, Attribute, Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
 use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
+
+pub use super::fit::Column;
+use super::fit::{fit, truncate, Give};
+use super::terminal::{self, paint};
 
 /// An output format for read commands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -19,10 +25,10 @@ pub enum Format {
     Md,
 }
 
-/// Something shown as rows: the column names and one row's cells.
+/// Something shown as rows: the columns and one row's cells.
 pub trait Tabular: Serialize {
-    /// Column headers.
-    fn headers() -> &'static [&'static str];
+    /// The columns: headers, and how each gives way on a narrow terminal.
+    fn columns() -> &'static [Column];
     /// This row's cells, in header order; `human` asks for numbers grouped
     /// for reading (tables, Markdown) rather than raw (CSV).
     fn cells(&self, human: bool) -> Vec<String>;
@@ -32,16 +38,17 @@ pub trait Tabular: Serialize {
 pub fn rows<T: Tabular>(items: &[T], format: Format) -> String {
     match format {
         Format::Json => json(&items),
-        _ => grid(T::headers(), items.iter().map(|i| i.cells(format != Format::Csv)).collect(), format),
+        _ => grid(T::columns(), items.iter().map(|i| i.cells(format != Format::Csv)).collect(), format),
     }
 }
 
-/// Renders a header and rows of cells in a table, CSV or Markdown format.
-pub fn grid(headers: &[&str], cells: Vec<Vec<String>>, format: Format) -> String {
+/// Renders columns and rows of cells in a table, CSV or Markdown format.
+pub fn grid(columns: &[Column], cells: Vec<Vec<String>>, format: Format) -> String {
+    let headers: Vec<&str> = columns.iter().map(|c| c.header).collect();
     match format {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            let _ = w.write_record(headers);
+            let _ = w.write_record(&headers);
             for row in &cells {
                 let _ = w.write_record(row.iter().map(|c| escape_keeping_newlines(c)));
             }
@@ -56,21 +63,95 @@ pub fn grid(headers: &[&str], cells: Vec<Vec<String>>, format: Format) -> String
             out
         }
         Format::Table | Format::Json => {
-            let mut table = Table::new();
-            table.load_style(presets::UTF8_FULL_CONDENSED);
-            table.set_content_arrangement(if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                ContentArrangement::Dynamic
-            } else {
-                ContentArrangement::Disabled
-            });
-            table.set_header(headers.iter().copied());
-            for row in cells {
-                table.add_row(row.iter().map(|c| escape(c)));
-            }
-            format!("{table}\n")
+            let settings = terminal::settings();
+            table(columns, cells, settings.width, settings.color)
         }
     }
 }
+
+/// A table in `width` terminal columns if given (see [`super::fit`]),
+/// with a last line naming the columns left out to fit.
+fn table(columns: &[Column], cells: Vec<Vec<String>>, width: Option<usize>, color: bool) -> String {
+    let cells: Vec<Vec<String>> = cells.iter().map(|row| row.iter().map(|c| escape(c)).collect()).collect();
+    let fitted = match width {
+        Some(width) => fit(columns, &cells, width),
+        None => super::fit::Fitted { shown: (0..columns.len()).collect(), widths: Vec::new(), dropped: Vec::new() },
+    };
+    let mut table = Table::new();
+    table.load_style(presets::UTF8_FULL_CONDENSED);
+    if color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    let header = |c: &Column| match color {
+        true => Cell::new(c.header).add_attribute(Attribute::Bold),
+        false => Cell::new(c.header),
+    };
+    table.set_header(fitted.shown.iter().map(|&i| header(&columns[i])));
+    for row in &cells {
+        table.add_row(fitted.shown.iter().enumerate().map(|(p, &i)| {
+            let text = row.get(i).map(String::as_str).unwrap_or_default();
+            match fitted.widths.get(p) {
+                Some(&w) if columns[i].give == Give::Truncate => truncate(text, w),
+                _ => text.to_string(),
+            }
+        }));
+    }
+    if let Some(width) = width {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        table.set_width(u16::try_from(width).unwrap_or(u16::MAX));
+        for (p, &w) in fitted.widths.iter().enumerate() {
+            if let Some(column) = table.column_mut(p) {
+                column
+                    .set_constraint(ColumnConstraint::Absolute(Width::Fixed(u16::try_from(w + 2).unwrap_or(u16::MAX))));
+            }
+        }
+    }
+    for (p, &i) in fitted.shown.iter().enumerate() {
+        if let (true, Some(column)) = (columns[i].right, table.column_mut(p)) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let mut out = format!("{table}\n");
+    if let (false, Some(width)) = (fitted.dropped.is_empty(), width) {
+        let note = format!("({} left out to fit the terminal; --wide shows every column)", fitted.dropped.join(", "));
+        for line in wrap_words(&note, width) {
+            out.push_str(&paint(color, "2", &line));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A line of text for a table's surroundings (a heading, a note), broken
+/// between words to fit the terminal, with a final newline.
+pub fn line(text: &str) -> String {
+    match terminal::settings().width {
+        Some(width) => wrap_words(text, width).join("\n") + "\n",
+        None => format!("{text}\n"),
+    }
+}
+
+/// `text` in lines of at most `width` columns, broken between words.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().expect("never empty");
+        if !last.is_empty() && last.width() + 1 + word.width() > width {
+            lines.push(word.to_string());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
+/// The columns of a record shown as one field per row.
+pub const FIELDS: [Column; 2] = [Column::token("field"), Column::prose("value")];
 
 /// Pretty JSON with a final newline.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> String {
@@ -142,7 +223,7 @@ mod tests {
 
     #[test]
     fn markdown_escapes_pipes() {
-        let out = grid(&["a"], vec![vec!["x|y".into()]], Format::Md);
+        let out = grid(&[Column::token("a")], vec![vec!["x|y".into()]], Format::Md);
         assert!(out.contains("x\\|y"));
     }
 }

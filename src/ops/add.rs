@@ -60,15 +60,27 @@ pub fn run(store: &Store, req: &AddCustomer, today: Date, opts: &WriteOptions) -
     let customer = build(&w, req, today)?;
     w.authorize(Action::AddCustomer { customer: &customer })?;
     if !req.force {
-        let keys = dedupe::keys(&customer.name, &customer.contacts);
-        if let Some(dup) = Catalog::load(w.snapshot())?.find_duplicate(&keys, customer.id.as_str()) {
-            return Err(Error::Duplicate { new: customer.name, existing: dup.id, by: dup.by.into(), value: dup.value });
-        }
+        refuse_duplicate(w.snapshot(), &customer.name, &customer.contacts, customer.id.as_str())?;
     }
     let path = layout::customer_path(&customer.id);
     let message = Message { subject: format!("add {}: {}", customer.id, customer.name), action: "add", reason: None };
     let commit = w.commit(&message, vec![Change::write(path.clone(), customer_toml(&customer))])?;
     Ok(Added { customer, path, commit: commit.to_string() })
+}
+
+/// Fails with [`Error::Duplicate`] when a current customer has this name
+/// or one of these contacts' emails or phones: asked before the rest of
+/// an interactive `crm add`, so nobody answers questions for nothing.
+pub fn check_duplicate(store: &Store, name: &str, contacts: &[Contact]) -> Result<()> {
+    refuse_duplicate(&store.head()?, name, contacts, "")
+}
+
+fn refuse_duplicate(snapshot: &Snapshot<'_>, name: &str, contacts: &[Contact], except: &str) -> Result<()> {
+    let keys = dedupe::keys(name, contacts);
+    match Catalog::load(snapshot)?.find_duplicate(&keys, except) {
+        Some(dup) => Err(Error::Duplicate { new: name.to_string(), existing: dup.id, by: dup.by.into(), value: dup.value }),
+        None => Ok(()),
+    }
 }
 
 fn build(w: &Writer<'_>, req: &AddCustomer, today: Date) -> Result<Customer> {

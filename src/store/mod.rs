@@ -184,6 +184,12 @@ impl Repo {
 }
 
 impl Store {
+    /// The value of `key` in git config (repository, global, system), if
+    /// set.
+    pub fn config_value(&self, key: &str) -> Option<String> {
+        self.repo.config().ok()?.get_string(key).ok()
+    }
+
     /// Finds the store containing `start`: the git work tree above it whose
     /// committed tree has `crm.toml` at its root.
     pub fn open(start: &Path) -> Result<Store> {

@@ -68,6 +68,9 @@ pub fn run(ctx: &mut Ctx, args: AddArgs) -> CliResult {
     let owner = match args.owner {
         Some(o) => o,
         None => {
+            if !args.force {
+                add::check_duplicate(ctx.store()?, &name, &contacts)?;
+            }
             let staff = ctx.store()?.head()?.staff()?;
             let choices: Vec<(String, String)> = staff
                 .values()

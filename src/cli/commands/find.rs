@@ -1,9 +1,9 @@
 //! `crm find`.
 
 use super::OutputArgs;
-use crate::cli::ctx::{print, Ctx};
+use crate::cli::ctx::Ctx;
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
-use crate::cli::render::{self, opt, Format, Tabular};
+use crate::cli::render::{self, opt, Column, Format, Tabular};
 use crate::ops::find::{self, FindRequest, Found};
 
 /// Find customers by name, pinyin, contact, phone, email, tag or notes
@@ -28,8 +28,16 @@ pub struct FindArgs {
 }
 
 impl Tabular for Found {
-    fn headers() -> &'static [&'static str] {
-        &["id", "name", "owner", "region", "tier", "matched"]
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::token("id"),
+            Column::name("name"),
+            Column::token("owner"),
+            Column::token("region").optional(1),
+            Column::token("tier").optional(2),
+            Column::prose("matched"),
+        ];
+        COLUMNS
     }
     fn cells(&self, _human: bool) -> Vec<String> {
         vec![
@@ -54,7 +62,7 @@ pub fn run(ctx: &mut Ctx, args: FindArgs) -> CliResult {
             hint: None,
         });
     }
-    print(&render::rows(&found, args.output.format))?;
+    ctx.page(&render::rows(&found, args.output.format))?;
     if found.is_empty() {
         return Err(CliError { code: FOUND_PROBLEMS, message: String::new(), hint: None });
     }

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{short, OutputArgs};
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult};
-use crate::cli::render::{self, json, Format, Tabular};
+use crate::cli::render::{self, json, Column, Format, Tabular};
 use crate::ops::import::{self, Encoding, ImportOutcome, ImportRequest, PlannedRow};
 
 /// Import customers from files
@@ -78,8 +78,15 @@ pub enum EncodingArg {
 }
 
 impl Tabular for PlannedRow {
-    fn headers() -> &'static [&'static str] {
-        &["row", "action", "id", "name", "owner"]
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::number("row"),
+            Column::token("action"),
+            Column::token("id"),
+            Column::name("name"),
+            Column::token("owner"),
+        ];
+        COLUMNS
     }
     fn cells(&self, _human: bool) -> Vec<String> {
         vec![self.row.to_string(), self.action.into(), self.id.clone(), self.name.clone(), self.owner.clone()]

@@ -1,9 +1,9 @@
 //! `crm list`.
 
 use super::OutputArgs;
-use crate::cli::ctx::{print, skipped, Ctx};
+use crate::cli::ctx::{skipped, Ctx};
 use crate::cli::error::CliResult;
-use crate::cli::render::{self, money, opt, Tabular};
+use crate::cli::render::{self, money, opt, Column, Tabular};
 use crate::model::customer::Status;
 use crate::model::date::Date;
 use crate::ops::list::{self, CustomerRow, ListFilter, SortKey};
@@ -52,8 +52,18 @@ pub struct ListArgs {
 }
 
 impl Tabular for CustomerRow {
-    fn headers() -> &'static [&'static str] {
-        &["id", "name", "owner", "tier", "region", "value", "last touch", "next date"]
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::token("id"),
+            Column::name("name"),
+            Column::token("owner"),
+            Column::token("tier").optional(2),
+            Column::token("region").optional(1),
+            Column::number("value").optional(3),
+            Column::token("last touch").optional(4),
+            Column::token("next date").optional(5),
+        ];
+        COLUMNS
     }
     fn cells(&self, human: bool) -> Vec<String> {
         vec![
@@ -86,6 +96,6 @@ pub fn run(ctx: &mut Ctx, args: ListArgs) -> CliResult {
         limit: args.limit,
     };
     let rows = list::run(ctx.store()?, &filter, today)?;
-    print(&render::rows(&rows.value, args.output.format))?;
+    ctx.page(&render::rows(&rows.value, args.output.format))?;
     skipped(&rows.skipped)
 }

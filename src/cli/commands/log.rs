@@ -1,9 +1,9 @@
 //! `crm log`.
 
 use super::{short, OutputArgs};
-use crate::cli::ctx::{print, Ctx};
+use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;
-use crate::cli::render::{self, opt, Tabular};
+use crate::cli::render::{self, opt, Column, Tabular};
 use crate::model::date::Date;
 use crate::model::CustomerId;
 use crate::ops;
@@ -33,8 +33,19 @@ pub struct LogArgs {
 }
 
 impl Tabular for OwnershipEvent {
-    fn headers() -> &'static [&'static str] {
-        &["date", "commit", "action", "customer", "from", "to", "actor", "signature", "reason"]
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::token("date"),
+            Column::token("commit").optional(2),
+            Column::token("action"),
+            Column::token("customer"),
+            Column::token("from").optional(5),
+            Column::token("to"),
+            Column::token("actor").optional(3),
+            Column::token("signature").optional(1),
+            Column::prose("reason").optional(4),
+        ];
+        COLUMNS
     }
     fn cells(&self, _human: bool) -> Vec<String> {
         vec![
@@ -62,7 +73,7 @@ pub fn run(ctx: &mut Ctx, args: LogArgs) -> CliResult {
         until: when(args.until)?,
     };
     let events = ops::log::run(ctx.store()?, &query)?;
-    print(&render::rows(&events, args.output.format))
+    ctx.page(&render::rows(&events, args.output.format))
 }
 
 /// The customer whose history is asked for: as `crm show` resolves it, or
@@ -73,6 +84,7 @@ fn customer(ctx: &mut Ctx, query: Option<String>) -> CliResult<Option<CustomerId
         Err(crate::Error::UnknownCustomer(_)) if CustomerId::parse(query.trim()).is_ok() => {
             Ok(Some(CustomerId::parse(query.trim())?))
         }
+        Err(crate::Error::Ambiguous { .. }) => Ok(Some(ctx.customer(&query)?)),
         found => Ok(Some(found?)),
     }
 }

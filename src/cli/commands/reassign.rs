@@ -3,7 +3,7 @@
 use super::{short, OutputArgs};
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult};
-use crate::cli::render::{self, money, opt, Format, Tabular};
+use crate::cli::render::{self, money, opt, Column, Format, Tabular};
 use crate::model::Handle;
 use crate::ops::reassign::{self, Move, ReassignRequest, Selection};
 
@@ -46,8 +46,16 @@ pub struct ReassignArgs {
 }
 
 impl Tabular for Move {
-    fn headers() -> &'static [&'static str] {
-        &["customer", "name", "from", "to", "backup", "value"]
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::token("customer"),
+            Column::name("name"),
+            Column::token("from"),
+            Column::token("to"),
+            Column::token("backup").optional(1),
+            Column::number("value").optional(2),
+        ];
+        COLUMNS
     }
     fn cells(&self, human: bool) -> Vec<String> {
         let backup = match (&self.backup_before, &self.backup_after) {

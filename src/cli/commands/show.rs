@@ -3,7 +3,7 @@
 use super::OutputArgs;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
-use crate::cli::render::{self, json, money, opt, Format};
+use crate::cli::render::{self, json, money, opt, Column, Format};
 use crate::ops::show::{self, CustomerDetail};
 
 /// Show one customer: fields, contacts, recent touches and ownership history
@@ -27,8 +27,8 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult {
     let format = args.output.format;
     match format {
         Format::Json => print(&json(&detail)),
-        Format::Csv => print(&render::grid(&["field", "value"], fields(&detail, false), format)),
-        Format::Table | Format::Md => print(&sections(&detail, format)),
+        Format::Csv => print(&render::grid(&render::FIELDS, fields(&detail, false), format)),
+        Format::Table | Format::Md => ctx.page(&sections(&detail, format)),
     }
 }
 
@@ -66,12 +66,16 @@ fn sections(d: &CustomerDetail, format: Format) -> String {
     if format == Format::Md {
         out.push_str(&format!("# {}\n\n", render::escape(&c.name)));
     }
-    out.push_str(&render::grid(&["field", "value"], fields(d, true), format));
+    out.push_str(&render::grid(&render::FIELDS, fields(d, true), format));
     if !c.contacts.is_empty() {
         out.push_str(&heading("Contacts"));
         let rows =
             c.contacts.iter().map(|p| vec![p.name.clone(), opt(&p.title), opt(&p.phone), opt(&p.email)]).collect();
-        out.push_str(&render::grid(&["name", "title", "phone", "email"], rows, format));
+        out.push_str(&render::grid(
+            &[Column::name("name"), Column::name("title"), Column::token("phone"), Column::token("email")],
+            rows,
+            format,
+        ));
     }
     if !c.touches.is_empty() {
         let skip = c.touches.len().saturating_sub(RECENT_TOUCHES);
@@ -80,7 +84,11 @@ fn sections(d: &CustomerDetail, format: Format) -> String {
             .iter()
             .map(|t| vec![t.date.to_string(), t.by.clone(), t.kind.clone(), t.summary.clone()])
             .collect();
-        out.push_str(&render::grid(&["date", "by", "kind", "summary"], rows, format));
+        out.push_str(&render::grid(
+            &[Column::token("date"), Column::token("by"), Column::token("kind"), Column::prose("summary")],
+            rows,
+            format,
+        ));
     }
     if !d.history.is_empty() {
         out.push_str(&heading("Ownership"));

@@ -4,7 +4,7 @@
 use super::{short, OutputArgs};
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
-use crate::cli::render::{self, json, Format, Tabular};
+use crate::cli::render::{self, json, Column, Format, Tabular};
 use crate::ops::doctor;
 use crate::ops::status::{self, Unshared};
 use crate::ops::sync::{self, SyncRequest};
@@ -78,8 +78,14 @@ pub struct StatusArgs {
 }
 
 impl Tabular for Unshared {
-    fn headers() -> &'static [&'static str] {
-        &["commit", "date", "author", "subject"]
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::token("commit"),
+            Column::token("date"),
+            Column::token("author").optional(1),
+            Column::prose("subject"),
+        ];
+        COLUMNS
     }
     fn cells(&self, _human: bool) -> Vec<String> {
         vec![short(&self.commit).into(), self.date.to_string(), self.author.clone(), self.subject.clone()]

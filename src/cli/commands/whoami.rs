@@ -42,7 +42,7 @@ pub fn run(ctx: &mut Ctx, args: WhoamiArgs) -> CliResult {
                 if me.attributable { "counts your commits as yours".into() } else { "would not".into() },
             ],
         ];
-        print(&render::grid(&["field", "value"], rows, args.output.format))?;
+        print(&render::grid(&render::FIELDS, rows, args.output.format))?;
     }
     match me.problem {
         None => Ok(()),

@@ -2,7 +2,7 @@
 
 use super::html;
 use super::sections::sections;
-use crate::cli::ctx::{print, skipped, Ctx};
+use crate::cli::ctx::{skipped, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{self, escape, json, Format};
 use crate::model::date::Date;
@@ -63,7 +63,7 @@ pub fn run(ctx: &mut Ctx, args: HandoverArgs) -> CliResult {
         ReportFormat::Md => markdown(&report),
         ReportFormat::Table => table(&report),
     };
-    print(&text)?;
+    ctx.page(&text)?;
     skipped(&report.unreadable)?;
     let names: Vec<&str> = args.fail_on.iter().filter(|c| report.has(**c)).map(|c| c.id()).collect();
     if names.is_empty() {
@@ -78,13 +78,15 @@ fn heading(r: &HandoverReport) -> String {
 }
 
 fn table(r: &HandoverReport) -> String {
-    let mut out = format!("{}\n", heading(r));
+    let mut out = render::line(&heading(r));
     for s in sections(r) {
-        out.push_str(&format!("\n{}\n", s.title));
+        out.push('\n');
+        out.push_str(&render::line(s.title));
         if s.rows.is_empty() {
-            out.push_str(&format!("  {}\n", s.empty));
+            out.push_str(&render::line(&format!("  {}", s.empty)));
         } else {
-            out.push_str(&render::grid(s.headers, s.into_texts(), Format::Table));
+            let columns = s.columns.clone();
+            out.push_str(&render::grid(&columns, s.into_texts(), Format::Table));
         }
     }
     out
@@ -108,7 +110,8 @@ fn markdown(r: &HandoverReport) -> String {
         if s.rows.is_empty() {
             out.push_str(&format!("_{}_\n", s.empty));
         } else {
-            out.push_str(&render::grid(s.headers, s.into_texts(), Format::Md));
+            let columns = s.columns.clone();
+            out.push_str(&render::grid(&columns, s.into_texts(), Format::Md));
         }
     }
     out

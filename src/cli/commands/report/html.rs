@@ -49,7 +49,7 @@ pub fn page(r: &HandoverReport, sections: impl Iterator<Item = Section>) -> Stri
             continue;
         }
         out.push_str("<table>\n<tr>");
-        for h in s.headers {
+        for h in s.columns.iter().map(|c| c.header) {
             out.push_str(&format!("<th>{}</th>", text(h)));
         }
         out.push_str("</tr>\n");

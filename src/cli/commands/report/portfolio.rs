@@ -1,9 +1,9 @@
 //! `crm report portfolio`.
 
 use crate::cli::commands::OutputArgs;
-use crate::cli::ctx::{print, skipped, Ctx};
+use crate::cli::ctx::{skipped, Ctx};
 use crate::cli::error::CliResult;
-use crate::cli::render::{self, money, Tabular};
+use crate::cli::render::{self, money, Column, Tabular};
 use crate::ops::report::portfolio::{self, Portfolio, PortfolioFilter};
 
 /// Per owner: customers, key accounts, value, stale relationships, next steps due
@@ -24,8 +24,18 @@ pub struct PortfolioArgs {
 }
 
 impl Tabular for Portfolio {
-    fn headers() -> &'static [&'static str] {
-        &["owner", "name", "status", "customers", "key", "value", "stale", "due"]
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::token("owner"),
+            Column::name("name"),
+            Column::token("status").optional(1),
+            Column::number("customers"),
+            Column::number("key"),
+            Column::number("value"),
+            Column::number("stale"),
+            Column::number("due"),
+        ];
+        COLUMNS
     }
     fn cells(&self, human: bool) -> Vec<String> {
         vec![
@@ -46,6 +56,6 @@ pub fn run(ctx: &mut Ctx, args: PortfolioArgs) -> CliResult {
     let today = ctx.today;
     let filter = PortfolioFilter { owner: args.owner, region: args.region };
     let rows = portfolio::run(ctx.store()?, &filter, today)?;
-    print(&render::rows(&rows.value, args.output.format))?;
+    ctx.page(&render::rows(&rows.value, args.output.format))?;
     skipped(&rows.skipped)
 }

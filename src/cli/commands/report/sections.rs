@@ -4,7 +4,7 @@
 //! by reading its text.
 
 use crate::cli::commands::short;
-use crate::cli::render::{money, opt, Tabular};
+use crate::cli::render::{money, opt, Column, Tabular};
 use crate::ops::report::handover::{HandoverReport, OwnershipEvent};
 
 /// What a cell holds.
@@ -35,8 +35,8 @@ pub struct Cell {
 pub struct Section {
     /// Heading.
     pub title: &'static str,
-    /// Column names.
-    pub headers: &'static [&'static str],
+    /// The columns: headers, and how each gives way on a narrow terminal.
+    pub columns: Vec<Column>,
     /// Rows of cells.
     pub rows: Vec<Vec<Cell>>,
     /// What to say when there are no rows.
@@ -137,7 +137,16 @@ fn pending(r: &HandoverReport) -> Section {
     });
     Section {
         title: "1. Pending handovers",
-        headers: &["person", "name", "left", "deadline", "status", "customers", "value", "still owns"],
+        columns: vec![
+            Column::token("person"),
+            Column::name("name"),
+            Column::token("left").optional(3),
+            Column::token("deadline"),
+            Column::prose("status"),
+            Column::number("customers"),
+            Column::number("value").optional(2),
+            Column::prose("still owns").optional(1),
+        ],
         rows: rows.collect(),
         empty: "No departed person still owns customers.",
     }
@@ -148,7 +157,7 @@ fn events(title: &'static str, list: &[OwnershipEvent], empty: &'static str) -> 
     use CellKind::{Date, Id, Text};
     const KINDS: [CellKind; 9] = [Date, Id, Text, Id, Id, Id, Id, Text, Text];
     let rows = list.iter().map(|e| e.cells(true).into_iter().zip(KINDS).map(|(t, k)| cell(k, t)).collect());
-    Section { title, headers: OwnershipEvent::headers(), rows: rows.collect(), empty }
+    Section { title, columns: OwnershipEvent::columns().to_vec(), rows: rows.collect(), empty }
 }
 
 fn unacknowledged(r: &HandoverReport) -> Section {
@@ -164,7 +173,14 @@ fn unacknowledged(r: &HandoverReport) -> Section {
     });
     Section {
         title: "3. Unacknowledged handovers",
-        headers: &["customer", "name", "new owner", "from", "handed over", "days without a touch"],
+        columns: vec![
+            Column::token("customer"),
+            Column::name("name"),
+            Column::token("new owner"),
+            Column::token("from").optional(1),
+            Column::token("handed over").optional(2),
+            Column::number("days without a touch"),
+        ],
         rows: rows.collect(),
         empty: "Every recent handover has been followed up by its new owner.",
     }
@@ -183,7 +199,14 @@ fn no_backup(r: &HandoverReport) -> Section {
     });
     Section {
         title: "4. Key accounts without a valid backup",
-        headers: &["customer", "name", "owner", "backup", "problem", "value"],
+        columns: vec![
+            Column::token("customer"),
+            Column::name("name"),
+            Column::token("owner"),
+            Column::token("backup").optional(2),
+            Column::prose("problem"),
+            Column::number("value").optional(1),
+        ],
         rows: rows.collect(),
         empty: "Every key account has an active backup.",
     }
@@ -203,7 +226,13 @@ fn stale(r: &HandoverReport) -> Section {
     });
     Section {
         title: "5a. Stale relationships",
-        headers: &["owner", "customer", "name", "last touch", "days"],
+        columns: vec![
+            Column::token("owner"),
+            Column::token("customer"),
+            Column::name("name"),
+            Column::token("last touch"),
+            Column::number("days"),
+        ],
         rows: rows.collect(),
         empty: "No stale relationships.",
     }
@@ -214,7 +243,12 @@ fn coverage(r: &HandoverReport) -> Section {
         r.coverage.iter().map(|c| vec![id(c.owner.clone()), number(c.customers), number(c.touched), percent(c.share)]);
     Section {
         title: "5b. Coverage (customers touched in the last 30 days)",
-        headers: &["owner", "customers", "touched", "coverage"],
+        columns: vec![
+            Column::token("owner"),
+            Column::number("customers"),
+            Column::number("touched"),
+            Column::number("coverage"),
+        ],
         rows: rows.collect(),
         empty: "No customers.",
     }
@@ -235,7 +269,16 @@ fn concentration(r: &HandoverReport) -> Section {
     });
     Section {
         title: "6. Concentration",
-        headers: &["by", "name", "customers", "value", "share of value", "key accounts", "share of key", "flag"],
+        columns: vec![
+            Column::token("by"),
+            Column::token("name"),
+            Column::number("customers"),
+            Column::number("value"),
+            Column::number("share of value"),
+            Column::number("key accounts").optional(1),
+            Column::number("share of key").optional(2),
+            Column::token("flag"),
+        ],
         rows: rows.collect(),
         empty: "No customers.",
     }
@@ -253,7 +296,13 @@ fn exposure(r: &HandoverReport) -> Section {
     });
     Section {
         title: "7. Exposure if a whole region left at once",
-        headers: &["region", "people", "customers orphaned", "value", "which"],
+        columns: vec![
+            Column::token("region"),
+            Column::prose("people"),
+            Column::number("customers orphaned"),
+            Column::number("value"),
+            Column::prose("which").optional(1),
+        ],
         rows: rows.collect(),
         empty: "No region has active staff.",
     }
@@ -274,7 +323,15 @@ fn sabotage(r: &HandoverReport) -> Section {
     });
     Section {
         title: "8. Sabotage signals",
-        headers: &["from", "to", "actor", "signature", "contacts changed", "customers removed", "commits"],
+        columns: vec![
+            Column::token("from"),
+            Column::token("to"),
+            Column::token("actor"),
+            Column::token("signature").optional(2),
+            Column::number("contacts changed"),
+            Column::prose("customers removed"),
+            Column::prose("commits").optional(1),
+        ],
         rows: rows.collect(),
         empty: "No mass contact changes or deleted customers.",
     }
@@ -286,7 +343,13 @@ fn touches_for_others(r: &HandoverReport) -> Section {
     });
     Section {
         title: "8b. Touches logged in someone else's name",
-        headers: &["date", "commit", "logged by", "customer", "touch by"],
+        columns: vec![
+            Column::token("date"),
+            Column::token("commit").optional(1),
+            Column::token("logged by"),
+            Column::token("customer"),
+            Column::token("touch by"),
+        ],
         rows: rows.collect(),
         empty: "Every touch was logged by its author.",
     }

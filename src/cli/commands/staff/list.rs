@@ -1,9 +1,9 @@
 //! `crm staff list`.
 
 use crate::cli::commands::OutputArgs;
-use crate::cli::ctx::{print, skipped, Ctx};
+use crate::cli::ctx::{skipped, Ctx};
 use crate::cli::error::CliResult;
-use crate::cli::render::{self, money, opt, Tabular};
+use crate::cli::render::{self, money, opt, Column, Tabular};
 use crate::ops::staff::{self, StaffSummary};
 
 /// List people with their customer counts and value
@@ -19,8 +19,19 @@ pub struct StaffListArgs {
 }
 
 impl Tabular for StaffSummary {
-    fn headers() -> &'static [&'static str] {
-        &["handle", "name", "role", "region", "status", "customers", "key", "value", "backup for"]
+    fn columns() -> &'static [Column] {
+        const COLUMNS: &[Column] = &[
+            Column::token("handle"),
+            Column::name("name"),
+            Column::token("role"),
+            Column::token("region").optional(4),
+            Column::token("status").optional(5),
+            Column::number("customers"),
+            Column::number("key").optional(2),
+            Column::number("value").optional(3),
+            Column::number("backup for").optional(1),
+        ];
+        COLUMNS
     }
     fn cells(&self, human: bool) -> Vec<String> {
         let p = &self.person;
@@ -41,6 +52,6 @@ impl Tabular for StaffSummary {
 /// Runs `crm staff list`.
 pub fn run(ctx: &mut Ctx, args: StaffListArgs) -> CliResult {
     let rows = staff::list(ctx.store()?, args.all)?;
-    print(&render::rows(&rows.value, args.output.format))?;
+    ctx.page(&render::rows(&rows.value, args.output.format))?;
     skipped(&rows.skipped)
 }

@@ -45,6 +45,6 @@ pub fn run(ctx: &mut Ctx, args: StaffShowArgs) -> CliResult {
         vec!["owns".into(), detail.owns.join(", ")],
         vec!["backup for".into(), detail.backs_up.join(", ")],
     ];
-    print(&render::grid(&["field", "value"], fields, args.output.format))?;
+    print(&render::grid(&render::FIELDS, fields, args.output.format))?;
     ctx::skipped(&skipped)
 }
