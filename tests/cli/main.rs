@@ -30,6 +30,7 @@ mod snapshots;
 mod staff;
 mod stress;
 mod sync;
+mod tables;
 mod touch;
 mod validity;
 mod verify;
