@@ -176,11 +176,7 @@ impl Ctx {
                 "{question} needs confirmation; pass {flag} to confirm without a terminal"
             )));
         }
-        dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(false)
-            .interact()
-            .map_err(|e| CliError::usage(format!("no answer: {e}")))
+        super::prompt::confirm(question)
     }
 }
 

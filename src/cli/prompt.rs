@@ -3,7 +3,7 @@
 //! Ctrl-C or Esc at a prompt ends the command with exit 130 and the cursor
 //! shown again.
 
-use dialoguer::{FuzzySelect, Input};
+use dialoguer::{Confirm, FuzzySelect, Input};
 
 use super::ctx::Ctx;
 use super::error::{CliError, CliResult};
@@ -20,7 +20,12 @@ pub fn text(ctx: &Ctx, given: Option<String>, label: &str, flag: &str) -> CliRes
     if !ctx.interactive {
         return Err(CliError::usage(format!("missing {flag}: {label} is required")));
     }
-    Input::<String>::new().with_prompt(label).interact_text().map_err(interrupted)
+    answer(|| Input::<String>::new().with_prompt(label).interact_text())
+}
+
+/// A yes/no answer, no by default.
+pub fn confirm(question: &str) -> CliResult<bool> {
+    answer(|| Confirm::new().with_prompt(question).default(false).interact())
 }
 
 /// The given value, or one picked from `choices` (value, description) in
@@ -44,13 +49,22 @@ pub fn pick(
 /// The index of the choice picked from a list filtered by typing.
 pub fn choose(label: &str, choices: &[(String, String)]) -> CliResult<usize> {
     let items: Vec<String> = choices.iter().map(|(v, d)| format!("{v}  {d}")).collect();
-    FuzzySelect::new()
-        .with_prompt(format!("{label} (type to filter)"))
-        .items(&items)
-        .default(0)
-        .interact_opt()
-        .map_err(interrupted)?
-        .ok_or_else(|| interrupted(std::io::Error::from(std::io::ErrorKind::Interrupted).into()))
+    let picked = answer(|| {
+        FuzzySelect::new().with_prompt(format!("{label} (type to filter)")).items(&items).default(0).interact_opt()
+    })?;
+    picked.ok_or_else(|| interrupted(std::io::Error::from(std::io::ErrorKind::Interrupted).into()))
+}
+
+/// Runs a prompt with SIGINT ignored: Ctrl-C at a prompt then comes back
+/// as an error (the terminal library raises SIGINT after restoring the
+/// terminal's mode, which would otherwise kill crm with the cursor still
+/// hidden) and ends the command through [`interrupted`].
+fn answer<T>(ask: impl FnOnce() -> dialoguer::Result<T>) -> CliResult<T> {
+    // SAFETY: setting a signal's disposition to ignore and back.
+    let previous = unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+    let answer = ask();
+    unsafe { libc::signal(libc::SIGINT, previous) };
+    answer.map_err(interrupted)
 }
 
 /// A prompt that ended without an answer: shows the cursor the prompt hid

@@ -78,7 +78,9 @@ pub fn check_duplicate(store: &Store, name: &str, contacts: &[Contact]) -> Resul
 fn refuse_duplicate(snapshot: &Snapshot<'_>, name: &str, contacts: &[Contact], except: &str) -> Result<()> {
     let keys = dedupe::keys(name, contacts);
     match Catalog::load(snapshot)?.find_duplicate(&keys, except) {
-        Some(dup) => Err(Error::Duplicate { new: name.to_string(), existing: dup.id, by: dup.by.into(), value: dup.value }),
+        Some(dup) => {
+            Err(Error::Duplicate { new: name.to_string(), existing: dup.id, by: dup.by.into(), value: dup.value })
+        }
         None => Ok(()),
     }
 }

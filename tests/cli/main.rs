@@ -20,6 +20,7 @@ mod index_versions;
 mod init;
 mod list;
 mod log;
+mod pty;
 mod readme;
 mod reassign;
 mod reports;
