@@ -42,7 +42,7 @@ fn tokens(repo: &TestRepo, dir: &std::path::Path) -> BTreeSet<String> {
             }
         }
         if let Some(v) = c["value"].as_u64() {
-            set.insert(group_thousands(v));
+            set.insert(crm::cli::render::money(Some(v), true));
         }
     }
     let log = crm_env(repo, dir, &[], &["log", "--format", "json"]).ok().json();
@@ -54,18 +54,6 @@ fn tokens(repo: &TestRepo, dir: &std::path::Path) -> BTreeSet<String> {
         }
     }
     set
-}
-
-fn group_thousands(v: u64) -> String {
-    let digits = v.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Asserts every line fits `width` and no cell holds a piece of a token
