@@ -88,7 +88,6 @@ const NOTES_SEARCHED: usize = 160;
 /// The searchable text of `c` (id, emails and phones are kept elsewhere).
 pub fn haystack(c: &Customer) -> Haystack {
     let (pinyin, initials) = ids::pinyin_keys(&c.name);
-    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     Haystack {
         name: one_line(&c.name),
         pinyin,
@@ -97,6 +96,12 @@ pub fn haystack(c: &Customer) -> Haystack {
         tags: c.tags.iter().map(|t| one_line(t)).collect::<Vec<_>>().join(" · "),
         notes: one_line(c.notes.as_deref().unwrap_or_default()).chars().take(NOTES_SEARCHED).collect(),
     }
+}
+
+/// `s` on one line: runs of whitespace as one space, none at the ends (as
+/// the catalog keeps names).
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// One customer's searchable fields, borrowed (from a catalog line).
