@@ -26,7 +26,7 @@ pub struct Candidate {
 /// name as description), sorted by id. Ids are ASCII, so a prefix with
 /// other characters (`郑州`) is taken for the start of a name: then the
 /// names are the words (`crm show` takes an exact name), with the id as
-/// description.
+/// description (a name with a space is offered by its id).
 pub fn customers(store: &Store, prefix: &str) -> Result<Vec<Candidate>> {
     let catalog = Catalog::load(&store.head()?)?;
     let mut found: Vec<Candidate> = if prefix.is_ascii() {
@@ -38,7 +38,14 @@ pub fn customers(store: &Store, prefix: &str) -> Result<Vec<Candidate>> {
         let wanted = search::one_line(prefix);
         let entries = catalog.par_entries(|line| line.contains(wanted.as_str()));
         let named = entries.into_iter().filter(|e| e.readable && e.fields().name.starts_with(wanted.as_str()));
-        named.map(|e| Candidate { value: e.fields().name.into(), help: e.id.into() }).collect()
+        // A name with a space would reach the command line as two words:
+        // such a customer is offered by its id.
+        named
+            .map(|e| match e.fields().name {
+                name if name.contains(char::is_whitespace) => Candidate { value: e.id.into(), help: name.into() },
+                name => Candidate { value: name.into(), help: e.id.into() },
+            })
+            .collect()
     };
     found.sort_unstable_by(|a, b| a.value.cmp(&b.value).then_with(|| a.help.cmp(&b.help)));
     Ok(found)

@@ -118,8 +118,11 @@ fn bash_completes_customer_ids_from_the_store() {
     ] {
         assert_eq!(complete(words), ["acme-coaches"], "{words:?}");
     }
-    // A name completes from its start (crm show takes an exact name).
+    // A name completes from its start (crm show takes an exact name); one
+    // with a space, which would become two words, as its id.
     assert_eq!(complete(&["crm", "show", "郑州宇"]), ["郑州宇通客运集团"]);
+    repo.add_customer("郑州 旅游 集团", "li.na", &[]);
+    assert_eq!(complete(&["crm", "show", "郑州"]), ["zhengzhou-lvyou-jituan", "郑州公交集团", "郑州宇通客运集团"]);
 }
 
 #[test]
