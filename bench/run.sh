@@ -313,6 +313,13 @@ measure find-git base "" "git grep -F -e '$FIND_TERM' -- customers/"; B=$MEDIAN
 row "crm find (a contact's name), warm" "$A" "$B" 1.0
 [ "$A" != FAIL ] && limit_row "  crm find, warm, in milliseconds" "$(awk -v a="$A" 'BEGIN { printf "%.0f", a * 1000 }')" ms 150
 
+# Shell completion of customer ids: what TAB runs for `crm show zh<TAB>`
+# (catalog cache up to date, as after the find above). A person waits for it
+# at the prompt: it must feel instant.
+COMPLETE_PREFIX=${FIXTURE_LOG_ID:0:2}
+measure complete crm "" "COMPLETE=bash _CLAP_COMPLETE_INDEX=2 $CRM -- crm show $COMPLETE_PREFIX"; A=$MEDIAN
+[ "$A" != FAIL ] && limit_row "crm show $COMPLETE_PREFIX<TAB> (completion), in milliseconds" "$(awk -v a="$A" 'BEGIN { printf "%.0f", a * 1000 }')" ms 150
+
 # crm list sorted by value, top 20, vs the whole list in its default order.
 measure list-top crm "" "$CRM list --sort value --reverse --limit 20"; A=$MEDIAN
 measure list-all crm "" "$CRM list"; B=$MEDIAN

@@ -3,6 +3,7 @@
 //! request for `ops`.
 
 pub mod commands;
+pub mod complete;
 pub mod ctx;
 pub mod error;
 pub mod fit;
@@ -26,7 +27,7 @@ use terminal::ColorChoice;
 #[command(name = "crm", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// Run as if crm was started in DIR
-    #[arg(short = 'C', value_name = "DIR", global = true)]
+    #[arg(short = 'C', value_name = "DIR", global = true, value_hint = clap::ValueHint::DirPath)]
     start_dir: Option<PathBuf>,
     /// Print no status messages and no summary of what a write did (data and JSON output are unchanged)
     #[arg(short, long, global = true)]
@@ -83,6 +84,7 @@ enum Command {
 /// Runs `crm` with the process's arguments; returns the exit code.
 pub fn main() -> i32 {
     crate::ops::setup_process();
+    complete::answer_if_asked();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -3,7 +3,9 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
+use jieba_rs::Jieba;
 use pinyin::ToPinyin;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -63,7 +65,7 @@ impl CustomerId {
     }
 
     /// Derives an id from a customer name: an ASCII slug, with Chinese
-    /// characters transliterated to pinyin, two syllables to a word.
+    /// text cut into words (jieba) and each word written in pinyin.
     ///
     /// Returns `None` when nothing usable is left (a name of symbols only).
     pub fn derive(name: &str) -> Option<Self> {
@@ -84,38 +86,6 @@ pub fn shard_of(id: &str) -> String {
     let digest = Sha256::digest(id.as_bytes());
     format!("{:02x}", digest[0])
 }
-
-/// Words common in Chinese company names. A name is split at them, and
-/// what lies between (usually a place or a brand) stays one word when it is
-/// up to three characters long, or is cut into two-character words.
-const COMPANY_WORDS: &[&str] = &[
-    "总公司",
-    "有限",
-    "公司",
-    "集团",
-    "股份",
-    "控股",
-    "公交",
-    "公共",
-    "交通",
-    "客运",
-    "汽车",
-    "客车",
-    "巴士",
-    "运输",
-    "城市",
-    "实业",
-    "科技",
-    "贸易",
-    "物流",
-    "旅游",
-    "工业",
-    "国际",
-    "发展",
-    "投资",
-    "服务",
-    "管理",
-];
 
 /// Turns a name into `[a-z0-9-]` words: Latin letters and digits as they
 /// are (accents folded), Chinese characters as pinyin words, so
@@ -236,50 +206,46 @@ fn pinyin(cs: &[char]) -> String {
     out
 }
 
-/// Pinyin words for a run of Chinese characters (see [`COMPANY_WORDS`]).
+/// jieba's segmenter with its dictionary of 350,000 words. Building it
+/// takes about 100 ms, so it is built once, on first use: only a name with
+/// Chinese characters needs it, and only when an id is derived.
+static SEGMENTER: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+
+/// Pinyin words for a run of Chinese characters: the words of jieba's
+/// segmentation (with its HMM for words not in the dictionary, such as
+/// brands), so 南阳市校车 → nanyangshi-xiaoche. A common noun of four or more
+/// characters that is two dictionary words of two or more characters is
+/// written as those two (有限公司 → youxian-gongsi, 公共汽车 → gonggong-qiche);
+/// proper names stay whole (齐齐哈尔 → qiqihaer, 连云港市 → lianyungangshi).
 fn han_words(run: &str) -> Vec<String> {
-    let chars: Vec<char> = run.chars().collect();
+    if run.is_empty() {
+        return Vec::new();
+    }
+    let jieba = &*SEGMENTER;
     let mut words = Vec::new();
-    let mut free: Vec<char> = Vec::new();
-    let flush = |free: &mut Vec<char>, words: &mut Vec<String>| {
-        if free.len() <= 3 {
-            if !free.is_empty() {
-                words.push(pinyin(free));
-            }
-        } else {
-            let mut chunks: Vec<&[char]> = free.chunks(2).collect();
-            if chunks.last().is_some_and(|c| c.len() == 1) {
-                let last = chunks.pop().unwrap_or_default();
-                let before = chunks.pop().unwrap_or_default();
-                words.extend(chunks.iter().map(|c| pinyin(c)));
-                words.push(pinyin(before) + &pinyin(last));
-            } else {
-                words.extend(chunks.iter().map(|c| pinyin(c)));
-            }
-        }
-        free.clear();
-    };
-    let mut i = 0;
-    while i < chars.len() {
-        let known = COMPANY_WORDS.iter().find(|w| {
-            let w: Vec<char> = w.chars().collect();
-            chars[i..].starts_with(&w)
-        });
-        match known {
-            Some(w) => {
-                flush(&mut free, &mut words);
-                let n = w.chars().count();
-                words.push(pinyin(&chars[i..i + n]));
-                i += n;
-            }
-            None => {
-                free.push(chars[i]);
-                i += 1;
-            }
+    for token in jieba.tag(run, true) {
+        // jieba's part-of-speech tags: nr person, ns place, nz other proper noun.
+        let proper = ["nr", "ns", "nz"].iter().any(|t| token.tag.starts_with(t));
+        let parts = if proper { None } else { compound(jieba, token.word) };
+        match parts {
+            Some((a, b)) => words.extend([a, b].map(|p| pinyin(&p.chars().collect::<Vec<_>>()))),
+            None => words.push(pinyin(&token.word.chars().collect::<Vec<_>>())),
         }
     }
-    flush(&mut free, &mut words);
     words
+}
+
+/// `word` as two dictionary words of two or more characters each, when it
+/// has four or more characters and is made of two such words.
+fn compound<'w>(jieba: &Jieba, word: &'w str) -> Option<(&'w str, &'w str)> {
+    let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
+    if starts.len() < 4 {
+        return None;
+    }
+    starts[2..starts.len() - 1]
+        .iter()
+        .map(|&at| word.split_at(at))
+        .find(|(a, b)| jieba.has_word(a) && jieba.has_word(b))
 }
 
 /// Lowercase ASCII for one character: letters and digits as themselves,
@@ -374,26 +340,51 @@ mod tests {
         assert_eq!(shard_of(""), "e3");
     }
 
+    #[track_caller]
+    fn derived(name: &str) -> String {
+        CustomerId::derive(name).unwrap_or_else(|| panic!("no id for {name}")).to_string()
+    }
+
     #[test]
-    fn chinese_names_become_readable_pinyin() {
-        let id = CustomerId::derive("郑州宇通客运集团").unwrap();
-        assert_eq!(id.as_str(), "zhengzhou-yutong-keyun-jituan");
-        let id = CustomerId::derive("上海申沃 (Sunwin) 有限公司").unwrap();
-        assert_eq!(id.as_str(), "shanghai-shenwo-sunwin-youxian-gongsi");
-        let id = CustomerId::derive("石家庄公交总公司").unwrap();
-        assert_eq!(id.as_str(), "shijiazhuang-gongjiao-zonggongsi");
-        let id = CustomerId::derive("呼和浩特公交集团").unwrap();
-        assert_eq!(id.as_str(), "huhe-haote-gongjiao-jituan");
-        let id = CustomerId::derive("广州第二公共汽车公司").unwrap();
-        assert_eq!(id.as_str(), "guangzhou-dier-gonggong-qiche-gongsi");
-        let id = CustomerId::derive("长沙城市公交").unwrap();
-        assert_eq!(id.as_str(), "changsha-chengshi-gongjiao");
-        let id = CustomerId::derive("成都公交集团").unwrap();
-        assert_eq!(id.as_str(), "chengdu-gongjiao-jituan");
-        let id = CustomerId::derive("开封市旅游有限公司").unwrap();
-        assert_eq!(id.as_str(), "kaifengshi-lvyou-youxian-gongsi");
-        let id = CustomerId::derive("深圳市巴士").unwrap();
-        assert_eq!(id.as_str(), "shenzhenshi-bashi");
+    fn chinese_names_become_pinyin_words() {
+        assert_eq!(derived("郑州宇通客运集团"), "zhengzhou-yutong-keyun-jituan");
+        assert_eq!(derived("上海申沃 (Sunwin) 有限公司"), "shanghai-shenwo-sunwin-youxian-gongsi");
+        assert_eq!(derived("石家庄公交总公司"), "shijiazhuang-gongjiao-zonggongsi");
+        assert_eq!(derived("广州第二公共汽车公司"), "guangzhou-dier-gonggong-qiche-gongsi");
+        assert_eq!(derived("长沙城市公交"), "changsha-chengshi-gongjiao");
+        assert_eq!(derived("成都公交集团"), "chengdu-gongjiao-jituan");
+        assert_eq!(derived("开封市旅游有限公司"), "kaifengshi-lvyou-youxian-gongsi");
+        assert_eq!(derived("深圳市巴士"), "shenzhenshi-bashi");
+    }
+
+    #[test]
+    fn words_follow_the_segmentation_not_a_count_of_syllables() {
+        // The examples: the hand-made splitting gave
+        // nanyang-shixiaoche and zhuma-dianshi-chengji.
+        assert_eq!(derived("南阳市校车"), "nanyangshi-xiaoche");
+        assert_eq!(derived("驻马店市城际"), "zhumadianshi-chengji");
+        // It also cut place names of four characters in two.
+        assert_eq!(derived("呼和浩特公交集团"), "huhehaote-gongjiao-jituan");
+        assert_eq!(derived("乌鲁木齐公交集团"), "wulumuqi-gongjiao-jituan");
+        // Proper names stay whole even when their halves are words.
+        assert_eq!(derived("齐齐哈尔客运"), "qiqihaer-keyun");
+        assert_eq!(derived("连云港市公交"), "lianyungangshi-gongjiao");
+        // Brands jieba's dictionary does not know are found by its HMM.
+        assert_eq!(derived("厦门金龙"), "xiamen-jinlong");
+        // Common compounds read as their words.
+        assert_eq!(derived("北京公交集团"), "beijing-gongjiao-jituan");
+        assert_eq!(derived("宇通客车股份有限公司"), "yutong-keche-gufen-youxian-gongsi");
+    }
+
+    #[test]
+    fn fixture_names_read_well() {
+        // Names from shared/fixtures/import/customers-gbk.csv.
+        assert_eq!(derived("郑州市公交有限公司"), "zhengzhoushi-gongjiao-youxian-gongsi");
+        assert_eq!(derived("南阳市校车有限公司"), "nanyangshi-xiaoche-youxian-gongsi");
+        assert_eq!(derived("驻马店市城际有限公司"), "zhumadianshi-chengji-youxian-gongsi");
+        assert_eq!(derived("长沙市客运有限公司"), "changshashi-keyun-youxian-gongsi");
+        assert_eq!(derived("驻马店客运集团第21分公司"), "zhumadian-keyun-jituan-di-21-fengongsi");
+        assert_eq!(derived("信阳城际集团第19分公司"), "xinyang-chengji-jituan-di-19-fengongsi");
     }
 
     #[test]

@@ -63,8 +63,11 @@ impl Field {
     }
 }
 
+/// What joins the items of a list field (contacts, tags) in a [`Haystack`].
+pub const LIST_SEPARATOR: &str = " · ";
+
 /// What a customer can be found by: each field as text, lists joined by
-/// `" · "`; phones as significant digits, emails lowercase.
+/// [`LIST_SEPARATOR`]; phones as significant digits, emails lowercase.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Haystack {
     /// Display name.
@@ -88,15 +91,20 @@ const NOTES_SEARCHED: usize = 160;
 /// The searchable text of `c` (id, emails and phones are kept elsewhere).
 pub fn haystack(c: &Customer) -> Haystack {
     let (pinyin, initials) = ids::pinyin_keys(&c.name);
-    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     Haystack {
         name: one_line(&c.name),
         pinyin,
         initials,
-        contacts: c.contacts.iter().map(|k| one_line(&k.name)).collect::<Vec<_>>().join(" · "),
-        tags: c.tags.iter().map(|t| one_line(t)).collect::<Vec<_>>().join(" · "),
+        contacts: c.contacts.iter().map(|k| one_line(&k.name)).collect::<Vec<_>>().join(LIST_SEPARATOR),
+        tags: c.tags.iter().map(|t| one_line(t)).collect::<Vec<_>>().join(LIST_SEPARATOR),
         notes: one_line(c.notes.as_deref().unwrap_or_default()).chars().take(NOTES_SEARCHED).collect(),
     }
+}
+
+/// `s` on one line: runs of whitespace as one space, none at the ends (as
+/// the catalog keeps names).
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// One customer's searchable fields, borrowed (from a catalog line).

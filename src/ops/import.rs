@@ -3,6 +3,7 @@
 //! all. Re-importing the same file changes nothing; `--update` changes
 //! existing customers (matched by id) instead of refusing them.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
@@ -13,6 +14,7 @@ use crate::error::RowError;
 use crate::model::authz::Action;
 use crate::model::dedupe::{self, DupIndex};
 use crate::model::document::{contact_table, customer_toml, string_array, touch_table, Document};
+use crate::model::search;
 use crate::model::sheet::{self, Field};
 use crate::model::validity;
 use crate::model::{Contact, Customer, CustomerId, Handle, Policy, Staff};
@@ -145,7 +147,14 @@ pub fn run(
     let sheet = req.sheet.as_ref().ok_or_else(|| Error::Missing("rows to import".into()))?;
     let columns = columns(sheet, req)?;
     let catalog = Catalog::load(w.snapshot())?;
-    let mut planner = Planner { w: &w, index: catalog.index(), seen_ids: HashMap::new(), file: DupIndex::default() };
+    let mut planner = Planner {
+        w: &w,
+        catalog: &catalog,
+        names: OnceCell::new(),
+        index: catalog.index(),
+        seen_ids: HashMap::new(),
+        file: DupIndex::default(),
+    };
     // Each row on its own, on all cores; then, in order, what depends on
     // the rows before it (duplicates, ids taken).
     let reader = RowReader { policy: &w.config.policy, staff: &w.staff };
@@ -234,6 +243,10 @@ impl Write {
 
 struct Planner<'a, 's> {
     w: &'a Writer<'s>,
+    catalog: &'a Catalog,
+    /// Customers already in the store by name (as the catalog keeps
+    /// names) → their ids; made when first needed.
+    names: OnceCell<HashMap<&'a str, Vec<&'a str>>>,
     /// Customers already in the store.
     index: DupIndex,
     /// Ids taken by earlier rows → their row.
@@ -270,7 +283,9 @@ impl Planner<'_, '_> {
         let Some(mut incoming) = incoming.filter(|_| errors.is_empty()) else { return Err(errors) };
         if !incoming.id_given {
             let derived = incoming.customer.id.clone();
-            incoming.customer.id = self.free_id(derived);
+            let taken = self.w.snapshot().blob_id(&layout::customer_path(&derived)).is_some();
+            let named = if taken { None } else { self.named(&incoming.customer.name) };
+            incoming.customer.id = named.unwrap_or_else(|| self.free_id(derived));
         }
         let c = &incoming.customer;
         let err = |column: &str, reason: String| vec![RowError { row, column: column.into(), reason }];
@@ -340,6 +355,26 @@ impl Planner<'_, '_> {
             }
         }
         Ok((planned("update"), Some(Write::Text(Change::write(path, text)))))
+    }
+
+    /// The one customer already in the store named exactly `name`, unless
+    /// an earlier row of this file took it. A row without an id matches a
+    /// customer by the id its name gives, and ids derived from a name
+    /// change when the way of deriving them improves (or jieba's
+    /// dictionary does), while stored ids never do: a customer added
+    /// before still matches by its name.
+    fn named(&self, name: &str) -> Option<CustomerId> {
+        let names = self.names.get_or_init(|| {
+            let mut names: HashMap<&str, Vec<&str>> = HashMap::new();
+            for e in self.catalog.entries().filter(|e| e.readable) {
+                names.entry(e.fields().name).or_default().push(e.id);
+            }
+            names
+        });
+        match names.get(search::one_line(name).as_str())?.as_slice() {
+            [id] if !self.seen_ids.contains_key(*id) => CustomerId::parse(id).ok(),
+            _ => None,
+        }
     }
 
     /// `id`, or with a numeric suffix when an earlier row of this file

@@ -3,6 +3,7 @@
 
 pub mod add;
 pub mod check;
+pub mod complete;
 pub mod demo;
 pub mod doctor;
 pub mod edit;

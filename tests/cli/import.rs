@@ -391,6 +391,49 @@ fn update_changes_values_and_keeps_touches_and_comments() {
 }
 
 #[test]
+fn a_customer_whose_id_an_older_crm_derived_still_matches_by_name() {
+    // Ids derived from names change when the derivation improves (word
+    // segmentation made 南阳市校车 nanyangshi-xiaoche, where crm had made
+    // nanyang-shixiaoche); stored ids never change, and re-importing a
+    // file must still find the customers it added then.
+    let repo = store();
+    let old = "nanyang-shixiaoche-youxian-gongsi";
+    let rel = repo.write_customer(old, "name = \"南阳市校车有限公司\"\nowner = \"zhang.wei\"\nvalue = 100\n");
+    repo.commit_all("Add a customer with the id an older crm derived");
+
+    let file = write_csv(&repo, "again.csv", "name,owner,value\n南阳市校车有限公司,zhang.wei,100\n");
+    let before = repo.state();
+    let out = repo.crm(&["import", "csv", &file, "--format", "json"]).ok();
+    assert_eq!((out.json()["unchanged"].as_u64(), out.json()["added"].as_u64()), (Some(1), Some(0)), "{out}");
+    assert_eq!(out.json()["rows"][0]["id"], old, "{out}");
+    assert_eq!(repo.state(), before);
+
+    let file = write_csv(&repo, "changed.csv", "name,owner,value\n南阳市校车有限公司,zhang.wei,200\n");
+    let out = repo.crm(&["import", "csv", &file]);
+    repo.assert_refused(&out, 2, &["row 2", old, "--update"], &before);
+    let out = repo.crm(&["import", "csv", &file, "--update", "--format", "json"]).ok();
+    assert_eq!(out.json()["rows"][0]["action"], "update", "{out}");
+    assert_eq!(repo.read_toml(&rel)["value"].as_integer(), Some(200));
+    assert_eq!(customer_files(&repo.dir).len(), 1, "no second customer");
+
+    // Twice in one file: the second row is the same customer as the first.
+    let file =
+        write_csv(&repo, "twice.csv", "name,owner\n南阳市校车有限公司,zhang.wei\n南阳市校车有限公司,zhang.wei\n");
+    let before = repo.state();
+    let out = repo.crm(&["import", "csv", &file]);
+    repo.assert_refused(&out, 2, &["row 3", "row 2"], &before);
+
+    // A new customer gets an id of today's derivation, and crm add still
+    // sees the old one as a duplicate.
+    let file = write_csv(&repo, "new.csv", "name,owner\n驻马店市城际有限公司,zhang.wei\n");
+    let out = repo.crm(&["import", "csv", &file, "--format", "json"]).ok();
+    assert_eq!(out.json()["rows"][0]["id"], "zhumadianshi-chengji-youxian-gongsi", "{out}");
+    let before = repo.state();
+    let out = repo.crm(&["add", "--name", "南阳市校车", "--owner", "li.na"]);
+    repo.assert_refused(&out, 2, &[old, "--force"], &before);
+}
+
+#[test]
 fn importing_the_same_file_again_writes_nothing() {
     let repo = store();
     repo.crm(&["import", "csv", &fixture("customers-utf8-bom.csv")]).ok();

@@ -1,13 +1,16 @@
 //! `crm add`.
 
 use super::{short, OutputArgs};
+use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::prompt;
 use crate::cli::render::{escape, json, Format};
+use crate::model::customer::Status;
 use crate::model::date::Date;
 use crate::model::{Contact, CustomerId};
 use crate::ops::add::{self, AddCustomer};
+use crate::ops::complete::People;
 use crate::ops::edit::parse_value;
 
 /// Add a customer
@@ -26,19 +29,19 @@ pub struct AddArgs {
     #[arg(long)]
     name: Option<String>,
     /// Owner's staff handle
-    #[arg(long)]
+    #[arg(long, add = complete::staff(People::Active))]
     owner: Option<String>,
     /// Backup's staff handle (required for key accounts)
-    #[arg(long)]
+    #[arg(long, add = complete::staff(People::Active))]
     backup: Option<String>,
     /// Tier, one of crm.toml's tiers (default: standard)
-    #[arg(long)]
+    #[arg(long, add = complete::tiers())]
     tier: Option<String>,
     /// prospect, active, dormant or lost (default: active)
-    #[arg(long)]
+    #[arg(long, add = complete::words(Status::ALL))]
     status: Option<String>,
     /// Sales region
-    #[arg(long)]
+    #[arg(long, add = complete::regions())]
     region: Option<String>,
     /// Estimated annual value, a whole number
     #[arg(long)]
@@ -50,7 +53,7 @@ pub struct AddArgs {
     #[arg(long = "contact")]
     contacts: Vec<String>,
     /// A tag; repeatable
-    #[arg(long = "tag")]
+    #[arg(long = "tag", add = complete::tags())]
     tags: Vec<String>,
     /// Add even if the name, an email or a phone matches an existing customer
     #[arg(long)]

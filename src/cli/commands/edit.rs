@@ -1,6 +1,7 @@
 //! `crm edit`.
 
 use super::{short, OutputArgs};
+use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult};
 use crate::cli::render::{json, Format};
@@ -17,6 +18,7 @@ use crate::ops::edit::{self, EditRequest};
 #[derive(clap::Args, Debug)]
 pub struct EditArgs {
     /// The customer: its id, a unique start of it, or its exact name
+    #[arg(add = complete::customers())]
     id: String,
     /// KEY=VALUE to set; repeatable
     #[arg(long, value_name = "KEY=VALUE")]

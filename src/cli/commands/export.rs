@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 
+use crate::cli::complete;
 use crate::cli::ctx::{self, print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{escape_keeping_newlines, json};
@@ -19,10 +20,10 @@ use crate::ops::Readable;
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
     /// Only this owner's customers (`me`: yours)
-    #[arg(long)]
+    #[arg(long, add = complete::owners())]
     owner: Option<String>,
     /// Only this region's customers
-    #[arg(long)]
+    #[arg(long, add = complete::regions())]
     region: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{short, OutputArgs};
+use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult};
 use crate::cli::render::{self, json, Column, Format, Tabular};
+use crate::ops::complete::People;
 use crate::ops::import::{self, Encoding, ImportOutcome, ImportRequest, PlannedRow};
 
 /// Import customers from files
@@ -44,7 +46,7 @@ pub struct ImportCsvArgs {
     #[arg(long, value_name = "COLUMN", conflicts_with = "owner")]
     owner_column: Option<String>,
     /// Owner of every row
-    #[arg(long, value_name = "HANDLE")]
+    #[arg(long, value_name = "HANDLE", add = complete::staff(People::Active))]
     owner: Option<String>,
     /// The file's encoding (auto: UTF-8 if it is valid UTF-8, else GBK)
     #[arg(long, value_enum, default_value_t = EncodingArg::Auto)]

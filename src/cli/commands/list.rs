@@ -1,6 +1,7 @@
 //! `crm list`.
 
 use super::OutputArgs;
+use crate::cli::complete;
 use crate::cli::ctx::{skipped, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, money, opt, Column, Tabular};
@@ -14,19 +15,19 @@ use crate::ops::list::{self, CustomerRow, ListFilter, SortKey};
 #[derive(clap::Args, Debug)]
 pub struct ListArgs {
     /// Owned by this person (`me`: you, as `crm whoami` says)
-    #[arg(long)]
+    #[arg(long, add = complete::owners())]
     owner: Option<String>,
     /// In this region
-    #[arg(long)]
+    #[arg(long, add = complete::regions())]
     region: Option<String>,
     /// Of this tier
-    #[arg(long)]
+    #[arg(long, add = complete::tiers())]
     tier: Option<String>,
     /// With this tag
-    #[arg(long)]
+    #[arg(long, add = complete::tags())]
     tag: Option<String>,
     /// With this status (prospect, active, dormant, lost)
-    #[arg(long)]
+    #[arg(long, add = complete::words(Status::ALL))]
     status: Option<Status>,
     /// Only relationships with no touch for policy.stale_after_days
     #[arg(long)]

@@ -1,6 +1,7 @@
 //! `crm log`.
 
 use super::{short, OutputArgs};
+use crate::cli::complete;
 use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, opt, Column, Tabular};
@@ -18,9 +19,10 @@ use crate::ops::log::{HistoryQuery, OwnershipEvent};
 #[derive(clap::Args, Debug)]
 pub struct LogArgs {
     /// Only this customer
+    #[arg(add = complete::customers())]
     customer: Option<String>,
     /// Only events where this person is the old or new owner (`me`: you)
-    #[arg(long)]
+    #[arg(long, add = complete::owners())]
     owner: Option<String>,
     /// From this date or duration back (2026-11-01, 7d, 2w, 3m)
     #[arg(long, value_name = "WHEN")]

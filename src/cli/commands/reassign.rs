@@ -1,10 +1,12 @@
 //! `crm reassign`.
 
 use super::{short, OutputArgs};
+use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult};
 use crate::cli::render::{self, money, opt, Column, Format, Tabular};
 use crate::model::Handle;
+use crate::ops::complete::People;
 use crate::ops::reassign::{self, Move, ReassignRequest, Selection};
 
 /// Move customers to another owner, in one commit
@@ -18,19 +20,19 @@ use crate::ops::reassign::{self, Move, ReassignRequest, Selection};
 #[derive(clap::Args, Debug)]
 pub struct ReassignArgs {
     /// Customers to move: ids, unique starts of ids, or exact names
-    #[arg(conflicts_with = "from")]
+    #[arg(conflicts_with = "from", add = complete::customers())]
     customers: Vec<String>,
     /// Move every customer this person owns
-    #[arg(long)]
+    #[arg(long, add = complete::staff(People::All))]
     from: Option<Handle>,
     /// With --from: only customers in this region
-    #[arg(long, requires = "from")]
+    #[arg(long, requires = "from", add = complete::regions())]
     region: Option<String>,
     /// With --from: only customers of this tier
-    #[arg(long, requires = "from")]
+    #[arg(long, requires = "from", add = complete::tiers())]
     tier: Option<String>,
     /// The new owner
-    #[arg(long)]
+    #[arg(long, add = complete::staff(People::Active))]
     to: String,
     /// Why: recorded in the commit and shown by `crm log`
     #[arg(long)]

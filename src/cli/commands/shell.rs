@@ -1,13 +1,19 @@
 //! `crm completions` and `crm man`: generated from the same clap
-//! definitions as the parser, so they never drift from the real flags.
+//! definitions as the parser, so they never drift from the real flags
+//! (completion itself is dynamic: see [`crate::cli::complete`]).
 
 use clap::CommandFactory;
 
+use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult};
 use crate::cli::Cli;
 
-/// Print shell completions
+/// Print the script that registers crm's completion with a shell
+///
+/// The script makes the shell ask crm itself on TAB (what `COMPLETE=bash crm`
+/// prints), so customer ids, staff handles, regions and tags complete from
+/// the store you are in.
 ///
 /// Example: crm completions bash > /etc/bash_completion.d/crm
 #[derive(clap::Args, Debug)]
@@ -25,8 +31,7 @@ pub struct ManArgs {}
 
 /// Runs `crm completions`.
 pub fn completions(_ctx: &mut Ctx, args: CompletionsArgs) -> CliResult {
-    let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "crm", &mut out);
+    let out = complete::registration(args.shell).map_err(|e| CliError::usage(e.to_string()))?;
     print(&String::from_utf8_lossy(&out))
 }
 

@@ -1,6 +1,7 @@
 //! `crm show`.
 
 use super::OutputArgs;
+use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, json, money, opt, Column, Format};
@@ -12,6 +13,7 @@ use crate::ops::show::{self, CustomerDetail};
 #[derive(clap::Args, Debug)]
 pub struct ShowArgs {
     /// The customer: its id, a unique start of it, or its exact name
+    #[arg(add = complete::customers())]
     id: String,
     #[command(flatten)]
     output: OutputArgs,

@@ -1,6 +1,7 @@
 //! `crm touch`.
 
 use super::{short, OutputArgs};
+use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{json, Format};
@@ -14,9 +15,10 @@ use crate::ops::touch::{self, TouchRequest};
 #[derive(clap::Args, Debug)]
 pub struct TouchArgs {
     /// The customer: its id, a unique start of it, or its exact name
+    #[arg(add = complete::customers())]
     id: String,
     /// visit, call, email, meeting or other
-    #[arg(long)]
+    #[arg(long, add = complete::words(TouchKind::ALL))]
     kind: TouchKind,
     /// What happened
     #[arg(long)]

@@ -1,9 +1,11 @@
 //! `crm report portfolio`.
 
 use crate::cli::commands::OutputArgs;
+use crate::cli::complete;
 use crate::cli::ctx::{skipped, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, money, Column, Tabular};
+use crate::ops::complete::People;
 use crate::ops::report::portfolio::{self, Portfolio, PortfolioFilter};
 
 /// Per owner: customers, key accounts, value, stale relationships, next steps due
@@ -14,10 +16,10 @@ use crate::ops::report::portfolio::{self, Portfolio, PortfolioFilter};
 #[derive(clap::Args, Debug)]
 pub struct PortfolioArgs {
     /// Only this owner
-    #[arg(long)]
+    #[arg(long, add = complete::staff(People::All))]
     owner: Option<String>,
     /// Only customers in this region
-    #[arg(long)]
+    #[arg(long, add = complete::regions())]
     region: Option<String>,
     #[command(flatten)]
     output: OutputArgs,

@@ -1,6 +1,7 @@
 //! `crm staff add`.
 
 use crate::cli::commands::OutputArgs;
+use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{escape, json, Format};
@@ -21,10 +22,10 @@ pub struct StaffAddArgs {
     #[arg(long)]
     email: String,
     /// rep, manager or admin
-    #[arg(long)]
+    #[arg(long, add = complete::words(&["rep", "manager", "admin"]))]
     role: Role,
     /// Sales region
-    #[arg(long)]
+    #[arg(long, add = complete::regions())]
     region: Option<String>,
     /// Public signing key (SSH public key or OpenPGP fingerprint); repeatable
     #[arg(long = "key")]

@@ -2,11 +2,13 @@
 
 use crate::cli::commands::reassign::confirm_bulk;
 use crate::cli::commands::{short, OutputArgs};
+use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, json, Format};
 use crate::model::date::Date;
 use crate::model::Handle;
+use crate::ops::complete::People;
 use crate::ops::leave::{self, Handover, LeavePlan, LeaveRequest};
 
 /// Record a departure and hand over the leaver's customers (admins only)
@@ -22,12 +24,13 @@ use crate::ops::leave::{self, Handover, LeavePlan, LeaveRequest};
 #[derive(clap::Args, Debug)]
 pub struct StaffLeaveArgs {
     /// Who leaves
+    #[arg(add = complete::staff(People::Active))]
     handle: Handle,
     /// Last day, YYYY-MM-DD (default: today)
     #[arg(long, value_name = "DATE")]
     on: Option<String>,
     /// Hand every customer to this person
-    #[arg(long, conflicts_with = "spread")]
+    #[arg(long, conflicts_with = "spread", add = complete::staff(People::Active))]
     to: Option<String>,
     /// Spread the customers across the region's active staff
     #[arg(long)]

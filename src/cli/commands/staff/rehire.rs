@@ -1,10 +1,12 @@
 //! `crm staff rehire`.
 
 use crate::cli::commands::{short, OutputArgs};
+use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{json, Format};
 use crate::model::Handle;
+use crate::ops::complete::People;
 use crate::ops::leave;
 
 /// Make a departed person active again (refused when rehire = false)
@@ -13,6 +15,7 @@ use crate::ops::leave;
 #[derive(clap::Args, Debug)]
 pub struct StaffRehireArgs {
     /// Who comes back
+    #[arg(add = complete::staff(People::Departed))]
     handle: Handle,
     #[command(flatten)]
     output: OutputArgs,

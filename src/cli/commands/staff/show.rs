@@ -1,10 +1,12 @@
 //! `crm staff show`.
 
 use crate::cli::commands::OutputArgs;
+use crate::cli::complete;
 use crate::cli::ctx::{self, print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, json, money, opt, Format};
 use crate::model::Handle;
+use crate::ops::complete::People;
 use crate::ops::staff;
 use crate::ops::Readable;
 
@@ -14,6 +16,7 @@ use crate::ops::Readable;
 #[derive(clap::Args, Debug)]
 pub struct StaffShowArgs {
     /// Their handle
+    #[arg(add = complete::staff(People::All))]
     handle: Handle,
     #[command(flatten)]
     output: OutputArgs,
