@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod ctx;
 pub mod error;
+pub mod ics;
 pub mod prompt;
 pub mod render;
 
@@ -49,6 +50,7 @@ enum Command {
     Add(add::AddArgs),
     Show(show::ShowArgs),
     List(list::ListArgs),
+    Agenda(agenda::AgendaArgs),
     Edit(edit::EditArgs),
     Touch(touch::TouchArgs),
     Reassign(reassign::ReassignArgs),
@@ -113,6 +115,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Add(args) => add::run(&mut ctx, args),
         Command::Show(args) => show::run(&mut ctx, args),
         Command::List(args) => list::run(&mut ctx, args),
+        Command::Agenda(args) => agenda::run(&mut ctx, args),
         Command::Edit(args) => edit::run(&mut ctx, args),
         Command::Touch(args) => touch::run(&mut ctx, args),
         Command::Reassign(args) => reassign::run(&mut ctx, args),
