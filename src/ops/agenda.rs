@@ -98,6 +98,8 @@ pub struct Item {
     pub from: Option<String>,
     /// The last touch, by anyone.
     pub last_touch: Option<Date>,
+    /// When the relationship began.
+    pub since: Option<Date>,
 }
 
 impl Item {
@@ -191,6 +193,7 @@ fn item(
         handed_over: handover.map(|h| h.reassigned),
         from: handover.and_then(|h| h.from.clone()),
         last_touch: c.last_touch(),
+        since: c.since,
     })
 }
 

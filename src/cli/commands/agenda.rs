@@ -84,9 +84,11 @@ fn why(item: &Item, today: Date) -> String {
             }
             Kind::Stale => {
                 let key = if item.tier == "key" { "key account, " } else { "" };
-                match item.last_touch {
-                    Some(d) => format!("{key}no touch for {}", plural(days_ago(Some(d)), "day")),
-                    None => format!("{key}never touched"),
+                // Counted from the start of the relationship when never touched.
+                match (item.last_touch, item.since) {
+                    (Some(d), _) => format!("{key}no touch for {}", plural(days_ago(Some(d)), "day")),
+                    (None, Some(d)) => format!("{key}never touched in {}", plural(days_ago(Some(d)), "day")),
+                    (None, None) => format!("{key}never touched"),
                 }
             }
         })
