@@ -427,3 +427,52 @@ fn ics_and_format_do_not_go_together() {
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("--format"), "{out}");
 }
+
+#[test]
+fn the_cron_example_publishes_a_feed_per_active_person_and_rewrites_only_changes() {
+    use std::os::unix::fs::MetadataExt;
+    let repo = store();
+    let out = repo.root().join("feeds");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/cron/agenda-feeds.sh");
+    let run = || {
+        let mut cmd = std::process::Command::new("bash");
+        cmd.env_clear();
+        for (k, v) in repo.env_vars() {
+            cmd.env(k, v);
+        }
+        cmd.env("CRM", env!("CARGO_BIN_EXE_crm")).arg(&script).arg(&repo.dir).arg(&out);
+        let result = Output::of(cmd.output().expect("run bash"));
+        assert_eq!(result.code, 0, "{result}");
+        result
+    };
+    run();
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["li.na.ics", "liu.yang.ics", "wang.fang.ics", "zhang.wei.ics"]);
+    let feed = |handle: &str| std::fs::read_to_string(out.join(format!("{handle}.ics"))).unwrap();
+    // A month ahead by default: `later` (2026-12-10) is in.
+    assert_eq!(parse_ics(&feed("zhang.wei")).events.len(), 7);
+    assert!(parse_ics(&feed("liu.yang")).events.is_empty());
+    let inode = |handle: &str| std::fs::metadata(out.join(format!("{handle}.ics"))).unwrap().ino();
+    let before = (inode("zhang.wei"), inode("li.na"));
+    run();
+    assert_eq!((inode("zhang.wei"), inode("li.na")), before, "unchanged feeds are left alone");
+    let args = [
+        "touch",
+        "soon",
+        "--kind",
+        "call",
+        "--summary",
+        "moved",
+        "--next-step",
+        "Demo ride",
+        "--next-date",
+        "2026-12-01",
+    ];
+    repo.crm_as("zhang.wei", &args).ok();
+    run();
+    assert_ne!(inode("zhang.wei"), before.0, "a changed feed is replaced");
+    assert_eq!(inode("li.na"), before.1);
+    assert!(feed("zhang.wei").contains("UID:soon-2026-12-01@crm\r\n"));
+}
