@@ -6,8 +6,10 @@
 //!
 //! Fast for one person in a large store: the catalog cache says which
 //! customers are theirs, so only those files are read (`crm list --owner`
-//! reads them all), and the history index, which handovers need, is read
-//! only when they are asked for and the person owns customers.
+//! reads them all); history, which handovers need, is read only when they
+//! are asked for and the person owns customers, and then only the handover
+//! window's commits are compared (from the history index when there is one,
+//! else with a walk that reads every commit's date but compares only those).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -18,7 +20,7 @@ use crate::model::named::named_enum;
 use crate::model::timestamp::Timestamp;
 use crate::model::{Customer, Handle};
 use crate::ops::list::is_stale_relationship;
-use crate::ops::report::handover::{recent_handovers, unacknowledged, Unacknowledged};
+use crate::ops::report::handover::{handover_window, recent_handovers, unacknowledged, Unacknowledged};
 use crate::store::catalog::Catalog;
 use crate::store::snapshot::Readable;
 use crate::store::Store;
@@ -129,8 +131,11 @@ pub fn run(store: &Store, req: &AgendaRequest, today: Date) -> Result<Readable<A
     customers.retain(|c| c.owner == handle.as_str());
 
     let handovers = if req.handovers && !customers.is_empty() {
-        // (Of the handovers, `unacknowledged` keeps those of `customers`.)
-        let moves = recent_handovers(&store.history()?.events, &config.policy, today);
+        // Only the handover window's events are needed: on a fresh clone,
+        // without the history index, only its commits are compared. (Of the
+        // handovers, `unacknowledged` keeps those of `customers`.)
+        let events = store.recent_events(handover_window(&config.policy, today))?;
+        let moves = recent_handovers(&events, &config.policy, today);
         unacknowledged(&customers, &moves, today).into_iter().map(|u| (u.customer.clone(), u)).collect()
     } else {
         BTreeMap::new()

@@ -178,6 +178,19 @@ fn a_handover_leaves_the_agenda_once_the_new_owner_touches_the_customer() {
 }
 
 #[test]
+fn handovers_are_found_without_the_history_index_and_none_is_built() {
+    let repo = store();
+    repo.crm(&["report", "handover"]).ok();
+    assert!(repo.path(".git/crm/history").exists(), "the index exists after a report");
+    let with_index = agenda(&repo, "zhang.wei", &[]);
+    std::fs::remove_dir_all(repo.path(".git/crm")).unwrap();
+    let without = agenda(&repo, "zhang.wei", &[]);
+    assert_eq!(without, with_index);
+    assert_eq!(rows(&without)[3], ("handover".to_string(), "handed".to_string()), "{without}");
+    assert!(!repo.path(".git/crm/history").exists(), "a walk of the window only, no index");
+}
+
+#[test]
 fn handovers_and_stale_accounts_are_the_reports_own() {
     let repo = store();
     repo.add_customer("Wang One", "wang.fang", &["--id", "w1"]);

@@ -384,11 +384,17 @@ fn pending(
 /// customer id → (date, previous owner).
 pub type Handovers = BTreeMap<String, (Date, Option<String>)>;
 
+/// The first day of the handover window ending `today`: handovers since
+/// then wait to be acknowledged.
+pub fn handover_window(policy: &Policy, today: Date) -> Date {
+    today.plus_days(-i64::from(policy.handover_days))
+}
+
 /// The latest handover of each customer within the policy's handover
 /// window ending `today`, from `events` (newest first, as the history
 /// index holds them).
 pub fn recent_handovers(events: &[RawEvent], policy: &Policy, today: Date) -> Handovers {
-    let window = today.plus_days(-i64::from(policy.handover_days));
+    let window = handover_window(policy, today);
     let mut moves = Handovers::new();
     for e in events.iter().filter(|e| e.action == EventKind::Reassign && e.date >= window) {
         moves.entry(e.customer.clone()).or_insert((e.date, e.from.clone()));
