@@ -265,7 +265,7 @@ fn table_csv_and_markdown_show_the_same_rows() {
     {
         assert!(table.stdout.contains(needle), "{needle}\n{table}");
     }
-    assert!(table.stdout.contains("handed over by wang.fang 6 days ago, not touched since"), "{table}");
+    assert!(table.stdout.contains("handed over from wang.fang 6 days ago, not touched since"), "{table}");
     assert!(table.stdout.contains("key account, never touched in 178 days"), "{table}");
     assert!(table.stdout.contains("25 days overdue; never touched in 694 days"), "{table}");
 

@@ -78,7 +78,7 @@ fn why(item: &Item, today: Date) -> String {
                     n => format!("{n} days ago"),
                 };
                 match &item.from {
-                    Some(from) => format!("handed over by {from} {when}, not touched since"),
+                    Some(from) => format!("handed over from {from} {when}, not touched since"),
                     None => format!("handed over {when}, not touched since"),
                 }
             }
