@@ -335,6 +335,19 @@ measure report-cold crm "rm -rf .git/crm" "$CRM report handover --since 7d"; A=$
 info_row "  the same, first run (no .git/crm)" "$A" "$FLOOR"
 "$CRM" log "$FIXTURE_LOG_ID" >/dev/null 2>&1 || true
 
+# crm agenda for one rep vs crm list --owner for the same rep, caches warm
+# (the report just rebuilt them): a typical portfolio (the owner of the log
+# row's customer), and the biggest (the one reassign --from moves later).
+AGENDA_REP=$(sed -n 's/^owner = "\(.*\)"$/\1/p' "$FIXTURE_LOG_PATH" | head -1)
+AGENDA_N=$("$CRM" list --owner "$AGENDA_REP" --format csv 2>/dev/null | tail -n +2 | wc -l)
+"$CRM" agenda --for "$AGENDA_REP" >/dev/null 2>&1 || true
+measure agenda crm "" "$CRM agenda --for $AGENDA_REP"; A=$MEDIAN
+measure agenda-list crm "" "$CRM list --owner $AGENDA_REP"; B=$MEDIAN
+row "crm agenda --for REP, $AGENDA_N customers (vs crm list --owner REP)" "$A" "$B" 1.0
+measure agenda-big crm "" "$CRM agenda --for $FIXTURE_BIG_OWNER"; A=$MEDIAN
+measure agenda-big-list crm "" "$CRM list --owner $FIXTURE_BIG_OWNER"; B=$MEDIAN
+row "  the same for the biggest portfolio, $FIXTURE_BIG_OWNER_COUNT customers" "$A" "$B" 1.0
+
 # crm verify over the signed tail vs git checking each signature.
 measure verify crm "" "$CRM verify $FIXTURE_TAIL_BASE..HEAD"; A=$MEDIAN
 measure verify-git base "" "git $SIGNERS log --show-signature $FIXTURE_TAIL_BASE..HEAD >/dev/null"; B=$MEDIAN

@@ -7,6 +7,7 @@ pub mod complete;
 pub mod ctx;
 pub mod error;
 pub mod fit;
+pub mod ics;
 pub mod prompt;
 pub mod render;
 pub mod terminal;
@@ -62,6 +63,7 @@ enum Command {
     Add(add::AddArgs),
     Show(show::ShowArgs),
     List(list::ListArgs),
+    Agenda(agenda::AgendaArgs),
     Edit(edit::EditArgs),
     Touch(touch::TouchArgs),
     Reassign(reassign::ReassignArgs),
@@ -129,6 +131,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Add(args) => add::run(&mut ctx, args),
         Command::Show(args) => show::run(&mut ctx, args),
         Command::List(args) => list::run(&mut ctx, args),
+        Command::Agenda(args) => agenda::run(&mut ctx, args),
         Command::Edit(args) => edit::run(&mut ctx, args),
         Command::Touch(args) => touch::run(&mut ctx, args),
         Command::Reassign(args) => reassign::run(&mut ctx, args),

@@ -135,6 +135,13 @@ pub fn is_stale(c: &Customer, config: &StoreConfig, today: Date) -> bool {
     last.is_none_or(|d| d.days_until(today) > i64::from(config.policy.stale_after_days))
 }
 
+/// Whether `c` is a stale relationship on `today`: an active customer that
+/// [`is_stale`]. The one definition `crm check`, the reports and `crm
+/// agenda` share (dormant and lost customers are not followed up).
+pub fn is_stale_relationship(c: &Customer, config: &StoreConfig, today: Date) -> bool {
+    c.status == "active" && is_stale(c, config, today)
+}
+
 /// The customers `filter` selects, in its order, and the files that cannot
 /// be read.
 pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Readable<Vec<CustomerRow>>> {

@@ -2,6 +2,7 @@
 //! returns a typed outcome; it never parses arguments or prints.
 
 pub mod add;
+pub mod agenda;
 pub mod check;
 pub mod complete;
 pub mod demo;

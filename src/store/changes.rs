@@ -55,6 +55,14 @@ impl Store {
         history_index::load(self.repo(), head)
     }
 
+    /// The ownership events of first-parent commits from HEAD dated `since`
+    /// or later, newest first ([`history_index::recent_events`]: without
+    /// the history index, only those commits are compared).
+    pub fn recent_events(&self, since: Date) -> Result<Vec<RawEvent>> {
+        let head = self.repo().head()?.peel_to_commit()?.id();
+        history_index::recent_events(self.repo(), head, since)
+    }
+
     /// The ownership events from HEAD that `query` selects, described.
     pub fn ownership_events(&self, query: &HistoryQuery, gpg: &Gpg) -> Result<Vec<OwnershipEvent>> {
         let head = self.repo().head()?.peel_to_commit()?.id();

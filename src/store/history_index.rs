@@ -84,6 +84,35 @@ pub fn events(repo: &Repository, head: Oid) -> Result<Vec<RawEvent>> {
     Ok(load(repo, head)?.events)
 }
 
+/// The ownership events from `head` made by first-parent commits dated
+/// `since` or later, newest first: the same events as [`load`]'s, from the
+/// cache when there is one. Without it, every first-parent commit's date is
+/// read (a backdated commit cannot hide older ones) but only the commits of
+/// the period are compared with their parents, and no cache is written: on
+/// a fresh clone of 100,000 commits that takes seconds, where building the
+/// whole index takes minutes.
+pub fn recent_events(repo: &Repository, head: Oid, since: Date) -> Result<Vec<RawEvent>> {
+    if cache_path(repo).exists() {
+        return Ok(load(repo, head)?.events.into_iter().filter(|e| e.date >= since).collect());
+    }
+    let boundary = Boundary::of(repo);
+    let mut line = Vec::new();
+    let mut next = Some(head);
+    while let Some(id) = next {
+        let commit = repo.find_commit(id)?;
+        line.push((id, commit_date(&commit), commit.tree_id()));
+        boundary.check(id.into())?;
+        next = commit.parent_id(0).ok();
+    }
+    let mut out = Vec::new();
+    for (i, step) in line.iter().enumerate().filter(|(_, s)| s.1 >= since) {
+        // The commit and its parent (none for the root).
+        let pair = &line[i..(i + 2).min(line.len())];
+        out.extend(events_of_line(repo, pair, pair.len() == 2)?.into_iter().filter(|e| e.commit == step.0));
+    }
+    Ok(out)
+}
+
 fn cache_path(repo: &Repository) -> PathBuf {
     repo.path().join("crm").join("history")
 }

@@ -247,6 +247,13 @@ impl Store {
         Ok(Snapshot::new(&self.repo, tree))
     }
 
+    /// When the current commit was made (its committer time): the moment
+    /// the store as it is now was last revised.
+    pub fn head_time(&self) -> Result<crate::model::timestamp::Timestamp> {
+        let commit = self.repo.head()?.peel_to_commit()?;
+        Ok(history::commit_time(&commit).into())
+    }
+
     /// The store files a sparse checkout leaves out of the work tree.
     pub fn sparse_paths(&self) -> Result<Vec<String>> {
         let index = index_file::IndexFile::read(&self.repo.path().join("index"))?;

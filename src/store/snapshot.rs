@@ -275,7 +275,20 @@ impl<'r> Snapshot<'r> {
     /// Every customer that can be read, passed through `keep`, and the
     /// files that cannot.
     pub fn map_readable_customers<T: Send>(&self, keep: impl Fn(Customer) -> T + Sync) -> Result<Readable<Vec<T>>> {
-        let Readable { value: entries, mut skipped } = self.readable_customer_entries()?;
+        let Readable { value: entries, skipped } = self.readable_customer_entries()?;
+        let mut read = self.map_readable_entries(entries, keep)?;
+        read.skipped.splice(0..0, skipped);
+        Ok(read)
+    }
+
+    /// The customers of `entries` that can be read, passed through `keep`,
+    /// and the files that cannot (in `entries` order).
+    pub fn map_readable_entries<T: Send>(
+        &self,
+        entries: Vec<CustomerEntry>,
+        keep: impl Fn(Customer) -> T + Sync,
+    ) -> Result<Readable<Vec<T>>> {
+        let mut skipped = Vec::new();
         let read = self.map_texts(entries, |e, text| {
             let parsed =
                 text.and_then(|text| CustomerId::parse(&e.stem).and_then(|id| Customer::parse(&id, &e.path, &text)));

@@ -4,6 +4,7 @@
 mod common;
 
 mod add;
+mod agenda;
 mod bad_toml;
 mod check;
 mod demo;

@@ -1,5 +1,5 @@
 //! Tables that fit the terminal: at 80, 100 and 160 columns every line of
-//! `list`, `log`, `show`, `find`, `report` and `staff list` fits, and no
+//! `list`, `log`, `show`, `find`, `agenda`, `report` and `staff list` fits, and no
 //! id, handle, date or amount is split across lines; `--wide` keeps every
 //! column; colour follows `--color`, `NO_COLOR` and `CLICOLOR_FORCE`; a
 //! pipe never gets a pager.
@@ -80,7 +80,8 @@ fn assert_fits(out: &Output, width: usize, tokens: &BTreeSet<String>, what: &str
 fn tables_fit_80_100_and_160_columns_without_splitting_a_token() {
     let Some((repo, dir)) = demo() else { return };
     let tokens = tokens(&repo, &dir);
-    let commands: [&[&str]; 8] = [
+    let commands: [&[&str]; 9] = [
+        &["agenda", "--for", "chen.jie", "--within", "1m"],
         &["list"],
         &["log"],
         &["show", "beijing-gongjiao-jituan"],

@@ -2,6 +2,7 @@
 //! the command's help) and a `run` that calls one op and renders it.
 
 pub mod add;
+pub mod agenda;
 pub mod check;
 pub mod demo;
 pub mod edit;

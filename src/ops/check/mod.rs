@@ -17,7 +17,7 @@ use crate::model::rule_ids::CheckRule;
 use crate::model::schema::{from_toml, line_col};
 use crate::model::validity;
 use crate::model::{Customer, CustomerId, Handle, Policy, Staff, StaffStatus, StoreConfig};
-use crate::ops::list::is_stale;
+use crate::ops::list::is_stale_relationship;
 use crate::store::layout::{toml_stem, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use crate::store::source::{Content, Item, Source, MAX_FILE};
 use crate::store::treeshape::ShapeProblem;
@@ -353,7 +353,7 @@ impl Checker {
             let message = format!("key account with {n} contact(s); relationships should not hang on one person");
             self.key(path, text, p.offset(text, "tier"), CheckRule::SingleThreaded, message);
         }
-        if c.status == "active" && is_stale(c, config, today) {
+        if is_stale_relationship(c, config, today) {
             let last = c.last_touch().map_or("never touched".to_string(), |d| format!("last touch {d}"));
             let message = format!("{last}; stale after {} days", policy.stale_after_days);
             self.key(path, text, owner_at, CheckRule::StaleRelationship, message);

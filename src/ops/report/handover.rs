@@ -20,10 +20,10 @@ use crate::model::date::Date;
 use crate::model::named::named_enum;
 use crate::model::validity::{self, BackupProblem};
 use crate::model::{Customer, Handle, Policy, Staff, StoreConfig, Touch};
-use crate::ops::list::is_stale;
+use crate::ops::list::is_stale_relationship;
 pub use crate::store::history::OwnershipEvent;
 use crate::store::history::{Attribution, EventKind, HistoryQuery};
-use crate::store::history_index::History;
+use crate::store::history_index::{History, RawEvent};
 use crate::store::sigcheck::{Gpg, SigStatus};
 use crate::store::snapshot::{Readable, Unreadable};
 use crate::store::Store;
@@ -171,6 +171,20 @@ pub struct StaleCustomer {
     pub days: Option<i64>,
 }
 
+impl StaleCustomer {
+    /// `c` as a stale relationship on `today` (whether it is one is
+    /// [`is_stale_relationship`]'s to say).
+    pub fn of(c: &Customer, today: Date) -> StaleCustomer {
+        let last = c.last_touch();
+        StaleCustomer {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            last_touch: last,
+            days: last.or(c.since).map(|d| d.days_until(today)),
+        }
+    }
+}
+
 /// How much of an owner's portfolio was touched recently.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
@@ -280,15 +294,11 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
     let Readable { value: customers, skipped } = head.map_readable_customers(slim)?;
     unreadable.extend(skipped);
     let policy = &config.policy;
-    let handover_window = today.plus_days(-i64::from(policy.handover_days));
     // The history index knows every first-parent commit's date and every
     // ownership event; only the commits of the period are compared again,
     // for contact changes and deletions.
     let past = store.history()?;
-    let mut recent_moves: BTreeMap<String, (Date, Option<String>)> = BTreeMap::new();
-    for e in past.events.iter().filter(|e| e.action == EventKind::Reassign && e.date >= handover_window) {
-        recent_moves.entry(e.customer.clone()).or_insert((e.date, e.from.clone()));
-    }
+    let recent_moves = recent_handovers(&past.events, policy, today);
     let (work, touches_for_others) = period_work(store, &past, since, until, gpg)?;
     let sabotage = sabotage(work, since);
     let query = HistoryQuery { since: Some(since), until: Some(until), ..HistoryQuery::default() };
@@ -369,11 +379,33 @@ fn pending(
     out
 }
 
-fn unacknowledged(
-    customers: &[Customer],
-    moves: &BTreeMap<String, (Date, Option<String>)>,
-    today: Date,
-) -> Vec<Unacknowledged> {
+/// When each customer reassigned within the last `handover_days` (on the
+/// commit dates of the history index) was last handed over, and by whom:
+/// customer id → (date, previous owner).
+pub type Handovers = BTreeMap<String, (Date, Option<String>)>;
+
+/// The first day of the handover window ending `today`: handovers since
+/// then wait to be acknowledged.
+pub fn handover_window(policy: &Policy, today: Date) -> Date {
+    today.plus_days(-i64::from(policy.handover_days))
+}
+
+/// The latest handover of each customer within the policy's handover
+/// window ending `today`, from `events` (newest first, as the history
+/// index holds them).
+pub fn recent_handovers(events: &[RawEvent], policy: &Policy, today: Date) -> Handovers {
+    let window = handover_window(policy, today);
+    let mut moves = Handovers::new();
+    for e in events.iter().filter(|e| e.action == EventKind::Reassign && e.date >= window) {
+        moves.entry(e.customer.clone()).or_insert((e.date, e.from.clone()));
+    }
+    moves
+}
+
+/// The handovers in `moves` of `customers` whose owner has logged no touch
+/// dated on or after the handover: the report's section 3 and `crm
+/// agenda`'s handovers, one definition. Longest waiting first.
+pub fn unacknowledged(customers: &[Customer], moves: &Handovers, today: Date) -> Vec<Unacknowledged> {
     let by_id: BTreeMap<&str, &Customer> = customers.iter().map(|c| (c.id.as_str(), c)).collect();
     let mut out: Vec<Unacknowledged> = moves
         .iter()
@@ -413,14 +445,8 @@ fn no_backup(staff: &BTreeMap<Handle, Staff>, customers: &[Customer], policy: &P
 
 fn stale(customers: &[Customer], config: &StoreConfig, today: Date) -> Vec<StaleOwner> {
     let mut by_owner: BTreeMap<String, Vec<StaleCustomer>> = BTreeMap::new();
-    for c in customers.iter().filter(|c| c.status == "active" && is_stale(c, config, today)) {
-        let last = c.last_touch();
-        by_owner.entry(c.owner.clone()).or_default().push(StaleCustomer {
-            id: c.id.to_string(),
-            name: c.name.clone(),
-            last_touch: last,
-            days: last.or(c.since).map(|d| d.days_until(today)),
-        });
+    for c in customers.iter().filter(|c| is_stale_relationship(c, config, today)) {
+        by_owner.entry(c.owner.clone()).or_default().push(StaleCustomer::of(c, today));
     }
     by_owner
         .into_iter()

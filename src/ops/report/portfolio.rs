@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::model::date::Date;
-use crate::ops::list::is_stale;
+use crate::ops::list::is_stale_relationship;
 use crate::store::snapshot::Readable;
 use crate::store::Store;
 use crate::Result;
@@ -78,7 +78,7 @@ pub fn run(store: &Store, filter: &PortfolioFilter, today: Date) -> Result<Reada
         row.customers += 1;
         row.key_accounts += usize::from(c.tier == "key");
         row.value += c.value.unwrap_or(0);
-        row.stale += usize::from(c.status == "active" && is_stale(&c, &config, today));
+        row.stale += usize::from(is_stale_relationship(&c, &config, today));
         row.next_steps_due += usize::from(c.next_date.is_some_and(|d| d <= due));
     }
     Ok(Readable { value: rows.into_values().collect(), skipped })

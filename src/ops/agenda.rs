@@ -1,0 +1,211 @@
+//! `crm agenda`: one person's day, one row per customer in the order to
+//! work through them — next steps overdue (oldest first), customers handed
+//! to them that they have not touched since (the weekly report's
+//! "unacknowledged handovers"), next steps due within the window (soonest
+//! first), then their stale relationships (key accounts first).
+//!
+//! Fast for one person in a large store: the catalog cache says which
+//! customers are theirs, so only those files are read (`crm list --owner`
+//! reads them all); history, which handovers need, is read only when they
+//! are asked for and the person owns customers, and then only the handover
+//! window's commits are compared (from the history index when there is one,
+//! else with a walk that reads every commit's date but compares only those).
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
+
+use crate::model::date::Date;
+use crate::model::named::named_enum;
+use crate::model::timestamp::Timestamp;
+use crate::model::{Customer, Handle};
+use crate::ops::list::is_stale_relationship;
+use crate::ops::report::handover::{handover_window, recent_handovers, unacknowledged, Unacknowledged};
+use crate::store::catalog::Catalog;
+use crate::store::snapshot::Readable;
+use crate::store::Store;
+use crate::Result;
+
+/// Whose agenda, over which days.
+#[derive(Debug, Clone)]
+pub struct AgendaRequest {
+    /// The person (a staff handle).
+    pub person: String,
+    /// Next steps dated on or before this day are due (and before today,
+    /// overdue).
+    pub until: Date,
+    /// Whether to look for unacknowledged handovers (reads the history
+    /// index; a calendar feed, which shows next steps only, skips it).
+    pub handovers: bool,
+}
+
+named_enum! {
+    /// Why a customer is on the agenda, most urgent first.
+    Kind("agenda item") {
+        Overdue = "overdue",
+        Handover = "handover",
+        Due = "due",
+        Stale = "stale",
+    }
+}
+
+/// One person's agenda.
+#[derive(Debug, Clone, Serialize)]
+pub struct Agenda {
+    /// Their handle.
+    pub person: String,
+    /// Their name.
+    pub name: String,
+    /// The day it is for.
+    pub today: Date,
+    /// The last day of the window for due next steps.
+    pub until: Date,
+    /// One row per customer, most urgent first.
+    pub items: Vec<Item>,
+    /// When the store as read was last changed (HEAD's committer time): a
+    /// calendar feed's DTSTAMP, the same for the same store.
+    #[serde(skip)]
+    pub revised: Timestamp,
+}
+
+/// A customer on the agenda.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    /// The most urgent reason it is here.
+    pub kind: Kind,
+    /// Its other reasons, most urgent first.
+    pub also: Vec<Kind>,
+    /// The day `kind` is about: the next step's date (overdue, due), the
+    /// handover's (handover), the last touch or else the start of the
+    /// relationship (stale; none when neither is known).
+    pub date: Option<Date>,
+    /// Days from today to `date` (negative: in the past).
+    pub days: Option<i64>,
+    /// Customer id.
+    pub customer: String,
+    /// Customer name.
+    pub name: String,
+    /// Tier.
+    pub tier: String,
+    /// Annual value.
+    pub value: Option<u64>,
+    /// The next step, if any.
+    pub next_step: Option<String>,
+    /// Its date.
+    pub next_date: Option<Date>,
+    /// When the customer was handed over to the person (unacknowledged
+    /// handovers only).
+    pub handed_over: Option<Date>,
+    /// Who had it before (unacknowledged handovers only).
+    pub from: Option<String>,
+    /// The last touch, by anyone.
+    pub last_touch: Option<Date>,
+    /// When the relationship began.
+    pub since: Option<Date>,
+}
+
+impl Item {
+    /// Every reason it is here, most urgent first.
+    pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
+        std::iter::once(self.kind).chain(self.also.iter().copied())
+    }
+}
+
+/// The agenda of `req.person` on `today`, and the files that could not be
+/// read (which may be theirs).
+pub fn run(store: &Store, req: &AgendaRequest, today: Date) -> Result<Readable<Agenda>> {
+    let head = store.head()?;
+    let config = head.config()?;
+    let handle = Handle::parse(&req.person)?;
+    let person = head.person(&handle)?;
+    // The tree says which files exist (and which the shape rules leave
+    // out, as for `crm list`); the catalog who owns each.
+    let Readable { value: files, mut skipped } = head.readable_customer_entries()?;
+    let catalog = Catalog::load(&head)?;
+    let wanted: HashSet<&str> =
+        catalog.entries().filter(|e| !e.readable || e.owner == handle.as_str()).map(|e| e.id).collect();
+    let files = files.into_iter().filter(|f| wanted.contains(f.stem.as_str())).collect();
+    // Unreadable files are read too, for the reason they are left out.
+    let Readable { value: mut customers, skipped: unreadable } = head.map_readable_entries(files, |c| c)?;
+    skipped.extend(unreadable);
+    customers.retain(|c| c.owner == handle.as_str());
+
+    let handovers = if req.handovers && !customers.is_empty() {
+        // Only the handover window's events are needed: on a fresh clone,
+        // without the history index, only its commits are compared. (Of the
+        // handovers, `unacknowledged` keeps those of `customers`.)
+        let events = store.recent_events(handover_window(&config.policy, today))?;
+        let moves = recent_handovers(&events, &config.policy, today);
+        unacknowledged(&customers, &moves, today).into_iter().map(|u| (u.customer.clone(), u)).collect()
+    } else {
+        BTreeMap::new()
+    };
+    let mut items: Vec<Item> = customers
+        .iter()
+        .filter_map(|c| item(c, handovers.get(c.id.as_str()), is_stale_relationship(c, &config, today), req, today))
+        .collect();
+    items.sort_by(|a, b| order(a).cmp(&order(b)));
+    let agenda = Agenda {
+        person: handle.to_string(),
+        name: person.name,
+        today,
+        until: req.until,
+        items,
+        revised: store.head_time()?,
+    };
+    Ok(Readable { value: agenda, skipped })
+}
+
+/// `c`'s row, when it has a reason to be on the agenda.
+fn item(
+    c: &Customer,
+    handover: Option<&Unacknowledged>,
+    stale: bool,
+    req: &AgendaRequest,
+    today: Date,
+) -> Option<Item> {
+    let mut kinds = Vec::new();
+    match c.next_date {
+        Some(d) if d < today => kinds.push(Kind::Overdue),
+        Some(d) if d <= req.until => kinds.push(Kind::Due),
+        _ => {}
+    }
+    if handover.is_some() {
+        kinds.push(Kind::Handover);
+    }
+    if stale {
+        kinds.push(Kind::Stale);
+    }
+    kinds.sort();
+    let (&kind, also) = kinds.split_first()?;
+    let date = match kind {
+        Kind::Overdue | Kind::Due => c.next_date,
+        Kind::Handover => handover.map(|h| h.reassigned),
+        // As the report counts a stale relationship's days.
+        Kind::Stale => c.last_touch().or(c.since),
+    };
+    Some(Item {
+        kind,
+        also: also.to_vec(),
+        date,
+        days: date.map(|d| today.days_until(d)),
+        customer: c.id.to_string(),
+        name: c.name.clone(),
+        tier: c.tier.clone(),
+        value: c.value,
+        next_step: c.next_step.clone(),
+        next_date: c.next_date,
+        handed_over: handover.map(|h| h.reassigned),
+        from: handover.and_then(|h| h.from.clone()),
+        last_touch: c.last_touch(),
+        since: c.since,
+    })
+}
+
+/// Where a row goes: by kind; overdue, handovers and due by date, oldest
+/// first; stale key accounts before the others, each longest untouched
+/// first (never touched, with no start date, first of all); then by id.
+fn order(item: &Item) -> (Kind, bool, Option<Date>, &str) {
+    let other_tier = item.kind == Kind::Stale && item.tier != "key";
+    (item.kind, other_tier, item.date, item.customer.as_str())
+}
