@@ -24,7 +24,7 @@ pub struct ListFilter {
     pub tag: Option<String>,
     /// With this status.
     pub status: Option<Status>,
-    /// Only stale relationships (no touch for `stale_after_days`).
+    /// Only stale relationships: active customers with no touch for `stale_after_days` (as `crm check` and the reports count them).
     pub stale: bool,
     /// Only those with a next step due on or before this date.
     pub due: Option<Date>,
@@ -130,7 +130,7 @@ fn sort(rows: &mut [CustomerRow], keys: &[SortKey], reverse: bool) {
 
 /// Whether a relationship is stale on `today`: no touch within the
 /// policy's `stale_after_days` (counting from `since` when never touched).
-pub fn is_stale(c: &Customer, config: &StoreConfig, today: Date) -> bool {
+fn is_stale(c: &Customer, config: &StoreConfig, today: Date) -> bool {
     let last = c.last_touch().or(c.since);
     last.is_none_or(|d| d.days_until(today) > i64::from(config.policy.stale_after_days))
 }
@@ -166,7 +166,7 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Readable<V
                 && some(&filter.tier, Some(&c.tier))
                 && filter.status.is_none_or(|s| c.status == s.id())
                 && filter.tag.as_ref().is_none_or(|t| c.tags.contains(t))
-                && (!filter.stale || is_stale(c, &config, today))
+                && (!filter.stale || is_stale_relationship(c, &config, today))
                 && filter.due.is_none_or(|due| c.next_date.is_some_and(|d| d <= due))
                 && (!filter.orphaned || orphan(c))
         })

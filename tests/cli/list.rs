@@ -173,9 +173,15 @@ fn list_filters() {
     assert_eq!(ids(&["--tier", "key"]), [yutong]);
     assert_eq!(ids(&["--tag", "公交"]), [yutong]);
     assert_eq!(ids(&["--status", "dormant"]), ["old-friend"]);
-    assert_eq!(ids(&["--stale"]), ["old-friend"]);
     assert_eq!(ids(&["--due", "1w"]), ["old-friend"]);
     assert_eq!(ids(&["--due", "2026-11-30"]), Vec::<String>::new());
+    // Untouched for two years, but dormant: not a stale relationship (the
+    // definition check, the reports and agenda use) until it is active.
+    assert_eq!(ids(&["--stale"]), Vec::<String>::new());
+    let file = crate::common::customer_path("old-friend");
+    repo.write(&file, repo.read(&file).replace("status = \"dormant\"", "status = \"active\""));
+    repo.commit_all("Wake the old customer up");
+    assert_eq!(ids(&["--stale"]), ["old-friend"]);
     let out = repo.crm(&["list", "--due", "soon"]);
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("soon"), "{out}");

@@ -29,7 +29,7 @@ pub struct ListArgs {
     /// With this status (prospect, active, dormant, lost)
     #[arg(long, add = complete::words(Status::ALL))]
     status: Option<Status>,
-    /// Only relationships with no touch for policy.stale_after_days
+    /// Only stale relationships: active customers with no touch for policy.stale_after_days
     #[arg(long)]
     stale: bool,
     /// Only those whose next step is due within DUR (7d, 2w, 1m) or by a date
