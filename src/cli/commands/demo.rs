@@ -45,8 +45,10 @@ pub fn run(ctx: &mut Ctx, args: DemoArgs) -> CliResult {
          You act as liu.yang (admin); commits are signed with the demo's key.\n{path}\n\
          Try next:\n  \
            cd {d}\n  \
+           crm agenda --for zhang.wei            # a rep's day: overdue and due next steps, stale accounts\n  \
+           crm find 02755550102                  # who is calling? names, pinyin, contacts, phones\n  \
+           crm show 郑州宇通客运集团\n  \
            crm list --region 华北                # zhao.lei has left; some of his customers still wait\n  \
-           crm show zhengzhou-yutong-keyun-jituan\n  \
            crm log --since 1m                    # ownership changes, with signature status\n  \
            crm staff list --all\n  \
            crm reassign --from zhao.lei --to chen.jie --reason \"finish the 华北 handover\" --dry-run\n  \
