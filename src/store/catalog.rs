@@ -261,7 +261,10 @@ fn parse(mut text: String) -> Option<Catalog> {
 }
 
 fn build(snapshot: &Snapshot<'_>) -> Result<Catalog> {
-    let files = snapshot.customer_entries()?;
+    // Entries the tree's shape rules leave out (a duplicate, a file in the
+    // wrong shard…) are not catalogued: the commands that read every file
+    // name them; the catalog's readers show what they can.
+    let files = snapshot.readable_customer_entries()?.value;
     let workdir = snapshot.repo().workdir().map(std::path::Path::to_path_buf);
     let git_dir = snapshot.repo().path().to_path_buf();
     let lines: Vec<String> = files

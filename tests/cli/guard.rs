@@ -445,6 +445,15 @@ fn a_duplicate_tree_entry_cannot_steal_a_colleagues_customer() {
         assert!(out.stdout.contains("yutong") || out.stdout.contains("zhang.wei"), "{args:?}\n{out}");
         assert!(!out.stdout.contains("kinglong"), "neither copy is shown: {args:?}\n{out}");
     }
+    // Commands that read the catalog cache build it again around the bad
+    // entry (a fresh clone has no cache): they show what they can.
+    std::fs::remove_file(s.repo.path(".git/crm/catalog")).unwrap();
+    let out = s.repo.crm(&["find", "yutong", "--format", "json"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.json()[0]["id"], "yutong", "{out}");
+    let out = s.repo.crm(&["agenda", "--for", "zhang.wei", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains(&path), "{out}");
 }
 
 /// What is crafted, in which directory, the entry added, the rule and path
