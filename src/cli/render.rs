@@ -72,7 +72,10 @@ pub fn grid(columns: &[Column], cells: Vec<Vec<String>>, format: Format) -> Stri
 /// A table in `width` terminal columns if given (see [`super::fit`]),
 /// with a last line naming the columns left out to fit.
 fn table(columns: &[Column], cells: Vec<Vec<String>>, width: Option<usize>, color: bool) -> String {
-    let cells: Vec<Vec<String>> = cells.iter().map(|row| row.iter().map(|c| escape(c)).collect()).collect();
+    // Escaped in place: the stale section of a large store has tens of
+    // thousands of rows, and comfy-table keeps its own copy of each cell.
+    let escape_owned = |c: String| if c.chars().any(char::is_control) { escape(&c) } else { c };
+    let cells: Vec<Vec<String>> = cells.into_iter().map(|row| row.into_iter().map(escape_owned).collect()).collect();
     let fitted = match width {
         Some(width) => fit(columns, &cells, width),
         None => super::fit::Fitted { shown: (0..columns.len()).collect(), widths: Vec::new(), dropped: Vec::new() },
@@ -89,12 +92,12 @@ fn table(columns: &[Column], cells: Vec<Vec<String>>, width: Option<usize>, colo
         false => Cell::new(c.header),
     };
     table.set_header(fitted.shown.iter().map(|&i| header(&columns[i])));
-    for row in &cells {
+    for mut row in cells {
         table.add_row(fitted.shown.iter().enumerate().map(|(p, &i)| {
-            let text = row.get(i).map(String::as_str).unwrap_or_default();
+            let text = row.get_mut(i).map(std::mem::take).unwrap_or_default();
             match fitted.widths.get(p) {
-                Some(&w) if columns[i].give == Give::Truncate => truncate(text, w),
-                _ => text.to_string(),
+                Some(&w) if columns[i].give == Give::Truncate => truncate(&text, w),
+                _ => text,
             }
         }));
     }
