@@ -733,10 +733,37 @@ mod tests {
             line.commit();
         }
         let head = line.head.unwrap();
-        let updated = update(&s.repo.git, head, first, cached, None).unwrap().expect("first is on the line");
+        // Progress is heard only from the scan: the libgit2 update says nothing.
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let progress = {
+            let heard = heard.clone();
+            move |p: Progress| heard.lock().unwrap().push(p)
+        };
+        let updated = update(&s.repo.git, head, first, cached, Some(&progress)).unwrap().expect("first is on the line");
+        assert_eq!(heard.lock().unwrap().first(), Some(&Progress::Start(SCAN_UPDATE_FROM as u64 + 20)));
         let (_, rebuilt) = build_both_ways(&s.repo.git, head).unwrap();
         assert_eq!(updated, rebuilt);
         assert!(updated.events.len() > SCAN_UPDATE_FROM);
+
+        // History rewritten under the index (a rebase, a reset and a
+        // fetch): the last 300 commits replaced by 600 others.
+        line.head = Some(updated.steps[300].id);
+        for i in 0..600 {
+            line.set(format!("customers/{:02x}/r{}.toml", i % 5, i % 40), customer(owners[(i + 1) % 3]));
+            line.commit();
+        }
+        let rewritten = line.head.unwrap();
+        heard.lock().unwrap().clear();
+        let after =
+            update(&s.repo.git, rewritten, head, updated, Some(&progress)).unwrap().expect("the base is on the line");
+        assert_eq!(heard.lock().unwrap().first(), Some(&Progress::Start(600)));
+        let (_, rebuilt) = build_both_ways(&s.repo.git, rewritten).unwrap();
+        assert_eq!(after, rebuilt);
+        // (and git could be used: the scan of that range succeeds alone)
+        let fresh = &first_parent_line(&s.repo.git, rewritten).unwrap()[..600];
+        let base = Some(rebuilt.steps[600].id);
+        assert!(Scan::start(&s.repo.git, rewritten, base).and_then(|scan| scan.events(fresh, None)).is_ok());
+        assert!(after.events.iter().all(|e| rebuilt.steps.iter().any(|s| s.id == e.commit)));
     }
 
     #[test]
