@@ -58,6 +58,9 @@ impl Ctx {
             if let Some(secs) = std::env::var("CRM_LOCK_TIMEOUT").ok().and_then(|s| s.parse::<f64>().ok()) {
                 store.set_lock_wait(std::time::Duration::from_secs_f64(secs.max(0.0)));
             }
+            if !self.quiet && std::io::stderr().is_terminal() {
+                store.set_progress(history_progress());
+            }
             self.store = Some(store);
         }
         Ok(self.store.as_ref().expect("opened above"))
@@ -215,4 +218,41 @@ pub fn print(text: &str) -> CliResult {
         }
         Err(e) => Err(CliError::usage(format!("cannot write output: {e}"))),
     }
+}
+
+/// A progress bar on stderr for building the history index (the first
+/// `crm log` or report on a fresh clone of a large store); only for a
+/// history long enough to take a while. Given to the store only when
+/// stderr is a terminal and `--quiet` is not set.
+fn history_progress() -> Box<crate::store::history_index::ProgressFn> {
+    use crate::store::history_index::Progress;
+    use indicatif::{ProgressBar, ProgressStyle};
+    const WORTH_A_BAR: u64 = 5_000;
+    let bar: std::sync::Mutex<Option<ProgressBar>> = std::sync::Mutex::new(None);
+    Box::new(move |progress| {
+        let Ok(mut bar) = bar.lock() else { return };
+        match progress {
+            Progress::Start(total) if total >= WORTH_A_BAR => {
+                let new = ProgressBar::new(total);
+                if let Ok(style) =
+                    ProgressStyle::with_template("indexing history {bar:40} {pos}/{len} commits ({eta} left)")
+                {
+                    new.set_style(style);
+                }
+                new.tick();
+                *bar = Some(new);
+            }
+            Progress::Start(_) => {}
+            Progress::At(n) => {
+                if let Some(bar) = bar.as_ref() {
+                    bar.set_position(n);
+                }
+            }
+            Progress::Done => {
+                if let Some(bar) = bar.take() {
+                    bar.finish_and_clear();
+                }
+            }
+        }
+    })
 }

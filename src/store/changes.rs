@@ -52,7 +52,7 @@ impl Store {
     /// from the cache (brought up to date) or built afresh.
     pub fn history(&self) -> Result<History> {
         let head = self.repo().head()?.peel_to_commit()?.id();
-        history_index::load(self.repo(), head)
+        history_index::load(self.repo(), head, self.progress())
     }
 
     /// The ownership events of first-parent commits from HEAD dated `since`
@@ -66,7 +66,7 @@ impl Store {
     /// The ownership events from HEAD that `query` selects, described.
     pub fn ownership_events(&self, query: &HistoryQuery, gpg: &Gpg) -> Result<Vec<OwnershipEvent>> {
         let head = self.repo().head()?.peel_to_commit()?.id();
-        history::ownership_events(self.repo(), head, query, gpg)
+        history::ownership_events(self.repo(), head, query, gpg, self.progress())
     }
 
     /// `events` that `query` selects, with who made them, their signature

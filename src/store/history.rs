@@ -117,10 +117,17 @@ pub fn customer_of(path: &str) -> String {
 
 /// The ownership events `query` selects, newest first, along first-parent
 /// history from `head` (from the history index, [`super::history_index`]).
-pub fn ownership_events(repo: &Repository, head: Oid, query: &HistoryQuery, gpg: &Gpg) -> Result<Vec<OwnershipEvent>> {
+/// `progress` hears how building the index goes.
+pub fn ownership_events(
+    repo: &Repository,
+    head: Oid,
+    query: &HistoryQuery,
+    gpg: &Gpg,
+    progress: Option<&history_index::ProgressFn>,
+) -> Result<Vec<OwnershipEvent>> {
     let events = match &query.customer {
-        Some(id) => history_index::customer_events(repo, head, id)?,
-        None => history_index::events(repo, head)?,
+        Some(id) => history_index::customer_events(repo, head, id, progress)?,
+        None => history_index::events(repo, head, progress)?,
     };
     describe(repo, events, query, gpg)
 }

@@ -4,18 +4,24 @@
 //! reports read it instead of comparing 100,000 trees; a new commit costs one
 //! tree comparison to bring it up to date. History rewritten under it (a sync
 //! that replayed local commits) drops only the events of commits that are
-//! gone. A missing or damaged file is rebuilt, on all cores; the cache is
-//! never needed for correctness: deleting it changes no output.
+//! gone. A missing or damaged file is rebuilt: through `git log --raw` and
+//! `git cat-file` running beside crm ([`super::history_scan`]), or, where
+//! git cannot be used for it, by comparing trees with libgit2 on all cores.
+//! The cache is never needed for correctness: deleting it changes no output.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use git2::{Oid, Repository, Tree};
 use rayon::prelude::*;
 
 use super::history::{commit_date, customer_of, owner_in, EventKind};
+use super::history_scan::Scan;
+#[cfg(test)]
+use super::history_scan::Unavailable;
 use super::layout::{toml_stem, CUSTOMERS_DIR};
 use super::shallow::Boundary;
 use super::treediff;
@@ -24,6 +30,26 @@ use crate::model::CustomerId;
 use crate::Result;
 
 const HEADER: &str = "crm history v2";
+
+/// From how many new commits an update reads them through git rather
+/// than comparing their trees one by one with libgit2 (a few milliseconds
+/// each in a large store).
+const SCAN_UPDATE_FROM: usize = 500;
+
+/// How far building the history index has got, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Reading this many commits has begun.
+    Start(u64),
+    /// This many have been read.
+    At(u64),
+    /// Finished (or given up).
+    Done,
+}
+
+/// What hears of a history index build's progress (the command line's
+/// progress bar); called from any thread.
+pub type ProgressFn = dyn Fn(Progress) + Send + Sync;
 
 /// One change of ownership, without who made it (that is looked up only for
 /// the events shown).
@@ -54,7 +80,7 @@ pub struct Step {
 
 /// First-parent history from a commit: every step, newest first, and every
 /// ownership event, newest first.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct History {
     /// Every first-parent commit (the parent of `steps[i]` is `steps[i + 1]`).
     pub steps: Vec<Step>,
@@ -63,25 +89,25 @@ pub struct History {
 }
 
 /// First-parent history from `head`, from the cache (brought up to date and
-/// saved) or built afresh.
-pub fn load(repo: &Repository, head: Oid) -> Result<History> {
+/// saved) or built afresh; `progress` hears how a build goes.
+pub fn load(repo: &Repository, head: Oid, progress: Option<&ProgressFn>) -> Result<History> {
     let path = cache_path(repo);
     let cached = fs::read_to_string(&path).ok().and_then(|t| parse(&t));
     let history = match cached {
         Some((tip, history)) if tip == head => return Ok(history),
-        Some((tip, history)) => match update(repo, head, tip, history)? {
+        Some((tip, history)) => match update(repo, head, tip, history, progress)? {
             Some(history) => history,
-            None => build(repo, head)?,
+            None => build(repo, head, progress)?,
         },
-        None => build(repo, head)?,
+        None => build(repo, head, progress)?,
     };
     let _ = save(&path, head, &history);
     Ok(history)
 }
 
 /// Every ownership event reachable from `head`, newest first.
-pub fn events(repo: &Repository, head: Oid) -> Result<Vec<RawEvent>> {
-    Ok(load(repo, head)?.events)
+pub fn events(repo: &Repository, head: Oid, progress: Option<&ProgressFn>) -> Result<Vec<RawEvent>> {
+    Ok(load(repo, head, progress)?.events)
 }
 
 /// The ownership events from `head` made by first-parent commits dated
@@ -93,7 +119,7 @@ pub fn events(repo: &Repository, head: Oid) -> Result<Vec<RawEvent>> {
 /// whole index takes minutes.
 pub fn recent_events(repo: &Repository, head: Oid, since: Date) -> Result<Vec<RawEvent>> {
     if cache_path(repo).exists() {
-        return Ok(load(repo, head)?.events.into_iter().filter(|e| e.date >= since).collect());
+        return Ok(load(repo, head, None)?.events.into_iter().filter(|e| e.date >= since).collect());
     }
     let boundary = Boundary::of(repo);
     let mut line = Vec::new();
@@ -119,7 +145,13 @@ fn cache_path(repo: &Repository) -> PathBuf {
 
 /// Brings cached events at `tip` up to `head`; `None` when it is simpler to
 /// rebuild (the common ancestor is not on `head`'s first-parent line).
-fn update(repo: &Repository, head: Oid, tip: Oid, old: History) -> Result<Option<History>> {
+fn update(
+    repo: &Repository,
+    head: Oid,
+    tip: Oid,
+    old: History,
+    progress: Option<&ProgressFn>,
+) -> Result<Option<History>> {
     let History { mut steps, mut events } = old;
     let Ok(base) = repo.merge_base(head, tip) else { return Ok(None) };
     // Commits of the old line that are gone (rewritten by a sync).
@@ -147,19 +179,47 @@ fn update(repo: &Repository, head: Oid, tip: Oid, old: History) -> Result<Option
     if next.is_none() {
         return Ok(None);
     }
-    let base_tree = repo.find_commit(base)?.tree_id();
-    let mut line = fresh;
-    line.push((base, Date(chrono::NaiveDate::MIN), base_tree));
-    let mut new_events = events_of_line(repo, &line, true)?;
+    // A long line of new commits (a fetch after weeks) is read through git.
+    let scanned = match fresh.len() >= SCAN_UPDATE_FROM {
+        true => Scan::start(repo, head, Some(base)).ok().and_then(|scan| scanned(scan, &fresh, progress)),
+        false => None,
+    };
+    let mut new_events = match scanned {
+        Some(events) => events,
+        None => {
+            let base_tree = repo.find_commit(base)?.tree_id();
+            let mut line = fresh.clone();
+            line.push((base, Date(chrono::NaiveDate::MIN), base_tree));
+            events_of_line(repo, &line, true)?
+        }
+    };
     new_events.append(&mut events);
-    let mut new_steps: Vec<Step> =
-        line[..line.len() - 1].iter().map(|(id, date, _)| Step { id: *id, date: *date }).collect();
+    let mut new_steps: Vec<Step> = fresh.iter().map(|(id, date, _)| Step { id: *id, date: *date }).collect();
     new_steps.append(&mut steps);
     Ok(Some(History { steps: new_steps, events: new_events }))
 }
 
-/// Builds all events from scratch, comparing trees on all cores.
-fn build(repo: &Repository, head: Oid) -> Result<History> {
+/// The events of `line` read by `scan`, with progress; `None` when git
+/// could not be used.
+fn scanned(scan: Scan, line: &[(Oid, Date, Oid)], progress: Option<&ProgressFn>) -> Option<Vec<RawEvent>> {
+    if let Some(progress) = progress {
+        progress(Progress::Start(line.len() as u64));
+    }
+    let events = scan.events(line, progress);
+    if let Some(progress) = progress {
+        progress(Progress::Done);
+    }
+    events.ok()
+}
+
+/// The first-parent line from `head` to the root, newest first, as libgit2
+/// reads it; an error at a shallow clone's boundary or a missing commit.
+/// Read through a handle of its own: libgit2 keeps every commit it has
+/// parsed in the handle's object cache (100 MB for 100,000 commits), which
+/// goes with it.
+fn first_parent_line(repo: &Repository, head: Oid) -> Result<Vec<(Oid, Date, Oid)>> {
+    let own = Repository::open(repo.path());
+    let repo = own.as_ref().unwrap_or(repo);
     let boundary = Boundary::of(repo);
     let mut line = Vec::new();
     let mut next = Some(head);
@@ -169,21 +229,69 @@ fn build(repo: &Repository, head: Oid) -> Result<History> {
         boundary.check(id.into())?;
         next = commit.parent_id(0).ok();
     }
+    Ok(line)
+}
+
+/// Builds all events from scratch: through git when it can be used (its
+/// two processes start first and run while libgit2 walks the line), else
+/// by comparing trees with libgit2 on all cores.
+fn build(repo: &Repository, head: Oid, progress: Option<&ProgressFn>) -> Result<History> {
+    let scan = Scan::start(repo, head, None);
+    let line = first_parent_line(repo, head)?;
+    let steps = line.iter().map(|(id, date, _)| Step { id: *id, date: *date }).collect();
+    let events = match scan.ok().and_then(|scan| scanned(scan, &line, progress)) {
+        Some(events) => events,
+        None => compare_trees(repo, &line, progress)?,
+    };
+    Ok(History { steps, events })
+}
+
+/// Builds the history index both ways, for the tests that hold the two to
+/// the same result: through git (an error when git could not be used) and
+/// with libgit2.
+#[cfg(test)]
+pub(crate) fn build_both_ways(
+    repo: &Repository,
+    head: Oid,
+) -> Result<(std::result::Result<History, Unavailable>, History)> {
+    let line = first_parent_line(repo, head)?;
+    let steps: Vec<Step> = line.iter().map(|(id, date, _)| Step { id: *id, date: *date }).collect();
+    let by_git = Scan::start(repo, head, None)
+        .and_then(|s| s.events(&line, None))
+        .map(|events| History { steps: steps.clone(), events });
+    Ok((by_git, History { steps, events: compare_trees(repo, &line, None)? }))
+}
+
+/// The events of `line` (to the root), comparing trees with libgit2 on
+/// all cores.
+fn compare_trees(repo: &Repository, line: &[(Oid, Date, Oid)], progress: Option<&ProgressFn>) -> Result<Vec<RawEvent>> {
+    if let Some(progress) = progress {
+        progress(Progress::Start(line.len() as u64));
+    }
     let threads = rayon::current_num_threads().max(1);
     let chunk = line.len().div_ceil(threads * 4).max(64);
     let git_dir = repo.path().to_path_buf();
     let starts: Vec<usize> = (0..line.len()).step_by(chunk).collect();
-    let parts: Vec<Vec<RawEvent>> = starts
+    let read = AtomicUsize::new(0);
+    let parts: Result<Vec<Vec<RawEvent>>> = starts
         .into_par_iter()
         .map(|start| {
             let own = Repository::open(&git_dir)?;
             // Each part also looks at the parent of its last commit.
             let end = (start + chunk + 1).min(line.len());
-            events_of_line(&own, &line[start..end], end < line.len())
+            let events = events_of_line(&own, &line[start..end], end < line.len());
+            let judged = (start + chunk).min(line.len()) - start;
+            let done = read.fetch_add(judged, Ordering::Relaxed) + judged;
+            if let Some(progress) = progress {
+                progress(Progress::At(done as u64));
+            }
+            events
         })
-        .collect::<Result<_>>()?;
-    let steps = line.iter().map(|(id, date, _)| Step { id: *id, date: *date }).collect();
-    Ok(History { steps, events: parts.into_iter().flatten().collect() })
+        .collect::<Result<_>>();
+    if let Some(progress) = progress {
+        progress(Progress::Done);
+    }
+    Ok(parts?.into_iter().flatten().collect())
 }
 
 /// The events of a first-parent line (newest first); with `last_is_base`,
@@ -292,9 +400,14 @@ fn parse(text: &str) -> Option<(Oid, History)> {
 /// (`.git/crm/paths/<id>`) kept up to date by walking first-parent history
 /// and comparing only that file's path — the way `git log -- path` does, so
 /// the first `crm log ID` in a large store does not wait for the full index.
-pub fn customer_events(repo: &Repository, head: Oid, id: &CustomerId) -> Result<Vec<RawEvent>> {
+pub fn customer_events(
+    repo: &Repository,
+    head: Oid,
+    id: &CustomerId,
+    progress: Option<&ProgressFn>,
+) -> Result<Vec<RawEvent>> {
     if cache_path(repo).exists() {
-        return Ok(load(repo, head)?.events.into_iter().filter(|e| e.customer == id.as_str()).collect());
+        return Ok(load(repo, head, progress)?.events.into_iter().filter(|e| e.customer == id.as_str()).collect());
     }
     let file = repo.path().join("crm").join("paths").join(id.as_str());
     let cached = fs::read_to_string(&file).ok().and_then(|t| parse_path_cache(&t, id));
@@ -425,4 +538,281 @@ fn parse_path_cache(text: &str, id: &CustomerId) -> Option<(Oid, Vec<RawEvent>)>
         events.push(RawEvent { commit, date, action, customer: customer.clone(), from, to });
     }
     Some((tip, events))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The history index read through git ([`super::super::history_scan`])
+    //! held to the libgit2 tree comparison it replaced, on a history made
+    //! to trip it up.
+    use std::collections::{BTreeMap, HashMap};
+
+    use git2::{Oid, Repository};
+
+    use super::*;
+    use crate::store::scratch::Scratch;
+
+    /// What a path holds in a test tree.
+    #[derive(Clone)]
+    enum Entry {
+        File(Vec<u8>, i32),
+        Submodule(Oid),
+    }
+
+    fn file(text: &str) -> Entry {
+        Entry::File(text.as_bytes().to_vec(), 0o100644)
+    }
+
+    fn customer(owner: &str) -> Entry {
+        file(&format!("name = \"Customer of {owner}\"\nowner = \"{owner}\"\n"))
+    }
+
+    /// A tree of `files` (paths as bytes, any depth), with the blobs
+    /// already written (by content).
+    fn tree_with(repo: &Repository, files: &BTreeMap<Vec<u8>, Entry>, blobs: &mut HashMap<Vec<u8>, Oid>) -> Oid {
+        let mut here = repo.treebuilder(None).unwrap();
+        let mut dirs: BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, Entry>> = BTreeMap::new();
+        for (path, entry) in files {
+            match path.iter().position(|b| *b == b'/') {
+                Some(at) => {
+                    dirs.entry(path[..at].to_vec()).or_default().insert(path[at + 1..].to_vec(), entry.clone());
+                }
+                None => {
+                    let (id, mode) = match entry {
+                        Entry::File(bytes, mode) => {
+                            (*blobs.entry(bytes.clone()).or_insert_with(|| repo.blob(bytes).unwrap()), *mode)
+                        }
+                        Entry::Submodule(id) => (*id, 0o160000),
+                    };
+                    here.insert(path.clone(), id, mode).unwrap();
+                }
+            }
+        }
+        for (name, files) in dirs {
+            here.insert(name, tree_with(repo, &files, blobs), 0o040000).unwrap();
+        }
+        here.write().unwrap()
+    }
+
+    /// A history built commit by commit, each from the previous files.
+    struct Line<'s> {
+        s: &'s Scratch,
+        files: BTreeMap<Vec<u8>, Entry>,
+        head: Option<Oid>,
+        time: i64,
+        blobs: HashMap<Vec<u8>, Oid>,
+    }
+
+    impl<'s> Line<'s> {
+        fn new(s: &'s Scratch) -> Line<'s> {
+            Line { s, files: BTreeMap::new(), head: None, time: 1_700_000_000, blobs: HashMap::new() }
+        }
+
+        fn set(&mut self, path: impl AsRef<[u8]>, entry: Entry) -> &mut Self {
+            self.files.insert(path.as_ref().to_vec(), entry);
+            self
+        }
+
+        fn remove(&mut self, path: impl AsRef<[u8]>) -> &mut Self {
+            self.files.remove(path.as_ref());
+            self
+        }
+
+        /// Commits the files on the head (and `others`), at a time zone
+        /// of `offset` minutes.
+        fn commit_merging(&mut self, others: &[Oid], offset: i32) -> Oid {
+            let git = &self.s.repo.git;
+            self.time += 7_200;
+            let tree = git.find_tree(tree_with(git, &self.files, &mut self.blobs)).unwrap();
+            let who =
+                git2::Signature::new("Someone", "someone@example.com", &git2::Time::new(self.time, offset)).unwrap();
+            let parents: Vec<git2::Commit> =
+                self.head.iter().chain(others).map(|id| git.find_commit(*id).unwrap()).collect();
+            let parents: Vec<&git2::Commit> = parents.iter().collect();
+            let id = git.commit(None, &who, &who, "test", &tree, &parents).unwrap();
+            self.head = Some(id);
+            id
+        }
+
+        fn commit(&mut self) -> Oid {
+            self.commit_merging(&[], 480)
+        }
+    }
+
+    /// Builds the index of `head` both ways and asserts they agree.
+    fn assert_same_both_ways(repo: &Repository, head: Oid) -> History {
+        let (by_git, by_libgit2) = build_both_ways(repo, head).unwrap();
+        let by_git = by_git.expect("git can be used here");
+        assert_eq!(by_git.steps, by_libgit2.steps);
+        assert_eq!(by_git.events, by_libgit2.events);
+        by_git
+    }
+
+    #[test]
+    fn git_and_libgit2_read_a_hostile_history_alike() {
+        let s = Scratch::new();
+        let mut line = Line::new(&s);
+        line.set("crm.toml", file("company = \"T\"\n"))
+            .set("customers/aa/acme.toml", customer("li.na"))
+            .set("customers/aa/beta.toml", customer("li.na"))
+            .set("customers/direct.toml", customer("wang.fang"))
+            .set("customers/a/b/deep.toml", customer("zhang.wei"))
+            .set("customers/aa/notes.txt", file("not a customer\n"))
+            .set("staff/li.na.toml", file("x\n"));
+        line.commit();
+        // Names that are not UTF-8, a file and a directory.
+        line.set(b"customers/aa/\xff.toml", customer("li.na"))
+            .set(b"customers/\xfe/hidden.toml", customer("li.na"))
+            .set(b"customers/\xfe/other.toml", customer("wang.fang"));
+        line.commit();
+        // A reassign, an edit keeping the owner, an unreadable file, a
+        // file with no owner, a link, a copy, bytes that are not UTF-8.
+        line.set("customers/aa/acme.toml", customer("wang.fang"))
+            .set("customers/aa/beta.toml", file("name = \"Beta\"\nowner = \"li.na\"\nregion = \"x\"\n"))
+            .set("customers/direct.toml", file("owner = = \"broken\"\n"))
+            .set("customers/bb/nobody.toml", file("name = \"Nobody\"\n"))
+            .set("customers/bb/link.toml", Entry::File(b"../aa/acme.toml".to_vec(), 0o120000))
+            .set("customers/bb/copy.toml", customer("wang.fang"))
+            .set("customers/bb/latin1.toml", Entry::File(b"owner = \"\xe9\"\n".to_vec(), 0o100644));
+        line.commit();
+        // A mode change only; a file becoming a directory and back.
+        line.set(
+            "customers/aa/acme.toml",
+            Entry::File(b"name = \"Customer of wang.fang\"\nowner = \"wang.fang\"\n".to_vec(), 0o100755),
+        )
+        .remove("customers/bb/copy.toml")
+        .set("customers/bb/copy.toml/inner.toml", customer("zhang.wei"));
+        line.commit();
+        line.remove("customers/bb/copy.toml/inner.toml").set("customers/bb/copy.toml", customer("li.na"));
+        line.commit();
+        // An empty commit, at an odd time zone.
+        line.commit_merging(&[], -690);
+        // A side branch merged: first-parent history sees the merge only.
+        let before_side = line.head.unwrap();
+        let main_files = line.files.clone();
+        line.set("customers/cc/side.toml", customer("li.na")).set("customers/aa/acme.toml", customer("zhang.wei"));
+        let side1 = line.commit();
+        line.set("customers/cc/side.toml", customer("wang.fang"));
+        let side2 = line.commit();
+        let side_files = line.files.clone();
+        line.head = Some(before_side);
+        line.files = main_files;
+        line.set("customers/dd/main.toml", customer("li.na"));
+        line.commit();
+        line.files = side_files;
+        line.set("customers/dd/main.toml", customer("li.na"));
+        line.commit_merging(&[side2], 480);
+        assert_ne!(side1, side2);
+        // A revert to an earlier blob; a removal; customers/ gone and back
+        // as a file, then as a directory again.
+        line.set("customers/aa/acme.toml", customer("li.na")).remove("customers/aa/beta.toml");
+        line.commit();
+        let all = line.files.clone();
+        line.files.retain(|p, _| !p.starts_with(b"customers/"));
+        line.commit();
+        line.set("customers", file("not a directory\n"));
+        line.commit();
+        line.files = all;
+        let head = line.commit();
+
+        let history = assert_same_both_ways(&s.repo.git, head);
+        assert_eq!(history.steps.len(), 12);
+        let seen = |customer: &str, action: EventKind| {
+            history.events.iter().filter(|e| e.customer == customer && e.action == action).count()
+        };
+        assert_eq!(seen("acme", EventKind::Reassign), 3, "{:#?}", history.events);
+        // Added, removed with customers/, added again.
+        assert_eq!(seen("hidden", EventKind::Add), 2, "a directory that is not UTF-8 reads as empty");
+        assert_eq!(seen("side", EventKind::Add), 2, "the merge adds it");
+        assert_eq!(seen("deep", EventKind::Remove), 1);
+        assert_eq!(seen("inner", EventKind::Add), 1);
+        let merge = history.steps[4].id;
+        assert!(history.events.iter().any(|e| e.commit == merge && e.customer == "side"));
+        assert!(history.events.iter().all(|e| e.customer != "notes"));
+    }
+
+    #[test]
+    fn a_submodule_among_customer_files_is_left_to_libgit2() {
+        let s = Scratch::new();
+        let mut line = Line::new(&s);
+        line.set("crm.toml", file("company = \"T\"\n")).set("customers/aa/acme.toml", customer("li.na"));
+        let first = line.commit();
+        line.set("customers/aa/acme.toml", Entry::Submodule(first));
+        let head = line.commit();
+        let (by_git, by_libgit2) = build_both_ways(&s.repo.git, head).unwrap();
+        assert!(matches!(by_git, Err(Unavailable(_))), "{by_git:?}");
+        assert_eq!(by_libgit2.events.len(), 2, "added, then removed: a submodule is no customer file");
+        // The index is still built (by libgit2).
+        assert_eq!(load(&s.repo.git, head, None).unwrap(), by_libgit2);
+    }
+
+    #[test]
+    fn a_long_update_is_read_through_git_and_agrees() {
+        let s = Scratch::new();
+        let mut line = Line::new(&s);
+        line.set("crm.toml", file("company = \"T\"\n")).set("customers/aa/acme.toml", customer("li.na"));
+        let first = line.commit();
+        let cached = load(&s.repo.git, first, None).unwrap();
+        let owners = ["li.na", "wang.fang", "zhang.wei"];
+        for i in 0..SCAN_UPDATE_FROM + 20 {
+            line.set(format!("customers/{:02x}/c{}.toml", i % 7, i % 50), customer(owners[i % 3]));
+            if i % 97 == 0 {
+                line.remove("customers/aa/acme.toml");
+            }
+            line.commit();
+        }
+        let head = line.head.unwrap();
+        // Progress is heard only from the scan: the libgit2 update says nothing.
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let progress = {
+            let heard = heard.clone();
+            move |p: Progress| heard.lock().unwrap().push(p)
+        };
+        let updated = update(&s.repo.git, head, first, cached, Some(&progress)).unwrap().expect("first is on the line");
+        assert_eq!(heard.lock().unwrap().first(), Some(&Progress::Start(SCAN_UPDATE_FROM as u64 + 20)));
+        let (_, rebuilt) = build_both_ways(&s.repo.git, head).unwrap();
+        assert_eq!(updated, rebuilt);
+        assert!(updated.events.len() > SCAN_UPDATE_FROM);
+
+        // History rewritten under the index (a rebase, a reset and a
+        // fetch): the last 300 commits replaced by 600 others.
+        line.head = Some(updated.steps[300].id);
+        for i in 0..600 {
+            line.set(format!("customers/{:02x}/r{}.toml", i % 5, i % 40), customer(owners[(i + 1) % 3]));
+            line.commit();
+        }
+        let rewritten = line.head.unwrap();
+        heard.lock().unwrap().clear();
+        let after =
+            update(&s.repo.git, rewritten, head, updated, Some(&progress)).unwrap().expect("the base is on the line");
+        assert_eq!(heard.lock().unwrap().first(), Some(&Progress::Start(600)));
+        let (_, rebuilt) = build_both_ways(&s.repo.git, rewritten).unwrap();
+        assert_eq!(after, rebuilt);
+        // (and git could be used: the scan of that range succeeds alone)
+        let fresh = &first_parent_line(&s.repo.git, rewritten).unwrap()[..600];
+        let base = Some(rebuilt.steps[600].id);
+        assert!(Scan::start(&s.repo.git, rewritten, base).and_then(|scan| scan.events(fresh, None)).is_ok());
+        assert!(after.events.iter().all(|e| rebuilt.steps.iter().any(|s| s.id == e.commit)));
+    }
+
+    #[test]
+    fn progress_is_reported_from_start_to_done() {
+        let s = Scratch::new();
+        let mut line = Line::new(&s);
+        line.set("crm.toml", file("company = \"T\"\n"));
+        for i in 0..30 {
+            line.set(format!("customers/aa/c{i}.toml"), customer("li.na"));
+            line.commit();
+        }
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let progress = {
+            let heard = heard.clone();
+            move |p: Progress| heard.lock().unwrap().push(p)
+        };
+        load(&s.repo.git, line.head.unwrap(), Some(&progress)).unwrap();
+        let heard = heard.lock().unwrap().clone();
+        assert_eq!(heard.first(), Some(&Progress::Start(30)));
+        assert_eq!(heard.last(), Some(&Progress::Done));
+        assert!(heard.iter().all(|p| !matches!(p, Progress::At(n) if *n > 30)), "{heard:?}");
+    }
 }

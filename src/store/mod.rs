@@ -7,6 +7,7 @@ pub mod changes;
 pub mod graph;
 pub mod history;
 pub mod history_index;
+pub mod history_scan;
 pub mod index_file;
 pub mod journal;
 pub mod layout;
@@ -44,6 +45,8 @@ pub struct Store {
     root: PathBuf,
     /// How long a write waits for another writer's lock.
     lock_wait: std::time::Duration,
+    /// What hears how building the history index goes.
+    progress: Option<Box<history_index::ProgressFn>>,
 }
 
 /// How long a write waits for another writer by default.
@@ -196,7 +199,7 @@ impl Store {
         let repo = open_repository(start, discover)?;
         let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(start.to_path_buf()))?;
         share_like_git(&repo);
-        let store = Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT };
+        let store = Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT, progress: None };
         if !store.head()?.is_store() {
             return Err(Error::NotAStore(store.root));
         }
@@ -208,12 +211,23 @@ impl Store {
         let repo = repo.git;
         let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(repo.path().to_path_buf()))?;
         share_like_git(&repo);
-        Ok(Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT })
+        Ok(Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT, progress: None })
     }
 
     /// Sets how long a write waits for another writer's lock.
     pub fn set_lock_wait(&mut self, wait: std::time::Duration) {
         self.lock_wait = wait;
+    }
+
+    /// Sets what hears how building the history index goes (a progress
+    /// bar): it can take a while on a fresh clone of a large store.
+    pub fn set_progress(&mut self, progress: Box<history_index::ProgressFn>) {
+        self.progress = Some(progress);
+    }
+
+    /// What hears how building the history index goes, if anything.
+    pub(crate) fn progress(&self) -> Option<&history_index::ProgressFn> {
+        self.progress.as_deref()
     }
 
     /// The git repository.

@@ -183,3 +183,42 @@ fn an_ambiguous_customer_is_picked_from_the_candidates_on_a_terminal() {
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("zhengzhou-gongjiao-jituan") && out.stderr.contains("zhengzhou-yutong"), "{out}");
 }
+
+#[test]
+fn building_the_history_index_shows_a_progress_bar_on_a_terminal_only() {
+    let repo = TestRepo::standard();
+    repo.add_customer("Acme", "zhang.wei", &[]);
+    // 6,000 more commits (empty ones: a long history, quickly made).
+    let store = repo.root().join("store");
+    let branch = repo.git(&["symbolic-ref", "HEAD"]).trim().to_string();
+    let mut stream = String::new();
+    for i in 0..6_000 {
+        let from = if i == 0 { format!("from {}\n", repo.head()) } else { String::new() };
+        stream.push_str(&format!(
+            "commit {branch}\ncommitter Li Na <li.na@example.com> {} +0800\ndata 5\nbulk\n{from}\n",
+            1_790_000_000 + i
+        ));
+    }
+    let mut import = Command::new("git");
+    import.env_clear().envs(repo.env_vars()).current_dir(&store).args(["fast-import", "--quiet"]);
+    let mut child = import.stdin(std::process::Stdio::piped()).spawn().expect("git fast-import");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), stream.as_bytes()).unwrap();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    let _ = std::fs::remove_dir_all(store.join(".git/crm"));
+
+    let mut s = spawn(&repo, &[("CRM_PAGER", "cat")], &["log"]);
+    s.exp_string("indexing history").expect("a progress bar while the index is built");
+    s.exp_string("acme").expect("then the log");
+    assert_eq!(exit_code(&mut s), 0);
+    assert!(store.join(".git/crm/history").is_file());
+
+    // Not with --quiet, nor into a pipe.
+    std::fs::remove_dir_all(store.join(".git/crm")).unwrap();
+    let mut s = spawn(&repo, &[("CRM_PAGER", "cat")], &["--quiet", "log"]);
+    let shown = s.exp_eof().expect("ended");
+    assert!(!shown.contains("indexing"), "{shown}");
+    std::fs::remove_dir_all(store.join(".git/crm")).unwrap();
+    let out = repo.crm(&["log"]).ok();
+    assert!(!out.stderr.contains("indexing"), "{out}");
+}
