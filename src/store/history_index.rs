@@ -121,15 +121,7 @@ pub fn recent_events(repo: &Repository, head: Oid, since: Date) -> Result<Vec<Ra
     if cache_path(repo).exists() {
         return Ok(load(repo, head, None)?.events.into_iter().filter(|e| e.date >= since).collect());
     }
-    let boundary = Boundary::of(repo);
-    let mut line = Vec::new();
-    let mut next = Some(head);
-    while let Some(id) = next {
-        let commit = repo.find_commit(id)?;
-        line.push((id, commit_date(&commit), commit.tree_id()));
-        boundary.check(id.into())?;
-        next = commit.parent_id(0).ok();
-    }
+    let line = first_parent_line(repo, head)?;
     let mut out = Vec::new();
     for (i, step) in line.iter().enumerate().filter(|(_, s)| s.1 >= since) {
         // The commit and its parent (none for the root).

@@ -93,17 +93,22 @@ fn store_to_complete() -> TestRepo {
     repo
 }
 
+/// What bash completes for `words` in the store, asserting nothing was
+/// printed on stderr.
+#[track_caller]
+fn quiet_completions(repo: &TestRepo, words: &[&str]) -> Vec<String> {
+    let (candidates, stderr) = bash_completes(repo, &repo.dir, words);
+    assert_eq!(stderr, "", "{words:?}");
+    candidates
+}
+
 #[test]
 fn bash_completes_customer_ids_from_the_store() {
     if !needs_program("bash") {
         return;
     }
     let repo = store_to_complete();
-    let complete = |words: &[&str]| {
-        let (candidates, stderr) = bash_completes(&repo, &repo.dir, words);
-        assert_eq!(stderr, "", "{words:?}");
-        candidates
-    };
+    let complete = |words: &[&str]| quiet_completions(&repo, words);
     assert_eq!(complete(&["crm", "show", "zh"]), ["zhengzhou-gongjiao-jituan", "zhengzhou-yutong-keyun-jituan"]);
     assert_eq!(complete(&["crm", "show", "zhengzhou-y"]), ["zhengzhou-yutong-keyun-jituan"]);
     assert_eq!(complete(&["crm", "show", "nothing-like-it"]), Vec::<String>::new());
@@ -131,11 +136,7 @@ fn bash_completes_handles_regions_tags_and_touch_kinds() {
         return;
     }
     let repo = store_to_complete();
-    let complete = |words: &[&str]| {
-        let (candidates, stderr) = bash_completes(&repo, &repo.dir, words);
-        assert_eq!(stderr, "", "{words:?}");
-        candidates
-    };
+    let complete = |words: &[&str]| quiet_completions(&repo, words);
     let active = ["li.na", "liu.yang", "zhang.wei"];
     // New owners and backups are people with the company.
     assert_eq!(complete(&["crm", "reassign", "acme-coaches", "--to", ""]), active);
