@@ -117,6 +117,17 @@ pub enum Error {
         /// What was refused.
         action: String,
     },
+    /// A write must re-seal a customer the acting user cannot open.
+    #[error("{id} is sealed and {why}")]
+    Sealed {
+        /// The customer.
+        id: String,
+        /// Why it cannot be opened or re-sealed.
+        why: String,
+    },
+    /// The private key for sealed values cannot be loaded or used.
+    #[error("{0}")]
+    Identity(String),
     /// git's identity matches no staff member.
     #[error("your git identity <{0}> matches no staff member")]
     UnknownActor(String),

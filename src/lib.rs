@@ -10,6 +10,7 @@ pub mod cli;
 pub mod error;
 pub mod model;
 pub mod ops;
+pub mod seal;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -58,7 +58,9 @@ impl From<Error> for CliError {
             | Error::InvalidRows(_)
             | Error::InvalidCustomer { .. }
             | Error::NothingToDo(_)
-            | Error::Forbidden { .. } => BAD_INPUT,
+            | Error::Forbidden { .. }
+            | Error::Sealed { .. }
+            | Error::Identity(_) => BAD_INPUT,
             Error::Unfinished { .. } => UNFINISHED,
             Error::NotAStore(_)
             | Error::MissingObject(_)
@@ -100,6 +102,12 @@ impl From<Error> for CliError {
                 Some("fix the file by hand, commit it, and run `crm check`")
             }
             Error::UnknownStaff(_) => Some("`crm staff list --all` shows everyone"),
+            Error::Sealed { .. } => Some(
+                "ask someone it is sealed to (its owner, backup, a manager of its region or an admin) to make the change",
+            ),
+            Error::Identity(_) => Some(
+                "crm opens sealed values with your SSH private key: CRM_IDENTITY=PATH or `git config crm.identity PATH` (an ssh-ed25519 or ssh-rsa key file; an ssh-agent cannot decrypt)",
+            ),
             Error::Duplicate { .. } => Some("if it really is a different customer, run the command again with --force"),
             Error::SyncConflicts(_) => Some(
                 "your commits and files are as they were; agree on the value, then either drop your unpushed commits (`crm status` lists them; `git reset --keep REMOTE/BRANCH`) and redo what should stay with crm, or ask the colleague to change theirs; then run crm sync again",

@@ -13,6 +13,50 @@ pub struct StoreConfig {
     /// Rules.
     #[serde(default)]
     pub policy: Policy,
+    /// Sealing (`[seal]`): present in a sealed store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<SealConfig>,
+}
+
+/// `[seal]`: which values are sealed and the company's recovery keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealConfig {
+    /// SSH public keys (`ssh-ed25519` or `ssh-rsa`) every customer is also
+    /// sealed to; their private halves are kept offline.
+    pub recovery: Vec<String>,
+    /// The sealed fields, from [`SEALABLE_FIELDS`].
+    #[serde(default = "default_sealed_fields")]
+    pub fields: Vec<String>,
+}
+
+/// The fields that can be sealed: every value a rep's book is made of, none
+/// that lists, reports and checks need.
+pub const SEALABLE_FIELDS: &[&str] =
+    &["contacts.name", "contacts.title", "contacts.phone", "contacts.email", "notes", "next_step", "touches.summary"];
+
+fn default_sealed_fields() -> Vec<String> {
+    SEALABLE_FIELDS.iter().map(|f| f.to_string()).collect()
+}
+
+impl SealConfig {
+    /// A seal with the default fields and these recovery keys.
+    pub fn new(recovery: Vec<String>) -> SealConfig {
+        SealConfig { recovery, fields: default_sealed_fields() }
+    }
+
+    /// Whether the value at `path` (`notes`, `contacts[2].phone`,
+    /// `touches[0].summary`) is sealed.
+    pub fn seals(&self, path: &str) -> bool {
+        let general = match path.split_once('[') {
+            Some((table, rest)) => match rest.split_once("].") {
+                Some((_, key)) => format!("{table}.{key}"),
+                None => return false,
+            },
+            None => path.to_string(),
+        };
+        self.fields.iter().any(|f| *f == general)
+    }
 }
 
 /// `[company]`.

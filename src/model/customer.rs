@@ -8,6 +8,7 @@ use super::date::Date;
 use super::fastparse;
 use super::ids::CustomerId;
 use super::named::named_enum;
+use super::rule_ids::CheckRule;
 use super::schema::{self, Problem, Reader};
 use crate::{Error, Result};
 
@@ -44,6 +45,26 @@ pub struct Customer {
     pub contacts: Vec<Contact>,
     /// Interaction log, oldest first.
     pub touches: Vec<Touch>,
+    /// In a sealed store: who the sensitive values are sealed to, and the
+    /// data key wrapped for them (`sealed_to`, `sealed_key`).
+    #[serde(skip)]
+    pub seal: Option<Seal>,
+}
+
+/// `sealed_to` and `sealed_key` of a sealed customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seal {
+    /// Handles (and `@recovery`) the data key is wrapped for, as written.
+    pub to: Vec<String>,
+    /// The data key, wrapped for them: the base64 of an age file.
+    pub key: String,
+}
+
+impl Seal {
+    /// Builds the seal from the two keys read, when both are present.
+    pub fn from_parts(to: Option<Vec<String>>, key: Option<String>) -> Option<Seal> {
+        Some(Seal { to: to?, key: key? })
+    }
 }
 
 impl Customer {
@@ -66,6 +87,7 @@ impl Customer {
             notes: None,
             contacts: Vec::new(),
             touches: Vec::new(),
+            seal: None,
         }
     }
 }
@@ -196,6 +218,7 @@ impl Customer {
                 email: c.opt_str("email"),
             }),
             touches: Vec::new(),
+            seal: None,
         };
         let touches = r.tables("touches", |t| {
             let date = t.req_date("date");
@@ -208,6 +231,7 @@ impl Customer {
             date.map(|_| touch)
         });
         customer.touches = touches.into_iter().flatten().collect();
+        customer.seal = read_seal(&mut r, table);
         let (errors, warnings, offsets) = r.finish();
         let customer = errors.is_empty().then_some(customer);
         ParsedCustomer { customer, errors, warnings, offsets: Some(offsets) }
@@ -230,6 +254,17 @@ impl Customer {
     pub fn last_touch(&self) -> Option<Date> {
         self.touches.iter().map(|t| t.date).max()
     }
+}
+
+/// Reads `sealed_to` and `sealed_key`, which go together.
+fn read_seal(r: &mut Reader<'_>, table: &dyn TableLike) -> Option<Seal> {
+    let to = table.contains_key("sealed_to").then(|| r.str_array("sealed_to"));
+    let key = r.opt_str("sealed_key");
+    if to.is_some() != key.is_some() {
+        let (present, missing) = if to.is_some() { ("sealed_to", "sealed_key") } else { ("sealed_key", "sealed_to") };
+        r.problem(present, CheckRule::SealMalformed, format!("`{present}` without `{missing}`: the two go together"));
+    }
+    Seal::from_parts(to, key)
 }
 
 /// Reads only the `owner` and `backup` keys of a customer file: the fast

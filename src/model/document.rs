@@ -25,6 +25,8 @@ pub const CUSTOMER_KEYS: &[&str] = &[
     "next_step",
     "next_date",
     "notes",
+    "sealed_to",
+    "sealed_key",
 ];
 /// Top-level keys of a staff file, in the order of the file format.
 pub const STAFF_KEYS: &[&str] = &["name", "email", "role", "region", "status", "joined", "left", "rehire", "keys"];
@@ -98,6 +100,38 @@ impl Document {
     /// Removes a top-level key; says whether it was there.
     pub fn remove(&mut self, key: &str) -> bool {
         self.doc.remove(key).is_some()
+    }
+
+    /// Calls `f` with every string value of the file and its path (`notes`,
+    /// `contacts[1].phone`), to change in place: what sealing rewrites.
+    pub fn strings_mut(&mut self, mut f: impl FnMut(&str, &mut Value)) {
+        let mut each = |path: String, v: &mut Value| {
+            if v.is_str() {
+                f(&path, v);
+            }
+        };
+        for (key, item) in self.doc.iter_mut() {
+            match item {
+                Item::Value(Value::Array(array)) => {
+                    for (i, table) in array.iter_mut().filter_map(Value::as_inline_table_mut).enumerate() {
+                        for (k, v) in table.iter_mut() {
+                            each(format!("{key}[{i}].{k}"), v);
+                        }
+                    }
+                }
+                Item::Value(v) => each(key.to_string(), v),
+                Item::ArrayOfTables(tables) => {
+                    for (i, table) in tables.iter_mut().enumerate() {
+                        for (k, item) in table.iter_mut() {
+                            if let Item::Value(v) = item {
+                                each(format!("{key}[{i}].{k}"), v);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Appends a table to the array of tables `key` (`[[key]]`), or to an
@@ -190,6 +224,10 @@ pub fn customer_toml(c: &Customer) -> String {
     if let Some(n) = &c.notes {
         put(&mut out, "notes", n.as_str().into());
     }
+    if let Some(seal) = &c.seal {
+        put(&mut out, "sealed_to", string_array(&seal.to).into());
+        put(&mut out, "sealed_key", seal.key.as_str().into());
+    }
     for contact in &c.contacts {
         out.push_str("\n[[contacts]]\n");
         put(&mut out, "name", contact.name.as_str().into());
@@ -227,6 +265,7 @@ pub fn staff_toml(s: &Staff) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::customer::Seal;
     use crate::model::date::Date;
     use crate::model::CustomerId;
 
@@ -248,6 +287,10 @@ mod tests {
         d.set_opt("next_step", c.next_step.as_deref());
         d.set_opt("next_date", c.next_date.map(|x| x.to_toml()));
         d.set_opt("notes", c.notes.as_deref());
+        if let Some(seal) = &c.seal {
+            d.set("sealed_to", string_array(&seal.to));
+            d.set("sealed_key", seal.key.as_str());
+        }
         for contact in &c.contacts {
             d.push_table("contacts", contact_table(contact));
         }
@@ -298,6 +341,7 @@ mod tests {
                     i % 3
                 ],
                 touches: vec![Touch { date, by: "li.na".into(), kind: "call".into(), summary: t("s") }; i % 2 + 1],
+                seal: full.then(|| Seal { to: vec!["li.na".into(), "@recovery".into()], key: t("YWdl") }),
             };
             assert_eq!(customer_toml(&c), built_key_by_key(&c), "{c:?}");
         }

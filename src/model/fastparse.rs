@@ -11,7 +11,7 @@
 //! when it answers, the answer is the one the full reader would give (a test
 //! holds it to that on thousands of mutated files).
 
-use super::customer::{Contact, Customer, Touch};
+use super::customer::{Contact, Customer, Seal, Touch};
 use super::date::Date;
 use super::ids::CustomerId;
 
@@ -269,7 +269,18 @@ fn build(id: &CustomerId, root: Fields<'_>, contacts: Vec<Fields<'_>>, touches: 
         notes: r.str("notes").ok()?,
         contacts: Vec::with_capacity(contacts.len()),
         touches: Vec::with_capacity(touches.len()),
+        seal: None,
     };
+    let sealed_to = match r.value("sealed_to") {
+        None => None,
+        Some(Value::Strs(t)) => Some(t),
+        Some(_) => return None,
+    };
+    let sealed_key = r.str("sealed_key").ok()?;
+    if sealed_to.is_some() != sealed_key.is_some() {
+        return None;
+    }
+    c.seal = Seal::from_parts(sealed_to, sealed_key);
     r.done()?;
     for fields in contacts {
         let mut t = Take { fields };

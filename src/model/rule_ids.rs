@@ -38,6 +38,11 @@ named_enum! {
         StaleRelationship = "stale-relationship",
         SingleThreaded = "single-threaded",
         StrayFile = "stray-file",
+        SealRecipients = "seal-recipients",
+        SealClearValue = "seal-clear-value",
+        SealMalformed = "seal-malformed",
+        SealUnopenable = "seal-unopenable",
+        SealNoKey = "seal-no-key",
     }
 }
 
@@ -72,6 +77,7 @@ named_enum! {
         NonFastForward = "non-fast-forward",
         NotACommit = "not-a-commit",
         ForeignRoot = "foreign-root",
+        SealNotRotated = "seal-not-rotated",
     }
 }
 

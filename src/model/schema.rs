@@ -105,6 +105,11 @@ impl<'a> Reader<'a> {
         span.map_or((1, 1), |s| line_col(self.src, s.start))
     }
 
+    /// Reports a problem at `key` (or at the table when it is absent).
+    pub fn problem(&mut self, key: &str, rule: CheckRule, message: String) {
+        self.problem_at(key, rule, message);
+    }
+
     fn problem_at(&mut self, key: &str, rule: CheckRule, message: String) {
         let key_span = self.table.key(key).and_then(|k| k.span());
         let (line, column) = match key_span {

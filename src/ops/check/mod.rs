@@ -216,6 +216,7 @@ impl Checker {
 
     fn config(&mut self, text: Option<&str>) -> StoreConfig {
         let fallback = || StoreConfig {
+            seal: None,
             company: crate::model::Company { name: String::new(), currency: "CNY".into() },
             policy: Policy::default(),
         };

@@ -165,6 +165,31 @@ pub const RULES: &[Rule] = &[
         "a file under customers/ or staff/ that is not .toml",
         "remove it or move it out of the store's directories",
     ),
+    error(
+        CheckRule::SealRecipients,
+        "a sealed customer's data key is not wrapped for exactly the people the policy entitles and the recovery keys",
+        "any crm write to the customer re-seals it (`crm seal` re-seals every customer that needs it)",
+    ),
+    error(
+        CheckRule::SealClearValue,
+        "a field crm.toml's [seal] seals is in the clear",
+        "`crm seal` seals it; the clear text stays in history",
+    ),
+    error(
+        CheckRule::SealMalformed,
+        "a sealed value or wrapped key that is not well-formed",
+        "restore the value from history (`git log -p -- FILE`); it cannot be opened as it is",
+    ),
+    error(
+        CheckRule::SealUnopenable,
+        "with --identity: a value that does not open with its customer's data key (changed, or moved from another customer or field)",
+        "restore the value from history (`git log -p -- FILE`)",
+    ),
+    error(
+        CheckRule::SealNoKey,
+        "an active staff member without an ssh-ed25519 or ssh-rsa key in a sealed store: nothing can be sealed to them",
+        "add an ssh-ed25519 key to their staff file (`ssh-keygen -t ed25519`); ECDSA and OpenPGP keys cannot receive sealed data",
+    ),
 ];
 
 /// The severity and help of a rule.

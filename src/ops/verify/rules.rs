@@ -161,6 +161,11 @@ pub const VERIFY_RULES: &[Rule] = &[
         "a pushed history that shares no commit with the protected branches",
         "branch from the store's history: git fetch, then git switch -c NAME origin/main",
     ),
+    rule(
+        VerifyRule::SealNotRotated,
+        "a commit takes someone off a sealed customer's recipients but keeps a sealed value as it was (the data key they held still opens it)",
+        "re-seal with a new data key: any crm write to the customer does it (`crm seal` re-seals every customer that needs it)",
+    ),
 ];
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ impl<'r> Verifier<'r> {
             let snapshot = self.repo.snapshot(tree);
             // A broken crm.toml is judged by the strictest reading of it.
             let config = snapshot.config().unwrap_or_else(|_| StoreConfig {
+                seal: None,
                 company: crate::model::Company { name: String::new(), currency: String::new() },
                 policy: crate::model::Policy { require_signed: true, ..Default::default() },
             });

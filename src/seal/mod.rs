@@ -1,0 +1,20 @@
+//! Sealing: the sensitive values of a customer encrypted so that only the
+//! people the ownership policy entitles can read them, while the structure
+//! (owner, dates, values, regions, tiers) stays in the clear for lists,
+//! reports, checks and verification.
+//!
+//! The sops model with age: each customer has a random data key; every
+//! sealed value is encrypted under it ([`value`]); the data key is wrapped
+//! for each recipient's SSH public key ([`envelope`]); who the recipients
+//! are follows the policy ([`policy`]); [`record`] applies all of it to a
+//! customer file. No I/O here: the acting user's private key comes in from
+//! the command line layer.
+
+pub mod envelope;
+pub mod policy;
+pub mod record;
+pub mod value;
+
+pub use envelope::Recipient;
+pub use policy::{Readers, RECOVERY};
+pub use value::DataKey;

@@ -1,0 +1,129 @@
+//! Who a customer is sealed to: the ownership policy, read as a list of
+//! public keys. The owner, the backup, the managers whose scope holds the
+//! customer, the admins — all while active — and the company's recovery
+//! keys. Worked out once per command for all staff ([`Readers`]), then per
+//! customer by lookups only.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::envelope::{Recipient, Unusable};
+use crate::model::authz;
+use crate::model::config::{Policy, SealConfig};
+use crate::model::{Customer, Handle, Role, Staff};
+
+/// The label of the recovery keys in `sealed_to`.
+pub const RECOVERY: &str = "@recovery";
+
+/// The staff and recovery keys of a sealed store, parsed once.
+pub struct Readers<'a> {
+    policy: &'a Policy,
+    staff: &'a BTreeMap<Handle, Staff>,
+    keys: BTreeMap<&'a str, Vec<Recipient>>,
+    recovery: Vec<Recipient>,
+    /// Active staff without a key sealing can use, and why.
+    pub keyless: Vec<(String, String)>,
+    /// Recovery keys that cannot be used, and why.
+    pub bad_recovery: Vec<(String, String)>,
+}
+
+/// The recipients a customer must be sealed to.
+pub struct Target<'r> {
+    /// `sealed_to`: handles, then [`RECOVERY`].
+    pub to: Vec<String>,
+    /// Every key, in the order of `to`.
+    pub recipients: Vec<&'r Recipient>,
+}
+
+impl Target<'_> {
+    /// The stanza tags of the keys.
+    pub fn tags(&self) -> BTreeSet<&str> {
+        self.recipients.iter().map(|r| r.tag()).collect()
+    }
+}
+
+impl<'a> Readers<'a> {
+    /// Parses the keys of every active staff member and the recovery keys.
+    pub fn new(policy: &'a Policy, seal: &SealConfig, staff: &'a BTreeMap<Handle, Staff>) -> Readers<'a> {
+        let mut keys = BTreeMap::new();
+        let mut keyless = Vec::new();
+        for person in staff.values().filter(|s| s.is_active()) {
+            let (usable, why) = usable_keys(&person.keys);
+            if usable.is_empty() {
+                let why = why.unwrap_or_else(|| "no key listed".into());
+                keyless.push((person.handle.to_string(), why));
+            }
+            keys.insert(person.handle.as_str(), usable);
+        }
+        let mut recovery = Vec::new();
+        let mut bad_recovery = Vec::new();
+        for key in &seal.recovery {
+            match Recipient::parse(key) {
+                Ok(r) => recovery.push(r),
+                Err(Unusable(why)) => bad_recovery.push((key.clone(), why)),
+            }
+        }
+        Readers { policy, staff, keys, recovery, keyless, bad_recovery }
+    }
+
+    /// Handles of the active people entitled to read `c`, in the order
+    /// owner, backup, managers, admins (each once).
+    pub fn entitled(&self, c: &Customer) -> Vec<&'a str> {
+        let mut out: Vec<&'a str> = Vec::new();
+        let mut add = |h: &'a str| {
+            if !out.contains(&h) {
+                out.push(h);
+            }
+        };
+        for h in [Some(c.owner.as_str()), c.backup.as_deref()].into_iter().flatten() {
+            if let Some((handle, _)) = self.keys.get_key_value(h) {
+                add(handle);
+            }
+        }
+        for role in [Role::Manager, Role::Admin] {
+            for person in self.staff.values().filter(|s| s.is_active() && s.role == role) {
+                if role == Role::Admin || authz::in_scope(person, self.policy, c).is_ok() {
+                    add(person.handle.as_str());
+                }
+            }
+        }
+        out
+    }
+
+    /// Who `c` must be sealed to: the entitled people with a usable key,
+    /// then the recovery keys.
+    pub fn target(&self, c: &Customer) -> Target<'_> {
+        let mut to = Vec::new();
+        let mut recipients = Vec::new();
+        for handle in self.entitled(c) {
+            let keys = &self.keys[handle];
+            if !keys.is_empty() {
+                to.push(handle.to_string());
+                recipients.extend(keys.iter());
+            }
+        }
+        to.push(RECOVERY.to_string());
+        recipients.extend(self.recovery.iter());
+        Target { to, recipients }
+    }
+
+    /// The label (handle or [`RECOVERY`]) whose key has stanza tag `tag`.
+    pub fn owner_of_tag(&self, tag: &str) -> Option<&str> {
+        if self.recovery.iter().any(|r| r.tag() == tag) {
+            return Some(RECOVERY);
+        }
+        self.keys.iter().find(|(_, keys)| keys.iter().any(|r| r.tag() == tag)).map(|(h, _)| *h)
+    }
+}
+
+/// The keys of `keys` that sealing can use, and why none could, if so.
+fn usable_keys(keys: &[String]) -> (Vec<Recipient>, Option<String>) {
+    let mut usable = Vec::new();
+    let mut why = None;
+    for key in keys {
+        match Recipient::parse(key) {
+            Ok(r) => usable.push(r),
+            Err(Unusable(w)) => why = Some(w),
+        }
+    }
+    (usable, why)
+}

@@ -1,0 +1,316 @@
+//! Sealing applied to one customer: re-sealing a file a write produced,
+//! opening a customer for reading, and auditing one against the policy.
+//!
+//! Writes never deal with sealing themselves: they change the file as in an
+//! unsealed store (keeping sealed values as they are, writing new values in
+//! the clear), and [`Resealer::reseal`] brings the result in line with the
+//! policy before the commit. A value whose text is the same as before keeps
+//! its ciphertext; a recipient only added gets the same data key; anyone
+//! losing access means a new data key and every value sealed again.
+
+use std::collections::BTreeSet;
+
+use toml_edit::Value;
+
+use super::envelope::{self, UnwrapError};
+use super::policy::{Readers, Target};
+use super::value::{self, DataKey};
+use crate::model::config::SealConfig;
+use crate::model::document::{string_array, Document};
+use crate::model::rule_ids::CheckRule;
+use crate::model::{Customer, CustomerId};
+use crate::{Error, Result};
+
+/// What a value the reader cannot open is shown as.
+pub const SEALED: &str = "sealed";
+
+/// The acting user's private keys, loaded when first needed.
+pub trait KeySource: Sync {
+    /// The keys, or why they cannot be had.
+    fn identities(&self) -> Result<&[age::ssh::Identity]>;
+}
+
+/// The values of `c` that `cfg` seals, by path (`notes`,
+/// `contacts[0].phone`, `touches[3].summary`).
+pub fn sealed_values<'c>(c: &'c Customer, cfg: &SealConfig) -> Vec<(String, &'c str)> {
+    let mut out = Vec::new();
+    let mut add = |path: String, v: Option<&'c String>| {
+        if let Some(v) = v {
+            if cfg.seals(&path) {
+                out.push((path, v.as_str()));
+            }
+        }
+    };
+    add("notes".into(), c.notes.as_ref());
+    add("next_step".into(), c.next_step.as_ref());
+    for (i, contact) in c.contacts.iter().enumerate() {
+        add(format!("contacts[{i}].name"), Some(&contact.name));
+        add(format!("contacts[{i}].title"), contact.title.as_ref());
+        add(format!("contacts[{i}].phone"), contact.phone.as_ref());
+        add(format!("contacts[{i}].email"), contact.email.as_ref());
+    }
+    for (i, touch) in c.touches.iter().enumerate() {
+        add(format!("touches[{i}].summary"), Some(&touch.summary));
+    }
+    out
+}
+
+/// The value at `path` (as [`sealed_values`] names them), to replace.
+fn slot<'c>(c: &'c mut Customer, path: &str) -> Option<&'c mut String> {
+    let Some((table, rest)) = path.split_once('[') else {
+        return match path {
+            "notes" => c.notes.as_mut(),
+            "next_step" => c.next_step.as_mut(),
+            _ => None,
+        };
+    };
+    let (index, key) = rest.split_once("].")?;
+    let i: usize = index.parse().ok()?;
+    match (table, key) {
+        ("touches", "summary") => Some(&mut c.touches.get_mut(i)?.summary),
+        ("contacts", key) => {
+            let contact = c.contacts.get_mut(i)?;
+            match key {
+                "name" => Some(&mut contact.name),
+                "title" => contact.title.as_mut(),
+                "phone" => contact.phone.as_mut(),
+                "email" => contact.email.as_mut(),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// How far a customer could be opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Openness {
+    /// Not sealed: nothing to open.
+    Clear,
+    /// Every sealed value opened.
+    Opened,
+    /// The reader is not a recipient (or a value did not open): those
+    /// values now read [`SEALED`].
+    Sealed,
+}
+
+/// Opens the sealed values of `c` in place with `identities`; what cannot
+/// be opened reads [`SEALED`].
+pub fn open(c: &mut Customer, cfg: &SealConfig, identities: &[age::ssh::Identity]) -> Openness {
+    let Some(seal) = &c.seal else {
+        return Openness::Clear;
+    };
+    let key = envelope::unwrap(&seal.key, identities).ok();
+    let id = c.id.to_string();
+    let mut all = key.is_some();
+    let opened: Vec<(String, String)> = sealed_values(c, cfg)
+        .into_iter()
+        .filter(|(_, v)| value::is_sealed(v))
+        .map(|(path, v)| {
+            let plain = key.as_ref().and_then(|k| k.open(&id, &path, v).ok());
+            all &= plain.is_some();
+            (path, plain.unwrap_or_else(|| SEALED.to_string()))
+        })
+        .collect();
+    for (path, plain) in opened {
+        if let Some(slot) = slot(c, &path) {
+            *slot = plain;
+        }
+    }
+    if all {
+        Openness::Opened
+    } else {
+        Openness::Sealed
+    }
+}
+
+/// Brings written customer files in line with the sealing policy.
+pub struct Resealer<'a> {
+    /// `[seal]` of the store after the write.
+    pub cfg: &'a SealConfig,
+    /// Staff and recovery keys after the write.
+    pub readers: &'a Readers<'a>,
+    /// The acting user's keys.
+    pub keys: &'a dyn KeySource,
+}
+
+impl Resealer<'_> {
+    /// The text of customer file `path` sealed as the policy wants, or
+    /// `None` when `new` already is. `old` is the version it replaces: a
+    /// value written in the clear whose text is unchanged keeps the
+    /// ciphertext it had. Fails when the data key is needed and the acting
+    /// user cannot open it.
+    pub fn reseal(&self, id: &CustomerId, path: &str, old: Option<&str>, new: &str) -> Result<Option<String>> {
+        let customer = Customer::parse(id, path, new)?;
+        let target = self.readers.target(&customer);
+        let values = sealed_values(&customer, self.cfg);
+        let in_clear = values.iter().any(|(_, v)| !value::is_sealed(v));
+        let current = customer.seal.as_ref();
+        let sealed_err = |why: &str| Error::Sealed { id: id.to_string(), why: why.to_string() };
+        let current_tags = match current {
+            Some(seal) => Some(stanza_tags(&seal.key).ok_or_else(|| sealed_err("its sealed_key is not a wrapped key"))?),
+            None => None,
+        };
+        let wanted: BTreeSet<String> = target.tags().into_iter().map(str::to_string).collect();
+        let lost = current_tags.as_ref().is_some_and(|tags| !tags.is_subset(&wanted));
+        let rewrap = current.is_none_or(|s| s.to != target.to) || current_tags.as_ref() != Some(&wanted);
+        if !lost && !rewrap && !in_clear {
+            return Ok(None);
+        }
+        if current.is_none() && values.iter().any(|(_, v)| value::is_sealed(v)) {
+            return Err(sealed_err("has sealed values but no sealed_key to open them with"));
+        }
+        let old_key = match current {
+            Some(seal) => Some(self.data_key(id, &seal.key)?),
+            None => None,
+        };
+        let rotating = lost && old_key.is_some();
+        let key = match (&old_key, lost) {
+            (Some(k), false) => k.clone(),
+            _ => DataKey::generate(),
+        };
+        let before = old.and_then(|text| Customer::parse(id, path, text).ok());
+        let before_values = before.as_ref().map(|b| sealed_values(b, self.cfg)).unwrap_or_default();
+        let name = id.to_string();
+        let mut doc = Document::parse(path, new)?;
+        let mut failure = None;
+        doc.strings_mut(|p, v| {
+            let Some(text) = v.as_str().filter(|_| self.cfg.seals(p)) else {
+                return;
+            };
+            let sealed = if value::is_sealed(text) {
+                if !rotating {
+                    return;
+                }
+                match old_key.as_ref().map(|k| k.open(&name, p, text)) {
+                    Some(Ok(plain)) => key.seal(&name, p, &plain),
+                    _ => {
+                        failure.get_or_insert_with(|| format!("its value `{p}` does not open with its data key"));
+                        return;
+                    }
+                }
+            } else {
+                let unchanged = |(bp, c): &&(String, &str)| {
+                    bp == p && old_key.as_ref().and_then(|k| k.open(&name, p, c).ok()).as_deref() == Some(text)
+                };
+                match before_values.iter().filter(|_| !rotating).find(unchanged) {
+                    Some((_, c)) => c.to_string(),
+                    None => key.seal(&name, p, text),
+                }
+            };
+            let decor = v.decor().clone();
+            *v = Value::from(sealed);
+            *v.decor_mut() = decor;
+        });
+        if let Some(why) = failure {
+            return Err(sealed_err(&why));
+        }
+        if rewrap || rotating {
+            doc.set("sealed_to", string_array(&target.to));
+            doc.set("sealed_key", wrap(&key, &target));
+        }
+        Ok(Some(doc.to_string()))
+    }
+
+    fn data_key(&self, id: &CustomerId, wrapped: &str) -> Result<DataKey> {
+        let identities = self.keys.identities()?;
+        envelope::unwrap(wrapped, identities).map_err(|e| Error::Sealed {
+            id: id.to_string(),
+            why: match e {
+                UnwrapError::NotARecipient => {
+                    "your key is not among its recipients, so it cannot be sealed again for this change".into()
+                }
+                UnwrapError::Malformed => "its sealed_key is not a wrapped data key".into(),
+            },
+        })
+    }
+}
+
+fn wrap(key: &DataKey, target: &Target<'_>) -> String {
+    let recipients: Vec<envelope::Recipient> = target.recipients.iter().map(|r| (*r).clone()).collect();
+    envelope::wrap(key, &recipients)
+}
+
+/// The stanza tags of a wrapped key.
+fn stanza_tags(wrapped: &str) -> Option<BTreeSet<String>> {
+    Some(envelope::stanzas(wrapped)?.into_iter().map(|s| s.tag).collect())
+}
+
+/// One thing wrong with a sealed customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule.
+    pub rule: CheckRule,
+    /// The key it is about (`sealed_key`, `contacts[0].phone`).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Audits `c` against the sealing policy: sealed to exactly the entitled
+/// keys and the recovery keys, no sealed field in the clear, well-formed
+/// ciphertexts; with `identities` (CI's recovery key), also that the data
+/// key opens and every value opens with it for this customer and field.
+pub fn audit(
+    c: &Customer,
+    cfg: &SealConfig,
+    readers: &Readers<'_>,
+    identities: Option<&[age::ssh::Identity]>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut find = |rule, path: &str, message: String| out.push(Finding { rule, path: path.to_string(), message });
+    let values = sealed_values(c, cfg);
+    for (path, v) in &values {
+        if !value::is_sealed(v) {
+            find(CheckRule::SealClearValue, path, format!("`{path}` is in the clear in a sealed store"));
+        } else if !value::is_well_formed(v) {
+            find(CheckRule::SealMalformed, path, format!("`{path}` is not a well-formed sealed value"));
+        }
+    }
+    let Some(seal) = &c.seal else {
+        return out;
+    };
+    let Some(tags) = stanza_tags(&seal.key) else {
+        find(CheckRule::SealMalformed, "sealed_key", "`sealed_key` is not a wrapped data key (base64 of an age file)".into());
+        return out;
+    };
+    let target = readers.target(c);
+    let wanted: BTreeSet<String> = target.tags().into_iter().map(str::to_string).collect();
+    let name = |tag: &String| readers.owner_of_tag(tag).map_or_else(|| format!("an unknown key (tag {tag})"), str::to_string);
+    let missing: BTreeSet<String> = wanted.difference(&tags).map(name).collect();
+    let extra: BTreeSet<String> = tags.difference(&wanted).map(name).collect();
+    if !missing.is_empty() {
+        let who = missing.into_iter().collect::<Vec<_>>().join(", ");
+        find(CheckRule::SealRecipients, "sealed_key", format!("not sealed to {who}, whom the policy entitles"));
+    }
+    if !extra.is_empty() {
+        let who = extra.into_iter().collect::<Vec<_>>().join(", ");
+        find(CheckRule::SealRecipients, "sealed_key", format!("sealed to {who}, whom the policy does not entitle"));
+    }
+    if seal.to != target.to {
+        find(
+            CheckRule::SealRecipients,
+            "sealed_to",
+            format!("`sealed_to` is [{}]; the policy wants [{}]", seal.to.join(", "), target.to.join(", ")),
+        );
+    }
+    if let Some(identities) = identities {
+        match envelope::unwrap(&seal.key, identities) {
+            Err(UnwrapError::NotARecipient) => {
+                find(CheckRule::SealUnopenable, "sealed_key", "the data key does not open with the given identity".into())
+            }
+            Err(UnwrapError::Malformed) => {
+                find(CheckRule::SealMalformed, "sealed_key", "`sealed_key` does not hold a data key".into())
+            }
+            Ok(key) => {
+                let id = c.id.to_string();
+                for (path, v) in values.iter().filter(|(_, v)| value::is_well_formed(v)) {
+                    if let Err(e) = key.open(&id, path, v) {
+                        find(CheckRule::SealUnopenable, path, format!("`{path}` {e}"));
+                    }
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,152 @@
+//! One sealed value: XChaCha20-Poly1305 under the customer's data key, with
+//! a random nonce, bound by associated data to the customer id and the
+//! field path, so a ciphertext copied to another customer or another field
+//! no longer opens.
+//!
+//! Written in the file as `sealed:v1:` followed by the base64 of nonce and
+//! ciphertext (with its tag): one TOML string, so every reader that does not
+//! open values still reads the file as before.
+
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine as _;
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use zeroize::Zeroizing;
+
+/// What every sealed value starts with.
+pub const PREFIX: &str = "sealed:v1:";
+
+/// Length of the nonce of XChaCha20-Poly1305.
+const NONCE_LEN: usize = 24;
+/// Length of the Poly1305 tag.
+const TAG_LEN: usize = 16;
+
+/// A customer's data key: 32 random bytes, wiped from memory when dropped.
+#[derive(Clone)]
+pub struct DataKey(Zeroizing<[u8; 32]>);
+
+impl DataKey {
+    /// A fresh random key.
+    pub fn generate() -> DataKey {
+        DataKey(Zeroizing::new(XChaCha20Poly1305::generate_key(&mut OsRng).into()))
+    }
+
+    /// The key from its 32 bytes (as unwrapped from the envelope).
+    pub fn from_bytes(bytes: &[u8]) -> Option<DataKey> {
+        Some(DataKey(Zeroizing::new(bytes.try_into().ok()?)))
+    }
+
+    /// The key's bytes, to wrap.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0[..]
+    }
+
+    fn cipher(&self) -> XChaCha20Poly1305 {
+        XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&self.0[..]))
+    }
+
+    /// Seals `plain`, the value at `field` (`notes`, `contacts[0].phone`)
+    /// of customer `id`.
+    pub fn seal(&self, id: &str, field: &str, plain: &str) -> String {
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let aad = associated_data(id, field);
+        let sealed = self
+            .cipher()
+            .encrypt(&nonce, Payload { msg: plain.as_bytes(), aad: aad.as_bytes() })
+            .expect("XChaCha20-Poly1305 encrypts any message shorter than 256 GiB");
+        let mut raw = Vec::with_capacity(NONCE_LEN + sealed.len());
+        raw.extend_from_slice(&nonce);
+        raw.extend_from_slice(&sealed);
+        format!("{PREFIX}{}", STANDARD_NO_PAD.encode(raw))
+    }
+
+    /// Opens a value sealed by [`DataKey::seal`] for the same `id` and
+    /// `field`.
+    pub fn open(&self, id: &str, field: &str, text: &str) -> Result<String, OpenError> {
+        let raw = decode(text)?;
+        let (nonce, sealed) = raw.split_at(NONCE_LEN);
+        let aad = associated_data(id, field);
+        let plain = self
+            .cipher()
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: aad.as_bytes() })
+            .map_err(|_| OpenError::Authentication)?;
+        String::from_utf8(plain).map_err(|_| OpenError::NotText)
+    }
+}
+
+/// Why a sealed value did not open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenError {
+    /// Not `sealed:v1:` and base64 of at least a nonce and a tag.
+    Malformed,
+    /// The data key, the customer or the field is not the one it was sealed
+    /// for, or the ciphertext was changed.
+    Authentication,
+    /// It opened to bytes that are not UTF-8.
+    NotText,
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OpenError::Malformed => "not a well-formed sealed value (`sealed:v1:` and base64)",
+            OpenError::Authentication => {
+                "does not open with the customer's data key for this customer and field (changed, moved or sealed under another key)"
+            }
+            OpenError::NotText => "opens to bytes that are not UTF-8 text",
+        })
+    }
+}
+
+/// Whether `text` is written as a sealed value.
+pub fn is_sealed(text: &str) -> bool {
+    text.starts_with(PREFIX)
+}
+
+/// Whether `text` is a well-formed sealed value (without opening it).
+pub fn is_well_formed(text: &str) -> bool {
+    decode(text).is_ok()
+}
+
+fn decode(text: &str) -> Result<Vec<u8>, OpenError> {
+    let body = text.strip_prefix(PREFIX).ok_or(OpenError::Malformed)?;
+    let raw = STANDARD_NO_PAD.decode(body).map_err(|_| OpenError::Malformed)?;
+    if raw.len() < NONCE_LEN + TAG_LEN {
+        return Err(OpenError::Malformed);
+    }
+    Ok(raw)
+}
+
+/// What a ciphertext is bound to.
+fn associated_data(id: &str, field: &str) -> String {
+    format!("crm sealed value v1\0{id}\0{field}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_only_for_its_customer_field_and_key() {
+        let key = DataKey::generate();
+        let sealed = key.seal("yutong", "contacts[0].phone", "+86 371 5555 0101");
+        assert!(is_sealed(&sealed) && is_well_formed(&sealed));
+        assert_eq!(key.open("yutong", "contacts[0].phone", &sealed).unwrap(), "+86 371 5555 0101");
+        assert_eq!(key.open("kinglong", "contacts[0].phone", &sealed), Err(OpenError::Authentication));
+        assert_eq!(key.open("yutong", "contacts[1].phone", &sealed), Err(OpenError::Authentication));
+        assert_eq!(DataKey::generate().open("yutong", "contacts[0].phone", &sealed), Err(OpenError::Authentication));
+        let mut tampered = sealed.clone().into_bytes();
+        let last = tampered.len() - 3;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        assert_eq!(key.open("yutong", "contacts[0].phone", &tampered), Err(OpenError::Authentication));
+        assert_eq!(key.open("yutong", "notes", "sealed:v1:abc"), Err(OpenError::Malformed));
+        assert_eq!(key.open("yutong", "notes", "plain"), Err(OpenError::Malformed));
+    }
+
+    #[test]
+    fn the_same_value_seals_differently_each_time() {
+        let key = DataKey::generate();
+        assert_ne!(key.seal("a", "notes", "x"), key.seal("a", "notes", "x"));
+    }
+}
