@@ -61,6 +61,8 @@ impl Ctx {
             if !self.quiet && std::io::stderr().is_terminal() {
                 store.set_progress(history_progress());
             }
+            let keys = super::identity::CliKeys::configured(&store, self.interactive);
+            store.set_keys(Box::new(keys));
             self.store = Some(store);
         }
         Ok(self.store.as_ref().expect("opened above"))

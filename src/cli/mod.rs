@@ -8,6 +8,7 @@ pub mod ctx;
 pub mod error;
 pub mod fit;
 pub mod ics;
+pub mod identity;
 pub mod prompt;
 pub mod render;
 pub mod terminal;
@@ -70,6 +71,7 @@ enum Command {
     Log(log::LogArgs),
     Check(check::CheckArgs),
     Verify(verify::VerifyArgs),
+    Seal(seal::SealArgs),
     #[command(subcommand)]
     Report(report::ReportCommand),
     #[command(subcommand)]
@@ -138,6 +140,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Log(args) => log::run(&mut ctx, args),
         Command::Check(args) => check::run(&mut ctx, args),
         Command::Verify(args) => verify::run(&mut ctx, args),
+        Command::Seal(args) => seal::run(&mut ctx, args),
         Command::Report(cmd) => report::run(&mut ctx, cmd),
         Command::Import(cmd) => import::run(&mut ctx, cmd),
         Command::Export(args) => export::run(&mut ctx, args),

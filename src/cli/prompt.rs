@@ -78,3 +78,8 @@ fn interrupted(e: dialoguer::Error) -> CliError {
         _ => CliError::usage(format!("no answer: {e}")),
     }
 }
+
+/// A passphrase typed at a hidden prompt.
+pub fn passphrase(label: &str) -> CliResult<String> {
+    answer(|| dialoguer::Password::new().with_prompt(label).allow_empty_password(true).interact())
+}

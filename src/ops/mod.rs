@@ -17,7 +17,9 @@ pub mod list;
 pub mod log;
 pub mod reassign;
 pub mod report;
+pub(crate) mod reseal;
 pub mod resolve;
+pub mod seal;
 pub mod show;
 pub mod staff;
 pub mod status;
@@ -95,9 +97,19 @@ impl<'s> Writer<'s> {
     }
 
     /// Commits `changes` with a message built from its parts.
+    /// Customer files are sealed as the policy after the change wants
+    /// (with whatever other customers the change re-seals).
     pub fn commit(self, message: &Message<'_>, changes: Vec<Change>) -> Result<ObjectId> {
+        Ok(self.commit_counting(message, changes)?.0)
+    }
+
+    /// [`Writer::commit`], also saying how many files the commit wrote.
+    pub fn commit_counting(self, message: &Message<'_>, changes: Vec<Change>) -> Result<(ObjectId, usize)> {
+        let changes = reseal::reseal_changes(self.tx.store(), self.tx.snapshot(), &self.config, &self.staff, changes)?;
+        let written = changes.len();
         let text = message.render(self.actor.handle.as_str());
-        self.tx.commit(CommitSpec { message: text, changes, signer: self.signer, stamps: self.stamps })
+        let commit = self.tx.commit(CommitSpec { message: text, changes, signer: self.signer, stamps: self.stamps })?;
+        Ok((commit, written))
     }
 }
 

@@ -11,6 +11,7 @@
 //! the command line layer.
 
 pub mod envelope;
+pub mod identity;
 pub mod policy;
 pub mod record;
 pub mod value;

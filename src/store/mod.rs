@@ -28,6 +28,7 @@ pub mod treediff;
 pub mod treeshape;
 pub mod write;
 
+use crate::seal::record::KeySource;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +48,17 @@ pub struct Store {
     lock_wait: std::time::Duration,
     /// What hears how building the history index goes.
     progress: Option<Box<history_index::ProgressFn>>,
+    /// The acting user's private keys for sealed values.
+    keys: Option<Box<dyn KeySource>>,
+}
+
+/// The key source of a store nobody gave keys to.
+struct NoKeys;
+
+impl KeySource for NoKeys {
+    fn identities(&self) -> Result<&[age::ssh::Identity]> {
+        Err(Error::Identity("no private key was given to open sealed values".into()))
+    }
 }
 
 /// How long a write waits for another writer by default.
@@ -199,7 +211,7 @@ impl Store {
         let repo = open_repository(start, discover)?;
         let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(start.to_path_buf()))?;
         share_like_git(&repo);
-        let store = Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT, progress: None };
+        let store = Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT, progress: None, keys: None };
         if !store.head()?.is_store() {
             return Err(Error::NotAStore(store.root));
         }
@@ -211,7 +223,7 @@ impl Store {
         let repo = repo.git;
         let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| Error::NotAStore(repo.path().to_path_buf()))?;
         share_like_git(&repo);
-        Ok(Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT, progress: None })
+        Ok(Store { repo, root, lock_wait: DEFAULT_LOCK_WAIT, progress: None, keys: None })
     }
 
     /// Sets how long a write waits for another writer's lock.
@@ -223,6 +235,17 @@ impl Store {
     /// bar): it can take a while on a fresh clone of a large store.
     pub fn set_progress(&mut self, progress: Box<history_index::ProgressFn>) {
         self.progress = Some(progress);
+    }
+
+    /// Sets where the acting user's private keys for sealed values come
+    /// from (loaded only when a sealed value must be opened).
+    pub fn set_keys(&mut self, keys: Box<dyn KeySource>) {
+        self.keys = Some(keys);
+    }
+
+    /// The acting user's private keys for sealed values.
+    pub fn keys(&self) -> &dyn KeySource {
+        self.keys.as_deref().unwrap_or(&NoKeys)
     }
 
     /// What hears how building the history index goes, if anything.

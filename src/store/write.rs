@@ -175,6 +175,11 @@ impl<'s> Transaction<'s> {
         self.parent.as_ref().map(Commit::id)
     }
 
+    /// The store being written.
+    pub fn store(&self) -> &'s Store {
+        self.store
+    }
+
     /// The store as of the commit this write starts from.
     pub fn snapshot(&self) -> &Snapshot<'s> {
         &self.snapshot

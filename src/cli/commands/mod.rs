@@ -14,6 +14,7 @@ pub mod list;
 pub mod log;
 pub mod reassign;
 pub mod report;
+pub mod seal;
 pub mod shell;
 pub mod show;
 pub mod staff;
