@@ -14,8 +14,9 @@ use crate::{Error, Result};
 
 /// Where the key comes from, and the key once loaded.
 pub struct CliKeys {
-    /// The key file, or why there is none.
-    file: std::result::Result<PathBuf, String>,
+    /// The key file (`None`: none is configured), or why the configured
+    /// one cannot be used.
+    file: std::result::Result<Option<PathBuf>, String>,
     /// Whether a passphrase may be asked.
     interactive: bool,
     loaded: OnceLock<std::result::Result<Vec<age::ssh::Identity>, String>>,
@@ -25,9 +26,9 @@ impl CliKeys {
     /// The key configured for `store`'s user.
     pub fn configured(store: &Store, interactive: bool) -> CliKeys {
         let file = match std::env::var_os("CRM_IDENTITY").filter(|v| !v.is_empty()) {
-            Some(path) => Ok(PathBuf::from(path)),
+            Some(path) => Ok(Some(PathBuf::from(path))),
             None => match store.config_value("crm.identity") {
-                Some(path) => Ok(expand_home(&path)),
+                Some(path) => Ok(Some(expand_home(&path))),
                 None => signing_key_file(store),
             },
         };
@@ -36,11 +37,13 @@ impl CliKeys {
 
     /// The key in `file` (`--identity FILE`).
     pub fn file(file: PathBuf, interactive: bool) -> CliKeys {
-        CliKeys { file: Ok(file), interactive, loaded: OnceLock::new() }
+        CliKeys { file: Ok(Some(file)), interactive, loaded: OnceLock::new() }
     }
 
     fn load(&self) -> std::result::Result<Vec<age::ssh::Identity>, String> {
-        let file = self.file.clone()?;
+        let Some(file) = self.file.clone()? else {
+            return Ok(Vec::new());
+        };
         let name = file.display().to_string();
         let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read the private key {name}: {e}"))?;
         let ask = || -> Result<Option<String>> {
@@ -64,25 +67,23 @@ impl KeySource for CliKeys {
     }
 }
 
-/// The private key file of git's SSH signing key, or why there is none.
-fn signing_key_file(store: &Store) -> std::result::Result<PathBuf, String> {
-    let none = "no private key to open sealed values: set CRM_IDENTITY or `git config crm.identity` to your SSH private key file";
+/// The private key file of git's SSH signing key (`None`: git signs with
+/// no key), or why it cannot open sealed values.
+fn signing_key_file(store: &Store) -> std::result::Result<Option<PathBuf>, String> {
     let Some(key) = store.config_value("user.signingkey") else {
-        return Err(none.into());
+        return Ok(None);
     };
     if store.config_value("gpg.format").as_deref() != Some("ssh") {
-        return Err(format!(
-            "your signing key is an OpenPGP key, which cannot open sealed values; set CRM_IDENTITY to an ssh-ed25519 private key file listed in your staff file"
-        ));
+        return Err("your signing key is an OpenPGP key, which cannot open sealed values; set CRM_IDENTITY to an ssh-ed25519 private key file listed in your staff file".into());
     }
     if key.starts_with("key::") || key.starts_with("ssh-") {
         return Err("git signs with a key held by ssh-agent, and an agent cannot decrypt; set CRM_IDENTITY (or `git config crm.identity`) to the private key file".into());
     }
     let path = expand_home(&key);
-    Ok(match path.to_str().and_then(|p| p.strip_suffix(".pub")) {
+    Ok(Some(match path.to_str().and_then(|p| p.strip_suffix(".pub")) {
         Some(private) => PathBuf::from(private),
         None => path,
-    })
+    }))
 }
 
 fn expand_home(path: &str) -> PathBuf {

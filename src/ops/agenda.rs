@@ -129,6 +129,7 @@ pub fn run(store: &Store, req: &AgendaRequest, today: Date) -> Result<Readable<A
     let Readable { value: mut customers, skipped: unreadable } = head.map_readable_entries(files, |c| c)?;
     skipped.extend(unreadable);
     customers.retain(|c| c.owner == handle.as_str());
+    super::unseal::Opener::new(store, &config)?.open_all(&mut customers);
 
     let handovers = if req.handovers && !customers.is_empty() {
         // Only the handover window's events are needed: on a fresh clone,

@@ -7,6 +7,7 @@ use csv::{Terminator, WriterBuilder};
 
 use crate::model::sheet::{self, EXPORT_COLUMNS};
 use crate::model::Customer;
+use super::unseal::Opener;
 use crate::store::snapshot::Readable;
 use crate::store::Store;
 use crate::Result;
@@ -20,14 +21,27 @@ pub struct ExportFilter {
     pub region: Option<String>,
 }
 
-/// The selected customers, by id, and the files that cannot be read.
-pub fn customers(store: &Store, filter: &ExportFilter) -> Result<Readable<Vec<Customer>>> {
-    let mut all = store.head()?.readable_customers()?;
+/// The selected customers, by id, opened as far as the acting user's key
+/// allows, and the files that cannot be read.
+pub fn customers(store: &Store, filter: &ExportFilter) -> Result<Exported> {
+    let head = store.head()?;
+    let mut all = head.readable_customers()?;
     all.value.retain(|c| {
         filter.owner.as_ref().is_none_or(|o| *o == c.owner)
             && filter.region.as_ref().is_none_or(|r| c.region.as_ref() == Some(r))
     });
-    Ok(all)
+    let sealed = Opener::new(store, &head.config()?)?.open_all(&mut all.value);
+    Ok(Exported { customers: all, sealed })
+}
+
+/// What an export holds.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    /// The customers, and the files that cannot be read.
+    pub customers: Readable<Vec<Customer>>,
+    /// How many customers kept sealed values (shown as `sealed`): the
+    /// acting user is not among their recipients.
+    pub sealed: usize,
 }
 
 /// CSV text of `customers`: a header, one row each, every cell made safe

@@ -21,6 +21,7 @@ pub(crate) mod reseal;
 pub mod resolve;
 pub mod seal;
 pub mod show;
+pub mod unseal;
 pub mod staff;
 pub mod status;
 pub mod sync;

@@ -26,7 +26,8 @@ pub const SEALED: &str = "sealed";
 
 /// The acting user's private keys, loaded when first needed.
 pub trait KeySource: Sync {
-    /// The keys, or why they cannot be had.
+    /// The keys (none when none is configured), or why the configured key
+    /// cannot be used.
     fn identities(&self) -> Result<&[age::ssh::Identity]>;
 }
 
@@ -82,8 +83,22 @@ fn slot<'c>(c: &'c mut Customer, path: &str) -> Option<&'c mut String> {
     }
 }
 
+/// Empties every sealed value of `c` (whatever the fields sealed): what
+/// caches built from raw files keep of a sealed customer.
+pub fn blank(c: &mut Customer) {
+    let every = SealConfig::new(Vec::new());
+    let sealed: Vec<String> =
+        sealed_values(c, &every).into_iter().filter(|(_, v)| value::is_sealed(v)).map(|(p, _)| p).collect();
+    for path in sealed {
+        if let Some(slot) = slot(c, &path) {
+            slot.clear();
+        }
+    }
+}
+
 /// How far a customer could be opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Openness {
     /// Not sealed: nothing to open.
     Clear,
@@ -214,6 +229,12 @@ impl Resealer<'_> {
 
     fn data_key(&self, id: &CustomerId, wrapped: &str) -> Result<DataKey> {
         let identities = self.keys.identities()?;
+        if identities.is_empty() {
+            return Err(Error::Sealed {
+                id: id.to_string(),
+                why: "no private key is configured to open it (CRM_IDENTITY or `git config crm.identity`)".into(),
+            });
+        }
         envelope::unwrap(wrapped, identities).map_err(|e| Error::Sealed {
             id: id.to_string(),
             why: match e {

@@ -298,7 +298,8 @@ fn line_of(stem: &str, blob: Oid, bytes: Option<&[u8]>) -> String {
         Customer::parse(&id, stem, std::str::from_utf8(b).ok()?).ok()
     });
     let stem = clean(stem);
-    let Some(c) = parsed else { return format!("{stem}\t{blob}\t\t\t\t\t\t\tbad\t\t\t\t\t\t\n") };
+    let Some(mut c) = parsed else { return format!("{stem}\t{blob}\t\t\t\t\t\t\tbad\t\t\t\t\t\t\n") };
+    crate::seal::record::blank(&mut c);
     let keys = dedupe::keys(&c.name, &c.contacts);
     let list = |items: &[String]| items.iter().map(|x| clean(x).replace(',', "")).collect::<Vec<_>>().join(",");
     let (name, emails, phones) = (clean(&keys.name), list(&keys.emails), list(&keys.phones));

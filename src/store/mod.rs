@@ -57,7 +57,7 @@ struct NoKeys;
 
 impl KeySource for NoKeys {
     fn identities(&self) -> Result<&[age::ssh::Identity]> {
-        Err(Error::Identity("no private key was given to open sealed values".into()))
+        Ok(&[])
     }
 }
 

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use crate::cli::complete;
 use crate::cli::ctx::{self, print, Ctx};
-use crate::cli::error::CliResult;
+use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{escape_keeping_newlines, json};
 use crate::ops::export::{self, ExportFilter};
 use crate::ops::Readable;
@@ -31,6 +31,9 @@ pub struct ExportArgs {
     /// For Excel: UTF-8 byte order mark and CRLF line ends
     #[arg(long)]
     excel: bool,
+    /// In a sealed store: export nothing (exit 1) unless your key opens every customer selected
+    #[arg(long)]
+    require_all: bool,
 }
 
 /// Export formats.
@@ -45,7 +48,18 @@ pub enum ExportFormat {
 /// Runs `crm export`.
 pub fn run(ctx: &mut Ctx, args: ExportArgs) -> CliResult {
     let filter = ExportFilter { owner: ctx.owner(args.owner)?, region: args.region };
-    let Readable { value: customers, skipped } = export::customers(ctx.store()?, &filter)?;
+    let exported = export::customers(ctx.store()?, &filter)?;
+    if exported.sealed > 0 {
+        let message = format!(
+            "{} of the customers selected are sealed to others: their sealed values read `sealed`",
+            exported.sealed
+        );
+        if args.require_all {
+            return Err(CliError { code: FOUND_PROBLEMS, message: format!("{message}; nothing exported (--require-all)"), hint: Some("export with the recovery key (CRM_IDENTITY=KEY) or a narrower --owner/--region".into()) });
+        }
+        ctx.status(format!("note: {message}"));
+    }
+    let Readable { value: customers, skipped } = exported.customers;
     let text = match args.format {
         ExportFormat::Json => json(&customers),
         ExportFormat::Csv => export::csv(&customers, args.excel),

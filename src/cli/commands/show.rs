@@ -1,5 +1,6 @@
 //! `crm show`.
 
+use crate::seal::record::Openness;
 use super::OutputArgs;
 use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
@@ -27,6 +28,12 @@ pub fn run(ctx: &mut Ctx, args: ShowArgs) -> CliResult {
     let id = ctx.customer(&args.id)?;
     let detail = show::run(ctx.store()?, &id)?;
     let format = args.output.format;
+    if detail.sealing == Openness::Sealed {
+        ctx.status(format!(
+            "note: values shown as `sealed` are sealed to others: {} (your key is not among them)",
+            detail.customer.seal.as_ref().map(|s| s.to.join(", ")).unwrap_or_default()
+        ));
+    }
     match format {
         Format::Json => print(&json(&detail)),
         Format::Csv => print(&render::grid(&render::FIELDS, fields(&detail, false), format)),
