@@ -1,6 +1,8 @@
 //! `crm check`.
 
 use crate::cli::ctx::{print, Ctx};
+use crate::cli::identity::CliKeys;
+use crate::seal::record::KeySource as _;
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{self, json};
 use crate::ops::check::rules::{Rule, Severity, RULES};
@@ -24,6 +26,9 @@ pub struct CheckArgs {
     /// Check this commit's tree instead of the work tree
     #[arg(long, value_name = "REV")]
     rev: Option<String>,
+    /// In a sealed store: also open every sealed value with this private key (the recovery key, in CI)
+    #[arg(long, value_name = "KEY")]
+    identity: Option<std::path::PathBuf>,
 }
 
 /// Output formats of `check` and `verify`.
@@ -42,9 +47,11 @@ pub enum CheckFormat {
 /// Runs `crm check`.
 pub fn run(ctx: &mut Ctx, args: CheckArgs) -> CliResult {
     let today = ctx.today;
+    let keys = args.identity.map(|file| CliKeys::file(ctx.dir.join(file), ctx.interactive));
+    let identities = keys.as_ref().map(|k| k.identities()).transpose()?;
     let report = match &args.rev {
-        Some(rev) => check::revision(&ctx.repository()?, rev, today)?,
-        None => check::work_tree(ctx.store()?, today)?,
+        Some(rev) => check::revision(&ctx.repository()?, rev, today, identities)?,
+        None => check::work_tree(ctx.store()?, today, identities)?,
     };
     let text = match args.format {
         CheckFormat::Human => human(&report, ctx.color()),

@@ -5,6 +5,7 @@
 
 pub mod rules;
 
+use crate::seal::{record, Readers};
 use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
@@ -66,7 +67,7 @@ type Judged = (Vec<Finding>, Option<(String, u64)>);
 
 /// Checks the files of `source` as of `today`, and the shape of the tree
 /// they come from (what a checkout cannot show).
-fn run(source: &Source, today: Date) -> Result<CheckReport> {
+fn run(source: &Source, today: Date, identities: Option<&[age::ssh::Identity]>) -> Result<CheckReport> {
     let items = source.list()?;
     let reader = source.opener()?;
     let files = items.len();
@@ -89,6 +90,13 @@ fn run(source: &Source, today: Date) -> Result<CheckReport> {
     }
     let config = c.config(config_text.as_deref());
     let staff = c.staff(&staff_texts, &config.policy);
+    let readable_staff: BTreeMap<Handle, Staff> =
+        staff.iter().filter_map(|(h, p)| Some((Handle::parse(h).ok()?, p.clone()?))).collect();
+    let readers = config.seal.as_ref().map(|seal| Readers::new(&config.policy, seal, &readable_staff));
+    if let Some(readers) = &readers {
+        c.keyless(readers);
+    }
+    let sealing = config.seal.as_ref().zip(readers.as_ref());
     // Each customer file is read, parsed and judged on its own, on every
     // core; only its findings and its owner's share stay in memory.
     let judged: Vec<Judged> = c
@@ -112,6 +120,11 @@ fn run(source: &Source, today: Date) -> Result<CheckReport> {
                 }
                 let share = p.customer.as_ref().map(|customer| {
                     own.customer(&item.path, &text, &p, customer, &config, &staff, today);
+                    if let Some((seal, readers)) = sealing {
+                        for f in record::audit(customer, seal, readers, identities) {
+                            own.key(&item.path, &text, p.offset(&text, &f.path), f.rule, f.message);
+                        }
+                    }
                     (customer.owner.clone(), customer.value.unwrap_or(0))
                 });
                 (own.findings, share)
@@ -131,14 +144,16 @@ fn run(source: &Source, today: Date) -> Result<CheckReport> {
     Ok(CheckReport { warnings: findings.len() - errors, errors, findings, files })
 }
 
-/// Checks the work tree of `store`, and the shape of its HEAD commit's tree.
-pub fn work_tree(store: &Store, today: Date) -> Result<CheckReport> {
-    run(&store.work_tree_source()?, today)
+/// Checks the work tree of `store`, and the shape of its HEAD commit's
+/// tree. With `identities` (the recovery key, in CI), every sealed value
+/// is also opened.
+pub fn work_tree(store: &Store, today: Date, identities: Option<&[age::ssh::Identity]>) -> Result<CheckReport> {
+    run(&store.work_tree_source()?, today, identities)
 }
 
-/// Checks the tree of revision `rev` in `repo`.
-pub fn revision(repo: &Repo, rev: &str, today: Date) -> Result<CheckReport> {
-    run(&repo.revision_source(rev)?, today)
+/// Checks the tree of revision `rev` in `repo` (see [`work_tree`]).
+pub fn revision(repo: &Repo, rev: &str, today: Date, identities: Option<&[age::ssh::Identity]>) -> Result<CheckReport> {
+    run(&repo.revision_source(rev)?, today, identities)
 }
 
 struct Checker {
@@ -230,6 +245,19 @@ impl Checker {
                 self.parse_error(CONFIG_FILE, text, CheckRule::MissingConfig, e);
                 fallback()
             }
+        }
+    }
+
+    /// Staff nothing can be sealed to, and recovery keys that cannot be
+    /// used, in a sealed store.
+    fn keyless(&mut self, readers: &Readers<'_>) {
+        for (handle, why) in &readers.keyless {
+            let path = format!("{STAFF_DIR}/{handle}.toml");
+            self.file(&path, CheckRule::SealNoKey, format!("{handle} cannot receive sealed customers: {why}"));
+        }
+        for (key, why) in &readers.bad_recovery {
+            let key: String = key.chars().take(40).collect();
+            self.file(CONFIG_FILE, CheckRule::SealNoKey, format!("recovery key `{key}…` cannot be used: {why}"));
         }
     }
 
