@@ -15,10 +15,10 @@ use crate::model::{Customer, Handle, Role, Staff};
 pub const RECOVERY: &str = "@recovery";
 
 /// The staff and recovery keys of a sealed store, parsed once.
-pub struct Readers<'a> {
-    policy: &'a Policy,
-    staff: &'a BTreeMap<Handle, Staff>,
-    keys: BTreeMap<&'a str, Vec<Recipient>>,
+pub struct Readers {
+    policy: Policy,
+    staff: BTreeMap<Handle, Staff>,
+    keys: BTreeMap<String, Vec<Recipient>>,
     recovery: Vec<Recipient>,
     /// Active staff without a key sealing can use, and why.
     pub keyless: Vec<(String, String)>,
@@ -41,9 +41,9 @@ impl Target<'_> {
     }
 }
 
-impl<'a> Readers<'a> {
+impl Readers {
     /// Parses the keys of every active staff member and the recovery keys.
-    pub fn new(policy: &'a Policy, seal: &SealConfig, staff: &'a BTreeMap<Handle, Staff>) -> Readers<'a> {
+    pub fn new(policy: &Policy, seal: &SealConfig, staff: &BTreeMap<Handle, Staff>) -> Readers {
         let mut keys = BTreeMap::new();
         let mut keyless = Vec::new();
         for person in staff.values().filter(|s| s.is_active()) {
@@ -52,7 +52,7 @@ impl<'a> Readers<'a> {
                 let why = why.unwrap_or_else(|| "no key listed".into());
                 keyless.push((person.handle.to_string(), why));
             }
-            keys.insert(person.handle.as_str(), usable);
+            keys.insert(person.handle.to_string(), usable);
         }
         let mut recovery = Vec::new();
         let mut bad_recovery = Vec::new();
@@ -62,26 +62,26 @@ impl<'a> Readers<'a> {
                 Err(Unusable(why)) => bad_recovery.push((key.clone(), why)),
             }
         }
-        Readers { policy, staff, keys, recovery, keyless, bad_recovery }
+        Readers { policy: policy.clone(), staff: staff.clone(), keys, recovery, keyless, bad_recovery }
     }
 
     /// Handles of the active people entitled to read `c`, in the order
     /// owner, backup, managers, admins (each once).
-    pub fn entitled(&self, c: &Customer) -> Vec<&'a str> {
-        let mut out: Vec<&'a str> = Vec::new();
-        let mut add = |h: &'a str| {
+    pub fn entitled(&self, c: &Customer) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let mut add = |h| {
             if !out.contains(&h) {
                 out.push(h);
             }
         };
         for h in [Some(c.owner.as_str()), c.backup.as_deref()].into_iter().flatten() {
             if let Some((handle, _)) = self.keys.get_key_value(h) {
-                add(handle);
+                add(handle.as_str());
             }
         }
         for role in [Role::Manager, Role::Admin] {
             for person in self.staff.values().filter(|s| s.is_active() && s.role == role) {
-                if role == Role::Admin || authz::in_scope(person, self.policy, c).is_ok() {
+                if role == Role::Admin || authz::in_scope(person, &self.policy, c).is_ok() {
                     add(person.handle.as_str());
                 }
             }
@@ -111,7 +111,7 @@ impl<'a> Readers<'a> {
         if self.recovery.iter().any(|r| r.tag() == tag) {
             return Some(RECOVERY);
         }
-        self.keys.iter().find(|(_, keys)| keys.iter().any(|r| r.tag() == tag)).map(|(h, _)| *h)
+        self.keys.iter().find(|(_, keys)| keys.iter().any(|r| r.tag() == tag)).map(|(h, _)| h.as_str())
     }
 }
 

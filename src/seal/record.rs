@@ -144,7 +144,7 @@ pub struct Resealer<'a> {
     /// `[seal]` of the store after the write.
     pub cfg: &'a SealConfig,
     /// Staff and recovery keys after the write.
-    pub readers: &'a Readers<'a>,
+    pub readers: &'a Readers,
     /// The acting user's keys.
     pub keys: &'a dyn KeySource,
 }
@@ -257,6 +257,48 @@ fn stanza_tags(wrapped: &str) -> Option<BTreeSet<String>> {
     Some(envelope::stanzas(wrapped)?.into_iter().map(|s| s.tag).collect())
 }
 
+/// Whether going from `old` to `new` takes a key off the recipients
+/// (someone lost access): then the data key must be new, and no sealed
+/// value may be kept as it was.
+pub fn loses_recipients(old: &Customer, new: &Customer) -> bool {
+    let tags = |c: &Customer| c.seal.as_ref().and_then(|s| stanza_tags(&s.key));
+    match (tags(old), tags(new)) {
+        (Some(before), Some(after)) => !before.is_subset(&after),
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// The sealed values `new` keeps exactly as `old` had them (same path,
+/// same ciphertext): after [`loses_recipients`], each is still open to
+/// whoever lost access.
+pub fn kept_ciphertexts(old: &Customer, new: &Customer, cfg: &SealConfig) -> Vec<String> {
+    let before = sealed_values(old, cfg);
+    sealed_values(new, cfg)
+        .into_iter()
+        .filter(|(p, v)| value::is_sealed(v) && before.iter().any(|(bp, bv)| bp == p && bv == v))
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// How the keys a sealed customer's data key is wrapped for differ from
+/// those the policy wants, by who holds them.
+pub struct Recipients {
+    /// Entitled, but not among the recipients.
+    pub missing: BTreeSet<String>,
+    /// Among the recipients, but not entitled.
+    pub extra: BTreeSet<String>,
+}
+
+/// [`Recipients`] of sealed customer `c`; `None` when it is not sealed or
+/// its wrapped key cannot be read.
+pub fn recipients(c: &Customer, readers: &Readers) -> Option<Recipients> {
+    let tags = stanza_tags(&c.seal.as_ref()?.key)?;
+    let wanted: BTreeSet<String> = readers.target(c).tags().into_iter().map(str::to_string).collect();
+    let name = |tag: &String| readers.owner_of_tag(tag).map_or_else(|| format!("an unknown key (tag {tag})"), str::to_string);
+    Some(Recipients { missing: wanted.difference(&tags).map(name).collect(), extra: tags.difference(&wanted).map(name).collect() })
+}
+
 /// One thing wrong with a sealed customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -275,7 +317,7 @@ pub struct Finding {
 pub fn audit(
     c: &Customer,
     cfg: &SealConfig,
-    readers: &Readers<'_>,
+    readers: &Readers,
     identities: Option<&[age::ssh::Identity]>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -291,15 +333,11 @@ pub fn audit(
     let Some(seal) = &c.seal else {
         return out;
     };
-    let Some(tags) = stanza_tags(&seal.key) else {
+    let Some(Recipients { missing, extra }) = recipients(c, readers) else {
         find(CheckRule::SealMalformed, "sealed_key", "`sealed_key` is not a wrapped data key (base64 of an age file)".into());
         return out;
     };
     let target = readers.target(c);
-    let wanted: BTreeSet<String> = target.tags().into_iter().map(str::to_string).collect();
-    let name = |tag: &String| readers.owner_of_tag(tag).map_or_else(|| format!("an unknown key (tag {tag})"), str::to_string);
-    let missing: BTreeSet<String> = wanted.difference(&tags).map(name).collect();
-    let extra: BTreeSet<String> = tags.difference(&wanted).map(name).collect();
     if !missing.is_empty() {
         let who = missing.into_iter().collect::<Vec<_>>().join(", ");
         find(CheckRule::SealRecipients, "sealed_key", format!("not sealed to {who}, whom the policy entitles"));

@@ -250,7 +250,7 @@ impl Checker {
 
     /// Staff nothing can be sealed to, and recovery keys that cannot be
     /// used, in a sealed store.
-    fn keyless(&mut self, readers: &Readers<'_>) {
+    fn keyless(&mut self, readers: &Readers) {
         for (handle, why) in &readers.keyless {
             let path = format!("{STAFF_DIR}/{handle}.toml");
             self.file(&path, CheckRule::SealNoKey, format!("{handle} cannot receive sealed customers: {why}"));

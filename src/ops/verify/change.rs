@@ -8,6 +8,7 @@ use crate::model::authz::{authorize, in_scope, Action};
 use crate::model::customer::Customer;
 use crate::model::rule_ids::VerifyRule;
 use crate::model::{Role, Staff, Touch};
+use crate::seal::record;
 use crate::store::layout::{toml_stem, CONFIG_FILE, STAFF_DIR};
 use crate::store::treediff::{Blob, FileChange};
 use crate::store::Repo;
@@ -49,6 +50,10 @@ pub(super) fn assess(
         return Ok(out);
     }
     let (old, new) = (read(repo, path, change.old)?, read(repo, path, change.new)?);
+    let sealed_result = match &new {
+        Some(Ok(c)) => Some(c.clone()),
+        _ => None,
+    };
     match (old, new) {
         (None, None) => {}
         (Some(_), None) => deny(&mut out, Action::RemoveCustomer),
@@ -78,7 +83,12 @@ pub(super) fn assess(
                     out.push((d.rule.id(), format!("{} may not {}", actor.handle, d.reason)));
                 }
             }
-            let kept = new.touches.len() >= old.touches.len() && new.touches[..old.touches.len()] == old.touches[..];
+            // A rotation seals every summary again: then only what is in the
+            // clear of past touches can be compared.
+            let rotated = record::loses_recipients(&old, &new);
+            let same = |a: &Touch, b: &Touch| (a.date, &a.by, &a.kind) == (b.date, &b.by, &b.kind) && (rotated || a.summary == b.summary);
+            let kept =
+                new.touches.len() >= old.touches.len() && old.touches.iter().zip(&new.touches).all(|(a, b)| same(a, b));
             if !kept && person.role != Role::Admin {
                 let msg =
                     format!("{} changed or removed past touches; the interaction log is append-only", actor.handle);
@@ -92,9 +102,31 @@ pub(super) fn assess(
             if ownership {
                 out.extend(assignees(after, Some(&old), &new));
             }
+            if let Some(seal) = state.config.seal.as_ref().filter(|_| rotated) {
+                let kept = record::kept_ciphertexts(&old, &new, seal);
+                if !kept.is_empty() {
+                    let msg = format!(
+                        "takes someone off the recipients but keeps {} as it was, still open to them with the old data key",
+                        kept.join(", ")
+                    );
+                    out.push((VerifyRule::SealNotRotated.id(), msg));
+                }
+            }
         }
     }
+    if let Some(new) = sealed_result {
+        out.extend(seal_findings(after, &new));
+    }
     Ok(out)
+}
+
+/// What is wrong with the sealing of `new` under the state the commit
+/// leaves (the rules `crm check` applies).
+fn seal_findings(after: Option<&State>, new: &Customer) -> Vec<Denial> {
+    let Some((seal, readers)) = after.and_then(|s| s.config.seal.as_ref().zip(s.readers.as_ref())) else {
+        return Vec::new();
+    };
+    record::audit(new, seal, readers, None).into_iter().map(|f| (f.rule.id(), f.message)).collect()
 }
 
 /// The authors of the touches `new` has past `before` that are not

@@ -26,14 +26,15 @@ pub mod rules;
 mod state;
 pub mod update;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 use serde::Serialize;
 
 use crate::model::date::Date;
-use crate::model::rule_ids::VerifyRule;
-use crate::store::graph::{Commit, Order};
+use crate::model::rule_ids::{CheckRule, VerifyRule};
+use crate::store::graph::{self, Commit, Order};
+use crate::store::layout::CONFIG_FILE;
 use crate::store::shallow::Boundary;
 use crate::store::sigcheck::Gpg;
 use crate::store::treediff::{self, FileChange, Trees};
@@ -269,8 +270,12 @@ impl<'r> Verifier<'r> {
                     self.violation(commit, &actor, None, VerifyRule::ForgeCommit.id(), msg);
                     continue;
                 }
+                let readers_changed = relevant.iter().any(|c| c.path == CONFIG_FILE || c.path.starts_with("staff/"));
                 for change in relevant {
                     self.own_change(commit, &actor, state, after.as_deref(), change, None)?;
+                }
+                if readers_changed {
+                    self.seals_left_behind(commit, &actor, after.as_deref(), &tree, &changes)?;
                 }
                 continue;
             }
@@ -288,6 +293,45 @@ impl<'r> Verifier<'r> {
                     None => self.own_change(commit, &actor, state, after.as_deref(), change, None)?,
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A commit that changes who may read sealed customers (staff/,
+    /// crm.toml) must re-seal, in itself, every customer it changes that
+    /// for: each one it left sealed to the wrong people is a violation.
+    fn seals_left_behind(
+        &mut self,
+        commit: &Commit,
+        actor: &Actor,
+        after: Option<&State>,
+        tree: &graph::Tree<'r>,
+        changes: &[FileChange],
+    ) -> Result<()> {
+        let Some(readers) = after.and_then(|s| s.readers.as_ref()) else {
+            return Ok(());
+        };
+        let written: HashSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+        let snapshot = self.repo.snapshot(tree);
+        let entries = snapshot.customer_entries()?.into_iter().filter(|e| !written.contains(e.path.as_str())).collect();
+        let found = snapshot.map_files(entries, |e, text| {
+            let Ok(id) = crate::model::CustomerId::parse(&e.stem) else { return Ok(Vec::new()) };
+            let Ok(c) = crate::model::Customer::parse(&id, &e.path, &text) else { return Ok(Vec::new()) };
+            let Some(diff) = crate::seal::record::recipients(&c, readers) else { return Ok(Vec::new()) };
+            let list = |who: BTreeSet<String>| who.into_iter().collect::<Vec<_>>().join(", ");
+            let mut out = Vec::new();
+            if !diff.extra.is_empty() {
+                let msg = format!("takes {} off its readers but leaves it sealed to them", list(diff.extra));
+                out.push((e.path.clone(), VerifyRule::SealNotRotated.id(), msg));
+            }
+            if !diff.missing.is_empty() {
+                let msg = format!("makes {} its readers but does not seal it to them", list(diff.missing));
+                out.push((e.path.clone(), CheckRule::SealRecipients.id(), msg));
+            }
+            Ok(out)
+        })?;
+        for (path, rule, message) in found.into_iter().flatten() {
+            self.violation(commit, actor, Some(&path), rule, message);
         }
         Ok(())
     }

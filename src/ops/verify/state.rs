@@ -7,6 +7,7 @@ use std::rc::Rc;
 use super::Verifier;
 use crate::model::rule_ids::VerifyRule;
 use crate::model::{Handle, Staff, StoreConfig};
+use crate::seal::Readers;
 use crate::store::graph::{Commit, Tree};
 use crate::store::layout::{CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use crate::store::sigcheck::{KeyRing, SigStatus};
@@ -18,6 +19,8 @@ pub(super) struct State {
     pub config: StoreConfig,
     pub staff: BTreeMap<Handle, Staff>,
     pub ring: KeyRing,
+    /// Who customers are sealed to, in a sealed store.
+    pub readers: Option<Readers>,
 }
 
 /// A state is known by its crm.toml blob and its staff/ tree.
@@ -70,7 +73,8 @@ impl<'r> Verifier<'r> {
             let staff = staff_leniently(&snapshot);
             let mut ring = KeyRing::from_staff(&staff);
             ring.add_forge_keys(&config.policy.forge_keys);
-            Some(Rc::new(State { config, staff, ring }))
+            let readers = config.seal.as_ref().map(|seal| Readers::new(&config.policy, seal, &staff));
+            Some(Rc::new(State { config, staff, ring, readers }))
         };
         self.states.insert(key, state.clone());
         Ok(state)
