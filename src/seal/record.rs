@@ -139,6 +139,32 @@ pub fn open(c: &mut Customer, cfg: &SealConfig, identities: &[age::ssh::Identity
     }
 }
 
+/// The text of customer file `text` with every sealed value opened (and
+/// its seal kept): what a merge of two sealed versions compares. `None`
+/// when `identities` cannot open it.
+pub fn open_text(id: &CustomerId, path: &str, text: &str, identities: &[age::ssh::Identity]) -> Option<String> {
+    let customer = Customer::parse(id, path, text).ok()?;
+    let Some(seal) = &customer.seal else {
+        return Some(text.to_string());
+    };
+    let key = envelope::unwrap(&seal.key, identities).ok()?;
+    let name = id.to_string();
+    let mut doc = Document::parse(path, text).ok()?;
+    let mut all = true;
+    doc.strings_mut(|p, v| {
+        let Some(sealed) = v.as_str().filter(|s| value::is_sealed(s)) else { return };
+        match key.open(&name, p, sealed) {
+            Ok(plain) => {
+                let decor = v.decor().clone();
+                *v = Value::from(plain);
+                *v.decor_mut() = decor;
+            }
+            Err(_) => all = false,
+        }
+    });
+    all.then(|| doc.to_string())
+}
+
 /// Brings written customer files in line with the sealing policy.
 pub struct Resealer<'a> {
     /// `[seal]` of the store after the write.

@@ -19,6 +19,11 @@ use super::{ObjectId, Store};
 use crate::error::SyncConflict;
 use crate::model::date::Date;
 use crate::model::merge::{merge3, Merged};
+use crate::model::CustomerId;
+use crate::seal::record::{self, Resealer};
+use crate::seal::value;
+use crate::seal::Readers;
+use super::Snapshot;
 use crate::{Error, Result};
 
 /// What one integration did.
@@ -148,9 +153,23 @@ impl Store {
         let signer = signing::resolve(repo, sign, required).ok().flatten();
         let mine = local_commits(repo, local, upstream)?;
         let mut tip = repo.find_commit(upstream)?;
+        // Sealed customers both sides changed merge on their opened values,
+        // re-sealed as the remote's policy wants.
+        let shared = Snapshot::new(repo, Some(tip.tree()?));
+        let shared_config = shared.config()?;
+        let readers = match &shared_config.seal {
+            Some(seal) => Some(Readers::new(&shared_config.policy, seal, &shared.staff()?)),
+            None => None,
+        };
+        let resealer = shared_config
+            .seal
+            .as_ref()
+            .zip(readers.as_ref())
+            .map(|(cfg, readers)| Resealer { cfg, readers, keys: self.keys() });
         let mut replayed = 0;
         for commit in &mine {
-            if let Some(next) = replay(repo, commit, &tip, upstream, signer.as_ref(), required, committer)? {
+            let ctx = Replay { signer: signer.as_ref(), required, committed: committer, resealer: resealer.as_ref() };
+            if let Some(next) = replay(repo, commit, &tip, upstream, &ctx)? {
                 tip = repo.find_commit(next)?;
                 replayed += 1;
             }
@@ -195,16 +214,21 @@ fn text(repo: &Repository, blob: Option<Blob>) -> Result<Option<String>> {
     blob.map(|b| Ok(String::from_utf8_lossy(repo.find_blob(b.id.git())?.content()).into_owned())).transpose()
 }
 
-/// Replays `commit`'s changes on `tip`; `None` when they are already there.
-fn replay(
-    repo: &Repository,
-    commit: &Commit,
-    tip: &Commit,
-    upstream: Oid,
-    signer: Option<&Signer>,
+/// How commits are replayed.
+struct Replay<'a> {
+    /// Who signs the replayed commits.
+    signer: Option<&'a Signer>,
+    /// Whether the store requires signatures.
     required: bool,
-    committed: &Stamp,
-) -> Result<Option<Oid>> {
+    /// The committer of the replayed commits.
+    committed: &'a Stamp,
+    /// In a sealed store: what re-seals a merged customer.
+    resealer: Option<&'a Resealer<'a>>,
+}
+
+/// Replays `commit`'s changes on `tip`; `None` when they are already there.
+fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: &Replay<'_>) -> Result<Option<Oid>> {
+    let Replay { signer, required, committed, resealer } = *ctx;
     let parent_tree = commit.parent(0).ok().map(|p| p.tree()).transpose()?;
     let changes = treediff::diff(repo, parent_tree.as_ref(), Some(&commit.tree()?), "")?;
     let tip_tree = tip.tree()?;
@@ -216,12 +240,14 @@ fn replay(
             edits.push((change.path.clone(), change.new.map(|b| b.id.git())));
             continue;
         }
-        let merged = merge3(
-            &change.path,
-            text(repo, change.old)?.as_deref(),
-            text(repo, change.new)?.as_deref(),
-            text(repo, theirs)?.as_deref(),
-        )?;
+        let (base, ours, theirs) = (text(repo, change.old)?, text(repo, change.new)?, text(repo, theirs)?);
+        let mut merged = merge3(&change.path, base.as_deref(), ours.as_deref(), theirs.as_deref())?;
+        if let (Merged::Conflicts(_), Some(resealer)) = (&merged, resealer) {
+            let sides = [base.as_deref(), ours.as_deref(), theirs.as_deref()];
+            if let Some(opened) = merge_sealed(resealer, &change.path, sides)? {
+                merged = opened;
+            }
+        }
         match merged {
             Merged::Clean(content) => {
                 let id = content.map(|c| repo.blob(c.as_bytes())).transpose()?;
@@ -230,12 +256,14 @@ fn replay(
             Merged::Conflicts(list) => {
                 let ours_by = who(repo, commit);
                 let theirs_by = last_change_by(repo, upstream, commit, &change.path)?;
+                // A sealed value the user could not open is named, not shown.
+                let shown = |v: Option<String>| v.map(|v| if v.contains(value::PREFIX) { "(a sealed value)".into() } else { v });
                 conflicts.extend(list.into_iter().map(|c| SyncConflict {
                     file: customer_of(&change.path),
                     key: c.key,
-                    ours: c.ours,
+                    ours: shown(c.ours),
                     ours_by: ours_by.clone(),
-                    theirs: c.theirs,
+                    theirs: shown(c.theirs),
                     theirs_by: theirs_by.clone(),
                 }));
             }
@@ -266,6 +294,33 @@ fn replay(
         _ => repo.commit(None, &commit.author(), &committer, message, &tree, &[tip])?,
     };
     Ok(Some(id))
+}
+
+/// The merge of a sealed customer file on its opened values (`None` when
+/// it is not one, or the acting user's key cannot open all three
+/// versions); a clean merge is sealed again as the policy wants.
+fn merge_sealed(resealer: &Resealer<'_>, path: &str, [base, ours, theirs]: [Option<&str>; 3]) -> Result<Option<Merged>> {
+    let Ok(id) = CustomerId::parse(&customer_of(path)) else {
+        return Ok(None);
+    };
+    if !path.starts_with("customers/") {
+        return Ok(None);
+    }
+    let identities = resealer.keys.identities()?;
+    let open = |side: Option<&str>| match side {
+        Some(text) => record::open_text(&id, path, text, identities).map(Some),
+        None => Some(None),
+    };
+    let (Some(b), Some(o), Some(t)) = (open(base), open(ours), open(theirs)) else {
+        return Ok(None);
+    };
+    Ok(Some(match merge3(path, b.as_deref(), o.as_deref(), t.as_deref())? {
+        Merged::Clean(Some(text)) => {
+            let sealed = resealer.reseal(&id, path, theirs, &text)?.unwrap_or(text);
+            Merged::Clean(Some(sealed))
+        }
+        other => other,
+    }))
 }
 
 /// Who made a commit, for conflict reports.
