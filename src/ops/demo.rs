@@ -21,6 +21,7 @@ use crate::model::date::Date;
 use crate::model::timestamp::Timestamp;
 use crate::model::{Contact, CustomerId, Handle, Role};
 use crate::store::write::Stamps;
+use crate::seal::record::KeySource;
 use crate::store::{Repo, Store};
 use crate::{Error, Result};
 
@@ -35,6 +36,30 @@ pub struct DemoOutcome {
     pub staff: usize,
     /// Number of commits.
     pub commits: usize,
+}
+
+/// The file name of the demo's recovery key (beside everyone's keys).
+pub const RECOVERY: &str = "recovery";
+
+/// Everyone's private keys: the demo acts as each person in turn.
+struct DemoKeys(Vec<age::ssh::Identity>);
+
+impl DemoKeys {
+    fn load(dir: &Path) -> Result<DemoKeys> {
+        let mut list = Vec::new();
+        for handle in PEOPLE.iter().map(|p| p.0) {
+            let path = dir.join(handle);
+            let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+            list.push(crate::seal::identity::parse(&text, handle, || Ok(None))?);
+        }
+        Ok(DemoKeys(list))
+    }
+}
+
+impl KeySource for DemoKeys {
+    fn identities(&self) -> Result<&[age::ssh::Identity]> {
+        Ok(&self.0)
+    }
 }
 
 /// (handle, name, role, region)
@@ -184,8 +209,8 @@ struct Demo {
 fn make_keys(repo: &Repo, keys: &Path) -> Result<BTreeMap<&'static str, String>> {
     std::fs::create_dir_all(keys).map_err(Error::io(keys))?;
     let mut public = BTreeMap::new();
-    for (handle, ..) in PEOPLE {
-        public.insert(*handle, make_key(keys, handle)?);
+    for handle in PEOPLE.iter().map(|p| p.0).chain([RECOVERY]) {
+        public.insert(handle, make_key(keys, handle)?);
     }
     let signers: String =
         PEOPLE.iter().map(|(h, ..)| format!("{} namespaces=\"git\" {}\n", email(h), public[h])).collect();
@@ -223,9 +248,12 @@ impl Demo {
             key: Some(self.public["liu.yang"].clone()),
             require_signed: true,
             currency: "CNY".into(),
+            recovery: vec![self.public[RECOVERY].clone()],
         };
         init::run(&req, &self.at(0, self.start))?;
-        Store::open(dir)
+        let mut store = Store::open(dir)?;
+        store.set_keys(Box::new(DemoKeys::load(&self.keys)?));
+        Ok(store)
     }
 
     /// Everyone else joins on the first day.

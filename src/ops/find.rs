@@ -7,7 +7,10 @@ use serde::Serialize;
 
 use crate::model::search::{Field, Query};
 use crate::store::catalog::Catalog;
-use crate::store::Store;
+use super::unseal::Opener;
+use crate::model::Customer;
+use crate::seal::record::Openness;
+use crate::store::{Snapshot, Store};
 use crate::{Error, Result};
 
 /// What to look for.
@@ -38,6 +41,26 @@ pub struct Found {
     pub score: u32,
 }
 
+/// In a sealed store, the customers the acting user's key opens, opened:
+/// their contacts, phones and notes are searched too (the catalog on disk
+/// holds none of them). Empty in an unsealed store or without a key.
+fn opened_customers(store: &Store, head: &Snapshot<'_>) -> Result<Vec<Customer>> {
+    let config = head.config()?;
+    if config.seal.is_none() || store.keys().identities()?.is_empty() {
+        return Ok(Vec::new());
+    }
+    let opener = Opener::new(store, &config)?;
+    let mut all = head.readable_customers()?.value;
+    all.retain(|c| c.seal.is_some());
+    all.par_iter_mut().for_each(|c| {
+        if opener.open(c) != Openness::Opened {
+            c.seal = None;
+        }
+    });
+    all.retain(|c| c.seal.is_some());
+    Ok(all)
+}
+
 /// The customers matching `req.query`, best first (ties by id).
 pub fn run(store: &Store, req: &FindRequest) -> Result<Vec<Found>> {
     if req.query.trim().is_empty() {
@@ -45,15 +68,20 @@ pub fn run(store: &Store, req: &FindRequest) -> Result<Vec<Found>> {
     }
     let head = store.head()?;
     let catalog = Catalog::load(&head)?;
+    let opened = Catalog::of(&opened_customers(store, &head)?);
     let query = Query::new(req.query.trim());
-    let entries = catalog.par_entries(|line| query.may_match(line));
+    let mut entries = catalog.par_entries(|line| query.may_match(line));
+    entries.extend(opened.par_entries(|line| query.may_match(line)));
     let mut hits: Vec<_> = entries
         .par_iter()
         .filter(|e| e.readable)
         .map_init(Query::matcher, |matcher, e| query.score(matcher, &e.fields()).map(|hit| (hit, e)))
         .flatten()
         .collect();
+    // Best first; a customer found both as stored and as opened once.
     hits.sort_unstable_by(|(a, x), (b, y)| b.score.cmp(&a.score).then_with(|| x.id.cmp(y.id)));
+    let mut seen = std::collections::HashSet::new();
+    hits.retain(|(_, e)| seen.insert(e.id));
     hits.truncate(req.limit);
     Ok(hits
         .into_iter()

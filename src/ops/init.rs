@@ -10,6 +10,7 @@ use crate::model::document::staff_toml;
 use crate::model::{Handle, Role, Staff, StaffStatus};
 use crate::store::layout::{self, CONFIG_FILE};
 use crate::store::write::{Change, CommitSpec};
+use crate::seal::Recipient;
 use crate::store::{Created, Repo, Store};
 use crate::{Error, Result};
 
@@ -32,6 +33,8 @@ pub struct InitRequest {
     pub require_signed: bool,
     /// Currency of customer values.
     pub currency: String,
+    /// Recovery public keys of a sealed store (empty: not sealed).
+    pub recovery: Vec<String>,
 }
 
 /// What `init` did.
@@ -45,6 +48,8 @@ pub struct InitOutcome {
     pub adopted: bool,
     /// Whether the store requires signed commits.
     pub require_signed: bool,
+    /// Whether the store is sealed.
+    pub sealed: bool,
     /// The committer email of the commits made here, when it is not the
     /// admin's: their later unsigned commits would not count as theirs.
     pub other_email: Option<String>,
@@ -55,6 +60,23 @@ pub fn run(req: &InitRequest, opts: &WriteOptions) -> Result<InitOutcome> {
     let company = super::non_empty("company name", &req.company)?;
     let name = super::non_empty("name", &req.name)?;
     let email = super::non_empty("email", &req.email)?;
+    if !req.recovery.is_empty() {
+        for key in &req.recovery {
+            Recipient::parse(key).map_err(|e| Error::invalid("recovery key", key.trim(), e.0))?;
+        }
+        let usable = req.key.as_deref().map(Recipient::parse);
+        if !matches!(usable, Some(Ok(_))) {
+            let why = match usable {
+                Some(Err(e)) => e.0,
+                _ => "no --key was given".into(),
+            };
+            return Err(Error::invalid(
+                "admin key",
+                req.key.clone().unwrap_or_default(),
+                format!("a sealed store needs the admin's ssh-ed25519 (or ssh-rsa) public key, to seal customers to: {why}"),
+            ));
+        }
+    }
     std::fs::create_dir_all(&req.dir).map_err(Error::io(&req.dir))?;
     let (repo, created) = Repo::create_or_open(&req.dir)?;
     let adopted = created == Created::No;
@@ -77,7 +99,7 @@ pub fn run(req: &InitRequest, opts: &WriteOptions) -> Result<InitOutcome> {
     };
     let admin_email = admin.email.clone();
     let changes = vec![
-        Change::write(CONFIG_FILE, config_toml(&company, &req.currency, req.require_signed)),
+        Change::write(CONFIG_FILE, config_toml(&company, &req.currency, req.require_signed, &req.recovery)),
         Change::write(layout::staff_path(&req.admin), staff_toml(&admin)),
     ];
     let message = Message { subject: format!("init store for {company}"), action: "init", reason: None };
@@ -93,14 +115,24 @@ pub fn run(req: &InitRequest, opts: &WriteOptions) -> Result<InitOutcome> {
         commit: commit.to_string(),
         adopted,
         require_signed: req.require_signed,
+        sealed: !req.recovery.is_empty(),
         other_email: Some(store.committer_email(opts.stamps.committer.email.as_deref()))
             .filter(|e| !e.eq_ignore_ascii_case(&admin_email)),
     })
 }
 
 /// The text of a new `crm.toml`, with the policy spelled out and explained.
-pub fn config_toml(company: &str, currency: &str, require_signed: bool) -> String {
+pub fn config_toml(company: &str, currency: &str, require_signed: bool, recovery: &[String]) -> String {
     let quote = |s: &str| toml_edit::Value::from(s).to_string();
+    let seal = if recovery.is_empty() {
+        String::new()
+    } else {
+        let keys: Vec<String> = recovery.iter().map(|k| format!("  {},\n", quote(k.trim()))).collect();
+        format!(
+            "\n[seal]                      # contacts, notes, next steps and touch summaries sealed to whom the policy entitles\nrecovery = [\n{}]\n# fields = [\"contacts.name\", \"contacts.title\", \"contacts.phone\", \"contacts.email\", \"notes\", \"next_step\", \"touches.summary\"]\n",
+            keys.concat()
+        )
+    };
     format!(
         r#"[company]
 name = {company}
@@ -118,7 +150,7 @@ regions = []                # empty = free text
 manager_scope = "region"    # managers act on their own region's customers; "company" for all
 protected_branches = []     # never deleted or rewound on the server; empty = its default branch
 # protected_paths = [".gitattributes", ".gitmodules", ".github/", …]   # admins only (default list in the README)
-"#,
+{seal}"#,
         company = quote(company),
         currency = quote(currency),
     )

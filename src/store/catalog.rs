@@ -183,6 +183,13 @@ impl Catalog {
         out
     }
 
+    /// A catalog of `customers` as they are, held in memory only: what a
+    /// search in a sealed store adds of the customers it could open.
+    pub fn of(customers: &[Customer]) -> Catalog {
+        let text = customers.par_iter().map(|c| line_for(c.id.as_str(), Oid::ZERO_SHA1, c)).collect::<Vec<_>>().concat();
+        Catalog { text, ..Catalog::default() }
+    }
+
     /// Every customer (in no particular order).
     pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
         let cached = self.text.lines().filter_map(Entry::parse).filter(|e| !self.stale.contains(e.id));
@@ -297,9 +304,18 @@ fn line_of(stem: &str, blob: Oid, bytes: Option<&[u8]>) -> String {
         let id = CustomerId::parse(stem).ok()?;
         Customer::parse(&id, stem, std::str::from_utf8(b).ok()?).ok()
     });
-    let stem = clean(stem);
-    let Some(mut c) = parsed else { return format!("{stem}\t{blob}\t\t\t\t\t\t\tbad\t\t\t\t\t\t\n") };
+    let Some(mut c) = parsed else {
+        let stem = clean(stem);
+        return format!("{stem}\t{blob}\t\t\t\t\t\t\tbad\t\t\t\t\t\t\n");
+    };
     crate::seal::record::blank(&mut c);
+    line_for(stem, blob, &c)
+}
+
+/// The catalog line of customer `c` as it is (in a sealed store: opened
+/// by whoever searches, never written to disk).
+fn line_for(stem: &str, blob: Oid, c: &Customer) -> String {
+    let stem = clean(stem);
     let keys = dedupe::keys(&c.name, &c.contacts);
     let list = |items: &[String]| items.iter().map(|x| clean(x).replace(',', "")).collect::<Vec<_>>().join(",");
     let (name, emails, phones) = (clean(&keys.name), list(&keys.emails), list(&keys.phones));

@@ -40,6 +40,12 @@ pub struct InitArgs {
     /// Currency of customer values
     #[arg(long, default_value = "CNY")]
     currency: String,
+    /// Seal the store: contacts, notes, next steps and touch summaries readable only by whom the policy entitles (needs --recovery-key and an ssh-ed25519 --key)
+    #[arg(long, requires = "recovery")]
+    sealed: bool,
+    /// With --sealed: a recovery public key (.pub file or the key itself), its private half kept offline. Repeatable
+    #[arg(long = "recovery-key", value_name = "KEY", requires = "sealed")]
+    recovery: Vec<String>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -56,6 +62,7 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> CliResult {
         key: args.key,
         require_signed: args.require_signed,
         currency: args.currency,
+        recovery: args.recovery.iter().map(|k| super::seal::public_key(&ctx.dir, k)).collect::<CliResult<_>>()?,
     };
     let done = init::run(&req, &ctx.write_options()?)?;
     if args.output.format == Format::Json {
@@ -66,6 +73,7 @@ pub fn run(ctx: &mut Ctx, args: InitArgs) -> CliResult {
     let root = root.trim_end_matches('/');
     let what =
         if done.adopted { format!("{how} {root} into a crm store") } else { format!("{how} a crm store in {root}") };
+    let what = if done.sealed { format!("{what}, sealed") } else { what };
     ctx.outcome(&format!("{what} (commit {})\n", short(&done.commit)))?;
     if let Some(email) = &done.other_email {
         ctx.status(format!(
