@@ -10,6 +10,7 @@ use crate::model::authz::Action;
 use crate::model::date::Date;
 use crate::model::document::staff_toml;
 use crate::model::{Customer, Handle, Role, Staff, StaffStatus};
+use crate::seal::Recipient;
 use crate::store::layout;
 use crate::store::snapshot::Readable;
 use crate::store::write::Change;
@@ -45,6 +46,14 @@ pub fn add(store: &Store, req: &AddStaff, opts: &WriteOptions) -> Result<Staff> 
     let email = super::non_empty("email", &req.email)?;
     if let Some(other) = w.staff.values().find(|s| s.email.eq_ignore_ascii_case(&email)) {
         return Err(Error::Exists(format!("a staff member with email {email} (`{}`)", other.handle)));
+    }
+    if w.config.seal.is_some() && !req.keys.iter().any(|k| Recipient::parse(k).is_ok()) {
+        let why = req.keys.iter().find_map(|k| Recipient::parse(k).err()).map_or("no --key was given".into(), |e| e.0);
+        return Err(Error::invalid(
+            "key",
+            req.keys.first().map(String::as_str).unwrap_or_default(),
+            format!("in a sealed store everyone needs an ssh-ed25519 (or ssh-rsa) key, for customers to be sealed to them: {why}"),
+        ));
     }
     if let Some(region) = &req.region {
         if !w.config.policy.allows_region(region) {

@@ -18,8 +18,8 @@ use super::write::Stamp;
 use super::{ObjectId, Store};
 use crate::error::SyncConflict;
 use crate::model::date::Date;
-use crate::model::merge::{merge3, Merged};
-use crate::model::CustomerId;
+use crate::model::merge::{merge3, Conflict, Merged};
+use crate::model::{Customer, CustomerId};
 use crate::seal::record::{self, Resealer};
 use crate::seal::value;
 use crate::seal::Readers;
@@ -241,13 +241,15 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
             continue;
         }
         let (base, ours, theirs) = (text(repo, change.old)?, text(repo, change.new)?, text(repo, theirs)?);
-        let mut merged = merge3(&change.path, base.as_deref(), ours.as_deref(), theirs.as_deref())?;
-        if let (Merged::Conflicts(_), Some(resealer)) = (&merged, resealer) {
-            let sides = [base.as_deref(), ours.as_deref(), theirs.as_deref()];
-            if let Some(opened) = merge_sealed(resealer, &change.path, sides)? {
-                merged = opened;
-            }
-        }
+        let sides = [base.as_deref(), ours.as_deref(), theirs.as_deref()];
+        let sealed = match resealer {
+            Some(resealer) => merge_sealed(resealer, &change.path, sides)?,
+            None => None,
+        };
+        let merged = match sealed {
+            Some(merged) => merged,
+            None => merge3(&change.path, base.as_deref(), ours.as_deref(), theirs.as_deref())?,
+        };
         match merged {
             Merged::Clean(content) => {
                 let id = content.map(|c| repo.blob(c.as_bytes())).transpose()?;
@@ -296,14 +298,18 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
     Ok(Some(id))
 }
 
-/// The merge of a sealed customer file on its opened values (`None` when
-/// it is not one, or the acting user's key cannot open all three
-/// versions); a clean merge is sealed again as the policy wants.
+/// The merge of a sealed customer file both sides changed, on its opened
+/// values, sealed again as the policy wants (`None`: not a sealed customer
+/// file; the plain merge applies). When the acting user's key cannot open
+/// all three versions, the plain merge of ciphertexts is right only if
+/// every side seals under the same data key; otherwise it is a conflict.
 fn merge_sealed(resealer: &Resealer<'_>, path: &str, [base, ours, theirs]: [Option<&str>; 3]) -> Result<Option<Merged>> {
     let Ok(id) = CustomerId::parse(&customer_of(path)) else {
         return Ok(None);
     };
-    if !path.starts_with("customers/") {
+    let seal_of = |side: Option<&str>| side.and_then(|t| Customer::parse(&id, path, t).ok()).and_then(|c| c.seal);
+    let seals = [seal_of(base), seal_of(ours), seal_of(theirs)];
+    if !path.starts_with("customers/") || seals.iter().all(Option::is_none) {
         return Ok(None);
     }
     let identities = resealer.keys.identities()?;
@@ -312,7 +318,15 @@ fn merge_sealed(resealer: &Resealer<'_>, path: &str, [base, ours, theirs]: [Opti
         None => Some(None),
     };
     let (Some(b), Some(o), Some(t)) = (open(base), open(ours), open(theirs)) else {
-        return Ok(None);
+        let same_key = seals.iter().flatten().map(|s| &s.key).collect::<std::collections::HashSet<_>>().len() <= 1;
+        if same_key {
+            return Ok(None);
+        }
+        return Ok(Some(Merged::Conflicts(vec![Conflict {
+            key: "sealed_key".into(),
+            ours: Some("(values sealed under the data key you can open)".into()),
+            theirs: Some("(sealed again for other readers, which your key does not open)".into()),
+        }])));
     };
     Ok(Some(match merge3(path, b.as_deref(), o.as_deref(), t.as_deref())? {
         Merged::Clean(Some(text)) => {

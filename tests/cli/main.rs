@@ -25,6 +25,7 @@ mod pty;
 mod readme;
 mod reassign;
 mod reports;
+mod seal;
 mod setups;
 mod shell;
 mod signing;

@@ -8,7 +8,11 @@ use crate::cli::error::{CliError, CliResult};
 use crate::cli::render::{json, Format};
 use crate::ops::seal::{self, SealRequest};
 
-/// Seal the store: contacts, notes, next steps and touch summaries readable only by whom the policy entitles
+/// Seal contacts, notes and summaries to whom the policy entitles
+///
+/// Sealed: every contact's name, title, phone and e-mail, the notes, the next step and
+/// each touch's summary ([seal] fields in crm.toml), each readable only by the owner,
+/// the backup, the managers of the region, the admins and the recovery keys.
 ///
 /// In an unsealed store, writes [seal] into crm.toml and seals every customer, in one
 /// commit (admins only). History before that commit stays readable to anyone with a

@@ -3,6 +3,8 @@
 use super::check::{github, junit, CheckFormat};
 use super::short;
 use crate::cli::ctx::{print, Ctx};
+use crate::cli::identity::CliKeys;
+use crate::seal::record::KeySource as _;
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{escape, json};
 use crate::ops::check::rules::Severity;
@@ -36,6 +38,9 @@ pub struct VerifyArgs {
     /// gpg home directory holding the staff's OpenPGP public keys
     #[arg(long, value_name = "DIR")]
     gpg_home: Option<std::path::PathBuf>,
+    /// In a sealed store: also open every sealed value with this private key (the recovery key, in CI)
+    #[arg(long, value_name = "KEY", conflicts_with = "update")]
+    identity: Option<std::path::PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     format: CheckFormat,
@@ -51,7 +56,11 @@ pub fn run(ctx: &mut Ctx, args: VerifyArgs) -> CliResult {
             let update = RefUpdate { old: old.clone(), new: new.clone(), refname: refname.clone() };
             verify::update::run(&repo, &update, &gpg, ctx.today)?
         }
-        _ => verify::run(&repo, &VerifyRequest { range: args.range, root: args.root, gpg })?,
+        _ => {
+            let keys = args.identity.map(|file| CliKeys::file(ctx.dir.join(file), ctx.interactive));
+            let identities = keys.as_ref().map(|k| k.identities()).transpose()?.map(<[_]>::to_vec).unwrap_or_default();
+            verify::run(&repo, &VerifyRequest { range: args.range, root: args.root, gpg, identities })?
+        }
     };
     let findings: Vec<Finding> = report.violations.iter().map(finding).collect();
     let text = match args.format {

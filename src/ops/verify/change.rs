@@ -25,6 +25,7 @@ pub(super) fn assess(
     state: &State,
     after: Option<&State>,
     change: &FileChange,
+    identities: &[age::ssh::Identity],
 ) -> Result<Vec<Denial>> {
     let mut out = Vec::new();
     let Some(person) = actor.person.as_ref() else {
@@ -89,6 +90,9 @@ pub(super) fn assess(
             let same = |a: &Touch, b: &Touch| (a.date, &a.by, &a.kind) == (b.date, &b.by, &b.kind) && (rotated || a.summary == b.summary);
             let kept =
                 new.touches.len() >= old.touches.len() && old.touches.iter().zip(&new.touches).all(|(a, b)| same(a, b));
+            if kept && rotated && !identities.is_empty() {
+                out.extend(summaries_rewritten(&old, &new, identities));
+            }
             if !kept && person.role != Role::Admin {
                 let msg =
                     format!("{} changed or removed past touches; the interaction log is append-only", actor.handle);
@@ -115,18 +119,39 @@ pub(super) fn assess(
         }
     }
     if let Some(new) = sealed_result {
-        out.extend(seal_findings(after, &new));
+        out.extend(seal_findings(after, &new, identities));
     }
     Ok(out)
 }
 
 /// What is wrong with the sealing of `new` under the state the commit
 /// leaves (the rules `crm check` applies).
-fn seal_findings(after: Option<&State>, new: &Customer) -> Vec<Denial> {
+fn seal_findings(after: Option<&State>, new: &Customer, identities: &[age::ssh::Identity]) -> Vec<Denial> {
     let Some((seal, readers)) = after.and_then(|s| s.config.seal.as_ref().zip(s.readers.as_ref())) else {
         return Vec::new();
     };
-    record::audit(new, seal, readers, None).into_iter().map(|f| (f.rule.id(), f.message)).collect()
+    let identities = (!identities.is_empty()).then_some(identities);
+    record::audit(new, seal, readers, identities).into_iter().map(|f| (f.rule.id(), f.message)).collect()
+}
+
+/// Across a rotation the summaries of past touches are sealed again: with
+/// a key that opens both versions, their text must be the same.
+fn summaries_rewritten(old: &Customer, new: &Customer, identities: &[age::ssh::Identity]) -> Vec<Denial> {
+    let (Some(seal_old), Some(seal_new)) = (&old.seal, &new.seal) else { return Vec::new() };
+    let every = crate::model::config::SealConfig::new(Vec::new());
+    let (mut before, mut after) = (old.clone(), new.clone());
+    let opened = |c: &mut Customer| record::open(c, &every, identities) == record::Openness::Opened;
+    if seal_old.key == seal_new.key || !opened(&mut before) || !opened(&mut after) {
+        return Vec::new();
+    }
+    let changed = before.touches.iter().zip(&after.touches).position(|(a, b)| a.summary != b.summary);
+    changed
+        .map(|i| {
+            let msg = format!("the summary of touch {} changed when it was sealed again", i + 1);
+            (VerifyRule::TouchHistoryRewritten.id(), msg)
+        })
+        .into_iter()
+        .collect()
 }
 
 /// The authors of the touches `new` has past `before` that are not

@@ -44,7 +44,7 @@ use crate::Result;
 use state::{Actor, State, StateKey};
 
 /// What to verify.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct VerifyRequest {
     /// `A..B`, or a single revision (all its history); default HEAD.
     pub range: Option<String>,
@@ -52,6 +52,10 @@ pub struct VerifyRequest {
     pub root: Option<String>,
     /// How to check OpenPGP signatures.
     pub gpg: Gpg,
+    /// In a sealed store, private keys (CI's recovery key) to open every
+    /// sealed value with: values that do not open, and touch summaries a
+    /// rotation changed, are then found too.
+    pub identities: Vec<age::ssh::Identity>,
 }
 
 /// One broken rule.
@@ -126,13 +130,14 @@ pub fn run(repo: &Repo, req: &VerifyRequest) -> Result<VerifyReport> {
         walk.hidden.push(repo.resolve(root)?);
         walk.genesis_trusted = true;
     }
-    judge_history(repo, &walk, &req.gpg)
+    judge_history(repo, &walk, &req.gpg, &req.identities)
 }
 
-fn judge_history(repo: &Repo, walk: &Walk, gpg: &Gpg) -> Result<VerifyReport> {
+fn judge_history(repo: &Repo, walk: &Walk, gpg: &Gpg, identities: &[age::ssh::Identity]) -> Result<VerifyReport> {
     let commits_to_judge = repo.walk(&walk.tips, &walk.hidden, Order::ParentsFirst)?;
     let mut v = Verifier {
         repo,
+        identities,
         gpg: gpg.clone(),
         states: HashMap::new(),
         policy_commit: HashMap::new(),
@@ -159,6 +164,8 @@ fn judge_history(repo: &Repo, walk: &Walk, gpg: &Gpg) -> Result<VerifyReport> {
 /// The judge of one walk: caches of states and ancestry, and what it found.
 struct Verifier<'r> {
     repo: &'r Repo,
+    /// Keys to open sealed values with (none: only what needs no key).
+    identities: &'r [age::ssh::Identity],
     gpg: Gpg,
     states: HashMap<StateKey, Option<Rc<State>>>,
     /// For each judged commit, the last commit of its reference line that
@@ -347,7 +354,7 @@ impl<'r> Verifier<'r> {
         context: Option<&str>,
     ) -> Result<()> {
         let suffix = context.map(|c| format!(" ({c}, judged against the state at the merge)")).unwrap_or_default();
-        for (rule, message) in change::assess(self.repo, actor, state, after, change)? {
+        for (rule, message) in change::assess(self.repo, actor, state, after, change, self.identities)? {
             self.violation(commit, actor, Some(&change.path), rule, format!("{message}{suffix}"));
         }
         Ok(())

@@ -112,7 +112,7 @@ pub fn run(repo: &Repo, update: &RefUpdate, gpg: &Gpg, today: Date) -> Result<Ve
         hidden_is_frontier: false,
         frontier: (!tips.is_empty()).then_some(tips),
     };
-    judge_history(repo, &walk, gpg)
+    judge_history(repo, &walk, gpg, &[])
 }
 
 /// The id in a hook line (`None` for all zeros).
