@@ -222,3 +222,28 @@ fn building_the_history_index_shows_a_progress_bar_on_a_terminal_only() {
     let out = repo.crm(&["log"]).ok();
     assert!(!out.stderr.contains("indexing"), "{out}");
 }
+
+#[test]
+fn a_passphrase_key_asks_once_on_a_terminal() {
+    let repo = TestRepo::empty();
+    let key = repo.root().join("keys/liu.yang");
+    let Some(admin) = repo.ssh_key_at(&key) else { return };
+    let recovery = repo.ssh_key_at(&repo.root().join("keys/recovery")).unwrap();
+    repo.crm(&init_args(&["--key", &admin, "--sealed", "--recovery-key", &recovery])).ok();
+    let id = repo.add_customer("Nordic Coach AB", "liu.yang", &["--contact", "Erik Lund <erik.lund@example.se>"]);
+    let out = Command::new("ssh-keygen").args(["-q", "-p", "-N", "secret phrase", "-P", "", "-f"]).arg(&key).output();
+    assert!(out.expect("ssh-keygen").status.success());
+    let identity = key.display().to_string();
+    let env = [("CRM_IDENTITY", identity.as_str()), ("CRM_PAGER", "cat")];
+    let mut s = spawn(&repo, &env, &["show", &id]);
+    s.exp_string("Passphrase for").expect("asked for the passphrase");
+    s.send_line("secret phrase").expect("type it");
+    s.exp_string("erik.lund@example.se").expect("the contact opened");
+    assert_eq!(exit_code(&mut s), 0);
+    // A wrong passphrase is an error, exit 2.
+    let mut s = spawn(&repo, &env, &["show", &id]);
+    s.exp_string("Passphrase for").expect("asked for the passphrase");
+    s.send_line("wrong").expect("type it");
+    s.exp_string("wrong passphrase").expect("said so");
+    assert_eq!(exit_code(&mut s), 2);
+}

@@ -67,6 +67,16 @@ pub fn run(ctx: &mut Ctx, args: CheckArgs) -> CliResult {
     Ok(())
 }
 
+/// A source line cut to a readable length (a wrapped data key is one line
+/// of a thousand characters).
+fn shortened(line: &str) -> String {
+    const SHOWN: usize = 120;
+    match line.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_string(),
+    }
+}
+
 fn human(report: &CheckReport, color: bool) -> String {
     let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
     let mut out = String::new();
@@ -82,7 +92,7 @@ fn human(report: &CheckReport, color: bool) -> String {
             let n = f.line.to_string();
             let pad = " ".repeat(n.len());
             let marker = " ".repeat(f.column.saturating_sub(1).min(200));
-            out.push_str(&format!("{n} | {}\n{pad} | {marker}{}\n", render::escape(src), paint(code, "^")));
+            out.push_str(&format!("{n} | {}\n{pad} | {marker}{}\n", render::escape(&shortened(src)), paint(code, "^")));
         }
         out.push_str(&format!("  help: {}\n\n", f.help));
     }
