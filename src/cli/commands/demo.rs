@@ -42,12 +42,16 @@ pub fn run(ctx: &mut Ctx, args: DemoArgs) -> CliResult {
     };
     print(&format!(
         "Built {d}: {} customers, {} staff, {} signed commits.\n\
-         You act as liu.yang (admin); commits are signed with the demo's key.\n{path}\n\
+         You act as liu.yang (admin); commits are signed with the demo's key.\n\
+         The store is sealed: contacts, notes, next steps and touch summaries open only for\n\
+         the owner, the backup, the region's managers, the admins and the recovery key.\n{path}\n\
          Try next:\n  \
            cd {d}\n  \
            crm agenda --for zhang.wei            # a rep's day: overdue and due next steps, stale accounts\n  \
            crm find 02755550102                  # who is calling? names, pinyin, contacts, phones\n  \
-           crm show 郑州宇通客运集团\n  \
+           crm show 郑州宇通客运集团                # the admin opens every sealed contact and summary\n  \
+           CRM_IDENTITY=.git/crm-demo-keys/wang.fang crm show 郑州宇通客运集团   # a 华南 rep: `sealed`\n  \
+           CRM_IDENTITY=.git/crm-demo-keys/zhao.lei crm show 北京公交集团      # he left: his key opens nothing new\n  \
            crm list --region 华北                # zhao.lei has left; some of his customers still wait\n  \
            crm log --since 1m                    # ownership changes, with signature status\n  \
            crm staff list --all\n  \
