@@ -20,8 +20,8 @@ use crate::model::customer::TouchKind;
 use crate::model::date::Date;
 use crate::model::timestamp::Timestamp;
 use crate::model::{Contact, CustomerId, Handle, Role};
-use crate::store::write::Stamps;
 use crate::seal::record::KeySource;
+use crate::store::write::Stamps;
 use crate::store::{Repo, Store};
 use crate::{Error, Result};
 

@@ -5,9 +5,9 @@
 
 use csv::{Terminator, WriterBuilder};
 
+use super::unseal::Opener;
 use crate::model::sheet::{self, EXPORT_COLUMNS};
 use crate::model::Customer;
-use super::unseal::Opener;
 use crate::store::snapshot::Readable;
 use crate::store::Store;
 use crate::Result;

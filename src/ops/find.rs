@@ -5,11 +5,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::model::search::{Field, Query};
-use crate::store::catalog::Catalog;
 use super::unseal::Opener;
+use crate::model::search::{Field, Query};
 use crate::model::Customer;
 use crate::seal::record::Openness;
+use crate::store::catalog::Catalog;
 use crate::store::{Snapshot, Store};
 use crate::{Error, Result};
 

@@ -8,9 +8,9 @@ use serde::Serialize;
 use super::{Message, WriteOptions};
 use crate::model::document::staff_toml;
 use crate::model::{Handle, Role, Staff, StaffStatus};
+use crate::seal::Recipient;
 use crate::store::layout::{self, CONFIG_FILE};
 use crate::store::write::{Change, CommitSpec};
-use crate::seal::Recipient;
 use crate::store::{Created, Repo, Store};
 use crate::{Error, Result};
 
@@ -73,7 +73,9 @@ pub fn run(req: &InitRequest, opts: &WriteOptions) -> Result<InitOutcome> {
             return Err(Error::invalid(
                 "admin key",
                 req.key.clone().unwrap_or_default(),
-                format!("a sealed store needs the admin's ssh-ed25519 (or ssh-rsa) public key, to seal customers to: {why}"),
+                format!(
+                    "a sealed store needs the admin's ssh-ed25519 (or ssh-rsa) public key, to seal customers to: {why}"
+                ),
             ));
         }
     }

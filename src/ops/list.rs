@@ -1,7 +1,9 @@
 //! `crm list`: customers, filtered.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
+use super::unseal::Opener;
 use crate::model::customer::Status;
 use crate::model::date::Date;
 use crate::model::ids;
@@ -177,5 +179,29 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Readable<V
     if let Some(limit) = filter.limit {
         rows.truncate(limit);
     }
+    open_next_steps(store, &config, &customers.value, &mut rows)?;
     Ok(Readable { value: rows, skipped })
+}
+
+/// In a sealed store, the next step of each row listed, opened as far as
+/// the acting user's key allows (only the rows shown are opened).
+fn open_next_steps(
+    store: &Store,
+    config: &StoreConfig,
+    customers: &[Customer],
+    rows: &mut [CustomerRow],
+) -> Result<()> {
+    if config.seal.is_none() {
+        return Ok(());
+    }
+    let opener = Opener::new(store, config)?;
+    let by_id: std::collections::HashMap<&str, &Customer> = customers.iter().map(|c| (c.id.as_str(), c)).collect();
+    rows.par_iter_mut().filter(|r| r.next_step.is_some()).for_each(|row| {
+        if let Some(c) = by_id.get(row.id.as_str()) {
+            let mut c = (*c).clone();
+            opener.open(&mut c);
+            row.next_step = c.next_step;
+        }
+    });
+    Ok(())
 }

@@ -21,11 +21,11 @@ pub(crate) mod reseal;
 pub mod resolve;
 pub mod seal;
 pub mod show;
-pub mod unseal;
 pub mod staff;
 pub mod status;
 pub mod sync;
 pub mod touch;
+pub mod unseal;
 pub mod verify;
 pub mod whoami;
 

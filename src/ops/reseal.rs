@@ -13,8 +13,8 @@ use crate::model::{CustomerId, Handle, Staff, StoreConfig};
 use crate::seal::record::Resealer;
 use crate::seal::Readers;
 use crate::store::layout::{self, CONFIG_FILE};
-use crate::store::write::Change;
 use crate::store::snapshot::CustomerEntry;
+use crate::store::write::Change;
 use crate::store::{Snapshot, Store};
 use crate::Result;
 
@@ -48,7 +48,8 @@ pub(crate) fn reseal_changes(
             Some(CustomerEntry { path: c.path.clone(), shard: id.shard(), stem: id.to_string(), oid })
         })
         .collect();
-    let old: HashMap<String, String> = snapshot.map_files(replaced, |e, text| Ok((e.path.clone(), text)))?.into_iter().collect();
+    let old: HashMap<String, String> =
+        snapshot.map_files(replaced, |e, text| Ok((e.path.clone(), text)))?.into_iter().collect();
     changes.par_iter_mut().try_for_each(|change| -> Result<()> {
         let (Some(id), Some(new)) = (customer_id(&change.path), change.content.as_deref()) else {
             return Ok(());
@@ -62,11 +63,8 @@ pub(crate) fn reseal_changes(
     let readers_changed = changes.iter().any(|c| c.path == CONFIG_FILE || c.path.starts_with("staff/"));
     if readers_changed {
         let written: std::collections::HashSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
-        let others: Vec<_> = snapshot
-            .customer_entries()?
-            .into_iter()
-            .filter(|e| !written.contains(e.path.as_str()))
-            .collect();
+        let others: Vec<_> =
+            snapshot.customer_entries()?.into_iter().filter(|e| !written.contains(e.path.as_str())).collect();
         let more = snapshot.map_files(others, |e, text| {
             let id = CustomerId::parse(&e.stem)?;
             Ok(resealer.reseal(&id, &e.path, Some(&text), &text)?.map(|t| Change::write(e.path.clone(), t)))

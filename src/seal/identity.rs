@@ -9,7 +9,11 @@ use crate::{Error, Result};
 
 /// The identity in the private key `text` (from `name`). `passphrase` is
 /// asked only for a protected key; `None` means it cannot be asked.
-pub fn parse(text: &str, name: &str, passphrase: impl FnOnce() -> Result<Option<String>>) -> Result<age::ssh::Identity> {
+pub fn parse(
+    text: &str,
+    name: &str,
+    passphrase: impl FnOnce() -> Result<Option<String>>,
+) -> Result<age::ssh::Identity> {
     let parsed = age::ssh::Identity::from_buffer(text.as_bytes(), Some(name.to_string()))
         .map_err(|_| Error::Identity(format!("{name} is not an OpenSSH private key")))?;
     match parsed {
@@ -38,6 +42,8 @@ fn unsupported(kind: &age::ssh::UnsupportedKey) -> String {
         age::ssh::UnsupportedKey::Type(t) => format!("it is an {t} key"),
         age::ssh::UnsupportedKey::Hardware(t) => format!("it is a hardware key ({t})"),
         age::ssh::UnsupportedKey::EncryptedSsh(c) => format!("it is encrypted with {c}, which age does not read"),
-        age::ssh::UnsupportedKey::EncryptedPem => "it is an old PEM-encrypted key; `ssh-keygen -p -o -f KEY` converts it".into(),
+        age::ssh::UnsupportedKey::EncryptedPem => {
+            "it is an old PEM-encrypted key; `ssh-keygen -p -o -f KEY` converts it".into()
+        }
     }
 }

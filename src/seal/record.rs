@@ -189,7 +189,9 @@ impl Resealer<'_> {
         let current = customer.seal.as_ref();
         let sealed_err = |why: &str| Error::Sealed { id: id.to_string(), why: why.to_string() };
         let current_tags = match current {
-            Some(seal) => Some(stanza_tags(&seal.key).ok_or_else(|| sealed_err("its sealed_key is not a wrapped key"))?),
+            Some(seal) => {
+                Some(stanza_tags(&seal.key).ok_or_else(|| sealed_err("its sealed_key is not a wrapped key"))?)
+            }
             None => None,
         };
         let wanted: BTreeSet<String> = target.tags().into_iter().map(str::to_string).collect();
@@ -321,8 +323,12 @@ pub struct Recipients {
 pub fn recipients(c: &Customer, readers: &Readers) -> Option<Recipients> {
     let tags = stanza_tags(&c.seal.as_ref()?.key)?;
     let wanted: BTreeSet<String> = readers.target(c).tags().into_iter().map(str::to_string).collect();
-    let name = |tag: &String| readers.owner_of_tag(tag).map_or_else(|| format!("an unknown key (tag {tag})"), str::to_string);
-    Some(Recipients { missing: wanted.difference(&tags).map(name).collect(), extra: tags.difference(&wanted).map(name).collect() })
+    let name =
+        |tag: &String| readers.owner_of_tag(tag).map_or_else(|| format!("an unknown key (tag {tag})"), str::to_string);
+    Some(Recipients {
+        missing: wanted.difference(&tags).map(name).collect(),
+        extra: tags.difference(&wanted).map(name).collect(),
+    })
 }
 
 /// One thing wrong with a sealed customer.
@@ -360,7 +366,11 @@ pub fn audit(
         return out;
     };
     let Some(Recipients { missing, extra }) = recipients(c, readers) else {
-        find(CheckRule::SealMalformed, "sealed_key", "`sealed_key` is not a wrapped data key (base64 of an age file)".into());
+        find(
+            CheckRule::SealMalformed,
+            "sealed_key",
+            "`sealed_key` is not a wrapped data key (base64 of an age file)".into(),
+        );
         return out;
     };
     let target = readers.target(c);
@@ -381,9 +391,11 @@ pub fn audit(
     }
     if let Some(identities) = identities {
         match envelope::unwrap(&seal.key, identities) {
-            Err(UnwrapError::NotARecipient) => {
-                find(CheckRule::SealUnopenable, "sealed_key", "the data key does not open with the given identity".into())
-            }
+            Err(UnwrapError::NotARecipient) => find(
+                CheckRule::SealUnopenable,
+                "sealed_key",
+                "the data key does not open with the given identity".into(),
+            ),
             Err(UnwrapError::Malformed) => {
                 find(CheckRule::SealMalformed, "sealed_key", "`sealed_key` does not hold a data key".into())
             }

@@ -186,7 +186,8 @@ impl Catalog {
     /// A catalog of `customers` as they are, held in memory only: what a
     /// search in a sealed store adds of the customers it could open.
     pub fn of(customers: &[Customer]) -> Catalog {
-        let text = customers.par_iter().map(|c| line_for(c.id.as_str(), Oid::ZERO_SHA1, c)).collect::<Vec<_>>().concat();
+        let text =
+            customers.par_iter().map(|c| line_for(c.id.as_str(), Oid::ZERO_SHA1, c)).collect::<Vec<_>>().concat();
         Catalog { text, ..Catalog::default() }
     }
 

@@ -15,6 +15,7 @@ use super::sigcheck::Gpg;
 use super::signing::{self, SignChoice, Signer};
 use super::treediff::{self, Blob};
 use super::write::Stamp;
+use super::Snapshot;
 use super::{ObjectId, Store};
 use crate::error::SyncConflict;
 use crate::model::date::Date;
@@ -23,7 +24,6 @@ use crate::model::{Customer, CustomerId};
 use crate::seal::record::{self, Resealer};
 use crate::seal::value;
 use crate::seal::Readers;
-use super::Snapshot;
 use crate::{Error, Result};
 
 /// What one integration did.
@@ -161,11 +161,11 @@ impl Store {
             Some(seal) => Some(Readers::new(&shared_config.policy, seal, &shared.staff()?)),
             None => None,
         };
-        let resealer = shared_config
-            .seal
-            .as_ref()
-            .zip(readers.as_ref())
-            .map(|(cfg, readers)| Resealer { cfg, readers, keys: self.keys() });
+        let resealer = shared_config.seal.as_ref().zip(readers.as_ref()).map(|(cfg, readers)| Resealer {
+            cfg,
+            readers,
+            keys: self.keys(),
+        });
         let mut replayed = 0;
         for commit in &mine {
             let ctx = Replay { signer: signer.as_ref(), required, committed: committer, resealer: resealer.as_ref() };
@@ -259,7 +259,9 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
                 let ours_by = who(repo, commit);
                 let theirs_by = last_change_by(repo, upstream, commit, &change.path)?;
                 // A sealed value the user could not open is named, not shown.
-                let shown = |v: Option<String>| v.map(|v| if v.contains(value::PREFIX) { "(a sealed value)".into() } else { v });
+                let shown = |v: Option<String>| {
+                    v.map(|v| if v.contains(value::PREFIX) { "(a sealed value)".into() } else { v })
+                };
                 conflicts.extend(list.into_iter().map(|c| SyncConflict {
                     file: customer_of(&change.path),
                     key: c.key,
@@ -303,7 +305,11 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
 /// file; the plain merge applies). When the acting user's key cannot open
 /// all three versions, the plain merge of ciphertexts is right only if
 /// every side seals under the same data key; otherwise it is a conflict.
-fn merge_sealed(resealer: &Resealer<'_>, path: &str, [base, ours, theirs]: [Option<&str>; 3]) -> Result<Option<Merged>> {
+fn merge_sealed(
+    resealer: &Resealer<'_>,
+    path: &str,
+    [base, ours, theirs]: [Option<&str>; 3],
+) -> Result<Option<Merged>> {
     let Ok(id) = CustomerId::parse(&customer_of(path)) else {
         return Ok(None);
     };

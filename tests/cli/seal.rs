@@ -63,7 +63,8 @@ impl Sealed {
 
     /// A customer of `owner` with one contact; returns its id.
     fn add(&self, owner: &str, name: &str, region: &str, contact: &str) -> String {
-        let args = ["add", "--name", name, "--owner", owner, "--region", region, "--contact", contact, "--format", "json"];
+        let args =
+            ["add", "--name", name, "--owner", owner, "--region", region, "--contact", contact, "--format", "json"];
         let out = self.crm_as(owner, &args);
         out.ok().json()["customer"]["id"].as_str().unwrap().to_string()
     }
@@ -295,11 +296,17 @@ fn a_customer_sealed_without_the_recovery_key_or_left_to_a_leaver_is_rejected() 
     s.repo.git(&["commit", "-qam", "new recovery key, by hand"]);
     let checked = s.repo.crm(&["check"]);
     assert_eq!(checked.code, 1, "{checked}");
-    assert!(checked.stdout.contains("seal-recipients") && checked.stdout.contains("not sealed to @recovery"), "{checked}");
+    assert!(
+        checked.stdout.contains("seal-recipients") && checked.stdout.contains("not sealed to @recovery"),
+        "{checked}"
+    );
     let verified = s.repo.crm(&["verify", "--format", "json"]);
     let rules: Vec<String> =
         verified.json()["violations"].as_array().unwrap().iter().map(|v| v["rule"].as_str().unwrap().into()).collect();
-    assert!(rules.contains(&"seal-not-rotated".to_string()) && rules.contains(&"seal-recipients".to_string()), "{rules:?}");
+    assert!(
+        rules.contains(&"seal-not-rotated".to_string()) && rules.contains(&"seal-recipients".to_string()),
+        "{rules:?}"
+    );
     // `crm seal` repairs it in one commit, with the admin's key.
     s.crm_as("liu.yang", &["seal"]).ok();
     s.repo.crm(&["check"]).ok();
@@ -357,7 +364,19 @@ fn keys_age_cannot_use_get_a_clear_message() {
     let ecdsa_pub = std::fs::read_to_string(format!("{}.pub", ecdsa.display())).unwrap();
     let out = s.crm_as(
         "liu.yang",
-        &["staff", "add", "chen.jie", "--name", "陈杰", "--email", "chen.jie@example.com", "--role", "rep", "--key", ecdsa_pub.trim()],
+        &[
+            "staff",
+            "add",
+            "chen.jie",
+            "--name",
+            "陈杰",
+            "--email",
+            "chen.jie@example.com",
+            "--role",
+            "rep",
+            "--key",
+            ecdsa_pub.trim(),
+        ],
     );
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("ssh-ed25519"), "{out}");
@@ -368,7 +387,11 @@ fn a_passphrase_key_off_a_terminal_is_a_clear_error() {
     let s = sealed_store!();
     let id = s.add("wang.fang", "海口公交集团", "华南", "符明 <fu.ming@example.cn>");
     let protected = s.key("wang.fang");
-    let out = std::process::Command::new("ssh-keygen").args(["-q", "-p", "-N", "secret phrase", "-P", "", "-f"]).arg(&protected).output().unwrap();
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-p", "-N", "secret phrase", "-P", "", "-f"])
+        .arg(&protected)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = s.crm_as("wang.fang", &["show", &id]);
     assert_eq!(out.code, 2, "{out}");
@@ -416,7 +439,9 @@ fn sync_merges_a_touch_with_a_rotation_and_conflicts_when_it_cannot_open() {
     let rep = s.repo.clone_as(&url, "rep", "张伟", &staff_email("zhang.wei"));
     let key = |name: &str| s.key(name).display().to_string();
     let rep_env = [("CRM_USER", "zhang.wei"), ("CRM_IDENTITY", &*key("zhang.wei"))];
-    s.repo.crm_env_in(&rep, &rep_env, &["touch", &id, "--kind", "visit", "--summary", "Brought the 2027 catalogue"]).ok();
+    s.repo
+        .crm_env_in(&rep, &rep_env, &["touch", &id, "--kind", "visit", "--summary", "Brought the 2027 catalogue"])
+        .ok();
     // Meanwhile the manager takes the customer over (a rotation) and pushes.
     s.crm_as("li.na", &["reassign", &id, "--to", "li.na", "--reason", "key account to the manager"]).ok();
     s.repo.git(&["push", "-q", "origin", "main"]);
@@ -431,7 +456,9 @@ fn sync_merges_a_touch_with_a_rotation_and_conflicts_when_it_cannot_open() {
     let admin = s.repo.clone_as(&url, "admin", "刘洋", &staff_email("liu.yang"));
     s.repo.git_ok(&admin, &["reset", "-q", "--hard", "HEAD~1"]);
     let admin_env = [("CRM_USER", "liu.yang"), ("CRM_IDENTITY", &*key("liu.yang"))];
-    s.repo.crm_env_in(&admin, &admin_env, &["touch", &id, "--kind", "call", "--summary", "Called about the catalogue"]).ok();
+    s.repo
+        .crm_env_in(&admin, &admin_env, &["touch", &id, "--kind", "call", "--summary", "Called about the catalogue"])
+        .ok();
     s.repo.crm_env_in(&admin, &admin_env, &["sync"]).ok();
     let json = s.repo.crm_env_in(&admin, &admin_env, &["show", &id, "--format", "json"]).ok().json();
     assert_eq!(json["owner"], "li.na");

@@ -156,6 +156,10 @@ fn reading_commands_in_the_demo_store() {
     }
 }
 
+/// A fixed public key for the new hire (the demo store is sealed: everyone
+/// needs an ssh-ed25519 key).
+const ZHOU_MIN_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAN+N6HXP5QhmWto8sOgf+a1vHBbfZd12dO39eaLdcFl zhou.min";
+
 #[test]
 fn writing_commands_in_the_demo_store() {
     let Some(demo) = Demo::build() else { return };
@@ -219,7 +223,14 @@ fn writing_commands_in_the_demo_store() {
                 "rep",
                 "--region",
                 "华中",
+                "--key",
+                ZHOU_MIN_KEY,
             ],
+        ),
+        (
+            "staff-add-no-key",
+            None,
+            &["staff", "add", "wu.qiang", "--name", "吴强", "--email", "wu.qiang@example.com", "--role", "rep"],
         ),
         ("staff-leave", None, &["staff", "leave", "zhou.min", "--to", "zhang.wei", "--reason", "moved on"]),
         ("staff-rehire", None, &["staff", "rehire", "zhou.min"]),

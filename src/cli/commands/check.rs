@@ -1,12 +1,12 @@
 //! `crm check`.
 
 use crate::cli::ctx::{print, Ctx};
-use crate::cli::identity::CliKeys;
-use crate::seal::record::KeySource as _;
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
+use crate::cli::identity::CliKeys;
 use crate::cli::render::{self, json};
 use crate::ops::check::rules::{Rule, Severity, RULES};
 use crate::ops::check::{self, CheckReport, Finding};
+use crate::seal::record::KeySource as _;
 
 /// Check every file of the store: schema, references, policy (for CI)
 ///

@@ -55,7 +55,11 @@ pub fn run(ctx: &mut Ctx, args: ExportArgs) -> CliResult {
             exported.sealed
         );
         if args.require_all {
-            return Err(CliError { code: FOUND_PROBLEMS, message: format!("{message}; nothing exported (--require-all)"), hint: Some("export with the recovery key (CRM_IDENTITY=KEY) or a narrower --owner/--region".into()) });
+            return Err(CliError {
+                code: FOUND_PROBLEMS,
+                message: format!("{message}; nothing exported (--require-all)"),
+                hint: Some("export with the recovery key (CRM_IDENTITY=KEY) or a narrower --owner/--region".into()),
+            });
         }
         ctx.status(format!("note: {message}"));
     }

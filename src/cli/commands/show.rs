@@ -1,12 +1,12 @@
 //! `crm show`.
 
-use crate::seal::record::Openness;
 use super::OutputArgs;
 use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
 use crate::cli::render::{self, json, money, opt, Column, Format};
 use crate::ops::show::{self, CustomerDetail};
+use crate::seal::record::Openness;
 
 /// Show one customer: fields, contacts, recent touches and ownership history
 ///

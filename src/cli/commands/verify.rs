@@ -3,15 +3,15 @@
 use super::check::{github, junit, CheckFormat};
 use super::short;
 use crate::cli::ctx::{print, Ctx};
-use crate::cli::identity::CliKeys;
-use crate::seal::record::KeySource as _;
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
+use crate::cli::identity::CliKeys;
 use crate::cli::render::{escape, json};
 use crate::ops::check::rules::Severity;
 use crate::ops::check::Finding;
 use crate::ops::verify::rules;
 use crate::ops::verify::update::RefUpdate;
 use crate::ops::verify::{self, VerifyReport, VerifyRequest, Violation};
+use crate::seal::record::KeySource as _;
 
 /// Check history: every commit's signature and authorisation (for CI and hooks)
 ///

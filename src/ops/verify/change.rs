@@ -87,7 +87,9 @@ pub(super) fn assess(
             // A rotation seals every summary again: then only what is in the
             // clear of past touches can be compared.
             let rotated = record::loses_recipients(&old, &new);
-            let same = |a: &Touch, b: &Touch| (a.date, &a.by, &a.kind) == (b.date, &b.by, &b.kind) && (rotated || a.summary == b.summary);
+            let same = |a: &Touch, b: &Touch| {
+                (a.date, &a.by, &a.kind) == (b.date, &b.by, &b.kind) && (rotated || a.summary == b.summary)
+            };
             let kept =
                 new.touches.len() >= old.touches.len() && old.touches.iter().zip(&new.touches).all(|(a, b)| same(a, b));
             if kept && rotated && !identities.is_empty() {
