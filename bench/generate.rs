@@ -585,7 +585,7 @@ impl World {
 /// `crm.toml` as `crm init` writes it, optionally with the regions an admin
 /// later filled in by hand.
 fn config_toml(regions: Option<&[String]>) -> String {
-    let text = crm::ops::init::config_toml(COMPANY, "CNY", false);
+    let text = crm::ops::init::config_toml(COMPANY, "CNY", false, &[]);
     match regions {
         None => text,
         Some(list) => {

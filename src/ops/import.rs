@@ -326,6 +326,9 @@ impl Planner<'_, '_> {
             }
             return Ok((planned("add"), Some(Write::New(Box::new(incoming.customer)))));
         };
+        // In a sealed store a row is compared with the opened values (the
+        // write seals what changed again, and keeps what did not).
+        let src = self.w.opened(&c.id, &path, src).map_err(|e| err("id", e.to_string()))?;
         let before = Customer::parse(&c.id, &path, &src).map_err(|e| err("id", e.to_string()))?;
         let text = merge(&path, &src, &before, &incoming).map_err(|e| err(&name_column, e.to_string()))?;
         let after = Customer::parse(&c.id, &path, &text).map_err(|e| err(&name_column, e.to_string()))?;

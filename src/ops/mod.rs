@@ -97,6 +97,17 @@ impl<'s> Writer<'s> {
         active_person(&self.staff, handle)
     }
 
+    /// Customer file `text` with its sealed values opened by the acting
+    /// user's key, when the store is sealed and the key opens it; else as
+    /// it is.
+    pub fn opened(&self, id: &crate::model::CustomerId, path: &str, text: String) -> Result<String> {
+        if self.config.seal.is_none() {
+            return Ok(text);
+        }
+        let identities = self.tx.store().keys().identities()?;
+        Ok(crate::seal::record::open_text(id, path, &text, identities).unwrap_or(text))
+    }
+
     /// Commits `changes` with a message built from its parts.
     /// Customer files are sealed as the policy after the change wants
     /// (with whatever other customers the change re-seals).
