@@ -297,6 +297,13 @@ pub fn loses_recipients(old: &Customer, new: &Customer) -> bool {
     }
 }
 
+/// Whether `identities` open the data keys of `old` and `new` and they are
+/// the same key (a rotation that is none).
+pub fn same_data_key(old: &Customer, new: &Customer, identities: &[age::ssh::Identity]) -> bool {
+    let key = |c: &Customer| c.seal.as_ref().and_then(|s| envelope::unwrap(&s.key, identities).ok());
+    matches!((key(old), key(new)), (Some(a), Some(b)) if a.as_bytes() == b.as_bytes())
+}
+
 /// The sealed values `new` keeps exactly as `old` had them (same path,
 /// same ciphertext): after [`loses_recipients`], each is still open to
 /// whoever lost access.

@@ -95,6 +95,10 @@ pub(super) fn assess(
             if kept && rotated && !identities.is_empty() {
                 out.extend(summaries_rewritten(&old, &new, identities));
             }
+            if rotated && record::same_data_key(&old, &new, identities) {
+                let msg = "takes someone off the recipients but keeps the data key they held".to_string();
+                out.push((VerifyRule::SealNotRotated.id(), msg));
+            }
             if !kept && person.role != Role::Admin {
                 let msg =
                     format!("{} changed or removed past touches; the interaction log is append-only", actor.handle);
