@@ -395,8 +395,55 @@ measure reassign crm "git reset -q --hard $FIXTURE_HEAD" \
 measure reassign-git base "git reset -q --hard $FIXTURE_HEAD" \
     "git grep -l 'owner = \"$FIXTURE_BIG_OWNER\"' -- customers | xargs sed -i 's/^owner = \"$FIXTURE_BIG_OWNER\"\$/owner = \"$FIXTURE_REASSIGN_TO\"/' && git commit -qam 'reassign $N_MOVE customers'"; B=$MEDIAN
 row "crm reassign --from (moves $N_MOVE customers)" "$A" "$B" 1.0
+REASSIGN_PLAIN=$A
+measure show crm "" "$CRM show $FIXTURE_LOG_ID"; SHOW_PLAIN=$MEDIAN
+measure export crm "" "$CRM export >/dev/null"; EXPORT_PLAIN=$MEDIAN
 reset_fixture
+
+# -- sealed ----------------------------------------------------------------------
+
+# The same fixture sealed by `crm seal` (one commit, as an admin would), in a
+# copy; the rows compare it with the unsealed runs above. The admin opens
+# with their own key (CRM_IDENTITY), as on their machine.
+SEALED=$TARGET/bench-sealed-$MODE
+rm -rf "$SEALED" "$WORK/recovery" "$WORK/recovery.pub"
+cp -a "$FIX" "$SEALED"
+ssh-keygen -q -t ed25519 -N '' -C bench-recovery -f "$WORK/recovery"
+cd "$SEALED"
+T0=$(date +%s.%N)
+if $CRM seal --recovery-key "$WORK/recovery.pub" --no-sign --quiet >"$WORK/logs/seal.log" 2>&1; then
+    SEAL_SECS=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+else
+    SEAL_SECS=FAIL; FAILED+=(seal); tail -5 "$WORK/logs/seal.log" >&2
+fi
+say "  seal: $SEAL_SECS s"
+SEALED_HEAD=$(git rev-parse HEAD)
+export CRM_IDENTITY=$FIXTURE_KEYS_DIR/$FIXTURE_ADMIN
+info_row "crm seal (an unsealed store of $FIXTURE_CUSTOMERS customers, one commit)" "$SEAL_SECS" -
+"$CRM" log -n 1 >/dev/null 2>&1 || true
+measure sealed-show crm "" "$CRM show $FIXTURE_LOG_ID"; A=$MEDIAN
+row "sealed: crm show ID by the admin (vs unsealed crm show)" "$A" "$SHOW_PLAIN" 1.5
+measure sealed-check crm "" "$CRM check"; A=$MEDIAN
+row "sealed: crm check, no key (vs unsealed crm check)" "$A" "$CHECK" 1.2
+measure sealed-export crm "" "$CRM export >/dev/null"; A=$MEDIAN
+row "sealed: crm export of every customer by the admin (vs unsealed)" "$A" "$EXPORT_PLAIN" 3.0
+measure sealed-reassign crm "git reset -q --hard $SEALED_HEAD" \
+    "$CRM reassign --from $FIXTURE_BIG_OWNER --to $FIXTURE_REASSIGN_TO --reason 'bench: territory change' --yes --no-sign --quiet"; A=$MEDIAN
+row "sealed: crm reassign --from, $N_MOVE customers rotated (vs unsealed)" "$A" "$REASSIGN_PLAIN" 2.0
+# staff leave of the manager of the largest region: every customer of the
+# region re-sealed, in one commit.
+git reset -q --hard "$SEALED_HEAD"
+MANAGER=$(grep -l '^role = "manager"' staff/*.toml | head -1 | xargs basename | sed 's/\.toml$//')
+MANAGER_REGION=$(sed -n 's/^region = "\(.*\)"$/\1/p' "staff/$MANAGER.toml")
+REGION_N=$($CRM list --region "$MANAGER_REGION" --format csv | tail -n +2 | wc -l)
+measure sealed-leave crm "git reset -q --hard $SEALED_HEAD" \
+    "$CRM staff leave $MANAGER --reason 'bench: manager leaves' --yes --no-sign --quiet"; A=$MEDIAN
+LEAVE_COMMITS=$(git rev-list --count "$SEALED_HEAD"..HEAD 2>/dev/null || echo FAIL)
+LEAVE_FILES=$(git diff --name-only "$SEALED_HEAD" HEAD -- customers | wc -l)
+info_row "sealed: crm staff leave of a manager ($MANAGER_REGION: $REGION_N customers; $LEAVE_FILES re-sealed in $LEAVE_COMMITS commit)" "$A" -
+unset CRM_IDENTITY
 cd "$ROOT"
+rm -rf "$SEALED"
 
 info_row "crm import csv ($IMPORT_ROWS rows)" "$IMPORT_A" "$IMPORT_B"
 RATE=FAIL
