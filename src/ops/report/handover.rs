@@ -661,9 +661,15 @@ fn sabotage(work: Vec<Work>, since: Date) -> Vec<Sabotage> {
 }
 
 /// Contacts whose phone or email changed or that were removed between two
-/// versions of a customer (none when either is missing).
+/// versions of a customer (none when either is missing). Sealed values
+/// compare as ciphertexts, which stay as they are while their text does;
+/// across a re-sealing that took someone off (every value sealed again)
+/// only removed contacts can be counted without a key.
 fn changed_contacts(before: Option<&Customer>, after: Option<&Customer>) -> usize {
     let (Some(before), Some(after)) = (before, after) else { return 0 };
+    if crate::seal::record::loses_recipients(before, after) {
+        return before.contacts.len().saturating_sub(after.contacts.len());
+    }
     before
         .contacts
         .iter()
