@@ -55,7 +55,7 @@ impl SealConfig {
             },
             None => path.to_string(),
         };
-        self.fields.iter().any(|f| *f == general)
+        self.fields.contains(&general)
     }
 }
 

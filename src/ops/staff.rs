@@ -48,9 +48,12 @@ pub fn add(store: &Store, req: &AddStaff, opts: &WriteOptions) -> Result<Staff> 
         return Err(Error::Exists(format!("a staff member with email {email} (`{}`)", other.handle)));
     }
     if w.config.seal.is_some() && !req.keys.iter().any(|k| Recipient::parse(k).is_ok()) {
-        let need = "in a sealed store everyone needs an ssh-ed25519 (or ssh-rsa) key, for customers to be sealed to them";
+        let need =
+            "in a sealed store everyone needs an ssh-ed25519 (or ssh-rsa) key, for customers to be sealed to them";
         return Err(match req.keys.iter().find_map(|k| Recipient::parse(k).err().map(|e| (k, e.0))) {
-            Some((key, why)) => Error::invalid("key", key.chars().take(40).collect::<String>(), format!("{need}: {why}")),
+            Some((key, why)) => {
+                Error::invalid("key", key.chars().take(40).collect::<String>(), format!("{need}: {why}"))
+            }
             None => Error::Missing(format!("--key: {need}")),
         });
     }

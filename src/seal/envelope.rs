@@ -32,9 +32,8 @@ impl Recipient {
     pub fn parse(public_key: &str) -> Result<Recipient, Unusable> {
         let kind = public_key.split_whitespace().next().unwrap_or("");
         if !matches!(kind, "ssh-ed25519" | "ssh-rsa") {
-            let what = if public_key.starts_with("ecdsa-") || public_key.starts_with("sk-") {
-                format!("{kind} keys cannot receive sealed data (age supports only ssh-ed25519 and ssh-rsa)")
-            } else if kind.starts_with("ssh-") {
+            let ssh = ["ssh-", "ecdsa-", "sk-"].iter().any(|p| public_key.starts_with(p));
+            let what = if ssh {
                 format!("{kind} keys cannot receive sealed data (age supports only ssh-ed25519 and ssh-rsa)")
             } else {
                 "an OpenPGP key cannot receive sealed data; an ssh-ed25519 key is needed".to_string()

@@ -321,7 +321,7 @@ fn line_for(stem: &str, blob: Oid, c: &Customer) -> String {
     let list = |items: &[String]| items.iter().map(|x| clean(x).replace(',', "")).collect::<Vec<_>>().join(",");
     let (name, emails, phones) = (clean(&keys.name), list(&keys.emails), list(&keys.phones));
     let (owner, region, tier) = (clean(&c.owner), clean(c.region.as_deref().unwrap_or_default()), clean(&c.tier));
-    let h = search::haystack(&c);
+    let h = search::haystack(c);
     let search = [h.name, h.pinyin, h.initials, h.contacts, h.tags, h.notes].map(|f| clean(&f)).join("\t");
     format!("{stem}\t{blob}\t{name}\t{emails}\t{phones}\t{owner}\t{region}\t{tier}\tok\t{search}\n")
 }

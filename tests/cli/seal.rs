@@ -220,6 +220,9 @@ fn a_write_that_must_reseal_what_the_actor_cannot_open_is_refused() {
     s.repo.assert_refused(&out, 2, &["no private key is configured"], &before);
 }
 
+/// A way to tamper with a customer file: its new text.
+type Tamper<'a> = Box<dyn Fn() -> String + 'a>;
+
 #[test]
 fn check_and_verify_catch_tampering_with_documented_rules() {
     let s = sealed_store!();
@@ -231,7 +234,7 @@ fn check_and_verify_catch_tampering_with_documented_rules() {
         let text = s.repo.read(&customer_path(id));
         text.lines().find(|l| l.starts_with("phone = ")).unwrap().to_string()
     };
-    let cases: Vec<(&str, Box<dyn Fn() -> String>, &str)> = vec![
+    let cases: Vec<(&str, Tamper, &str)> = vec![
         (
             "a value moved from another customer",
             Box::new(|| s.repo.read(&customer_path(&a)).replace(&phone_of(&a), &phone_of(&b))),
