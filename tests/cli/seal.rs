@@ -383,6 +383,32 @@ fn keys_age_cannot_use_get_a_clear_message() {
     );
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("ssh-ed25519"), "{out}");
+    // An OpenPGP-only person, and git signing with OpenPGP.
+    let fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567";
+    let out = s.crm_as(
+        "liu.yang",
+        &[
+            "staff",
+            "add",
+            "chen.jie",
+            "--name",
+            "陈杰",
+            "--email",
+            "chen.jie@example.com",
+            "--role",
+            "rep",
+            "--key",
+            fingerprint,
+        ],
+    );
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("OpenPGP key cannot receive sealed data"), "{out}");
+    s.repo.git(&["config", "user.signingkey", fingerprint]);
+    let mut cmd = s.repo.crm_cmd();
+    cmd.args(["show", &id]);
+    let out = s.repo.run(cmd);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("OpenPGP key, which cannot open sealed values"), "{out}");
 }
 
 #[test]
