@@ -363,46 +363,16 @@ fn keys_age_cannot_use_get_a_clear_message() {
     let out = s.crm_with_key("zhang.wei", "ecdsa", &["show", &id]);
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("ecdsa") && out.stderr.contains("ssh-ed25519"), "{out}");
-    // A staff member with an ECDSA key only: check names what they need.
+    // Staff with an ECDSA or an OpenPGP key only are told what they need.
     let ecdsa_pub = std::fs::read_to_string(format!("{}.pub", ecdsa.display())).unwrap();
-    let out = s.crm_as(
-        "liu.yang",
-        &[
-            "staff",
-            "add",
-            "chen.jie",
-            "--name",
-            "陈杰",
-            "--email",
-            "chen.jie@example.com",
-            "--role",
-            "rep",
-            "--key",
-            ecdsa_pub.trim(),
-        ],
-    );
-    assert_eq!(out.code, 2, "{out}");
-    assert!(out.stderr.contains("ssh-ed25519"), "{out}");
-    // An OpenPGP-only person, and git signing with OpenPGP.
     let fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567";
-    let out = s.crm_as(
-        "liu.yang",
-        &[
-            "staff",
-            "add",
-            "chen.jie",
-            "--name",
-            "陈杰",
-            "--email",
-            "chen.jie@example.com",
-            "--role",
-            "rep",
-            "--key",
-            fingerprint,
-        ],
-    );
-    assert_eq!(out.code, 2, "{out}");
-    assert!(out.stderr.contains("OpenPGP key cannot receive sealed data"), "{out}");
+    for (key, needle) in [(ecdsa_pub.trim(), "ssh-ed25519"), (fingerprint, "OpenPGP key cannot receive sealed data")] {
+        let email = "chen.jie@example.com";
+        let args = ["staff", "add", "chen.jie", "--name", "陈杰", "--email", email, "--role", "rep", "--key", key];
+        let out = s.crm_as("liu.yang", &args);
+        assert_eq!(out.code, 2, "{out}");
+        assert!(out.stderr.contains(needle), "{out}");
+    }
     s.repo.git(&["config", "user.signingkey", fingerprint]);
     let mut cmd = s.repo.crm_cmd();
     cmd.args(["show", &id]);
