@@ -420,7 +420,7 @@ say "  seal: $SEAL_SECS s"
 SEALED_HEAD=$(git rev-parse HEAD)
 export CRM_IDENTITY=$FIXTURE_KEYS_DIR/$FIXTURE_ADMIN
 info_row "crm seal (an unsealed store of $FIXTURE_CUSTOMERS customers, one commit)" "$SEAL_SECS" -
-"$CRM" log -n 1 >/dev/null 2>&1 || true
+"$CRM" log "$FIXTURE_LOG_ID" >/dev/null 2>&1 || true
 measure sealed-show crm "" "$CRM show $FIXTURE_LOG_ID"; A=$MEDIAN
 row "sealed: crm show ID by the admin (vs unsealed crm show)" "$A" "$SHOW_PLAIN" 1.5
 measure sealed-check crm "" "$CRM check"; A=$MEDIAN

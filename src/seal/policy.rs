@@ -4,11 +4,10 @@
 //! keys. Worked out once per command for all staff ([`Readers`]), then per
 //! customer by lookups only.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::envelope::{Recipient, Unusable};
-use crate::model::authz;
-use crate::model::config::{Policy, SealConfig};
+use crate::model::config::{ManagerScope, Policy, SealConfig};
 use crate::model::{Customer, Handle, Role, Staff};
 
 /// The label of the recovery keys in `sealed_to`.
@@ -16,8 +15,15 @@ pub const RECOVERY: &str = "@recovery";
 
 /// The staff and recovery keys of a sealed store, parsed once.
 pub struct Readers {
-    policy: Policy,
-    staff: BTreeMap<Handle, Staff>,
+    /// Active managers who reach every customer (`manager_scope =
+    /// "company"`), or all of them (customers without a region).
+    managers: Vec<String>,
+    /// Whether managers reach only their region's customers.
+    by_region: bool,
+    /// Active managers by region.
+    managers_by_region: HashMap<String, Vec<String>>,
+    /// Active admins.
+    admins: Vec<String>,
     keys: BTreeMap<String, Vec<Recipient>>,
     recovery: Vec<Recipient>,
     /// Active staff without a key sealing can use, and why.
@@ -62,7 +68,17 @@ impl Readers {
                 Err(Unusable(why)) => bad_recovery.push((key.clone(), why)),
             }
         }
-        Readers { policy: policy.clone(), staff: staff.clone(), keys, recovery, keyless, bad_recovery }
+        let active = |role| staff.values().filter(move |s| s.is_active() && s.role == role);
+        let admins = active(Role::Admin).map(|s| s.handle.to_string()).collect();
+        let managers = active(Role::Manager).map(|s| s.handle.to_string()).collect();
+        let mut managers_by_region: HashMap<String, Vec<String>> = HashMap::new();
+        for m in active(Role::Manager) {
+            if let Some(region) = &m.region {
+                managers_by_region.entry(region.clone()).or_default().push(m.handle.to_string());
+            }
+        }
+        let by_region = policy.manager_scope == ManagerScope::Region;
+        Readers { by_region, managers, managers_by_region, admins, keys, recovery, keyless, bad_recovery }
     }
 
     /// Handles of the active people entitled to read `c`, in the order
@@ -79,12 +95,14 @@ impl Readers {
                 add(handle.as_str());
             }
         }
-        for role in [Role::Manager, Role::Admin] {
-            for person in self.staff.values().filter(|s| s.is_active() && s.role == role) {
-                if role == Role::Admin || authz::in_scope(person, &self.policy, c).is_ok() {
-                    add(person.handle.as_str());
-                }
-            }
+        // As `authz::in_scope` has it: a manager reaches the customers of
+        // their region and those without one (or all, by company scope).
+        let managers = match (self.by_region, c.region.as_deref()) {
+            (true, Some(region)) => self.managers_by_region.get(region).map_or(&[][..], Vec::as_slice),
+            _ => &self.managers[..],
+        };
+        for handle in managers.iter().chain(&self.admins) {
+            add(handle.as_str());
         }
         out
     }
