@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::model::search::{Field, Query};
 use crate::store::catalog::Catalog;
+use crate::store::snapshot::Readable;
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -38,8 +39,10 @@ pub struct Found {
     pub score: u32,
 }
 
-/// The customers matching `req.query`, best first (ties by id).
-pub fn run(store: &Store, req: &FindRequest) -> Result<Vec<Found>> {
+/// The customers matching `req.query`, best first (ties by id), and the
+/// files that could not be searched because they cannot be read (any of
+/// them may be the customer looked for).
+pub fn run(store: &Store, req: &FindRequest) -> Result<Readable<Vec<Found>>> {
     if req.query.trim().is_empty() {
         return Err(Error::invalid("query", &req.query, "give something to look for: a name, pinyin, phone, email…"));
     }
@@ -55,7 +58,8 @@ pub fn run(store: &Store, req: &FindRequest) -> Result<Vec<Found>> {
         .collect();
     hits.sort_unstable_by(|(a, x), (b, y)| b.score.cmp(&a.score).then_with(|| x.id.cmp(y.id)));
     hits.truncate(req.limit);
-    Ok(hits
+    let skipped = head.map_readable_entries(catalog.unreadable(), |_| ())?.skipped;
+    let found = hits
         .into_iter()
         .map(|(hit, e)| Found {
             id: e.id.to_string(),
@@ -66,5 +70,6 @@ pub fn run(store: &Store, req: &FindRequest) -> Result<Vec<Found>> {
             matched: hit.field,
             score: hit.score,
         })
-        .collect())
+        .collect();
+    Ok(Readable { value: found, skipped })
 }

@@ -149,11 +149,16 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Readable<V
     let config = head.config()?;
     let Readable { value: staff, mut skipped } = head.readable_staff()?;
     if let Some(owner) = &filter.owner {
-        if !staff.contains_key(&Handle::parse(owner)?) {
+        if !head.has_staff_file(&Handle::parse(owner)?) {
             return Err(crate::Error::UnknownStaff(owner.clone()));
         }
     }
-    let orphan = |c: &Customer| Handle::parse(&c.owner).ok().and_then(|h| staff.get(&h)).is_none_or(|s| !s.is_active());
+    // An owner whose staff file cannot be read is not taken for departed
+    // (the file is named on stderr).
+    let orphan = |c: &Customer| match Handle::parse(&c.owner) {
+        Ok(h) => staff.get(&h).map_or_else(|| !head.has_staff_file(&h), |s| !s.is_active()),
+        Err(_) => true,
+    };
     let some = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
     let customers = head.readable_customers()?;
     skipped.extend(customers.skipped);

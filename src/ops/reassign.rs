@@ -142,14 +142,8 @@ fn by_owner(
     // The catalog says who owns what; only those files are read.
     let catalog = Catalog::load(snapshot)?;
     // A file that cannot be read might be theirs: refuse rather than skip it.
-    if let Some(e) = catalog.entries().find(|e| !e.readable) {
-        snapshot.existing_customer(&CustomerId::parse(e.id)?)?;
-        return Err(Error::invalid(
-            "customer file",
-            e.id,
-            "cannot be read or is not where its id belongs; run crm check",
-        ));
-    }
+    let skipped = snapshot.map_readable_entries(catalog.unreadable(), |_| ())?.skipped;
+    super::refuse_unreadable(skipped, "reassign --from", from.as_str())?;
     let mut wanted = catalog
         .entries()
         .filter(|e| {

@@ -24,7 +24,8 @@ use git2::{Oid, Repository};
 use memchr::memmem;
 use rayon::prelude::*;
 
-use super::layout::{toml_stem, CUSTOMERS_DIR};
+use super::layout::{customer_path, toml_stem, CUSTOMERS_DIR};
+use super::snapshot::CustomerEntry;
 use super::{treediff, Snapshot};
 use crate::model::dedupe::{self, DupIndex, DupKeys, Duplicate};
 use crate::model::search::{self, Fields};
@@ -181,6 +182,27 @@ impl Catalog {
         let mut out: Vec<Entry<'_>> = cached.collect();
         out.extend(self.fresh.lines().filter(live).filter_map(Entry::parse));
         out
+    }
+
+    /// The customer files it could not read, as entries to read again for
+    /// the reason (in no particular order).
+    pub fn unreadable(&self) -> Vec<CustomerEntry> {
+        // Only a line with this field can be one; a name or tier `bad`
+        // may be too, so each is judged by its fields.
+        let bad = memmem::Finder::new(b"\tbad\t");
+        let entries = self.par_entries(|line| bad.find(line.as_bytes()).is_some());
+        let unreadable = entries.into_iter().filter(|e| !e.readable);
+        unreadable
+            .filter_map(|e| {
+                let id = CustomerId::parse(e.id).ok()?;
+                Some(CustomerEntry {
+                    path: customer_path(&id),
+                    shard: id.shard(),
+                    stem: e.id.to_string(),
+                    oid: e.blob().ok()?,
+                })
+            })
+            .collect()
     }
 
     /// Every customer (in no particular order).
