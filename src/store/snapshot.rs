@@ -209,9 +209,11 @@ impl<'r> Snapshot<'r> {
         Ok(dir.iter().filter_map(|e| Handle::parse(layout::toml_stem(e.name().ok()?)?).ok()).collect())
     }
 
-    /// Whether `staff/` has a file for `handle` (readable or not).
-    pub fn has_staff_file(&self, handle: &Handle) -> bool {
-        self.blob_id(&layout::staff_path(handle)).is_some()
+    /// Whether the tree has an entry at `path` (a file, readable or not,
+    /// or anything else).
+    pub fn has_entry(&self, path: &str) -> bool {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        self.dir_tree(dir).is_some_and(|t| t.get_name(name).is_some())
     }
 
     /// The tree id of `staff/`, to tell whether staff changed between trees.
@@ -357,13 +359,24 @@ impl<'r> Snapshot<'r> {
     }
 
     /// One customer, or `None` when there is no such file; an error when
-    /// its shard holds the name twice (which copy git shows is arbitrary).
+    /// its shard holds the name twice (which copy git shows is arbitrary)
+    /// or holds something other than a file there (a directory, a link).
     pub fn customer(&self, id: &CustomerId) -> Result<Option<Customer>> {
+        const FILE: i32 = 0o100644;
+        const EXECUTABLE: i32 = 0o100755;
         let path = layout::customer_path(id);
         let (dir, name) = path.rsplit_once('/').unwrap_or_default();
         if let Some(shard) = self.dir_tree(dir) {
-            if shard.iter().filter(|e| e.name_bytes() == name.as_bytes()).count() > 1 {
-                let message = "the committed tree holds this file twice; run `crm check`".to_string();
+            let mut same = shard.iter().filter(|e| e.name_bytes() == name.as_bytes());
+            let why = match (same.next(), same.next()) {
+                (_, Some(_)) => Some("holds this file twice"),
+                (Some(e), None) if ![FILE, EXECUTABLE].contains(&e.filemode()) => {
+                    Some("holds a directory, link or submodule where this file belongs")
+                }
+                _ => None,
+            };
+            if let Some(why) = why {
+                let message = format!("the committed tree {why}; run `crm check`");
                 return Err(Error::Malformed { path, line: 1, column: 1, message });
             }
         }
