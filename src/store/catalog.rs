@@ -185,14 +185,15 @@ impl Catalog {
     }
 
     /// The customer files it could not read, as entries to read again for
-    /// the reason (in no particular order).
+    /// the reason, in path order.
     pub fn unreadable(&self) -> Vec<CustomerEntry> {
         // Only a line with this field can be one; a name or tier `bad`
         // may be too, so each is judged by its fields.
         let bad = memmem::Finder::new(b"\tbad\t");
         let entries = self.par_entries(|line| bad.find(line.as_bytes()).is_some());
-        let unreadable = entries.into_iter().filter(|e| !e.readable);
-        unreadable
+        let mut out: Vec<CustomerEntry> = entries
+            .into_iter()
+            .filter(|e| !e.readable)
             .filter_map(|e| {
                 let id = CustomerId::parse(e.id).ok()?;
                 Some(CustomerEntry {
@@ -202,7 +203,9 @@ impl Catalog {
                     oid: e.blob().ok()?,
                 })
             })
-            .collect()
+            .collect();
+        out.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        out
     }
 
     /// Every customer (in no particular order).

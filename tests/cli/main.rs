@@ -34,6 +34,7 @@ mod stress;
 mod sync;
 mod tables;
 mod touch;
+mod unreadable;
 mod validity;
 mod verify;
 mod whoami;
