@@ -141,6 +141,9 @@ fn asking_for_a_file_that_cannot_be_read_is_an_error_naming_it() {
     }
     // A start of the id leads to the same error.
     repo.assert_refused(&repo.crm(&["show", "synt"]), 2, &[&places[0]], &before);
+    // Its history says that its owner could not be read from it.
+    let log = repo.crm(&["log", "syntax", "--format", "csv"]).ok();
+    assert!(log.stdout.contains(",add,syntax,,(unreadable),"), "{log}");
     // The others are shown as ever, with nothing on stderr.
     let out = repo.crm(&["show", "acme"]).ok();
     assert!(out.stdout.contains("Acme") && out.stderr.is_empty(), "{out}");
