@@ -149,15 +149,7 @@ fn by_owner(
         .filter(|e| {
             e.owner == from.as_str() && region.is_none_or(|r| e.region == r) && tier.is_none_or(|t| e.tier == t)
         })
-        .map(|e| {
-            let id = CustomerId::parse(e.id)?;
-            Ok(CustomerEntry {
-                path: layout::customer_path(&id),
-                shard: id.shard(),
-                stem: id.to_string(),
-                oid: e.blob()?,
-            })
-        })
+        .map(|e| e.file())
         .collect::<Result<Vec<_>>>()?;
     wanted.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
     let mut all = snapshot.map_files(wanted, |e, src| {

@@ -77,6 +77,12 @@ impl<'a> Entry<'a> {
         Oid::from_str(self.blob).map_err(|_| Error::invalid("catalog entry", self.id, "has no blob id"))
     }
 
+    /// The file it was read from, to read again.
+    pub fn file(&self) -> Result<CustomerEntry> {
+        let id = CustomerId::parse(self.id)?;
+        Ok(CustomerEntry { path: customer_path(&id), shard: id.shard(), stem: id.to_string(), oid: self.blob()? })
+    }
+
     /// Its duplicate-detection keys.
     pub fn keys(&self) -> DupKeys {
         let list = |s: &str| s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect();
@@ -191,19 +197,8 @@ impl Catalog {
         // may be too, so each is judged by its fields.
         let bad = memmem::Finder::new(b"\tbad\t");
         let entries = self.par_entries(|line| bad.find(line.as_bytes()).is_some());
-        let mut out: Vec<CustomerEntry> = entries
-            .into_iter()
-            .filter(|e| !e.readable)
-            .filter_map(|e| {
-                let id = CustomerId::parse(e.id).ok()?;
-                Some(CustomerEntry {
-                    path: customer_path(&id),
-                    shard: id.shard(),
-                    stem: e.id.to_string(),
-                    oid: e.blob().ok()?,
-                })
-            })
-            .collect();
+        let mut out: Vec<CustomerEntry> =
+            entries.into_iter().filter(|e| !e.readable).filter_map(|e| e.file().ok()).collect();
         out.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         out
     }
