@@ -75,8 +75,7 @@ pub struct HandoverReport {
     /// 8b. Touches logged in the period in someone else's name (by admins,
     /// or arriving with imported customers).
     pub touches_for_others: Vec<TouchForOther>,
-    /// 0. Customer and staff files left out of every section because they
-    /// cannot be read.
+    /// 0. Customer and staff files left out because they cannot be read.
     pub unreadable: Vec<Unreadable>,
 }
 
