@@ -318,11 +318,12 @@ impl<'r> Snapshot<'r> {
     }
 
     /// Every customer that can be read, passed through `keep`, and the
-    /// files that cannot.
+    /// files that cannot (in path order).
     pub fn map_readable_customers<T: Send>(&self, keep: impl Fn(Customer) -> T + Sync) -> Result<Readable<Vec<T>>> {
         let Readable { value: entries, skipped } = self.readable_customer_entries()?;
         let mut read = self.map_readable_entries(entries, keep)?;
-        read.skipped.splice(0..0, skipped);
+        read.skipped.extend(skipped);
+        read.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(read)
     }
 
