@@ -8,7 +8,8 @@
 #   bench/run.sh --smoke    CI: 10,000 customers, every scenario once; fails
 #                           only when a crm command fails, never on timings
 #
-# Options: --no-scaling (skip the 10k/30k fixtures), --runs N (hyperfine runs
+# Options: --no-scaling (skip the 10k/30k fixtures), --only sealed (the
+# sealed rows and the unsealed runs they compare with), --runs N (hyperfine runs
 # for quick commands, default 5), --repack (git repack -adf the fixture once,
 # as a long-lived store would be; about 4 minutes at 100k). Fixtures live in
 # target/bench-fixture-* and are reused while bench/generate.rs and the
@@ -19,13 +20,15 @@ MODE=full
 SCALING=1
 RUNS=${BENCH_RUNS:-5}
 REPACK=0
+ONLY=
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) MODE=smoke ;;
         --no-scaling) SCALING=0 ;;
         --repack) REPACK=1 ;;
         --runs) RUNS=$2; shift ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --only) ONLY=$2; SCALING=0; shift ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -231,6 +234,8 @@ print_table() {
 
 # -- import --------------------------------------------------------------------
 
+if [ "$ONLY" != sealed ]; then
+
 # crm import of a CSV into an empty store vs putting the files crm wrote
 # into the same empty store with cp and committing them with git. Measured
 # first, before the scenarios that delete and rewrite thousands of files
@@ -268,6 +273,7 @@ cp -a "$IMP/customers" "$WORK/import-files"
 measure import-git base "$FRESH_IMPORT_STORE" "cd $IMP && cp -r $WORK/import-files customers && git add -A && git commit -qm import"; IMPORT_B=$MEDIAN
 # Deleted at the very end, for the reason above.
 mv "$IMP" "$WORK/import-old/last" && mv "$WORK/import-files" "$WORK/import-old/files"
+fi
 
 # -- the main fixture ----------------------------------------------------------
 
@@ -287,6 +293,15 @@ NO_GRAPH='rm -f .git/objects/info/commit-graph; rm -rf .git/objects/info/commit-
 SIGNERS="-c gpg.ssh.allowedSignersFile=$FIXTURE_ALLOWED_SIGNERS"
 say "scenarios on $FIXTURE_CUSTOMERS customers, $FIXTURE_COMMITS commits ($FIXTURE_SIGNED_TAIL signed) …"
 
+if [ "$ONLY" = sealed ]; then
+    # The unsealed runs the sealed rows compare with.
+    N_MOVE=$FIXTURE_BIG_OWNER_COUNT
+    measure check crm "" "$CRM check"; CHECK=$MEDIAN
+    measure reassign crm "git reset -q --hard $FIXTURE_HEAD" \
+        "$CRM reassign --from $FIXTURE_BIG_OWNER --to $FIXTURE_REASSIGN_TO --reason 'bench: territory change' --yes --no-sign --quiet"; REASSIGN_PLAIN=$MEDIAN
+    reset_fixture
+    "$CRM" log "$FIXTURE_LOG_ID" >/dev/null 2>&1 || true
+else
 # crm check vs reading every customer file.
 measure check crm "" "$CRM check"; CHECK=$MEDIAN
 measure check-floor base "" "git ls-files -z customers | xargs -0 cat >/dev/null"; FLOOR=$MEDIAN
@@ -396,6 +411,8 @@ measure reassign-git base "git reset -q --hard $FIXTURE_HEAD" \
     "git grep -l 'owner = \"$FIXTURE_BIG_OWNER\"' -- customers | xargs sed -i 's/^owner = \"$FIXTURE_BIG_OWNER\"\$/owner = \"$FIXTURE_REASSIGN_TO\"/' && git commit -qam 'reassign $N_MOVE customers'"; B=$MEDIAN
 row "crm reassign --from (moves $N_MOVE customers)" "$A" "$B" 1.0
 REASSIGN_PLAIN=$A
+reset_fixture
+fi
 measure show crm "" "$CRM show $FIXTURE_LOG_ID"; SHOW_PLAIN=$MEDIAN
 measure export crm "" "$CRM export >/dev/null"; EXPORT_PLAIN=$MEDIAN
 reset_fixture
@@ -445,10 +462,12 @@ unset CRM_IDENTITY
 cd "$ROOT"
 rm -rf "$SEALED"
 
+if [ "$ONLY" != sealed ]; then
 info_row "crm import csv ($IMPORT_ROWS rows)" "$IMPORT_A" "$IMPORT_B"
 RATE=FAIL
 [ "$IMPORT_A" != FAIL ] && RATE=$(awk -v n="$IMPORT_ROWS" -v s="$IMPORT_A" 'BEGIN { printf "%.0f", n / s }')
 floor_row "  import rows per second" "$RATE" rows/s 20000
+fi
 
 # -- scaling -------------------------------------------------------------------
 

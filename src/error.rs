@@ -72,10 +72,14 @@ pub enum Error {
         message: String,
     },
     /// A file in the store is not UTF-8.
-    #[error("{path}: invalid UTF-8 at byte {offset}")]
+    #[error("{path}:{line}:{column}: invalid UTF-8 at byte {offset}")]
     InvalidUtf8 {
         /// Path relative to the store root.
         path: String,
+        /// 1-based line of the first invalid byte.
+        line: usize,
+        /// 1-based column (in characters) of the first invalid byte.
+        column: usize,
         /// Byte offset of the first invalid byte.
         offset: usize,
     },

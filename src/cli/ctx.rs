@@ -185,26 +185,39 @@ impl Ctx {
     }
 }
 
-/// Ends a reading command that left files out: names each on stderr (after
-/// the data it could read went to stdout) and exits 1, so a script or a
-/// cron job sees that something is missing.
-pub fn skipped(files: &[crate::ops::Unreadable]) -> CliResult {
+/// Names each file a reading command left out, on stderr after the data
+/// it could read went to stdout: one `warning: PATH:LINE:COL: REASON`
+/// line each (the place as `crm check` and compilers write it), then one
+/// hint. Not silenced by `--quiet`: they say why the command exits 1.
+/// Returns whether any file was left out.
+pub fn warn_unreadable(files: &[crate::ops::Unreadable]) -> bool {
     if files.is_empty() {
+        return false;
+    }
+    let settings = super::terminal::settings();
+    let warning = super::terminal::paint(settings.color_stderr, "1;33", "warning:");
+    let mut out = String::new();
+    for f in files {
+        out.push_str(&format!("{warning} {}\n", super::render::escape(&f.to_string())));
+    }
+    let hint = super::terminal::paint(settings.color_stderr, "1;33", "hint:");
+    out.push_str(&format!(
+        "{hint} {} file(s) could not be read and were left out; `crm check` shows what is wrong with each\n",
+        files.len()
+    ));
+    // One write: the lines stay together when stderr is shared.
+    let _ = std::io::stderr().lock().write_all(out.as_bytes());
+    true
+}
+
+/// Ends a reading command that left files out: names each on stderr
+/// ([`warn_unreadable`]) and exits 1, so a script or a cron job sees that
+/// something is missing.
+pub fn skipped(files: &[crate::ops::Unreadable]) -> CliResult {
+    if !warn_unreadable(files) {
         return Ok(());
     }
-    let item = |f: &crate::ops::Unreadable| {
-        if f.reason.starts_with(&f.path) {
-            format!("  {}", f.reason)
-        } else {
-            format!("  {}: {}", f.path, f.reason)
-        }
-    };
-    let items: Vec<String> = files.iter().map(item).collect();
-    Err(CliError {
-        code: crate::cli::error::FOUND_PROBLEMS,
-        message: format!("{} file(s) could not be read and were left out:\n{}", files.len(), items.join("\n")),
-        hint: Some("`crm check` shows what is wrong with each".into()),
-    })
+    Err(CliError { code: crate::cli::error::FOUND_PROBLEMS, message: String::new(), hint: None })
 }
 
 /// Writes command output to stdout. A closed pipe (`crm list | head`) is

@@ -38,6 +38,13 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
+/// 1-based line and column of the first byte of `bytes` that is not UTF-8,
+/// at `valid_up_to` (everything before it is UTF-8).
+pub fn utf8_error_at(bytes: &[u8], valid_up_to: usize) -> (usize, usize) {
+    let before = std::str::from_utf8(&bytes[..valid_up_to.min(bytes.len())]).unwrap_or_default();
+    line_col(before, before.len())
+}
+
 /// Parses TOML text, turning a syntax error into a positioned [`Problem`].
 pub fn parse(src: &str) -> Result<Document<&str>, Problem> {
     Document::parse(src).map_err(|e| {

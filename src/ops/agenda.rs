@@ -128,6 +128,7 @@ pub fn run(store: &Store, req: &AgendaRequest, today: Date) -> Result<Readable<A
     // Unreadable files are read too, for the reason they are left out.
     let Readable { value: mut customers, skipped: unreadable } = head.map_readable_entries(files, |c| c)?;
     skipped.extend(unreadable);
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
     customers.retain(|c| c.owner == handle.as_str());
     super::unseal::Opener::new(store, &config)?.open_all(&mut customers);
 

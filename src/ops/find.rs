@@ -10,6 +10,7 @@ use crate::model::search::{Field, Query};
 use crate::model::Customer;
 use crate::seal::record::Openness;
 use crate::store::catalog::Catalog;
+use crate::store::snapshot::Readable;
 use crate::store::{Snapshot, Store};
 use crate::{Error, Result};
 
@@ -61,8 +62,10 @@ fn opened_customers(store: &Store, head: &Snapshot<'_>) -> Result<Vec<Customer>>
     Ok(all)
 }
 
-/// The customers matching `req.query`, best first (ties by id).
-pub fn run(store: &Store, req: &FindRequest) -> Result<Vec<Found>> {
+/// The customers matching `req.query`, best first (ties by id), and the
+/// files that could not be searched because they cannot be read (any of
+/// them may be the customer looked for).
+pub fn run(store: &Store, req: &FindRequest) -> Result<Readable<Vec<Found>>> {
     if req.query.trim().is_empty() {
         return Err(Error::invalid("query", &req.query, "give something to look for: a name, pinyin, phone, email…"));
     }
@@ -83,7 +86,8 @@ pub fn run(store: &Store, req: &FindRequest) -> Result<Vec<Found>> {
     let mut seen = std::collections::HashSet::new();
     hits.retain(|(_, e)| seen.insert(e.id));
     hits.truncate(req.limit);
-    Ok(hits
+    let skipped = head.map_readable_entries(catalog.unreadable(), |_| ())?.skipped;
+    let found = hits
         .into_iter()
         .map(|(hit, e)| Found {
             id: e.id.to_string(),
@@ -94,5 +98,6 @@ pub fn run(store: &Store, req: &FindRequest) -> Result<Vec<Found>> {
             matched: hit.field,
             score: hit.score,
         })
-        .collect())
+        .collect();
+    Ok(Readable { value: found, skipped })
 }

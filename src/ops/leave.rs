@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::reassign::{self, Move};
-use super::{Message, WriteOptions, Writer};
+use super::{Message, Readable, WriteOptions, Writer};
 use crate::model::authz::Action;
 use crate::model::date::Date;
 use crate::model::document::Document;
@@ -87,7 +87,8 @@ pub fn plan(
     let left = req.on.unwrap_or(today);
     let handover_days = snapshot.config()?.policy.handover_days;
     let me = req.handle.as_str();
-    let customers = snapshot.customers()?;
+    let Readable { value: customers, skipped } = snapshot.readable_customers()?;
+    super::refuse_unreadable(skipped, "a departure", me)?;
     let owned: Vec<&Customer> = customers.iter().filter(|c| c.owner == me).collect();
     let backed: Vec<&Customer> =
         customers.iter().filter(|c| c.backup.as_deref() == Some(me) && c.owner != me).collect();

@@ -1,6 +1,6 @@
 //! `crm log`: ownership history, derived from the trees.
 
-pub use crate::store::history::{HistoryQuery, OwnershipEvent};
+pub use crate::store::history::{EventKind, HistoryQuery, OwnershipEvent};
 use crate::store::Store;
 use crate::{Error, Result};
 

@@ -196,6 +196,23 @@ fn refuse_invalid(
     })
 }
 
+/// Refuses a write that must read every customer file, since any of them
+/// may be one it changes (`who`'s), when some cannot be read: names the
+/// first with its place, and counts the others.
+fn refuse_unreadable(skipped: Vec<Unreadable>, what: &str, who: &str) -> Result<()> {
+    let others = skipped.len().saturating_sub(1);
+    let Some(mut first) = skipped.into_iter().next() else { return Ok(()) };
+    let more = match others {
+        0 => String::new(),
+        n => format!(" (and {n} other file(s): `crm check` lists them)"),
+    };
+    first.reason = format!(
+        "{}; {what} reads every customer file, since any may be {who}'s, so nothing was written{more}",
+        first.reason
+    );
+    Err(first.into())
+}
+
 /// Sets the process-wide options for how crm reads git objects; call once
 /// at the start of `main`, before any thread starts.
 pub fn setup_process() {

@@ -142,28 +142,14 @@ fn by_owner(
     // The catalog says who owns what; only those files are read.
     let catalog = Catalog::load(snapshot)?;
     // A file that cannot be read might be theirs: refuse rather than skip it.
-    if let Some(e) = catalog.entries().find(|e| !e.readable) {
-        snapshot.existing_customer(&CustomerId::parse(e.id)?)?;
-        return Err(Error::invalid(
-            "customer file",
-            e.id,
-            "cannot be read or is not where its id belongs; run crm check",
-        ));
-    }
+    let skipped = snapshot.map_readable_entries(catalog.unreadable(), |_| ())?.skipped;
+    super::refuse_unreadable(skipped, "reassign --from", from.as_str())?;
     let mut wanted = catalog
         .entries()
         .filter(|e| {
             e.owner == from.as_str() && region.is_none_or(|r| e.region == r) && tier.is_none_or(|t| e.tier == t)
         })
-        .map(|e| {
-            let id = CustomerId::parse(e.id)?;
-            Ok(CustomerEntry {
-                path: layout::customer_path(&id),
-                shard: id.shard(),
-                stem: id.to_string(),
-                oid: e.blob()?,
-            })
-        })
+        .map(|e| e.file())
         .collect::<Result<Vec<_>>>()?;
     wanted.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
     let mut all = snapshot.map_files(wanted, |e, src| {

@@ -16,7 +16,7 @@ use crate::store::layout::{self, CONFIG_FILE};
 use crate::store::snapshot::CustomerEntry;
 use crate::store::write::Change;
 use crate::store::{Snapshot, Store};
-use crate::Result;
+use crate::{Error, Result};
 
 /// `changes` with every customer file sealed as the policy after them
 /// wants, plus the re-sealed files of customers whose readers they change.
@@ -63,8 +63,12 @@ pub(crate) fn reseal_changes(
     let readers_changed = changes.iter().any(|c| c.path == CONFIG_FILE || c.path.starts_with("staff/"));
     if readers_changed {
         let written: std::collections::HashSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
-        let others: Vec<_> =
-            snapshot.customer_entries()?.into_iter().filter(|e| !written.contains(e.path.as_str())).collect();
+        let all = snapshot.readable_customer_entries()?;
+        if let Some(bad) = all.skipped.first() {
+            let why = "cannot be read, so it cannot be sealed again for who may read it now; fix it first (crm check)";
+            return Err(Error::invalid("file", &bad.path, why));
+        }
+        let others: Vec<_> = all.value.into_iter().filter(|e| !written.contains(e.path.as_str())).collect();
         let more = snapshot.map_files(others, |e, text| {
             let id = CustomerId::parse(&e.stem)?;
             Ok(resealer.reseal(&id, &e.path, Some(&text), &text)?.map(|t| Change::write(e.path.clone(), t)))

@@ -86,7 +86,7 @@ fn with_recovery(src: &str, keys: &[String]) -> Result<String> {
 fn needing_repair(w: &Writer<'_>) -> Result<Vec<Change>> {
     let seal: &SealConfig = w.config.seal.as_ref().expect("a sealed store");
     let readers = Readers::new(&w.config.policy, seal, &w.staff);
-    let entries = w.snapshot().customer_entries()?;
+    let entries = w.snapshot().readable_customer_entries()?.value;
     let found = w.snapshot().map_files(entries, |e, text| {
         let id = CustomerId::parse(&e.stem)?;
         let customer = crate::model::Customer::parse(&id, &e.path, &text)?;

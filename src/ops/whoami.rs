@@ -5,6 +5,9 @@
 use serde::Serialize;
 
 use super::WriteOptions;
+use crate::model::Handle;
+use crate::store::layout;
+use crate::store::snapshot::{Readable, Unreadable};
 use crate::store::{Named, Store};
 use crate::{Error, Result};
 
@@ -37,11 +40,23 @@ pub struct Whoami {
     pub fix: Option<String>,
 }
 
-/// The handle of the person acting under `opts` (for `--owner me`).
+/// The handle of the person acting under `opts` (for `--owner me` and
+/// `crm agenda`): a staff file that cannot be read stands in the way only
+/// when nobody else is found (it may be theirs).
 pub fn handle(store: &Store, opts: &WriteOptions) -> Result<String> {
-    let staff = store.head()?.staff()?;
-    let (person, _) = store.identify(&staff, opts.actor.as_deref(), opts.stamps.committer.email.as_deref())?;
-    Ok(person.handle.to_string())
+    let Readable { value: staff, skipped } = store.head()?.readable_staff()?;
+    match store.identify(&staff, opts.actor.as_deref(), opts.stamps.committer.email.as_deref()) {
+        Ok((person, _)) => Ok(person.handle.to_string()),
+        Err(e) => {
+            // They may be the person of a file that cannot be read: name it.
+            let theirs = |u: &Unreadable| match &e {
+                Error::UnknownActor(_) => true,
+                Error::UnknownStaff(h) => Handle::parse(h).is_ok_and(|h| u.path == layout::staff_path(&h)),
+                _ => false,
+            };
+            Err(skipped.into_iter().find(theirs).map_or(e, Error::from))
+        }
+    }
 }
 
 /// Works out who acts under `opts`, as a write would.

@@ -24,7 +24,8 @@ use git2::{Oid, Repository};
 use memchr::memmem;
 use rayon::prelude::*;
 
-use super::layout::{toml_stem, CUSTOMERS_DIR};
+use super::layout::{customer_path, toml_stem, CUSTOMERS_DIR};
+use super::snapshot::CustomerEntry;
 use super::{treediff, Snapshot};
 use crate::model::dedupe::{self, DupIndex, DupKeys, Duplicate};
 use crate::model::search::{self, Fields};
@@ -74,6 +75,12 @@ impl<'a> Entry<'a> {
     /// The blob the entry was read from.
     pub fn blob(&self) -> Result<Oid> {
         Oid::from_str(self.blob).map_err(|_| Error::invalid("catalog entry", self.id, "has no blob id"))
+    }
+
+    /// The file it was read from, to read again.
+    pub fn file(&self) -> Result<CustomerEntry> {
+        let id = CustomerId::parse(self.id)?;
+        Ok(CustomerEntry { path: customer_path(&id), shard: id.shard(), stem: id.to_string(), oid: self.blob()? })
     }
 
     /// Its duplicate-detection keys.
@@ -189,6 +196,19 @@ impl Catalog {
         let text =
             customers.par_iter().map(|c| line_for(c.id.as_str(), Oid::ZERO_SHA1, c)).collect::<Vec<_>>().concat();
         Catalog { text, ..Catalog::default() }
+    }
+
+    /// The customer files it could not read, as entries to read again for
+    /// the reason, in path order.
+    pub fn unreadable(&self) -> Vec<CustomerEntry> {
+        // Only a line with this field can be one; a name or tier `bad`
+        // may be too, so each is judged by its fields.
+        let bad = memmem::Finder::new(b"\tbad\t");
+        let entries = self.par_entries(|line| bad.find(line.as_bytes()).is_some());
+        let mut out: Vec<CustomerEntry> =
+            entries.into_iter().filter(|e| !e.readable).filter_map(|e| e.file().ok()).collect();
+        out.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        out
     }
 
     /// Every customer (in no particular order).

@@ -12,7 +12,7 @@ use super::layout::{self, CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use super::treediff::Trees;
 use super::treeshape::{self, Sizes};
 use super::Repo;
-use crate::model::schema::from_toml;
+use crate::model::schema::{from_toml, utf8_error_at};
 use crate::model::{Customer, CustomerId, Handle, Staff, StoreConfig};
 use crate::{Error, Result};
 
@@ -30,17 +30,63 @@ pub struct Snapshot<'r> {
 pub struct Unreadable {
     /// The file, from the store root.
     pub path: String,
-    /// Why.
+    /// 1-based line of the problem (`None`: the file as a whole, as for
+    /// a tree entry that breaks the store's shape).
+    pub line: Option<usize>,
+    /// 1-based column of the problem, with `line`.
+    pub column: Option<usize>,
+    /// Why, in one sentence (without the path).
     pub reason: String,
 }
 
+impl Unreadable {
+    /// The file at `path`, left out for `e` (an error about its content).
+    pub fn of(path: &str, e: Error) -> Unreadable {
+        let at = |line, column, reason| Unreadable {
+            path: path.to_string(),
+            line: Some(line),
+            column: Some(column),
+            reason,
+        };
+        match e {
+            Error::Malformed { line, column, message, .. } => at(line, column, message),
+            Error::InvalidUtf8 { line, column, offset, .. } => {
+                at(line, column, format!("invalid UTF-8 at byte {offset}"))
+            }
+            other => Unreadable { path: path.to_string(), line: None, column: None, reason: other.to_string() },
+        }
+    }
+}
+
+impl From<Unreadable> for Error {
+    /// The error of a command that needed this very file.
+    fn from(u: Unreadable) -> Error {
+        let (line, column) = (u.line.unwrap_or(1), u.column.unwrap_or(1));
+        Error::Malformed { path: u.path, line, column, message: u.reason }
+    }
+}
+
+impl std::fmt::Display for Unreadable {
+    /// `path:line:column: reason`, as compilers and `crm check` name a
+    /// place (`path: reason` without a position).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => write!(f, "{}:{line}:{column}: {}", self.path, self.reason),
+            _ => write!(f, "{}: {}", self.path, self.reason),
+        }
+    }
+}
+
 /// What a reading command could read, and the files it had to leave out:
-/// one bad file never hides all the others.
-#[derive(Debug, Clone)]
+/// one bad file never hides all the others. In JSON, `value`'s fields (it
+/// must be an object) and `unreadable: [{path, line, column, reason}]`.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Readable<T> {
     /// Everything that could be read.
+    #[serde(flatten)]
     pub value: T,
     /// The files left out.
+    #[serde(rename = "unreadable")]
     pub skipped: Vec<Unreadable>,
 }
 
@@ -163,6 +209,13 @@ impl<'r> Snapshot<'r> {
         Ok(dir.iter().filter_map(|e| Handle::parse(layout::toml_stem(e.name().ok()?)?).ok()).collect())
     }
 
+    /// Whether the tree has an entry at `path` (a file, readable or not,
+    /// or anything else).
+    pub fn has_entry(&self, path: &str) -> bool {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        self.dir_tree(dir).is_some_and(|t| t.get_name(name).is_some())
+    }
+
     /// The tree id of `staff/`, to tell whether staff changed between trees.
     pub fn staff_tree_id(&self) -> Option<Oid> {
         let entry = self.tree.as_ref()?.get_name(STAFF_DIR)?;
@@ -187,19 +240,6 @@ impl<'r> Snapshot<'r> {
             Ok(e) if e.kind() == Some(ObjectType::Tree) => Ok(Some(self.repo.find_tree(e.id())?)),
             _ => Ok(None),
         }
-    }
-
-    /// Every `*.toml` file under `customers/<shard>/`, in path order. A
-    /// tree that breaks the store's shape ([`treeshape`]) under
-    /// `customers/` is an error naming the entry: a second entry of the
-    /// same name, a copy in another shard, a link or submodule must never
-    /// be read as a customer.
-    pub fn customer_entries(&self) -> Result<Vec<CustomerEntry>> {
-        let Readable { value, skipped } = self.readable_customer_entries()?;
-        if let Some(bad) = skipped.into_iter().next() {
-            return Err(Error::Malformed { path: bad.path, line: 1, column: 1, message: bad.reason });
-        }
-        Ok(value)
     }
 
     /// The `*.toml` entries of the shard directories, shape unchecked.
@@ -246,7 +286,7 @@ impl<'r> Snapshot<'r> {
                 Ok(p) => {
                     staff.insert(p.handle.clone(), p);
                 }
-                Err(e) if is_per_file(&e) => skipped.push(Unreadable { path, reason: e.to_string() }),
+                Err(e) if is_per_file(&e) => skipped.push(Unreadable::of(&path, e)),
                 Err(e) => return Err(e),
             }
         }
@@ -264,7 +304,12 @@ impl<'r> Snapshot<'r> {
         let skipped: Vec<Unreadable> = treeshape::audit(&trees, root, Sizes::Skip)?
             .into_iter()
             .filter(|p| p.path.starts_with(&under) || p.path == CUSTOMERS_DIR)
-            .map(|p| Unreadable { path: p.path, reason: format!("the committed tree {}", p.message) })
+            .map(|p| Unreadable {
+                path: p.path,
+                line: None,
+                column: None,
+                reason: format!("the committed tree {}", p.message),
+            })
             .collect();
         let left_out: std::collections::HashSet<&str> = skipped.iter().map(|s| s.path.as_str()).collect();
         let mut entries = self.entries_unchecked(&trees)?;
@@ -273,11 +318,12 @@ impl<'r> Snapshot<'r> {
     }
 
     /// Every customer that can be read, passed through `keep`, and the
-    /// files that cannot.
+    /// files that cannot (in path order).
     pub fn map_readable_customers<T: Send>(&self, keep: impl Fn(Customer) -> T + Sync) -> Result<Readable<Vec<T>>> {
         let Readable { value: entries, skipped } = self.readable_customer_entries()?;
         let mut read = self.map_readable_entries(entries, keep)?;
-        read.skipped.splice(0..0, skipped);
+        read.skipped.extend(skipped);
+        read.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(read)
     }
 
@@ -294,7 +340,7 @@ impl<'r> Snapshot<'r> {
                 text.and_then(|text| CustomerId::parse(&e.stem).and_then(|id| Customer::parse(&id, &e.path, &text)));
             match parsed {
                 Ok(c) => Ok(Ok(keep(c))),
-                Err(err) if is_per_file(&err) => Ok(Err(Unreadable { path: e.path.clone(), reason: err.to_string() })),
+                Err(err) if is_per_file(&err) => Ok(Err(Unreadable::of(&e.path, err))),
                 Err(err) => Err(err),
             }
         })?;
@@ -314,13 +360,24 @@ impl<'r> Snapshot<'r> {
     }
 
     /// One customer, or `None` when there is no such file; an error when
-    /// its shard holds the name twice (which copy git shows is arbitrary).
+    /// its shard holds the name twice (which copy git shows is arbitrary)
+    /// or holds something other than a file there (a directory, a link).
     pub fn customer(&self, id: &CustomerId) -> Result<Option<Customer>> {
+        const FILE: i32 = 0o100644;
+        const EXECUTABLE: i32 = 0o100755;
         let path = layout::customer_path(id);
         let (dir, name) = path.rsplit_once('/').unwrap_or_default();
         if let Some(shard) = self.dir_tree(dir) {
-            if shard.iter().filter(|e| e.name_bytes() == name.as_bytes()).count() > 1 {
-                let message = "the committed tree holds this file twice; run `crm check`".to_string();
+            let mut same = shard.iter().filter(|e| e.name_bytes() == name.as_bytes());
+            let why = match (same.next(), same.next()) {
+                (_, Some(_)) => Some("holds this file twice"),
+                (Some(e), None) if ![FILE, EXECUTABLE].contains(&e.filemode()) => {
+                    Some("holds a directory, link or submodule where this file belongs")
+                }
+                _ => None,
+            };
+            if let Some(why) = why {
+                let message = format!("the committed tree {why}; run `crm check`");
                 return Err(Error::Malformed { path, line: 1, column: 1, message });
             }
         }
@@ -333,30 +390,6 @@ impl<'r> Snapshot<'r> {
     /// One customer that must exist.
     pub fn existing_customer(&self, id: &CustomerId) -> Result<Customer> {
         self.customer(id)?.ok_or_else(|| Error::UnknownCustomer(id.to_string()))
-    }
-
-    /// Every customer, failing on the first unreadable file.
-    pub fn customers(&self) -> Result<Vec<Customer>> {
-        self.read_customers(self.customer_entries()?)
-    }
-
-    /// The customers in `entries`, read and parsed on all cores (each
-    /// thread with its own handle on the repository), in `entries` order.
-    pub fn read_customers(&self, entries: Vec<CustomerEntry>) -> Result<Vec<Customer>> {
-        self.map_customers(entries, |c| c)
-    }
-
-    /// Every customer passed through `keep` as soon as it is read, so only
-    /// what `keep` returns stays in memory.
-    pub fn map_customers<T: Send>(
-        &self,
-        entries: Vec<CustomerEntry>,
-        keep: impl Fn(Customer) -> T + Sync,
-    ) -> Result<Vec<T>> {
-        self.map_files(entries, |e, text| {
-            let id = CustomerId::parse(&e.stem)?;
-            Customer::parse(&id, &e.path, &text).map(&keep)
-        })
     }
 
     /// `f` of each file's entry and text, on all cores (each thread with
@@ -407,8 +440,11 @@ impl<'r> Snapshot<'r> {
 /// be UTF-8.
 fn text_of(repo: &Repository, path: &str, oid: Oid) -> Result<String> {
     let blob = repo.find_blob(oid).map_err(|e| Error::from_lookup(e, oid))?;
-    String::from_utf8(blob.content().to_vec())
-        .map_err(|e| Error::InvalidUtf8 { path: path.to_string(), offset: e.utf8_error().valid_up_to() })
+    String::from_utf8(blob.content().to_vec()).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let (line, column) = utf8_error_at(e.as_bytes(), offset);
+        Error::InvalidUtf8 { path: path.to_string(), line, column, offset }
+    })
 }
 
 /// The work tree's copy of `path` when it holds exactly blob `oid`: reading

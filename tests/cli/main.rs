@@ -35,6 +35,7 @@ mod stress;
 mod sync;
 mod tables;
 mod touch;
+mod unreadable;
 mod validity;
 mod verify;
 mod whoami;

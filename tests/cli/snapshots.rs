@@ -161,6 +161,31 @@ fn reading_commands_in_the_demo_store() {
 const ZHOU_MIN_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAN+N6HXP5QhmWto8sOgf+a1vHBbfZd12dO39eaLdcFl zhou.min";
 
 #[test]
+fn reading_commands_with_files_that_cannot_be_read() {
+    let Some(demo) = Demo::build() else { return };
+    // Two hand edits gone wrong, committed with plain git.
+    let broken = [
+        (customer_path("wuhan-gongjiao-jituan"), "name = \"武汉公交集团\"\nowner = \"zhang.wei\"\ntier = key\n"),
+        (customer_path("keolis-lyon"), "name = \"Keolis Lyon\"\nowner = [\"anna.berg\"]\n"),
+    ];
+    for (path, text) in &broken {
+        std::fs::write(demo.dir.join(path), text).unwrap();
+        demo.repo.git_ok(&demo.dir, &["add", path]);
+    }
+    demo.repo.git_ok(&demo.dir, &["commit", "-q", "-m", "Hand edits"]);
+    let runs: &[(&str, &[&str])] = &[
+        ("unreadable-list", &["list", "--region", "华中"]),
+        ("unreadable-find", &["find", "wuhan"]),
+        ("unreadable-agenda-json", &["agenda", "--for", "zhang.wei", "--format", "json"]),
+        ("unreadable-report-md", &["report", "handover", "--format", "md", "--fail-on", "unreadable,sabotage"]),
+        ("unreadable-show", &["show", "wuhan-gongjiao-jituan"]),
+    ];
+    for (name, args) in runs {
+        demo.check(name, None, args);
+    }
+}
+
+#[test]
 fn writing_commands_in_the_demo_store() {
     let Some(demo) = Demo::build() else { return };
     let csv = demo.repo.root().join("new.csv");

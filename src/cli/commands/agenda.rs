@@ -121,7 +121,7 @@ pub fn run(ctx: &mut Ctx, args: AgendaArgs) -> CliResult {
     }
     let a = &agenda.value;
     match args.output.format {
-        Format::Json => print(&render::json(a))?,
+        Format::Json => print(&render::json(&agenda))?,
         Format::Table if a.items.is_empty() => ctx.status(format!(
             "Nothing on the agenda of {} ({}): no next step overdue or due by {}, no handover to follow up, no stale relationship.",
             a.person, a.name, a.until

@@ -1,10 +1,11 @@
 //! `crm find`.
 
 use super::OutputArgs;
-use crate::cli::ctx::Ctx;
+use crate::cli::ctx::{self, warn_unreadable, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{self, opt, Column, Format, Tabular};
 use crate::ops::find::{self, FindRequest, Found};
+use crate::ops::Readable;
 
 /// Find customers by name, pinyin, contact, phone, email, tag or notes
 ///
@@ -53,9 +54,12 @@ impl Tabular for Found {
 
 /// Runs `crm find`.
 pub fn run(ctx: &mut Ctx, args: FindArgs) -> CliResult {
-    let found = find::run(ctx.store()?, &FindRequest { query: args.query.clone(), limit: args.limit })?;
+    let request = FindRequest { query: args.query.clone(), limit: args.limit };
+    let Readable { value: found, skipped } = find::run(ctx.store()?, &request)?;
     if found.is_empty() && args.output.format != Format::Json {
-        // Like grep: nothing found is exit 1, said on stderr.
+        // Like grep: nothing found is exit 1, said on stderr (after the
+        // files that could not be searched).
+        warn_unreadable(&skipped);
         return Err(CliError {
             code: FOUND_PROBLEMS,
             message: format!("no customer matches `{}`", args.query),
@@ -64,7 +68,8 @@ pub fn run(ctx: &mut Ctx, args: FindArgs) -> CliResult {
     }
     ctx.page(&render::rows(&found, args.output.format))?;
     if found.is_empty() {
+        warn_unreadable(&skipped);
         return Err(CliError { code: FOUND_PROBLEMS, message: String::new(), hint: None });
     }
-    Ok(())
+    ctx::skipped(&skipped)
 }

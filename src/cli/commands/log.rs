@@ -8,7 +8,7 @@ use crate::cli::render::{self, opt, Column, Tabular};
 use crate::model::date::Date;
 use crate::model::CustomerId;
 use crate::ops;
-use crate::ops::log::{HistoryQuery, OwnershipEvent};
+use crate::ops::log::{EventKind, HistoryQuery, OwnershipEvent};
 
 /// Show ownership history: who owned which customer when, who changed it, and why
 ///
@@ -55,12 +55,23 @@ impl Tabular for OwnershipEvent {
             short(&self.commit).to_string(),
             self.action.label().to_string(),
             self.customer.clone(),
-            opt(&self.from),
-            opt(&self.to),
+            owner_cell(&self.from, self.action != EventKind::Add),
+            owner_cell(&self.to, self.action != EventKind::Remove),
             self.actor.clone(),
             self.signature.label().to_string(),
             opt(&self.reason),
         ]
+    }
+}
+
+/// An owner as shown: where the action implies a file, no owner is one that
+/// could not be read from it (the commit made the file unreadable, or
+/// fixed it).
+fn owner_cell(owner: &Option<String>, file_there: bool) -> String {
+    match owner {
+        Some(o) => o.clone(),
+        None if file_there => "(unreadable)".into(),
+        None => String::new(),
     }
 }
 

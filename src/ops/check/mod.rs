@@ -15,7 +15,7 @@ use crate::model::customer::ParsedCustomer;
 use crate::model::date::Date;
 use crate::model::ids::shard_of;
 use crate::model::rule_ids::CheckRule;
-use crate::model::schema::{from_toml, line_col};
+use crate::model::schema::{from_toml, line_col, utf8_error_at};
 use crate::model::validity;
 use crate::model::{Customer, CustomerId, Handle, Policy, Staff, StaffStatus, StoreConfig};
 use crate::ops::list::is_stale_relationship;
@@ -219,8 +219,7 @@ impl Checker {
                 Err(e) => {
                     let good = e.utf8_error().valid_up_to();
                     let bytes = e.into_bytes();
-                    let text = String::from_utf8_lossy(&bytes[..good]).into_owned();
-                    let (line, column) = line_col(&text, good);
+                    let (line, column) = utf8_error_at(&bytes, good);
                     let message = format!("invalid UTF-8 at byte {good}");
                     self.at(path, &String::from_utf8_lossy(&bytes), line, column, CheckRule::InvalidUtf8, message);
                 }

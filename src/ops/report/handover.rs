@@ -75,7 +75,7 @@ pub struct HandoverReport {
     /// 8b. Touches logged in the period in someone else's name (by admins,
     /// or arriving with imported customers).
     pub touches_for_others: Vec<TouchForOther>,
-    /// Files left out because they cannot be read.
+    /// 0. Customer and staff files left out because they cannot be read.
     pub unreadable: Vec<Unreadable>,
 }
 
@@ -264,6 +264,7 @@ named_enum! {
         Exposure = "exposure",
         Sabotage = "sabotage",
         SelfAssigned = "self-assigned",
+        Unreadable = "unreadable",
     }
 }
 
@@ -280,6 +281,7 @@ impl HandoverReport {
             Condition::Exposure => self.exposure.iter().any(|e| !e.customers.is_empty()),
             Condition::Sabotage => !self.sabotage.is_empty(),
             Condition::SelfAssigned => !self.self_assigned.is_empty(),
+            Condition::Unreadable => !self.unreadable.is_empty(),
         }
     }
 }

@@ -49,7 +49,7 @@ pub fn run(store: &Store, filter: &PortfolioFilter, today: Date) -> Result<Reada
     let config = head.config()?;
     let Readable { value: staff, mut skipped } = head.readable_staff()?;
     if let Some(owner) = &filter.owner {
-        if !staff.contains_key(&crate::model::Handle::parse(owner)?) {
+        if !head.has_entry(&crate::store::layout::staff_path(&crate::model::Handle::parse(owner)?)) {
             return Err(crate::Error::UnknownStaff(owner.clone()));
         }
     }

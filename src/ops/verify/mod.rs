@@ -320,7 +320,12 @@ impl<'r> Verifier<'r> {
         };
         let written: HashSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
         let snapshot = self.repo.snapshot(tree);
-        let entries = snapshot.customer_entries()?.into_iter().filter(|e| !written.contains(e.path.as_str())).collect();
+        let entries = snapshot
+            .readable_customer_entries()?
+            .value
+            .into_iter()
+            .filter(|e| !written.contains(e.path.as_str()))
+            .collect();
         let found = snapshot.map_files(entries, |e, text| {
             let Ok(id) = crate::model::CustomerId::parse(&e.stem) else { return Ok(Vec::new()) };
             let Ok(c) = crate::model::Customer::parse(&id, &e.path, &text) else { return Ok(Vec::new()) };

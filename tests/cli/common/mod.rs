@@ -557,6 +557,27 @@ impl TestRepo {
     }
 }
 
+impl TestRepo {
+    /// `crm ARGS` in a store where files cannot be read: asserts the
+    /// command exited 1 and named each on stderr, one `warning: PATH:LINE:COL:
+    /// reason` line each, starting (after `warning: `) with one of
+    /// `unreadable` each, then the hint; returns the output, for what it
+    /// showed.
+    #[track_caller]
+    pub fn crm_left_out(&self, args: &[&str], unreadable: &[&str]) -> Output {
+        let out = self.crm_findings(TODAY, args);
+        assert_eq!(out.code, 1, "{args:?} exits 1 when files are left out\n{out}");
+        let warnings: Vec<&str> = out.stderr.lines().filter_map(|l| l.strip_prefix("warning: ")).collect();
+        assert_eq!(warnings.len(), unreadable.len(), "{args:?}: one warning per file\n{out}");
+        for place in unreadable {
+            assert!(warnings.iter().any(|w| w.starts_with(place)), "{args:?} names {place}\n{out}");
+        }
+        let hint = format!("hint: {} file(s) could not be read and were left out", unreadable.len());
+        assert!(out.stderr.contains(&hint), "{args:?}\n{out}");
+        out
+    }
+}
+
 // Multi-writer helpers (sync, status, doctor, the write lock): a bare
 // repository as the shared remote, clones of it, and `crm` processes that
 // run at the same time.

@@ -2,7 +2,7 @@
 
 use super::html;
 use super::sections::sections;
-use crate::cli::ctx::{skipped, Ctx};
+use crate::cli::ctx::{warn_unreadable, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::render::{self, escape, json, Format};
 use crate::model::date::Date;
@@ -12,9 +12,11 @@ use crate::ops::report::handover::{self, Condition, HandoverReport};
 ///
 /// Sections: pending handovers, ownership changes in the period, unacknowledged
 /// handovers, key accounts without a valid backup, stale relationships and
-/// coverage, concentration, regional exposure, sabotage signals. `md` reads
+/// coverage, concentration, regional exposure, sabotage signals; first, when
+/// there are any, the files left out because they cannot be read. `md` reads
 /// well as an email; `html` is one self-contained page with charts. With
-/// --fail-on, exits 1 when any named section has entries.
+/// --fail-on, exits 1 when any named section has entries; files left out
+/// always make it exit 1.
 ///
 /// Example: crm report handover --since 7d --format md --fail-on overdue,unacknowledged,no-backup
 #[derive(clap::Args, Debug)]
@@ -26,7 +28,8 @@ pub struct HandoverArgs {
     #[arg(long, value_name = "WHEN")]
     until: Option<String>,
     /// Exit 1 when any of these sections has entries: pending, overdue,
-    /// unacknowledged, no-backup, stale, concentration, exposure, sabotage
+    /// unacknowledged, no-backup, stale, concentration, exposure, sabotage,
+    /// self-assigned, unreadable
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = str::parse::<Condition>)]
     fail_on: Vec<Condition>,
     /// Output format
@@ -64,12 +67,16 @@ pub fn run(ctx: &mut Ctx, args: HandoverArgs) -> CliResult {
         ReportFormat::Table => table(&report),
     };
     ctx.page(&text)?;
-    skipped(&report.unreadable)?;
+    // Files left out make the report incomplete: exit 1 whatever --fail-on
+    // names, as every reading command does, so the cron job mails it.
+    let left_out = warn_unreadable(&report.unreadable);
     let names: Vec<&str> = args.fail_on.iter().filter(|c| report.has(**c)).map(|c| c.id()).collect();
-    if names.is_empty() {
+    if !names.is_empty() {
+        ctx.status(format!("action needed: {}", names.join(", ")));
+    }
+    if names.is_empty() && !left_out {
         return Ok(());
     }
-    ctx.status(format!("action needed: {}", names.join(", ")));
     Err(CliError { code: FOUND_PROBLEMS, message: String::new(), hint: None })
 }
 
@@ -94,7 +101,9 @@ fn table(r: &HandoverReport) -> String {
 
 fn markdown(r: &HandoverReport) -> String {
     let mut out = format!("# {}\n\n", escape(&heading(r)));
-    let summary = [
+    // Files left out are named first, and only when there are any.
+    let left_out = (!r.unreadable.is_empty()).then_some(("unreadable files left out", r.unreadable.len()));
+    let summary = left_out.into_iter().chain([
         ("pending handovers", r.pending.len()),
         ("overdue", r.pending.iter().filter(|p| p.overdue).count()),
         ("ownership changes", r.changes.len()),
@@ -102,8 +111,8 @@ fn markdown(r: &HandoverReport) -> String {
         ("key accounts without backup", r.no_backup.len()),
         ("sabotage signals", r.sabotage.len()),
         ("self-assignments by managers", r.self_assigned.len()),
-    ];
-    let line: Vec<String> = summary.iter().map(|(k, v)| format!("**{v}** {k}")).collect();
+    ]);
+    let line: Vec<String> = summary.map(|(k, v)| format!("**{v}** {k}")).collect();
     out.push_str(&format!("{}\n", line.join(" · ")));
     for s in sections(r) {
         out.push_str(&format!("\n## {}\n\n", s.title));

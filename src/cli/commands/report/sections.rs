@@ -91,7 +91,8 @@ fn ids(list: &[String]) -> Cell {
 
 /// The report's sections, in order, each built when it is reached (the
 /// stale section of a large store has tens of thousands of rows: only one
-/// section's cells are in memory at a time).
+/// section's cells are in memory at a time). The files left out come
+/// first, and only when there are any: everything below is without them.
 pub fn sections(r: &HandoverReport) -> impl Iterator<Item = Section> + '_ {
     const BUILDERS: [fn(&HandoverReport) -> Section; 11] = [
         pending,
@@ -106,7 +107,21 @@ pub fn sections(r: &HandoverReport) -> impl Iterator<Item = Section> + '_ {
         sabotage,
         touches_for_others,
     ];
-    BUILDERS.into_iter().map(move |build| build(r))
+    let left_out = (!r.unreadable.is_empty()).then(|| unreadable(r));
+    left_out.into_iter().chain(BUILDERS.into_iter().map(move |build| build(r)))
+}
+
+fn unreadable(r: &HandoverReport) -> Section {
+    let rows = r.unreadable.iter().map(|u| {
+        let at = u.line.zip(u.column).map(|(l, c)| format!("{l}:{c}")).unwrap_or_default();
+        vec![id(u.path.clone()), id(at), text(u.reason.clone())]
+    });
+    Section {
+        title: "0. Unreadable files (left out of every section below)",
+        columns: vec![Column::token("file"), Column::token("line:column"), Column::prose("reason")],
+        rows: rows.collect(),
+        empty: "Every file could be read.",
+    }
 }
 
 fn changes(r: &HandoverReport) -> Section {

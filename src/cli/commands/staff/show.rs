@@ -24,11 +24,12 @@ pub struct StaffShowArgs {
 
 /// Runs `crm staff show`.
 pub fn run(ctx: &mut Ctx, args: StaffShowArgs) -> CliResult {
-    let Readable { value: detail, skipped } = staff::show(ctx.store()?, &args.handle)?;
+    let shown = staff::show(ctx.store()?, &args.handle)?;
     if args.output.format == Format::Json {
-        print(&json(&detail))?;
-        return ctx::skipped(&skipped);
+        print(&json(&shown))?;
+        return ctx::skipped(&shown.skipped);
     }
+    let Readable { value: detail, skipped } = shown;
     let s = &detail.summary;
     let p = &s.person;
     let fields = vec![
