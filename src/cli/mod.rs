@@ -7,6 +7,7 @@ pub mod complete;
 pub mod ctx;
 pub mod error;
 pub mod fit;
+pub mod i18n;
 pub mod ics;
 pub mod prompt;
 pub mod render;

@@ -37,6 +37,8 @@ pub const CONTACT_CHANGE_LIMIT: usize = 10;
 pub const SABOTAGE_WINDOW_DAYS: i64 = 7;
 /// The coverage window in days.
 pub const COVERAGE_DAYS: i64 = 30;
+/// The name the concentration section gives customers without a region.
+pub const NO_REGION: &str = "(none)";
 
 /// The report.
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +79,14 @@ pub struct HandoverReport {
     pub touches_for_others: Vec<TouchForOther>,
     /// Files left out because they cannot be read.
     pub unreadable: Vec<Unreadable>,
+    /// The names of the customers the sections name by id only (ownership
+    /// changes, pending handovers, exposure, touches), by id: for
+    /// renderings that show names beside ids. Not part of the JSON.
+    #[serde(skip)]
+    pub names: BTreeMap<String, String>,
+    /// Every staff member's name, by handle (not part of the JSON).
+    #[serde(skip)]
+    pub people: BTreeMap<String, String>,
 }
 
 /// A touch whose `by` is not whoever committed it.
@@ -312,7 +322,7 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         .cloned()
         .collect();
 
-    Ok(HandoverReport {
+    let mut report = HandoverReport {
         company: config.company.name.clone(),
         currency: config.company.currency.clone(),
         today,
@@ -330,7 +340,23 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         self_assigned,
         touches_for_others,
         unreadable,
-    })
+        names: BTreeMap::new(),
+        people: staff.values().map(|p| (p.handle.to_string(), p.name.clone())).collect(),
+    };
+    report.names = names_of_mentioned(&report, &customers);
+    Ok(report)
+}
+
+/// The names of the customers `r` names by id only.
+fn names_of_mentioned(r: &HandoverReport, customers: &[Customer]) -> BTreeMap<String, String> {
+    let events = r.changes.iter().chain(&r.self_assigned).map(|e| &e.customer);
+    let mentioned: std::collections::HashSet<&str> = events
+        .chain(r.pending.iter().flat_map(|p| &p.customers))
+        .chain(r.exposure.iter().flat_map(|e| &e.customers))
+        .chain(r.touches_for_others.iter().map(|t| &t.customer))
+        .map(String::as_str)
+        .collect();
+    customers.iter().filter(|c| mentioned.contains(c.id.as_str())).map(|c| (c.id.to_string(), c.name.clone())).collect()
 }
 
 /// `c` without contacts, and with only its latest touch and its owner's.
@@ -486,7 +512,7 @@ fn concentration(customers: &[Customer], config: &StoreConfig) -> Vec<Share> {
         for c in customers {
             let name = match kind {
                 "owner" => c.owner.clone(),
-                _ => c.region.clone().unwrap_or_else(|| "(none)".into()),
+                _ => c.region.clone().unwrap_or_else(|| NO_REGION.into()),
             };
             let g = groups.entry(name).or_default();
             g.0 += 1;

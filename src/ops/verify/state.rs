@@ -64,6 +64,7 @@ impl<'r> Verifier<'r> {
             // A broken crm.toml is judged by the strictest reading of it.
             let config = snapshot.config().unwrap_or_else(|_| StoreConfig {
                 company: crate::model::Company { name: String::new(), currency: String::new() },
+                report: Default::default(),
                 policy: crate::model::Policy { require_signed: true, ..Default::default() },
             });
             let staff = staff_leniently(&snapshot);

@@ -2,8 +2,10 @@
 
 use super::html;
 use super::sections::sections;
+use super::LangArgs;
 use crate::cli::ctx::{skipped, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
+use crate::cli::i18n::Catalog;
 use crate::cli::render::{self, escape, json, Format};
 use crate::model::date::Date;
 use crate::ops::report::handover::{self, Condition, HandoverReport};
@@ -32,6 +34,8 @@ pub struct HandoverArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
+    #[command(flatten)]
+    lang: LangArgs,
 }
 
 /// Formats of the handover report.
@@ -55,13 +59,14 @@ pub fn run(ctx: &mut Ctx, args: HandoverArgs) -> CliResult {
     if since > until {
         return Err(CliError::usage(format!("the period ends ({until}) before it starts ({since})")));
     }
+    let cat = args.lang.catalog(ctx)?;
     let store = ctx.store()?;
     let report = handover::run(store, since, until, today, &store.gpg())?;
     let text = match args.format {
         ReportFormat::Json => json(&report),
-        ReportFormat::Html => html::page(&report, sections(&report)),
-        ReportFormat::Md => markdown(&report),
-        ReportFormat::Table => table(&report),
+        ReportFormat::Html => html::page(&report, &cat),
+        ReportFormat::Md => markdown(&report, &cat),
+        ReportFormat::Table => table(&report, &cat),
     };
     ctx.page(&text)?;
     skipped(&report.unreadable)?;
@@ -73,15 +78,37 @@ pub fn run(ctx: &mut Ctx, args: HandoverArgs) -> CliResult {
     Err(CliError { code: FOUND_PROBLEMS, message: String::new(), hint: None })
 }
 
-fn heading(r: &HandoverReport) -> String {
-    format!("Handover report — {} — {} to {} (as of {})", r.company, r.since, r.until, r.today)
+/// The report's heading line.
+pub fn heading(r: &HandoverReport, cat: &Catalog) -> String {
+    let args = [
+        ("company", r.company.as_str().into()),
+        ("since", r.since.to_string().into()),
+        ("until", r.until.to_string().into()),
+        ("today", r.today.to_string().into()),
+    ];
+    cat.with("handover-heading", &args)
 }
 
-fn table(r: &HandoverReport) -> String {
-    let mut out = render::line(&heading(r));
-    for s in sections(r) {
+/// The counts a reader wants first, each with its message id, and whether
+/// any of it needs action.
+pub fn summary(r: &HandoverReport) -> [(&'static str, usize, bool); 7] {
+    let overdue = r.pending.iter().filter(|p| p.overdue).count();
+    [
+        ("summary-pending", r.pending.len(), false),
+        ("summary-overdue", overdue, overdue > 0),
+        ("summary-changes", r.changes.len(), false),
+        ("summary-unacknowledged", r.unacknowledged.len(), !r.unacknowledged.is_empty()),
+        ("summary-no-backup", r.no_backup.len(), !r.no_backup.is_empty()),
+        ("summary-sabotage", r.sabotage.len(), !r.sabotage.is_empty()),
+        ("summary-self-assigned", r.self_assigned.len(), false),
+    ]
+}
+
+fn table(r: &HandoverReport, cat: &Catalog) -> String {
+    let mut out = render::line(&heading(r, cat));
+    for s in sections(r, cat) {
         out.push('\n');
-        out.push_str(&render::line(s.title));
+        out.push_str(&render::line(&s.title));
         if s.rows.is_empty() {
             out.push_str(&render::line(&format!("  {}", s.empty)));
         } else {
@@ -92,20 +119,17 @@ fn table(r: &HandoverReport) -> String {
     out
 }
 
-fn markdown(r: &HandoverReport) -> String {
-    let mut out = format!("# {}\n\n", escape(&heading(r)));
-    let summary = [
-        ("pending handovers", r.pending.len()),
-        ("overdue", r.pending.iter().filter(|p| p.overdue).count()),
-        ("ownership changes", r.changes.len()),
-        ("unacknowledged", r.unacknowledged.len()),
-        ("key accounts without backup", r.no_backup.len()),
-        ("sabotage signals", r.sabotage.len()),
-        ("self-assignments by managers", r.self_assigned.len()),
-    ];
-    let line: Vec<String> = summary.iter().map(|(k, v)| format!("**{v}** {k}")).collect();
+/// The report in Markdown: what the plain-text part of its mail says.
+pub fn markdown(r: &HandoverReport, cat: &Catalog) -> String {
+    let mut out = format!("# {}\n\n", escape(&heading(r, cat)));
+    let line: Vec<String> = summary(r)
+        .iter()
+        .map(|&(label, count, _)| {
+            cat.with("md-summary-item", &[("count", count.into()), ("label", cat.text(label).into())])
+        })
+        .collect();
     out.push_str(&format!("{}\n", line.join(" · ")));
-    for s in sections(r) {
+    for s in sections(r, cat) {
         out.push_str(&format!("\n## {}\n\n", s.title));
         if s.rows.is_empty() {
             out.push_str(&format!("_{}_\n", s.empty));

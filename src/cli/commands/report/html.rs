@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::Datelike;
 
-use super::sections::{CellKind, Section};
-use crate::cli::render::{escape, money};
+use super::sections::{sections, CellKind};
+use crate::cli::i18n::Catalog;
+use crate::cli::render::escape;
 use crate::ops::report::handover::HandoverReport;
 
 const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC','PingFang SC',sans-serif;margin:2em;color:#222}\
@@ -29,27 +30,34 @@ fn text(s: &str) -> String {
 }
 
 /// The whole page.
-pub fn page(r: &HandoverReport, sections: impl Iterator<Item = Section>) -> String {
-    let title = format!("Handover report — {} — {} to {}", r.company, r.since, r.until);
+pub fn page(r: &HandoverReport, cat: &Catalog) -> String {
+    let args = [
+        ("company", r.company.as_str().into()),
+        ("since", r.since.to_string().into()),
+        ("until", r.until.to_string().into()),
+    ];
+    let title = cat.with("handover-title", &args);
+    let as_of =
+        cat.with("handover-as-of", &[("today", r.today.to_string().into()), ("currency", r.currency.as_str().into())]);
     let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n<p>As of {}. Values in {}.</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n<p>{}</p>\n",
+        cat.lang().id(),
         text(&title),
         text(&title),
-        r.today,
-        text(&r.currency)
+        text(&as_of),
     );
     out.push_str("<div class=\"charts\">\n");
-    out.push_str(&value_per_owner(r));
-    out.push_str(&changes_per_week(r));
+    out.push_str(&value_per_owner(r, cat));
+    out.push_str(&changes_per_week(r, cat));
     out.push_str("</div>\n");
-    for s in sections {
-        out.push_str(&format!("<h2>{}</h2>\n", text(s.title)));
+    for s in sections(r, cat) {
+        out.push_str(&format!("<h2>{}</h2>\n", text(&s.title)));
         if s.rows.is_empty() {
-            out.push_str(&format!("<p class=\"empty\">{}</p>\n", text(s.empty)));
+            out.push_str(&format!("<p class=\"empty\">{}</p>\n", text(&s.empty)));
             continue;
         }
         out.push_str("<table>\n<tr>");
-        for h in s.columns.iter().map(|c| c.header) {
+        for h in s.columns.iter().map(|c| &c.header) {
             out.push_str(&format!("<th>{}</th>", text(h)));
         }
         out.push_str("</tr>\n");
@@ -101,13 +109,13 @@ fn bars(title: &str, items: &[(String, u64)], label: impl Fn(u64) -> String) -> 
     svg
 }
 
-fn value_per_owner(r: &HandoverReport) -> String {
+fn value_per_owner(r: &HandoverReport, cat: &Catalog) -> String {
     let items: Vec<(String, u64)> =
         r.concentration.iter().filter(|s| s.kind == "owner").map(|s| (s.name.clone(), s.value)).collect();
-    bars("Customer value per owner", &items, |v| money(Some(v), true))
+    bars(&cat.text("chart-value-per-owner"), &items, |v| cat.amount(v))
 }
 
-fn changes_per_week(r: &HandoverReport) -> String {
+fn changes_per_week(r: &HandoverReport, cat: &Catalog) -> String {
     let mut weeks: BTreeMap<String, u64> = BTreeMap::new();
     let mut day = r.since;
     while day <= r.until {
@@ -120,5 +128,5 @@ fn changes_per_week(r: &HandoverReport) -> String {
         *weeks.entry(format!("{}-W{:02}", w.year(), w.week())).or_default() += 1;
     }
     let items: Vec<(String, u64)> = weeks.into_iter().collect();
-    bars("Ownership changes per week", &items, |v| v.to_string())
+    bars(&cat.text("chart-changes-per-week"), &items, |v| v.to_string())
 }

@@ -7,6 +7,7 @@ pub mod sections;
 
 use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;
+use crate::cli::i18n::{Catalog, Lang};
 
 /// Reports for managers: the weekly handover report, portfolios per owner
 ///
@@ -24,5 +25,25 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCommand) -> CliResult {
     match cmd {
         ReportCommand::Handover(args) => handover::run(ctx, args),
         ReportCommand::Portfolio(args) => portfolio::run(ctx, args),
+    }
+}
+
+/// `--lang`, shared by the reports.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct LangArgs {
+    /// Language of the report: en or zh-CN (default: `[report] lang` in crm.toml, else en; JSON is the same in both)
+    #[arg(long, value_name = "LANG", value_parser = str::parse::<Lang>)]
+    lang: Option<Lang>,
+}
+
+impl LangArgs {
+    /// The catalog of the language asked for: the flag, else crm.toml's
+    /// `[report] lang`, else English.
+    pub fn catalog(&self, ctx: &mut Ctx) -> CliResult<Catalog> {
+        let lang = match self.lang {
+            Some(lang) => lang,
+            None => ctx.store()?.head()?.config()?.report.lang.unwrap_or(Lang::En),
+        };
+        Ok(Catalog::new(lang))
     }
 }
