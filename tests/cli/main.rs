@@ -24,6 +24,7 @@ mod log;
 mod pty;
 mod readme;
 mod reassign;
+mod report_html;
 mod report_lang;
 mod reports;
 mod setups;

@@ -7,7 +7,7 @@ use crate::common::TestRepo;
 
 /// A store with a departed rep who still owns a customer worth 125,000 and
 /// a key account whose backup left.
-fn store() -> TestRepo {
+pub(crate) fn store() -> TestRepo {
     let repo = TestRepo::standard();
     repo.add_customer("郑州宇通客运集团", "wang.fang", &["--id", "yutong", "--value", "125000", "--region", "华南"]);
     repo.add_customer(

@@ -9,6 +9,7 @@ handover-heading = Handover report — { $company } — { $since } to { $until }
 handover-title = Handover report — { $company } — { $since } to { $until }
 handover-as-of = As of { $today }. Values in { $currency }.
 
+handover-footer = Made by crm report handover on { $today }.
 summary-title = At a glance
 summary-pending = pending handovers
 summary-overdue = overdue

@@ -7,6 +7,7 @@ handover-heading = 交接报告 — { $company } — { $since } 至 { $until }�
 handover-title = 交接报告 — { $company } — { $since } 至 { $until }
 handover-as-of = 截至 { $today }。金额单位：{ $currency }，“万”即一万。
 
+handover-footer = 由 crm report handover 于 { $today } 生成。
 summary-title = 概览
 summary-pending = 待交接人员
 summary-overdue = 交接已逾期
