@@ -9,6 +9,7 @@ pub mod error;
 pub mod fit;
 pub mod i18n;
 pub mod ics;
+pub mod mail;
 pub mod prompt;
 pub mod render;
 pub mod terminal;

@@ -26,6 +26,7 @@ mod readme;
 mod reassign;
 mod report_html;
 mod report_lang;
+mod report_mail;
 mod reports;
 mod setups;
 mod shell;

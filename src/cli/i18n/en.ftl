@@ -78,6 +78,11 @@ chart-changes-per-week = Ownership changes per week
 
 warning-title = Read this first: something is wrong with what this report is based on
 
+## Mail
+
+mail-subject-handover = Handover report — { $company } — { $until }: { $overdue } overdue, { $unacknowledged } unacknowledged, { $pending } pending
+mail-subject-warning = WARNING, read first:
+
 ## Columns
 
 col-action = action

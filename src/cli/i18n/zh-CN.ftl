@@ -76,6 +76,11 @@ chart-changes-per-week = 每周归属变更
 
 warning-title = 请先阅读：本报告所依据的数据有问题
 
+## 邮件
+
+mail-subject-handover = 交接报告 — { $company } — { $until }：逾期 { $overdue }，未确认 { $unacknowledged }，待交接 { $pending }
+mail-subject-warning = 警告，请先阅读：
+
 ## 列
 
 col-action = 操作

@@ -1,11 +1,13 @@
 //! `crm report handover`.
 
-use super::html;
+use std::path::PathBuf;
+
 use super::sections::sections;
-use super::LangArgs;
+use super::{html, LangArgs};
 use crate::cli::ctx::{skipped, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::i18n::Catalog;
+use crate::cli::mail::{self, Letter, Sender};
 use crate::cli::render::{self, escape, json, Format};
 use crate::model::date::Date;
 use crate::ops::report::handover::{self, Condition, HandoverReport};
@@ -18,7 +20,12 @@ use crate::ops::report::handover::{self, Condition, HandoverReport};
 /// well as an email; `html` is one self-contained page with charts. With
 /// --fail-on, exits 1 when any named section has entries.
 ///
-/// Example: crm report handover --since 7d --format md --fail-on overdue,unacknowledged,no-backup
+/// --mail writes a whole e-mail message instead, for `sendmail -t` or
+/// msmtp: to the active managers and admins (their e-mails in staff/),
+/// from `[report] from` in crm.toml, with the report as plain text (its
+/// Markdown) and as HTML.
+///
+/// Example: crm report handover --since 7d --mail --fail-on overdue,unacknowledged | sendmail -t
 #[derive(clap::Args, Debug)]
 pub struct HandoverArgs {
     /// Start of the period: a date or a duration back (default: 7d)
@@ -36,6 +43,13 @@ pub struct HandoverArgs {
     format: ReportFormat,
     #[command(flatten)]
     lang: LangArgs,
+    /// Write an e-mail message (MIME, for sendmail -t) with the report as text and HTML
+    #[arg(long, conflicts_with = "format")]
+    mail: bool,
+    /// Put FILE's text at the top of the report, marked as a warning to read first (an empty
+    /// file adds nothing): the cron example puts what `crm verify` found there
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    warning_file: Option<PathBuf>,
 }
 
 /// Formats of the handover report.
@@ -59,16 +73,25 @@ pub fn run(ctx: &mut Ctx, args: HandoverArgs) -> CliResult {
     if since > until {
         return Err(CliError::usage(format!("the period ends ({until}) before it starts ({since})")));
     }
+    let warning = warning(args.warning_file.as_deref())?;
+    if warning.is_some() && args.format == ReportFormat::Json && !args.mail {
+        return Err(CliError::usage("--warning-file is for people: JSON has no place for it"));
+    }
     let cat = args.lang.catalog(ctx)?;
     let store = ctx.store()?;
     let report = handover::run(store, since, until, today, &store.gpg())?;
-    let text = match args.format {
-        ReportFormat::Json => json(&report),
-        ReportFormat::Html => html::page(&report, &cat),
-        ReportFormat::Md => markdown(&report, &cat),
-        ReportFormat::Table => table(&report, &cat),
-    };
-    ctx.page(&text)?;
+    let warning = warning.as_deref();
+    if args.mail {
+        mail(ctx, &report, &cat, warning)?;
+    } else {
+        let text = match args.format {
+            ReportFormat::Json => json(&report),
+            ReportFormat::Html => html::page(&report, &cat, warning),
+            ReportFormat::Md => markdown(&report, &cat, warning),
+            ReportFormat::Table => table(&report, &cat, warning),
+        };
+        ctx.page(&text)?;
+    }
     skipped(&report.unreadable)?;
     let names: Vec<&str> = args.fail_on.iter().filter(|c| report.has(**c)).map(|c| c.id()).collect();
     if names.is_empty() {
@@ -104,8 +127,52 @@ pub fn summary(r: &HandoverReport) -> [(&'static str, usize, bool); 7] {
     ]
 }
 
-fn table(r: &HandoverReport, cat: &Catalog) -> String {
-    let mut out = render::line(&heading(r, cat));
+/// The text of the warning file, unless it is empty.
+fn warning(path: Option<&std::path::Path>) -> CliResult<Option<String>> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("cannot read the warning file {}: {e}", path.display())))?;
+    Ok(Some(text.trim_end().to_string()).filter(|t| !t.trim().is_empty()))
+}
+
+/// Writes the report as an e-mail message to the managers and admins.
+fn mail(ctx: &mut Ctx, r: &HandoverReport, cat: &Catalog, warning: Option<&str>) -> CliResult {
+    let store = ctx.store()?;
+    let managers = crate::ops::report::managers(store)?;
+    let sender = Sender::of(&store.head()?.config()?, &managers)?;
+    let overdue = r.pending.iter().filter(|p| p.overdue).count();
+    let subject = cat.with(
+        "mail-subject-handover",
+        &[
+            ("company", r.company.as_str().into()),
+            ("until", r.until.to_string().into()),
+            ("overdue", overdue.into()),
+            ("unacknowledged", r.unacknowledged.len().into()),
+            ("pending", r.pending.len().into()),
+        ],
+    );
+    let letter = Letter {
+        to: &managers,
+        subject: mail::subject(cat, &subject, warning.is_some()),
+        text: markdown(r, cat, warning),
+        html: html::page(r, cat, warning),
+        kind: "handover".into(),
+    };
+    mail::send(ctx, &sender, &letter)
+}
+
+/// `warning` as the first lines of a text report, under its title.
+fn warning_text(cat: &Catalog, warning: Option<&str>, markdown: bool) -> String {
+    let Some(warning) = warning else { return String::new() };
+    let title = format!("⚠ {}", cat.text("warning-title"));
+    let title = if markdown { format!("**{}**", escape(&title)) } else { title };
+    let lines: Vec<String> = warning.lines().map(|l| format!("    {}", escape(l))).collect();
+    format!("{title}\n\n{}\n\n", lines.join("\n"))
+}
+
+fn table(r: &HandoverReport, cat: &Catalog, warning: Option<&str>) -> String {
+    let mut out = warning_text(cat, warning, false);
+    out.push_str(&render::line(&heading(r, cat)));
     for s in sections(r, cat) {
         out.push('\n');
         out.push_str(&render::line(&s.title));
@@ -119,9 +186,10 @@ fn table(r: &HandoverReport, cat: &Catalog) -> String {
     out
 }
 
-/// The report in Markdown: what the plain-text part of its mail says.
-pub fn markdown(r: &HandoverReport, cat: &Catalog) -> String {
-    let mut out = format!("# {}\n\n", escape(&heading(r, cat)));
+/// The report in Markdown (what the plain-text part of its mail says),
+/// after `warning`.
+fn markdown(r: &HandoverReport, cat: &Catalog, warning: Option<&str>) -> String {
+    let mut out = format!("# {}\n\n{}", escape(&heading(r, cat)), warning_text(cat, warning, true));
     let line: Vec<String> = summary(r)
         .iter()
         .map(|&(label, count, _)| {
