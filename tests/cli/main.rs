@@ -9,6 +9,7 @@ mod bad_toml;
 mod check;
 mod demo;
 mod departures;
+mod digest;
 mod dirty;
 mod edit;
 mod export;

@@ -164,4 +164,19 @@ why-never-touched-in = { $days ->
 why-never-touched = never touched
 why-key-account = key account, { $why }
 
+digest-title = { $name } ({ $person }): your list for { $today }
+digest-as-of = Most urgent first. “Due” means by { $until }.
+digest-section-overdue = Overdue next steps
+digest-section-handover = Handovers to acknowledge
+digest-section-due = Next steps due by { $until }
+digest-section-stale = Stale accounts
+digest-count-overdue = overdue
+digest-count-handover = handovers to acknowledge
+digest-count-due = due by { $until }
+digest-count-stale = stale accounts
+digest-nothing = Nothing on your list: no next step overdue or due by { $until }, no handover to acknowledge, no stale account.
+digest-more-stale = …and { $count } more stale accounts: crm agenda --for { $person }
+digest-footer = Made by crm report digest on { $today }. The whole list: crm agenda --for { $person }
+mail-subject-digest = Your list for { $today }: { $overdue } overdue, { $handovers } to acknowledge, { $due } due, { $stale } stale
+
 agenda-summary = { $name } ({ $person }) on { $today }: { $overdue } overdue, { $handovers } handover(s) to follow up, { $due } due by { $until }, { $stale } stale

@@ -153,4 +153,19 @@ why-never-touched-in = 合作 { $days } 天从未跟进
 why-never-touched = 从未跟进
 why-key-account = 关键客户，{ $why }
 
+digest-title = { $name }（{ $person }）的待办：{ $today }
+digest-as-of = 按紧急程度排列。“到期”指 { $until } 前到期。
+digest-section-overdue = 已逾期的下一步
+digest-section-handover = 待确认的交接
+digest-section-due = { $until } 前到期的下一步
+digest-section-stale = 冷落的客户
+digest-count-overdue = 已逾期
+digest-count-handover = 待确认交接
+digest-count-due = { $until } 前到期
+digest-count-stale = 冷落客户
+digest-nothing = 暂无待办：没有逾期或 { $until } 前到期的下一步，没有待确认的交接，也没有冷落的客户。
+digest-more-stale = ……另有 { $count } 个冷落客户：crm agenda --for { $person }
+digest-footer = 由 crm report digest 于 { $today } 生成。完整清单：crm agenda --for { $person }
+mail-subject-digest = 你的待办（{ $today }）：逾期 { $overdue }，待确认交接 { $handovers }，到期 { $due }，冷落 { $stale }
+
 agenda-summary = { $name }（{ $person }）{ $today }：逾期 { $overdue }，待确认交接 { $handovers }，{ $until } 前到期 { $due }，冷落 { $stale }

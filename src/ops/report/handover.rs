@@ -301,7 +301,7 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
     let Readable { value: staff, skipped: mut unreadable } = head.readable_staff()?;
     // Only what the sections need stays in memory: no contacts, and of the
     // touches only the latest one and the owner's latest one.
-    let Readable { value: customers, skipped } = head.map_readable_customers(slim)?;
+    let Readable { value: customers, skipped } = head.map_readable_customers(|c| slim(c, false))?;
     unreadable.extend(skipped);
     let policy = &config.policy;
     // The history index knows every first-parent commit's date and every
@@ -359,8 +359,10 @@ fn names_of_mentioned(r: &HandoverReport, customers: &[Customer]) -> BTreeMap<St
     customers.iter().filter(|c| mentioned.contains(c.id.as_str())).map(|c| (c.id.to_string(), c.name.clone())).collect()
 }
 
-/// `c` without contacts, and with only its latest touch and its owner's.
-fn slim(mut c: Customer) -> Customer {
+/// `c` without contacts, tags and notes, with only its latest touch and
+/// its owner's (what the report's and the agenda's definitions look at),
+/// and with its next step only if `next_step`.
+pub(crate) fn slim(mut c: Customer, next_step: bool) -> Customer {
     let latest = c.touches.iter().max_by_key(|t| t.date).cloned();
     let owners = c.touches.iter().filter(|t| t.by == c.owner).max_by_key(|t| t.date).cloned();
     // Of a touch, the sections need its date and author.
@@ -369,7 +371,9 @@ fn slim(mut c: Customer) -> Customer {
     c.contacts = Vec::new();
     c.tags = Vec::new();
     c.notes = None;
-    c.next_step = None;
+    if !next_step {
+        c.next_step = None;
+    }
     c
 }
 

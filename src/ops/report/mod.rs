@@ -1,6 +1,7 @@
 //! The reports managers read: `handover` (the weekly cron report on
 //! departures, ownership changes and risks) and `portfolio` (per owner).
 
+pub mod digest;
 pub mod handover;
 pub mod portfolio;
 

@@ -8,7 +8,7 @@ use crate::cli::ctx::{skipped, Ctx};
 use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::i18n::Catalog;
 use crate::cli::mail::{self, Letter, Sender};
-use crate::cli::render::{self, escape, json, Format};
+use crate::cli::render::{self, escape, json};
 use crate::model::date::Date;
 use crate::ops::report::handover::{self, Condition, HandoverReport};
 
@@ -61,7 +61,7 @@ pub enum ReportFormat {
     Md,
     /// JSON
     Json,
-    /// A self-contained HTML page with charts
+    /// A self-contained HTML page that reads in mail and on phones
     Html,
 }
 
@@ -175,13 +175,7 @@ fn table(r: &HandoverReport, cat: &Catalog, warning: Option<&str>) -> String {
     out.push_str(&render::line(&heading(r, cat)));
     for s in sections(r, cat) {
         out.push('\n');
-        out.push_str(&render::line(&s.title));
-        if s.rows.is_empty() {
-            out.push_str(&render::line(&format!("  {}", s.empty)));
-        } else {
-            let columns = s.columns.clone();
-            out.push_str(&render::grid(&columns, s.into_texts(), Format::Table));
-        }
+        out.push_str(&s.table());
     }
     out
 }
@@ -190,21 +184,22 @@ fn table(r: &HandoverReport, cat: &Catalog, warning: Option<&str>) -> String {
 /// after `warning`.
 fn markdown(r: &HandoverReport, cat: &Catalog, warning: Option<&str>) -> String {
     let mut out = format!("# {}\n\n{}", escape(&heading(r, cat)), warning_text(cat, warning, true));
-    let line: Vec<String> = summary(r)
-        .iter()
-        .map(|&(label, count, _)| {
-            cat.with("md-summary-item", &[("count", count.into()), ("label", cat.text(label).into())])
-        })
-        .collect();
-    out.push_str(&format!("{}\n", line.join(" · ")));
+    let counts: Vec<(String, usize)> = summary(r).iter().map(|&(label, count, _)| (cat.text(label), count)).collect();
+    out.push_str(&md_counts(cat, &counts));
     for s in sections(r, cat) {
-        out.push_str(&format!("\n## {}\n\n", s.title));
-        if s.rows.is_empty() {
-            out.push_str(&format!("_{}_\n", s.empty));
-        } else {
-            let columns = s.columns.clone();
-            out.push_str(&render::grid(&columns, s.into_texts(), Format::Md));
-        }
+        out.push('\n');
+        out.push_str(&s.markdown());
     }
     out
+}
+
+/// Counts with their labels on one Markdown line.
+pub fn md_counts(cat: &Catalog, counts: &[(String, usize)]) -> String {
+    let items: Vec<String> = counts
+        .iter()
+        .map(|(label, count)| {
+            cat.with("md-summary-item", &[("count", (*count).into()), ("label", label.as_str().into())])
+        })
+        .collect();
+    format!("{}\n", items.join(" · "))
 }

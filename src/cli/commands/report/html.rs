@@ -198,10 +198,7 @@ fn content(cell: &Cell) -> String {
 pub fn section(s: &Section) -> String {
     let mut out = h2(&s.title);
     if s.rows.is_empty() {
-        out.push_str(&format!(
-            "<p style=\"margin:4px 0;font-size:13px;font-style:italic;color:{QUIET}\">{}</p>\n",
-            text(&s.empty)
-        ));
+        out.push_str(&note(&s.empty));
         return out;
     }
     let in_row: Vec<usize> = (0..s.columns.len()).filter(|&i| s.places[i] == Place::Row).collect();
@@ -220,7 +217,15 @@ pub fn section(s: &Section) -> String {
         out.push_str(&row_html(s, row, in_row.len()));
     }
     out.push_str("</table>\n");
+    if let Some(more) = &s.note {
+        out.push_str(&note(more));
+    }
     out
+}
+
+/// A quiet line of text (a section's empty text, what a table left out).
+pub fn note(s: &str) -> String {
+    format!("<p style=\"margin:6px 0;font-size:13px;font-style:italic;color:{QUIET}\">{}</p>\n", text(s))
 }
 
 /// One row of a section, and the line below it when it has more to say.

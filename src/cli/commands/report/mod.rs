@@ -1,5 +1,6 @@
 //! `crm report …`: reports for managers.
 
+pub mod digest;
 pub mod handover;
 pub mod html;
 pub mod portfolio;
@@ -9,7 +10,7 @@ use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;
 use crate::cli::i18n::{Catalog, Lang};
 
-/// Reports for managers: the weekly handover report, portfolios per owner
+/// Reports for managers: the weekly handover report, portfolios per owner; each rep's own list
 ///
 /// Example: crm report handover --since 7d --format md
 // Each variant's help comes from its Args struct's doc comment.
@@ -18,6 +19,7 @@ use crate::cli::i18n::{Catalog, Lang};
 pub enum ReportCommand {
     Handover(handover::HandoverArgs),
     Portfolio(portfolio::PortfolioArgs),
+    Digest(digest::DigestArgs),
 }
 
 /// Runs a `crm report` subcommand.
@@ -25,6 +27,7 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCommand) -> CliResult {
     match cmd {
         ReportCommand::Handover(args) => handover::run(ctx, args),
         ReportCommand::Portfolio(args) => portfolio::run(ctx, args),
+        ReportCommand::Digest(args) => digest::run(ctx, args),
     }
 }
 

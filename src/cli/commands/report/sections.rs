@@ -7,7 +7,7 @@
 
 use crate::cli::commands::short;
 use crate::cli::i18n::Catalog;
-use crate::cli::render::{opt, Column, Tabular};
+use crate::cli::render::{self, opt, Column, Format, Tabular};
 use crate::ops::report::handover::{HandoverReport, OwnershipEvent, COVERAGE_DAYS, NO_REGION};
 use Place::{Below, Beside, Row};
 
@@ -61,29 +61,68 @@ pub struct Section {
     pub rows: Vec<Vec<Cell>>,
     /// What to say when there are no rows.
     pub empty: String,
+    /// What to say after the rows (what was left out of them).
+    pub note: Option<String>,
 }
 
 impl Section {
     /// The rows as plain text (taken, not copied: the stale section of a
     /// large store has tens of thousands of rows).
-    pub fn into_texts(self) -> Vec<Vec<String>> {
+    fn into_texts(self) -> Vec<Vec<String>> {
         self.rows.into_iter().map(|row| row.into_iter().map(|c| c.text).collect()).collect()
+    }
+
+    /// The section for a terminal: its title, then its table or its empty
+    /// text.
+    pub fn table(self) -> String {
+        let mut out = render::line(&self.title);
+        if self.rows.is_empty() {
+            out.push_str(&render::line(&format!("  {}", self.empty)));
+        } else {
+            let note = self.note.clone();
+            let columns = self.columns.clone();
+            out.push_str(&render::grid(&columns, self.into_texts(), Format::Table));
+            if let Some(note) = note {
+                out.push_str(&render::line(&note));
+            }
+        }
+        out
+    }
+
+    /// The section in Markdown: a heading, then its table or its empty text.
+    pub fn markdown(self) -> String {
+        let mut out = format!("## {}\n\n", self.title);
+        if self.rows.is_empty() {
+            out.push_str(&format!("_{}_\n", self.empty));
+        } else {
+            let note = self.note.clone();
+            let columns = self.columns.clone();
+            out.push_str(&render::grid(&columns, self.into_texts(), Format::Md));
+            if let Some(note) = note {
+                out.push_str(&format!("\n_{}_\n", render::escape(&note)));
+            }
+        }
+        out
     }
 }
 
+/// A cell holding `kind`.
 fn cell(kind: CellKind, text: impl Into<String>) -> Cell {
     Cell { text: text.into(), kind, names: None }
 }
 
-fn text(s: impl Into<String>) -> Cell {
+/// A cell of free text.
+pub fn text(s: impl Into<String>) -> Cell {
     cell(CellKind::Text, s)
 }
 
-fn id(s: impl Into<String>) -> Cell {
+/// A cell holding an id.
+pub fn id(s: impl Into<String>) -> Cell {
     cell(CellKind::Id, s)
 }
 
-fn date(s: impl ToString) -> Cell {
+/// A cell holding a date.
+pub fn date(s: impl ToString) -> Cell {
     cell(CellKind::Date, s.to_string())
 }
 
@@ -130,7 +169,7 @@ impl Words<'_> {
     /// A section from its title's and empty text's messages.
     fn section(&self, title: String, layout: Vec<(Column, Place)>, rows: Vec<Vec<Cell>>, empty: &str) -> Section {
         let (columns, places) = layout.into_iter().map(|(c, p)| (self.cat.column(&c), p)).unzip();
-        Section { title, columns, places, rows, empty: self.cat.text(empty) }
+        Section { title, columns, places, rows, empty: self.cat.text(empty), note: None }
     }
 }
 
