@@ -7,6 +7,7 @@ mod add;
 mod agenda;
 mod bad_toml;
 mod check;
+mod cron;
 mod demo;
 mod departures;
 mod digest;
