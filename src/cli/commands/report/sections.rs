@@ -150,6 +150,11 @@ impl Words<'_> {
         Cell { names: self.r.names.get(customer).cloned(), ..id(customer) }
     }
 
+    /// A person's handle, with their name where the report knows it.
+    fn person(&self, handle: &str) -> Cell {
+        Cell { names: self.r.people.get(handle).cloned(), ..id(handle) }
+    }
+
     /// Up to five ids, then how many more; with their names where known.
     fn ids(&self, list: &[String]) -> Cell {
         const SHOWN: usize = 5;
@@ -336,10 +341,14 @@ fn coverage(w: &Words) -> Section {
 
 fn concentration(w: &Words) -> Section {
     let rows = w.r.concentration.iter().map(|s| {
-        let name = if s.kind == "region" && s.name == NO_REGION { w.cat.text("no-region") } else { s.name.clone() };
+        let name = match s.kind {
+            "owner" => w.person(&s.name),
+            _ if s.name == NO_REGION => id(w.cat.text("no-region")),
+            _ => id(s.name.clone()),
+        };
         vec![
             text(w.cat.word("share", s.kind)),
-            id(name),
+            name,
             number(s.customers),
             w.amount(s.value),
             percent(s.value_share),
