@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::common::{customer_path, TestRepo};
+use crate::common::{customer_path, TestRepo, TODAY};
 use crate::report_mail::parse_mail;
 
 /// zhang.wei: an overdue next step (yutong), one due in 3 days (acme) and
@@ -135,4 +135,21 @@ fn digest_misuse_is_refused() {
         let out = repo.crm(args);
         repo.assert_refused(&out, 2, needles, &before);
     }
+}
+
+#[test]
+fn a_person_without_a_usable_address_does_not_hold_up_the_others() {
+    let repo = store();
+    let staff = repo.read("staff/wang.fang.toml").replace("wang.fang@example.com", "wang.fang at example");
+    repo.write("staff/wang.fang.toml", staff);
+    repo.commit_all("a broken address");
+    let out = repo.root().join("digests");
+    let run = repo.crm_findings(TODAY, &["report", "digest", "--each", "--mail", "--out", out.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stderr.starts_with("Wrote 1 list(s)"), "{run}");
+    assert!(run.stderr.contains("1 list(s) could not be made:\n  no message for wang.fang:"), "{run}");
+    assert!(run.stderr.contains("\"wang.fang at example\""), "names the address\n{run}");
+    let names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["zhang.wei.eml"]);
 }

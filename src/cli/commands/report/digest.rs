@@ -8,7 +8,7 @@ use super::{html, LangArgs};
 use crate::cli::commands::agenda::{count, why};
 use crate::cli::complete;
 use crate::cli::ctx::{print, skipped, Ctx};
-use crate::cli::error::{CliError, CliResult};
+use crate::cli::error::{CliError, CliResult, FOUND_PROBLEMS};
 use crate::cli::i18n::Catalog;
 use crate::cli::mail::{self, Letter, Sender};
 use crate::cli::render::{self, escape, opt, Column};
@@ -17,7 +17,7 @@ use crate::ops::agenda::{Agenda, Kind};
 use crate::ops::complete::People;
 use crate::ops::report::digest::{self, DigestRequest, PersonalDigest, Who};
 
-/// Each person's own list, to mail them: next steps overdue and due, handovers to acknowledge, stale accounts
+/// Each rep's own list, to mail them: next steps due, handovers, stale accounts
 ///
 /// What `crm agenda` shows a person (the same definitions and order), as
 /// text, Markdown or HTML, for one person (--for) or for every active
@@ -81,13 +81,11 @@ pub fn run(ctx: &mut Ctx, args: DigestArgs) -> CliResult {
         Ok(match (&sender, args.format) {
             (Some(sender), _) => {
                 let letter = letter(d, &cat);
-                let (message, left_out) = mail::compose(sender, &letter, ctx.now())?;
+                let no_message = |why: String| CliError::usage(format!("no message for {}: {why}", d.agenda.person));
+                let (message, left_out) =
+                    mail::compose(sender, &letter, ctx.now()).map_err(|e| no_message(e.message))?;
                 if !left_out.is_empty() {
-                    return Err(CliError::usage(format!(
-                        "no message for {}: {}",
-                        d.agenda.person,
-                        left_out.join("; ")
-                    )));
+                    return Err(no_message(left_out.join("; ")));
                 }
                 message
             }
@@ -106,10 +104,23 @@ pub fn run(ctx: &mut Ctx, args: DigestArgs) -> CliResult {
                 (false, ReportFormat::Md) => "md",
                 (false, ReportFormat::Table) => "txt",
             };
+            // One person's list that cannot be made (an e-mail address
+            // that is none) does not hold up the others'.
+            let mut failed = Vec::new();
             for d in &found.value {
-                write(dir, &format!("{}.{extension}", d.agenda.person), &render(d)?)?;
+                match render(d) {
+                    Ok(text) => write(dir, &format!("{}.{extension}", d.agenda.person), &text)?,
+                    Err(e) => failed.push(e.message),
+                }
             }
-            ctx.status(format!("Wrote {} list(s) to {}", found.value.len(), dir.display()));
+            ctx.status(format!("Wrote {} list(s) to {}", found.value.len() - failed.len(), dir.display()));
+            if !failed.is_empty() {
+                let mut message = format!("{} list(s) could not be made:\n  {}", failed.len(), failed.join("\n  "));
+                if let Err(unread) = skipped(&found.skipped) {
+                    message.push_str(&format!("\n{}", unread.message));
+                }
+                return Err(CliError { code: FOUND_PROBLEMS, message, hint: None });
+            }
         }
         None if args.format == ReportFormat::Json && !args.mail && args.each => print(&render::json(&found.value))?,
         None => {

@@ -10,7 +10,7 @@ use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;
 use crate::cli::i18n::{Catalog, Lang};
 
-/// Reports for managers: the weekly handover report, portfolios per owner; each rep's own list
+/// Reports: the weekly handover report, portfolios per owner, each rep's own list
 ///
 /// Example: crm report handover --since 7d --format md
 // Each variant's help comes from its Args struct's doc comment.
