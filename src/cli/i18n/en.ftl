@@ -165,7 +165,7 @@ why-never-touched = never touched
 why-key-account = key account, { $why }
 
 digest-title = { $name } ({ $person }): your list for { $today }
-digest-as-of = Most urgent first. “Due” means by { $until }.
+digest-as-of = Most urgent first. "Due" means by { $until }.
 digest-section-overdue = Overdue next steps
 digest-section-handover = Handovers to acknowledge
 digest-section-due = Next steps due by { $until }
