@@ -352,6 +352,13 @@ measure report-cold-git base "" "git log --raw --no-renames >/dev/null"; B=$MEDI
 row "crm report handover, first run (no .git/crm) vs git log --raw" "$A" "$B" 1.0
 "$CRM" log "$FIXTURE_LOG_ID" >/dev/null 2>&1 || true
 
+# Every person's own list as one mail each (the digest cron job), caches
+# warm, vs one warm report: the store is read once for all of them.
+DIGESTS=$WORK/digests
+measure digest crm "rm -rf $DIGESTS" "$CRM report digest --each --mail --out $DIGESTS"; A=$MEDIAN
+DIGEST_N=$(find "$DIGESTS" -name '*.eml' 2>/dev/null | wc -l)
+row "crm report digest --each --mail, $DIGEST_N people (vs the warm report)" "$A" "$REPORT" 2.0
+
 # crm agenda for one rep vs crm list --owner for the same rep, caches warm
 # (the report just rebuilt them): a typical portfolio (the owner of the log
 # row's customer), and the biggest (the one reassign --from moves later).

@@ -22,6 +22,8 @@ pub struct Ctx {
     pub sign: SignChoice,
     /// Today (`CRM_TODAY`, else the local date).
     pub today: Date,
+    /// Whether `CRM_TODAY` fixed today.
+    today_fixed: bool,
     /// Whether questions may be asked (stdin and stderr are terminals and
     /// `CRM_NO_INPUT` is not set).
     pub interactive: bool,
@@ -38,14 +40,24 @@ impl Ctx {
             Some(d) => cwd.join(d),
             None => cwd,
         };
-        let today = match std::env::var("CRM_TODAY") {
-            Ok(s) => Date::parse(&s).map_err(|e| CliError::usage(format!("CRM_TODAY: {e}")))?,
-            Err(_) => Date(chrono::Local::now().date_naive()),
+        let fixed = std::env::var("CRM_TODAY").ok();
+        let today = match &fixed {
+            Some(s) => Date::parse(s).map_err(|e| CliError::usage(format!("CRM_TODAY: {e}")))?,
+            None => Date(chrono::Local::now().date_naive()),
         };
         let interactive = std::io::stdin().is_terminal()
             && std::io::stderr().is_terminal()
             && std::env::var_os("CRM_NO_INPUT").is_none();
-        Ok(Ctx { dir, quiet, sign, today, interactive, store: None })
+        Ok(Ctx { dir, quiet, sign, today, today_fixed: fixed.is_some(), interactive, store: None })
+    }
+
+    /// The time now; when `CRM_TODAY` fixes today, midnight UTC of that day
+    /// (so that a mailed report's Date is reproducible too).
+    pub fn now(&self) -> std::time::SystemTime {
+        match self.today_fixed {
+            true => self.today.0.and_hms_opt(0, 0, 0).map_or(std::time::SystemTime::UNIX_EPOCH, |t| t.and_utc().into()),
+            false => std::time::SystemTime::now(),
+        }
     }
 
     /// The store, opened on first use.

@@ -4,6 +4,8 @@
 //! and when even that is not enough the least needed columns are left out
 //! (`--wide` keeps them all and lets the terminal wrap).
 
+use std::borrow::Cow;
+
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// How a column gives way when the table is too wide.
@@ -18,10 +20,10 @@ pub enum Give {
 }
 
 /// One column of a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
-    /// The header.
-    pub header: &'static str,
+    /// The header (a report's, in the reader's language).
+    pub header: Cow<'static, str>,
     /// How it gives way.
     pub give: Give,
     /// When the table is too wide, columns with a rank are left out,
@@ -32,30 +34,41 @@ pub struct Column {
 }
 
 impl Column {
+    const fn new(header: &'static str, give: Give, right: bool) -> Column {
+        Column { header: Cow::Borrowed(header), give, drop_rank: None, right }
+    }
+
     /// A column read whole: id, date, handle, commit, number.
     pub const fn token(header: &'static str) -> Column {
-        Column { header, give: Give::Never, drop_rank: None, right: false }
+        Column::new(header, Give::Never, false)
     }
 
     /// A count or an amount: read whole, right-aligned.
     pub const fn number(header: &'static str) -> Column {
-        Column { right: true, ..Column::token(header) }
+        Column::new(header, Give::Never, true)
     }
 
     /// A name, cut short when space runs out.
     pub const fn name(header: &'static str) -> Column {
-        Column { give: Give::Truncate, ..Column::token(header) }
+        Column::new(header, Give::Truncate, false)
     }
 
     /// Prose, wrapped when space runs out.
     pub const fn prose(header: &'static str) -> Column {
-        Column { give: Give::Wrap, ..Column::token(header) }
+        Column::new(header, Give::Wrap, false)
     }
 
     /// The same column, left out before those of higher rank when the
     /// table is too wide.
-    pub const fn optional(self, rank: u8) -> Column {
-        Column { drop_rank: Some(rank), ..self }
+    pub const fn optional(mut self, rank: u8) -> Column {
+        self.drop_rank = Some(rank);
+        self
+    }
+
+    /// The same column under another header (its words in the reader's
+    /// language).
+    pub fn titled(self, header: String) -> Column {
+        Column { header: Cow::Owned(header), ..self }
     }
 }
 
@@ -71,7 +84,7 @@ pub struct Fitted {
     /// The content width of each shown column.
     pub widths: Vec<usize>,
     /// Headers of the columns left out.
-    pub dropped: Vec<&'static str>,
+    pub dropped: Vec<String>,
 }
 
 /// The display width of a table whose columns have these content widths
@@ -95,7 +108,7 @@ pub fn fit(columns: &[Column], cells: &[Vec<String>], width: usize) -> Fitted {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let header = longest_word(c.header);
+            let header = longest_word(&c.header);
             match c.give {
                 Give::Never => content(i, &UnicodeWidthStr::width).max(header),
                 Give::Truncate => natural[i].min(MIN_FLEXIBLE.max(header)),
@@ -126,7 +139,7 @@ pub fn fit(columns: &[Column], cells: &[Vec<String>], width: usize) -> Fitted {
             dropped.retain(|&d| d != i);
         }
     }
-    let dropped = dropped.into_iter().map(|i| columns[i].header).collect();
+    let dropped = dropped.into_iter().map(|i| columns[i].header.to_string()).collect();
     let mut widths: Vec<usize> = shown.iter().map(|&i| least(i)).collect();
     // Still too wide with every optional column gone: prose gives up
     // keeping its words whole (a key, a long list of ids), as a terminal

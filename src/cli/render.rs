@@ -44,7 +44,7 @@ pub fn rows<T: Tabular>(items: &[T], format: Format) -> String {
 
 /// Renders columns and rows of cells in a table, CSV or Markdown format.
 pub fn grid(columns: &[Column], cells: Vec<Vec<String>>, format: Format) -> String {
-    let headers: Vec<&str> = columns.iter().map(|c| c.header).collect();
+    let headers: Vec<&str> = columns.iter().map(|c| c.header.as_ref()).collect();
     match format {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
@@ -88,8 +88,8 @@ fn table(columns: &[Column], cells: Vec<Vec<String>>, width: Option<usize>, colo
         table.force_no_tty();
     }
     let header = |c: &Column| match color {
-        true => Cell::new(c.header).add_attribute(Attribute::Bold),
-        false => Cell::new(c.header),
+        true => Cell::new(&c.header).add_attribute(Attribute::Bold),
+        false => Cell::new(&c.header),
     };
     table.set_header(fitted.shown.iter().map(|&i| header(&columns[i])));
     for mut row in cells {

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::named::named_enum;
 use super::staff::Role;
 
 /// The whole of `crm.toml`.
@@ -16,6 +17,9 @@ pub struct StoreConfig {
     /// Sealing (`[seal]`): present in a sealed store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal: Option<SealConfig>,
+    /// How the reports read and where they are mailed from.
+    #[serde(default)]
+    pub report: ReportSettings,
 }
 
 /// `[seal]`: which values are sealed and the company's recovery keys.
@@ -56,6 +60,31 @@ impl SealConfig {
             None => path.to_string(),
         };
         self.fields.contains(&general)
+    }
+}
+
+/// `[report]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportSettings {
+    /// The language of the reports (`--lang` wins); English when unset.
+    pub lang: Option<Lang>,
+    /// The `From` of mailed reports (`Name <address>` or an address).
+    pub from: Option<String>,
+}
+
+named_enum! {
+    /// A language the reports are written in.
+    Lang("language") {
+        En = "en",
+        ZhCn = "zh-CN",
+    }
+}
+
+impl<'de> Deserialize<'de> for Lang {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Lang, D::Error> {
+        let word = String::deserialize(d)?;
+        word.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -185,6 +214,18 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_settings_are_optional_and_the_language_is_checked() {
+        let config: StoreConfig = toml::from_str("[company]\nname = \"X\"\n").unwrap();
+        assert_eq!(config.report, ReportSettings::default());
+        let config: StoreConfig =
+            toml::from_str("[company]\nname = \"X\"\n[report]\nlang = \"zh-CN\"\nfrom = \"crm <crm@x.cn>\"\n").unwrap();
+        assert_eq!(config.report.lang, Some(Lang::ZhCn));
+        assert_eq!(config.report.from.as_deref(), Some("crm <crm@x.cn>"));
+        let bad = toml::from_str::<StoreConfig>("[company]\nname = \"X\"\n[report]\nlang = \"fr\"\n").unwrap_err();
+        assert!(bad.to_string().contains("unknown language `fr` (known: en, zh-CN)"), "{bad}");
+    }
 
     #[test]
     fn protected_paths_match_names_anywhere_directories_from_the_root() {

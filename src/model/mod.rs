@@ -19,7 +19,7 @@ pub mod staff;
 pub mod timestamp;
 pub mod validity;
 
-pub use config::{Company, ManagerScope, Policy, StoreConfig};
+pub use config::{Company, Lang, ManagerScope, Policy, ReportSettings, StoreConfig};
 pub use customer::{Contact, Customer, Touch};
 pub use ids::{CustomerId, Handle};
 pub use staff::{Role, Staff, StaffStatus};

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::model::date::Date;
 use crate::model::named::named_enum;
 use crate::model::timestamp::Timestamp;
-use crate::model::{Customer, Handle};
+use crate::model::{Customer, Handle, StoreConfig};
 use crate::ops::list::is_stale_relationship;
 use crate::ops::report::handover::{handover_window, recent_handovers, unacknowledged, Unacknowledged};
 use crate::store::catalog::Catalog;
@@ -142,34 +142,45 @@ pub fn run(store: &Store, req: &AgendaRequest, today: Date) -> Result<Readable<A
     } else {
         BTreeMap::new()
     };
+    let whose = Whose { person: handle.to_string(), name: person.name, revised: store.head_time()? };
+    Ok(Readable { value: build(whose, &customers, &handovers, &config, req.until, today), skipped })
+}
+
+/// Whose agenda it is, and when the store was last changed.
+pub(crate) struct Whose {
+    /// Their handle.
+    pub person: String,
+    /// Their name.
+    pub name: String,
+    /// HEAD's committer time.
+    pub revised: Timestamp,
+}
+
+/// The agenda of a person owning `customers`, with the unacknowledged
+/// handovers among them (by customer id): the one definition of what is
+/// on it and in which order, for `crm agenda` and `crm report digest`.
+pub(crate) fn build(
+    whose: Whose,
+    customers: &[Customer],
+    handovers: &BTreeMap<String, Unacknowledged>,
+    config: &StoreConfig,
+    until: Date,
+    today: Date,
+) -> Agenda {
     let mut items: Vec<Item> = customers
         .iter()
-        .filter_map(|c| item(c, handovers.get(c.id.as_str()), is_stale_relationship(c, &config, today), req, today))
+        .filter_map(|c| item(c, handovers.get(c.id.as_str()), is_stale_relationship(c, config, today), until, today))
         .collect();
     items.sort_by(|a, b| order(a).cmp(&order(b)));
-    let agenda = Agenda {
-        person: handle.to_string(),
-        name: person.name,
-        today,
-        until: req.until,
-        items,
-        revised: store.head_time()?,
-    };
-    Ok(Readable { value: agenda, skipped })
+    Agenda { person: whose.person, name: whose.name, today, until, items, revised: whose.revised }
 }
 
 /// `c`'s row, when it has a reason to be on the agenda.
-fn item(
-    c: &Customer,
-    handover: Option<&Unacknowledged>,
-    stale: bool,
-    req: &AgendaRequest,
-    today: Date,
-) -> Option<Item> {
+fn item(c: &Customer, handover: Option<&Unacknowledged>, stale: bool, until: Date, today: Date) -> Option<Item> {
     let mut kinds = Vec::new();
     match c.next_date {
         Some(d) if d < today => kinds.push(Kind::Overdue),
-        Some(d) if d <= req.until => kinds.push(Kind::Due),
+        Some(d) if d <= until => kinds.push(Kind::Due),
         _ => {}
     }
     if handover.is_some() {

@@ -4,6 +4,7 @@ use super::OutputArgs;
 use crate::cli::complete;
 use crate::cli::ctx::{print, skipped, Ctx};
 use crate::cli::error::{CliError, CliResult};
+use crate::cli::i18n::{Catalog, Lang};
 use crate::cli::ics;
 use crate::cli::render::{self, Column, Format};
 use crate::model::date::Date;
@@ -50,59 +51,64 @@ const COLUMNS: &[Column] = &[
     Column::prose("why").optional(1),
 ];
 
-/// The rows of `a` as cells.
-fn cells(a: &Agenda) -> Vec<Vec<String>> {
+/// The rows of `a` as cells, in `cat`'s words.
+fn cells(a: &Agenda, cat: &Catalog) -> Vec<Vec<String>> {
     a.items
         .iter()
         .map(|i| {
             let next_step = render::opt(&i.next_step);
             vec![
-                i.kind.to_string(),
+                cat.word("kind", i.kind.id()),
                 render::opt(&i.date),
                 i.customer.clone(),
                 i.name.clone(),
                 next_step,
-                why(i, a.today),
+                why(i, a.today, cat),
             ]
         })
         .collect()
 }
 
-/// Every reason `item` is on the agenda on `today`, in words.
-fn why(item: &Item, today: Date) -> String {
+/// Every reason `item` is on the agenda on `today`, in `cat`'s words.
+pub fn why(item: &Item, today: Date, cat: &Catalog) -> String {
     let days_ago = |d: Option<Date>| d.map_or(0, |d| d.days_until(today));
-    let plural = |n: i64, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let days = |n: i64| [("days", n.into())];
     item.kinds()
         .map(|kind| match kind {
-            Kind::Overdue => format!("{} overdue", plural(days_ago(item.next_date), "day")),
+            Kind::Overdue => cat.with("why-overdue", &days(days_ago(item.next_date))),
             Kind::Due => match -days_ago(item.next_date) {
-                0 => "due today".to_string(),
-                1 => "due tomorrow".to_string(),
-                n => format!("due in {n} days"),
+                0 => cat.text("why-due-today"),
+                1 => cat.text("why-due-tomorrow"),
+                n => cat.with("why-due-in", &days(n)),
             },
             Kind::Handover => {
                 let when = match days_ago(item.handed_over) {
-                    0 => "today".to_string(),
-                    1 => "yesterday".to_string(),
-                    n => format!("{n} days ago"),
+                    0 => cat.text("when-today"),
+                    1 => cat.text("when-yesterday"),
+                    n => cat.with("when-days-ago", &days(n)),
                 };
                 match &item.from {
-                    Some(from) => format!("handed over from {from} {when}, not touched since"),
-                    None => format!("handed over {when}, not touched since"),
+                    Some(from) => {
+                        cat.with("why-handover-from", &[("from", from.as_str().into()), ("when", when.into())])
+                    }
+                    None => cat.with("why-handover", &[("when", when.into())]),
                 }
             }
             Kind::Stale => {
-                let key = if item.tier == "key" { "key account, " } else { "" };
                 // Counted from the start of the relationship when never touched.
-                match (item.last_touch, item.since) {
-                    (Some(d), _) => format!("{key}no touch for {}", plural(days_ago(Some(d)), "day")),
-                    (None, Some(d)) => format!("{key}never touched in {}", plural(days_ago(Some(d)), "day")),
-                    (None, None) => format!("{key}never touched"),
+                let why = match (item.last_touch, item.since) {
+                    (Some(d), _) => cat.with("why-no-touch", &days(days_ago(Some(d)))),
+                    (None, Some(d)) => cat.with("why-never-touched-in", &days(days_ago(Some(d)))),
+                    (None, None) => cat.text("why-never-touched"),
+                };
+                match item.tier == "key" {
+                    true => cat.with("why-key-account", &[("why", why.into())]),
+                    false => why,
                 }
             }
         })
         .collect::<Vec<_>>()
-        .join("; ")
+        .join(&cat.text("why-separator"))
 }
 
 /// Runs `crm agenda`.
@@ -120,6 +126,7 @@ pub fn run(ctx: &mut Ctx, args: AgendaArgs) -> CliResult {
         return skipped(&agenda.skipped);
     }
     let a = &agenda.value;
+    let cat = Catalog::new(Lang::En);
     match args.output.format {
         Format::Json => print(&render::json(&agenda))?,
         Format::Table if a.items.is_empty() => ctx.status(format!(
@@ -127,27 +134,33 @@ pub fn run(ctx: &mut Ctx, args: AgendaArgs) -> CliResult {
             a.person, a.name, a.until
         )),
         Format::Table => {
-            ctx.status(summary(a));
-            ctx.page(&render::grid(COLUMNS, cells(a), Format::Table))?;
+            ctx.status(summary(a, &cat));
+            ctx.page(&render::grid(COLUMNS, cells(a, &cat), Format::Table))?;
         }
-        format => print(&render::grid(COLUMNS, cells(a), format))?,
+        format => print(&render::grid(COLUMNS, cells(a, &cat), format))?,
     }
     skipped(&agenda.skipped)
 }
 
+/// How many of `a`'s customers have `kind` among their reasons.
+pub fn count(a: &Agenda, kind: Kind) -> usize {
+    a.items.iter().filter(|i| i.kinds().any(|k| k == kind)).count()
+}
+
 /// The agenda's counts in one line, for people.
-fn summary(a: &Agenda) -> String {
-    let count = |kind: Kind| a.items.iter().filter(|i| i.kinds().any(|k| k == kind)).count();
-    format!(
-        "{} ({}) on {}: {} overdue, {} handover(s) to follow up, {} due by {}, {} stale",
-        a.name,
-        a.person,
-        a.today,
-        count(Kind::Overdue),
-        count(Kind::Handover),
-        count(Kind::Due),
-        a.until,
-        count(Kind::Stale)
+fn summary(a: &Agenda, cat: &Catalog) -> String {
+    cat.with(
+        "agenda-summary",
+        &[
+            ("name", a.name.as_str().into()),
+            ("person", a.person.as_str().into()),
+            ("today", a.today.to_string().into()),
+            ("overdue", count(a, Kind::Overdue).into()),
+            ("handovers", count(a, Kind::Handover).into()),
+            ("due", count(a, Kind::Due).into()),
+            ("until", a.until.to_string().into()),
+            ("stale", count(a, Kind::Stale).into()),
+        ],
     )
 }
 

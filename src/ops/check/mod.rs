@@ -233,6 +233,7 @@ impl Checker {
             seal: None,
             company: crate::model::Company { name: String::new(), currency: "CNY".into() },
             policy: Policy::default(),
+            report: Default::default(),
         };
         let Some(text) = text else {
             self.file(CONFIG_FILE, CheckRule::MissingConfig, "crm.toml is missing".into());

@@ -37,6 +37,8 @@ pub const CONTACT_CHANGE_LIMIT: usize = 10;
 pub const SABOTAGE_WINDOW_DAYS: i64 = 7;
 /// The coverage window in days.
 pub const COVERAGE_DAYS: i64 = 30;
+/// The name the concentration section gives customers without a region.
+pub const NO_REGION: &str = "(none)";
 
 /// The report.
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +79,14 @@ pub struct HandoverReport {
     pub touches_for_others: Vec<TouchForOther>,
     /// 0. Customer and staff files left out because they cannot be read.
     pub unreadable: Vec<Unreadable>,
+    /// The names of the customers the sections name by id only (ownership
+    /// changes, pending handovers, exposure, touches), by id: for
+    /// renderings that show names beside ids. Not part of the JSON.
+    #[serde(skip)]
+    pub names: BTreeMap<String, String>,
+    /// Every staff member's name, by handle (not part of the JSON).
+    #[serde(skip)]
+    pub people: BTreeMap<String, String>,
 }
 
 /// A touch whose `by` is not whoever committed it.
@@ -293,7 +303,7 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
     let Readable { value: staff, skipped: mut unreadable } = head.readable_staff()?;
     // Only what the sections need stays in memory: no contacts, and of the
     // touches only the latest one and the owner's latest one.
-    let Readable { value: customers, skipped } = head.map_readable_customers(slim)?;
+    let Readable { value: customers, skipped } = head.map_readable_customers(|c| slim(c, false))?;
     unreadable.extend(skipped);
     let policy = &config.policy;
     // The history index knows every first-parent commit's date and every
@@ -314,7 +324,7 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         .cloned()
         .collect();
 
-    Ok(HandoverReport {
+    let mut report = HandoverReport {
         company: config.company.name.clone(),
         currency: config.company.currency.clone(),
         today,
@@ -332,11 +342,29 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         self_assigned,
         touches_for_others,
         unreadable,
-    })
+        names: BTreeMap::new(),
+        people: staff.values().map(|p| (p.handle.to_string(), p.name.clone())).collect(),
+    };
+    report.names = names_of_mentioned(&report, &customers);
+    Ok(report)
 }
 
-/// `c` without contacts, and with only its latest touch and its owner's.
-fn slim(mut c: Customer) -> Customer {
+/// The names of the customers `r` names by id only.
+fn names_of_mentioned(r: &HandoverReport, customers: &[Customer]) -> BTreeMap<String, String> {
+    let events = r.changes.iter().chain(&r.self_assigned).map(|e| &e.customer);
+    let mentioned: std::collections::HashSet<&str> = events
+        .chain(r.pending.iter().flat_map(|p| &p.customers))
+        .chain(r.exposure.iter().flat_map(|e| &e.customers))
+        .chain(r.touches_for_others.iter().map(|t| &t.customer))
+        .map(String::as_str)
+        .collect();
+    customers.iter().filter(|c| mentioned.contains(c.id.as_str())).map(|c| (c.id.to_string(), c.name.clone())).collect()
+}
+
+/// `c` without contacts, tags and notes, with only its latest touch and
+/// its owner's (what the report's and the agenda's definitions look at),
+/// and with its next step only if `next_step`.
+pub(crate) fn slim(mut c: Customer, next_step: bool) -> Customer {
     let latest = c.touches.iter().max_by_key(|t| t.date).cloned();
     let owners = c.touches.iter().filter(|t| t.by == c.owner).max_by_key(|t| t.date).cloned();
     // Of a touch, the sections need its date and author.
@@ -345,7 +373,9 @@ fn slim(mut c: Customer) -> Customer {
     c.contacts = Vec::new();
     c.tags = Vec::new();
     c.notes = None;
-    c.next_step = None;
+    if !next_step {
+        c.next_step = None;
+    }
     c
 }
 
@@ -488,7 +518,7 @@ fn concentration(customers: &[Customer], config: &StoreConfig) -> Vec<Share> {
         for c in customers {
             let name = match kind {
                 "owner" => c.owner.clone(),
-                _ => c.region.clone().unwrap_or_else(|| "(none)".into()),
+                _ => c.region.clone().unwrap_or_else(|| NO_REGION.into()),
             };
             let g = groups.entry(name).or_default();
             g.0 += 1;

@@ -68,6 +68,7 @@ impl<'r> Verifier<'r> {
             let config = snapshot.config().unwrap_or_else(|_| StoreConfig {
                 seal: None,
                 company: crate::model::Company { name: String::new(), currency: String::new() },
+                report: Default::default(),
                 policy: crate::model::Policy { require_signed: true, ..Default::default() },
             });
             let staff = staff_leniently(&snapshot);

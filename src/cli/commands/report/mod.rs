@@ -1,5 +1,6 @@
 //! `crm report …`: reports for managers.
 
+pub mod digest;
 pub mod handover;
 pub mod html;
 pub mod portfolio;
@@ -7,8 +8,9 @@ pub mod sections;
 
 use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;
+use crate::cli::i18n::{Catalog, Lang};
 
-/// Reports for managers: the weekly handover report, portfolios per owner
+/// Reports: the weekly handover report, portfolios per owner, each rep's own list
 ///
 /// Example: crm report handover --since 7d --format md
 // Each variant's help comes from its Args struct's doc comment.
@@ -17,6 +19,7 @@ use crate::cli::error::CliResult;
 pub enum ReportCommand {
     Handover(handover::HandoverArgs),
     Portfolio(portfolio::PortfolioArgs),
+    Digest(digest::DigestArgs),
 }
 
 /// Runs a `crm report` subcommand.
@@ -24,5 +27,26 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCommand) -> CliResult {
     match cmd {
         ReportCommand::Handover(args) => handover::run(ctx, args),
         ReportCommand::Portfolio(args) => portfolio::run(ctx, args),
+        ReportCommand::Digest(args) => digest::run(ctx, args),
+    }
+}
+
+/// `--lang`, shared by the reports.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct LangArgs {
+    /// Language of the report: en or zh-CN (default: `[report] lang` in crm.toml, else en; JSON is the same in both)
+    #[arg(long, value_name = "LANG", value_parser = str::parse::<Lang>)]
+    lang: Option<Lang>,
+}
+
+impl LangArgs {
+    /// The catalog of the language asked for: the flag, else crm.toml's
+    /// `[report] lang`, else English.
+    pub fn catalog(&self, ctx: &mut Ctx) -> CliResult<Catalog> {
+        let lang = match self.lang {
+            Some(lang) => lang,
+            None => ctx.store()?.head()?.config()?.report.lang.unwrap_or(Lang::En),
+        };
+        Ok(Catalog::new(lang))
     }
 }

@@ -1,10 +1,12 @@
 //! `crm report portfolio`.
 
+use super::LangArgs;
 use crate::cli::commands::OutputArgs;
 use crate::cli::complete;
 use crate::cli::ctx::{skipped, Ctx};
 use crate::cli::error::CliResult;
-use crate::cli::render::{self, money, Column, Tabular};
+use crate::cli::i18n::Catalog;
+use crate::cli::render::{self, money, Column, Format, Tabular};
 use crate::ops::complete::People;
 use crate::ops::report::portfolio::{self, Portfolio, PortfolioFilter};
 
@@ -23,6 +25,8 @@ pub struct PortfolioArgs {
     region: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    lang: LangArgs,
 }
 
 impl Tabular for Portfolio {
@@ -57,7 +61,23 @@ impl Tabular for Portfolio {
 pub fn run(ctx: &mut Ctx, args: PortfolioArgs) -> CliResult {
     let today = ctx.today;
     let filter = PortfolioFilter { owner: args.owner, region: args.region };
+    let cat = args.lang.catalog(ctx)?;
     let rows = portfolio::run(ctx.store()?, &filter, today)?;
-    ctx.page(&render::rows(&rows.value, args.output.format))?;
+    let text = match args.output.format {
+        // For people: in the catalog's words and amounts.
+        format @ (Format::Table | Format::Md) => {
+            render::grid(&cat.columns(Portfolio::columns()), rows.value.iter().map(|p| read(p, &cat)).collect(), format)
+        }
+        format => render::rows(&rows.value, format),
+    };
+    ctx.page(&text)?;
     skipped(&rows.skipped)
+}
+
+/// `p`'s cells for people, in `cat`'s words.
+fn read(p: &Portfolio, cat: &Catalog) -> Vec<String> {
+    let mut cells = p.cells(true);
+    cells[2] = cat.word("status", &p.status);
+    cells[5] = cat.amount(p.value);
+    cells
 }
