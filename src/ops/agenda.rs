@@ -11,6 +11,7 @@
 //! window's commits are compared (from the history index when there is one,
 //! else with a walk that reads every commit's date but compares only those).
 
+use super::unseal::Opener;
 use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
@@ -130,7 +131,6 @@ pub fn run(store: &Store, req: &AgendaRequest, today: Date) -> Result<Readable<A
     skipped.extend(unreadable);
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     customers.retain(|c| c.owner == handle.as_str());
-    super::unseal::Opener::new(store, &config)?.open_all(&mut customers);
 
     let handovers = if req.handovers && !customers.is_empty() {
         // Only the handover window's events are needed: on a fresh clone,
@@ -143,7 +143,22 @@ pub fn run(store: &Store, req: &AgendaRequest, today: Date) -> Result<Readable<A
         BTreeMap::new()
     };
     let whose = Whose { person: handle.to_string(), name: person.name, revised: store.head_time()? };
-    Ok(Readable { value: build(whose, &customers, &handovers, &config, req.until, today), skipped })
+    let mut agenda = build(whose, &customers, &handovers, &config, req.until, today);
+    open_next_steps(&mut agenda, &customers, &Opener::new(store, &config)?);
+    Ok(Readable { value: agenda, skipped })
+}
+
+/// In a sealed store, the next steps on `agenda` opened as far as the
+/// acting user's key allows (only the customers on it are opened).
+pub(crate) fn open_next_steps(agenda: &mut Agenda, customers: &[Customer], opener: &Opener<'_>) {
+    let sealed = |step: &Option<String>| step.as_deref().is_some_and(crate::seal::value::is_sealed);
+    for item in agenda.items.iter_mut().filter(|i| sealed(&i.next_step)) {
+        if let Some(c) = customers.iter().find(|c| c.id.as_str() == item.customer) {
+            let mut c = c.clone();
+            opener.open(&mut c);
+            item.next_step = c.next_step;
+        }
+    }
 }
 
 /// Whose agenda it is, and when the store was last changed.

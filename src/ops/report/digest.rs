@@ -6,6 +6,7 @@
 //! handover window's history once) and shared out by owner, so 300 people
 //! cost about one report, not 300 agendas.
 
+use crate::ops::unseal::Opener;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -75,13 +76,15 @@ pub fn run(store: &Store, req: &DigestRequest, today: Date) -> Result<Readable<V
                 by_owner.entry(c.owner.clone()).or_default().push(c);
             }
             let revised = store.head_time()?;
+            let opener = Opener::new(store, &config)?;
             let mut out = Vec::new();
             for person in staff.into_values().filter(Staff::is_active) {
                 let owned = by_owner.remove(person.handle.as_str()).unwrap_or_default();
                 let theirs: BTreeMap<String, _> =
                     owned.iter().filter_map(|c| handovers.remove_entry(c.id.as_str())).collect();
                 let whose = Whose { person: person.handle.to_string(), name: person.name.clone(), revised };
-                let agenda = agenda::build(whose, &owned, &theirs, &config, req.until, today);
+                let mut agenda = agenda::build(whose, &owned, &theirs, &config, req.until, today);
+                agenda::open_next_steps(&mut agenda, &owned, &opener);
                 if !agenda.items.is_empty() {
                     out.push(PersonalDigest { agenda, email: person.email.clone(), staff: person });
                 }

@@ -374,7 +374,9 @@ pub(crate) fn slim(mut c: Customer, next_step: bool) -> Customer {
     c.tags = Vec::new();
     c.notes = None;
     if !next_step {
+        // The wrapped key is needed only to open the next step.
         c.next_step = None;
+        c.seal = None;
     }
     c
 }
