@@ -8,6 +8,7 @@ use super::date::Date;
 use super::fastparse;
 use super::ids::CustomerId;
 use super::named::named_enum;
+use super::pool::{PoolFields, POOL};
 use super::schema::{self, Problem, Reader};
 use crate::{Error, Result};
 
@@ -44,6 +45,9 @@ pub struct Customer {
     pub contacts: Vec<Contact>,
     /// Interaction log, oldest first.
     pub touches: Vec<Touch>,
+    /// Where it stands with the pool (the `pool_*` keys).
+    #[serde(skip_serializing_if = "PoolFields::is_empty")]
+    pub pool: PoolFields,
 }
 
 impl Customer {
@@ -66,7 +70,13 @@ impl Customer {
             notes: None,
             contacts: Vec::new(),
             touches: Vec::new(),
+            pool: PoolFields::default(),
         }
+    }
+
+    /// Whether it is in the pool.
+    pub fn is_pooled(&self) -> bool {
+        self.owner == POOL
     }
 }
 
@@ -196,6 +206,14 @@ impl Customer {
                 email: c.opt_str("email"),
             }),
             touches: Vec::new(),
+            pool: PoolFields {
+                released: r.opt_date("pool_released"),
+                reason: r.opt_str("pool_reason"),
+                from: r.opt_str("pool_from"),
+                claimed: r.opt_date("pool_claimed"),
+                locked_by: r.opt_str("pool_locked_by"),
+                locked_until: r.opt_date("pool_locked_until"),
+            },
         };
         let touches = r.tables("touches", |t| {
             let date = t.req_date("date");

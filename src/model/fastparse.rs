@@ -14,6 +14,7 @@
 use super::customer::{Contact, Customer, Touch};
 use super::date::Date;
 use super::ids::CustomerId;
+use super::pool::PoolFields;
 
 /// A value as the fast reader understands it.
 #[derive(Debug, Clone, PartialEq)]
@@ -269,6 +270,14 @@ fn build(id: &CustomerId, root: Fields<'_>, contacts: Vec<Fields<'_>>, touches: 
         notes: r.str("notes").ok()?,
         contacts: Vec::with_capacity(contacts.len()),
         touches: Vec::with_capacity(touches.len()),
+        pool: PoolFields {
+            released: r.date("pool_released").ok()?,
+            reason: r.str("pool_reason").ok()?,
+            from: r.str("pool_from").ok()?,
+            claimed: r.date("pool_claimed").ok()?,
+            locked_by: r.str("pool_locked_by").ok()?,
+            locked_until: r.date("pool_locked_until").ok()?,
+        },
     };
     r.done()?;
     for fields in contacts {

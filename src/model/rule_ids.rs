@@ -32,6 +32,7 @@ named_enum! {
         UnknownKind = "unknown-kind",
         SharedKey = "shared-key",
         InvalidStaff = "invalid-staff",
+        PoolFields = "pool-fields",
         UnknownKey = "unknown-key",
         HandoverPending = "handover-pending",
         OwnerConcentration = "owner-concentration",
@@ -72,6 +73,18 @@ named_enum! {
         NonFastForward = "non-fast-forward",
         NotACommit = "not-a-commit",
         ForeignRoot = "foreign-root",
+        ServiceNotPermitted = "service-not-permitted",
+        ReleaseUnauthorized = "release-unauthorized",
+        ReleaseNotDue = "release-not-due",
+        ClaimNotInPool = "claim-not-in-pool",
+        ClaimUnauthorized = "claim-unauthorized",
+        ClaimOutOfRegion = "claim-out-of-region",
+        ClaimCooldown = "claim-cooldown",
+        ClaimLimit = "claim-limit",
+        OwnedCap = "owned-cap",
+        LockUnauthorized = "lock-unauthorized",
+        PoolRecord = "pool-record",
+        AssignToService = "assign-to-service",
     }
 }
 

@@ -218,6 +218,7 @@ impl Checker {
         let fallback = || StoreConfig {
             company: crate::model::Company { name: String::new(), currency: "CNY".into() },
             policy: Policy::default(),
+            pool: Default::default(),
         };
         let Some(text) = text else {
             self.file(CONFIG_FILE, CheckRule::MissingConfig, "crm.toml is missing".into());

@@ -65,6 +65,7 @@ impl<'r> Verifier<'r> {
             let config = snapshot.config().unwrap_or_else(|_| StoreConfig {
                 company: crate::model::Company { name: String::new(), currency: String::new() },
                 policy: crate::model::Policy { require_signed: true, ..Default::default() },
+                pool: Default::default(),
             });
             let staff = staff_leniently(&snapshot);
             let mut ring = KeyRing::from_staff(&staff);
