@@ -136,9 +136,7 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
             VerifyRule::ReleaseUnauthorized,
             format!("release {} to the pool (managers, admins and the service identity may)", customer.id),
         ),
-        Action::HandToManager { customer, .. } => {
-            authorize(actor, policy, Action::ChangeOwnership { customer })
-        }
+        Action::HandToManager { customer, .. } => authorize(actor, policy, Action::ChangeOwnership { customer }),
         Action::Lock { customer } if matches!(actor.role, Role::Manager | Role::Admin) => {
             in_scope(actor, policy, customer)
         }
@@ -157,7 +155,10 @@ fn service(action: Action<'_>) -> Result<(), Denied> {
         Action::HandToManager { due: Some(Due::ToManager(_)), .. } => Ok(()),
         Action::Release { customer, .. } | Action::HandToManager { customer, .. } => Err(Denied {
             rule: VerifyRule::ReleaseNotDue,
-            reason: format!("release {}: the pool's rules do not make it due (a service releases due customers only)", customer.id),
+            reason: format!(
+                "release {}: the pool's rules do not make it due (a service releases due customers only)",
+                customer.id
+            ),
         }),
         _ => Err(Denied {
             rule: VerifyRule::ServiceNotPermitted,

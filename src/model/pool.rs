@@ -318,14 +318,20 @@ mod tests {
     fn each_rule_makes_a_customer_due_unless_locked_pooled_or_exempt() {
         let pool = PoolPolicy { release_after_days: Some(30), prospect_days: Some(90), ..PoolPolicy::default() };
         let today = day("2026-11-26");
-        assert_eq!(due(&facts("a", "standard", "active", "2026-10-27"), &pool, today), Some(Due::Release(ReleaseReason::NoTouch)));
+        assert_eq!(
+            due(&facts("a", "standard", "active", "2026-10-27"), &pool, today),
+            Some(Due::Release(ReleaseReason::NoTouch))
+        );
         assert_eq!(due(&facts("a", "standard", "active", "2026-10-28"), &pool, today), None);
         assert_eq!(due(&facts("a", "standard", "dormant", "2026-01-01"), &pool, today), None);
         let mut prospect = facts("a", "prospect", "prospect", "2026-11-20");
         assert_eq!(due(&prospect, &pool, today), Some(Due::Release(ReleaseReason::Unconverted)));
         prospect.claimed = Some(day("2026-10-01"));
         assert_eq!(due(&prospect, &pool, today), None, "a claim starts the clock again");
-        assert_eq!(due(&facts("a", "key", "active", "2026-01-01"), &pool, today), Some(Due::ToManager(ReleaseReason::NoTouch)));
+        assert_eq!(
+            due(&facts("a", "key", "active", "2026-01-01"), &pool, today),
+            Some(Due::ToManager(ReleaseReason::NoTouch))
+        );
         let mut locked = facts("a", "standard", "active", "2026-01-01");
         locked.locked = true;
         assert_eq!(due(&locked, &pool, today), None);

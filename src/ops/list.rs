@@ -6,6 +6,7 @@ use crate::model::customer::Status;
 use crate::model::date::Date;
 use crate::model::ids;
 use crate::model::named::named_enum;
+use crate::model::pool::POOL;
 use crate::model::{Customer, Handle, StoreConfig};
 use crate::store::snapshot::Readable;
 use crate::store::Store;
@@ -136,10 +137,11 @@ fn is_stale(c: &Customer, config: &StoreConfig, today: Date) -> bool {
 }
 
 /// Whether `c` is a stale relationship on `today`: an active customer that
-/// [`is_stale`]. The one definition `crm check`, the reports and `crm
-/// agenda` share (dormant and lost customers are not followed up).
+/// [`is_stale`], owned by someone. The one definition `crm check`, the
+/// reports and `crm agenda` share (dormant and lost customers are not
+/// followed up; pooled ones wait to be claimed).
 pub fn is_stale_relationship(c: &Customer, config: &StoreConfig, today: Date) -> bool {
-    c.status == "active" && is_stale(c, config, today)
+    c.status == "active" && !c.is_pooled() && is_stale(c, config, today)
 }
 
 /// The customers `filter` selects, in its order, and the files that cannot
@@ -148,12 +150,14 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Readable<V
     let head = store.head()?;
     let config = head.config()?;
     let Readable { value: staff, mut skipped } = head.readable_staff()?;
-    if let Some(owner) = &filter.owner {
+    if let Some(owner) = filter.owner.as_ref().filter(|o| *o != POOL) {
         if !staff.contains_key(&Handle::parse(owner)?) {
             return Err(crate::Error::UnknownStaff(owner.clone()));
         }
     }
-    let orphan = |c: &Customer| Handle::parse(&c.owner).ok().and_then(|h| staff.get(&h)).is_none_or(|s| !s.is_active());
+    let orphan = |c: &Customer| {
+        !c.is_pooled() && Handle::parse(&c.owner).ok().and_then(|h| staff.get(&h)).is_none_or(|s| !s.is_active())
+    };
     let some = |want: &Option<String>, have: Option<&String>| want.as_ref().is_none_or(|w| have == Some(w));
     let customers = head.readable_customers()?;
     skipped.extend(customers.skipped);

@@ -2,16 +2,13 @@
 //! (everything one person owns, optionally narrowed by region and tier),
 //! in one commit that records why.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use serde::Serialize;
-use toml_edit::Value;
 
+use super::ownership::{self, Ownership};
 use super::{active_person, Message, WriteOptions, Writer};
 use crate::model::authz::Action;
-use crate::model::document::Document;
-use crate::model::fastparse;
 use crate::model::{Customer, CustomerId, Handle, Staff};
 use crate::store::catalog::Catalog;
 use crate::store::layout;
@@ -180,7 +177,7 @@ fn by_owner(
 
 /// The backup after moving `c` to `to`: unchanged, unless `to` was the
 /// backup; then the previous owner if still active, else none.
-fn backup_after(c: &Customer, to: &str, staff: &BTreeMap<Handle, Staff>) -> Option<String> {
+pub(crate) fn backup_after(c: &Customer, to: &str, staff: &BTreeMap<Handle, Staff>) -> Option<String> {
     if c.backup.as_deref() != Some(to) {
         return c.backup.clone();
     }
@@ -204,80 +201,26 @@ pub fn run(store: &Store, req: &ReassignRequest, opts: &WriteOptions) -> Result<
     Ok(Reassigned { moves, commit: Some(commit.to_string()) })
 }
 
-/// Customer files as read while planning, by id: applying the plan need
-/// not read them again.
-pub(crate) type Sources = HashMap<String, String>;
+/// Customer files as read while planning, by id.
+pub(crate) use super::ownership::Sources;
 
 /// The file changes that carry out `moves`, each checked against the
-/// actor's rights: owner and backup set, everything else in the files kept.
+/// actor's rights: owner and backup set (a change of owner takes the pool's
+/// release and claim records with it), everything else in the files kept.
 /// Files not in `sources` are read; all are edited on all cores.
-pub(crate) fn apply(w: &Writer<'_>, moves: &[Move], mut sources: Sources) -> Result<Vec<Change>> {
-    let mut missing = Vec::new();
-    for m in moves.iter().filter(|m| !sources.contains_key(&m.customer)) {
-        let id = CustomerId::parse(&m.customer)?;
-        let path = layout::customer_path(&id);
-        let oid = w.snapshot().blob_id(&path).ok_or_else(|| Error::UnknownCustomer(m.customer.clone()))?;
-        missing.push(CustomerEntry { path, shard: id.shard(), stem: id.to_string(), oid });
-    }
-    sources.extend(w.snapshot().map_files(missing, |e, src| Ok((e.stem.clone(), src)))?);
-    let edited = moves
-        .par_iter()
-        .map(|m| {
-            let id = CustomerId::parse(&m.customer)?;
-            let path = layout::customer_path(&id);
-            let src = &sources[&m.customer];
-            // Customer::parse tries the fast reader first too; here its
-            // answer also says whether the text can be edited directly.
-            let (before, plain) = match fastparse::customer(&id, src) {
-                Some(c) => (c, true),
-                None => (Customer::parse(&id, &path, src)?, false),
-            };
-            let after = edit(&path, src, &before, plain, m)?;
-            Ok((before, Change::write(path, after)))
-        })
-        .collect::<Result<Vec<_>>>()?;
+pub(crate) fn apply(w: &Writer<'_>, moves: &[Move], sources: Sources) -> Result<Vec<Change>> {
+    let ids: Vec<&str> = moves.iter().map(|m| m.customer.as_str()).collect();
+    let edited = ownership::rewrite(w, &ids, sources, |i, before| {
+        let m = &moves[i];
+        let pool = if m.to != before.owner { Ownership::handed_on(&before.pool) } else { before.pool.clone() };
+        Ok(Ownership { owner: m.to.clone(), backup: m.backup_after.clone(), pool })
+    })?;
     let mut changes = Vec::with_capacity(edited.len());
     for (before, change) in edited {
         w.authorize(Action::ChangeOwnership { customer: &before })?;
         changes.push(change);
     }
     Ok(changes)
-}
-
-/// The text of customer file `path` after move `m`. For a file in the
-/// fast reader's shape (`plain`), replacing the values in the text is
-/// enough in the usual case (same bytes as the editor gives, tested);
-/// anything else goes through the full TOML editor.
-fn edit(path: &str, src: &str, before: &Customer, plain: bool, m: &Move) -> Result<String> {
-    let owner_changes = m.to != before.owner;
-    let backup_changes = m.backup_after != before.backup;
-    let as_text = || {
-        let mut text = src.to_string();
-        if owner_changes {
-            text = fastparse::replace_root_string(&text, "owner", &Value::from(m.to.as_str()).to_string())?;
-        }
-        if backup_changes {
-            let new = Value::from(m.backup_after.as_deref()?).to_string();
-            text = fastparse::replace_root_string(&text, "backup", &new)?;
-        }
-        Some(text)
-    };
-    if let Some(text) = plain.then(as_text).flatten() {
-        return Ok(text);
-    }
-    let mut doc = Document::parse(path, src)?;
-    if owner_changes {
-        doc.set("owner", m.to.as_str());
-    }
-    if backup_changes {
-        match &m.backup_after {
-            Some(b) => doc.set("backup", b.as_str()),
-            None => {
-                doc.remove("backup");
-            }
-        }
-    }
-    Ok(doc.to_string())
 }
 
 fn subject(moves: &[Move]) -> String {

@@ -379,7 +379,8 @@ mod tests {
         let day = Date::parse("2026-11-26").unwrap();
         let f = e.facts(day).unwrap();
         assert_eq!((f.status, f.last_touch, f.locked), ("active", None, false));
-        let locked = YUTONG.replace("tier = \"key\"\n", "pool_locked_by = \"li.na\"\npool_claimed = 2026-11-01\ntier = \"key\"\n");
+        let locked = YUTONG
+            .replace("tier = \"key\"\n", "pool_locked_by = \"li.na\"\npool_claimed = 2026-11-01\ntier = \"key\"\n");
         let line = line_of("yutong", Oid::ZERO_SHA1, Some(locked.as_bytes()));
         let f = Entry::parse(line.trim_end_matches('\n')).unwrap().facts(day).unwrap();
         assert_eq!((f.claimed.map(|d| d.to_string()), f.locked), (Some("2026-11-01".into()), true));

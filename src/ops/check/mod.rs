@@ -110,9 +110,10 @@ fn run(source: &Source, today: Date) -> Result<CheckReport> {
                 for problem in p.errors.iter().chain(&p.warnings) {
                     own.at(&item.path, &text, problem.line, problem.column, problem.rule, problem.message.clone());
                 }
-                let share = p.customer.as_ref().map(|customer| {
+                let share = p.customer.as_ref().and_then(|customer| {
                     own.customer(&item.path, &text, &p, customer, &config, &staff, today);
-                    (customer.owner.clone(), customer.value.unwrap_or(0))
+                    // The pool is nobody's share.
+                    (!customer.is_pooled()).then(|| (customer.owner.clone(), customer.value.unwrap_or(0)))
                 });
                 (own.findings, share)
             },

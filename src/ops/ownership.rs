@@ -1,0 +1,120 @@
+//! The one way crm rewrites who holds a customer: its `owner`, `backup`
+//! and `pool_*` keys, everything else in the file kept byte for byte.
+//! `reassign`, `staff leave`, and the pool's release, claim, assignment and
+//! lock all go through [`rewrite`], so a change of ownership is made (and
+//! whatever must travel with it added) in one place.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use toml_edit::Value;
+
+use super::Writer;
+use crate::model::document::Document;
+use crate::model::fastparse;
+use crate::model::pool::PoolFields;
+use crate::model::{Customer, CustomerId};
+use crate::store::layout;
+use crate::store::snapshot::CustomerEntry;
+use crate::store::write::Change;
+use crate::{Error, Result};
+
+/// Customer files as read while planning, by id: applying the plan need
+/// not read them again.
+pub(crate) type Sources = HashMap<String, String>;
+
+/// Who holds a customer after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Ownership {
+    /// The owner (a handle, or the pool).
+    pub owner: String,
+    /// The backup.
+    pub backup: Option<String>,
+    /// The pool keys.
+    pub pool: PoolFields,
+}
+
+impl Ownership {
+    /// `before`'s pool keys as a change of owner to someone leaves them:
+    /// the release record and the claim record go (they were the previous
+    /// owner's), a lock stays with the customer.
+    pub fn handed_on(before: &PoolFields) -> PoolFields {
+        PoolFields { locked_by: before.locked_by.clone(), locked_until: before.locked_until, ..PoolFields::default() }
+    }
+}
+
+/// Each customer of `ids` read (from `sources`, else the write's
+/// snapshot) and rewritten to the ownership `after` gives it (from its
+/// index in `ids` and the customer as it is), on all cores: the customer as
+/// it was, and the change, in `ids` order.
+pub(crate) fn rewrite(
+    w: &Writer<'_>,
+    ids: &[&str],
+    mut sources: Sources,
+    after: impl Fn(usize, &Customer) -> Result<Ownership> + Sync,
+) -> Result<Vec<(Customer, Change)>> {
+    let mut missing = Vec::new();
+    for id in ids.iter().filter(|id| !sources.contains_key(**id)) {
+        let id = CustomerId::parse(id)?;
+        let path = layout::customer_path(&id);
+        let oid = w.snapshot().blob_id(&path).ok_or_else(|| Error::UnknownCustomer(id.to_string()))?;
+        missing.push(CustomerEntry { path, shard: id.shard(), stem: id.to_string(), oid });
+    }
+    sources.extend(w.snapshot().map_files(missing, |e, src| Ok((e.stem.clone(), src)))?);
+    ids.par_iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let id = CustomerId::parse(id)?;
+            let path = layout::customer_path(&id);
+            let src = &sources[id.as_str()];
+            // Customer::parse tries the fast reader first too; here its
+            // answer also says whether the text can be edited directly.
+            let (before, plain) = match fastparse::customer(&id, src) {
+                Some(c) => (c, true),
+                None => (Customer::parse(&id, &path, src)?, false),
+            };
+            let text = edit(&path, src, &before, plain, &after(i, &before)?)?;
+            Ok((before, Change::write(path, text)))
+        })
+        .collect()
+}
+
+/// The text of customer file `path` with `after`'s owner, backup and pool
+/// keys. For a file in the fast reader's shape (`plain`) whose pool keys
+/// stay as they are, replacing the values in the text is enough in the
+/// usual case (same bytes as the editor gives, tested); anything else goes
+/// through the full TOML editor.
+fn edit(path: &str, src: &str, before: &Customer, plain: bool, after: &Ownership) -> Result<String> {
+    let owner_changes = after.owner != before.owner;
+    let backup_changes = after.backup != before.backup;
+    let as_text = || {
+        let mut text = src.to_string();
+        if owner_changes {
+            text = fastparse::replace_root_string(&text, "owner", &Value::from(after.owner.as_str()).to_string())?;
+        }
+        if backup_changes {
+            let new = Value::from(after.backup.as_deref()?).to_string();
+            text = fastparse::replace_root_string(&text, "backup", &new)?;
+        }
+        Some(text)
+    };
+    if let Some(text) = (plain && after.pool == before.pool).then(as_text).flatten() {
+        return Ok(text);
+    }
+    let mut doc = Document::parse(path, src)?;
+    if owner_changes {
+        doc.set("owner", after.owner.as_str());
+    }
+    if backup_changes {
+        match &after.backup {
+            Some(b) => doc.set("backup", b.as_str()),
+            None => {
+                doc.remove("backup");
+            }
+        }
+    }
+    if after.pool != before.pool {
+        doc.set_pool(&after.pool);
+    }
+    Ok(doc.to_string())
+}
