@@ -4,6 +4,7 @@
 pub mod add;
 pub mod agenda;
 pub mod check;
+pub mod claim;
 pub mod demo;
 pub mod edit;
 pub mod export;
@@ -12,6 +13,7 @@ pub mod import;
 pub mod init;
 pub mod list;
 pub mod log;
+pub mod pool;
 pub mod reassign;
 pub mod report;
 pub mod shell;

@@ -51,7 +51,7 @@ pub fn run(ctx: &mut Ctx, args: VerifyArgs) -> CliResult {
             let update = RefUpdate { old: old.clone(), new: new.clone(), refname: refname.clone() };
             verify::update::run(&repo, &update, &gpg, ctx.today)?
         }
-        _ => verify::run(&repo, &VerifyRequest { range: args.range, root: args.root, gpg })?,
+        _ => verify::run(&repo, &VerifyRequest { range: args.range, root: args.root, gpg, today: Some(ctx.today) })?,
     };
     let findings: Vec<Finding> = report.violations.iter().map(finding).collect();
     let text = match args.format {
