@@ -250,16 +250,26 @@ impl Customer {
     }
 }
 
-/// Reads only the `owner` and `backup` keys of a customer file: the fast
-/// path for history, which looks at thousands of versions.
-pub fn read_owner(src: &str) -> Option<(String, Option<String>)> {
+/// Who holds a customer, as history reads it from one version of its
+/// file: the owner and, for a pooled customer, why it was released.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// The `owner` key.
+    pub owner: String,
+    /// The `pool_reason` key.
+    pub pool_reason: Option<String>,
+}
+
+/// Reads only who holds a customer from its file: the fast path for
+/// history, which looks at thousands of versions.
+pub fn read_holder(src: &str) -> Option<Holder> {
     if let Some(c) = CustomerId::parse("owner-probe").ok().and_then(|id| fastparse::customer(&id, src)) {
-        return Some((c.owner, c.backup));
+        return Some(Holder { owner: c.owner, pool_reason: c.pool.reason });
     }
     let doc = schema::parse(src).ok()?;
     let t: &dyn TableLike = doc.as_table();
     let get = |k: &str| t.get(k).and_then(|i| i.as_str()).map(str::to_string);
-    Some((get("owner")?, get("backup")))
+    Some(Holder { owner: get("owner")?, pool_reason: get("pool_reason") })
 }
 
 impl Contact {

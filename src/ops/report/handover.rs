@@ -22,7 +22,7 @@ use crate::model::validity::{self, BackupProblem};
 use crate::model::{Customer, Handle, Policy, Staff, StoreConfig, Touch};
 use crate::ops::list::is_stale_relationship;
 pub use crate::store::history::OwnershipEvent;
-use crate::store::history::{Attribution, EventKind, HistoryQuery};
+use crate::store::history::{Attribution, HistoryQuery};
 use crate::store::history_index::{History, RawEvent};
 use crate::store::sigcheck::{Gpg, SigStatus};
 use crate::store::snapshot::{Readable, Unreadable};
@@ -396,7 +396,7 @@ pub fn handover_window(policy: &Policy, today: Date) -> Date {
 pub fn recent_handovers(events: &[RawEvent], policy: &Policy, today: Date) -> Handovers {
     let window = handover_window(policy, today);
     let mut moves = Handovers::new();
-    for e in events.iter().filter(|e| e.action == EventKind::Reassign && e.date >= window) {
+    for e in events.iter().filter(|e| e.action.hands_over() && e.date >= window) {
         moves.entry(e.customer.clone()).or_insert((e.date, e.from.clone()));
     }
     moves
