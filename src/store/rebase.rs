@@ -17,8 +17,10 @@ use super::treediff::{self, Blob};
 use super::write::Stamp;
 use super::{ObjectId, Store};
 use crate::error::SyncConflict;
+use crate::model::customer::read_holder;
 use crate::model::date::Date;
 use crate::model::merge::{merge3, Merged};
+use crate::model::pool::POOL;
 use crate::{Error, Result};
 
 /// What one integration did.
@@ -216,12 +218,11 @@ fn replay(
             edits.push((change.path.clone(), change.new.map(|b| b.id.git())));
             continue;
         }
-        let merged = merge3(
-            &change.path,
-            text(repo, change.old)?.as_deref(),
-            text(repo, change.new)?.as_deref(),
-            text(repo, theirs)?.as_deref(),
-        )?;
+        let base = text(repo, change.old)?;
+        let merged =
+            merge3(&change.path, base.as_deref(), text(repo, change.new)?.as_deref(), text(repo, theirs)?.as_deref())?;
+        // Two claims of one pooled customer: whoever pushed first has it.
+        let pooled = base.as_deref().and_then(read_holder).is_some_and(|h| h.owner == POOL);
         match merged {
             Merged::Clean(content) => {
                 let id = content.map(|c| repo.blob(c.as_bytes())).transpose()?;
@@ -232,6 +233,7 @@ fn replay(
                 let theirs_by = last_change_by(repo, upstream, commit, &change.path)?;
                 conflicts.extend(list.into_iter().map(|c| SyncConflict {
                     file: customer_of(&change.path),
+                    claimed: pooled && c.key == "owner",
                     key: c.key,
                     ours: c.ours,
                     ours_by: ours_by.clone(),
