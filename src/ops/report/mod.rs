@@ -2,6 +2,7 @@
 //! departures, ownership changes and risks) and `portfolio` (per owner).
 
 pub mod handover;
+pub mod pool;
 pub mod portfolio;
 
 use std::collections::BTreeMap;

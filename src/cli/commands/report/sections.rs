@@ -93,7 +93,7 @@ fn ids(list: &[String]) -> Cell {
 /// stale section of a large store has tens of thousands of rows: only one
 /// section's cells are in memory at a time).
 pub fn sections(r: &HandoverReport) -> impl Iterator<Item = Section> + '_ {
-    const BUILDERS: [fn(&HandoverReport) -> Section; 11] = [
+    const BUILDERS: [fn(&HandoverReport) -> Section; 16] = [
         pending,
         changes,
         self_assigned,
@@ -105,6 +105,11 @@ pub fn sections(r: &HandoverReport) -> impl Iterator<Item = Section> + '_ {
         exposure,
         sabotage,
         touches_for_others,
+        pool_released,
+        pool_claimed,
+        pool_limits,
+        pool_bouncing,
+        pool_oldest,
     ];
     BUILDERS.into_iter().map(move |build| build(r))
 }
@@ -352,5 +357,81 @@ fn touches_for_others(r: &HandoverReport) -> Section {
         ],
         rows: rows.collect(),
         empty: "Every touch was logged by its author.",
+    }
+}
+
+fn pool_released(r: &HandoverReport) -> Section {
+    events("9a. Released to the pool in the period", &r.pool.released, "No customer went to the pool.")
+}
+
+fn pool_claimed(r: &HandoverReport) -> Section {
+    events(
+        "9b. Claimed or assigned from the pool in the period",
+        &r.pool.claimed,
+        "No customer was taken from the pool.",
+    )
+}
+
+fn pool_limits(r: &HandoverReport) -> Section {
+    let of = |n: usize, limit: Option<u32>| match limit {
+        Some(l) if n >= l as usize => cell(CellKind::Alarm, format!("{n} of {l}")),
+        Some(l) => number(format!("{n} of {l}")),
+        None => number(n),
+    };
+    let rows = r
+        .pool
+        .limits
+        .iter()
+        .map(|l| vec![id(l.person.clone()), of(l.owned, l.owned_cap), of(l.claimed, l.claim_limit)]);
+    Section {
+        title: "9c. Pool limits reached",
+        columns: vec![Column::token("person"), Column::number("owned"), Column::number("claimed in the claim period")],
+        rows: rows.collect(),
+        empty: "Nobody is at the claim limit or the cap on customers owned.",
+    }
+}
+
+fn pool_bouncing(r: &HandoverReport) -> Section {
+    let rows = r
+        .pool
+        .bouncing
+        .iter()
+        .map(|b| vec![id(b.customer.clone()), number(b.releases), text(b.from.join(", ")), id(opt(&b.owner))]);
+    Section {
+        title: "9d. Back and forth between the pool and reps (released twice or more in 90 days)",
+        columns: vec![
+            Column::token("customer"),
+            Column::number("releases"),
+            Column::prose("released from"),
+            Column::token("held by now"),
+        ],
+        rows: rows.collect(),
+        empty: "No customer went to the pool twice.",
+    }
+}
+
+fn pool_oldest(r: &HandoverReport) -> Section {
+    let rows = r.pool.oldest.iter().map(|w| {
+        vec![
+            id(w.customer.clone()),
+            text(w.name.clone()),
+            text(opt(&w.region)),
+            date(opt(&w.released)),
+            number(opt(&w.days)),
+            text(opt(&w.reason)),
+        ]
+    });
+    Section {
+        title: "9e. Longest in the pool",
+        columns: vec![
+            Column::token("customer"),
+            Column::name("name"),
+            Column::token("region").optional(2),
+            Column::token("released"),
+            Column::number("days"),
+            Column::token("why").optional(1),
+        ],
+        rows: rows.collect(),
+        empty: "The pool is empty.",
     }
 }
