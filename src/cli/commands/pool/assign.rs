@@ -8,9 +8,9 @@ use crate::cli::render::{json, Format};
 use crate::ops::complete::People;
 use crate::ops::pool::assign::{self, AssignRequest};
 
-/// Give a customer in the pool to someone (managers of its region, admins)
+/// Give a customer in the pool to someone
 ///
-/// One commit; the claim limits are the claimers' own and do not apply.
+/// Managers of its region and admins; one commit; the claim limits are the claimers' own and do not apply.
 ///
 /// Example: crm pool assign zhengzhou-yutong-keyun-jituan --to zhang.wei --reason "knows the fleet manager"
 #[derive(clap::Args, Debug)]

@@ -9,9 +9,9 @@ use crate::model::date::Date;
 use crate::model::CustomerId;
 use crate::ops::pool::lock::{self, LockRequest};
 
-/// Keep customers out of automatic releases to the pool (managers, admins)
+/// Keep customers out of automatic releases to the pool
 ///
-/// Until --until (a date, or a duration ahead: 3m), else until `crm pool
+/// Managers of their region and admins. Until --until (a date, or a duration ahead: 3m), else until `crm pool
 /// unlock`. One commit.
 ///
 /// Example: crm pool lock zhengzhou-yutong-keyun-jituan --until 2027-03-31
@@ -27,7 +27,9 @@ pub struct PoolLockArgs {
     output: OutputArgs,
 }
 
-/// Lift the pool lock of customers (managers, admins)
+/// Lift the pool lock of customers
+///
+/// Managers of their region and admins; one commit.
 ///
 /// Example: crm pool unlock zhengzhou-yutong-keyun-jituan
 #[derive(clap::Args, Debug)]

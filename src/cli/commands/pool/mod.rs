@@ -9,8 +9,10 @@ pub mod release;
 use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;
 
-/// The customer pool (公海): customers released by the rules in crm.toml or
-/// by a manager, waiting to be claimed (`crm claim`) or assigned
+/// The customer pool (公海): list, release, assign, lock
+///
+/// Customers released by the rules in crm.toml's [pool] or by a manager wait
+/// in the pool to be claimed (`crm claim`) or assigned.
 ///
 /// Example: crm pool list --region 华中
 // Each variant's help comes from its Args struct's doc comment.

@@ -7,10 +7,11 @@ use crate::cli::error::{CliError, CliResult};
 use crate::cli::render::{self, json, money, opt, Column, Format, Tabular};
 use crate::ops::pool::release::{self, Release, ReleaseRequest, Released, Selection};
 
-/// Release customers to the pool: by id (managers, admins), or every
-/// customer the rules in crm.toml make due (--due: also the service identity)
+/// Release customers to the pool, by id or every one that is due
 ///
-/// One commit. With --due, a customer of an exempt tier ([pool].exempt_tiers)
+/// By id: managers (of the customers' region) and admins. --due: every
+/// customer the rules in crm.toml's [pool] make due today; also the service
+/// identity (the nightly job). One commit. With --due, a customer of an exempt tier ([pool].exempt_tiers)
 /// goes to its region's manager instead. --dry-run prints the plan and writes
 /// nothing; on a terminal a release of several asks first unless --yes.
 ///
