@@ -396,6 +396,21 @@ measure reassign-git base "git reset -q --hard $FIXTURE_HEAD" \
     "git grep -l 'owner = \"$FIXTURE_BIG_OWNER\"' -- customers | xargs sed -i 's/^owner = \"$FIXTURE_BIG_OWNER\"\$/owner = \"$FIXTURE_REASSIGN_TO\"/' && git commit -qam 'reassign $N_MOVE customers'"; B=$MEDIAN
 row "crm reassign --from (moves $N_MOVE customers)" "$A" "$B" 1.0
 reset_fixture
+
+# The pool's nightly release: crm.toml gets a [pool] whose no-touch rule
+# makes the fixture's FIXTURE_POOL_DUE customers longest without a touch due
+# (no exempt tiers), and `crm pool release --due` releases them in one
+# commit; against `crm reassign` of the same customers (listed by the dry
+# run) to one person, also one commit. Both from the same state.
+POOL_PREP="git reset -q --hard $FIXTURE_HEAD && printf '\n[pool]\nrelease_after_days = %s\nexempt_tiers = []\n' $FIXTURE_POOL_DAYS >>crm.toml && git commit -qam 'bench: the pool'"
+bash -c "$POOL_PREP"
+"$CRM" pool release --due --dry-run --format csv 2>/dev/null | tail -n +2 | cut -d, -f1 >"$WORK/pool-due.txt" || true
+N_POOL=$(wc -l <"$WORK/pool-due.txt")
+measure pool-release crm "$POOL_PREP" "$CRM pool release --due --yes --no-sign --quiet"; A=$MEDIAN
+measure pool-reassign crm "$POOL_PREP" \
+    "$CRM reassign \$(cat $WORK/pool-due.txt) --to $FIXTURE_REASSIGN_TO --reason 'bench: the same customers' --yes --no-sign --quiet"; B=$MEDIAN
+row "crm pool release --due (releases $N_POOL customers) vs crm reassign of the same" "$A" "$B" 1.0
+reset_fixture
 cd "$ROOT"
 
 info_row "crm import csv ($IMPORT_ROWS rows)" "$IMPORT_A" "$IMPORT_B"

@@ -17,6 +17,7 @@ use crate::model::{Customer, CustomerId};
 use crate::store::layout;
 use crate::store::snapshot::CustomerEntry;
 use crate::store::write::Change;
+use crate::store::Snapshot;
 use crate::{Error, Result};
 
 /// Customer files as read while planning, by id: applying the plan need
@@ -41,6 +42,30 @@ impl Ownership {
     pub fn handed_on(before: &PoolFields) -> PoolFields {
         PoolFields { locked_by: before.locked_by.clone(), locked_until: before.locked_until, ..PoolFields::default() }
     }
+}
+
+/// The customers of `ids` (each once, in order) with their file text,
+/// read on all cores.
+pub(crate) fn read_all(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<(Customer, String)>> {
+    let mut unique: Vec<&CustomerId> = Vec::with_capacity(ids.len());
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    for id in ids {
+        if seen.insert(id) {
+            unique.push(id);
+        }
+    }
+    let entries = unique
+        .into_iter()
+        .map(|id| {
+            let path = layout::customer_path(id);
+            let oid = snapshot.blob_id(&path).ok_or_else(|| Error::UnknownCustomer(id.to_string()))?;
+            Ok(CustomerEntry { path, shard: id.shard(), stem: id.to_string(), oid })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    snapshot.map_files(entries, |e, src| {
+        let id = CustomerId::parse(&e.stem)?;
+        Ok((Customer::parse(&id, &e.path, &src)?, src))
+    })
 }
 
 /// Each customer of `ids` read (from `sources`, else the write's

@@ -110,18 +110,7 @@ fn by_ids(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<(Customer, 
     if ids.is_empty() {
         return Err(Error::Missing("customers to move: give ids or --from HANDLE".into()));
     }
-    let mut unique: Vec<&CustomerId> = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !unique.contains(&id) {
-            unique.push(id);
-        }
-    }
-    let read = |id: &CustomerId| {
-        let path = layout::customer_path(id);
-        let src = snapshot.text(&path)?.ok_or_else(|| Error::UnknownCustomer(id.to_string()))?;
-        Ok((Customer::parse(id, &path, &src)?, src))
-    };
-    unique.into_iter().map(read).collect()
+    ownership::read_all(snapshot, ids)
 }
 
 /// The customers `from` owns (in `region`, of `tier`), with their file

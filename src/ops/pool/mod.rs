@@ -32,24 +32,7 @@ fn read_each(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<(Custome
     if ids.is_empty() {
         return Err(Error::Missing("customers: give one or more ids".into()));
     }
-    let mut unique: Vec<&CustomerId> = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !unique.contains(&id) {
-            unique.push(id);
-        }
-    }
-    let entries = unique
-        .into_iter()
-        .map(|id| {
-            let path = layout::customer_path(id);
-            let oid = snapshot.blob_id(&path).ok_or_else(|| Error::UnknownCustomer(id.to_string()))?;
-            Ok(CustomerEntry { path, shard: id.shard(), stem: id.to_string(), oid })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    snapshot.map_files(entries, |e, src| {
-        let id = CustomerId::parse(&e.stem)?;
-        Ok((Customer::parse(&id, &e.path, &src)?, src))
-    })
+    crate::ops::ownership::read_all(snapshot, ids)
 }
 
 /// The readable catalog entries passing `keep` (judged on all cores), as
