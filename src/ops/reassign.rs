@@ -11,8 +11,6 @@ use super::{active_person, Message, WriteOptions, Writer};
 use crate::model::authz::Action;
 use crate::model::{Customer, CustomerId, Handle, Staff};
 use crate::store::catalog::Catalog;
-use crate::store::layout;
-use crate::store::snapshot::CustomerEntry;
 use crate::store::write::Change;
 use crate::store::{Snapshot, Store};
 use crate::{Error, Result};
@@ -136,22 +134,9 @@ fn by_owner(
             "cannot be read or is not where its id belongs; run crm check",
         ));
     }
-    let mut wanted = catalog
-        .entries()
-        .filter(|e| {
-            e.owner == from.as_str() && region.is_none_or(|r| e.region == r) && tier.is_none_or(|t| e.tier == t)
-        })
-        .map(|e| {
-            let id = CustomerId::parse(e.id)?;
-            Ok(CustomerEntry {
-                path: layout::customer_path(&id),
-                shard: id.shard(),
-                stem: id.to_string(),
-                oid: e.blob()?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    wanted.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
+    let wanted = catalog.files(|e| {
+        e.owner == from.as_str() && region.is_none_or(|r| e.region == r) && tier.is_none_or(|t| e.tier == t)
+    })?;
     let mut all = snapshot.map_files(wanted, |e, src| {
         let id = CustomerId::parse(&e.stem)?;
         Ok((Customer::parse(&id, &e.path, &src)?, src))

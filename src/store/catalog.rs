@@ -26,7 +26,8 @@ use git2::{Oid, Repository};
 use memchr::memmem;
 use rayon::prelude::*;
 
-use super::layout::{toml_stem, CUSTOMERS_DIR};
+use super::layout::{customer_path, toml_stem, CUSTOMERS_DIR};
+use super::snapshot::CustomerEntry;
 use super::{treediff, Snapshot};
 use crate::model::date::Date;
 use crate::model::dedupe::{self, DupIndex, DupKeys, Duplicate};
@@ -211,6 +212,22 @@ impl Catalog {
         let mut out: Vec<Entry<'_>> = cached.collect();
         out.extend(self.fresh.lines().filter(live).filter_map(Entry::parse));
         out
+    }
+
+    /// The files of the readable customers whose entry passes `keep`
+    /// (judged on every core), to read, sorted by id.
+    pub fn files(&self, keep: impl Fn(&Entry<'_>) -> bool + Sync) -> Result<Vec<CustomerEntry>> {
+        let chosen: Vec<Entry<'_>> =
+            self.par_entries(|_| true).into_par_iter().filter(|e| e.readable && keep(e)).collect();
+        let mut files = chosen
+            .into_iter()
+            .map(|e| {
+                let id = CustomerId::parse(e.id)?;
+                Ok(CustomerEntry { path: customer_path(&id), shard: id.shard(), stem: id.to_string(), oid: e.blob()? })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        files.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
+        Ok(files)
     }
 
     /// Every customer (in no particular order).

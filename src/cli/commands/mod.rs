@@ -34,6 +34,18 @@ pub struct OutputArgs {
     pub format: Format,
 }
 
+/// `--dry-run` and `--yes`, shared by the commands that change many
+/// customers at once.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct BulkArgs {
+    /// Print the plan, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask before changing several customers
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
 /// The first eight hex digits of a commit id.
 pub fn short(commit: &str) -> &str {
     &commit[..commit.len().min(8)]

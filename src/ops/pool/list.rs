@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use super::catalogued;
 use crate::model::date::Date;
 use crate::model::pool::POOL;
 use crate::model::Customer;
@@ -53,7 +52,7 @@ pub struct Pooled {
 pub fn run(store: &Store, req: &PoolListRequest) -> Result<Readable<Vec<Pooled>>> {
     let head = store.head()?;
     let catalog = Catalog::load(&head)?;
-    let wanted = catalogued(&catalog, |e| e.owner == POOL && req.region.as_deref().is_none_or(|r| e.region == r))?;
+    let wanted = catalog.files(|e| e.owner == POOL && req.region.as_deref().is_none_or(|r| e.region == r))?;
     let read = head.map_readable_entries(wanted, |c| pooled(&c, req.today))?;
     let mut rows = read.value;
     rows.sort_by(|a, b| a.released.cmp(&b.released).then_with(|| a.customer.cmp(&b.customer)));

@@ -12,11 +12,6 @@ pub mod release;
 use super::WriteOptions;
 use crate::model::date::Date;
 use crate::model::{Customer, CustomerId};
-use rayon::prelude::*;
-
-use crate::store::catalog::{Catalog, Entry};
-use crate::store::layout;
-use crate::store::snapshot::CustomerEntry;
 use crate::store::Snapshot;
 use crate::{Error, Result};
 
@@ -33,27 +28,4 @@ fn read_each(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<(Custome
         return Err(Error::Missing("customers: give one or more ids".into()));
     }
     crate::ops::ownership::read_all(snapshot, ids)
-}
-
-/// The readable catalog entries passing `keep` (judged on all cores), as
-/// entries to read, sorted by id.
-fn catalogued(catalog: &Catalog, keep: impl Fn(&Entry<'_>) -> bool + Sync) -> Result<Vec<CustomerEntry>> {
-    let mut wanted = catalog
-        .par_entries(|_| true)
-        .into_par_iter()
-        .filter(|e| e.readable && keep(e))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|e| {
-            let id = CustomerId::parse(e.id)?;
-            Ok(CustomerEntry {
-                path: layout::customer_path(&id),
-                shard: id.shard(),
-                stem: id.to_string(),
-                oid: e.blob()?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    wanted.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
-    Ok(wanted)
 }

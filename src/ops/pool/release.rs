@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{catalogued, day_of, read_each};
+use super::{day_of, read_each};
 use crate::model::authz::Action;
 use crate::model::date::Date;
 use crate::model::pool::{self, Due, Facts, PoolFields, ReleaseReason, POOL};
@@ -237,7 +237,7 @@ fn release(c: &Customer, to: String, reason: ReleaseReason, backup: Option<Strin
 /// be read cannot be judged, and stays.
 fn due_now(snapshot: &Snapshot<'_>, config: &StoreConfig, day: Date) -> Result<Vec<(Customer, String)>> {
     let catalog = Catalog::load(snapshot)?;
-    let wanted = catalogued(&catalog, |e| e.facts(day).is_some_and(|f| pool::due(&f, &config.pool, day).is_some()))?;
+    let wanted = catalog.files(|e| e.facts(day).is_some_and(|f| pool::due(&f, &config.pool, day).is_some()))?;
     snapshot.map_files(wanted, |e, src| {
         let id = CustomerId::parse(&e.stem)?;
         Ok((Customer::parse(&id, &e.path, &src)?, src))

@@ -1,6 +1,6 @@
 //! `crm pool release`.
 
-use crate::cli::commands::{short, OutputArgs};
+use crate::cli::commands::{short, BulkArgs, OutputArgs};
 use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult};
@@ -27,12 +27,8 @@ pub struct PoolReleaseArgs {
     /// Why: recorded in the commit and shown by `crm log` (required with ids)
     #[arg(long)]
     reason: Option<String>,
-    /// Print the plan, write nothing
-    #[arg(long)]
-    dry_run: bool,
-    /// Do not ask before releasing several customers
-    #[arg(long, short)]
-    yes: bool,
+    #[command(flatten)]
+    bulk: BulkArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -77,7 +73,7 @@ pub fn run(ctx: &mut Ctx, args: PoolReleaseArgs) -> CliResult {
     let req = ReleaseRequest { selection, reason: args.reason, today: ctx.today };
     let format = args.output.format;
     let opts = ctx.write_options()?;
-    if args.dry_run {
+    if args.bulk.dry_run {
         let plan = release::dry_run(ctx.store()?, &req, &opts)?;
         held(ctx, &plan);
         return match format {
@@ -85,7 +81,7 @@ pub fn run(ctx: &mut Ctx, args: PoolReleaseArgs) -> CliResult {
             _ => print(&render::rows(&plan.releases, format)),
         };
     }
-    if !args.yes && ctx.interactive {
+    if !args.bulk.yes && ctx.interactive {
         let plan = release::dry_run(ctx.store()?, &req, &opts)?;
         if plan.releases.len() > 1 {
             eprint!("{}", render::rows(&plan.releases, Format::Table));
