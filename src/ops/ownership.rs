@@ -10,9 +10,9 @@ use rayon::prelude::*;
 use toml_edit::Value;
 
 use super::Writer;
-use crate::model::document::Document;
+use crate::model::document::{pool_values, Document};
 use crate::model::fastparse;
-use crate::model::pool::PoolFields;
+use crate::model::pool::{PoolFields, POOL_KEYS};
 use crate::model::{Customer, CustomerId};
 use crate::store::layout;
 use crate::store::snapshot::CustomerEntry;
@@ -105,41 +105,39 @@ pub(crate) fn rewrite(
 }
 
 /// The text of customer file `path` with `after`'s owner, backup and pool
-/// keys. For a file in the fast reader's shape (`plain`) whose pool keys
-/// stay as they are, replacing the values in the text is enough in the
-/// usual case (same bytes as the editor gives, tested); anything else goes
-/// through the full TOML editor.
+/// keys. A file in the fast reader's shape (`plain`) is edited as text in
+/// the usual case (the same bytes as the editor gives, tested); anything
+/// else goes through the full TOML editor.
 fn edit(path: &str, src: &str, before: &Customer, plain: bool, after: &Ownership) -> Result<String> {
-    let owner_changes = after.owner != before.owner;
-    let backup_changes = after.backup != before.backup;
-    let as_text = || {
-        let mut text = src.to_string();
-        if owner_changes {
-            text = fastparse::replace_root_string(&text, "owner", &Value::from(after.owner.as_str()).to_string())?;
+    let mut edits: Vec<(&str, Option<Value>)> = Vec::new();
+    if after.owner != before.owner {
+        edits.push(("owner", Some(Value::from(after.owner.as_str()))));
+    }
+    if after.backup != before.backup {
+        edits.push(("backup", after.backup.as_deref().map(Value::from)));
+    }
+    let (old, new) = (pool_values(&before.pool), pool_values(&after.pool));
+    for key in POOL_KEYS {
+        let value = |list: &[(&str, Value)]| list.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        let (was, is) = (value(&old), value(&new));
+        if was.as_ref().map(ToString::to_string) != is.as_ref().map(ToString::to_string) {
+            edits.push((key, is));
         }
-        if backup_changes {
-            let new = Value::from(after.backup.as_deref()?).to_string();
-            text = fastparse::replace_root_string(&text, "backup", &new)?;
-        }
-        Some(text)
-    };
-    if let Some(text) = (plain && after.pool == before.pool).then(as_text).flatten() {
+    }
+    let reprs: Vec<(&str, Option<String>)> =
+        edits.iter().map(|(k, v)| (*k, v.as_ref().map(ToString::to_string))).collect();
+    let reprs: Vec<(&str, Option<&str>)> = reprs.iter().map(|(k, v)| (*k, v.as_deref())).collect();
+    if let Some(text) = plain.then(|| fastparse::edit_root(src, &reprs)).flatten() {
         return Ok(text);
     }
     let mut doc = Document::parse(path, src)?;
-    if owner_changes {
-        doc.set("owner", after.owner.as_str());
-    }
-    if backup_changes {
-        match &after.backup {
-            Some(b) => doc.set("backup", b.as_str()),
+    for (key, value) in edits {
+        match value {
+            Some(v) => doc.set(key, v),
             None => {
-                doc.remove("backup");
+                doc.remove(key);
             }
         }
-    }
-    if after.pool != before.pool {
-        doc.set_pool(&after.pool);
     }
     Ok(doc.to_string())
 }
