@@ -381,7 +381,7 @@ pub fn edit_root(src: &str, edits: &[(&str, Option<&str>)]) -> Option<String> {
                     return None;
                 }
                 let mine = rank(key)?;
-                let before = keys.iter().zip(&ranks).filter(|(_, r)| **r <= mine).last()?.0 .0;
+                let before = keys.iter().zip(&ranks).rfind(|(_, r)| **r <= mine)?.0 .0;
                 lines.insert(before + 1, format!("{key} = {repr}\n"));
             }
             (None, None) => {}

@@ -76,8 +76,8 @@ pub struct HandoverReport {
     /// 8b. Touches logged in the period in someone else's name (by admins,
     /// or arriving with imported customers).
     pub touches_for_others: Vec<TouchForOther>,
-    /// 9. The customer pool: releases, claims, limits reached, customers
-    /// going back and forth, and the longest waiting.
+    /// 9: the customer pool (releases, claims, limits reached, customers
+    /// going back and forth, and the longest waiting).
     pub pool: PoolReport,
     /// Files left out because they cannot be read.
     pub unreadable: Vec<Unreadable>,
