@@ -175,6 +175,8 @@ fn due_customers_go_to_the_pool_by_each_rule_and_exemptions_and_locks_keep_other
     let release = log.as_array().unwrap().iter().find(|e| e["customer"] == "a-stale").unwrap().clone();
     assert_eq!((release["action"].as_str(), release["pool_reason"].as_str()), (Some("release"), Some("no-touch")));
     assert_eq!(release["actor"], "pool-bot");
+    let show = at(&repo, "2026-11-26", None, &["show", "a-stale"]).ok();
+    assert!(show.stdout.contains("released for") && show.stdout.contains("no-touch"), "{show}");
     let list = at(&repo, "2026-11-26", None, &["pool", "list", "--format", "json"]).ok().json();
     let ids: Vec<&str> = list.as_array().unwrap().iter().map(|p| p["customer"].as_str().unwrap()).collect();
     assert_eq!(ids, ["a-stale", "c-prospect"]);
