@@ -99,6 +99,11 @@ struct Args {
     /// difference (slower; for CI)
     #[arg(long)]
     check_format: bool,
+    /// How many customers the pool's no-touch rule should find due: the
+    /// fixture's facts name the rule's days that give at least this many
+    /// (FIXTURE_POOL_DAYS) [default: 5000; 500 with --small]
+    #[arg(long)]
+    pool_due: Option<usize>,
     /// Replace DIR if it exists
     #[arg(long)]
     force: bool,
@@ -580,6 +585,21 @@ impl World {
         out.push_str("]\n");
         out
     }
+}
+
+/// The `release_after_days` of a `[pool]` without exempt tiers that makes
+/// at least `wanted` customers due on `today` (as `crm pool release --due`
+/// judges them: active and prospect customers, by the latest of their last
+/// touch and `since`), and how many it makes due.
+fn pool_due(customers: &[Customer], today: Day, wanted: usize) -> (i32, usize) {
+    let mut ages: Vec<i32> = customers
+        .iter()
+        .filter(|c| c.status == S_ACTIVE || c.status == S_PROSPECT)
+        .map(|c| today - c.touches.iter().map(|t| t.date).max().unwrap_or(c.since).max(c.since))
+        .collect();
+    ages.sort_unstable_by(|a, b| b.cmp(a));
+    let Some(&days) = ages.get(wanted.clamp(1, ages.len().max(1)) - 1) else { return (0, 0) };
+    (days, ages.iter().filter(|a| **a >= days).count())
 }
 
 /// `crm.toml` as `crm init` writes it, optionally with the regions an admin
@@ -2173,13 +2193,16 @@ fn main() -> Result<()> {
     let big_count = g.customers.iter().filter(|c| c.owner == g.big).count();
     let log = (0..g.customers.len()).max_by_key(|&i| (g.customers[i].events, std::cmp::Reverse(i))).expect("customers");
     let departed = g.w.staff.iter().filter(|p| p.exists && !p.active).count();
+    let wanted = args.pool_due.unwrap_or(if args.small { 500 } else { 5_000 });
+    let (pool_days, pool_due) = pool_due(&g.customers, local_day(g.times[plan.commits - 1]), wanted);
     let last_date = date_of(local_day(g.times[plan.commits - 1]));
     let touches: usize = g.customers.iter().map(|c| c.touches.len()).sum();
     let env = format!(
         "FIXTURE_HEAD={head}\nFIXTURE_TAIL_BASE={}\nFIXTURE_SIGNED_TAIL={}\nFIXTURE_CUSTOMERS={}\nFIXTURE_COMMITS={}\n\
          FIXTURE_MERGE_BASE={}\nFIXTURE_MERGES={}\n\
          FIXTURE_STAFF={}\nFIXTURE_ADMIN={}\nFIXTURE_BIG_OWNER={}\nFIXTURE_BIG_OWNER_COUNT={big_count}\nFIXTURE_REASSIGN_TO={}\n\
-         FIXTURE_LOG_ID={}\nFIXTURE_LOG_PATH={}\nFIXTURE_LAST_DATE={last_date}\nFIXTURE_KEYS_DIR={}\nFIXTURE_ALLOWED_SIGNERS={}\n",
+         FIXTURE_LOG_ID={}\nFIXTURE_LOG_PATH={}\nFIXTURE_LAST_DATE={last_date}\nFIXTURE_KEYS_DIR={}\nFIXTURE_ALLOWED_SIGNERS={}\n\
+         FIXTURE_POOL_DAYS={pool_days}\nFIXTURE_POOL_DUE={pool_due}\n",
         tail.base,
         tail.commits,
         g.customers.len(),

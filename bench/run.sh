@@ -424,6 +424,27 @@ measure show crm "" "$CRM show $FIXTURE_LOG_ID"; SHOW_PLAIN=$MEDIAN
 measure export crm "" "$CRM export >/dev/null"; EXPORT_PLAIN=$MEDIAN
 reset_fixture
 
+if [ "$ONLY" != sealed ]; then
+# The pool's nightly release: crm.toml gets a [pool] whose no-touch rule
+# makes the FIXTURE_POOL_DUE customers longest without a touch due (no
+# exempt tiers), and those customers go (by a reassign, in the preparation)
+# to a new rep, bench.pool, who owns nothing else; then `crm pool release
+# --due` releases them in one commit, against `crm reassign --from
+# bench.pool` moving the same customers in one commit. Both start from the
+# same state, the catalog cache up to date (as the preparation's reassign
+# leaves it, and a cron job's clone keeps it).
+POOL_BASE="git reset -q --hard $FIXTURE_HEAD && printf '\n[pool]\nrelease_after_days = %s\nexempt_tiers = []\n' $FIXTURE_POOL_DAYS >>crm.toml && printf 'name = \"Bench Pool\"\nemail = \"bench.pool@bench.invalid\"\nrole = \"rep\"\n' >staff/bench.pool.toml && git add staff/bench.pool.toml && git commit -qam 'bench: the pool'"
+bash -c "$POOL_BASE"
+"$CRM" pool release --due --dry-run --format csv 2>/dev/null | tail -n +2 | cut -d, -f1 >"$WORK/pool-due.txt" || true
+N_POOL=$(wc -l <"$WORK/pool-due.txt")
+POOL_PREP="$POOL_BASE && $CRM reassign \$(cat $WORK/pool-due.txt) --to bench.pool --reason 'bench: the due customers' --yes --no-sign --quiet"
+measure pool-release crm "$POOL_PREP" "$CRM pool release --due --yes --no-sign --quiet"; A=$MEDIAN
+measure pool-reassign crm "$POOL_PREP" \
+    "$CRM reassign --from bench.pool --to $FIXTURE_REASSIGN_TO --reason 'bench: the same customers' --yes --no-sign --quiet"; B=$MEDIAN
+row "crm pool release --due (releases $N_POOL customers) vs crm reassign --from of the same" "$A" "$B" 1.0
+reset_fixture
+fi
+
 # -- sealed ----------------------------------------------------------------------
 
 # The same fixture sealed by `crm seal` (one commit, as an admin would), in a

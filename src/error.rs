@@ -229,11 +229,25 @@ pub struct SyncConflict {
     pub theirs: Option<String>,
     /// Who set the remote value.
     pub theirs_by: String,
+    /// Whether both sides claimed the same customer from the pool (the
+    /// key is `owner`): the remote's claim came first.
+    pub claimed: bool,
 }
 
 impl std::fmt::Display for SyncConflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(removed)".into());
+        if self.claimed {
+            return write!(
+                f,
+                "{}: you claimed it from the pool for {} (here, by {}), but {} claimed it first (remote, by {})",
+                self.file,
+                v(&self.ours),
+                self.ours_by,
+                v(&self.theirs),
+                self.theirs_by
+            );
+        }
         write!(
             f,
             "{}: {} = {} (here, by {}) but {} (remote, by {})",

@@ -109,6 +109,9 @@ impl From<Error> for CliError {
                 "crm opens sealed values with your SSH private key: CRM_IDENTITY=PATH or `git config crm.identity PATH` (an ssh-ed25519 or ssh-rsa key file; an ssh-agent cannot decrypt)",
             ),
             Error::Duplicate { .. } => Some("if it really is a different customer, run the command again with --force"),
+            Error::SyncConflicts(list) if list.iter().any(|c| c.claimed) => Some(
+                "the customer is someone else's now; drop your claim (`crm status` lists your unpushed commits; `git reset --keep REMOTE/BRANCH` drops them), redo what else should stay, then run crm sync again",
+            ),
             Error::SyncConflicts(_) => Some(
                 "your commits and files are as they were; agree on the value, then either drop your unpushed commits (`crm status` lists them; `git reset --keep REMOTE/BRANCH`) and redo what should stay with crm, or ask the colleague to change theirs; then run crm sync again",
             ),

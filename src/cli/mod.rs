@@ -70,6 +70,9 @@ enum Command {
     Edit(edit::EditArgs),
     Touch(touch::TouchArgs),
     Reassign(reassign::ReassignArgs),
+    #[command(subcommand)]
+    Pool(pool::PoolCommand),
+    Claim(claim::ClaimArgs),
     Log(log::LogArgs),
     Check(check::CheckArgs),
     Verify(verify::VerifyArgs),
@@ -139,6 +142,8 @@ fn run(cli: Cli) -> CliResult {
         Command::Edit(args) => edit::run(&mut ctx, args),
         Command::Touch(args) => touch::run(&mut ctx, args),
         Command::Reassign(args) => reassign::run(&mut ctx, args),
+        Command::Pool(cmd) => pool::run(&mut ctx, cmd),
+        Command::Claim(args) => claim::run(&mut ctx, args),
         Command::Log(args) => log::run(&mut ctx, args),
         Command::Check(args) => check::run(&mut ctx, args),
         Command::Verify(args) => verify::run(&mut ctx, args),

@@ -3,6 +3,7 @@
 
 use super::config::{ManagerScope, Policy};
 use super::customer::Customer;
+use super::pool::Due;
 use super::rule_ids::VerifyRule;
 use super::staff::{Role, Staff};
 
@@ -37,6 +38,26 @@ pub enum Action<'a> {
     ChangeSettings,
     /// Change a file of `[policy] protected_paths` (CI, `.gitattributes`…).
     ChangeProtected,
+    /// Release `customer` (as it was before) to the pool.
+    Release {
+        /// The customer before the release.
+        customer: &'a Customer,
+        /// What the pool's rules say of it on the day (`None`: not due).
+        due: Option<Due>,
+    },
+    /// Hand a customer of an exempt tier that is due to its region's
+    /// manager (what a due release does with key accounts).
+    HandToManager {
+        /// The customer before.
+        customer: &'a Customer,
+        /// What the pool's rules say of it on the day.
+        due: Option<Due>,
+    },
+    /// Set, change or lift the pool lock of `customer`.
+    Lock {
+        /// The customer before the change.
+        customer: &'a Customer,
+    },
 }
 
 /// Why an action is refused.
@@ -53,6 +74,9 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
     let deny = |rule, reason: String| Err(Denied { rule, reason });
     if !actor.is_active() {
         return deny(VerifyRule::ActorDeparted, "act: they have departed".into());
+    }
+    if actor.role == Role::Service {
+        return service(action);
     }
     let me = actor.handle.as_str();
     let privileged = policy.may_reassign(actor.role);
@@ -105,6 +129,41 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
             VerifyRule::ProtectedPath,
             "change a protected path (CI, .gitattributes, .gitmodules: admins only)".into(),
         ),
+        Action::Release { customer, .. } if matches!(actor.role, Role::Manager | Role::Admin) => {
+            in_scope(actor, policy, customer)
+        }
+        Action::Release { customer, .. } => deny(
+            VerifyRule::ReleaseUnauthorized,
+            format!("release {} to the pool (managers, admins and the service identity may)", customer.id),
+        ),
+        Action::HandToManager { customer, .. } => authorize(actor, policy, Action::ChangeOwnership { customer }),
+        Action::Lock { customer } if matches!(actor.role, Role::Manager | Role::Admin) => {
+            in_scope(actor, policy, customer)
+        }
+        Action::Lock { customer } => {
+            deny(VerifyRule::LockUnauthorized, format!("lock or unlock {} (managers and admins may)", customer.id))
+        }
+    }
+}
+
+/// What a service identity may do: release customers the pool's rules
+/// make due (and hand due key accounts to their region's manager), nothing
+/// else.
+fn service(action: Action<'_>) -> Result<(), Denied> {
+    match action {
+        Action::Release { due: Some(Due::Release(_)), .. } => Ok(()),
+        Action::HandToManager { due: Some(Due::ToManager(_)), .. } => Ok(()),
+        Action::Release { customer, .. } | Action::HandToManager { customer, .. } => Err(Denied {
+            rule: VerifyRule::ReleaseNotDue,
+            reason: format!(
+                "release {}: the pool's rules do not make it due (a service releases due customers only)",
+                customer.id
+            ),
+        }),
+        _ => Err(Denied {
+            rule: VerifyRule::ServiceNotPermitted,
+            reason: "do anything but release due customers to the pool (a service identity)".into(),
+        }),
     }
 }
 

@@ -20,6 +20,9 @@ pub struct StoreConfig {
     /// How the reports read and where they are mailed from.
     #[serde(default)]
     pub report: ReportSettings,
+    /// The customer pool's rules.
+    #[serde(default)]
+    pub pool: PoolPolicy,
 }
 
 /// `[seal]`: which values are sealed and the company's recovery keys.
@@ -130,6 +133,57 @@ pub struct Policy {
     /// Branches that may not be deleted or rewound on the server (empty:
     /// the server's default branch).
     pub protected_branches: Vec<String>,
+}
+
+/// `[pool]`: when customers go back to the company's pool (公海), and how
+/// they may be claimed from it. Every rule is off until set, except the
+/// cooldown, the region restriction and the exempt tiers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PoolPolicy {
+    /// Days without a touch after which an active or prospect customer is
+    /// released (reason `no-touch`).
+    pub release_after_days: Option<u32>,
+    /// Days a prospect may stay unconverted before it is released (reason
+    /// `unconverted`), counted from `since` or its last claim.
+    pub prospect_days: Option<u32>,
+    /// Tiers never released automatically: when due, such a customer goes
+    /// to the manager of its region instead.
+    pub exempt_tiers: Vec<String>,
+    /// Claims one person may make within `claim_period_days`.
+    pub claim_limit: Option<u32>,
+    /// The period of `claim_limit`, in days.
+    pub claim_period_days: u32,
+    /// Customers a person may own and still claim another.
+    pub owned_cap: Option<u32>,
+    /// Days before a person may claim a customer released from them.
+    pub cooldown_days: u32,
+    /// Whether people claim only customers of their own region (customers
+    /// without a region are anyone's).
+    pub claim_in_region: bool,
+}
+
+impl Default for PoolPolicy {
+    fn default() -> Self {
+        PoolPolicy {
+            release_after_days: None,
+            prospect_days: None,
+            exempt_tiers: vec!["key".into()],
+            claim_limit: None,
+            claim_period_days: 7,
+            owned_cap: None,
+            cooldown_days: 30,
+            claim_in_region: true,
+        }
+    }
+}
+
+impl PoolPolicy {
+    /// Whether customers of `tier` go to their region's manager instead of
+    /// the pool.
+    pub fn exempts(&self, tier: &str) -> bool {
+        self.exempt_tiers.iter().any(|t| t == tier)
+    }
 }
 
 /// `[policy] manager_scope`.

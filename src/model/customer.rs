@@ -8,6 +8,7 @@ use super::date::Date;
 use super::fastparse;
 use super::ids::CustomerId;
 use super::named::named_enum;
+use super::pool::{PoolFields, POOL};
 use super::rule_ids::CheckRule;
 use super::schema::{self, Problem, Reader};
 use crate::{Error, Result};
@@ -49,6 +50,9 @@ pub struct Customer {
     /// data key wrapped for them (`sealed_to`, `sealed_key`).
     #[serde(skip)]
     pub seal: Option<Seal>,
+    /// Where it stands with the pool (the `pool_*` keys).
+    #[serde(skip_serializing_if = "PoolFields::is_empty")]
+    pub pool: PoolFields,
 }
 
 /// `sealed_to` and `sealed_key` of a sealed customer.
@@ -88,7 +92,13 @@ impl Customer {
             contacts: Vec::new(),
             touches: Vec::new(),
             seal: None,
+            pool: PoolFields::default(),
         }
+    }
+
+    /// Whether it is in the pool.
+    pub fn is_pooled(&self) -> bool {
+        self.owner == POOL
     }
 }
 
@@ -219,6 +229,14 @@ impl Customer {
             }),
             touches: Vec::new(),
             seal: None,
+            pool: PoolFields {
+                released: r.opt_date("pool_released"),
+                reason: r.opt_str("pool_reason"),
+                from: r.opt_str("pool_from"),
+                claimed: r.opt_date("pool_claimed"),
+                locked_by: r.opt_str("pool_locked_by"),
+                locked_until: r.opt_date("pool_locked_until"),
+            },
         };
         let touches = r.tables("touches", |t| {
             let date = t.req_date("date");
@@ -267,16 +285,26 @@ fn read_seal(r: &mut Reader<'_>, table: &dyn TableLike) -> Option<Seal> {
     Seal::from_parts(to, key)
 }
 
-/// Reads only the `owner` and `backup` keys of a customer file: the fast
-/// path for history, which looks at thousands of versions.
-pub fn read_owner(src: &str) -> Option<(String, Option<String>)> {
+/// Who holds a customer, as history reads it from one version of its
+/// file: the owner and, for a pooled customer, why it was released.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// The `owner` key.
+    pub owner: String,
+    /// The `pool_reason` key.
+    pub pool_reason: Option<String>,
+}
+
+/// Reads only who holds a customer from its file: the fast path for
+/// history, which looks at thousands of versions.
+pub fn read_holder(src: &str) -> Option<Holder> {
     if let Some(c) = CustomerId::parse("owner-probe").ok().and_then(|id| fastparse::customer(&id, src)) {
-        return Some((c.owner, c.backup));
+        return Some(Holder { owner: c.owner, pool_reason: c.pool.reason });
     }
     let doc = schema::parse(src).ok()?;
     let t: &dyn TableLike = doc.as_table();
     let get = |k: &str| t.get(k).and_then(|i| i.as_str()).map(str::to_string);
-    Some((get("owner")?, get("backup")))
+    Some(Holder { owner: get("owner")?, pool_reason: get("pool_reason") })
 }
 
 impl Contact {

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table, Value};
 
 use super::customer::{Contact, Customer, Touch};
+use super::pool::{PoolFields, POOL_KEYS};
 use super::rule_ids::CheckRule;
 use super::schema::{self, Problem};
 use super::staff::Staff;
@@ -16,6 +17,12 @@ pub const CUSTOMER_KEYS: &[&str] = &[
     "name",
     "owner",
     "backup",
+    "pool_released",
+    "pool_reason",
+    "pool_from",
+    "pool_claimed",
+    "pool_locked_by",
+    "pool_locked_until",
     "tier",
     "status",
     "region",
@@ -97,6 +104,19 @@ impl Document {
         }
     }
 
+    /// Makes the file's `pool_*` keys say `pool`: each key set or removed.
+    pub fn set_pool(&mut self, pool: &PoolFields) {
+        let values = pool_values(pool);
+        for key in POOL_KEYS {
+            match values.iter().find(|(k, _)| k == key) {
+                Some((_, v)) => self.set(key, v.clone()),
+                None => {
+                    self.remove(key);
+                }
+            }
+        }
+    }
+
     /// Removes a top-level key; says whether it was there.
     pub fn remove(&mut self, key: &str) -> bool {
         self.doc.remove(key).is_some()
@@ -161,6 +181,21 @@ impl std::fmt::Display for Document {
     }
 }
 
+/// The `pool_*` keys `pool` sets, with their values, in file order.
+pub fn pool_values(pool: &PoolFields) -> Vec<(&'static str, Value)> {
+    let date = |d: Option<crate::model::date::Date>| d.map(|d| Value::from(d.to_toml()));
+    let text = |s: &Option<String>| s.as_deref().map(Value::from);
+    let values = [
+        date(pool.released),
+        text(&pool.reason),
+        text(&pool.from),
+        date(pool.claimed),
+        text(&pool.locked_by),
+        date(pool.locked_until),
+    ];
+    POOL_KEYS.iter().zip(values).filter_map(|(k, v)| Some((*k, v?))).collect()
+}
+
 /// A TOML array of strings.
 pub fn string_array(items: &[String]) -> Array {
     items.iter().map(String::as_str).collect()
@@ -200,6 +235,9 @@ pub fn customer_toml(c: &Customer) -> String {
     put(&mut out, "owner", c.owner.as_str().into());
     if let Some(b) = &c.backup {
         put(&mut out, "backup", b.as_str().into());
+    }
+    for (key, v) in pool_values(&c.pool) {
+        put(&mut out, key, v);
     }
     put(&mut out, "tier", c.tier.as_str().into());
     put(&mut out, "status", c.status.as_str().into());
@@ -276,6 +314,7 @@ mod tests {
         d.set("name", c.name.as_str());
         d.set("owner", c.owner.as_str());
         d.set_opt("backup", c.backup.as_deref());
+        d.set_pool(&c.pool);
         d.set("tier", c.tier.as_str());
         d.set("status", c.status.as_str());
         d.set_opt("region", c.region.as_deref());
@@ -342,6 +381,14 @@ mod tests {
                 ],
                 touches: vec![Touch { date, by: "li.na".into(), kind: "call".into(), summary: t("s") }; i % 2 + 1],
                 seal: full.then(|| Seal { to: vec!["li.na".into(), "@recovery".into()], key: t("YWdl") }),
+                pool: PoolFields {
+                    released: full.then_some(date),
+                    reason: full.then(|| "no-touch".into()),
+                    from: full.then(|| t("zhang.wei")),
+                    claimed: (!full).then_some(date),
+                    locked_by: (i % 3 == 0).then(|| "li.na".into()),
+                    locked_until: (i % 3 == 0 && full).then_some(date),
+                },
             };
             assert_eq!(customer_toml(&c), built_key_by_key(&c), "{c:?}");
         }

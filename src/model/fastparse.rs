@@ -14,6 +14,7 @@
 use super::customer::{Contact, Customer, Seal, Touch};
 use super::date::Date;
 use super::ids::CustomerId;
+use super::pool::PoolFields;
 
 /// A value as the fast reader understands it.
 #[derive(Debug, Clone, PartialEq)]
@@ -270,6 +271,14 @@ fn build(id: &CustomerId, root: Fields<'_>, contacts: Vec<Fields<'_>>, touches: 
         contacts: Vec::with_capacity(contacts.len()),
         touches: Vec::with_capacity(touches.len()),
         seal: None,
+        pool: PoolFields {
+            released: r.date("pool_released").ok()?,
+            reason: r.str("pool_reason").ok()?,
+            from: r.str("pool_from").ok()?,
+            claimed: r.date("pool_claimed").ok()?,
+            locked_by: r.str("pool_locked_by").ok()?,
+            locked_until: r.date("pool_locked_until").ok()?,
+        },
     };
     let sealed_to = match r.value("sealed_to") {
         None => None,
@@ -338,31 +347,74 @@ pub fn key_offset(src: &str, path: &str) -> Option<usize> {
     None
 }
 
-/// `src` — a file the fast reader accepted — with the string value of the
-/// top-level `key` replaced by `repr` (a TOML string as toml_edit writes a
-/// new one), everything else byte for byte: what setting the key through
-/// the full reader gives, without building its document. `None` when the
-/// key is not there as a string, or where the full editor would also
-/// tidy the file (CRLF line ends, no final line end).
-pub fn replace_root_string(src: &str, key: &str, repr: &str) -> Option<String> {
+/// `src` — a file the fast reader accepted — with top-level keys set
+/// (`Some(repr)`, a TOML value as toml_edit writes a new one) or removed
+/// (`None`), in order, everything else byte for byte: what the full editor
+/// ([`super::document::Document`]) gives, without building its document. A
+/// value keeps its spacing and comment; a new key goes in its place in the
+/// file format's order. `None` where the full editor must decide: CRLF line
+/// ends or no final line end, a new key for a file not in the format's key
+/// order, a key to remove with comments or blank lines above it (they would
+/// go with it).
+pub fn edit_root(src: &str, edits: &[(&str, Option<&str>)]) -> Option<String> {
     if src.contains('\r') || !src.ends_with('\n') {
         return None;
     }
-    let mut offset = 0;
-    for raw in src.split_inclusive('\n') {
-        let start = offset;
-        offset += raw.len();
-        let trimmed = raw.trim_start_matches([' ', '\t']);
-        if trimmed.starts_with("[[") {
-            return None; // top-level keys come before the first table
+    let mut lines: Vec<String> = src.split_inclusive('\n').map(str::to_string).collect();
+    for (key, new) in edits {
+        let root =
+            lines.iter().position(|l| l.trim_start_matches([' ', '\t']).starts_with("[[")).unwrap_or(lines.len());
+        let keys: Vec<(usize, String)> =
+            lines[..root].iter().enumerate().filter_map(|(i, l)| Some((i, key_of(l)?.to_string()))).collect();
+        let at = keys.iter().position(|(_, k)| k == key);
+        match (at, new) {
+            (Some(i), Some(repr)) => {
+                let line = &lines[keys[i].0];
+                let rest = line.trim_start_matches([' ', '\t']).strip_prefix(key)?.trim_start_matches([' ', '\t']);
+                let old = rest.strip_prefix('=')?.trim_start_matches([' ', '\t']);
+                let (_, after) = value(old)?;
+                let (start, end) = (line.len() - old.len(), line.len() - after.len());
+                let edited = [&line[..start], repr, &line[end..]].concat();
+                lines[keys[i].0] = edited;
+            }
+            (Some(i), None) => {
+                let n = keys[i].0;
+                // Comments and blank lines above a key are part of it.
+                if n > 0 && (i == 0 || keys[i - 1].0 != n - 1) {
+                    return None;
+                }
+                lines.remove(n);
+            }
+            (None, Some(repr)) => {
+                // Only a file in the format's order gets a key in its place.
+                let ranks: Vec<usize> = keys.iter().map(|(_, k)| rank(k)).collect::<Option<_>>()?;
+                if ranks.windows(2).any(|w| w[0] > w[1]) {
+                    return None;
+                }
+                let mine = rank(key)?;
+                let before = keys.iter().zip(&ranks).rfind(|(_, r)| **r <= mine)?.0 .0;
+                lines.insert(before + 1, format!("{key} = {repr}\n"));
+            }
+            (None, None) => {}
         }
-        let Some(rest) = trimmed.strip_prefix(key).map(|r| r.trim_start_matches([' ', '\t'])) else { continue };
-        let Some(value) = rest.strip_prefix('=').map(|v| v.trim_start_matches([' ', '\t'])) else { continue };
-        let (_, after) = string(value)?;
-        let (from, to) = (start + raw.len() - value.len(), start + raw.len() - after.len());
-        return Some([&src[..from], repr, &src[to..]].concat());
     }
-    None
+    Some(lines.concat())
+}
+
+/// The key a top-level `key = value` line sets (none for blank lines and
+/// comments).
+fn key_of(line: &str) -> Option<&str> {
+    let trimmed = line.trim_start_matches([' ', '\t']);
+    if trimmed.is_empty() || trimmed.starts_with(['#', '\n']) {
+        return None;
+    }
+    let end = trimmed.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))?;
+    Some(&trimmed[..end])
+}
+
+/// A top-level key's place in the file format's order.
+fn rank(key: &str) -> Option<usize> {
+    super::document::CUSTOMER_KEYS.iter().position(|k| *k == key)
 }
 
 #[cfg(test)]
@@ -388,20 +440,95 @@ mod tests {
         for (key, at) in slow.offsets.iter().flatten() {
             assert_eq!(key_offset(src, key), Some(*at), "different offset of {key} in:\n{src:?}");
         }
-        // Replacing a value as text gives what the full editor writes.
+        // Editing values as text gives what the full editor writes, or
+        // leaves it to the editor.
         let mut doc = crate::model::document::Document::parse("x.toml", src).unwrap();
         doc.set("owner", "new.owner");
         let repr = toml_edit::Value::from("new.owner").to_string();
         if !src.contains('\r') && src.ends_with('\n') {
-            let edited = replace_root_string(src, "owner", &repr);
+            let edited = edit_root(src, &[("owner", Some(&repr))]);
             assert_eq!(edited, Some(doc.to_string()), "different edit of:\n{src:?}");
             if fast.backup.is_some() {
                 doc.set("backup", "new.owner");
-                let edited = edited.and_then(|e| replace_root_string(&e, "backup", &repr));
+                let edited = edited.and_then(|e| edit_root(&e, &[("backup", Some(&repr))]));
                 assert_eq!(edited, Some(doc.to_string()), "different edit of:\n{src:?}");
             }
         }
+        // A release, then a claim, as the pool writes them.
+        let pooled = |s: &str| Some(toml_edit::Value::from(s));
+        let date = Some(toml_edit::Value::from(crate::model::date::Date::parse("2026-11-20").unwrap().to_toml()));
+        let release = [
+            ("owner", pooled("@pool")),
+            ("pool_released", date.clone()),
+            ("pool_reason", pooled("no-touch")),
+            ("pool_from", pooled("a")),
+        ];
+        let claim = [
+            ("owner", pooled("b")),
+            ("pool_released", None),
+            ("pool_reason", None),
+            ("pool_from", None),
+            ("pool_claimed", date),
+        ];
+        same_edits(src, &release);
+        same_edits(src, &claim);
         true
+    }
+
+    /// Asserts that [`edit_root`] of `edits`, when it answers, gives what
+    /// the full editor gives; returns its answer.
+    fn same_edits(src: &str, edits: &[(&str, Option<toml_edit::Value>)]) -> Option<String> {
+        let reprs: Vec<(&str, Option<String>)> =
+            edits.iter().map(|(k, v)| (*k, v.as_ref().map(ToString::to_string))).collect();
+        let reprs: Vec<(&str, Option<&str>)> = reprs.iter().map(|(k, v)| (*k, v.as_deref())).collect();
+        let mut doc = crate::model::document::Document::parse("customers/aa/x.toml", src).unwrap();
+        for (key, value) in edits {
+            match value {
+                Some(v) => doc.set(key, v.clone()),
+                None => {
+                    doc.remove(key);
+                }
+            }
+        }
+        let text = edit_root(src, &reprs)?;
+        assert_eq!(text, doc.to_string(), "different edit {reprs:?} of:\n{src:?}");
+        Some(text)
+    }
+
+    #[test]
+    fn releases_and_claims_edit_the_text_as_the_editor_does() {
+        let src = "name = \"Acme\"\nowner = \"zhang.wei\"   # since 2019\nbackup = \"li.na\"\n\n# the deal\ntier = \"key\"\n\n[[touches]]\ndate = 2026-01-01\nby = \"x\"\nkind = \"call\"\n";
+        let v = |s: &str| Some(toml_edit::Value::from(s));
+        let date = Some(toml_edit::Value::from(crate::model::date::Date::parse("2026-11-20").unwrap().to_toml()));
+        let released = same_edits(
+            src,
+            &[
+                ("owner", v("@pool")),
+                ("pool_released", date.clone()),
+                ("pool_reason", v("manual")),
+                ("pool_from", v("zhang.wei")),
+            ],
+        )
+        .expect("a file in the format's order is edited as text");
+        assert!(released.contains("backup = \"li.na\"\npool_released = 2026-11-20\npool_reason"), "{released}");
+        let claimed = same_edits(
+            &released,
+            &[
+                ("owner", v("chen.jie")),
+                ("pool_released", None),
+                ("pool_reason", None),
+                ("pool_from", None),
+                ("pool_claimed", date),
+            ],
+        )
+        .expect("removing keys right below others is done as text");
+        assert!(claimed.contains("backup = \"li.na\"\npool_claimed = 2026-11-20\n\n# the deal"), "{claimed}");
+        // A key with a comment above it, or a file out of order: the editor's.
+        assert_eq!(
+            edit_root("name = \"A\"\nowner = \"b\"\n# why\npool_claimed = 2026-11-20\n", &[("pool_claimed", None)]),
+            None
+        );
+        assert_eq!(edit_root("owner = \"b\"\nname = \"A\"\n", &[("pool_from", Some("\"b\""))]), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod fastparse;
 pub mod ids;
 pub mod merge;
 pub mod named;
+pub mod pool;
 pub mod rule_ids;
 pub mod schema;
 pub mod search;

@@ -32,6 +32,7 @@ named_enum! {
         UnknownKind = "unknown-kind",
         SharedKey = "shared-key",
         InvalidStaff = "invalid-staff",
+        PoolFields = "pool-fields",
         UnknownKey = "unknown-key",
         HandoverPending = "handover-pending",
         OwnerConcentration = "owner-concentration",
@@ -78,6 +79,18 @@ named_enum! {
         NotACommit = "not-a-commit",
         ForeignRoot = "foreign-root",
         SealNotRotated = "seal-not-rotated",
+        ServiceNotPermitted = "service-not-permitted",
+        ReleaseUnauthorized = "release-unauthorized",
+        ReleaseNotDue = "release-not-due",
+        ClaimNotInPool = "claim-not-in-pool",
+        ClaimUnauthorized = "claim-unauthorized",
+        ClaimOutOfRegion = "claim-out-of-region",
+        ClaimCooldown = "claim-cooldown",
+        ClaimLimit = "claim-limit",
+        OwnedCap = "owned-cap",
+        LockUnauthorized = "lock-unauthorized",
+        PoolRecord = "pool-record",
+        AssignToService = "assign-to-service",
     }
 }
 

@@ -54,6 +54,9 @@ pub enum Role {
     Manager,
     /// Administrator: may change crm.toml and staff/.
     Admin,
+    /// An unattended job's identity (cron): its own key, permitted only
+    /// pool releases of customers that are due; it owns no customers.
+    Service,
 }
 
 /// Whether a staff member is with the company.
@@ -74,6 +77,7 @@ impl Role {
             Role::Rep => "rep",
             Role::Manager => "manager",
             Role::Admin => "admin",
+            Role::Service => "service",
         }
     }
 }
@@ -85,7 +89,8 @@ impl std::str::FromStr for Role {
             "rep" => Ok(Role::Rep),
             "manager" => Ok(Role::Manager),
             "admin" => Ok(Role::Admin),
-            _ => Err(crate::Error::invalid("role", s, "expected rep, manager or admin")),
+            "service" => Ok(Role::Service),
+            _ => Err(crate::Error::invalid("role", s, "expected rep, manager, admin or service")),
         }
     }
 }
@@ -109,6 +114,12 @@ impl Staff {
     /// Whether this person is still with the company.
     pub fn is_active(&self) -> bool {
         self.status == StaffStatus::Active
+    }
+
+    /// Whether this is a person who works customers (a rep, manager or
+    /// admin), not a service identity.
+    pub fn is_person(&self) -> bool {
+        self.role != Role::Service
     }
 
     /// Whether `key` (an SSH public key or an OpenPGP fingerprint) is one of

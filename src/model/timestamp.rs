@@ -24,6 +24,14 @@ impl Timestamp {
         Timestamp { secs, offset_minutes: 0 }
     }
 
+    /// The calendar date in the timestamp's own zone (as git shows a
+    /// commit's date).
+    pub fn date(&self) -> super::date::Date {
+        let offset = FixedOffset::east_opt(self.offset_minutes * 60).unwrap_or(FixedOffset::east_opt(0).expect("UTC"));
+        let at = offset.timestamp_opt(self.secs, 0).single().unwrap_or_default();
+        super::date::Date(at.date_naive())
+    }
+
     /// Parses a date in one of the forms git accepts in its environment
     /// variables (see the module documentation); `what` names the source in
     /// the error.

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::customer::{Customer, Status, TouchKind};
+use super::pool::ReleaseReason;
 use super::rule_ids::CheckRule;
 use super::{Handle, Policy, Staff};
 
@@ -114,8 +115,17 @@ pub fn problems(c: &Customer, policy: &Policy, staff: &impl Roster) -> Vec<Inval
     if c.name.trim().is_empty() {
         add("name", CheckRule::InvalidValue, "`name` must not be empty".into());
     }
-    if let Person::Unknown = staff.person(&c.owner) {
+    if c.is_pooled() {
+        for (field, problem) in pool_problems(c) {
+            add(field, CheckRule::PoolFields, problem);
+        }
+    } else if let Person::Unknown = staff.person(&c.owner) {
         add("owner", CheckRule::UnknownPerson, format!("owner `{}` is not in staff/", c.owner));
+    }
+    if !c.is_pooled() && (c.pool.released.is_some() || c.pool.reason.is_some() || c.pool.from.is_some()) {
+        let message =
+            format!("release keys (pool_released, pool_reason, pool_from) on a customer owned by `{}`", c.owner);
+        add("pool_released", CheckRule::PoolFields, message);
     }
     if let Some(b) = c.backup.as_deref().filter(|b| matches!(staff.person(b), Person::Unknown)) {
         add("backup", CheckRule::UnknownPerson, format!("backup `{b}` is not in staff/"));
@@ -159,6 +169,32 @@ pub fn problems(c: &Customer, policy: &Policy, staff: &impl Roster) -> Vec<Inval
             let message = format!("touch kind `{}` is not one of {}", t.kind, TouchKind::known());
             add(&format!("touches[{i}].kind"), CheckRule::UnknownKind, message);
         }
+    }
+    out
+}
+
+/// What is wrong with the pool keys of a pooled customer: each with the
+/// key concerned.
+fn pool_problems(c: &Customer) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if c.pool.released.is_none() {
+        out.push(("owner", "a pooled customer without `pool_released`, the day it was released".to_string()));
+    }
+    match c.pool.reason.as_deref() {
+        None => out.push(("owner", "a pooled customer without `pool_reason`".to_string())),
+        Some(r) if ReleaseReason::parse(r).is_none() => {
+            out.push(("pool_reason", format!("pool_reason `{r}` is not one of {}", ReleaseReason::known())))
+        }
+        Some(_) => {}
+    }
+    if c.pool.locked_by.is_some() || c.pool.locked_until.is_some() {
+        out.push((
+            "pool_locked_by",
+            "a pooled customer cannot be locked; the lock belongs to an owner's customer".into(),
+        ));
+    }
+    if c.pool.claimed.is_some() {
+        out.push(("pool_claimed", "a pooled customer has no claim; `pool_claimed` goes with an owner".into()));
     }
     out
 }
@@ -240,6 +276,31 @@ mod tests {
         own_backup.backup = Some("zhang.wei".into());
         assert_eq!(rules(&own_backup), [("backup".to_string(), CheckRule::InvalidValue)]);
         assert!(rules(&key_account(Some("li.na"))).is_empty());
+    }
+
+    #[test]
+    fn a_pooled_customer_needs_its_release_record_and_no_claim_or_lock() {
+        let mut c = key_account(Some("li.na"));
+        c.owner = crate::model::pool::POOL.into();
+        assert_eq!(
+            rules(&c),
+            [("owner".to_string(), CheckRule::PoolFields), ("owner".to_string(), CheckRule::PoolFields)]
+        );
+        c.pool.released = crate::model::date::Date::parse("2026-11-01").ok();
+        c.pool.reason = Some("manual".into());
+        assert!(rules(&c).is_empty());
+        c.pool.reason = Some("bored".into());
+        c.pool.locked_by = Some("li.na".into());
+        assert_eq!(
+            rules(&c),
+            [("pool_reason".to_string(), CheckRule::PoolFields), ("pool_locked_by".to_string(), CheckRule::PoolFields)]
+        );
+        let mut owned = key_account(Some("li.na"));
+        owned.pool.from = Some("zhang.wei".into());
+        assert_eq!(rules(&owned), [("pool_released".to_string(), CheckRule::PoolFields)]);
+        owned.pool = Default::default();
+        owned.pool.claimed = crate::model::date::Date::parse("2026-11-01").ok();
+        assert!(rules(&owned).is_empty(), "a claim record goes with its owner");
     }
 
     #[test]

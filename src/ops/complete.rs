@@ -68,7 +68,7 @@ pub fn staff(store: &Store, which: People) -> Result<Vec<Candidate>> {
     let staff = store.head()?.readable_staff()?.value;
     let keep = |p: &Staff| match which {
         People::All => true,
-        People::Active => p.is_active(),
+        People::Active => p.is_active() && p.is_person(),
         People::Departed => p.status == StaffStatus::Departed,
     };
     Ok(staff

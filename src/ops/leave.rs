@@ -135,7 +135,7 @@ pub fn plan(
 fn successors(staff: &BTreeMap<Handle, Staff>, leaver: &Staff) -> Result<Vec<String>> {
     let active = || staff.values().filter(|s| s.is_active() && s.handle != leaver.handle);
     let mut out: Vec<String> = active()
-        .filter(|s| s.role != Role::Admin && leaver.region.is_some() && s.region == leaver.region)
+        .filter(|s| matches!(s.role, Role::Rep | Role::Manager) && leaver.region.is_some() && s.region == leaver.region)
         .map(|s| s.handle.to_string())
         .collect();
     if out.is_empty() {
@@ -201,7 +201,9 @@ struct BackupPicker {
 impl BackupPicker {
     fn new(staff: &BTreeMap<Handle, Staff>, leaver: &Staff) -> Self {
         let region: Vec<String> = successors(staff, leaver).unwrap_or_default();
-        let others = staff.values().filter(|s| s.is_active() && s.handle != leaver.handle && s.role != Role::Admin);
+        let others = staff
+            .values()
+            .filter(|s| s.is_active() && s.handle != leaver.handle && matches!(s.role, Role::Rep | Role::Manager));
         let mut pool: BTreeMap<String, (u8, usize)> = others.map(|s| (s.handle.to_string(), (1, 0))).collect();
         pool.extend(region.into_iter().map(|h| (h, (0, 0))));
         BackupPicker { pool }

@@ -8,6 +8,7 @@ use crate::model::customer::Status;
 use crate::model::date::Date;
 use crate::model::ids;
 use crate::model::named::named_enum;
+use crate::model::pool::POOL;
 use crate::model::{Customer, Handle, StoreConfig};
 use crate::store::layout;
 use crate::store::snapshot::Readable;
@@ -139,10 +140,11 @@ fn is_stale(c: &Customer, config: &StoreConfig, today: Date) -> bool {
 }
 
 /// Whether `c` is a stale relationship on `today`: an active customer that
-/// [`is_stale`]. The one definition `crm check`, the reports and `crm
-/// agenda` share (dormant and lost customers are not followed up).
+/// [`is_stale`], owned by someone. The one definition `crm check`, the
+/// reports and `crm agenda` share (dormant and lost customers are not
+/// followed up; pooled ones wait to be claimed).
 pub fn is_stale_relationship(c: &Customer, config: &StoreConfig, today: Date) -> bool {
-    c.status == "active" && is_stale(c, config, today)
+    c.status == "active" && !c.is_pooled() && is_stale(c, config, today)
 }
 
 /// The customers `filter` selects, in its order, and the files that cannot
@@ -151,14 +153,15 @@ pub fn run(store: &Store, filter: &ListFilter, today: Date) -> Result<Readable<V
     let head = store.head()?;
     let config = head.config()?;
     let Readable { value: staff, mut skipped } = head.readable_staff()?;
-    if let Some(owner) = &filter.owner {
+    if let Some(owner) = filter.owner.as_ref().filter(|o| *o != POOL) {
         if !head.has_entry(&layout::staff_path(&Handle::parse(owner)?)) {
             return Err(crate::Error::UnknownStaff(owner.clone()));
         }
     }
     // An owner whose staff file cannot be read is not taken for departed
-    // (the file is named on stderr).
+    // (the file is named on stderr); the pool is nobody's.
     let orphan = |c: &Customer| match Handle::parse(&c.owner) {
+        _ if c.is_pooled() => false,
         Ok(h) => staff.get(&h).map_or_else(|| !head.has_entry(&layout::staff_path(&h)), |s| !s.is_active()),
         Err(_) => true,
     };

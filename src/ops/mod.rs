@@ -15,6 +15,8 @@ pub mod init;
 pub mod leave;
 pub mod list;
 pub mod log;
+mod ownership;
+pub mod pool;
 pub mod reassign;
 pub mod report;
 pub(crate) mod reseal;
@@ -125,12 +127,16 @@ impl<'s> Writer<'s> {
     }
 }
 
-/// An active staff member of `staff`, or why not.
+/// An active staff member of `staff` who can hold customers (as owner or
+/// backup), or why not.
 pub fn active_person<'a>(staff: &'a BTreeMap<Handle, Staff>, handle: &str) -> Result<&'a Staff> {
     let h = Handle::parse(handle)?;
     let person = staff.get(&h).ok_or_else(|| Error::UnknownStaff(handle.to_string()))?;
     if !person.is_active() {
         return Err(Error::Departed(handle.to_string()));
+    }
+    if !person.is_person() {
+        return Err(Error::invalid("staff member", handle, "is a service identity, which holds no customers"));
     }
     Ok(person)
 }

@@ -2,20 +2,15 @@
 //! (everything one person owns, optionally narrowed by region and tier),
 //! in one commit that records why.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use serde::Serialize;
-use toml_edit::Value;
 
+use super::ownership::{self, Ownership};
 use super::{active_person, Message, WriteOptions, Writer};
 use crate::model::authz::Action;
-use crate::model::document::Document;
-use crate::model::fastparse;
 use crate::model::{Customer, CustomerId, Handle, Staff};
 use crate::store::catalog::Catalog;
-use crate::store::layout;
-use crate::store::snapshot::CustomerEntry;
 use crate::store::write::Change;
 use crate::store::{Snapshot, Store};
 use crate::{Error, Result};
@@ -113,18 +108,7 @@ fn by_ids(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<(Customer, 
     if ids.is_empty() {
         return Err(Error::Missing("customers to move: give ids or --from HANDLE".into()));
     }
-    let mut unique: Vec<&CustomerId> = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !unique.contains(&id) {
-            unique.push(id);
-        }
-    }
-    let read = |id: &CustomerId| {
-        let path = layout::customer_path(id);
-        let src = snapshot.text(&path)?.ok_or_else(|| Error::UnknownCustomer(id.to_string()))?;
-        Ok((Customer::parse(id, &path, &src)?, src))
-    };
-    unique.into_iter().map(read).collect()
+    ownership::read_all(snapshot, ids)
 }
 
 /// The customers `from` owns (in `region`, of `tier`), with their file
@@ -144,14 +128,9 @@ fn by_owner(
     // A file that cannot be read might be theirs: refuse rather than skip it.
     let skipped = snapshot.map_readable_entries(catalog.unreadable(), |_| ())?.skipped;
     super::refuse_unreadable(skipped, "reassign --from", from.as_str())?;
-    let mut wanted = catalog
-        .entries()
-        .filter(|e| {
-            e.owner == from.as_str() && region.is_none_or(|r| e.region == r) && tier.is_none_or(|t| e.tier == t)
-        })
-        .map(|e| e.file())
-        .collect::<Result<Vec<_>>>()?;
-    wanted.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
+    let wanted = catalog.files(|e| {
+        e.owner == from.as_str() && region.is_none_or(|r| e.region == r) && tier.is_none_or(|t| e.tier == t)
+    })?;
     let mut all = snapshot.map_files(wanted, |e, src| {
         let id = CustomerId::parse(&e.stem)?;
         Ok((Customer::parse(&id, &e.path, &src)?, src))
@@ -166,7 +145,7 @@ fn by_owner(
 
 /// The backup after moving `c` to `to`: unchanged, unless `to` was the
 /// backup; then the previous owner if still active, else none.
-fn backup_after(c: &Customer, to: &str, staff: &BTreeMap<Handle, Staff>) -> Option<String> {
+pub(crate) fn backup_after(c: &Customer, to: &str, staff: &BTreeMap<Handle, Staff>) -> Option<String> {
     if c.backup.as_deref() != Some(to) {
         return c.backup.clone();
     }
@@ -190,80 +169,26 @@ pub fn run(store: &Store, req: &ReassignRequest, opts: &WriteOptions) -> Result<
     Ok(Reassigned { moves, commit: Some(commit.to_string()) })
 }
 
-/// Customer files as read while planning, by id: applying the plan need
-/// not read them again.
-pub(crate) type Sources = HashMap<String, String>;
+/// Customer files as read while planning, by id.
+pub(crate) use super::ownership::Sources;
 
 /// The file changes that carry out `moves`, each checked against the
-/// actor's rights: owner and backup set, everything else in the files kept.
+/// actor's rights: owner and backup set (a change of owner takes the pool's
+/// release and claim records with it), everything else in the files kept.
 /// Files not in `sources` are read; all are edited on all cores.
-pub(crate) fn apply(w: &Writer<'_>, moves: &[Move], mut sources: Sources) -> Result<Vec<Change>> {
-    let mut missing = Vec::new();
-    for m in moves.iter().filter(|m| !sources.contains_key(&m.customer)) {
-        let id = CustomerId::parse(&m.customer)?;
-        let path = layout::customer_path(&id);
-        let oid = w.snapshot().blob_id(&path).ok_or_else(|| Error::UnknownCustomer(m.customer.clone()))?;
-        missing.push(CustomerEntry { path, shard: id.shard(), stem: id.to_string(), oid });
-    }
-    sources.extend(w.snapshot().map_files(missing, |e, src| Ok((e.stem.clone(), src)))?);
-    let edited = moves
-        .par_iter()
-        .map(|m| {
-            let id = CustomerId::parse(&m.customer)?;
-            let path = layout::customer_path(&id);
-            let src = &sources[&m.customer];
-            // Customer::parse tries the fast reader first too; here its
-            // answer also says whether the text can be edited directly.
-            let (before, plain) = match fastparse::customer(&id, src) {
-                Some(c) => (c, true),
-                None => (Customer::parse(&id, &path, src)?, false),
-            };
-            let after = edit(&path, src, &before, plain, m)?;
-            Ok((before, Change::write(path, after)))
-        })
-        .collect::<Result<Vec<_>>>()?;
+pub(crate) fn apply(w: &Writer<'_>, moves: &[Move], sources: Sources) -> Result<Vec<Change>> {
+    let ids: Vec<&str> = moves.iter().map(|m| m.customer.as_str()).collect();
+    let edited = ownership::rewrite(w, &ids, sources, |i, before| {
+        let m = &moves[i];
+        let pool = if m.to != before.owner { Ownership::handed_on(&before.pool) } else { before.pool.clone() };
+        Ok(Ownership { owner: m.to.clone(), backup: m.backup_after.clone(), pool })
+    })?;
     let mut changes = Vec::with_capacity(edited.len());
     for (before, change) in edited {
         w.authorize(Action::ChangeOwnership { customer: &before })?;
         changes.push(change);
     }
     Ok(changes)
-}
-
-/// The text of customer file `path` after move `m`. For a file in the
-/// fast reader's shape (`plain`), replacing the values in the text is
-/// enough in the usual case (same bytes as the editor gives, tested);
-/// anything else goes through the full TOML editor.
-fn edit(path: &str, src: &str, before: &Customer, plain: bool, m: &Move) -> Result<String> {
-    let owner_changes = m.to != before.owner;
-    let backup_changes = m.backup_after != before.backup;
-    let as_text = || {
-        let mut text = src.to_string();
-        if owner_changes {
-            text = fastparse::replace_root_string(&text, "owner", &Value::from(m.to.as_str()).to_string())?;
-        }
-        if backup_changes {
-            let new = Value::from(m.backup_after.as_deref()?).to_string();
-            text = fastparse::replace_root_string(&text, "backup", &new)?;
-        }
-        Some(text)
-    };
-    if let Some(text) = plain.then(as_text).flatten() {
-        return Ok(text);
-    }
-    let mut doc = Document::parse(path, src)?;
-    if owner_changes {
-        doc.set("owner", m.to.as_str());
-    }
-    if backup_changes {
-        match &m.backup_after {
-            Some(b) => doc.set("backup", b.as_str()),
-            None => {
-                doc.remove("backup");
-            }
-        }
-    }
-    Ok(doc.to_string())
 }
 
 fn subject(moves: &[Move]) -> String {

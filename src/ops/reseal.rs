@@ -38,7 +38,7 @@ pub(crate) fn reseal_changes(
         return Ok(changes);
     };
     let staff_after = staff_after(staff, &changes)?;
-    let readers = Readers::new(&config_after.policy, seal, &staff_after);
+    let readers = Readers::new(&config_after, seal, &staff_after);
     let resealer = Resealer { cfg: seal, readers: &readers, keys: store.keys() };
     let replaced: Vec<CustomerEntry> = changes
         .iter()

@@ -85,7 +85,7 @@ fn with_recovery(src: &str, keys: &[String]) -> Result<String> {
 /// (the writer re-seals them).
 fn needing_repair(w: &Writer<'_>) -> Result<Vec<Change>> {
     let seal: &SealConfig = w.config.seal.as_ref().expect("a sealed store");
-    let readers = Readers::new(&w.config.policy, seal, &w.staff);
+    let readers = Readers::new(&w.config, seal, &w.staff);
     let entries = w.snapshot().readable_customer_entries()?.value;
     let found = w.snapshot().map_files(entries, |e, text| {
         let id = CustomerId::parse(&e.stem)?;

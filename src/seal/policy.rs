@@ -1,13 +1,15 @@
 //! Who a customer is sealed to: the ownership policy, read as a list of
-//! public keys. The owner, the backup, the managers whose scope holds the
-//! customer, the admins — all while active — and the company's recovery
-//! keys. Worked out once per command for all staff ([`Readers`]), then per
+//! public keys. The owner (for a customer in the pool, everyone who may
+//! claim it), the backup, the managers whose scope holds the customer, the
+//! admins — all while active — and the company's recovery keys. Worked out once per command for all staff ([`Readers`]), then per
 //! customer by lookups only.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::envelope::{Recipient, Unusable};
-use crate::model::config::{ManagerScope, Policy, SealConfig};
+use crate::model::config::{ManagerScope, PoolPolicy, SealConfig};
+use crate::model::pool;
+use crate::model::StoreConfig;
 use crate::model::{Customer, Handle, Role, Staff};
 
 /// The label of the recovery keys in `sealed_to`.
@@ -25,6 +27,10 @@ pub struct Readers {
     /// Active admins.
     admins: Vec<String>,
     keys: BTreeMap<String, Vec<Recipient>>,
+    /// The staff, for who may claim a pooled customer.
+    staff: BTreeMap<Handle, Staff>,
+    /// The pool's rules.
+    pool: PoolPolicy,
     recovery: Vec<Recipient>,
     /// Active staff without a key sealing can use, and why.
     pub keyless: Vec<(String, String)>,
@@ -49,7 +55,8 @@ impl Target<'_> {
 
 impl Readers {
     /// Parses the keys of every active staff member and the recovery keys.
-    pub fn new(policy: &Policy, seal: &SealConfig, staff: &BTreeMap<Handle, Staff>) -> Readers {
+    pub fn new(config: &StoreConfig, seal: &SealConfig, staff: &BTreeMap<Handle, Staff>) -> Readers {
+        let policy = &config.policy;
         let mut keys = BTreeMap::new();
         let mut keyless = Vec::new();
         for person in staff.values().filter(|s| s.is_active()) {
@@ -78,7 +85,8 @@ impl Readers {
             }
         }
         let by_region = policy.manager_scope == ManagerScope::Region;
-        Readers { by_region, managers, managers_by_region, admins, keys, recovery, keyless, bad_recovery }
+        let (staff, pool) = (staff.clone(), config.pool.clone());
+        Readers { by_region, managers, managers_by_region, admins, keys, staff, pool, recovery, keyless, bad_recovery }
     }
 
     /// Handles of the active people entitled to read `c`, in the order
@@ -93,6 +101,14 @@ impl Readers {
         for h in [Some(c.owner.as_str()), c.backup.as_deref()].into_iter().flatten() {
             if let Some((handle, _)) = self.keys.get_key_value(h) {
                 add(handle.as_str());
+            }
+        }
+        // A pooled customer is open to everyone who may claim it.
+        if c.is_pooled() {
+            for person in pool::claimants(c, &self.staff, &self.pool) {
+                if let Some((handle, _)) = self.keys.get_key_value(person.handle.as_str()) {
+                    add(handle.as_str());
+                }
             }
         }
         // As `authz::in_scope` has it: a manager reaches the customers of

@@ -6,7 +6,9 @@
 //!
 //! The file is one tab-separated line per customer, sorted by id:
 //! `id blob name emails phones owner region tier ok|bad` (emails and phones
-//! comma-separated), then what `crm find` searches: `display-name pinyin
+//! comma-separated), then what the pool's rules look at (`status last-touch
+//! since claimed lock`, dates as `YYYY-MM-DD`, the lock as its last day or
+//! `*` for no end), then what `crm find` searches: `display-name pinyin
 //! initials contacts tags notes` ([`crate::model::search::Haystack`]). It is kept as text and split only where a command
 //! looks: `crm add` searches it for its keys (a substring search over the
 //! whole file costs a few milliseconds; parsing 100,000 lines into maps
@@ -27,14 +29,16 @@ use rayon::prelude::*;
 use super::layout::{customer_path, toml_stem, CUSTOMERS_DIR};
 use super::snapshot::CustomerEntry;
 use super::{treediff, Snapshot};
+use crate::model::date::Date;
 use crate::model::dedupe::{self, DupIndex, DupKeys, Duplicate};
+use crate::model::pool::Facts;
 use crate::model::search::{self, Fields};
 use crate::model::{Customer, CustomerId};
 use crate::{Error, Result};
 
-const HEADER: &str = "crm catalog v6";
-/// Tabs on every line: fifteen fields.
-const TABS_PER_LINE: usize = 14;
+const HEADER: &str = "crm catalog v7";
+/// Tabs on every line: twenty fields.
+const TABS_PER_LINE: usize = 19;
 
 /// What the catalog knows of one customer: the fields of its line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +57,7 @@ pub struct Entry<'a> {
     pub tier: &'a str,
     /// Whether the file could be read (an unreadable one has empty fields).
     pub readable: bool,
+    pool: [&'a str; 5],
     search: [&'a str; 6],
 }
 
@@ -62,8 +67,33 @@ impl<'a> Entry<'a> {
         let mut next = || f.next();
         let (id, blob, name, emails, phones) = (next()?, next()?, next()?, next()?, next()?);
         let (owner, region, tier, ok) = (next()?, next()?, next()?, next()?);
+        let pool = [next()?, next()?, next()?, next()?, next()?];
         let search = [next()?, next()?, next()?, next()?, next()?, next()?];
-        Some(Entry { id, blob, name, emails, phones, owner, region, tier, readable: ok == "ok", search })
+        Some(Entry { id, blob, name, emails, phones, owner, region, tier, readable: ok == "ok", pool, search })
+    }
+
+    /// What the pool's rules look at, on `day` (`None` for an unreadable
+    /// file).
+    pub fn facts(&self, day: Date) -> Option<Facts<'a>> {
+        if !self.readable {
+            return None;
+        }
+        let [status, last_touch, since, claimed, lock] = self.pool;
+        let date = |s: &str| Date::parse(s).ok();
+        let locked = match lock {
+            "" => false,
+            "*" => true,
+            until => date(until).is_some_and(|u| day <= u),
+        };
+        Some(Facts {
+            owner: self.owner,
+            tier: self.tier,
+            status,
+            last_touch: date(last_touch),
+            since: date(since),
+            claimed: date(claimed),
+            locked,
+        })
     }
 
     /// What `crm find` searches.
@@ -211,6 +241,22 @@ impl Catalog {
         out
     }
 
+    /// The files of the readable customers whose entry passes `keep`
+    /// (judged on every core), to read, sorted by id.
+    pub fn files(&self, keep: impl Fn(&Entry<'_>) -> bool + Sync) -> Result<Vec<CustomerEntry>> {
+        let chosen: Vec<Entry<'_>> =
+            self.par_entries(|_| true).into_par_iter().filter(|e| e.readable && keep(e)).collect();
+        let mut files = chosen
+            .into_iter()
+            .map(|e| {
+                let id = CustomerId::parse(e.id)?;
+                Ok(CustomerEntry { path: customer_path(&id), shard: id.shard(), stem: id.to_string(), oid: e.blob()? })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        files.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
+        Ok(files)
+    }
+
     /// Every customer (in no particular order).
     pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
         let cached = self.text.lines().filter_map(Entry::parse).filter(|e| !self.stale.contains(e.id));
@@ -327,7 +373,7 @@ fn line_of(stem: &str, blob: Oid, bytes: Option<&[u8]>) -> String {
     });
     let Some(mut c) = parsed else {
         let stem = clean(stem);
-        return format!("{stem}\t{blob}\t\t\t\t\t\t\tbad\t\t\t\t\t\t\n");
+        return format!("{stem}\t{blob}\t\t\t\t\t\t\tbad\t\t\t\t\t\t\t\t\t\t\t\n");
     };
     crate::seal::record::blank(&mut c);
     line_for(stem, blob, &c)
@@ -341,9 +387,16 @@ fn line_for(stem: &str, blob: Oid, c: &Customer) -> String {
     let list = |items: &[String]| items.iter().map(|x| clean(x).replace(',', "")).collect::<Vec<_>>().join(",");
     let (name, emails, phones) = (clean(&keys.name), list(&keys.emails), list(&keys.phones));
     let (owner, region, tier) = (clean(&c.owner), clean(c.region.as_deref().unwrap_or_default()), clean(&c.tier));
+    let date = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    let lock = match (&c.pool.locked_by, c.pool.locked_until) {
+        (None, _) => String::new(),
+        (Some(_), None) => "*".into(),
+        (Some(_), Some(until)) => until.to_string(),
+    };
+    let pool = [clean(&c.status), date(c.last_touch()), date(c.since), date(c.pool.claimed), lock].join("\t");
     let h = search::haystack(c);
     let search = [h.name, h.pinyin, h.initials, h.contacts, h.tags, h.notes].map(|f| clean(&f)).join("\t");
-    format!("{stem}\t{blob}\t{name}\t{emails}\t{phones}\t{owner}\t{region}\t{tier}\tok\t{search}\n")
+    format!("{stem}\t{blob}\t{name}\t{emails}\t{phones}\t{owner}\t{region}\t{tier}\tok\t{pool}\t{search}\n")
 }
 
 fn clean(s: &str) -> String {
@@ -376,6 +429,15 @@ mod tests {
         assert_eq!(e.keys(), keys("郑州宇通客运集团", Some("wang@example.cn"), Some("+86 371 5555 0101")));
         let bad = line_of("broken", Oid::ZERO_SHA1, Some(b"name = "));
         assert!(!Entry::parse(bad.trim_end_matches('\n')).unwrap().readable);
+        assert_eq!(bad.matches('\t').count(), TABS_PER_LINE);
+        let day = Date::parse("2026-11-26").unwrap();
+        let f = e.facts(day).unwrap();
+        assert_eq!((f.status, f.last_touch, f.locked), ("active", None, false));
+        let locked = YUTONG
+            .replace("tier = \"key\"\n", "pool_locked_by = \"li.na\"\npool_claimed = 2026-11-01\ntier = \"key\"\n");
+        let line = line_of("yutong", Oid::ZERO_SHA1, Some(locked.as_bytes()));
+        let f = Entry::parse(line.trim_end_matches('\n')).unwrap().facts(day).unwrap();
+        assert_eq!((f.claimed.map(|d| d.to_string()), f.locked), (Some("2026-11-01".into()), true));
     }
 
     #[test]
@@ -411,6 +473,6 @@ mod tests {
         assert!(parse(whole.clone()).is_some());
         assert!(parse(whole[..whole.len() - 2].to_string()).is_none());
         assert!(parse(whole.replace(" 1\n", " 2\n")).is_none());
-        assert!(parse(whole.replace("v6", "v5")).is_none());
+        assert!(parse(whole.replace("v7", "v6")).is_none());
     }
 }

@@ -1,7 +1,9 @@
 //! Ownership history derived from the trees, not from commit messages:
 //! walking first-parent history, every commit that adds a customer file,
 //! removes one, or changes its `owner` is an event, whoever made it and
-//! however (with `crm` or with plain git).
+//! however (with `crm` or with plain git). An owner changed to the pool is
+//! a release; from the pool, a claim (or, made by someone else than the new
+//! owner, an assignment).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,8 +15,9 @@ use super::history_index;
 use super::layout;
 use super::sigcheck::{self, Gpg, KeyRing, SigStatus};
 use super::Snapshot;
-use crate::model::customer::read_owner;
+use crate::model::customer::{read_holder, Holder};
 use crate::model::date::Date;
+use crate::model::pool::POOL;
 use crate::model::{CustomerId, Handle, Staff};
 use crate::Result;
 
@@ -28,6 +31,13 @@ pub enum EventKind {
     Reassign,
     /// The customer file was deleted.
     Remove,
+    /// The owner became the pool.
+    Release,
+    /// The owner was the pool and the new owner took it.
+    Claim,
+    /// The owner was the pool and someone gave it to the new owner (known
+    /// once the actor is: the history index stores it as a claim).
+    Assign,
 }
 
 impl EventKind {
@@ -37,7 +47,37 @@ impl EventKind {
             EventKind::Add => "add",
             EventKind::Reassign => "reassign",
             EventKind::Remove => "remove",
+            EventKind::Release => "release",
+            EventKind::Claim => "claim",
+            EventKind::Assign => "assign",
         }
+    }
+
+    /// The event, if any, of a customer file going from `old` to `new`
+    /// (blobs), whose holders are `from` and `to`; a release carries why.
+    pub fn of(
+        old: Option<Oid>,
+        new: Option<Oid>,
+        from: Option<&Holder>,
+        to: Option<&Holder>,
+    ) -> Option<(EventKind, Option<String>)> {
+        let (was, is) = (from.map(|h| h.owner.as_str()), to.map(|h| h.owner.as_str()));
+        let kind = match (old, new) {
+            (None, Some(_)) => EventKind::Add,
+            (Some(_), None) => EventKind::Remove,
+            _ if was == is => return None,
+            _ if is == Some(POOL) => EventKind::Release,
+            _ if was == Some(POOL) => EventKind::Claim,
+            _ => EventKind::Reassign,
+        };
+        let reason = (kind == EventKind::Release).then(|| to.and_then(|h| h.pool_reason.clone())).flatten();
+        Some((kind, reason))
+    }
+
+    /// Whether the customer changed hands from one holder to another (a
+    /// handover the new owner should follow up).
+    pub fn hands_over(self) -> bool {
+        matches!(self, EventKind::Reassign | EventKind::Claim | EventKind::Assign)
     }
 }
 
@@ -65,6 +105,8 @@ pub struct OwnershipEvent {
     pub signature: SigStatus,
     /// `Crm-Reason:` trailer, or the subject of a commit made without crm.
     pub reason: Option<String>,
+    /// For a release, why the customer went to the pool (its `pool_reason`).
+    pub pool_reason: Option<String>,
 }
 
 /// Which events to return.
@@ -102,12 +144,12 @@ impl Attribution {
     }
 }
 
-/// The owner written in a customer blob (`None` for no blob, or one with
-/// no readable owner); a blob missing from the clone is an error.
-pub fn owner_in(repo: &Repository, blob: Option<Oid>) -> crate::Result<Option<String>> {
+/// Who holds the customer of a blob (`None` for no blob, or one with no
+/// readable owner); a blob missing from the clone is an error.
+pub fn holder_in(repo: &Repository, blob: Option<Oid>) -> crate::Result<Option<Holder>> {
     let Some(id) = blob else { return Ok(None) };
     let blob = repo.find_blob(id).map_err(|e| crate::Error::from_lookup(e, id))?;
-    Ok(std::str::from_utf8(blob.content()).ok().and_then(read_owner).map(|(owner, _)| owner))
+    Ok(std::str::from_utf8(blob.content()).ok().and_then(read_holder))
 }
 
 /// The customer id of a customer file path.
@@ -160,17 +202,22 @@ pub fn describe(
                 slot.insert((actor, signature, reason_of(&commit), time)).clone()
             }
         };
+        let action = match e.action {
+            EventKind::Claim if e.to.as_deref() != Some(actor.as_str()) => EventKind::Assign,
+            other => other,
+        };
         out.push(OwnershipEvent {
             date: e.date,
             time,
             commit: e.commit.to_string(),
-            action: e.action,
+            action,
             customer: e.customer,
             from: e.from,
             to: e.to,
             actor,
             signature,
             reason,
+            pool_reason: e.pool_reason,
         });
     }
     Ok(out)

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use git2::{Oid, Repository, Tree};
 use rayon::prelude::*;
 
-use super::history::{commit_date, customer_of, owner_in, EventKind};
+use super::history::{commit_date, customer_of, holder_in, EventKind};
 use super::history_scan::Scan;
 #[cfg(test)]
 use super::history_scan::Unavailable;
@@ -29,7 +29,7 @@ use crate::model::date::Date;
 use crate::model::CustomerId;
 use crate::Result;
 
-const HEADER: &str = "crm history v2";
+const HEADER: &str = "crm history v3";
 
 /// From how many new commits an update reads them through git rather
 /// than comparing their trees one by one with libgit2 (a few milliseconds
@@ -67,6 +67,8 @@ pub struct RawEvent {
     pub from: Option<String>,
     /// Owner after.
     pub to: Option<String>,
+    /// For a release, why the customer went to the pool.
+    pub pool_reason: Option<String>,
 }
 
 /// One first-parent commit.
@@ -304,14 +306,10 @@ fn events_of_line(repo: &Repository, line: &[(Oid, Date, Oid)], last_is_base: bo
                 continue;
             }
             let (old, new) = (change.old.map(|b| b.id.git()), change.new.map(|b| b.id.git()));
-            let (from, to) = (owner_in(repo, old)?, owner_in(repo, new)?);
-            let action = match (old, new) {
-                (None, Some(_)) => EventKind::Add,
-                (Some(_), None) => EventKind::Remove,
-                _ if from != to => EventKind::Reassign,
-                _ => continue,
-            };
-            out.push(RawEvent { commit, date, action, customer: customer_of(&change.path), from, to });
+            let (from, to) = (holder_in(repo, old)?, holder_in(repo, new)?);
+            let Some((action, pool_reason)) = EventKind::of(old, new, from.as_ref(), to.as_ref()) else { continue };
+            let (from, to) = (from.map(|h| h.owner), to.map(|h| h.owner));
+            out.push(RawEvent { commit, date, action, customer: customer_of(&change.path), from, to, pool_reason });
         }
         current = parent;
     }
@@ -327,13 +325,9 @@ fn save(path: &Path, tip: Oid, history: &History) -> std::io::Result<()> {
     for step in &history.steps {
         let _ = writeln!(text, "C\t{}\t{}", step.id, step.date);
         while let Some(e) = events.next_if(|e| e.commit == step.id) {
-            let action = match e.action {
-                EventKind::Add => 'a',
-                EventKind::Reassign => 'r',
-                EventKind::Remove => 'd',
-            };
             let o = |v: &Option<String>| v.clone().unwrap_or_default();
-            let _ = writeln!(text, "E\t{}\t{action}\t{}\t{}", e.customer, o(&e.from), o(&e.to));
+            let (action, reason) = (action_code(e.action), o(&e.pool_reason));
+            let _ = writeln!(text, "E\t{}\t{action}\t{}\t{}\t{reason}", e.customer, o(&e.from), o(&e.to));
         }
     }
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
@@ -342,11 +336,15 @@ fn save(path: &Path, tip: Oid, history: &History) -> std::io::Result<()> {
     Ok(())
 }
 
+/// How an event's action is written in the caches (an assignment is
+/// stored as the claim it is in the trees).
 fn action_code(action: EventKind) -> char {
     match action {
         EventKind::Add => 'a',
         EventKind::Reassign => 'r',
         EventKind::Remove => 'd',
+        EventKind::Release => 'p',
+        EventKind::Claim | EventKind::Assign => 'c',
     }
 }
 
@@ -355,6 +353,8 @@ fn action_of(code: &str) -> Option<EventKind> {
         "a" => Some(EventKind::Add),
         "r" => Some(EventKind::Reassign),
         "d" => Some(EventKind::Remove),
+        "p" => Some(EventKind::Release),
+        "c" => Some(EventKind::Claim),
         _ => None,
     }
 }
@@ -378,8 +378,8 @@ fn parse(text: &str) -> Option<(Oid, History)> {
                 let customer = f.next()?.to_string();
                 let action = action_of(f.next()?)?;
                 let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
-                let (from, to) = (some(f.next()?), some(f.next()?));
-                events.push(RawEvent { commit, date, action, customer, from, to });
+                let (from, to, pool_reason) = (some(f.next()?), some(f.next()?), some(f.next()?));
+                events.push(RawEvent { commit, date, action, customer, from, to, pool_reason });
             }
             _ => return None,
         }
@@ -488,18 +488,24 @@ fn push_change(
     if newer.blob == before {
         return Ok(());
     }
-    let (from, to) = (owner_in(repo, before)?, owner_in(repo, newer.blob)?);
-    let action = match (before, newer.blob) {
-        (None, Some(_)) => EventKind::Add,
-        (Some(_), None) => EventKind::Remove,
-        _ if from != to => EventKind::Reassign,
-        _ => return Ok(()),
+    let (from, to) = (holder_in(repo, before)?, holder_in(repo, newer.blob)?);
+    let Some((action, pool_reason)) = EventKind::of(before, newer.blob, from.as_ref(), to.as_ref()) else {
+        return Ok(());
     };
-    out.push(RawEvent { commit: newer.commit, date: newer.date, action, customer: id.to_string(), from, to });
+    let (from, to) = (from.map(|h| h.owner), to.map(|h| h.owner));
+    out.push(RawEvent {
+        commit: newer.commit,
+        date: newer.date,
+        action,
+        customer: id.to_string(),
+        from,
+        to,
+        pool_reason,
+    });
     Ok(())
 }
 
-const PATH_HEADER: &str = "crm path v1";
+const PATH_HEADER: &str = "crm path v2";
 
 fn save_path_cache(path: &Path, tip: Oid, events: &[RawEvent]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(path);
@@ -507,7 +513,8 @@ fn save_path_cache(path: &Path, tip: Oid, events: &[RawEvent]) -> std::io::Resul
     let mut text = format!("{PATH_HEADER} {tip}\n");
     for e in events {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        let _ = writeln!(text, "{}\t{}\t{}\t{}\t{}", e.commit, e.date, action_code(e.action), o(&e.from), o(&e.to));
+        let (action, reason) = (action_code(e.action), o(&e.pool_reason));
+        let _ = writeln!(text, "{}\t{}\t{action}\t{}\t{}\t{reason}", e.commit, e.date, o(&e.from), o(&e.to));
     }
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     std::io::Write::write_all(&mut tmp, text.as_bytes())?;
@@ -526,8 +533,8 @@ fn parse_path_cache(text: &str, id: &CustomerId) -> Option<(Oid, Vec<RawEvent>)>
         let date = Date::parse(f.next()?).ok()?;
         let action = action_of(f.next()?)?;
         let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
-        let (from, to) = (some(f.next()?), some(f.next()?));
-        events.push(RawEvent { commit, date, action, customer: customer.clone(), from, to });
+        let (from, to, pool_reason) = (some(f.next()?), some(f.next()?), some(f.next()?));
+        events.push(RawEvent { commit, date, action, customer: customer.clone(), from, to, pool_reason });
     }
     Some((tip, events))
 }

@@ -36,7 +36,7 @@ use git2::{Oid, Repository};
 use super::history::{customer_of, EventKind};
 use super::history_index::{Progress, ProgressFn, RawEvent};
 use super::layout::{toml_stem, CUSTOMERS_DIR};
-use crate::model::customer::read_owner;
+use crate::model::customer::{read_holder, Holder};
 use crate::model::date::Date;
 
 /// Why git was not used; the caller reads with libgit2 instead.
@@ -113,7 +113,7 @@ struct Change {
 }
 
 /// The owner written in each blob read (`None`: no readable owner).
-type Owners = HashMap<Oid, Option<String>>;
+type Owners = HashMap<Oid, Option<Holder>>;
 
 impl Scan {
     /// Starts listing the first-parent history from `head` (down to, not
@@ -246,7 +246,7 @@ impl Scan {
         if listed.commits.len() != line.len() || listed.commits.iter().zip(line).any(|(a, (b, _, _))| a != b) {
             return Err(Unavailable("git log listed other commits than libgit2 walked".into()));
         }
-        let owner = |blob: Option<Oid>| -> Result<Option<String>, Unavailable> {
+        let holder = |blob: Option<Oid>| -> Result<Option<Holder>, Unavailable> {
             match blob {
                 None => Ok(None),
                 Some(id) => owners.get(&id).cloned().ok_or_else(|| Unavailable(format!("blob {id} was not read"))),
@@ -254,15 +254,13 @@ impl Scan {
         };
         let mut events = Vec::new();
         for change in listed.changes {
-            let (from, to) = (owner(change.old)?, owner(change.new)?);
-            let action = match (change.old, change.new) {
-                (None, Some(_)) => EventKind::Add,
-                (Some(_), None) => EventKind::Remove,
-                _ if from != to => EventKind::Reassign,
-                _ => continue,
+            let (from, to) = (holder(change.old)?, holder(change.new)?);
+            let Some((action, pool_reason)) = EventKind::of(change.old, change.new, from.as_ref(), to.as_ref()) else {
+                continue;
             };
+            let (from, to) = (from.map(|h| h.owner), to.map(|h| h.owner));
             let (commit, date, _) = line[change.step];
-            events.push(RawEvent { commit, date, action, customer: change.customer, from, to });
+            events.push(RawEvent { commit, date, action, customer: change.customer, from, to, pool_reason });
         }
         Ok(events)
     }
@@ -484,8 +482,8 @@ fn list(listing: ChildStdout, requests: ChildStdin, counts: &Counts) -> Result<L
     Ok(listed)
 }
 
-/// Reads `git cat-file --batch` answers: the owner written in each blob,
-/// as [`super::history::owner_in`] reads it.
+/// Reads `git cat-file --batch` answers: who holds the customer of each
+/// blob, as [`super::history::holder_in`] reads it.
 fn read_owners(blobs: Batched, counts: &Counts) -> Result<Owners, Unavailable> {
     let mut input = BufReader::with_capacity(BATCH, blobs);
     let mut owners = Owners::new();
@@ -511,8 +509,7 @@ fn read_owners(blobs: Batched, counts: &Counts) -> Result<Owners, Unavailable> {
         if let Err(e) = input.read_exact(&mut body) {
             break Err(e.into());
         }
-        let owner = std::str::from_utf8(&body[..size]).ok().and_then(read_owner).map(|(owner, _)| owner);
-        owners.insert(id, owner);
+        owners.insert(id, std::str::from_utf8(&body[..size]).ok().and_then(read_holder));
         counts.answered.fetch_add(1, Ordering::Relaxed);
     };
     // Read to the end whatever happened: cat-file must not be left

@@ -8,6 +8,7 @@ pub mod graph;
 pub mod history;
 pub mod history_index;
 pub mod history_scan;
+pub mod holdings;
 pub mod index_file;
 pub mod journal;
 pub mod layout;

@@ -18,8 +18,10 @@ use super::write::Stamp;
 use super::Snapshot;
 use super::{ObjectId, Store};
 use crate::error::SyncConflict;
+use crate::model::customer::read_holder;
 use crate::model::date::Date;
 use crate::model::merge::{merge3, Conflict, Merged};
+use crate::model::pool::POOL;
 use crate::model::{Customer, CustomerId};
 use crate::seal::record::{self, Resealer};
 use crate::seal::value;
@@ -158,7 +160,7 @@ impl Store {
         let shared = Snapshot::new(repo, Some(tip.tree()?));
         let shared_config = shared.config()?;
         let readers = match &shared_config.seal {
-            Some(seal) => Some(Readers::new(&shared_config.policy, seal, &shared.staff()?)),
+            Some(seal) => Some(Readers::new(&shared_config, seal, &shared.staff()?)),
             None => None,
         };
         let resealer = shared_config.seal.as_ref().zip(readers.as_ref()).map(|(cfg, readers)| Resealer {
@@ -250,6 +252,8 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
             Some(merged) => merged,
             None => merge3(&change.path, base.as_deref(), ours.as_deref(), theirs.as_deref())?,
         };
+        // Two claims of one pooled customer: whoever pushed first has it.
+        let pooled = base.as_deref().and_then(read_holder).is_some_and(|h| h.owner == POOL);
         match merged {
             Merged::Clean(content) => {
                 let id = content.map(|c| repo.blob(c.as_bytes())).transpose()?;
@@ -264,6 +268,7 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
                 };
                 conflicts.extend(list.into_iter().map(|c| SyncConflict {
                     file: customer_of(&change.path),
+                    claimed: pooled && c.key == "owner",
                     key: c.key,
                     ours: shown(c.ours),
                     ours_by: ours_by.clone(),

@@ -58,7 +58,10 @@ fn json_events_have_the_documented_fields() {
     assert_eq!(log.len(), 2, "{log:?}");
     let mut keys: Vec<&str> = log[0].as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["action", "actor", "commit", "customer", "date", "from", "reason", "signature", "time", "to"]);
+    assert_eq!(
+        keys,
+        ["action", "actor", "commit", "customer", "date", "from", "pool_reason", "reason", "signature", "time", "to"]
+    );
     let e = &log[0];
     assert_eq!(e["action"], "reassign");
     assert_eq!(e["customer"], "acme");

@@ -23,6 +23,7 @@ mod index_versions;
 mod init;
 mod list;
 mod log;
+mod pool;
 mod pty;
 mod readme;
 mod reassign;

@@ -834,7 +834,7 @@ const HEADINGS: &[&str] = &[
 ];
 
 /// Sections `busy` leaves empty.
-const EMPTY_IN_BUSY: &[&str] = &["2b. Customers managers gave", "8b. Touches logged"];
+const EMPTY_IN_BUSY: &[&str] = &["2b. Customers managers gave", "8b. Touches logged", "9"];
 
 #[test]
 fn markdown_is_ready_to_mail() {
@@ -974,11 +974,11 @@ fn portfolio_per_owner() {
         rows,
         [
             json!({"owner": "li.na", "name": "李娜", "status": "active", "customers": 2, "key_accounts": 0,
-                   "value": 200, "stale": 0, "next_steps_due": 1}),
+                   "value": 200, "stale": 0, "next_steps_due": 1, "claimed": 0}),
             json!({"owner": "wang.fang", "name": "王芳", "status": "departed", "customers": 1, "key_accounts": 0,
-                   "value": 50, "stale": 0, "next_steps_due": 0}),
+                   "value": 50, "stale": 0, "next_steps_due": 0, "claimed": 0}),
             json!({"owner": "zhang.wei", "name": "张伟", "status": "active", "customers": 2, "key_accounts": 1,
-                   "value": 1500, "stale": 0, "next_steps_due": 1}),
+                   "value": 1500, "stale": 0, "next_steps_due": 1, "claimed": 0}),
         ]
     );
     // A year on, every active customer is stale and every next step due.
@@ -1034,6 +1034,6 @@ fn portfolio_shows_owners_missing_from_staff() {
     assert_eq!(
         rows,
         [json!({"owner": "nobody", "name": "", "status": "unknown", "customers": 1, "key_accounts": 0,
-                "value": 7, "stale": 0, "next_steps_due": 0})]
+                "value": 7, "stale": 0, "next_steps_due": 0, "claimed": 0})]
     );
 }

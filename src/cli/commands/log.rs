@@ -59,7 +59,11 @@ impl Tabular for OwnershipEvent {
             owner_cell(&self.to, self.action != EventKind::Remove),
             self.actor.clone(),
             self.signature.label().to_string(),
-            opt(&self.reason),
+            match (&self.pool_reason, &self.reason) {
+                (Some(why), Some(reason)) => format!("{why}: {reason}"),
+                (Some(why), None) => why.clone(),
+                (None, reason) => opt(reason),
+            },
         ]
     }
 }

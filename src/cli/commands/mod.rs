@@ -4,6 +4,7 @@
 pub mod add;
 pub mod agenda;
 pub mod check;
+pub mod claim;
 pub mod demo;
 pub mod edit;
 pub mod export;
@@ -12,6 +13,7 @@ pub mod import;
 pub mod init;
 pub mod list;
 pub mod log;
+pub mod pool;
 pub mod reassign;
 pub mod report;
 pub mod seal;
@@ -31,6 +33,18 @@ pub struct OutputArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// `--dry-run` and `--yes`, shared by the commands that change many
+/// customers at once.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct BulkArgs {
+    /// Print the plan, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask before changing several customers
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 /// The first eight hex digits of a commit id.

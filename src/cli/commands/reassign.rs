@@ -1,6 +1,6 @@
 //! `crm reassign`.
 
-use super::{short, OutputArgs};
+use super::{short, BulkArgs, OutputArgs};
 use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::{CliError, CliResult};
@@ -37,12 +37,8 @@ pub struct ReassignArgs {
     /// Why: recorded in the commit and shown by `crm log`
     #[arg(long)]
     reason: Option<String>,
-    /// Print the plan, write nothing
-    #[arg(long)]
-    dry_run: bool,
-    /// Do not ask before a bulk move
-    #[arg(long, short)]
-    yes: bool,
+    #[command(flatten)]
+    bulk: BulkArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -87,14 +83,14 @@ pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
     let req = ReassignRequest { selection, to: args.to, reason };
     let format = args.output.format;
     let store = ctx.store()?;
-    if args.dry_run {
+    if args.bulk.dry_run {
         let plan = reassign::dry_run(store, &req)?;
         if format == Format::Json {
             return print(&render::json(&plan));
         }
         return print(&render::rows(&plan.moves, format));
     }
-    if !args.yes && ctx.interactive {
+    if !args.bulk.yes && ctx.interactive {
         let plan = reassign::dry_run(ctx.store()?, &req)?;
         if !confirm_bulk(ctx, &plan.moves, &format!("Move these {} customers to {}?", plan.moves.len(), req.to))? {
             return Ok(());

@@ -57,9 +57,23 @@ fn fields(d: &CustomerDetail, human: bool) -> Vec<Vec<String>> {
         ("next step", opt(&c.next_step)),
         ("next date", opt(&c.next_date)),
         ("notes", opt(&c.notes)),
-        ("file", d.path.clone()),
     ];
-    pairs.into_iter().map(|(k, v)| vec![k.to_string(), v]).collect()
+    // The pool's keys, where the customer has them.
+    let p = &c.pool;
+    let lock = p.locked_by.as_ref().map(|by| match p.locked_until {
+        Some(until) => format!("by {by} until {until}"),
+        None => format!("by {by}"),
+    });
+    let pool = [
+        ("released", p.released.map(|d| d.to_string())),
+        ("released for", p.reason.clone()),
+        ("released from", p.from.clone()),
+        ("claimed", p.claimed.map(|d| d.to_string())),
+        ("pool lock", lock),
+    ];
+    let pool = pool.into_iter().filter_map(|(k, v)| Some((k, v?)));
+    let file = std::iter::once(("file", d.path.clone()));
+    pairs.into_iter().chain(pool).chain(file).map(|(k, v)| vec![k.to_string(), v]).collect()
 }
 
 fn sections(d: &CustomerDetail, format: Format) -> String {

@@ -59,7 +59,10 @@ pub fn run(ctx: &mut Ctx, args: VerifyArgs) -> CliResult {
         _ => {
             let keys = args.identity.map(|file| CliKeys::file(ctx.dir.join(file), ctx.interactive));
             let identities = keys.as_ref().map(|k| k.identities()).transpose()?.map(<[_]>::to_vec).unwrap_or_default();
-            verify::run(&repo, &VerifyRequest { range: args.range, root: args.root, gpg, identities })?
+            verify::run(
+                &repo,
+                &VerifyRequest { range: args.range, root: args.root, gpg, identities, today: Some(ctx.today) },
+            )?
         }
     };
     let findings: Vec<Finding> = report.violations.iter().map(finding).collect();

@@ -92,7 +92,7 @@ fn run(source: &Source, today: Date, identities: Option<&[age::ssh::Identity]>) 
     let staff = c.staff(&staff_texts, &config.policy);
     let readable_staff: BTreeMap<Handle, Staff> =
         staff.iter().filter_map(|(h, p)| Some((Handle::parse(h).ok()?, p.clone()?))).collect();
-    let readers = config.seal.as_ref().map(|seal| Readers::new(&config.policy, seal, &readable_staff));
+    let readers = config.seal.as_ref().map(|seal| Readers::new(&config, seal, &readable_staff));
     if let Some(readers) = &readers {
         c.keyless(readers);
     }
@@ -118,14 +118,15 @@ fn run(source: &Source, today: Date, identities: Option<&[age::ssh::Identity]>) 
                 for problem in p.errors.iter().chain(&p.warnings) {
                     own.at(&item.path, &text, problem.line, problem.column, problem.rule, problem.message.clone());
                 }
-                let share = p.customer.as_ref().map(|customer| {
+                let share = p.customer.as_ref().and_then(|customer| {
                     own.customer(&item.path, &text, &p, customer, &config, &staff, today);
                     if let Some((seal, readers)) = sealing {
                         for f in record::audit(customer, seal, readers, identities) {
                             own.key(&item.path, &text, p.offset(&text, &f.path), f.rule, f.message);
                         }
                     }
-                    (customer.owner.clone(), customer.value.unwrap_or(0))
+                    // The pool is nobody's share.
+                    (!customer.is_pooled()).then(|| (customer.owner.clone(), customer.value.unwrap_or(0)))
                 });
                 (own.findings, share)
             },
@@ -234,6 +235,7 @@ impl Checker {
             company: crate::model::Company { name: String::new(), currency: "CNY".into() },
             policy: Policy::default(),
             report: Default::default(),
+            pool: Default::default(),
         };
         let Some(text) = text else {
             self.file(CONFIG_FILE, CheckRule::MissingConfig, "crm.toml is missing".into());

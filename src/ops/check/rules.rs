@@ -135,6 +135,11 @@ pub const RULES: &[Rule] = &[
         "a staff file that does not fit the schema",
         "see the staff file format in the README",
     ),
+    error(
+        CheckRule::PoolFields,
+        "a pooled customer (owner \"@pool\") without its release date and reason, or with a lock; or release keys on a customer someone owns",
+        "restore the file from the release commit (git log -p -- FILE), or reassign the customer properly",
+    ),
     warning(
         CheckRule::UnknownKey,
         "a key crm does not know (kept on rewrite)",

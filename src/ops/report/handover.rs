@@ -16,13 +16,14 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::is_active;
+use super::pool::PoolReport;
 use crate::model::date::Date;
 use crate::model::named::named_enum;
 use crate::model::validity::{self, BackupProblem};
 use crate::model::{Customer, Handle, Policy, Staff, StoreConfig, Touch};
 use crate::ops::list::is_stale_relationship;
 pub use crate::store::history::OwnershipEvent;
-use crate::store::history::{Attribution, EventKind, HistoryQuery};
+use crate::store::history::{Attribution, HistoryQuery};
 use crate::store::history_index::{History, RawEvent};
 use crate::store::sigcheck::{Gpg, SigStatus};
 use crate::store::snapshot::{Readable, Unreadable};
@@ -77,6 +78,9 @@ pub struct HandoverReport {
     /// 8b. Touches logged in the period in someone else's name (by admins,
     /// or arriving with imported customers).
     pub touches_for_others: Vec<TouchForOther>,
+    /// 9: the customer pool (releases, claims, limits reached, customers
+    /// going back and forth, and the longest waiting).
+    pub pool: PoolReport,
     /// 0. Customer and staff files left out because they cannot be read.
     pub unreadable: Vec<Unreadable>,
     /// The names of the customers the sections name by id only (ownership
@@ -323,6 +327,7 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         .filter(|e| staff.values().any(|p| p.handle.as_str() == e.actor && p.role == crate::model::Role::Manager))
         .cloned()
         .collect();
+    let pool = super::pool::report(&changes, &past.events, &customers, &staff, &config.pool, today);
 
     let mut report = HandoverReport {
         company: config.company.name.clone(),
@@ -341,6 +346,7 @@ pub fn run(store: &Store, since: Date, until: Date, today: Date, gpg: &Gpg) -> R
         sabotage,
         self_assigned,
         touches_for_others,
+        pool,
         unreadable,
         names: BTreeMap::new(),
         people: staff.values().map(|p| (p.handle.to_string(), p.name.clone())).collect(),
@@ -430,7 +436,7 @@ pub fn handover_window(policy: &Policy, today: Date) -> Date {
 pub fn recent_handovers(events: &[RawEvent], policy: &Policy, today: Date) -> Handovers {
     let window = handover_window(policy, today);
     let mut moves = Handovers::new();
-    for e in events.iter().filter(|e| e.action == EventKind::Reassign && e.date >= window) {
+    for e in events.iter().filter(|e| e.action.hands_over() && e.date >= window) {
         moves.entry(e.customer.clone()).or_insert((e.date, e.from.clone()));
     }
     moves
@@ -444,7 +450,7 @@ pub fn unacknowledged(customers: &[Customer], moves: &Handovers, today: Date) ->
     let mut out: Vec<Unacknowledged> = moves
         .iter()
         .filter_map(|(id, (date, from))| {
-            let c = by_id.get(id.as_str())?;
+            let c = by_id.get(id.as_str()).filter(|c| !c.is_pooled())?;
             let touched = c.touches.iter().any(|t| t.by == c.owner && t.date >= *date);
             (!touched).then(|| Unacknowledged {
                 customer: id.clone(),
@@ -463,6 +469,7 @@ pub fn unacknowledged(customers: &[Customer], moves: &Handovers, today: Date) ->
 fn no_backup(staff: &BTreeMap<Handle, Staff>, customers: &[Customer], policy: &Policy) -> Vec<NoBackup> {
     customers
         .iter()
+        .filter(|c| !c.is_pooled())
         .filter_map(|c| {
             let problem = validity::key_backup_problem(c, policy, staff)?;
             Some(NoBackup {
@@ -494,7 +501,7 @@ fn stale(customers: &[Customer], config: &StoreConfig, today: Date) -> Vec<Stale
 fn coverage(customers: &[Customer], today: Date) -> Vec<Coverage> {
     let since = today.plus_days(-COVERAGE_DAYS);
     let mut by_owner: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for c in customers {
+    for c in customers.iter().filter(|c| !c.is_pooled()) {
         let entry = by_owner.entry(&c.owner).or_default();
         entry.0 += 1;
         entry.1 += usize::from(c.last_touch().is_some_and(|d| d >= since));
@@ -517,7 +524,8 @@ fn concentration(customers: &[Customer], config: &StoreConfig) -> Vec<Share> {
     let mut out = Vec::new();
     for kind in ["owner", "region"] {
         let mut groups: BTreeMap<String, (usize, u64, usize)> = BTreeMap::new();
-        for c in customers {
+        // The pool is nobody's share: it has no owner row.
+        for c in customers.iter().filter(|c| kind == "region" || !c.is_pooled()) {
             let name = match kind {
                 "owner" => c.owner.clone(),
                 _ => c.region.clone().unwrap_or_else(|| NO_REGION.into()),
@@ -564,7 +572,7 @@ fn exposure(staff: &BTreeMap<Handle, Staff>, customers: &[Customer]) -> Vec<Expo
             e.people.push(s.handle.to_string());
         }
     }
-    for c in customers {
+    for c in customers.iter().filter(|c| !c.is_pooled()) {
         // Where the owner and backup sit (None: gone already, or no region).
         let owner = region_of.get(c.owner.as_str()).copied();
         let backup = c.backup.as_deref().and_then(|b| region_of.get(b).copied());

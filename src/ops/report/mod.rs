@@ -3,6 +3,7 @@
 
 pub mod digest;
 pub mod handover;
+pub mod pool;
 pub mod portfolio;
 
 use std::collections::BTreeMap;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::model::date::Date;
+use crate::model::pool::POOL;
 use crate::ops::list::is_stale_relationship;
 use crate::store::snapshot::Readable;
 use crate::store::Store;
@@ -26,7 +27,8 @@ pub struct Portfolio {
     pub owner: String,
     /// Their name ("" when not in staff/).
     pub name: String,
-    /// active or departed ("unknown" when not in staff/).
+    /// active or departed ("unknown" when not in staff/, "pool" for the
+    /// customer pool's row).
     pub status: String,
     /// Customers owned.
     pub customers: usize,
@@ -38,6 +40,8 @@ pub struct Portfolio {
     pub stale: usize,
     /// Next steps due within a week (or overdue).
     pub next_steps_due: usize,
+    /// Customers claimed from the pool (and held since).
+    pub claimed: usize,
 }
 
 /// Days ahead that count a next step as due.
@@ -48,7 +52,7 @@ pub fn run(store: &Store, filter: &PortfolioFilter, today: Date) -> Result<Reada
     let head = store.head()?;
     let config = head.config()?;
     let Readable { value: staff, mut skipped } = head.readable_staff()?;
-    if let Some(owner) = &filter.owner {
+    if let Some(owner) = filter.owner.as_ref().filter(|o| *o != POOL) {
         if !head.has_entry(&crate::store::layout::staff_path(&crate::model::Handle::parse(owner)?)) {
             return Err(crate::Error::UnknownStaff(owner.clone()));
         }
@@ -64,15 +68,21 @@ pub fn run(store: &Store, filter: &PortfolioFilter, today: Date) -> Result<Reada
         }
         let row = rows.entry(c.owner.clone()).or_insert_with(|| {
             let person = crate::model::Handle::parse(&c.owner).ok().and_then(|h| staff.get(&h));
+            let (name, status) = match person {
+                _ if c.is_pooled() => ("公海 (the pool)".to_string(), "pool".to_string()),
+                Some(p) => (p.name.clone(), p.status.to_string()),
+                None => (String::new(), "unknown".to_string()),
+            };
             Portfolio {
                 owner: c.owner.clone(),
-                name: person.map(|p| p.name.clone()).unwrap_or_default(),
-                status: person.map_or("unknown".into(), |p| p.status.to_string()),
+                name,
+                status,
                 customers: 0,
                 key_accounts: 0,
                 value: 0,
                 stale: 0,
                 next_steps_due: 0,
+                claimed: 0,
             }
         });
         row.customers += 1;
@@ -80,6 +90,7 @@ pub fn run(store: &Store, filter: &PortfolioFilter, today: Date) -> Result<Reada
         row.value += c.value.unwrap_or(0);
         row.stale += usize::from(is_stale_relationship(&c, &config, today));
         row.next_steps_due += usize::from(c.next_date.is_some_and(|d| d <= due));
+        row.claimed += usize::from(c.pool.claimed.is_some());
     }
     Ok(Readable { value: rows.into_values().collect(), skipped })
 }

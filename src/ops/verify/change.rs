@@ -3,9 +3,11 @@
 //! result valid where `check` would judge it (owners and backups who are
 //! active staff, touches in the actor's own name, an append-only log).
 
+use super::pool::PoolJudge;
 use super::state::{Actor, State};
 use crate::model::authz::{authorize, in_scope, Action};
 use crate::model::customer::Customer;
+use crate::model::pool::POOL;
 use crate::model::rule_ids::VerifyRule;
 use crate::model::{Role, Staff, Touch};
 use crate::seal::record;
@@ -21,6 +23,7 @@ pub(super) type Denial = (&'static str, String);
 /// the state the commit leaves (where new owners must be active staff).
 pub(super) fn assess(
     repo: &Repo,
+    judge: &mut PoolJudge<'_>,
     actor: &Actor,
     state: &State,
     after: Option<&State>,
@@ -69,13 +72,14 @@ pub(super) fn assess(
             out.extend(assignees(after, None, &new));
         }
         (Some(Ok(old)), Some(Ok(new))) => {
-            let ownership = old.owner != new.owner || old.backup != new.backup;
+            let ownership = old.owner != new.owner || old.backup != new.backup || old.pool != new.pool;
             if ownership {
-                deny(&mut out, Action::ChangeOwnership { customer: &old });
+                out.extend(super::pool::assess(repo, judge, person, state, &old, &new)?);
             }
             let mut same_owner = new.clone();
             same_owner.owner.clone_from(&old.owner);
             same_owner.backup.clone_from(&old.backup);
+            same_owner.pool.clone_from(&old.pool);
             if !ownership || same_owner != old {
                 deny(&mut out, Action::EditCustomer { customer: &old });
             }
@@ -180,7 +184,14 @@ fn assignees(after: Option<&State>, old: Option<&Customer>, new: &Customer) -> V
         if before == Some(Some(handle)) {
             continue;
         }
+        if role == "owner" && handle == POOL {
+            continue;
+        }
         match after.staff.values().find(|s| s.handle.as_str() == handle) {
+            Some(s) if !s.is_person() => out.push((
+                VerifyRule::AssignToService.id(),
+                format!("names {role} `{handle}`, a service identity (they hold no customers)"),
+            )),
             None => {
                 out.push((VerifyRule::UnknownPerson.id(), format!("names {role} `{handle}`, who is not in staff/")))
             }

@@ -22,6 +22,7 @@
 
 mod change;
 mod merge;
+mod pool;
 pub mod rules;
 mod state;
 pub mod update;
@@ -56,6 +57,8 @@ pub struct VerifyRequest {
     /// sealed value with: values that do not open, and touch summaries a
     /// rotation changed, are then found too.
     pub identities: Vec<age::ssh::Identity>,
+    /// Today: a pool release or claim in a commit dated later is refused.
+    pub today: Option<Date>,
 }
 
 /// One broken rule.
@@ -106,13 +109,15 @@ struct Walk {
     /// Whether a store already exists before the walk (a commit creating
     /// one is then a second genesis).
     genesis_trusted: bool,
+    /// Today, when known.
+    today: Option<Date>,
 }
 
 /// Judges every commit `req` selects, reading every object with its hash
 /// checked (they may have been crafted by a hostile client).
 pub fn run(repo: &Repo, req: &VerifyRequest) -> Result<VerifyReport> {
     crate::store::verify_object_hashes();
-    let mut walk = Walk::default();
+    let mut walk = Walk { today: req.today, ..Walk::default() };
     match req.range.as_deref() {
         Some(range) if range.contains("..") => {
             let (from, to) = range.split_once("..").unwrap_or_default();
@@ -150,6 +155,7 @@ fn judge_history(repo: &Repo, walk: &Walk, gpg: &Gpg, identities: &[age::ssh::Id
         genesis_seen: walk.genesis_trusted,
         boundary: repo.shallow_boundary(),
         trees: repo.trees(),
+        pool: pool::PoolJudge::new(walk.today),
     };
     let mut commits = 0;
     for commit in commits_to_judge {
@@ -182,6 +188,8 @@ struct Verifier<'r> {
     genesis_seen: bool,
     boundary: Boundary,
     trees: Trees<'r>,
+    /// What the pool's rules need of the commit being judged.
+    pool: pool::PoolJudge<'r>,
 }
 
 /// How many trees the walk keeps read (a shard tree of a 100,000-customer
@@ -253,6 +261,7 @@ impl<'r> Verifier<'r> {
     fn judge(&mut self, commit: &Commit<'r>, reference: &merge::Reference<'r>, parents: &[Commit<'r>]) -> Result<()> {
         let base = reference.parent.tree()?;
         let tree = commit.tree()?;
+        self.pool.start(base.clone(), commit.date(), reference.parent.date());
         // The trees of a commit are read again by the next commit and by a
         // merge of its branch: one bounded memo for the whole walk.
         self.trees.trim(TREES_KEPT);
@@ -359,7 +368,8 @@ impl<'r> Verifier<'r> {
         context: Option<&str>,
     ) -> Result<()> {
         let suffix = context.map(|c| format!(" ({c}, judged against the state at the merge)")).unwrap_or_default();
-        for (rule, message) in change::assess(self.repo, actor, state, after, change, self.identities)? {
+        for (rule, message) in change::assess(self.repo, &mut self.pool, actor, state, after, change, self.identities)?
+        {
             self.violation(commit, actor, Some(&change.path), rule, format!("{message}{suffix}"));
         }
         Ok(())

@@ -166,6 +166,66 @@ pub const VERIFY_RULES: &[Rule] = &[
         "a commit takes someone off a sealed customer's recipients but keeps a sealed value as it was (the data key they held still opens it)",
         "re-seal with a new data key: any crm write to the customer does it (`crm seal` re-seals every customer that needs it)",
     ),
+    rule(
+        VerifyRule::ServiceNotPermitted,
+        "a commit signed by a service identity that does anything but release due customers to the pool",
+        "a service key signs `crm pool release --due` only; do everything else as a person",
+    ),
+    rule(
+        VerifyRule::ReleaseUnauthorized,
+        "a customer released to the pool by someone who is not a manager (of its region), an admin or a service identity",
+        "ask the region's manager: crm pool release ID --reason …",
+    ),
+    rule(
+        VerifyRule::ReleaseNotDue,
+        "a customer released (or a key account handed to its manager) by a service identity when the pool's rules do not make it due, or any release of a locked customer",
+        "release due customers only (crm pool release --due); a manager unlocks a customer first (crm pool unlock ID)",
+    ),
+    rule(
+        VerifyRule::ClaimNotInPool,
+        "a claim (pool_claimed written) of a customer that was not in the pool",
+        "claim only pooled customers (crm pool list); ask the owner or a manager for others",
+    ),
+    rule(
+        VerifyRule::ClaimUnauthorized,
+        "a claim by someone who is not a rep or manager",
+        "admins assign pooled customers instead: crm pool assign ID --to HANDLE",
+    ),
+    rule(
+        VerifyRule::ClaimOutOfRegion,
+        "a claim of another region's customer when [pool].claim_in_region is on",
+        "claim customers of your own region; a manager or admin may assign others",
+    ),
+    rule(
+        VerifyRule::ClaimCooldown,
+        "a claim of a customer released from the claimer less than [pool].cooldown_days ago",
+        "wait for the cooldown to end, or ask a manager to assign it",
+    ),
+    rule(
+        VerifyRule::ClaimLimit,
+        "a claim by someone who already claimed [pool].claim_limit customers within claim_period_days",
+        "wait until earlier claims fall out of the period",
+    ),
+    rule(
+        VerifyRule::OwnedCap,
+        "a claim by someone who already owns [pool].owned_cap customers",
+        "hand customers on (or let them go to the pool) before claiming more",
+    ),
+    rule(
+        VerifyRule::LockUnauthorized,
+        "a pool lock (pool_locked_by, pool_locked_until) set, changed or lifted by someone who is not a manager (of its region) or an admin",
+        "ask the region's manager: crm pool lock ID",
+    ),
+    rule(
+        VerifyRule::PoolRecord,
+        "pool keys that do not match the change: a release or claim dated otherwise than its commit (later, more than a day before its parent, or after today), pool_from not the previous owner, an unknown reason, or pool keys changed or left behind outside a release, claim, assignment or lock",
+        "make pool changes with crm pool release / crm claim / crm pool assign / crm pool lock, and sync them the day they are made",
+    ),
+    rule(
+        VerifyRule::AssignToService,
+        "a customer handed to a service identity as owner or backup",
+        "service identities own no customers; hand it to a person",
+    ),
 ];
 
 #[cfg(test)]

@@ -70,11 +70,12 @@ impl<'r> Verifier<'r> {
                 company: crate::model::Company { name: String::new(), currency: String::new() },
                 report: Default::default(),
                 policy: crate::model::Policy { require_signed: true, ..Default::default() },
+                pool: Default::default(),
             });
             let staff = staff_leniently(&snapshot);
             let mut ring = KeyRing::from_staff(&staff);
             ring.add_forge_keys(&config.policy.forge_keys);
-            let readers = config.seal.as_ref().map(|seal| Readers::new(&config.policy, seal, &staff));
+            let readers = config.seal.as_ref().map(|seal| Readers::new(&config, seal, &staff));
             Some(Rc::new(State { config, staff, ring, readers }))
         };
         self.states.insert(key, state.clone());

@@ -111,6 +111,7 @@ pub fn run(repo: &Repo, update: &RefUpdate, gpg: &Gpg, today: Date) -> Result<Ve
         genesis_trusted: !tips.is_empty(),
         hidden_is_frontier: false,
         frontier: (!tips.is_empty()).then_some(tips),
+        today: Some(today),
     };
     judge_history(repo, &walk, gpg, &[])
 }

@@ -12,7 +12,9 @@ use crate::ops::report::portfolio::{self, Portfolio, PortfolioFilter};
 
 /// Per owner: customers, key accounts, value, stale relationships, next steps due
 ///
-/// A next step counts as due when its date is within 7 days or past.
+/// A next step counts as due when its date is within 7 days or past;
+/// `claimed` counts customers taken from the pool; the pool's customers
+/// have a row of their own (owner @pool).
 ///
 /// Example: crm report portfolio --region 华中 --format md
 #[derive(clap::Args, Debug)]
@@ -40,6 +42,7 @@ impl Tabular for Portfolio {
             Column::number("value"),
             Column::number("stale"),
             Column::number("due"),
+            Column::number("claimed").optional(2),
         ];
         COLUMNS
     }
@@ -53,6 +56,7 @@ impl Tabular for Portfolio {
             money(Some(self.value), human),
             self.stale.to_string(),
             self.next_steps_due.to_string(),
+            self.claimed.to_string(),
         ]
     }
 }

@@ -184,7 +184,7 @@ impl Words<'_> {
 /// left out come first, and only when there are any: everything below is
 /// without them.
 pub fn sections<'a>(r: &'a HandoverReport, cat: &'a Catalog) -> impl Iterator<Item = Section> + 'a {
-    const BUILDERS: [fn(&Words) -> Section; 11] = [
+    const BUILDERS: [fn(&Words) -> Section; 16] = [
         pending,
         changes,
         self_assigned,
@@ -196,6 +196,11 @@ pub fn sections<'a>(r: &'a HandoverReport, cat: &'a Catalog) -> impl Iterator<It
         exposure,
         sabotage,
         touches_for_others,
+        pool_released,
+        pool_claimed,
+        pool_limits,
+        pool_bouncing,
+        pool_oldest,
     ];
     let left_out = (!r.unreadable.is_empty()).then(|| unreadable(&Words { cat, r }));
     left_out.into_iter().chain(BUILDERS.into_iter().map(move |build| build(&Words { cat, r })))
@@ -439,4 +444,74 @@ fn touches_for_others(w: &Words) -> Section {
         (Column::token("touch by"), Row),
     ];
     w.section(w.cat.text("section-touches-for-others"), layout, rows.collect(), "empty-touches-for-others")
+}
+
+fn pool_released(w: &Words) -> Section {
+    events(w, "section-pool-released", &w.r.pool.released, "empty-pool-released")
+}
+
+fn pool_claimed(w: &Words) -> Section {
+    events(w, "section-pool-claimed", &w.r.pool.claimed, "empty-pool-claimed")
+}
+
+fn pool_limits(w: &Words) -> Section {
+    let of = |n: usize, limit: Option<u32>| match limit {
+        Some(l) => {
+            let shown = w.cat.with("pool-of-limit", &[("count", n.into()), ("limit", (l as usize).into())]);
+            if n >= l as usize {
+                cell(CellKind::Alarm, shown)
+            } else {
+                number(shown)
+            }
+        }
+        None => number(n),
+    };
+    let rows =
+        w.r.pool
+            .limits
+            .iter()
+            .map(|l| vec![id(l.person.clone()), of(l.owned, l.owned_cap), of(l.claimed, l.claim_limit)]);
+    let layout = vec![
+        (Column::token("person"), Row),
+        (Column::number("owned"), Row),
+        (Column::number("claimed in the claim period"), Row),
+    ];
+    w.section(w.cat.text("section-pool-limits"), layout, rows.collect(), "empty-pool-limits")
+}
+
+fn pool_bouncing(w: &Words) -> Section {
+    let rows =
+        w.r.pool
+            .bouncing
+            .iter()
+            .map(|b| vec![w.customer(&b.customer), number(b.releases), text(b.from.join(", ")), id(opt(&b.owner))]);
+    let layout = vec![
+        (Column::token("customer"), Row),
+        (Column::number("releases"), Row),
+        (Column::prose("released from"), Below),
+        (Column::token("held by now"), Row),
+    ];
+    w.section(w.cat.text("section-pool-bouncing"), layout, rows.collect(), "empty-pool-bouncing")
+}
+
+fn pool_oldest(w: &Words) -> Section {
+    let rows = w.r.pool.oldest.iter().map(|o| {
+        vec![
+            id(o.customer.clone()),
+            text(o.name.clone()),
+            text(opt(&o.region)),
+            date(opt(&o.released)),
+            number(opt(&o.days)),
+            text(o.reason.as_deref().map(|r| w.cat.word("pool-reason", r)).unwrap_or_default()),
+        ]
+    });
+    let layout = vec![
+        (Column::token("customer"), Row),
+        (Column::name("name"), Beside),
+        (Column::token("region").optional(2), Below),
+        (Column::token("released"), Row),
+        (Column::number("days"), Row),
+        (Column::token("why").optional(1), Below),
+    ];
+    w.section(w.cat.text("section-pool-oldest"), layout, rows.collect(), "empty-pool-oldest")
 }

@@ -1,7 +1,7 @@
 //! `crm staff leave`.
 
 use crate::cli::commands::reassign::confirm_bulk;
-use crate::cli::commands::{short, OutputArgs};
+use crate::cli::commands::{short, BulkArgs, OutputArgs};
 use crate::cli::complete;
 use crate::cli::ctx::{print, Ctx};
 use crate::cli::error::CliResult;
@@ -41,12 +41,8 @@ pub struct StaffLeaveArgs {
     /// Why: recorded in the commit
     #[arg(long)]
     reason: Option<String>,
-    /// Print the plan, write nothing
-    #[arg(long)]
-    dry_run: bool,
-    /// Do not ask before handing over several customers
-    #[arg(long, short)]
-    yes: bool,
+    #[command(flatten)]
+    bulk: BulkArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -62,11 +58,11 @@ pub fn run(ctx: &mut Ctx, args: StaffLeaveArgs) -> CliResult {
     let req = LeaveRequest { handle: args.handle, on, handover, rehire: !args.no_rehire, reason: args.reason };
     let today = ctx.today;
     let format = args.output.format;
-    if args.dry_run {
+    if args.bulk.dry_run {
         let plan = leave::dry_run(ctx.store()?, &req, today)?;
         return print(&describe(&plan, format));
     }
-    if !args.yes && ctx.interactive {
+    if !args.bulk.yes && ctx.interactive {
         let plan = leave::dry_run(ctx.store()?, &req, today)?;
         if !confirm_bulk(ctx, &plan.moves, &format!("Record {}'s departure and make these changes?", plan.person))? {
             return Ok(());

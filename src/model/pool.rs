@@ -1,0 +1,403 @@
+//! The customer pool (公海): customers nobody follows up go back to the
+//! company, and colleagues may claim them, within limits. Pure rules here;
+//! `ops::pool` applies them before writing and `verify` to every commit.
+//!
+//! A pooled customer's owner is [`POOL`]; the `pool_*` keys of its file say
+//! when it was released, why and from whom. A claim writes `pool_claimed`,
+//! which the claim limit counts while the claimer owns the customer. A
+//! manager's lock (`pool_locked_by`, optionally `pool_locked_until`) keeps
+//! a customer out of automatic releases.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::authz::Denied;
+use super::config::PoolPolicy;
+use super::customer::Customer;
+use super::date::Date;
+use super::named::named_enum;
+use super::rule_ids::VerifyRule;
+use super::staff::{Role, Staff};
+use super::Handle;
+
+/// The owner of a pooled customer.
+pub const POOL: &str = "@pool";
+
+/// The statuses the no-touch rule applies to: customers someone is meant to
+/// be working (dormant and lost ones are not worked by definition).
+const WORKED_STATUSES: &[&str] = &["active", "prospect"];
+
+named_enum! {
+    /// Why a customer went to the pool.
+    ReleaseReason("release reason") {
+        NoTouch = "no-touch",
+        Unconverted = "unconverted",
+        Manual = "manual",
+    }
+}
+
+/// The `pool_*` keys of a customer file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PoolFields {
+    /// `pool_released`: when it went to the pool.
+    pub released: Option<Date>,
+    /// `pool_reason`: why (a [`ReleaseReason`] word).
+    pub reason: Option<String>,
+    /// `pool_from`: who owned it before.
+    pub from: Option<String>,
+    /// `pool_claimed`: when its owner claimed it from the pool.
+    pub claimed: Option<Date>,
+    /// `pool_locked_by`: the manager who locked it out of automatic releases.
+    pub locked_by: Option<String>,
+    /// `pool_locked_until`: the last day of the lock (none: until lifted).
+    pub locked_until: Option<Date>,
+}
+
+/// The keys of [`PoolFields`] in a customer file, in file order.
+pub const POOL_KEYS: &[&str] =
+    &["pool_released", "pool_reason", "pool_from", "pool_claimed", "pool_locked_by", "pool_locked_until"];
+
+impl PoolFields {
+    /// Whether the file has none of the pool keys.
+    pub fn is_empty(&self) -> bool {
+        *self == PoolFields::default()
+    }
+
+    /// Whether a lock holds on `day`.
+    pub fn locked_on(&self, day: Date) -> bool {
+        self.locked_by.is_some() && self.locked_until.is_none_or(|until| day <= until)
+    }
+}
+
+/// What due-ness depends on: a customer file, or the catalog's line of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// Owner.
+    pub owner: &'a str,
+    /// Tier.
+    pub tier: &'a str,
+    /// Status.
+    pub status: &'a str,
+    /// Date of the latest touch.
+    pub last_touch: Option<Date>,
+    /// Start of the relationship.
+    pub since: Option<Date>,
+    /// Its last claim from the pool.
+    pub claimed: Option<Date>,
+    /// Whether a lock holds on the day judged.
+    pub locked: bool,
+}
+
+impl<'a> Facts<'a> {
+    /// The facts of `c` on `day`.
+    pub fn of(c: &'a Customer, day: Date) -> Facts<'a> {
+        Facts {
+            owner: &c.owner,
+            tier: &c.tier,
+            status: &c.status,
+            last_touch: c.last_touch(),
+            since: c.since,
+            claimed: c.pool.claimed,
+            locked: c.pool.locked_on(day),
+        }
+    }
+}
+
+/// What the rules say to do with a customer on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Release it to the pool, for this reason.
+    Release(ReleaseReason),
+    /// An exempt tier: hand it to its region's manager, for this reason.
+    ToManager(ReleaseReason),
+}
+
+impl Due {
+    /// The rule that made it due.
+    pub fn reason(self) -> ReleaseReason {
+        match self {
+            Due::Release(r) | Due::ToManager(r) => r,
+        }
+    }
+}
+
+/// Whether the policy's automatic rules make a customer due on `day`, and
+/// what to do with it. Pooled and locked customers are never due; the
+/// no-touch rule looks at the latest of its last touch, `since` and its
+/// last claim; the prospect rule at the latest of `since` and its claim.
+pub fn due(f: &Facts<'_>, pool: &PoolPolicy, day: Date) -> Option<Due> {
+    if f.owner == POOL || f.locked {
+        return None;
+    }
+    let older = |start: Option<Date>, days: Option<u32>| match (start, days) {
+        (Some(start), Some(days)) => start.days_until(day) >= i64::from(days),
+        _ => false,
+    };
+    let active = [f.last_touch, f.since, f.claimed].into_iter().flatten().max();
+    let reason = if WORKED_STATUSES.contains(&f.status) && older(active, pool.release_after_days) {
+        ReleaseReason::NoTouch
+    } else if f.status == "prospect" && older(f.since.max(f.claimed), pool.prospect_days) {
+        ReleaseReason::Unconverted
+    } else {
+        return None;
+    };
+    Some(if pool.exempts(f.tier) { Due::ToManager(reason) } else { Due::Release(reason) })
+}
+
+/// The manager a customer of `region` goes to when its tier is exempt:
+/// the first active manager of that region by handle.
+pub fn region_manager<'s>(region: Option<&str>, staff: &'s BTreeMap<Handle, Staff>) -> Option<&'s Staff> {
+    let region = region?;
+    staff.values().find(|s| s.is_active() && s.role == Role::Manager && s.region.as_deref() == Some(region))
+}
+
+/// Whether `person` may claim `customer` as far as who they are goes: an
+/// active rep or manager, of the customer's region when claims are limited
+/// to it. The limits that change from day to day ([`judge_claim`]) are
+/// not part of it.
+pub fn may_claim(person: &Staff, customer: &Customer, pool: &PoolPolicy) -> Result<(), Denied> {
+    if !person.is_active() {
+        return Err(Denied { rule: VerifyRule::ActorDeparted, reason: "act: they have departed".into() });
+    }
+    if person.role == Role::Service {
+        return Err(Denied {
+            rule: VerifyRule::ServiceNotPermitted,
+            reason: "claim customers (a service identity only releases due customers)".into(),
+        });
+    }
+    if !matches!(person.role, Role::Rep | Role::Manager) {
+        return Err(Denied {
+            rule: VerifyRule::ClaimUnauthorized,
+            reason: format!("claim customers from the pool (reps and managers claim; {}s assign)", person.role),
+        });
+    }
+    match customer.region.as_deref() {
+        Some(region) if pool.claim_in_region && person.region.as_deref() != Some(region) => Err(Denied {
+            rule: VerifyRule::ClaimOutOfRegion,
+            reason: format!(
+                "claim {}, a customer of region {region} ({} is in {}; claims are limited to one's region)",
+                customer.id,
+                person.handle,
+                person.region.as_deref().unwrap_or("no region")
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Who may claim a pooled customer: the one place that says so, for the
+/// commands, for `verify` and for whatever must follow the set (a sealed
+/// store seals a pooled customer to these people, with the region's
+/// managers and the admins, who may assign it). Active reps and managers
+/// passing [`may_claim`]; the day-to-day limits are left out, so the set
+/// changes only with staff, policy or the customer's region.
+pub fn claimants<'s>(
+    customer: &Customer,
+    staff: &'s BTreeMap<Handle, Staff>,
+    pool: &PoolPolicy,
+) -> impl Iterator<Item = &'s Staff> {
+    let customer = customer.clone();
+    let pool = pool.clone();
+    staff.values().filter(move |s| s.is_active() && may_claim(s, &customer, &pool).is_ok())
+}
+
+/// Where a claimer stands before a claim: how many customers they own and
+/// how many of those they claimed within the claim period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// Customers owned.
+    pub owned: usize,
+    /// Of those, claimed within the claim period ending on the day of the claim.
+    pub claimed: usize,
+}
+
+/// Whether a claim on `day` falls within the claim period of a claim
+/// made on `claimed`.
+pub fn in_claim_period(claimed: Date, day: Date, pool: &PoolPolicy) -> bool {
+    let age = claimed.days_until(day);
+    (0..i64::from(pool.claim_period_days.max(1))).contains(&age)
+}
+
+/// Everything wrong with `person` claiming `before` (the customer as it is
+/// in the pool) on `day`, given their standing: pool membership, who they
+/// are ([`may_claim`]), the cooldown, the claim limit and the owned cap.
+pub fn judge_claim(person: &Staff, before: &Customer, standing: Standing, pool: &PoolPolicy, day: Date) -> Vec<Denied> {
+    let mut out = Vec::new();
+    if before.owner != POOL {
+        out.push(Denied {
+            rule: VerifyRule::ClaimNotInPool,
+            reason: format!("claim {}: it is not in the pool (owner {})", before.id, before.owner),
+        });
+        return out;
+    }
+    if let Err(d) = may_claim(person, before, pool) {
+        out.push(d);
+    }
+    let me = person.handle.as_str();
+    if let (Some(from), Some(released)) = (before.pool.from.as_deref(), before.pool.released) {
+        let free = released.plus_days(i64::from(pool.cooldown_days));
+        if from == me && day < free {
+            out.push(Denied {
+                rule: VerifyRule::ClaimCooldown,
+                reason: format!(
+                    "claim {} again before {free}: it was released from {me} on {released} (cooldown {} days)",
+                    before.id, pool.cooldown_days
+                ),
+            });
+        }
+    }
+    if let Some(limit) = pool.claim_limit {
+        if standing.claimed >= limit as usize {
+            out.push(Denied {
+                rule: VerifyRule::ClaimLimit,
+                reason: format!(
+                    "claim {}: {me} has claimed {} customer(s) in the last {} days (claim_limit {limit})",
+                    before.id, standing.claimed, pool.claim_period_days
+                ),
+            });
+        }
+    }
+    if let Some(cap) = pool.owned_cap {
+        if standing.owned >= cap as usize {
+            out.push(Denied {
+                rule: VerifyRule::OwnedCap,
+                reason: format!("claim {}: {me} owns {} customers (owned_cap {cap})", before.id, standing.owned),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CustomerId, StaffStatus};
+
+    fn day(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    fn person(handle: &str, role: Role, region: &str) -> Staff {
+        Staff {
+            handle: Handle::parse(handle).unwrap(),
+            name: handle.into(),
+            email: format!("{handle}@x"),
+            role,
+            region: Some(region.into()),
+            status: StaffStatus::Active,
+            joined: None,
+            left: None,
+            rehire: None,
+            keys: vec![],
+        }
+    }
+
+    fn pooled(region: &str) -> Customer {
+        let mut c = Customer::new(CustomerId::parse("acme").unwrap(), "Acme".into(), POOL.into());
+        c.region = Some(region.into());
+        c.pool.released = Some(day("2026-11-01"));
+        c.pool.from = Some("zhang.wei".into());
+        c.pool.reason = Some("no-touch".into());
+        c
+    }
+
+    fn facts<'a>(owner: &'a str, tier: &'a str, status: &'a str, touched: &str) -> Facts<'a> {
+        Facts {
+            owner,
+            tier,
+            status,
+            last_touch: Some(day(touched)),
+            since: Some(day("2025-01-01")),
+            claimed: None,
+            locked: false,
+        }
+    }
+
+    #[test]
+    fn each_rule_makes_a_customer_due_unless_locked_pooled_or_exempt() {
+        let pool = PoolPolicy { release_after_days: Some(30), prospect_days: Some(90), ..PoolPolicy::default() };
+        let today = day("2026-11-26");
+        assert_eq!(
+            due(&facts("a", "standard", "active", "2026-10-27"), &pool, today),
+            Some(Due::Release(ReleaseReason::NoTouch))
+        );
+        assert_eq!(due(&facts("a", "standard", "active", "2026-10-28"), &pool, today), None);
+        assert_eq!(due(&facts("a", "standard", "dormant", "2026-01-01"), &pool, today), None);
+        let mut prospect = facts("a", "prospect", "prospect", "2026-11-20");
+        assert_eq!(due(&prospect, &pool, today), Some(Due::Release(ReleaseReason::Unconverted)));
+        prospect.claimed = Some(day("2026-10-01"));
+        assert_eq!(due(&prospect, &pool, today), None, "a claim starts the clock again");
+        assert_eq!(
+            due(&facts("a", "key", "active", "2026-01-01"), &pool, today),
+            Some(Due::ToManager(ReleaseReason::NoTouch))
+        );
+        let mut locked = facts("a", "standard", "active", "2026-01-01");
+        locked.locked = true;
+        assert_eq!(due(&locked, &pool, today), None);
+        assert_eq!(due(&facts(POOL, "standard", "active", "2026-01-01"), &pool, today), None);
+        assert_eq!(due(&facts("a", "standard", "active", "2020-01-01"), &PoolPolicy::default(), today), None);
+    }
+
+    #[test]
+    fn locks_hold_until_their_last_day() {
+        let mut f = PoolFields { locked_by: Some("li.na".into()), ..PoolFields::default() };
+        assert!(f.locked_on(day("2030-01-01")));
+        f.locked_until = Some(day("2026-11-30"));
+        assert!(f.locked_on(day("2026-11-30")));
+        assert!(!f.locked_on(day("2026-12-01")));
+    }
+
+    #[test]
+    fn claims_are_judged_by_region_cooldown_limit_and_cap() {
+        let pool = PoolPolicy { claim_limit: Some(2), owned_cap: Some(10), ..PoolPolicy::default() };
+        let rep = person("zhang.wei", Role::Rep, "华中");
+        let rules = |who: &Staff, c: &Customer, s: Standing, on: &str| -> Vec<VerifyRule> {
+            judge_claim(who, c, s, &pool, day(on)).into_iter().map(|d| d.rule).collect()
+        };
+        let c = pooled("华中");
+        assert_eq!(rules(&rep, &c, Standing::default(), "2026-11-26"), [VerifyRule::ClaimCooldown]);
+        assert!(rules(&rep, &c, Standing::default(), "2026-12-01").is_empty());
+        let other = person("chen.jie", Role::Rep, "华东");
+        assert_eq!(rules(&other, &c, Standing::default(), "2026-11-26"), [VerifyRule::ClaimOutOfRegion]);
+        let busy = Standing { owned: 10, claimed: 2 };
+        assert_eq!(rules(&rep, &c, busy, "2026-12-01"), [VerifyRule::ClaimLimit, VerifyRule::OwnedCap]);
+        let mut owned = c.clone();
+        owned.owner = "wang.fang".into();
+        assert_eq!(rules(&rep, &owned, Standing::default(), "2026-12-01"), [VerifyRule::ClaimNotInPool]);
+        let service = person("cron", Role::Service, "华中");
+        assert_eq!(rules(&service, &c, Standing::default(), "2026-12-01"), [VerifyRule::ServiceNotPermitted]);
+        let admin = person("liu.yang", Role::Admin, "华中");
+        assert_eq!(rules(&admin, &c, Standing::default(), "2026-12-01"), [VerifyRule::ClaimUnauthorized]);
+    }
+
+    #[test]
+    fn claimants_are_the_active_reps_and_managers_of_the_region() {
+        let mut staff = BTreeMap::new();
+        for p in [
+            person("zhang.wei", Role::Rep, "华中"),
+            person("li.na", Role::Manager, "华中"),
+            person("chen.jie", Role::Rep, "华东"),
+            person("liu.yang", Role::Admin, "华中"),
+            person("cron", Role::Service, "华中"),
+        ] {
+            staff.insert(p.handle.clone(), p);
+        }
+        let names = |pool: &PoolPolicy| -> Vec<String> {
+            claimants(&pooled("华中"), &staff, pool).map(|s| s.handle.to_string()).collect()
+        };
+        assert_eq!(names(&PoolPolicy::default()), ["li.na", "zhang.wei"]);
+        let anywhere = PoolPolicy { claim_in_region: false, ..PoolPolicy::default() };
+        assert_eq!(names(&anywhere), ["chen.jie", "li.na", "zhang.wei"]);
+        assert_eq!(region_manager(Some("华中"), &staff).map(|s| s.handle.as_str()), Some("li.na"));
+        assert!(region_manager(Some("华东"), &staff).is_none());
+    }
+
+    #[test]
+    fn the_claim_period_counts_back_from_the_day() {
+        let pool = PoolPolicy { claim_period_days: 7, ..PoolPolicy::default() };
+        assert!(in_claim_period(day("2026-11-20"), day("2026-11-26"), &pool));
+        assert!(!in_claim_period(day("2026-11-19"), day("2026-11-26"), &pool));
+        assert!(!in_claim_period(day("2026-11-27"), day("2026-11-26"), &pool));
+    }
+}

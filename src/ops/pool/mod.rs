@@ -1,0 +1,31 @@
+//! The customer pool (公海): `crm pool list | release | assign | lock |
+//! unlock` and `crm claim`. The rules are `model::pool`'s; every change is
+//! one commit made through the write path every ownership change takes
+//! ([`super::ownership`]), and `crm verify` judges it again.
+
+pub mod assign;
+pub mod claim;
+pub mod list;
+pub mod lock;
+pub mod release;
+
+use super::WriteOptions;
+use crate::model::date::Date;
+use crate::model::{Customer, CustomerId};
+use crate::store::Snapshot;
+use crate::{Error, Result};
+
+/// The day a pool change is made and recorded on: its commit's date (the
+/// committer date git's environment sets, else `today`). `crm verify`
+/// judges the change on that day, so the command must too.
+pub fn day_of(opts: &WriteOptions, today: Date) -> Date {
+    opts.stamps.committer.time.map_or(today, |t| t.date())
+}
+
+/// The customers of `ids` (each once, in order) with their file text.
+fn read_each(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<(Customer, String)>> {
+    if ids.is_empty() {
+        return Err(Error::Missing("customers: give one or more ids".into()));
+    }
+    crate::ops::ownership::read_all(snapshot, ids)
+}

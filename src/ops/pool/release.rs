@@ -1,0 +1,256 @@
+//! `crm pool release`: customers go back to the company's pool, by id (a
+//! manager's decision, reason `manual`) or because the pool's rules make
+//! them due (`--due`, the nightly job). A due customer of an exempt tier
+//! goes to its region's manager instead. One commit for all of them.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{day_of, read_each};
+use crate::model::authz::Action;
+use crate::model::date::Date;
+use crate::model::pool::{self, Due, Facts, PoolFields, ReleaseReason, POOL};
+use crate::model::{Customer, CustomerId, Handle, Role, Staff, StoreConfig};
+use crate::ops::ownership::{self, Ownership, Sources};
+use crate::ops::{Message, WriteOptions, Writer};
+use crate::store::catalog::Catalog;
+use crate::store::{Snapshot, Store};
+use crate::{Error, Result};
+
+/// Which customers to release.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// These customers (reason `manual`, unless a service identity asks:
+    /// then each must be due).
+    Ids(Vec<CustomerId>),
+    /// Every customer the pool's rules make due.
+    Due,
+}
+
+/// A release to plan or make.
+#[derive(Debug, Clone)]
+pub struct ReleaseRequest {
+    /// Which customers.
+    pub selection: Selection,
+    /// Why, for the commit (required for a release by id).
+    pub reason: Option<String>,
+    /// Today (the day is the commit's: [`day_of`]).
+    pub today: Date,
+}
+
+/// One customer released (or, for an exempt tier, handed to its manager).
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    /// Customer id.
+    pub customer: String,
+    /// Customer name.
+    pub name: String,
+    /// Owner before.
+    pub from: String,
+    /// Owner after: `@pool`, or the region's manager.
+    pub to: String,
+    /// Why.
+    pub reason: ReleaseReason,
+    /// Region.
+    pub region: Option<String>,
+    /// Tier.
+    pub tier: String,
+    /// Value.
+    pub value: Option<u64>,
+    /// Last touch.
+    pub last_touch: Option<Date>,
+    #[serde(skip)]
+    backup: Option<String>,
+}
+
+/// A due customer left where it is, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Held {
+    /// Customer id.
+    pub customer: String,
+    /// Its owner.
+    pub owner: String,
+    /// Why it stays.
+    pub why: String,
+}
+
+/// What a release did (or would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct Released {
+    /// The day of the release.
+    pub day: Date,
+    /// The customers released or handed to managers.
+    pub releases: Vec<Release>,
+    /// Due customers that stay where they are.
+    pub held: Vec<Held>,
+    /// The commit; `None` for a dry run or when nothing was due.
+    pub commit: Option<String>,
+}
+
+/// Plans `req` against the current state, writing nothing.
+pub fn dry_run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Result<Released> {
+    let head = store.head()?;
+    let day = day_of(opts, req.today);
+    let (releases, held, _) = plan(&head, &head.staff()?, &head.config()?, None, req, day)?;
+    Ok(Released { day, releases, held, commit: None })
+}
+
+/// Releases the customers in one commit (managers of their region,
+/// admins, or a service identity for due ones).
+pub fn run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Result<Released> {
+    let w = Writer::start(store, opts)?;
+    let day = day_of(opts, req.today);
+    let (releases, held, sources) = plan(w.snapshot(), &w.staff, &w.config, Some(&w.actor), req, day)?;
+    if releases.is_empty() {
+        return Ok(Released { day, releases, held, commit: None });
+    }
+    let ids: Vec<&str> = releases.iter().map(|r| r.customer.as_str()).collect();
+    let edited = ownership::rewrite(&w, &ids, sources, |i, before| Ok(after(&releases[i], before, day)))?;
+    let mut changes = Vec::with_capacity(edited.len());
+    for (r, (before, change)) in releases.iter().zip(edited) {
+        let due = pool::due(&Facts::of(&before, day), &w.config.pool, day);
+        match r.to == POOL {
+            true => w.authorize(Action::Release { customer: &before, due })?,
+            false => w.authorize(Action::HandToManager { customer: &before, due })?,
+        }
+        changes.push(change);
+    }
+    let reason = req.reason.clone().unwrap_or_else(|| "due by the pool's rules".into());
+    let message = Message { subject: subject(&releases), action: "pool-release", reason: Some(&reason) };
+    let commit = w.commit(&message, changes)?;
+    Ok(Released { day, releases, held, commit: Some(commit.to_string()) })
+}
+
+/// The ownership a release gives `before`.
+fn after(r: &Release, before: &Customer, day: Date) -> Ownership {
+    if r.to == POOL {
+        let pool = PoolFields {
+            released: Some(day),
+            reason: Some(r.reason.id().to_string()),
+            from: Some(before.owner.clone()),
+            ..PoolFields::default()
+        };
+        return Ownership { owner: POOL.into(), backup: before.backup.clone(), pool };
+    }
+    Ownership { owner: r.to.clone(), backup: r.backup.clone(), pool: Ownership::handed_on(&before.pool) }
+}
+
+/// The releases `req` asks for on `day`, the due customers held back, and
+/// the files read. `actor` (when writing) decides what a release by id may
+/// be: a service identity's must be due.
+fn plan(
+    snapshot: &Snapshot<'_>,
+    staff: &BTreeMap<Handle, Staff>,
+    config: &StoreConfig,
+    actor: Option<&Staff>,
+    req: &ReleaseRequest,
+    day: Date,
+) -> Result<(Vec<Release>, Vec<Held>, Sources)> {
+    let chosen = match &req.selection {
+        Selection::Ids(ids) => {
+            crate::ops::non_empty("--reason", req.reason.as_deref().unwrap_or_default())?;
+            read_each(snapshot, ids)?
+        }
+        Selection::Due => due_now(snapshot, config, day)?,
+    };
+    let by_service = actor.is_some_and(|a| a.role == Role::Service);
+    let mut releases = Vec::with_capacity(chosen.len());
+    let mut held = Vec::new();
+    let mut sources = Sources::with_capacity(chosen.len());
+    for (c, src) in chosen {
+        let due = pool::due(&Facts::of(&c, day), &config.pool, day);
+        let release = match (&req.selection, due) {
+            (Selection::Ids(_), _) => by_id(&c, due, by_service, day)?,
+            (Selection::Due, Some(Due::Release(reason))) => Some(release(&c, POOL.into(), reason, c.backup.clone())),
+            (Selection::Due, Some(Due::ToManager(reason))) => match pool::region_manager(c.region.as_deref(), staff) {
+                Some(m) if m.handle.as_str() == c.owner => None,
+                Some(m) => {
+                    let backup = crate::ops::reassign::backup_after(&c, m.handle.as_str(), staff);
+                    Some(release(&c, m.handle.to_string(), reason, backup))
+                }
+                None => {
+                    let region = c.region.as_deref().map_or("no region".into(), |r| format!("region {r}"));
+                    let why = format!(
+                        "{} is due ({reason}) but its tier {} is exempt and {region} has no active manager",
+                        c.id, c.tier
+                    );
+                    held.push(Held { customer: c.id.to_string(), owner: c.owner.clone(), why });
+                    None
+                }
+            },
+            (Selection::Due, None) => None,
+        };
+        if let Some(r) = release {
+            sources.insert(c.id.to_string(), src);
+            releases.push(r);
+        }
+    }
+    Ok((releases, held, sources))
+}
+
+/// A release by id of `c`: refused when it is pooled or locked, or, for a
+/// service identity, not due.
+fn by_id(c: &Customer, due: Option<Due>, by_service: bool, day: Date) -> Result<Option<Release>> {
+    if c.owner == POOL {
+        return Err(Error::invalid("customer", c.id.as_str(), "is already in the pool"));
+    }
+    if c.pool.locked_on(day) {
+        let until = c.pool.locked_until.map_or(String::new(), |u| format!(" until {u}"));
+        let by = c.pool.locked_by.as_deref().unwrap_or_default();
+        return Err(Error::invalid(
+            "customer",
+            c.id.as_str(),
+            format!("is locked by {by}{until}; a manager lifts the lock first: crm pool unlock {}", c.id),
+        ));
+    }
+    if !by_service {
+        return Ok(Some(release(c, POOL.into(), ReleaseReason::Manual, c.backup.clone())));
+    }
+    match due {
+        Some(Due::Release(reason)) => Ok(Some(release(c, POOL.into(), reason, c.backup.clone()))),
+        _ => Err(Error::invalid(
+            "customer",
+            c.id.as_str(),
+            "is not due for release by the pool's rules; a service identity releases due customers only",
+        )),
+    }
+}
+
+fn release(c: &Customer, to: String, reason: ReleaseReason, backup: Option<String>) -> Release {
+    Release {
+        customer: c.id.to_string(),
+        name: c.name.clone(),
+        from: c.owner.clone(),
+        to,
+        reason,
+        region: c.region.clone(),
+        tier: c.tier.clone(),
+        value: c.value,
+        last_touch: c.last_touch(),
+        backup,
+    }
+}
+
+/// Every customer due on `day`, with its text: the catalog says which
+/// might be, and those files are read and judged again. A file that cannot
+/// be read cannot be judged, and stays.
+fn due_now(snapshot: &Snapshot<'_>, config: &StoreConfig, day: Date) -> Result<Vec<(Customer, String)>> {
+    let catalog = Catalog::load(snapshot)?;
+    let wanted = catalog.files(|e| e.facts(day).is_some_and(|f| pool::due(&f, &config.pool, day).is_some()))?;
+    snapshot.map_files(wanted, |e, src| {
+        let id = CustomerId::parse(&e.stem)?;
+        Ok((Customer::parse(&id, &e.path, &src)?, src))
+    })
+}
+
+fn subject(releases: &[Release]) -> String {
+    if let [r] = releases {
+        return format!("pool release {}: {} -> {}", r.customer, r.from, r.to);
+    }
+    let pooled = releases.iter().filter(|r| r.to == POOL).count();
+    match releases.len() - pooled {
+        0 => format!("pool release {pooled} customers"),
+        n => format!("pool release {pooled} customers, {n} to their region's manager"),
+    }
+}

@@ -1,0 +1,548 @@
+//! The customer pool (公海): releases by each rule of `[pool]` (and the
+//! exemptions and locks that keep customers out), claims within the
+//! limits, forged claims and a service key overstepping its one permission
+//! rejected by `crm verify`, and two clones claiming the same customer.
+//!
+//! Every command runs on a given day: `CRM_TODAY` and git's author and
+//! committer dates are that day, as on a machine whose clock says so (a
+//! pool change is dated by its commit, and verify holds it to that).
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{customer_path, init_args, staff_email, Output, TestRepo, ADMIN_EMAIL};
+
+/// The pool's rules in every test store.
+const POOL: &str = "\n[pool]\nrelease_after_days = 30\nprospect_days = 60\nexempt_tiers = [\"key\"]\nclaim_limit = 2\nclaim_period_days = 7\nowned_cap = 5\ncooldown_days = 14\nclaim_in_region = true\n";
+
+/// Everyone: handle, name, role, region (the admin's email is git's).
+const PEOPLE: &[(&str, &str, &str, &str)] = &[
+    ("li.na", "李娜", "manager", "华中"),
+    ("zhang.wei", "张伟", "rep", "华中"),
+    ("chen.jie", "陈杰", "rep", "华中"),
+    ("wang.fang", "王芳", "rep", "华南"),
+    ("pool-bot", "Pool job", "service", ""),
+];
+
+/// A store with [`PEOPLE`] and the `[pool]` rules; when `keys` is given
+/// (every handle's public key, and the admin's as `liu.yang`), the store
+/// requires signatures and each person is listed with their key.
+fn store_with(repo: &TestRepo, keys: Option<&dyn Fn(&str) -> String>) {
+    let admin_key = keys.map(|k| k("liu.yang"));
+    let mut init = init_args(&[]);
+    if let Some(k) = &admin_key {
+        init.extend(["--key", k.as_str(), "--require-signed"]);
+    }
+    at(repo, "2026-10-01", None, &init).ok();
+    for (handle, name, role, region) in PEOPLE {
+        let email = staff_email(handle);
+        let mut args = vec!["staff", "add", handle, "--name", name, "--email", &email, "--role", role, "-q"];
+        if !region.is_empty() {
+            args.extend(["--region", region]);
+        }
+        let key = keys.map(|k| k(handle));
+        if let Some(k) = &key {
+            args.extend(["--key", k.as_str()]);
+        }
+        at(repo, "2026-10-01", None, &args).ok();
+    }
+    let config = repo.read("crm.toml") + POOL;
+    repo.write("crm.toml", config);
+    repo.git_at("2026-10-01T10:00:00+08:00", &["commit", "-q", "-am", "The pool's rules"]);
+}
+
+/// `crm ARGS` on `day` as `user` (the admin when `None`).
+#[track_caller]
+fn at(repo: &TestRepo, day: &str, user: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = repo.crm_cmd();
+    let stamp = format!("{day}T10:00:00+08:00");
+    cmd.env("CRM_TODAY", day).env("GIT_AUTHOR_DATE", &stamp).env("GIT_COMMITTER_DATE", &stamp);
+    if let Some(user) = user {
+        let email = staff_email(user);
+        cmd.env("CRM_USER", user).env("GIT_COMMITTER_EMAIL", &email).env("GIT_AUTHOR_EMAIL", &email);
+    }
+    cmd.args(args);
+    repo.run(cmd)
+}
+
+/// `crm add -q --id ID --name ID --owner OWNER --region REGION --since SINCE EXTRA…` on 2026-10-02.
+fn add(repo: &TestRepo, id: &str, owner: &str, region: &str, since: &str, extra: &[&str]) {
+    add_on(repo, "2026-10-02", id, owner, region, since, extra);
+}
+
+/// [`add`] on `day`.
+fn add_on(repo: &TestRepo, day: &str, id: &str, owner: &str, region: &str, since: &str, extra: &[&str]) {
+    let mut args = vec!["add", "-q", "--id", id, "--name", id, "--owner", owner, "--region", region, "--since", since];
+    args.extend_from_slice(extra);
+    at(repo, day, None, &args).ok();
+}
+
+/// The unsigned test store with its customers: one due by each rule, and
+/// one kept out by each exemption. On 2026-11-20 (30 days without a touch
+/// since 2026-10-21, prospects since before 2026-09-21):
+///
+/// - `a-stale` (zhang.wei, 华中): no touch since 2026-09-01 — released, `no-touch`;
+/// - `b-fresh` (zhang.wei): touched 2026-11-10 — stays;
+/// - `c-prospect` (chen.jie): a prospect since 2026-08-01, touched lately — released, `unconverted`;
+/// - `d-dormant` (wang.fang, 华南): dormant — stays;
+/// - `e-key` (zhang.wei, key, backup li.na): due — goes to li.na, 华中's manager;
+/// - `f-locked` (chen.jie): due, but li.na locked it — stays;
+/// - `g-key-south` (wang.fang, key, 华南): due, but 华南 has no manager — stays, with a warning.
+fn pool_store() -> TestRepo {
+    let repo = TestRepo::empty();
+    store_with(&repo, None);
+    add(&repo, "a-stale", "zhang.wei", "华中", "2026-09-01", &[]);
+    add(&repo, "b-fresh", "zhang.wei", "华中", "2026-09-01", &[]);
+    add(&repo, "c-prospect", "chen.jie", "华中", "2026-08-01", &["--status", "prospect", "--tier", "prospect"]);
+    add(&repo, "d-dormant", "wang.fang", "华南", "2025-01-01", &["--status", "dormant"]);
+    add(&repo, "e-key", "zhang.wei", "华中", "2026-09-01", &["--tier", "key", "--backup", "li.na"]);
+    add(&repo, "f-locked", "chen.jie", "华中", "2026-09-01", &[]);
+    add(&repo, "g-key-south", "wang.fang", "华南", "2026-09-01", &["--tier", "key", "--backup", "zhang.wei"]);
+    let touch = |user: &str, id: &str, date: &str| {
+        at(&repo, date, Some(user), &["touch", "-q", id, "--kind", "call", "--summary", "Checked in", "--date", date])
+            .ok();
+    };
+    touch("zhang.wei", "b-fresh", "2026-11-10");
+    touch("chen.jie", "c-prospect", "2026-11-15");
+    at(&repo, "2026-11-01", Some("li.na"), &["pool", "lock", "f-locked", "-q"]).ok();
+    repo
+}
+
+fn owner(repo: &TestRepo, id: &str) -> String {
+    repo.read_toml(&customer_path(id))["owner"].as_str().unwrap().to_string()
+}
+
+#[track_caller]
+fn verify_passes(repo: &TestRepo) {
+    let out = at(repo, "2026-12-31", None, &["verify"]);
+    assert_eq!(out.code, 0, "verify should pass\n{out}");
+}
+
+/// The rule ids `crm verify` reports (exit 1 expected).
+#[track_caller]
+fn verify_rules(repo: &TestRepo, range: &str) -> Vec<String> {
+    let out = at(repo, "2026-12-31", None, &["verify", range, "--format", "json"]);
+    assert_eq!(out.code, 1, "verify should find violations\n{out}");
+    out.json()["violations"].as_array().unwrap().iter().map(|v| v["rule"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn due_customers_go_to_the_pool_by_each_rule_and_exemptions_and_locks_keep_others() {
+    let repo = pool_store();
+    let before = repo.state();
+    let plan =
+        at(&repo, "2026-11-20", Some("li.na"), &["pool", "release", "--due", "--dry-run", "--format", "json"]).ok();
+    assert_eq!(repo.state(), before, "a dry run writes nothing");
+    let plan = plan.json();
+    let moves: Vec<(String, String, String)> = plan["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["customer"].as_str().unwrap().into(),
+                r["to"].as_str().unwrap().into(),
+                r["reason"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected =
+        [("a-stale", "@pool", "no-touch"), ("c-prospect", "@pool", "unconverted"), ("e-key", "li.na", "no-touch")];
+    assert_eq!(moves, expected.map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())), "{plan:#}");
+    assert_eq!(plan["held"][0]["customer"], "g-key-south", "{plan:#}");
+
+    // The nightly job, as the service identity: one commit for all of them.
+    let commits = repo.commit_count();
+    let out = at(&repo, "2026-11-20", Some("pool-bot"), &["pool", "release", "--due"]).ok();
+    assert!(out.stdout.contains("Released 2 customer(s) to the pool, 1 to their region's manager"), "{out}");
+    assert!(out.stderr.contains("g-key-south is due") && out.stderr.contains("no active manager"), "{out}");
+    assert_eq!(repo.commit_count(), commits + 1);
+    let file = repo.read_toml(&customer_path("a-stale"));
+    assert_eq!(file["owner"].as_str(), Some("@pool"));
+    assert_eq!(file["pool_reason"].as_str(), Some("no-touch"));
+    assert_eq!(file["pool_from"].as_str(), Some("zhang.wei"));
+    assert_eq!(crate::common::toml_date(&file["pool_released"]), "2026-11-20");
+    assert_eq!(owner(&repo, "e-key"), "li.na");
+    assert_eq!(repo.read_toml(&customer_path("e-key"))["backup"].as_str(), Some("zhang.wei"));
+    for stays in ["b-fresh", "d-dormant", "f-locked", "g-key-south"] {
+        assert_ne!(owner(&repo, stays), "@pool", "{stays}");
+    }
+    verify_passes(&repo);
+    let check = at(&repo, "2026-11-20", None, &["check"]);
+    assert!(!check.stdout.contains("error["), "{check}");
+
+    // History shows releases as ownership events, with why.
+    let log = at(&repo, "2026-11-20", None, &["log", "--format", "json"]).ok().json();
+    let release = log.as_array().unwrap().iter().find(|e| e["customer"] == "a-stale").unwrap().clone();
+    assert_eq!((release["action"].as_str(), release["pool_reason"].as_str()), (Some("release"), Some("no-touch")));
+    assert_eq!(release["actor"], "pool-bot");
+    let show = at(&repo, "2026-11-26", None, &["show", "a-stale"]).ok();
+    assert!(show.stdout.contains("released for") && show.stdout.contains("no-touch"), "{show}");
+    let list = at(&repo, "2026-11-26", None, &["pool", "list", "--format", "json"]).ok().json();
+    let ids: Vec<&str> = list.as_array().unwrap().iter().map(|p| p["customer"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a-stale", "c-prospect"]);
+    assert_eq!(list[0]["days"], 6);
+    let south = at(&repo, "2026-11-26", None, &["pool", "list", "--region", "华南", "--format", "json"]).ok();
+    assert_eq!(south.json(), serde_json::json!([]));
+
+    // Nothing more is due the next night: no commit, exit 0.
+    let again = at(&repo, "2026-11-21", Some("pool-bot"), &["pool", "release", "--due"]).ok();
+    assert!(again.stderr.contains("Nothing is due"), "{again}");
+    assert_eq!(repo.commit_count(), commits + 1);
+}
+
+#[test]
+fn a_lock_is_a_managers_and_keeps_a_customer_out_until_it_ends() {
+    let repo = pool_store();
+    let before = repo.state();
+    let refused = at(&repo, "2026-11-20", Some("zhang.wei"), &["pool", "lock", "a-stale"]);
+    repo.assert_refused(&refused, 2, &["zhang.wei may not lock", "managers and admins"], &before);
+    let refused = at(&repo, "2026-11-20", Some("li.na"), &["pool", "release", "f-locked", "--reason", "idle"]);
+    repo.assert_refused(&refused, 2, &["f-locked", "locked by li.na", "crm pool unlock f-locked"], &before);
+    let refused = at(&repo, "2026-11-20", Some("li.na"), &["pool", "unlock", "a-stale"]);
+    repo.assert_refused(&refused, 2, &["a-stale is not locked"], &before);
+
+    // A lock with an end: due again once it has passed.
+    at(&repo, "2026-11-20", Some("li.na"), &["pool", "lock", "a-stale", "--until", "2026-11-25"]).ok();
+    let file = repo.read_toml(&customer_path("a-stale"));
+    assert_eq!(file["pool_locked_by"].as_str(), Some("li.na"));
+    let due = |day: &str| -> Vec<String> {
+        let plan = at(&repo, day, Some("li.na"), &["pool", "release", "--due", "--dry-run", "--format", "json"]).ok();
+        plan.json()["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["customer"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!due("2026-11-25").contains(&"a-stale".to_string()));
+    assert!(due("2026-11-26").contains(&"a-stale".to_string()));
+    at(&repo, "2026-11-26", Some("li.na"), &["pool", "unlock", "f-locked", "-q"]).ok();
+    assert!(repo.read_toml(&customer_path("f-locked")).get("pool_locked_by").is_none());
+    at(&repo, "2026-11-26", Some("li.na"), &["pool", "release", "f-locked", "--reason", "nobody follows it up"]).ok();
+    assert_eq!(repo.read_toml(&customer_path("f-locked"))["pool_reason"].as_str(), Some("manual"));
+    verify_passes(&repo);
+}
+
+#[test]
+fn claims_respect_region_cooldown_limit_and_cap() {
+    let repo = pool_store();
+    at(&repo, "2026-11-20", Some("pool-bot"), &["pool", "release", "--due", "-q"]).ok();
+    at(&repo, "2026-11-20", Some("li.na"), &["pool", "unlock", "f-locked", "-q"]).ok();
+    at(&repo, "2026-11-20", Some("li.na"), &["pool", "release", "b-fresh", "f-locked", "--reason", "x", "-q"]).ok();
+    let before = repo.state();
+    // Not in the pool; another region; released from the claimer lately.
+    let refused = at(&repo, "2026-11-21", Some("zhang.wei"), &["claim", "e-key"]);
+    repo.assert_refused(&refused, 2, &["e-key: it is not in the pool (owner li.na)"], &before);
+    let refused = at(&repo, "2026-11-21", Some("wang.fang"), &["claim", "c-prospect"]);
+    repo.assert_refused(&refused, 2, &["a customer of region 华中", "wang.fang is in 华南"], &before);
+    let refused = at(&repo, "2026-11-21", Some("zhang.wei"), &["claim", "a-stale"]);
+    repo.assert_refused(&refused, 2, &["again before 2026-12-04", "cooldown 14 days"], &before);
+
+    // Two claims in the period; the third is one too many.
+    let out = at(&repo, "2026-11-21", Some("zhang.wei"), &["claim", "c-prospect"]).ok();
+    assert!(out.stdout.contains("Claimed c-prospect (c-prospect); zhang.wei now owns"), "{out}");
+    let file = repo.read_toml(&customer_path("c-prospect"));
+    assert_eq!(crate::common::toml_date(&file["pool_claimed"]), "2026-11-21");
+    assert!(file.get("pool_released").is_none() && file.get("pool_from").is_none());
+    at(&repo, "2026-11-22", Some("zhang.wei"), &["claim", "f-locked", "-q"]).ok();
+    let before = repo.state();
+    let refused = at(&repo, "2026-11-23", Some("zhang.wei"), &["claim", "b-fresh"]);
+    repo.assert_refused(&refused, 2, &["claimed 2 customer(s) in the last 7 days", "claim_limit 2"], &before);
+    // A week later the period has moved on, and the cooldown has ended.
+    at(&repo, "2026-12-04", Some("zhang.wei"), &["claim", "a-stale", "-q"]).ok();
+    let owned = at(&repo, "2026-12-04", None, &["list", "--owner", "zhang.wei", "--format", "json"]).ok().json();
+    assert_eq!(owned.as_array().unwrap().len(), 3, "{owned:#}");
+    verify_passes(&repo);
+
+    // The cap: chen.jie already owns five.
+    for id in ["h1", "h2", "h3", "h4", "h5"] {
+        add_on(&repo, "2026-12-04", id, "chen.jie", "华中", "2026-12-01", &[]);
+    }
+    let before = repo.state();
+    let refused = at(&repo, "2026-12-05", Some("chen.jie"), &["claim", "b-fresh"]);
+    repo.assert_refused(&refused, 2, &["chen.jie owns 5 customers (owned_cap 5)"], &before);
+    // A manager may still assign it; an admin may not claim.
+    let refused = at(&repo, "2026-12-05", None, &["claim", "b-fresh"]);
+    repo.assert_refused(&refused, 2, &["reps and managers claim"], &before);
+    let out = at(
+        &repo,
+        "2026-12-05",
+        Some("li.na"),
+        &["pool", "assign", "b-fresh", "--to", "chen.jie", "--reason", "knows them"],
+    )
+    .ok();
+    assert!(out.stdout.starts_with("Assigned b-fresh to chen.jie"), "{out}");
+    let log = at(&repo, "2026-12-05", None, &["log", "b-fresh", "--format", "json"]).ok().json();
+    assert_eq!(log[0]["action"], "assign", "{log:#}");
+    verify_passes(&repo);
+}
+
+#[test]
+fn pool_commands_refuse_bad_input_and_write_nothing() {
+    let repo = pool_store();
+    let before = repo.state();
+    let out = at(&repo, "2026-11-20", Some("li.na"), &["pool", "release"]);
+    repo.assert_refused(&out, 2, &["<CUSTOMERS>"], &before);
+    let out = at(&repo, "2026-11-20", Some("li.na"), &["pool", "release", "a-stale"]);
+    repo.assert_refused(&out, 2, &["missing --reason"], &before);
+    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["pool", "release", "a-stale", "--reason", "bored"]);
+    repo.assert_refused(&out, 2, &["zhang.wei may not release a-stale"], &before);
+    let out = at(&repo, "2026-11-20", Some("pool-bot"), &["pool", "release", "b-fresh", "--reason", "x"]);
+    repo.assert_refused(&out, 2, &["b-fresh", "not due"], &before);
+    let out = at(&repo, "2026-11-20", Some("pool-bot"), &["add", "--name", "Bot Co", "--owner", "zhang.wei"]);
+    repo.assert_refused(&out, 2, &["pool-bot may not", "service identity"], &before);
+    let out = at(&repo, "2026-11-20", Some("li.na"), &["pool", "assign", "a-stale", "--to", "chen.jie"]);
+    repo.assert_refused(&out, 2, &["`a-stale`: is not in the pool", "crm reassign"], &before);
+    let out = at(&repo, "2026-11-20", None, &["reassign", "a-stale", "--to", "pool-bot", "--reason", "x"]);
+    repo.assert_refused(&out, 2, &["pool-bot", "service identity"], &before);
+    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["claim", "nobody"]);
+    repo.assert_refused(&out, 2, &["nobody"], &before);
+}
+
+#[test]
+fn a_change_of_owner_takes_the_claim_record_with_it() {
+    let repo = pool_store();
+    at(&repo, "2026-11-20", Some("pool-bot"), &["pool", "release", "--due", "-q"]).ok();
+    at(&repo, "2026-11-21", Some("zhang.wei"), &["claim", "c-prospect", "-q"]).ok();
+    assert!(repo.read_toml(&customer_path("c-prospect")).get("pool_claimed").is_some());
+    at(&repo, "2026-11-22", Some("li.na"), &["reassign", "c-prospect", "--to", "chen.jie", "--reason", "x", "-q"]).ok();
+    assert!(repo.read_toml(&customer_path("c-prospect")).get("pool_claimed").is_none());
+    verify_passes(&repo);
+    // The reports count the pool: the portfolio's row, the handover section.
+    let rows = at(&repo, "2026-11-26", None, &["report", "portfolio", "--format", "json"]).ok().json();
+    let pool = rows.as_array().unwrap().iter().find(|r| r["owner"] == "@pool").unwrap().clone();
+    assert_eq!((pool["status"].as_str(), pool["customers"].as_u64()), (Some("pool"), Some(1)));
+    let report =
+        at(&repo, "2026-11-26", None, &["report", "handover", "--since", "7d", "--format", "json"]).ok().json();
+    assert_eq!(report["pool"]["in_pool"], 1);
+    assert_eq!(report["pool"]["released"].as_array().unwrap().len(), 2, "{:#}", report["pool"]);
+    assert_eq!(report["pool"]["claimed"][0]["to"], "zhang.wei");
+    assert_eq!(report["pool"]["oldest"][0]["customer"], "a-stale");
+    assert!(report["concentration"].as_array().unwrap().iter().all(|s| s["name"] != "@pool"));
+}
+
+#[test]
+fn customers_going_back_and_forth_are_reported() {
+    let repo = pool_store();
+    at(&repo, "2026-11-20", Some("li.na"), &["pool", "release", "b-fresh", "--reason", "x", "-q"]).ok();
+    at(&repo, "2026-11-21", Some("chen.jie"), &["claim", "b-fresh", "-q"]).ok();
+    at(&repo, "2026-11-22", Some("li.na"), &["pool", "release", "b-fresh", "--reason", "again", "-q"]).ok();
+    let report = at(&repo, "2026-11-26", None, &["report", "handover", "--format", "md"]).ok();
+    let section = report.stdout.split("## 9d.").nth(1).unwrap_or_default();
+    assert!(section.contains("| b-fresh | 2 | zhang.wei, chen.jie | @pool |"), "{report}");
+    verify_passes(&repo);
+}
+
+// -- signed stores: forged claims and a service key --------------------------
+
+/// A store requiring signatures, every person with an ed25519 key; commits
+/// are switched between people with repo-local git config.
+struct Signed {
+    repo: TestRepo,
+}
+
+impl Signed {
+    fn new() -> Option<Signed> {
+        let repo = TestRepo::empty();
+        let mut keys = std::collections::BTreeMap::new();
+        for handle in std::iter::once("liu.yang").chain(PEOPLE.iter().map(|p| p.0)) {
+            keys.insert(handle.to_string(), repo.ssh_key(&handle.replace('.', "_"))?);
+        }
+        repo.git(&["init", "-q"]);
+        repo.git(&["config", "gpg.format", "ssh"]);
+        repo.git(&["config", "commit.gpgsign", "true"]);
+        let s = Signed { repo };
+        s.act_as("liu.yang");
+        store_with(&s.repo, Some(&|h: &str| keys[h].clone()));
+        add(&s.repo, "a-stale", "zhang.wei", "华中", "2026-09-01", &[]);
+        add(&s.repo, "b-fresh", "zhang.wei", "华中", "2026-09-01", &[]);
+        add(&s.repo, "k-other", "chen.jie", "华中", "2026-09-01", &[]);
+        add(&s.repo, "m-third", "wang.fang", "华中", "2026-09-01", &["--status", "lost"]);
+        s.act_as("zhang.wei");
+        at(
+            &s.repo,
+            "2026-11-10",
+            None,
+            &["touch", "-q", "b-fresh", "--kind", "call", "--summary", "x", "--date", "2026-11-10"],
+        )
+        .ok();
+        Some(s)
+    }
+
+    fn key(&self, handle: &str) -> PathBuf {
+        self.repo.root().join(handle.replace('.', "_"))
+    }
+
+    fn act_as(&self, handle: &str) {
+        let email = if handle == "liu.yang" { ADMIN_EMAIL.to_string() } else { staff_email(handle) };
+        self.repo.git(&["config", "user.email", &email]);
+        self.repo.git(&["config", "user.signingkey", &self.key(handle).display().to_string()]);
+    }
+
+    /// Writes a customer file by hand and commits it with plain git (signed
+    /// by whoever acts) on `day`; returns the range to verify.
+    fn forge(&self, day: &str, id: &str, edit: impl Fn(String) -> String) -> String {
+        let head = self.repo.head();
+        let path = customer_path(id);
+        self.repo.write(&path, edit(self.repo.read(&path)));
+        self.repo.git_at(&format!("{day}T10:00:00+08:00"), &["commit", "-q", "-am", &format!("by hand: {id}")]);
+        assert!(self.repo.git(&["cat-file", "commit", "HEAD"]).contains("gpgsig"), "the forgery is signed");
+        format!("{head}..HEAD")
+    }
+}
+
+#[test]
+fn forged_claims_past_the_limit_or_outside_the_pool_are_rejected_by_verify() {
+    let Some(s) = Signed::new() else { return };
+    s.act_as("li.na");
+    at(&s.repo, "2026-11-20", None, &["pool", "release", "a-stale", "b-fresh", "--reason", "idle", "-q"]).ok();
+    s.act_as("chen.jie");
+    at(&s.repo, "2026-11-21", None, &["claim", "a-stale", "b-fresh"]).ok();
+    verify_passes(&s.repo);
+    let claimed = s.repo.head();
+
+    // zhang.wei takes a customer that is not in the pool: his own claim
+    // record, written by hand.
+    s.act_as("zhang.wei");
+    let range = s.forge("2026-11-22", "k-other", |text| {
+        text.replace("owner = \"chen.jie\"", "owner = \"zhang.wei\"\npool_claimed = 2026-11-22")
+    });
+    let rules = verify_rules(&s.repo, &range);
+    assert!(rules.contains(&"claim-not-in-pool".to_string()), "{rules:?}");
+    assert!(rules.contains(&"reassign-unauthorized".to_string()), "{rules:?}");
+
+    // chen.jie, at the limit (two claims this week), claims a third by hand.
+    s.repo.git(&["reset", "-q", "--hard", &claimed]);
+    s.act_as("li.na");
+    at(&s.repo, "2026-11-22", None, &["pool", "release", "m-third", "--reason", "idle", "-q"]).ok();
+    s.act_as("chen.jie");
+    let before = s.repo.state();
+    let refused = at(&s.repo, "2026-11-23", None, &["claim", "m-third"]);
+    s.repo.assert_refused(&refused, 2, &["claim_limit 2"], &before);
+    let range = s.forge("2026-11-23", "m-third", |text| {
+        let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("pool_")).collect();
+        kept.join("\n").replace("owner = \"@pool\"", "owner = \"chen.jie\"\npool_claimed = 2026-11-23") + "\n"
+    });
+    assert_eq!(verify_rules(&s.repo, &range), ["claim-limit"]);
+    // The same claim backdated out of the period is caught by its date.
+    s.repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    let range = s.forge("2026-11-23", "m-third", |text| {
+        let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("pool_")).collect();
+        kept.join("\n").replace("owner = \"@pool\"", "owner = \"chen.jie\"\npool_claimed = 2026-11-01") + "\n"
+    });
+    assert!(verify_rules(&s.repo, &range).contains(&"pool-record".to_string()));
+}
+
+#[test]
+fn a_service_key_may_release_due_customers_and_nothing_else() {
+    let Some(s) = Signed::new() else { return };
+    s.act_as("pool-bot");
+    let out = at(&s.repo, "2026-11-20", None, &["pool", "release", "--due"]).ok();
+    assert!(out.stdout.contains("Released 2 customer(s)"), "{out}");
+    assert!(s.repo.git(&["cat-file", "commit", "HEAD"]).contains("gpgsig"), "the release is signed");
+    verify_passes(&s.repo);
+    let released = s.repo.head();
+
+    // Anything else it signs is rejected: a touch, a reassign, a release
+    // of a customer that is not due, its crm.toml.
+    let range = s.forge("2026-11-21", "b-fresh", |text| {
+        text + "\n[[touches]]\ndate = 2026-11-21\nby = \"pool-bot\"\nkind = \"call\"\nsummary = \"bot\"\n"
+    });
+    assert!(verify_rules(&s.repo, &range).contains(&"service-not-permitted".to_string()));
+    s.repo.git(&["reset", "-q", "--hard", &released]);
+    let range = s.forge("2026-11-21", "b-fresh", |text| text.replace("owner = \"zhang.wei\"", "owner = \"chen.jie\""));
+    assert!(verify_rules(&s.repo, &range).contains(&"service-not-permitted".to_string()));
+    s.repo.git(&["reset", "-q", "--hard", &released]);
+    let range = s.forge("2026-11-21", "b-fresh", |text| {
+        let pooled =
+            "owner = \"@pool\"\npool_released = 2026-11-21\npool_reason = \"no-touch\"\npool_from = \"zhang.wei\"";
+        text.replace("owner = \"zhang.wei\"", pooled)
+    });
+    assert_eq!(verify_rules(&s.repo, &range), ["release-not-due"]);
+    s.repo.git(&["reset", "-q", "--hard", &released]);
+    let config = s.repo.read("crm.toml").replace("claim_limit = 2", "claim_limit = 200");
+    s.repo.write("crm.toml", config);
+    s.repo.git_at("2026-11-21T10:00:00+08:00", &["commit", "-q", "-am", "more claims"]);
+    assert!(verify_rules(&s.repo, &format!("{released}..HEAD")).contains(&"service-not-permitted".to_string()));
+}
+
+// -- two clones claim the same customer --------------------------------------
+
+#[test]
+fn two_clones_claim_the_same_customer_and_exactly_one_wins_after_sync() {
+    let repo = pool_store();
+    at(&repo, "2026-11-20", Some("pool-bot"), &["pool", "release", "--due", "-q"]).ok();
+    let url = repo.share("server.git").display().to_string();
+    let clone = |name: &str, who: &str| -> PathBuf { repo.clone_as(&url, name, who, &staff_email(who)) };
+    let (zw, cj) = (clone("zw", "zhang.wei"), clone("cj", "chen.jie"));
+    let claim = |dir: &Path| {
+        let mut cmd = repo.crm_cmd();
+        cmd.current_dir(dir).env("CRM_TODAY", "2026-12-10").env("GIT_COMMITTER_DATE", "2026-12-10T10:00:00+08:00");
+        cmd.env("GIT_AUTHOR_DATE", "2026-12-10T10:00:00+08:00").args(["claim", "c-prospect"]);
+        repo.run(cmd)
+    };
+    claim(&zw).ok();
+    claim(&cj).ok();
+    let sync = |dir: &Path| repo.crm_env_in(dir, &[("CRM_TODAY", "2026-12-10")], &["sync"]);
+    sync(&cj).ok();
+    let loser_head = repo.git_ok(&zw, &["rev-parse", "HEAD"]);
+    let lost = sync(&zw);
+    assert_eq!(lost.code, 3, "{lost}");
+    assert!(
+        lost.stderr.contains("c-prospect: you claimed it from the pool for zhang.wei")
+            && lost.stderr.contains("but chen.jie claimed it first"),
+        "{lost}"
+    );
+    assert!(lost.stderr.contains("hint: the customer is someone else's now"), "{lost}");
+    assert_eq!(repo.git_ok(&zw, &["rev-parse", "HEAD"]), loser_head, "nothing changed in the losing clone");
+    let on_server =
+        repo.git_in(repo.root(), &["--git-dir", &url, "show", &format!("main:{}", customer_path("c-prospect"))]);
+    assert!(on_server.stdout.contains("owner = \"chen.jie\""), "{on_server}");
+    // Dropping the claim as the hint says brings the clone in line.
+    repo.git_ok(&zw, &["reset", "-q", "--keep", "origin/main"]);
+    sync(&zw).ok();
+    let verified = repo.crm_env_in(&zw, &[("CRM_TODAY", "2026-12-31")], &["verify"]);
+    assert_eq!(verified.code, 0, "{verified}");
+}
+
+// -- the nightly job ---------------------------------------------------------
+
+#[test]
+fn the_nightly_cron_job_releases_due_customers_signed_by_the_service_key_and_pushes() {
+    let Some(s) = Signed::new() else { return };
+    let url = s.repo.share("server.git").display().to_string();
+    let job = s.repo.clone_as(&url, "pool-job", "Pool job", &staff_email("pool-bot"));
+    for (k, v) in [("gpg.format", "ssh"), ("commit.gpgsign", "true")] {
+        s.repo.git_ok(&job, &["config", k, v]);
+    }
+    s.repo.git_ok(&job, &["config", "user.signingkey", &s.key("pool-bot").display().to_string()]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/cron/pool-release.sh");
+    let bin = Path::new(env!("CARGO_BIN_EXE_crm"));
+    let run = || {
+        let mut cmd = std::process::Command::new("bash");
+        cmd.env_clear();
+        for (k, v) in s.repo.env_vars() {
+            cmd.env(k, v);
+        }
+        let stamp = "2026-11-20T02:15:00+08:00";
+        cmd.env("CRM", bin)
+            .env("CRM_TODAY", "2026-11-20")
+            .env("GIT_COMMITTER_DATE", stamp)
+            .env("GIT_AUTHOR_DATE", stamp);
+        Output::of(cmd.arg(&script).arg(&job).output().expect("run the job"))
+    };
+    let out = run();
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("Released 2 customer(s) to the pool"), "{out}");
+    let git_dir = ["--git-dir", url.as_str()];
+    let server = |args: &[&str]| s.repo.git_in(s.repo.root(), &[&git_dir[..], args].concat()).stdout;
+    assert!(server(&["log", "-1", "--format=%s%n%G?", "main"]).starts_with("pool release 2 customers"));
+    assert!(server(&["show", &format!("main:{}", customer_path("a-stale"))]).contains("owner = \"@pool\""));
+    let verified = s.repo.crm_in(s.repo.root(), &["-C", &url, "verify"]);
+    assert_eq!(verified.code, 0, "the server's history verifies\n{verified}");
+    // The next night nothing is due: no commit, exit 0.
+    let head = server(&["rev-parse", "main"]);
+    let again = run();
+    assert_eq!(again.code, 0, "{again}");
+    assert_eq!(server(&["rev-parse", "main"]), head);
+}
