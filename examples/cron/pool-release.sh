@@ -14,6 +14,9 @@
 #   git config user.name "Pool job" && git config user.email crm-pool@example.com
 #   git config gpg.format ssh && git config commit.gpgsign true
 #   git config user.signingkey /srv/crm/pool_ed25519.pub
+#   # In a sealed store only: releasing widens who reads a customer, which
+#   # needs its data key; the job opens with the recovery key, its secret:
+#   git config crm.identity /srv/crm/recovery_ed25519
 #
 # The clone is the job's own: each run starts from the remote's branch
 # (whatever an earlier run left unpushed is dropped), releases what the

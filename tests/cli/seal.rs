@@ -466,3 +466,39 @@ fn sync_merges_a_touch_with_a_rotation_and_conflicts_when_it_cannot_open() {
     let verified = s.repo.crm_in(&admin, &["verify", "--identity", &key("recovery")]).ok();
     assert!(verified.stdout.contains("0 violation(s)"), "{verified}");
 }
+
+#[test]
+fn a_pooled_customer_is_sealed_to_who_may_claim_it_and_a_claim_reseals_it() {
+    let s = sealed_store!();
+    let config = s.repo.read("crm.toml");
+    s.repo.write("crm.toml", format!("{config}\n[pool]\nclaim_in_region = true\n"));
+    s.repo.git(&["commit", "-qam", "the pool"]);
+    let key = s.repo.ssh_key_at(&s.key("chen.jie")).unwrap();
+    let email = staff_email("chen.jie");
+    let args = ["staff", "add", "chen.jie", "--name", "陈杰", "--email", &email, "--role", "rep", "--region", "华中"];
+    let mut args = args.to_vec();
+    args.extend(["--key", &key]);
+    s.crm_as("liu.yang", &args).ok();
+    let id = s.add("zhang.wei", "洛阳公交集团", "华中", "马骏 <ma.jun@example.cn>");
+    s.crm_as("li.na", &["pool", "release", &id, "--reason", "no follow-up since spring", "--yes"]).ok();
+    let to = |s: &Sealed| -> Vec<String> {
+        s.file(&id)["sealed_to"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(s.file(&id)["owner"].as_str(), Some("@pool"));
+    assert_eq!(to(&s), ["chen.jie", "li.na", "zhang.wei", "liu.yang", "@recovery"], "the region's claimants read it");
+    let open =
+        |user: &str| s.crm_as(user, &["show", &id, "--format", "json"]).ok().json()["contacts"][0]["email"].clone();
+    assert_eq!(open("chen.jie"), "ma.jun@example.cn");
+    assert_eq!(open("wang.fang"), "sealed", "another region's rep may not claim it, so cannot read it");
+    // chen.jie claims it: sealed again to their set, zhang.wei off, in the claim's commit.
+    let before = s.sealed_values(&id);
+    s.crm_as("chen.jie", &["claim", &id]).ok();
+    assert_eq!(s.repo.changed_paths("HEAD"), [customer_path(&id)]);
+    assert_eq!(to(&s), ["chen.jie", "li.na", "liu.yang", "@recovery"]);
+    assert!(s.sealed_values(&id).iter().zip(&before).all(|(a, b)| a != b), "rotated");
+    assert_eq!(open("zhang.wei"), "sealed");
+    assert_eq!(open("chen.jie"), "ma.jun@example.cn");
+    s.repo.crm(&["check"]).ok();
+    let verified = s.repo.crm(&["verify", "--identity", &s.key("recovery").display().to_string()]).ok();
+    assert!(verified.stdout.contains("0 violation(s)"), "{verified}");
+}

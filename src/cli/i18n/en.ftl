@@ -91,6 +91,7 @@ action-assign = assign
 
 status-active = active
 status-departed = departed
+status-pool = pool
 status-unknown = unknown
 
 chart-value-per-owner = Customer value per owner
@@ -109,6 +110,7 @@ col-action = action
 col-actor = actor
 col-backup = backup
 col-by = by
+col-claimed = claimed
 col-claimed-in-the-claim-period = claimed in the claim period
 col-commit = commit
 col-commits = commits

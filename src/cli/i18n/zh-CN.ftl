@@ -89,6 +89,7 @@ action-assign = 分配
 
 status-active = 在职
 status-departed = 已离职
+status-pool = 公海
 status-unknown = 未知
 
 chart-value-per-owner = 各负责人的客户金额
@@ -107,6 +108,7 @@ col-action = 操作
 col-actor = 操作人
 col-backup = 备份
 col-by = 维度
+col-claimed = 已领取
 col-claimed-in-the-claim-period = 周期内领取
 col-commit = 提交
 col-commits = 提交
