@@ -59,7 +59,7 @@ pub fn key_tag(public_key: &str) -> Option<String> {
 }
 
 /// Wraps `key` for every recipient: the base64 of one age file.
-pub fn wrap(key: &DataKey, recipients: &[Recipient]) -> String {
+pub fn wrap(key: &DataKey, recipients: &[&Recipient]) -> String {
     let list = recipients.iter().map(|r| &r.key as &dyn age::Recipient);
     let encryptor = age::Encryptor::with_recipients(list).expect("a sealed customer always has recipients");
     let mut out = Vec::with_capacity(160 * recipients.len() + 120);
@@ -149,7 +149,7 @@ vHBbfZd12dO39eaLdcFlAAAABHRlc3QB
     fn wraps_for_a_key_and_names_it_by_tag() {
         let key = DataKey::generate();
         let me = Recipient::parse(PUBLIC).unwrap();
-        let wrapped = wrap(&key, std::slice::from_ref(&me));
+        let wrapped = wrap(&key, &[&me]);
         let list = stanzas(&wrapped).unwrap();
         assert_eq!(list, vec![Stanza { kind: "ssh-ed25519".into(), tag: me.tag().to_string() }]);
         assert_eq!(unwrap(&wrapped, &[identity()]).unwrap().as_bytes(), key.as_bytes());

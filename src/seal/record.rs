@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use toml_edit::Value;
 
 use super::envelope::{self, UnwrapError};
-use super::policy::{Readers, Target};
+use super::policy::Readers;
 use super::value::{self, DataKey};
 use crate::model::config::SealConfig;
 use crate::model::document::{string_array, Document};
@@ -86,7 +86,7 @@ fn slot<'c>(c: &'c mut Customer, path: &str) -> Option<&'c mut String> {
 /// Empties every sealed value of `c` (whatever the fields sealed): what
 /// caches built from raw files keep of a sealed customer.
 pub fn blank(c: &mut Customer) {
-    let every = SealConfig::new(Vec::new());
+    let every = SealConfig::every_field();
     let sealed: Vec<String> =
         sealed_values(c, &every).into_iter().filter(|(_, v)| value::is_sealed(v)).map(|(p, _)| p).collect();
     for path in sealed {
@@ -250,7 +250,7 @@ impl Resealer<'_> {
         }
         if rewrap || rotating {
             doc.set("sealed_to", string_array(&target.to));
-            doc.set("sealed_key", wrap(&key, &target));
+            doc.set("sealed_key", envelope::wrap(&key, &target.recipients));
         }
         Ok(Some(doc.to_string()))
     }
@@ -273,11 +273,6 @@ impl Resealer<'_> {
             },
         })
     }
-}
-
-fn wrap(key: &DataKey, target: &Target<'_>) -> String {
-    let recipients: Vec<envelope::Recipient> = target.recipients.iter().map(|r| (*r).clone()).collect();
-    envelope::wrap(key, &recipients)
 }
 
 /// The stanza tags of a wrapped key.

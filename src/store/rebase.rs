@@ -238,8 +238,20 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
     let mut conflicts = Vec::new();
     for change in changes {
         let theirs = blob_at(&tip_tree, &change.path);
-        if theirs == change.old || theirs == change.new {
+        if theirs == change.new {
             edits.push((change.path.clone(), change.new.map(|b| b.id.git())));
+            continue;
+        }
+        if theirs == change.old && resealer.is_none() {
+            edits.push((change.path.clone(), change.new.map(|b| b.id.git())));
+            continue;
+        }
+        if theirs == change.old {
+            // Ours as it is, sealed for who may read it on the remote's side
+            // (a departure there takes someone off what we wrote here).
+            let (theirs, ours) = (text(repo, theirs)?, text(repo, change.new)?);
+            let content = reseal_for(resealer, &change.path, theirs.as_deref(), ours)?;
+            edits.push((change.path.clone(), content.map(|c| repo.blob(c.as_bytes())).transpose()?));
             continue;
         }
         let (base, ours, theirs) = (text(repo, change.old)?, text(repo, change.new)?, text(repo, theirs)?);
@@ -256,6 +268,7 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
         let pooled = base.as_deref().and_then(read_holder).is_some_and(|h| h.owner == POOL);
         match merged {
             Merged::Clean(content) => {
+                let content = reseal_for(resealer, &change.path, theirs.as_deref(), content)?;
                 let id = content.map(|c| repo.blob(c.as_bytes())).transpose()?;
                 edits.push((change.path.clone(), id));
             }
@@ -305,9 +318,26 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
     Ok(Some(id))
 }
 
+/// `content`, the new text of `path` on top of `theirs`, sealed as the
+/// remote's policy wants when it is a customer file of a sealed store
+/// (unchanged when it already is, or is no customer file).
+fn reseal_for(
+    resealer: Option<&Resealer<'_>>,
+    path: &str,
+    theirs: Option<&str>,
+    content: Option<String>,
+) -> Result<Option<String>> {
+    let (Some(resealer), Some(text)) = (resealer, content.as_deref()) else { return Ok(content) };
+    let Ok(id) = CustomerId::parse(&customer_of(path)) else { return Ok(content) };
+    if !path.starts_with("customers/") {
+        return Ok(content);
+    }
+    Ok(Some(resealer.reseal(&id, path, theirs, text)?.unwrap_or_else(|| text.to_string())))
+}
+
 /// The merge of a sealed customer file both sides changed, on its opened
-/// values, sealed again as the policy wants (`None`: not a sealed customer
-/// file; the plain merge applies). When the acting user's key cannot open
+/// values (the replay seals it again, as every customer file it writes;
+/// `None`: not a sealed customer file, the plain merge applies). When the acting user's key cannot open
 /// all three versions, the plain merge of ciphertexts is right only if
 /// every side seals under the same data key; otherwise it is a conflict.
 fn merge_sealed(
@@ -339,13 +369,7 @@ fn merge_sealed(
             theirs: Some("(sealed again for other readers, which your key does not open)".into()),
         }])));
     };
-    Ok(Some(match merge3(path, b.as_deref(), o.as_deref(), t.as_deref())? {
-        Merged::Clean(Some(text)) => {
-            let sealed = resealer.reseal(&id, path, theirs, &text)?.unwrap_or(text);
-            Merged::Clean(Some(sealed))
-        }
-        other => other,
-    }))
+    Ok(Some(merge3(path, b.as_deref(), o.as_deref(), t.as_deref())?))
 }
 
 /// Who made a commit, for conflict reports.

@@ -502,3 +502,75 @@ fn a_pooled_customer_is_sealed_to_who_may_claim_it_and_a_claim_reseals_it() {
     let verified = s.repo.crm(&["verify", "--identity", &s.key("recovery").display().to_string()]).ok();
     assert!(verified.stdout.contains("0 violation(s)"), "{verified}");
 }
+
+#[test]
+fn a_merge_that_changes_who_may_read_must_reseal_what_it_leaves() {
+    let s = sealed_store!();
+    let id = s.add("zhang.wei", "长沙城市公交", "华中", "周平 +86 731 5555 0103");
+    s.repo.git(&["checkout", "-q", "-b", "side"]);
+    s.repo.write("docs/notes.md", "side work\n");
+    s.repo.git(&["add", "docs/notes.md"]);
+    s.repo.git(&["commit", "-qm", "side work"]);
+    s.repo.git(&["checkout", "-q", "main"]);
+    let base = s.repo.head();
+    // The merge itself takes li.na (manager of 华中) off by hand, and
+    // leaves her customer's seal as it was.
+    s.repo.git(&["merge", "-q", "--no-ff", "--no-commit", "side"]);
+    let staff = s.repo.read("staff/li.na.toml");
+    s.repo.write("staff/li.na.toml", staff.replace("status = \"active\"", "status = \"departed\""));
+    s.repo.git(&["commit", "-qam", "merge side"]);
+    let out = s.repo.crm(&["verify", &format!("{base}..HEAD"), "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let found = out.json()["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["rule"] == "seal-not-rotated" && v["path"].as_str() == Some(customer_path(&id).as_str()));
+    assert!(found, "{out}");
+}
+
+#[test]
+fn sync_seals_what_it_replays_for_the_readers_the_remote_has_now() {
+    let s = sealed_store!();
+    let bare = s.repo.share("shared.git");
+    let rep = s.repo.clone_as(&bare.display().to_string(), "rep", "张伟", &staff_email("zhang.wei"));
+    let key = s.key("zhang.wei").display().to_string();
+    let rep_env = [("CRM_USER", "zhang.wei"), ("CRM_IDENTITY", key.as_str())];
+    let args = [
+        "add",
+        "--name",
+        "武汉公交集团",
+        "--owner",
+        "zhang.wei",
+        "--region",
+        "华中",
+        "--contact",
+        "刘明 +86 27 5555 0102",
+        "--format",
+        "json",
+    ];
+    let id = s.repo.crm_env_in(&rep, &rep_env, &args).ok().json()["customer"]["id"].as_str().unwrap().to_string();
+    // Meanwhile the region's manager leaves, on the shared branch.
+    s.crm_as("liu.yang", &["staff", "leave", "li.na", "--reason", "left", "-y"]).ok();
+    s.repo.git(&["push", "-q", "origin", "main"]);
+    s.repo.crm_env_in(&rep, &rep_env, &["sync"]).ok();
+    let file = s.repo.git_ok(&rep, &["show", &format!("HEAD:{}", customer_path(&id))]);
+    assert!(!file.contains("\"li.na\""), "the replayed customer is still sealed to the manager who left\n{file}");
+    s.repo.crm_in(&rep, &["check"]).ok();
+    let verified = s.repo.crm_in(&rep, &["verify", "--identity", &s.key("recovery").display().to_string()]).ok();
+    assert!(verified.stdout.contains("0 violation(s)"), "{verified}");
+}
+
+#[test]
+fn bad_recovery_keys_and_identity_files_are_refused_with_nothing_written() {
+    let s = sealed_store!();
+    let before = s.repo.state();
+    let ecdsa = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEXAMPLE= r@x";
+    let out = s.crm_as("liu.yang", &["seal", "--recovery-key", ecdsa]);
+    s.repo.assert_refused(&out, 2, &["invalid recovery key", "ssh-ed25519"], &before);
+    let out = s.crm_as("liu.yang", &["seal", "--recovery-key", "no-such-file.pub"]);
+    s.repo.assert_refused(&out, 2, &["cannot read the public key"], &before);
+    let out = s.repo.crm(&["check", "--identity", "no-such-key"]);
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("cannot read the private key"), "{out}");
+}

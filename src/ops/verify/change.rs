@@ -54,10 +54,9 @@ pub(super) fn assess(
         return Ok(out);
     }
     let (old, new) = (read(repo, path, change.old)?, read(repo, path, change.new)?);
-    let sealed_result = match &new {
-        Some(Ok(c)) => Some(c.clone()),
-        _ => None,
-    };
+    if let Some(Ok(c)) = &new {
+        out.extend(seal_findings(after, c, identities));
+    }
     match (old, new) {
         (None, None) => {}
         (Some(_), None) => deny(&mut out, Action::RemoveCustomer),
@@ -128,9 +127,6 @@ pub(super) fn assess(
             }
         }
     }
-    if let Some(new) = sealed_result {
-        out.extend(seal_findings(after, &new, identities));
-    }
     Ok(out)
 }
 
@@ -142,7 +138,7 @@ fn same_but_sealing(a: &Customer, b: &Customer, identities: &[age::ssh::Identity
     if a.seal == b.seal {
         return a == b;
     }
-    let every = crate::model::config::SealConfig::new(Vec::new());
+    let every = crate::model::config::SealConfig::every_field();
     let (mut a, mut b) = (a.clone(), b.clone());
     for c in [&mut a, &mut b] {
         if record::open(c, &every, identities) != record::Openness::Opened {
@@ -167,7 +163,7 @@ fn seal_findings(after: Option<&State>, new: &Customer, identities: &[age::ssh::
 /// a key that opens both versions, their text must be the same.
 fn summaries_rewritten(old: &Customer, new: &Customer, identities: &[age::ssh::Identity]) -> Vec<Denial> {
     let (Some(seal_old), Some(seal_new)) = (&old.seal, &new.seal) else { return Vec::new() };
-    let every = crate::model::config::SealConfig::new(Vec::new());
+    let every = crate::model::config::SealConfig::every_field();
     let (mut before, mut after) = (old.clone(), new.clone());
     let opened = |c: &mut Customer| record::open(c, &every, identities) == record::Openness::Opened;
     if seal_old.key == seal_new.key || !opened(&mut before) || !opened(&mut after) {

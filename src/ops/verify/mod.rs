@@ -286,13 +286,10 @@ impl<'r> Verifier<'r> {
                     self.violation(commit, &actor, None, VerifyRule::ForgeCommit.id(), msg);
                     continue;
                 }
-                let readers_changed = relevant.iter().any(|c| c.path == CONFIG_FILE || c.path.starts_with("staff/"));
                 for change in relevant {
                     self.own_change(commit, &actor, state, after.as_deref(), change, None)?;
                 }
-                if readers_changed {
-                    self.seals_left_behind(commit, &actor, after.as_deref(), &tree, &changes)?;
-                }
+                self.seals_left_behind(commit, &actor, after.as_deref(), &tree, &changes)?;
                 continue;
             }
             let sides = match &mut sides {
@@ -309,13 +306,19 @@ impl<'r> Verifier<'r> {
                     None => self.own_change(commit, &actor, state, after.as_deref(), change, None)?,
                 }
             }
+            // A merge that changes who may read (its own change, or one it
+            // brings in) leaves the same duty: customers from the other side
+            // were sealed for the readers before it.
+            self.seals_left_behind(commit, &actor, after.as_deref(), &tree, &changes)?;
         }
         Ok(())
     }
 
     /// A commit that changes who may read sealed customers (staff/,
-    /// crm.toml) must re-seal, in itself, every customer it changes that
-    /// for: each one it left sealed to the wrong people is a violation.
+    /// crm.toml, compared with its reference parent: for a merge, also what
+    /// it brings in) must leave every customer it changes that for sealed
+    /// to the right people: each one sealed to the wrong people is a
+    /// violation. Nothing to do when neither changed.
     fn seals_left_behind(
         &mut self,
         commit: &Commit,
@@ -324,7 +327,8 @@ impl<'r> Verifier<'r> {
         tree: &graph::Tree<'r>,
         changes: &[FileChange],
     ) -> Result<()> {
-        let Some(readers) = after.and_then(|s| s.readers.as_ref()) else {
+        let readers_changed = changes.iter().any(|c| c.path == CONFIG_FILE || c.path.starts_with("staff/"));
+        let Some(readers) = after.and_then(|s| s.readers.as_ref()).filter(|_| readers_changed) else {
             return Ok(());
         };
         let written: HashSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
