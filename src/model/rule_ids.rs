@@ -79,6 +79,8 @@ named_enum! {
         NotACommit = "not-a-commit",
         ForeignRoot = "foreign-root",
         SealNotRotated = "seal-not-rotated",
+        RingChanged = "seal-ring-changed",
+        RingStranger = "seal-ring-stranger",
         ServiceNotPermitted = "service-not-permitted",
         ReleaseUnauthorized = "release-unauthorized",
         ReleaseNotDue = "release-not-due",

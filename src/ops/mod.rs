@@ -40,6 +40,8 @@ pub use crate::store::signing::SignChoice;
 use crate::store::signing::Signer;
 use crate::store::write::{Change, CommitSpec, Transaction};
 pub use crate::store::write::{Stamp, Stamps};
+use crate::seal::ring::Keyring;
+use crate::store::layout::CONFIG_FILE;
 use crate::store::Snapshot;
 pub use crate::store::{Gpg, ObjectId, Repo, Store};
 use crate::{Error, Result};
@@ -66,6 +68,9 @@ pub(crate) struct Writer<'s> {
     pub actor: Staff,
     signer: Option<Signer>,
     stamps: Stamps,
+    /// The rings of the snapshot, opened once for every customer the
+    /// write opens or seals.
+    keyring: std::cell::OnceCell<Keyring<'s>>,
 }
 
 impl<'s> Writer<'s> {
@@ -80,7 +85,8 @@ impl<'s> Writer<'s> {
         let actor = store.actor(&staff, opts.actor.as_deref(), email)?;
         let signer = store.signer(opts.sign, config.policy.require_signed)?;
         store.refuse_unattributable(&actor, signer.as_ref(), email)?;
-        Ok(Writer { tx, config, staff, actor, signer, stamps: opts.stamps.clone() })
+        let keyring = std::cell::OnceCell::new();
+        Ok(Writer { tx, config, staff, actor, signer, stamps: opts.stamps.clone(), keyring })
     }
 
     /// The store as of the commit this write starts from.
@@ -106,8 +112,16 @@ impl<'s> Writer<'s> {
         if self.config.seal.is_none() {
             return Ok(text);
         }
-        let identities = self.tx.store().keys().identities()?;
-        Ok(crate::seal::record::open_text(id, path, &text, identities).unwrap_or(text))
+        Ok(crate::seal::record::open_text(id, path, &text, self.keyring()?).unwrap_or(text))
+    }
+
+    /// The rings of the snapshot, with the acting user's keys.
+    pub fn keyring(&self) -> Result<&Keyring<'s>> {
+        if let Some(keyring) = self.keyring.get() {
+            return Ok(keyring);
+        }
+        let keyring = self.tx.store().keyring(self.tx.snapshot())?;
+        Ok(self.keyring.get_or_init(|| keyring))
     }
 
     /// Commits `changes` with a message built from its parts.
@@ -119,7 +133,10 @@ impl<'s> Writer<'s> {
 
     /// [`Writer::commit`], also saying how many files the commit wrote.
     pub fn commit_counting(self, message: &Message<'_>, changes: Vec<Change>) -> Result<(ObjectId, usize)> {
-        let changes = reseal::reseal_changes(self.tx.store(), self.tx.snapshot(), &self.config, &self.staff, changes)?;
+        let changes = match self.config.seal.is_some() || changes.iter().any(|c| c.path == CONFIG_FILE) {
+            true => reseal::reseal_changes(self.tx.snapshot(), self.keyring()?, &self.config, &self.staff, changes)?,
+            false => changes,
+        };
         let written = changes.len();
         let text = message.render(self.actor.handle.as_str());
         let commit = self.tx.commit(CommitSpec { message: text, changes, signer: self.signer, stamps: self.stamps })?;

@@ -3,7 +3,8 @@
 //! before committing. Customer files it writes are re-sealed; and when the
 //! write changes who may read what (`crm.toml` or `staff/`: a departure,
 //! a new manager, a region change, a new recovery key, the seal itself),
-//! every customer whose recipients change is re-sealed too.
+//! every customer whose recipients change is re-sealed too. The rings the
+//! new seals need are written in the same commit.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -15,15 +16,16 @@ use crate::seal::Readers;
 use crate::store::layout::{self, CONFIG_FILE};
 use crate::store::snapshot::CustomerEntry;
 use crate::store::write::Change;
-use crate::store::{Snapshot, Store};
+use crate::seal::ring::Keyring;
+use crate::store::Snapshot;
 use crate::{Error, Result};
 
 /// `changes` with every customer file sealed as the policy after them
 /// wants, plus the re-sealed files of customers whose readers they change.
 /// `config` and `staff` are the store's before the changes.
 pub(crate) fn reseal_changes(
-    store: &Store,
     snapshot: &Snapshot<'_>,
+    keyring: &Keyring<'_>,
     config: &StoreConfig,
     staff: &BTreeMap<Handle, Staff>,
     mut changes: Vec<Change>,
@@ -39,7 +41,7 @@ pub(crate) fn reseal_changes(
     };
     let staff_after = staff_after(staff, &changes)?;
     let readers = Readers::new(&config_after, seal, &staff_after);
-    let resealer = Resealer { cfg: seal, readers: &readers, keys: store.keys() };
+    let resealer = Resealer { cfg: seal, readers: &readers, keyring };
     let replaced: Vec<CustomerEntry> = changes
         .iter()
         .filter_map(|c| {
@@ -75,6 +77,7 @@ pub(crate) fn reseal_changes(
         })?;
         changes.extend(more.into_iter().flatten());
     }
+    changes.extend(keyring.take_made().into_iter().map(|(path, file)| Change::write(path, file)));
     Ok(changes)
 }
 

@@ -87,10 +87,11 @@ fn needing_repair(w: &Writer<'_>) -> Result<Vec<Change>> {
     let seal: &SealConfig = w.config.seal.as_ref().expect("a sealed store");
     let readers = Readers::new(&w.config, seal, &w.staff);
     let entries = w.snapshot().readable_customer_entries()?.value;
+    let keyring = w.keyring()?;
     let found = w.snapshot().map_files(entries, |e, text| {
         let id = CustomerId::parse(&e.stem)?;
         let customer = crate::model::Customer::parse(&id, &e.path, &text)?;
-        let wrong = !record::audit(&customer, seal, &readers, None).is_empty();
+        let wrong = !record::audit(&customer, seal, &readers, keyring, false).is_empty();
         Ok(wrong.then(|| Change::write(layout::customer_path(&id), text)))
     })?;
     Ok(found.into_iter().flatten().collect())

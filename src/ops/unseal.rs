@@ -7,13 +7,14 @@ use rayon::prelude::*;
 use crate::model::config::SealConfig;
 use crate::model::{Customer, StoreConfig};
 use crate::seal::record::{self, Openness};
+use crate::seal::ring::Keyring;
 use crate::store::Store;
 use crate::Result;
 
 /// Opens customers with the acting user's key.
 pub struct Opener<'s> {
-    seal: Option<SealConfig>,
-    identities: &'s [age::ssh::Identity],
+    /// `[seal]` and the rings of the current commit, in a sealed store.
+    sealed: Option<(SealConfig, Keyring<'s>)>,
 }
 
 impl<'s> Opener<'s> {
@@ -21,17 +22,17 @@ impl<'s> Opener<'s> {
     /// passphrase) only in a sealed store. Fails when a key is configured
     /// but cannot be used.
     pub fn new(store: &'s Store, config: &StoreConfig) -> Result<Opener<'s>> {
-        let identities = match &config.seal {
-            Some(_) => store.keys().identities()?,
-            None => &[],
+        let Some(seal) = &config.seal else {
+            return Ok(Opener { sealed: None });
         };
-        Ok(Opener { seal: config.seal.clone(), identities })
+        store.keys().identities()?;
+        Ok(Opener { sealed: Some((seal.clone(), store.keyring(&store.head()?)?)) })
     }
 
     /// Opens `c` in place.
     pub fn open(&self, c: &mut Customer) -> Openness {
-        match &self.seal {
-            Some(seal) => record::open(c, seal, self.identities),
+        match &self.sealed {
+            Some((seal, keyring)) => record::open(c, seal, keyring),
             None => Openness::Clear,
         }
     }
@@ -39,7 +40,7 @@ impl<'s> Opener<'s> {
     /// Opens every customer of `list` (on all cores); returns how many
     /// stayed sealed.
     pub fn open_all(&self, list: &mut [Customer]) -> usize {
-        if self.seal.is_none() {
+        if self.sealed.is_none() {
             return 0;
         }
         list.par_iter_mut().filter(|c| c.seal.is_some()).map(|c| usize::from(self.open(c) == Openness::Sealed)).sum()

@@ -4,16 +4,18 @@
 //! reports, checks and verification.
 //!
 //! The sops model with age: each customer has a random data key; every
-//! sealed value is encrypted under it ([`value`]); the data key is wrapped
-//! for each recipient's SSH public key ([`envelope`]); who the recipients
-//! are follows the policy ([`policy`]); [`record`] applies all of it to a
-//! customer file. No I/O here: the acting user's private key comes in from
-//! the command line layer.
+//! sealed value is encrypted under it ([`value`]); the data key is sealed
+//! under the key of a ring ([`ring`]), which is wrapped with age for each
+//! reader's SSH public key ([`envelope`]); who the readers are follows the
+//! policy ([`policy`]); [`record`] applies all of it to a customer file.
+//! No I/O here: the acting user's private key and the ring files come in
+//! from the layers above.
 
 pub mod envelope;
 pub mod identity;
 pub mod policy;
 pub mod record;
+pub mod ring;
 pub mod value;
 
 pub use envelope::Recipient;

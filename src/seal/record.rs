@@ -12,8 +12,9 @@ use std::collections::BTreeSet;
 
 use toml_edit::Value;
 
-use super::envelope::{self, UnwrapError};
+use super::envelope::UnwrapError;
 use super::policy::Readers;
+use super::ring::{Keyring, WrappedKey};
 use super::value::{self, DataKey};
 use crate::model::config::SealConfig;
 use crate::model::document::{string_array, Document};
@@ -29,6 +30,16 @@ pub trait KeySource: Sync {
     /// The keys (none when none is configured), or why the configured key
     /// cannot be used.
     fn identities(&self) -> Result<&[age::ssh::Identity]>;
+}
+
+/// Keys already loaded (`--identity`; none for a check without a key).
+#[derive(Clone, Copy)]
+pub struct KeyList<'a>(pub &'a [age::ssh::Identity]);
+
+impl KeySource for KeyList<'_> {
+    fn identities(&self) -> Result<&[age::ssh::Identity]> {
+        Ok(self.0)
+    }
 }
 
 /// The values of `c` that `cfg` seals, by path (`notes`,
@@ -109,14 +120,20 @@ pub enum Openness {
     Sealed,
 }
 
-/// Opens the sealed values of `c` in place with `identities`; what cannot
-/// be opened reads [`SEALED`].
-pub fn open(c: &mut Customer, cfg: &SealConfig, identities: &[age::ssh::Identity]) -> Openness {
+/// The data key of customer `id` sealed as `sealed_key`, if the acting
+/// user's key opens it.
+fn data_key(id: &str, sealed_key: &str, keyring: &Keyring<'_>) -> Option<DataKey> {
+    keyring.data_key(id, &WrappedKey::parse(sealed_key)?).ok()?.ok()
+}
+
+/// Opens the sealed values of `c` in place with the acting user's key;
+/// what cannot be opened reads [`SEALED`].
+pub fn open(c: &mut Customer, cfg: &SealConfig, keyring: &Keyring<'_>) -> Openness {
     let Some(seal) = &c.seal else {
         return Openness::Clear;
     };
-    let key = envelope::unwrap(&seal.key, identities).ok();
     let id = c.id.to_string();
+    let key = data_key(&id, &seal.key, keyring);
     let mut all = key.is_some();
     let opened: Vec<(String, String)> = sealed_values(c, cfg)
         .into_iter()
@@ -141,14 +158,14 @@ pub fn open(c: &mut Customer, cfg: &SealConfig, identities: &[age::ssh::Identity
 
 /// The text of customer file `text` with every sealed value opened (and
 /// its seal kept): what a merge of two sealed versions compares. `None`
-/// when `identities` cannot open it.
-pub fn open_text(id: &CustomerId, path: &str, text: &str, identities: &[age::ssh::Identity]) -> Option<String> {
+/// when the acting user's key cannot open it.
+pub fn open_text(id: &CustomerId, path: &str, text: &str, keyring: &Keyring<'_>) -> Option<String> {
     let customer = Customer::parse(id, path, text).ok()?;
     let Some(seal) = &customer.seal else {
         return Some(text.to_string());
     };
-    let key = envelope::unwrap(&seal.key, identities).ok()?;
     let name = id.to_string();
+    let key = data_key(&name, &seal.key, keyring)?;
     let mut doc = Document::parse(path, text).ok()?;
     let mut all = true;
     doc.strings_mut(|p, v| {
@@ -171,8 +188,9 @@ pub struct Resealer<'a> {
     pub cfg: &'a SealConfig,
     /// Staff and recovery keys after the write.
     pub readers: &'a Readers,
-    /// The acting user's keys.
-    pub keys: &'a dyn KeySource,
+    /// The rings, opened with the acting user's keys; new rings the write
+    /// needs are made here.
+    pub keyring: &'a Keyring<'a>,
 }
 
 impl Resealer<'_> {
@@ -188,23 +206,27 @@ impl Resealer<'_> {
         let in_clear = values.iter().any(|(_, v)| !value::is_sealed(v));
         let current = customer.seal.as_ref();
         let sealed_err = |why: &str| Error::Sealed { id: id.to_string(), why: why.to_string() };
-        let current_tags = match current {
+        let current_key = match current {
             Some(seal) => {
-                Some(stanza_tags(&seal.key).ok_or_else(|| sealed_err("its sealed_key is not a wrapped key"))?)
+                Some(WrappedKey::parse(&seal.key).ok_or_else(|| sealed_err("its sealed_key is not a wrapped key"))?)
             }
             None => None,
         };
+        let current_tags = current_key.as_ref().map(|k| &k.tags);
         let wanted: BTreeSet<String> = target.tags().into_iter().map(str::to_string).collect();
-        let lost = current_tags.as_ref().is_some_and(|tags| !tags.is_subset(&wanted));
-        let rewrap = current.is_none_or(|s| s.to != target.to) || current_tags.as_ref() != Some(&wanted);
+        let lost = current_tags.is_some_and(|tags| !tags.is_subset(&wanted));
+        // A ring whose file does not name the readers `sealed_key` claims is
+        // replaced, as if the readers had changed.
+        let ring_wrong = current_key.as_ref().is_some_and(|k| self.keyring.tags(&k.ring).as_ref() != Some(&k.tags));
+        let rewrap = current.is_none_or(|s| s.to != target.to) || current_tags != Some(&wanted) || ring_wrong;
         if !lost && !rewrap && !in_clear {
             return Ok(None);
         }
         if current.is_none() && values.iter().any(|(_, v)| value::is_sealed(v)) {
             return Err(sealed_err("has sealed values but no sealed_key to open them with"));
         }
-        let old_key = match current {
-            Some(seal) => Some(self.data_key(id, &seal.key)?),
+        let old_key = match &current_key {
+            Some(wrapped) => Some(self.data_key(id, wrapped)?),
             None => None,
         };
         let rotating = lost && old_key.is_some();
@@ -249,35 +271,37 @@ impl Resealer<'_> {
             return Err(sealed_err(&why));
         }
         if rewrap || rotating {
+            let ring = self.keyring.ring_for(&wanted, &target.recipients)?;
             doc.set("sealed_to", string_array(&target.to));
-            doc.set("sealed_key", envelope::wrap(&key, &target.recipients));
+            doc.set("sealed_key", WrappedKey::seal(&name, &key, &ring));
         }
         Ok(Some(doc.to_string()))
     }
 
-    fn data_key(&self, id: &CustomerId, wrapped: &str) -> Result<DataKey> {
-        let identities = self.keys.identities()?;
-        if identities.is_empty() {
+    fn data_key(&self, id: &CustomerId, wrapped: &WrappedKey) -> Result<DataKey> {
+        if self.keyring.keys().identities()?.is_empty() {
             return Err(Error::Sealed {
                 id: id.to_string(),
                 why: "no private key is configured to open it (CRM_IDENTITY or `git config crm.identity`)".into(),
             });
         }
-        envelope::unwrap(wrapped, identities).map_err(|e| Error::Sealed {
+        self.keyring.data_key(&id.to_string(), wrapped)?.map_err(|e| Error::Sealed {
             id: id.to_string(),
             why: match e {
                 UnwrapError::NotARecipient => {
                     "your key is not among its recipients, so it cannot be sealed again for this change".into()
                 }
-                UnwrapError::Malformed => "its sealed_key is not a wrapped data key".into(),
+                UnwrapError::Malformed => {
+                    "its sealed_key and its ring file do not hold a data key (crm check names what is wrong)".into()
+                }
             },
         })
     }
 }
 
-/// The stanza tags of a wrapped key.
-fn stanza_tags(wrapped: &str) -> Option<BTreeSet<String>> {
-    Some(envelope::stanzas(wrapped)?.into_iter().map(|s| s.tag).collect())
+/// The readers' stanza tags `sealed_key` names.
+fn stanza_tags(sealed_key: &str) -> Option<BTreeSet<String>> {
+    Some(WrappedKey::parse(sealed_key)?.tags)
 }
 
 /// Whether going from `old` to `new` takes a key off the recipients
@@ -292,10 +316,10 @@ pub fn loses_recipients(old: &Customer, new: &Customer) -> bool {
     }
 }
 
-/// Whether `identities` open the data keys of `old` and `new` and they are
-/// the same key (a rotation that is none).
-pub fn same_data_key(old: &Customer, new: &Customer, identities: &[age::ssh::Identity]) -> bool {
-    let key = |c: &Customer| c.seal.as_ref().and_then(|s| envelope::unwrap(&s.key, identities).ok());
+/// Whether the acting user's key opens the data keys of `old` and `new`
+/// and they are the same key (a rotation that is none).
+pub fn same_data_key(old: &Customer, new: &Customer, keyring: &Keyring<'_>) -> bool {
+    let key = |c: &Customer| data_key(&c.id.to_string(), &c.seal.as_ref()?.key, keyring);
     matches!((key(old), key(new)), (Some(a), Some(b)) if a.as_bytes() == b.as_bytes())
 }
 
@@ -345,15 +369,11 @@ pub struct Finding {
 }
 
 /// Audits `c` against the sealing policy: sealed to exactly the entitled
-/// keys and the recovery keys, no sealed field in the clear, well-formed
-/// ciphertexts; with `identities` (CI's recovery key), also that the data
-/// key opens and every value opens with it for this customer and field.
-pub fn audit(
-    c: &Customer,
-    cfg: &SealConfig,
-    readers: &Readers,
-    identities: Option<&[age::ssh::Identity]>,
-) -> Vec<Finding> {
+/// keys and the recovery keys under a ring that names them, no sealed
+/// field in the clear, well-formed ciphertexts; with `open` (CI's recovery
+/// key in `keyring`), also that the data key opens and every value opens
+/// with it for this customer and field.
+pub fn audit(c: &Customer, cfg: &SealConfig, readers: &Readers, keyring: &Keyring<'_>, open: bool) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut find = |rule, path: &str, message: String| out.push(Finding { rule, path: path.to_string(), message });
     let values = sealed_values(c, cfg);
@@ -367,12 +387,9 @@ pub fn audit(
     let Some(seal) = &c.seal else {
         return out;
     };
-    let Some(Recipients { missing, extra }) = recipients(c, readers) else {
-        find(
-            CheckRule::SealMalformed,
-            "sealed_key",
-            "`sealed_key` is not a wrapped data key (base64 of an age file)".into(),
-        );
+    let (Some(wrapped), Some(Recipients { missing, extra })) = (WrappedKey::parse(&seal.key), recipients(c, readers))
+    else {
+        find(CheckRule::SealMalformed, "sealed_key", "`sealed_key` is not `v2:RING:TAGS:KEY`".into());
         return out;
     };
     let target = readers.target(c);
@@ -391,17 +408,27 @@ pub fn audit(
             format!("`sealed_to` is [{}]; the policy wants [{}]", seal.to.join(", "), target.to.join(", ")),
         );
     }
-    if let Some(identities) = identities {
-        match envelope::unwrap(&seal.key, identities) {
-            Err(UnwrapError::NotARecipient) => find(
+    let ring = super::ring::ring_path(&wrapped.ring);
+    match keyring.tags(&wrapped.ring) {
+        None => find(CheckRule::SealMalformed, "sealed_key", format!("its ring {ring} is missing or not a ring file")),
+        Some(tags) if tags != wrapped.tags => find(
+            CheckRule::SealRecipients,
+            "sealed_key",
+            format!("its ring {ring} is wrapped for other keys than the ones `sealed_key` names"),
+        ),
+        Some(_) => {}
+    }
+    if open {
+        match keyring.data_key(&c.id.to_string(), &wrapped) {
+            Ok(Err(UnwrapError::NotARecipient)) | Err(_) => find(
                 CheckRule::SealUnopenable,
                 "sealed_key",
-                "the data key does not open with the given identity".into(),
+                format!("the key of its ring {ring} does not open with the given identity"),
             ),
-            Err(UnwrapError::Malformed) => {
-                find(CheckRule::SealMalformed, "sealed_key", "`sealed_key` does not hold a data key".into())
+            Ok(Err(UnwrapError::Malformed)) => {
+                find(CheckRule::SealUnopenable, "sealed_key", "its data key does not open with its ring's key".into())
             }
-            Ok(key) => {
+            Ok(Ok(key)) => {
                 let id = c.id.to_string();
                 for (path, v) in values.iter().filter(|(_, v)| value::is_well_formed(v)) {
                     if let Err(e) = key.open(&id, path, v) {

@@ -21,7 +21,9 @@ const NONCE_LEN: usize = 24;
 /// Length of the Poly1305 tag.
 const TAG_LEN: usize = 16;
 
-/// A customer's data key: 32 random bytes, wiped from memory when dropped.
+/// A key of XChaCha20-Poly1305: a customer's data key, or the key of a
+/// ring the data keys are wrapped under. 32 random bytes, wiped from
+/// memory when dropped.
 #[derive(Clone)]
 pub struct DataKey(Zeroizing<[u8; 32]>);
 
@@ -31,7 +33,7 @@ impl DataKey {
         DataKey(Zeroizing::new(XChaCha20Poly1305::generate_key(&mut OsRng).into()))
     }
 
-    /// The key from its 32 bytes (as unwrapped from the envelope).
+    /// The key from its 32 bytes (as unwrapped).
     pub fn from_bytes(bytes: &[u8]) -> Option<DataKey> {
         Some(DataKey(Zeroizing::new(bytes.try_into().ok()?)))
     }
@@ -58,6 +60,30 @@ impl DataKey {
         raw.extend_from_slice(&nonce);
         raw.extend_from_slice(&sealed);
         format!("{PREFIX}{}", STANDARD_NO_PAD.encode(raw))
+    }
+
+    /// Seals another key under this one (a customer's data key under its
+    /// ring's key), bound to `context`: nonce, then ciphertext and tag.
+    pub fn wrap_key(&self, context: &str, inner: &DataKey) -> Vec<u8> {
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let sealed = self
+            .cipher()
+            .encrypt(&nonce, Payload { msg: inner.as_bytes(), aad: context.as_bytes() })
+            .expect("XChaCha20-Poly1305 encrypts any message shorter than 256 GiB");
+        [&nonce[..], &sealed].concat()
+    }
+
+    /// Opens a key sealed by [`DataKey::wrap_key`] for the same `context`.
+    pub fn unwrap_key(&self, context: &str, raw: &[u8]) -> Option<DataKey> {
+        if raw.len() < NONCE_LEN + TAG_LEN {
+            return None;
+        }
+        let (nonce, sealed) = raw.split_at(NONCE_LEN);
+        let plain = self
+            .cipher()
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: context.as_bytes() })
+            .ok()?;
+        DataKey::from_bytes(&Zeroizing::new(plain))
     }
 
     /// Opens a value sealed by [`DataKey::seal`] for the same `id` and

@@ -139,6 +139,12 @@ impl Repo {
     pub fn customer_in(&self, id: &str, blob: ObjectId) -> Result<Option<Customer>> {
         customer_in(&self.git, id, blob)
     }
+
+    /// The bytes of blob `blob`.
+    pub fn blob_content(&self, blob: ObjectId) -> Result<Vec<u8>> {
+        let found = self.git.find_blob(blob.git()).map_err(|e| Error::from_lookup(e, blob.git()))?;
+        Ok(found.content().to_vec())
+    }
 }
 
 /// [`Repo::customer_in`] of `repo`.

@@ -18,6 +18,7 @@ pub mod rebase;
 pub mod refs;
 pub mod remote;
 pub mod repair;
+pub mod rings;
 #[cfg(test)]
 pub(crate) mod scratch;
 pub mod shallow;
@@ -30,6 +31,7 @@ pub mod treeshape;
 pub mod write;
 
 use crate::seal::record::KeySource;
+use crate::seal::ring::Keyring;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -247,6 +249,13 @@ impl Store {
     /// The acting user's private keys for sealed values.
     pub fn keys(&self) -> &dyn KeySource {
         self.keys.as_deref().unwrap_or(&NoKeys)
+    }
+
+    /// The rings of `snapshot`'s tree, opened with the acting user's keys.
+    pub fn keyring<'s>(&'s self, snapshot: &Snapshot<'_>) -> Result<Keyring<'s>> {
+        let trees = snapshot.tree().map(|t| t.id()).into_iter().collect();
+        let files = rings::TreeRings::new(rings::shared(&self.repo)?, trees);
+        Ok(Keyring::new(Box::new(files), self.keys(), Default::default()))
     }
 
     /// What hears how building the history index goes, if anything.

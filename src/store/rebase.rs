@@ -24,6 +24,7 @@ use crate::model::merge::{merge3, Conflict, Merged};
 use crate::model::pool::POOL;
 use crate::model::{Customer, CustomerId};
 use crate::seal::record::{self, Resealer};
+use crate::seal::ring::Keyring;
 use crate::seal::value;
 use crate::seal::Readers;
 use crate::{Error, Result};
@@ -163,10 +164,13 @@ impl Store {
             Some(seal) => Some(Readers::new(&shared_config, seal, &shared.staff()?)),
             None => None,
         };
+        // Rings come from the remote's tree or ours (a ring never changes).
+        let files = super::rings::TreeRings::new(super::rings::shared(repo)?, vec![tip.tree_id(), local_tree(repo, local)?]);
+        let keyring = Keyring::new(Box::new(files), self.keys(), Default::default());
         let resealer = shared_config.seal.as_ref().zip(readers.as_ref()).map(|(cfg, readers)| Resealer {
             cfg,
             readers,
-            keys: self.keys(),
+            keyring: &keyring,
         });
         let mut replayed = 0;
         for commit in &mine {
@@ -179,6 +183,11 @@ impl Store {
         tx.advance(tip.id(), &format!("sync: {replayed} local commit(s) on top of the remote"))?;
         Ok(Integrated { head: tip.id().into(), received, replayed })
     }
+}
+
+/// The tree of commit `id`.
+fn local_tree(repo: &Repository, id: Oid) -> Result<Oid> {
+    Ok(repo.find_commit(id)?.tree_id())
 }
 
 /// Commits reachable from `tip` but not from `base`.
@@ -294,6 +303,11 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
     if !conflicts.is_empty() {
         return Err(Error::SyncConflicts(conflicts));
     }
+    if let Some(resealer) = resealer {
+        for (path, file) in resealer.keyring.take_made() {
+            edits.push((path, Some(repo.blob(file.as_bytes())?)));
+        }
+    }
     let tree_id = crate::store::write::tree_with(repo, Some(&tip_tree), &edits, &|_| None)?;
     if tree_id == tip_tree.id() {
         return Ok(None);
@@ -353,9 +367,8 @@ fn merge_sealed(
     if !path.starts_with("customers/") || seals.iter().all(Option::is_none) {
         return Ok(None);
     }
-    let identities = resealer.keys.identities()?;
     let open = |side: Option<&str>| match side {
-        Some(text) => record::open_text(&id, path, text, identities).map(Some),
+        Some(text) => record::open_text(&id, path, text, resealer.keyring).map(Some),
         None => Some(None),
     };
     let (Some(b), Some(o), Some(t)) = (open(base), open(ours), open(theirs)) else {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 
+use crate::seal::ring::RINGS_DIR;
 use super::layout::{CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use super::treediff::Trees;
 use super::treeshape::{self, ShapeProblem, Sizes};
@@ -104,12 +105,13 @@ pub enum Content {
 }
 
 impl Source {
-    /// Every file of `crm.toml`, `staff/` and `customers/`, in path order.
+    /// Every file of `crm.toml`, `staff/`, `customers/` and `rings/`, in
+    /// path order.
     pub fn list(&self) -> Result<Vec<Item>> {
         match &self.place {
             Place::WorkTree { root, sparse } => {
                 let mut found = Vec::new();
-                for top in [CONFIG_FILE, STAFF_DIR, CUSTOMERS_DIR] {
+                for top in [CONFIG_FILE, STAFF_DIR, CUSTOMERS_DIR, RINGS_DIR] {
                     match fs::symlink_metadata(root.join(top)) {
                         Ok(meta) => walk(root, top.to_string(), meta.file_type(), &mut found)?,
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -206,7 +208,7 @@ fn list_tree(tree: &Tree) -> Result<Vec<Item>> {
     tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
         let path = format!("{dir}{}", entry.name().unwrap_or_default());
         let top = path.split('/').next().unwrap_or_default();
-        if !(path == CONFIG_FILE || top == STAFF_DIR || top == CUSTOMERS_DIR) {
+        if !(path == CONFIG_FILE || [STAFF_DIR, CUSTOMERS_DIR, RINGS_DIR].contains(&top)) {
             return if dir.is_empty() { TreeWalkResult::Skip } else { TreeWalkResult::Ok };
         }
         if entry.kind() != Some(ObjectType::Tree) {

@@ -5,6 +5,7 @@
 
 pub mod rules;
 
+use crate::seal::ring::{ring_of_path, ring_tags, Keyring, RingMap, RINGS_DIR};
 use crate::seal::{record, Readers};
 use std::collections::{BTreeMap, HashMap};
 
@@ -75,8 +76,14 @@ fn run(source: &Source, today: Date, identities: Option<&[age::ssh::Identity]>) 
     let mut config_text = None;
     let mut staff_texts = Vec::new();
     let mut customer_items = Vec::new();
+    let mut rings = RingMap::default();
     for item in items {
-        if item.path == CONFIG_FILE || item.path.starts_with(&format!("{STAFF_DIR}/")) {
+        if item.path.starts_with(&format!("{RINGS_DIR}/")) {
+            let content = source.read(&item, reader.as_ref())?;
+            if let Some((id, bytes)) = c.ring(&item.path, content) {
+                rings.0.insert(id, bytes);
+            }
+        } else if item.path == CONFIG_FILE || item.path.starts_with(&format!("{STAFF_DIR}/")) {
             let content = source.read(&item, reader.as_ref())?;
             let Some(text) = c.readable(&item.path, content) else { continue };
             if item.path == CONFIG_FILE {
@@ -97,6 +104,8 @@ fn run(source: &Source, today: Date, identities: Option<&[age::ssh::Identity]>) 
         c.keyless(readers);
     }
     let sealing = config.seal.as_ref().zip(readers.as_ref());
+    let keys = record::KeyList(identities.unwrap_or_default());
+    let keyring = Keyring::new(Box::new(rings), &keys, Default::default());
     // Each customer file is read, parsed and judged on its own, on every
     // core; only its findings and its owner's share stay in memory.
     let judged: Vec<Judged> = c
@@ -121,7 +130,7 @@ fn run(source: &Source, today: Date, identities: Option<&[age::ssh::Identity]>) 
                 let share = p.customer.as_ref().and_then(|customer| {
                     own.customer(&item.path, &text, &p, customer, &config, &staff, today);
                     if let Some((seal, readers)) = sealing {
-                        for f in record::audit(customer, seal, readers, identities) {
+                        for f in record::audit(customer, seal, readers, &keyring, identities.is_some()) {
                             own.key(&item.path, &text, p.offset(&text, &f.path), f.rule, f.message);
                         }
                     }
@@ -197,6 +206,24 @@ impl Checker {
     fn key(&mut self, path: &str, text: &str, offset: Option<usize>, rule_id: CheckRule, message: String) {
         let (line, column) = offset.map_or((1, 1), |o| line_col(text, o));
         self.at(path, text, line, column, rule_id, message);
+    }
+
+    /// The id and content of a ring file, or `None` after reporting why it
+    /// is not one.
+    fn ring(&mut self, path: &str, content: Content) -> Option<(String, Vec<u8>)> {
+        let Content::Bytes(bytes) = content else {
+            self.file(path, CheckRule::SealMalformed, "is not a regular ring file".into());
+            return None;
+        };
+        let Some(id) = ring_of_path(path) else {
+            self.file(path, CheckRule::SealMalformed, format!("ring files are named {RINGS_DIR}/ID.age"));
+            return None;
+        };
+        if ring_tags(id, &bytes).is_none() {
+            let why = "is not a ring: its content must hash to its name and be the base64 of an age file";
+            self.file(path, CheckRule::SealMalformed, why.into());
+        }
+        Some((id.to_string(), bytes))
     }
 
     /// The text of an entry, or `None` after reporting why it has none.

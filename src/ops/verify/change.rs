@@ -10,7 +10,10 @@ use crate::model::customer::Customer;
 use crate::model::pool::POOL;
 use crate::model::rule_ids::VerifyRule;
 use crate::model::{Role, Staff, Touch};
+use crate::model::rule_ids::CheckRule;
+use crate::seal::envelope::key_tag;
 use crate::seal::record;
+use crate::seal::ring::{ring_of_path, ring_tags, Keyring, RINGS_DIR};
 use crate::store::layout::{toml_stem, CONFIG_FILE, STAFF_DIR};
 use crate::store::treediff::{Blob, FileChange};
 use crate::store::Repo;
@@ -28,7 +31,7 @@ pub(super) fn assess(
     state: &State,
     after: Option<&State>,
     change: &FileChange,
-    identities: &[age::ssh::Identity],
+    keyring: &Keyring<'_>,
 ) -> Result<Vec<Denial>> {
     let mut out = Vec::new();
     let Some(person) = actor.person.as_ref() else {
@@ -45,6 +48,9 @@ pub(super) fn assess(
         }
     };
     let path = change.path.as_str();
+    if path.starts_with(&format!("{RINGS_DIR}/")) {
+        return ring_change(repo, person, change);
+    }
     if path == CONFIG_FILE || path.starts_with(&format!("{STAFF_DIR}/")) {
         deny(&mut out, Action::ChangeSettings);
         return Ok(out);
@@ -55,7 +61,7 @@ pub(super) fn assess(
     }
     let (old, new) = (read(repo, path, change.old)?, read(repo, path, change.new)?);
     if let Some(Ok(c)) = &new {
-        out.extend(seal_findings(after, c, identities));
+        out.extend(seal_findings(after, c, keyring));
     }
     match (old, new) {
         (None, None) => {}
@@ -79,7 +85,7 @@ pub(super) fn assess(
             same_owner.owner.clone_from(&old.owner);
             same_owner.backup.clone_from(&old.backup);
             same_owner.pool.clone_from(&old.pool);
-            if !ownership || !same_but_sealing(&same_owner, &old, identities) {
+            if !ownership || !same_but_sealing(&same_owner, &old, keyring) {
                 deny(&mut out, Action::EditCustomer { customer: &old });
             }
             if old.region != new.region && person.role == Role::Manager {
@@ -95,10 +101,10 @@ pub(super) fn assess(
             };
             let kept =
                 new.touches.len() >= old.touches.len() && old.touches.iter().zip(&new.touches).all(|(a, b)| same(a, b));
-            if kept && rotated && !identities.is_empty() {
-                out.extend(summaries_rewritten(&old, &new, identities));
+            if kept && rotated && can_open(keyring) {
+                out.extend(summaries_rewritten(&old, &new, keyring));
             }
-            if rotated && record::same_data_key(&old, &new, identities) {
+            if rotated && record::same_data_key(&old, &new, keyring) {
                 let msg = "takes someone off the recipients but keeps the data key they held".to_string();
                 out.push((VerifyRule::SealNotRotated.id(), msg));
             }
@@ -134,14 +140,14 @@ pub(super) fn assess(
 /// sealed them again: when the seal changed, sealed values are compared
 /// opened (with `identities`) or, without a key, left out — a key's holder
 /// (`verify --identity`) sees an edit hidden in a re-sealing.
-fn same_but_sealing(a: &Customer, b: &Customer, identities: &[age::ssh::Identity]) -> bool {
+fn same_but_sealing(a: &Customer, b: &Customer, keyring: &Keyring<'_>) -> bool {
     if a.seal == b.seal {
         return a == b;
     }
     let every = crate::model::config::SealConfig::every_field();
     let (mut a, mut b) = (a.clone(), b.clone());
     for c in [&mut a, &mut b] {
-        if record::open(c, &every, identities) != record::Openness::Opened {
+        if record::open(c, &every, keyring) != record::Openness::Opened {
             record::blank(c);
         }
         c.seal = None;
@@ -151,21 +157,51 @@ fn same_but_sealing(a: &Customer, b: &Customer, identities: &[age::ssh::Identity
 
 /// What is wrong with the sealing of `new` under the state the commit
 /// leaves (the rules `crm check` applies).
-fn seal_findings(after: Option<&State>, new: &Customer, identities: &[age::ssh::Identity]) -> Vec<Denial> {
+fn seal_findings(after: Option<&State>, new: &Customer, keyring: &Keyring<'_>) -> Vec<Denial> {
     let Some((seal, readers)) = after.and_then(|s| s.config.seal.as_ref().zip(s.readers.as_ref())) else {
         return Vec::new();
     };
-    let identities = (!identities.is_empty()).then_some(identities);
-    record::audit(new, seal, readers, identities).into_iter().map(|f| (f.rule.id(), f.message)).collect()
+    let open = can_open(keyring);
+    record::audit(new, seal, readers, keyring, open).into_iter().map(|f| (f.rule.id(), f.message)).collect()
+}
+
+/// Whether verify was given a key to open sealed values with.
+fn can_open(keyring: &Keyring<'_>) -> bool {
+    keyring.keys().identities().is_ok_and(|list| !list.is_empty())
+}
+
+/// What is wrong with a change to a ring file: a ring never changes or
+/// goes (the customers sealed under it would no longer open, or open to
+/// others), and is added only by one of its readers or the service that
+/// releases to the pool (so nobody plants a ring for readers they are not
+/// among, which others would then seal to).
+fn ring_change(repo: &Repo, person: &Staff, change: &FileChange) -> Result<Vec<Denial>> {
+    let path = change.path.as_str();
+    if change.old.is_some() {
+        let msg = "changes or removes a ring file; rings never change, the customers sealed under it rely on it";
+        return Ok(vec![(VerifyRule::RingChanged.id(), msg.into())]);
+    }
+    let Some(blob) = change.new else { return Ok(Vec::new()) };
+    let bytes = repo.blob_content(blob.id)?;
+    let Some(tags) = ring_of_path(path).and_then(|id| ring_tags(id, &bytes)) else {
+        let msg = "is not a ring: its content must hash to its name and be the base64 of an age file";
+        return Ok(vec![(CheckRule::SealMalformed.id(), msg.into())]);
+    };
+    let reader = person.keys.iter().filter_map(|k| key_tag(k)).any(|t| tags.contains(&t));
+    if reader || person.role == Role::Service {
+        return Ok(Vec::new());
+    }
+    let msg = format!("{} adds a ring for readers they are not among", person.handle);
+    Ok(vec![(VerifyRule::RingStranger.id(), msg)])
 }
 
 /// Across a rotation the summaries of past touches are sealed again: with
 /// a key that opens both versions, their text must be the same.
-fn summaries_rewritten(old: &Customer, new: &Customer, identities: &[age::ssh::Identity]) -> Vec<Denial> {
+fn summaries_rewritten(old: &Customer, new: &Customer, keyring: &Keyring<'_>) -> Vec<Denial> {
     let (Some(seal_old), Some(seal_new)) = (&old.seal, &new.seal) else { return Vec::new() };
     let every = crate::model::config::SealConfig::every_field();
     let (mut before, mut after) = (old.clone(), new.clone());
-    let opened = |c: &mut Customer| record::open(c, &every, identities) == record::Openness::Opened;
+    let opened = |c: &mut Customer| record::open(c, &every, keyring) == record::Openness::Opened;
     if seal_old.key == seal_new.key || !opened(&mut before) || !opened(&mut after) {
         return Vec::new();
     }

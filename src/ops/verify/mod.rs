@@ -42,7 +42,11 @@ use crate::store::treediff::{self, FileChange, Trees};
 use crate::store::treeshape::{self, Sizes};
 use crate::store::{ObjectId, Repo};
 use crate::Result;
+use crate::seal::record::KeyList;
+use crate::seal::ring::{Keyring, RingCache};
+use crate::store::rings::SharedRepo;
 use state::{Actor, State, StateKey};
+use std::sync::Arc;
 
 /// What to verify.
 #[derive(Clone, Default)]
@@ -142,7 +146,9 @@ fn judge_history(repo: &Repo, walk: &Walk, gpg: &Gpg, identities: &[age::ssh::Id
     let commits_to_judge = repo.walk(&walk.tips, &walk.hidden, Order::ParentsFirst)?;
     let mut v = Verifier {
         repo,
-        identities,
+        keys: KeyList(identities),
+        rings: crate::store::rings::shared(repo.git())?,
+        ring_cache: Default::default(),
         gpg: gpg.clone(),
         states: HashMap::new(),
         policy_commit: HashMap::new(),
@@ -171,7 +177,11 @@ fn judge_history(repo: &Repo, walk: &Walk, gpg: &Gpg, identities: &[age::ssh::Id
 struct Verifier<'r> {
     repo: &'r Repo,
     /// Keys to open sealed values with (none: only what needs no key).
-    identities: &'r [age::ssh::Identity],
+    keys: KeyList<'r>,
+    /// Where the rings of the judged commits are read from.
+    rings: SharedRepo,
+    /// The rings worked out so far (a ring is the same in every commit).
+    ring_cache: Arc<RingCache>,
     gpg: Gpg,
     states: HashMap<StateKey, Option<Rc<State>>>,
     /// For each judged commit, the last commit of its reference line that
@@ -190,6 +200,21 @@ struct Verifier<'r> {
     trees: Trees<'r>,
     /// What the pool's rules need of the commit being judged.
     pool: pool::PoolJudge<'r>,
+}
+
+/// The rings of `commit` and its parents, opened with `keys`.
+fn keyring_of<'k>(
+    rings: &SharedRepo,
+    cache: &Arc<RingCache>,
+    keys: &'k KeyList<'_>,
+    commit: &Commit,
+) -> Result<Keyring<'k>> {
+    let mut trees = vec![commit.tree()?.git().id()];
+    for parent in commit.parents() {
+        trees.push(parent.tree()?.git().id());
+    }
+    let files = crate::store::rings::TreeRings::new(Arc::clone(rings), trees);
+    Ok(Keyring::new(Box::new(files), keys, Arc::clone(cache)))
 }
 
 /// How many trees the walk keeps read (a shard tree of a 100,000-customer
@@ -372,8 +397,9 @@ impl<'r> Verifier<'r> {
         context: Option<&str>,
     ) -> Result<()> {
         let suffix = context.map(|c| format!(" ({c}, judged against the state at the merge)")).unwrap_or_default();
-        for (rule, message) in change::assess(self.repo, &mut self.pool, actor, state, after, change, self.identities)?
-        {
+        let keys = self.keys;
+        let keyring = keyring_of(&self.rings, &self.ring_cache, &keys, commit)?;
+        for (rule, message) in change::assess(self.repo, &mut self.pool, actor, state, after, change, &keyring)? {
             self.violation(commit, actor, Some(&change.path), rule, format!("{message}{suffix}"));
         }
         Ok(())

@@ -167,6 +167,16 @@ pub const VERIFY_RULES: &[Rule] = &[
         "re-seal with a new data key: any crm write to the customer does it (`crm seal` re-seals every customer that needs it)",
     ),
     rule(
+        VerifyRule::RingChanged,
+        "a commit changes or removes a ring file (rings/ID.age); rings never change, the customers sealed under one rely on it",
+        "restore the ring file (git checkout COMMIT^ -- rings/ID.age); crm writes new rings and never touches old ones",
+    ),
+    rule(
+        VerifyRule::RingStranger,
+        "a commit adds a ring for readers its author is not among (others would seal customers to whoever the ring really opens for)",
+        "let crm make rings: any crm write makes the ring it needs, as one of its readers",
+    ),
+    rule(
         VerifyRule::ServiceNotPermitted,
         "a commit signed by a service identity that does anything but release due customers to the pool",
         "a service key signs `crm pool release --due` only; do everything else as a person",

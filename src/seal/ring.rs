@@ -1,0 +1,264 @@
+//! Rings: one key per set of readers, wrapped with age for each of them,
+//! under which the data keys of all the customers sealed to that set are
+//! wrapped.
+//!
+//! Wrapping a customer's data key with age for every reader costs two
+//! X25519 multiplications per reader and customer; a reassign of 5,000
+//! customers to six readers would spend most of its time there, and every
+//! read would spend one more per customer. A ring costs that once per set
+//! of readers: the ring file `rings/<id>.age` holds the ring's key wrapped
+//! for each reader (base64 of an age file), and each customer's
+//! `sealed_key` holds its data key sealed under the ring's key
+//! ([`WrappedKey`]).
+//!
+//! A ring's id is the hash of its file, so a ring never changes: the same
+//! id names the same readers in every tree, and a key opened once serves
+//! every version that uses it. A ring is reused for the same readers only
+//! when the acting user can open it; `crm verify` holds whoever adds one
+//! to being among its readers, so nobody can plant a ring for readers they
+//! do not belong to.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine as _;
+use sha2::{Digest as _, Sha256};
+
+use super::envelope::{self, Recipient, UnwrapError};
+use super::record::KeySource;
+use super::value::DataKey;
+use crate::Result;
+
+/// The directory of ring files.
+pub const RINGS_DIR: &str = "rings";
+
+/// Length of a ring id in hex digits (the first 16 bytes of the SHA-256 of
+/// the file).
+const ID_LEN: usize = 32;
+
+/// `rings/<id>.age`.
+pub fn ring_path(id: &str) -> String {
+    format!("{RINGS_DIR}/{id}.age")
+}
+
+/// The ring id of a path under `rings/`, if it names one.
+pub fn ring_of_path(path: &str) -> Option<&str> {
+    let id = path.strip_prefix(RINGS_DIR)?.strip_prefix('/')?.strip_suffix(".age")?;
+    is_ring_id(id).then_some(id)
+}
+
+/// Whether `id` has the shape of a ring id.
+fn is_ring_id(id: &str) -> bool {
+    id.len() == ID_LEN && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The id of a ring file with content `bytes`.
+pub fn ring_id(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)[..ID_LEN / 2].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The stanza tags of a ring file (its readers' keys), or `None` when it
+/// is not a ring: not UTF-8 base64 of an age file, or not named by its
+/// hash.
+pub fn ring_tags(id: &str, bytes: &[u8]) -> Option<BTreeSet<String>> {
+    if ring_id(bytes) != id {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    Some(envelope::stanzas(text.trim_end())?.into_iter().map(|s| s.tag).collect())
+}
+
+/// A customer's data key as `sealed_key` holds it:
+/// `v2:<ring id>:<tag>,<tag>…:<base64>`, the tags being those of the
+/// ring's readers (so who may read a customer is known from its file
+/// alone) and the base64 the data key sealed under the ring's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrappedKey {
+    /// The ring.
+    pub ring: String,
+    /// The stanza tags of the ring's readers, as the customer file claims
+    /// them (`crm check` compares them with the ring file).
+    pub tags: BTreeSet<String>,
+    sealed: Vec<u8>,
+}
+
+impl WrappedKey {
+    /// Reads `sealed_key`; `None` when it is not in this shape.
+    pub fn parse(text: &str) -> Option<WrappedKey> {
+        let mut parts = text.strip_prefix("v2:")?.splitn(3, ':');
+        let ring = parts.next().filter(|r| is_ring_id(r))?.to_string();
+        let tags: BTreeSet<String> = parts.next()?.split(',').map(str::to_string).collect();
+        let sealed = STANDARD_NO_PAD.decode(parts.next()?).ok()?;
+        (!tags.iter().any(String::is_empty)).then_some(WrappedKey { ring, tags, sealed })
+    }
+
+    /// `key`, the data key of customer `customer`, sealed under `ring`.
+    pub fn seal(customer: &str, key: &DataKey, ring: &Ring) -> String {
+        let sealed = ring.key.wrap_key(&context(customer, &ring.id), key);
+        let tags = ring.tags.iter().map(String::as_str).collect::<Vec<_>>().join(",");
+        format!("v2:{}:{tags}:{}", ring.id, STANDARD_NO_PAD.encode(sealed))
+    }
+
+    /// The data key of customer `customer`, opened with its ring's key.
+    pub fn open(&self, customer: &str, ring_key: &DataKey) -> Option<DataKey> {
+        ring_key.unwrap_key(&context(customer, &self.ring), &self.sealed)
+    }
+}
+
+/// What a data key sealed under a ring is bound to.
+fn context(customer: &str, ring: &str) -> String {
+    format!("crm sealed key v2\0{customer}\0{ring}")
+}
+
+/// A ring the acting user holds the key of.
+#[derive(Clone)]
+pub struct Ring {
+    /// Its id.
+    pub id: String,
+    /// Its readers' stanza tags.
+    pub tags: BTreeSet<String>,
+    key: DataKey,
+}
+
+/// Where ring files are read from: a tree of the repository, or files
+/// already read.
+pub trait RingFiles: Sync {
+    /// The content of ring `id`, if the tree has it.
+    fn read(&self, id: &str) -> Option<Vec<u8>>;
+    /// The ids of every ring in the tree.
+    fn ids(&self) -> Vec<String>;
+}
+
+/// Ring files already read, by id.
+#[derive(Default)]
+pub struct RingMap(pub HashMap<String, Vec<u8>>);
+
+impl RingFiles for RingMap {
+    fn read(&self, id: &str) -> Option<Vec<u8>> {
+        self.0.get(id).cloned()
+    }
+
+    fn ids(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
+    }
+}
+
+/// What is known of a ring: worked out once per command, whatever tree it
+/// came from (the id is the hash of the file).
+type Known<T> = Mutex<HashMap<String, Arc<OnceLock<T>>>>;
+
+/// The rings' tags and opened keys a command has worked out.
+#[derive(Default)]
+pub struct RingCache {
+    tags: Known<Option<BTreeSet<String>>>,
+    keys: Known<std::result::Result<DataKey, UnwrapError>>,
+}
+
+/// The entry of `id` in `known`, computed by `f` at most once (outside the
+/// map's lock, so other rings are worked out meanwhile).
+fn once<T: Clone>(known: &Known<T>, id: &str, f: impl FnOnce() -> T) -> T {
+    let cell = Arc::clone(known.lock().unwrap_or_else(|e| e.into_inner()).entry(id.to_string()).or_default());
+    cell.get_or_init(f).clone()
+}
+
+/// The rings of one tree, opened with the acting user's key: what opens a
+/// customer's data key, and, for a write, the ring a customer is to be
+/// sealed under (one the user can open, or a new one).
+pub struct Keyring<'a> {
+    files: Box<dyn RingFiles + 'a>,
+    keys: &'a dyn KeySource,
+    cache: Arc<RingCache>,
+    /// The tree's rings by their readers' tags, read on the first write
+    /// that needs a ring.
+    by_tags: OnceLock<HashMap<BTreeSet<String>, Vec<String>>>,
+    /// The ring this command seals to each set of readers.
+    usable: Mutex<HashMap<BTreeSet<String>, Ring>>,
+    /// Rings made by this command: id and file content.
+    made: Mutex<Vec<(String, String)>>,
+}
+
+impl<'a> Keyring<'a> {
+    /// The rings of `files`, opened with `keys`, sharing what `cache`
+    /// knows.
+    pub fn new(files: Box<dyn RingFiles + 'a>, keys: &'a dyn KeySource, cache: Arc<RingCache>) -> Keyring<'a> {
+        Keyring { files, keys, cache, by_tags: OnceLock::new(), usable: Mutex::default(), made: Mutex::default() }
+    }
+
+    /// The acting user's keys.
+    pub fn keys(&self) -> &'a dyn KeySource {
+        self.keys
+    }
+
+    /// The stanza tags of ring `id`; `None` when the tree has no such
+    /// ring or its file is not one.
+    pub fn tags(&self, id: &str) -> Option<BTreeSet<String>> {
+        once(&self.cache.tags, id, || ring_tags(id, &self.files.read(id)?))
+    }
+
+    /// The key of ring `id`, opened with the acting user's keys.
+    pub fn ring_key(&self, id: &str) -> Result<std::result::Result<DataKey, UnwrapError>> {
+        let identities = self.keys.identities()?;
+        Ok(once(&self.cache.keys, id, || {
+            let bytes = self.files.read(id).ok_or(UnwrapError::Malformed)?;
+            if ring_id(&bytes) != id {
+                return Err(UnwrapError::Malformed);
+            }
+            let text = std::str::from_utf8(&bytes).map_err(|_| UnwrapError::Malformed)?;
+            envelope::unwrap(text.trim_end(), identities)
+        }))
+    }
+
+    /// The data key of customer `customer` from its `sealed_key`.
+    pub fn data_key(&self, customer: &str, wrapped: &WrappedKey) -> Result<std::result::Result<DataKey, UnwrapError>> {
+        Ok(self.ring_key(&wrapped.ring)?.and_then(|k| wrapped.open(customer, &k).ok_or(UnwrapError::Malformed)))
+    }
+
+    /// A ring for exactly the readers `recipients` (whose tags are
+    /// `tags`): one of the tree's that the acting user opens, or one this
+    /// command made, else a new one.
+    pub fn ring_for(&self, tags: &BTreeSet<String>, recipients: &[&Recipient]) -> Result<Ring> {
+        let by_tags = self.by_tags.get_or_init(|| self.index());
+        let mut usable = self.usable.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ring) = usable.get(tags) {
+            return Ok(ring.clone());
+        }
+        for id in by_tags.get(tags).into_iter().flatten() {
+            if let Ok(key) = self.ring_key(id)? {
+                let ring = Ring { id: id.clone(), tags: tags.clone(), key };
+                usable.insert(tags.clone(), ring.clone());
+                return Ok(ring);
+            }
+        }
+        let key = DataKey::generate();
+        let file = format!("{}\n", envelope::wrap(&key, recipients));
+        let id = ring_id(file.as_bytes());
+        let ring = Ring { id: id.clone(), tags: tags.clone(), key: key.clone() };
+        // A new id names what it was just made of.
+        let _key = once(&self.cache.keys, &id, || Ok(key));
+        let _tags = once(&self.cache.tags, &id, || Some(tags.clone()));
+        self.made.lock().unwrap_or_else(|e| e.into_inner()).push((id, file));
+        usable.insert(tags.clone(), ring.clone());
+        Ok(ring)
+    }
+
+    /// The tree's rings by their readers' tags.
+    fn index(&self) -> HashMap<BTreeSet<String>, Vec<String>> {
+        let mut ids = self.files.ids();
+        ids.sort();
+        let mut out: HashMap<BTreeSet<String>, Vec<String>> = HashMap::new();
+        for id in ids {
+            if let Some(tags) = self.tags(&id) {
+                out.entry(tags).or_default().push(id);
+            }
+        }
+        out
+    }
+
+    /// The rings this command made: path and content of each file to
+    /// write.
+    pub fn take_made(&self) -> Vec<(String, String)> {
+        let made = std::mem::take(&mut *self.made.lock().unwrap_or_else(|e| e.into_inner()));
+        made.into_iter().map(|(id, file)| (ring_path(&id), file)).collect()
+    }
+}
