@@ -36,12 +36,12 @@ use std::collections::BTreeMap;
 use crate::model::authz::{self, Action};
 use crate::model::validity;
 use crate::model::{Customer, Handle, Staff, StoreConfig};
+use crate::seal::ring::Keyring;
+use crate::store::layout::CONFIG_FILE;
 pub use crate::store::signing::SignChoice;
 use crate::store::signing::Signer;
 use crate::store::write::{Change, CommitSpec, Transaction};
 pub use crate::store::write::{Stamp, Stamps};
-use crate::seal::ring::Keyring;
-use crate::store::layout::CONFIG_FILE;
 use crate::store::Snapshot;
 pub use crate::store::{Gpg, ObjectId, Repo, Store};
 use crate::{Error, Result};
@@ -131,13 +131,14 @@ impl<'s> Writer<'s> {
         Ok(self.commit_counting(message, changes)?.0)
     }
 
-    /// [`Writer::commit`], also saying how many files the commit wrote.
+    /// [`Writer::commit`], also saying how many customer files the commit
+    /// wrote.
     pub fn commit_counting(self, message: &Message<'_>, changes: Vec<Change>) -> Result<(ObjectId, usize)> {
         let changes = match self.config.seal.is_some() || changes.iter().any(|c| c.path == CONFIG_FILE) {
             true => reseal::reseal_changes(self.tx.snapshot(), self.keyring()?, &self.config, &self.staff, changes)?,
             false => changes,
         };
-        let written = changes.len();
+        let written = changes.iter().filter(|c| c.path.starts_with("customers/")).count();
         let text = message.render(self.actor.handle.as_str());
         let commit = self.tx.commit(CommitSpec { message: text, changes, signer: self.signer, stamps: self.stamps })?;
         Ok((commit, written))

@@ -12,11 +12,11 @@ use rayon::prelude::*;
 
 use crate::model::{CustomerId, Handle, Staff, StoreConfig};
 use crate::seal::record::Resealer;
+use crate::seal::ring::Keyring;
 use crate::seal::Readers;
 use crate::store::layout::{self, CONFIG_FILE};
 use crate::store::snapshot::CustomerEntry;
 use crate::store::write::Change;
-use crate::seal::ring::Keyring;
 use crate::store::Snapshot;
 use crate::{Error, Result};
 

@@ -62,8 +62,7 @@ pub fn run(store: &Store, req: &SealRequest, opts: &WriteOptions) -> Result<Seal
         (true, true) => format!("seal: re-seal {} customers", changes.len()),
     };
     let message = Message { subject, action: "seal", reason: None };
-    let (commit, written) = w.commit_counting(&message, changes)?;
-    let customers = written - usize::from(!req.recovery.is_empty());
+    let (commit, customers) = w.commit_counting(&message, changes)?;
     Ok(Sealed { customers, was_sealed, commit: commit.to_string() })
 }
 

@@ -126,12 +126,12 @@ pub fn stanzas(wrapped: &str) -> Option<Vec<Stanza>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_key {
+    //! A fixed key for unit tests.
 
     // ssh-keygen -t ed25519 -N '' -C test; fixed here so the unit test
     // needs no program (the integration tests make their keys).
-    const PRIVATE: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
+    pub(crate) const PRIVATE: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
 b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
 QyNTUxOQAAACADfjeh1z+UIZlraPLDoH/mtbxwW32XddnTt/Xmi3XBZQAAAIgy+Sy5Mvks
 uQAAAAtzc2gtZWQyNTUxOQAAACADfjeh1z+UIZlraPLDoH/mtbxwW32XddnTt/Xmi3XBZQ
@@ -139,11 +139,19 @@ AAAECS7+Cq1gIl8zGJo/0OYkuxWhuu7/faldy2IO12xFadwQN+N6HXP5QhmWto8sOgf+a1
 vHBbfZd12dO39eaLdcFlAAAABHRlc3QB
 -----END OPENSSH PRIVATE KEY-----
 ";
-    const PUBLIC: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAN+N6HXP5QhmWto8sOgf+a1vHBbfZd12dO39eaLdcFl test";
+    pub(crate) const PUBLIC: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAN+N6HXP5QhmWto8sOgf+a1vHBbfZd12dO39eaLdcFl test";
 
-    fn identity() -> age::ssh::Identity {
+    pub(crate) fn identity() -> age::ssh::Identity {
         age::ssh::Identity::from_buffer(PRIVATE.as_bytes(), None).unwrap()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::test_key::*;
 
     #[test]
     fn wraps_for_a_key_and_names_it_by_tag() {

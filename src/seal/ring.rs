@@ -262,3 +262,59 @@ impl<'a> Keyring<'a> {
         made.into_iter().map(|(id, file)| (ring_path(&id), file)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seal::envelope::test_key::{identity, PUBLIC};
+    use crate::seal::record::KeyList;
+
+    fn ring_made(keyring: &Keyring<'_>, me: &Recipient) -> Ring {
+        let tags = BTreeSet::from([me.tag().to_string()]);
+        keyring.ring_for(&tags, &[me]).unwrap()
+    }
+
+    #[test]
+    fn a_data_key_opens_only_for_its_customer_under_its_ring() {
+        let me = Recipient::parse(PUBLIC).unwrap();
+        let ids = [identity()];
+        let keys = KeyList(&ids);
+        let keyring = Keyring::new(Box::new(RingMap::default()), &keys, Default::default());
+        let ring = ring_made(&keyring, &me);
+        let data = DataKey::generate();
+        let text = WrappedKey::seal("yutong", &data, &ring);
+        let wrapped = WrappedKey::parse(&text).unwrap();
+        assert_eq!((wrapped.ring.as_str(), wrapped.tags.clone()), (ring.id.as_str(), ring.tags.clone()));
+        assert_eq!(wrapped.open("yutong", &ring.key).unwrap().as_bytes(), data.as_bytes());
+        assert!(wrapped.open("kinglong", &ring.key).is_none(), "bound to its customer");
+        assert!(wrapped.open("yutong", &DataKey::generate()).is_none());
+        assert_eq!(WrappedKey::parse("v2:nothex:tag:AAAA"), None);
+        assert_eq!(WrappedKey::parse(&text.replacen("v2:", "v1:", 1)), None);
+    }
+
+    #[test]
+    fn a_ring_is_made_once_per_readers_and_found_again_by_the_next_command() {
+        let me = Recipient::parse(PUBLIC).unwrap();
+        let ids = [identity()];
+        let keys = KeyList(&ids);
+        let first = Keyring::new(Box::new(RingMap::default()), &keys, Default::default());
+        let ring = ring_made(&first, &me);
+        assert_eq!(ring_made(&first, &me).id, ring.id, "one ring per set of readers in a command");
+        let made = first.take_made();
+        assert_eq!(made.len(), 1);
+        let (path, file) = &made[0];
+        assert_eq!(ring_of_path(path), Some(ring.id.as_str()));
+        assert_eq!(ring_tags(&ring.id, file.as_bytes()), Some(ring.tags.clone()));
+        assert_eq!(ring_tags(&ring.id, format!("{file}\n").as_bytes()), None, "named by its hash");
+        // The next command finds it in the tree and makes none.
+        let tree = RingMap(HashMap::from([(ring.id.clone(), file.clone().into_bytes())]));
+        let next = Keyring::new(Box::new(tree), &keys, Default::default());
+        assert_eq!(ring_made(&next, &me).id, ring.id);
+        assert!(next.take_made().is_empty());
+        // Someone who cannot open it makes a ring of their own.
+        let none = KeyList(&[]);
+        let tree = RingMap(HashMap::from([(ring.id.clone(), file.clone().into_bytes())]));
+        let stranger = Keyring::new(Box::new(tree), &none, Default::default());
+        assert_ne!(ring_made(&stranger, &me).id, ring.id);
+    }
+}

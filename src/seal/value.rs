@@ -79,10 +79,8 @@ impl DataKey {
             return None;
         }
         let (nonce, sealed) = raw.split_at(NONCE_LEN);
-        let plain = self
-            .cipher()
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: context.as_bytes() })
-            .ok()?;
+        let plain =
+            self.cipher().decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: context.as_bytes() }).ok()?;
         DataKey::from_bytes(&Zeroizing::new(plain))
     }
 

@@ -165,7 +165,8 @@ impl Store {
             None => None,
         };
         // Rings come from the remote's tree or ours (a ring never changes).
-        let files = super::rings::TreeRings::new(super::rings::shared(repo)?, vec![tip.tree_id(), local_tree(repo, local)?]);
+        let files =
+            super::rings::TreeRings::new(super::rings::shared(repo)?, vec![tip.tree_id(), local_tree(repo, local)?]);
         let keyring = Keyring::new(Box::new(files), self.keys(), Default::default());
         let resealer = shared_config.seal.as_ref().zip(readers.as_ref()).map(|(cfg, readers)| Resealer {
             cfg,

@@ -39,11 +39,13 @@ impl RingFiles for TreeRings {
     fn read(&self, id: &str) -> Option<Vec<u8>> {
         let path = ring_path(id);
         self.with_repo(|repo| {
-            self.trees.iter().find_map(|tree| {
-                let entry = repo.find_tree(*tree).ok()?.get_path(Path::new(&path)).ok()?;
-                (entry.kind() == Some(ObjectType::Blob)).then(|| repo.find_blob(entry.id()).ok())?
-            })
-            .map(|blob| blob.content().to_vec())
+            self.trees
+                .iter()
+                .find_map(|tree| {
+                    let entry = repo.find_tree(*tree).ok()?.get_path(Path::new(&path)).ok()?;
+                    (entry.kind() == Some(ObjectType::Blob)).then(|| repo.find_blob(entry.id()).ok())?
+                })
+                .map(|blob| blob.content().to_vec())
         })
     }
 

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 
-use crate::seal::ring::RINGS_DIR;
 use super::layout::{CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
 use super::treediff::Trees;
 use super::treeshape::{self, ShapeProblem, Sizes};
 use super::{Repo, Store};
+use crate::seal::ring::RINGS_DIR;
 use crate::{Error, Result};
 
 /// Largest record file read (1 MiB; the store's shape rule).

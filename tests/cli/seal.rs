@@ -85,6 +85,22 @@ impl Sealed {
         blobs.iter().map(|b| self.repo.git(&["cat-file", "-p", b])).collect::<Vec<_>>().join("\n")
     }
 
+    /// The files HEAD changed, but for the rings it added (a ring file is
+    /// only ever added: checked here).
+    fn changed_records(&self) -> Vec<String> {
+        let status = self.repo.git(&["diff-tree", "--no-commit-id", "--name-status", "-r", "HEAD"]);
+        let mut out = Vec::new();
+        for line in status.lines() {
+            let (kind, path) = line.split_once('\t').unwrap();
+            if path.starts_with("rings/") {
+                assert_eq!(kind, "A", "a ring file is never changed: {line}");
+            } else {
+                out.push(path.to_string());
+            }
+        }
+        out
+    }
+
     /// The sealed values of a customer file, by key.
     fn sealed_values(&self, id: &str) -> Vec<String> {
         let text = self.repo.read(&customer_path(id));
@@ -153,7 +169,7 @@ fn a_reassign_rotates_the_data_key_in_the_same_commit() {
     let commits = s.repo.commit_count();
     s.crm_as("li.na", &["reassign", &id, "--to", "li.na", "--reason", "zhang.wei moves to 华南"]).ok();
     assert_eq!(s.repo.commit_count(), commits + 1, "one commit");
-    assert_eq!(s.repo.changed_paths("HEAD"), [customer_path(&id)]);
+    assert_eq!(s.changed_records(), [customer_path(&id)]);
     let after = s.sealed_values(&id);
     assert_eq!(before.len(), after.len());
     for (b, a) in before.iter().zip(&after) {
@@ -192,8 +208,11 @@ fn after_staff_leave_the_leaver_opens_nothing_new() {
     let c_before = s.repo.read(&customer_path(&c));
     s.crm_as("liu.yang", &["staff", "leave", "zhang.wei", "--to", "li.na", "--reason", "left for a competitor", "-y"])
         .ok();
-    let changed = s.repo.changed_paths("HEAD");
+    let changed = s.changed_records();
     assert!(changed.contains(&customer_path(&a)) && changed.contains(&customer_path(&b)), "{changed:?}");
+    let ring = |id: &str| s.file(id)["sealed_key"].as_str().unwrap().split(':').nth(1).unwrap().to_string();
+    assert_eq!(ring(&a), ring(&b), "the same readers share one ring");
+    assert!(s.repo.changed_paths("HEAD").contains(&format!("rings/{}.age", ring(&a))), "the new ring is in the commit");
     assert_eq!(s.repo.read(&customer_path(&c)), c_before, "customers he never read are not touched");
     for id in [&a, &b] {
         let json = s.crm_with_key("liu.yang", "zhang.wei", &["show", id, "--format", "json"]).ok().json();
@@ -329,6 +348,11 @@ fn sealing_an_existing_store_is_one_commit() {
     let recovery_file = repo.root().join("keys/recovery.pub").display().to_string();
     let out = repo.crm(&["seal", "--recovery-key", &recovery_file]).ok();
     assert!(out.stdout.contains("Sealed the store and its 1 customers"), "{out}");
+    assert_eq!(
+        repo.git(&["ls-tree", "--name-only", "HEAD", "rings/"]).lines().count(),
+        1,
+        "one ring: one set of readers"
+    );
     assert!(out.stderr.contains("History before this commit"), "{out}");
     assert_eq!(repo.commit_count(), commits + 1);
     assert!(!repo.read(&customer_path(&id)).contains("he.wei@example.cn"));
@@ -493,7 +517,7 @@ fn a_pooled_customer_is_sealed_to_who_may_claim_it_and_a_claim_reseals_it() {
     // chen.jie claims it: sealed again to their set, zhang.wei off, in the claim's commit.
     let before = s.sealed_values(&id);
     s.crm_as("chen.jie", &["claim", &id]).ok();
-    assert_eq!(s.repo.changed_paths("HEAD"), [customer_path(&id)]);
+    assert_eq!(s.changed_records(), [customer_path(&id)]);
     assert_eq!(to(&s), ["chen.jie", "li.na", "liu.yang", "@recovery"]);
     assert!(s.sealed_values(&id).iter().zip(&before).all(|(a, b)| a != b), "rotated");
     assert_eq!(open("zhang.wei"), "sealed");
@@ -573,4 +597,69 @@ fn bad_recovery_keys_and_identity_files_are_refused_with_nothing_written() {
     let out = s.repo.crm(&["check", "--identity", "no-such-key"]);
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("cannot read the private key"), "{out}");
+}
+
+#[test]
+fn rings_never_change_and_only_their_readers_add_them() {
+    let s = sealed_store!();
+    let id = s.add("zhang.wei", "洛阳公交集团", "华中", "孙强 <sun.qiang@example.cn>");
+    let key = s.file(&id)["sealed_key"].as_str().unwrap().to_string();
+    let ring = format!("rings/{}.age", key.split(':').nth(1).unwrap());
+    let content = s.repo.read(&ring);
+    let good = s.repo.head();
+    // The same ring written again under the name its new content hashes to.
+    let copy = |who: &str| {
+        let text = format!("{content}\n");
+        let name = format!("rings/{}.age", sha256_prefix(&text));
+        s.repo.write(&name, text);
+        s.repo.git(&["add", &name]);
+        s.repo.git(&["-c", &format!("user.email={}", staff_email(who)), "commit", "-qm", "a ring"]);
+    };
+    copy("zhang.wei");
+    let verified = s.repo.crm(&["verify"]).ok();
+    assert!(verified.stdout.contains("0 violation(s)"), "a reader may add a ring: {verified}");
+    type Tamper<'a> = Box<dyn Fn() + 'a>;
+    let cases: Vec<(&str, Tamper, &str, Option<&str>)> = vec![
+        ("a ring added by someone not among its readers", Box::new(|| copy("wang.fang")), "seal-ring-stranger", None),
+        (
+            "a ring file changed",
+            Box::new(|| {
+                s.repo.write(&ring, format!("{content}\n"));
+                s.repo.git(&["commit", "-qam", "ring changed"]);
+            }),
+            "seal-ring-changed",
+            Some("seal-malformed"),
+        ),
+        (
+            "a ring file removed",
+            Box::new(|| {
+                s.repo.git(&["rm", "-q", &ring]);
+                s.repo.git(&["commit", "-qm", "ring removed"]);
+            }),
+            "seal-ring-changed",
+            Some("seal-malformed"),
+        ),
+    ];
+    for (what, tamper, rule, check_rule) in cases {
+        s.repo.git(&["reset", "-q", "--hard", &good]);
+        tamper();
+        let verified = s.repo.crm(&["verify", "--format", "json"]);
+        assert_eq!(verified.code, 1, "{what}: verify must fail\n{verified}");
+        let rules = verified.json()["violations"].to_string();
+        assert!(rules.contains(rule), "{what}: expected {rule}, got {rules}");
+        let checked = s.repo.crm(&["check", "--format", "json"]);
+        match check_rule {
+            Some(r) => {
+                assert_eq!(checked.code, 1, "{what}: check must fail\n{checked}");
+                assert!(checked.json()["findings"].to_string().contains(r), "{what}: {checked}");
+            }
+            None => assert_eq!(checked.code, 0, "{what}: a valid ring is no error for check\n{checked}"),
+        }
+    }
+}
+
+/// The ring id of a ring file's text: the first 16 bytes of its SHA-256.
+fn sha256_prefix(text: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes())[..16].iter().map(|b| format!("{b:02x}")).collect()
 }

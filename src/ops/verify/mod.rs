@@ -34,17 +34,17 @@ use serde::Serialize;
 
 use crate::model::date::Date;
 use crate::model::rule_ids::{CheckRule, VerifyRule};
+use crate::seal::record::KeyList;
+use crate::seal::ring::{Keyring, RingCache};
 use crate::store::graph::{self, Commit, Order};
 use crate::store::layout::CONFIG_FILE;
+use crate::store::rings::SharedRepo;
 use crate::store::shallow::Boundary;
 use crate::store::sigcheck::Gpg;
 use crate::store::treediff::{self, FileChange, Trees};
 use crate::store::treeshape::{self, Sizes};
 use crate::store::{ObjectId, Repo};
 use crate::Result;
-use crate::seal::record::KeyList;
-use crate::seal::ring::{Keyring, RingCache};
-use crate::store::rings::SharedRepo;
 use state::{Actor, State, StateKey};
 use std::sync::Arc;
 

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use super::Verifier;
 use crate::model::rule_ids::VerifyRule;
 use crate::model::{Handle, Staff, StoreConfig};
+use crate::seal::ring::RINGS_DIR;
 use crate::seal::Readers;
 use crate::store::graph::{Commit, Tree};
 use crate::store::layout::{CONFIG_FILE, CUSTOMERS_DIR, STAFF_DIR};
@@ -33,7 +34,7 @@ pub(super) fn key(tree: &Tree) -> StateKey {
 
 /// Whether `path` is one of the store's own files.
 pub(super) fn is_store_path(path: &str) -> bool {
-    path == CONFIG_FILE || path.starts_with(&format!("{STAFF_DIR}/")) || path.starts_with(&format!("{CUSTOMERS_DIR}/"))
+    path == CONFIG_FILE || [STAFF_DIR, CUSTOMERS_DIR, RINGS_DIR].iter().any(|dir| path.starts_with(&format!("{dir}/")))
 }
 
 /// The actor of a commit, as far as it could be established.
