@@ -285,7 +285,7 @@ impl Resealer<'_> {
                 why: "no private key is configured to open it (CRM_IDENTITY or `git config crm.identity`)".into(),
             });
         }
-        self.keyring.data_key(&id.to_string(), wrapped)?.map_err(|e| Error::Sealed {
+        self.keyring.data_key(id.as_ref(), wrapped)?.map_err(|e| Error::Sealed {
             id: id.to_string(),
             why: match e {
                 UnwrapError::NotARecipient => {
@@ -319,7 +319,7 @@ pub fn loses_recipients(old: &Customer, new: &Customer) -> bool {
 /// Whether the acting user's key opens the data keys of `old` and `new`
 /// and they are the same key (a rotation that is none).
 pub fn same_data_key(old: &Customer, new: &Customer, keyring: &Keyring<'_>) -> bool {
-    let key = |c: &Customer| data_key(&c.id.to_string(), &c.seal.as_ref()?.key, keyring);
+    let key = |c: &Customer| data_key(c.id.as_ref(), &c.seal.as_ref()?.key, keyring);
     matches!((key(old), key(new)), (Some(a), Some(b)) if a.as_bytes() == b.as_bytes())
 }
 
@@ -419,7 +419,7 @@ pub fn audit(c: &Customer, cfg: &SealConfig, readers: &Readers, keyring: &Keyrin
         Some(_) => {}
     }
     if open {
-        match keyring.data_key(&c.id.to_string(), &wrapped) {
+        match keyring.data_key(c.id.as_ref(), &wrapped) {
             Ok(Err(UnwrapError::NotARecipient)) | Err(_) => find(
                 CheckRule::SealUnopenable,
                 "sealed_key",
