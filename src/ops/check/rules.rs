@@ -172,7 +172,7 @@ pub const RULES: &[Rule] = &[
     ),
     error(
         CheckRule::SealRecipients,
-        "a sealed customer's data key is not wrapped for exactly the people the policy entitles and the recovery keys",
+        "a sealed customer's data key is not sealed for exactly the people the policy entitles and the recovery keys (or its ring is wrapped for others than its sealed_key names)",
         "any crm write to the customer re-seals it (`crm seal` re-seals every customer that needs it)",
     ),
     error(
@@ -182,8 +182,8 @@ pub const RULES: &[Rule] = &[
     ),
     error(
         CheckRule::SealMalformed,
-        "a sealed value or wrapped key that is not well-formed",
-        "restore the value from history (`git log -p -- FILE`); it cannot be opened as it is",
+        "a sealed value, sealed key or ring file that is not well-formed, or a customer whose ring file is missing",
+        "restore the value or the ring file from history (`git log -p -- FILE`); it cannot be opened as it is",
     ),
     error(
         CheckRule::SealUnopenable,

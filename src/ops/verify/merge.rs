@@ -188,7 +188,7 @@ impl<'r> Verifier<'r> {
             self.own_change(merge, &author, state, after, &part, Some(&context))?;
             if author.handle != merger.handle && !merger.forge && !self.published(oid)? {
                 let keys = self.keys;
-                let keyring = super::keyring_of(&self.rings, &self.ring_cache, &keys, merge)?;
+                let keyring = super::keyring_of(&self.rings, &self.ring_cache, &keys, merge);
                 for (_, why) in change::assess(self.repo, &mut self.pool, merger, state, after, &part, &keyring)? {
                     let msg = format!(
                         "brings in {}'s unpublished change from {}, which the merge's signer could not make: {why}",

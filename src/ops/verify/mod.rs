@@ -203,18 +203,9 @@ struct Verifier<'r> {
 }
 
 /// The rings of `commit` and its parents, opened with `keys`.
-fn keyring_of<'k>(
-    rings: &SharedRepo,
-    cache: &Arc<RingCache>,
-    keys: &'k KeyList<'_>,
-    commit: &Commit,
-) -> Result<Keyring<'k>> {
-    let mut trees = vec![commit.tree()?.git().id()];
-    for parent in commit.parents() {
-        trees.push(parent.tree()?.git().id());
-    }
-    let files = crate::store::rings::TreeRings::new(Arc::clone(rings), trees);
-    Ok(Keyring::new(Box::new(files), keys, Arc::clone(cache)))
+fn keyring_of<'k>(rings: &SharedRepo, cache: &Arc<RingCache>, keys: &'k KeyList<'_>, commit: &Commit) -> Keyring<'k> {
+    let files = crate::store::rings::TreeRings::of_commit(Arc::clone(rings), commit.id().git());
+    Keyring::new(Box::new(files), keys, Arc::clone(cache))
 }
 
 /// How many trees the walk keeps read (a shard tree of a 100,000-customer
@@ -398,7 +389,7 @@ impl<'r> Verifier<'r> {
     ) -> Result<()> {
         let suffix = context.map(|c| format!(" ({c}, judged against the state at the merge)")).unwrap_or_default();
         let keys = self.keys;
-        let keyring = keyring_of(&self.rings, &self.ring_cache, &keys, commit)?;
+        let keyring = keyring_of(&self.rings, &self.ring_cache, &keys, commit);
         for (rule, message) in change::assess(self.repo, &mut self.pool, actor, state, after, change, &keyring)? {
             self.violation(commit, actor, Some(&change.path), rule, format!("{message}{suffix}"));
         }
