@@ -18,6 +18,7 @@ use super::ring::{Keyring, WrappedKey};
 use super::value::{self, DataKey};
 use crate::model::config::SealConfig;
 use crate::model::document::{string_array, Document};
+use crate::model::fastparse;
 use crate::model::rule_ids::CheckRule;
 use crate::model::{Customer, CustomerId};
 use crate::{Error, Result};
@@ -200,7 +201,11 @@ impl Resealer<'_> {
     /// ciphertext it had. Fails when the data key is needed and the acting
     /// user cannot open it.
     pub fn reseal(&self, id: &CustomerId, path: &str, old: Option<&str>, new: &str) -> Result<Option<String>> {
-        let customer = Customer::parse(id, path, new)?;
+        // A file in the fast reader's shape can be edited as text.
+        let (customer, plain) = match fastparse::customer(id, new) {
+            Some(c) => (c, true),
+            None => (Customer::parse(id, path, new)?, false),
+        };
         let target = self.readers.target(&customer);
         let values = sealed_values(&customer, self.cfg);
         let in_clear = values.iter().any(|(_, v)| !value::is_sealed(v));
@@ -234,9 +239,27 @@ impl Resealer<'_> {
             (Some(k), false) => k.clone(),
             _ => DataKey::generate(),
         };
-        let before = old.and_then(|text| Customer::parse(id, path, text).ok());
-        let before_values = before.as_ref().map(|b| sealed_values(b, self.cfg)).unwrap_or_default();
         let name = id.to_string();
+        let seal_keys = match rewrap || rotating {
+            true => Some((
+                string_array(&target.to),
+                WrappedKey::seal(&name, &key, &self.keyring.ring_for(&wanted, &target.recipients)?),
+            )),
+            false => None,
+        };
+        if plain && !in_clear {
+            let rotation = old_key.as_ref().filter(|_| rotating).map(|old| (old, &key));
+            let edited = sealed_as_text(new, &name, &values, rotation, seal_keys.as_ref());
+            if let Some(text) =
+                edited.map_err(|p| sealed_err(&format!("its value `{p}` does not open with its data key")))?
+            {
+                return Ok(Some(text));
+            }
+        }
+        // A value written in the clear that was there before keeps its
+        // ciphertext (not across a rotation: every value is sealed again).
+        let before = old.filter(|_| !rotating).and_then(|text| Customer::parse(id, path, text).ok());
+        let before_values = before.as_ref().map(|b| sealed_values(b, self.cfg)).unwrap_or_default();
         let mut doc = Document::parse(path, new)?;
         let mut failure = None;
         doc.strings_mut(|p, v| {
@@ -258,7 +281,7 @@ impl Resealer<'_> {
                 let unchanged = |(bp, c): &&(String, &str)| {
                     bp == p && old_key.as_ref().and_then(|k| k.open(&name, p, c).ok()).as_deref() == Some(text)
                 };
-                match before_values.iter().filter(|_| !rotating).find(unchanged) {
+                match before_values.iter().find(unchanged) {
                     Some((_, c)) => c.to_string(),
                     None => key.seal(&name, p, text),
                 }
@@ -270,10 +293,9 @@ impl Resealer<'_> {
         if let Some(why) = failure {
             return Err(sealed_err(&why));
         }
-        if rewrap || rotating {
-            let ring = self.keyring.ring_for(&wanted, &target.recipients)?;
-            doc.set("sealed_to", string_array(&target.to));
-            doc.set("sealed_key", WrappedKey::seal(&name, &key, &ring));
+        if let Some((to, sealed_key)) = seal_keys {
+            doc.set("sealed_to", to);
+            doc.set("sealed_key", sealed_key);
         }
         Ok(Some(doc.to_string()))
     }
@@ -297,6 +319,36 @@ impl Resealer<'_> {
             },
         })
     }
+}
+
+/// Customer file `src` (in the fast reader's shape, every value of
+/// `values` sealed) with those values sealed again from the first key of
+/// `rotation` to the second, and `sealed_to` and `sealed_key` set to
+/// `seal_keys`, edited as text: each ciphertext is unique, so replacing it
+/// is exact. `Ok(None)` where the full editor must do it (a ciphertext
+/// found twice, a file the text editor leaves alone); `Err(path)` when the
+/// value at `path` does not open.
+fn sealed_as_text(
+    src: &str,
+    customer: &str,
+    values: &[(String, &str)],
+    rotation: Option<(&DataKey, &DataKey)>,
+    seal_keys: Option<&(toml_edit::Array, String)>,
+) -> std::result::Result<Option<String>, String> {
+    let mut text = src.to_string();
+    for (path, sealed) in values.iter().filter(|_| rotation.is_some()) {
+        let (old, new) = rotation.expect("filtered");
+        let plain = old.open(customer, path, sealed).map_err(|_| path.clone())?;
+        let needle = format!("\"{sealed}\"");
+        if text.matches(&needle).count() != 1 {
+            return Ok(None);
+        }
+        text = text.replacen(&needle, &format!("\"{}\"", new.seal(customer, path, &plain)), 1);
+    }
+    let Some((to, sealed_key)) = seal_keys else { return Ok(Some(text)) };
+    let to = Value::from(to.clone()).to_string();
+    let key = Value::from(sealed_key.as_str()).to_string();
+    Ok(fastparse::edit_root(&text, &[("sealed_to", Some(to.trim())), ("sealed_key", Some(key.trim()))]))
 }
 
 /// The readers' stanza tags `sealed_key` names.

@@ -1,12 +1,13 @@
 //! The ring files of one or more trees of the repository, read on demand
 //! through a handle of their own (the rings are opened from every core).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use git2::{ObjectType, Oid, Repository};
 
-use crate::seal::ring::{ring_of_path, ring_path, RingFiles, RINGS_DIR};
+use crate::seal::ring::{ring_of_path, RingFiles, RINGS_DIR};
 use crate::{Error, Result};
 
 /// A repository handle the rings of many trees can share.
@@ -18,30 +19,46 @@ pub fn shared(repo: &Repository) -> Result<SharedRepo> {
     Ok(Arc::new(Mutex::new(own)))
 }
 
+/// The ring files of one tree: ring id to blob.
+type Listing = HashMap<String, Oid>;
+
 /// The rings of some trees: a ring is read from the first tree that has it.
 pub struct TreeRings {
     repo: SharedRepo,
-    trees: OnceLock<Vec<Oid>>,
-    /// The commit whose tree and parents' trees these are, worked out on
-    /// the first read (most commits judged never need a ring).
-    commit: Option<Oid>,
+    /// The trees, or the commit whose tree and parents' trees they are.
+    source: Source,
+    /// Each tree's `rings/` listed, on the first read (most commits verify
+    /// judges never need a ring; a large `rings/` is read once, not once
+    /// per ring).
+    listings: OnceLock<Vec<Listing>>,
+}
+
+enum Source {
+    Trees(Vec<Oid>),
+    Commit(Oid),
 }
 
 impl TreeRings {
     /// The rings of `trees` (the first one is listed by [`RingFiles::ids`]).
     pub fn new(repo: SharedRepo, trees: Vec<Oid>) -> TreeRings {
-        TreeRings { repo, trees: OnceLock::from(trees), commit: None }
+        TreeRings { repo, source: Source::Trees(trees), listings: OnceLock::new() }
     }
 
     /// The rings of commit `commit`'s tree, then of its parents' trees.
     pub fn of_commit(repo: SharedRepo, commit: Oid) -> TreeRings {
-        TreeRings { repo, trees: OnceLock::new(), commit: Some(commit) }
+        TreeRings { repo, source: Source::Commit(commit), listings: OnceLock::new() }
     }
 
-    fn with_repo<T>(&self, f: impl FnOnce(&Repository, &[Oid]) -> Option<T>) -> Option<T> {
+    fn with_listings<T>(&self, f: impl FnOnce(&Repository, &[Listing]) -> T) -> T {
         let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
-        let trees = self.trees.get_or_init(|| self.commit.map(|c| commit_trees(&repo, c)).unwrap_or_default());
-        f(&repo, trees)
+        let listings = self.listings.get_or_init(|| {
+            let trees = match &self.source {
+                Source::Trees(trees) => trees.clone(),
+                Source::Commit(commit) => commit_trees(&repo, *commit),
+            };
+            trees.iter().map(|t| listing(&repo, *t)).collect()
+        });
+        f(&repo, listings)
     }
 }
 
@@ -51,31 +68,31 @@ fn commit_trees(repo: &Repository, commit: Oid) -> Vec<Oid> {
     std::iter::once(commit.tree_id()).chain(commit.parents().map(|p| p.tree_id())).collect()
 }
 
+/// The ring files of `tree`.
+fn listing(repo: &Repository, tree: Oid) -> Listing {
+    let dir = repo.find_tree(tree).ok().and_then(|t| {
+        let entry = t.get_path(Path::new(RINGS_DIR)).ok()?;
+        repo.find_tree(entry.id()).ok()
+    });
+    let Some(dir) = dir else { return Listing::new() };
+    dir.iter()
+        .filter(|e| e.kind() == Some(ObjectType::Blob))
+        .filter_map(|e| {
+            let path = format!("{RINGS_DIR}/{}", e.name().ok()?);
+            Some((ring_of_path(&path)?.to_string(), e.id()))
+        })
+        .collect()
+}
+
 impl RingFiles for TreeRings {
     fn read(&self, id: &str) -> Option<Vec<u8>> {
-        let path = ring_path(id);
-        self.with_repo(|repo, trees| {
-            trees
-                .iter()
-                .find_map(|tree| {
-                    let entry = repo.find_tree(*tree).ok()?.get_path(Path::new(&path)).ok()?;
-                    (entry.kind() == Some(ObjectType::Blob)).then(|| repo.find_blob(entry.id()).ok())?
-                })
-                .map(|blob| blob.content().to_vec())
+        self.with_listings(|repo, listings| {
+            let blob = listings.iter().find_map(|l| l.get(id))?;
+            Some(repo.find_blob(*blob).ok()?.content().to_vec())
         })
     }
 
     fn ids(&self) -> Vec<String> {
-        self.with_repo(|repo, trees| {
-            let entry = repo.find_tree(*trees.first()?).ok()?.get_path(Path::new(RINGS_DIR)).ok()?;
-            let dir = repo.find_tree(entry.id()).ok()?;
-            let mut ids = Vec::new();
-            for e in dir.iter() {
-                let path = format!("{RINGS_DIR}/{}", e.name().unwrap_or_default());
-                ids.extend(ring_of_path(&path).map(str::to_string));
-            }
-            Some(ids)
-        })
-        .unwrap_or_default()
+        self.with_listings(|_, listings| listings.first().map(|l| l.keys().cloned().collect()).unwrap_or_default())
     }
 }
