@@ -120,7 +120,9 @@ impl<'s> Writer<'s> {
         if let Some(keyring) = self.keyring.get() {
             return Ok(keyring);
         }
-        let keyring = self.tx.store().keyring(self.tx.snapshot())?;
+        // Rings this write makes name the actor's own key as their maker.
+        let maker = self.actor.keys.iter().find_map(|k| crate::seal::envelope::key_tag(k));
+        let keyring = self.tx.store().keyring(self.tx.snapshot())?.made_by(maker);
         Ok(self.keyring.get_or_init(|| keyring))
     }
 

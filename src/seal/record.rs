@@ -219,10 +219,11 @@ impl Resealer<'_> {
         };
         let current_tags = current_key.as_ref().map(|k| &k.tags);
         let wanted: BTreeSet<String> = target.tags().into_iter().map(str::to_string).collect();
-        let lost = current_tags.is_some_and(|tags| !tags.is_subset(&wanted));
-        // A ring whose file does not name the readers `sealed_key` claims is
-        // replaced, as if the readers had changed.
+        // A ring whose file does not name the readers `sealed_key` claims
+        // (or is missing) counts as someone losing access: whoever it
+        // really opens for may hold the data key.
         let ring_wrong = current_key.as_ref().is_some_and(|k| self.keyring.tags(&k.ring).as_ref() != Some(&k.tags));
+        let lost = ring_wrong || current_tags.is_some_and(|tags| !tags.is_subset(&wanted));
         let rewrap = current.is_none_or(|s| s.to != target.to) || current_tags != Some(&wanted) || ring_wrong;
         if !lost && !rewrap && !in_clear {
             return Ok(None);
@@ -339,8 +340,11 @@ fn sealed_as_text(
     for (path, sealed) in values.iter().filter(|_| rotation.is_some()) {
         let (old, new) = rotation.expect("filtered");
         let plain = old.open(customer, path, sealed).map_err(|_| path.clone())?;
+        // The ciphertext once in the file, and there as a basic string: then
+        // that is the value at `path` (not a comment, not inside another
+        // string, not a literal string).
         let needle = format!("\"{sealed}\"");
-        if text.matches(&needle).count() != 1 {
+        if text.matches(sealed).count() != 1 || !text.contains(&needle) {
             return Ok(None);
         }
         text = text.replacen(&needle, &format!("\"{}\"", new.seal(customer, path, &plain)), 1);

@@ -58,15 +58,56 @@ pub fn ring_id(bytes: &[u8]) -> String {
     Sha256::digest(bytes)[..ID_LEN / 2].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The stanza tags of a ring file (its readers' keys), or `None` when it
-/// is not a ring: not UTF-8 base64 of an age file, or not named by its
-/// hash.
-pub fn ring_tags(id: &str, bytes: &[u8]) -> Option<BTreeSet<String>> {
-    if ring_id(bytes) != id {
+/// What a ring file says: its readers' stanza tags, and the key tag of
+/// who made it (`None`: someone without an SSH key of their own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RingInfo {
+    /// The stanza tags of its readers' keys.
+    pub tags: BTreeSet<String>,
+    /// `made-by`: the key tag of its maker, as the file claims it.
+    pub maker: Option<String>,
+}
+
+impl RingInfo {
+    /// Whether later writes may seal to this ring: only when its maker is
+    /// among its readers (a ring made by someone handing customers away
+    /// serves that one write only).
+    pub fn reusable(&self) -> bool {
+        self.maker.as_ref().is_some_and(|m| self.tags.contains(m))
+    }
+}
+
+/// The content of a ring file: `made-by TAG` (or `made-by -`), then the
+/// base64 of the age file, each on its own line.
+fn ring_file(maker: Option<&str>, age: &str) -> String {
+    format!("made-by {}\n{age}\n", maker.unwrap_or("-"))
+}
+
+/// Ring files larger than this are not read (a ring for 300 readers is
+/// about 50 KB).
+pub const MAX_RING: usize = 1 << 20;
+
+/// What ring file `bytes` says, or `None` when it is not a ring: not named
+/// by its hash, not `made-by` and the base64 of an age file, or the same
+/// reader twice.
+pub fn ring_info(id: &str, bytes: &[u8]) -> Option<RingInfo> {
+    if bytes.len() > MAX_RING || ring_id(bytes) != id {
         return None;
     }
     let text = std::str::from_utf8(bytes).ok()?;
-    Some(envelope::stanzas(text.trim_end())?.into_iter().map(|s| s.tag).collect())
+    let (first, age) = text.strip_suffix('\n')?.split_once('\n')?;
+    let maker = match first.strip_prefix("made-by ")? {
+        "-" => None,
+        tag => Some(tag.to_string()),
+    };
+    let stanzas = envelope::stanzas(age)?;
+    let tags: BTreeSet<String> = stanzas.iter().map(|s| s.tag.clone()).collect();
+    (tags.len() == stanzas.len()).then_some(RingInfo { tags, maker })
+}
+
+/// The base64 age file of ring file `bytes` (checked by [`ring_info`]).
+fn ring_age(bytes: &[u8]) -> Option<&str> {
+    std::str::from_utf8(bytes).ok()?.trim_end().split_once('\n').map(|(_, age)| age)
 }
 
 /// A customer's data key as `sealed_key` holds it:
@@ -128,6 +169,8 @@ pub trait RingFiles: Sync {
     fn read(&self, id: &str) -> Option<Vec<u8>>;
     /// The ids of every ring in the tree.
     fn ids(&self) -> Vec<String>;
+    /// Whether the tree has ring `id`.
+    fn has(&self, id: &str) -> bool;
 }
 
 /// Ring files already read, by id.
@@ -142,24 +185,24 @@ impl RingFiles for RingMap {
     fn ids(&self) -> Vec<String> {
         self.0.keys().cloned().collect()
     }
+
+    fn has(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
 }
 
-/// What is known of a ring: worked out once per command, whatever tree it
-/// came from (the id is the hash of the file).
-type Known<T> = Mutex<HashMap<String, Arc<OnceLock<T>>>>;
-
-/// The rings' tags and opened keys a command has worked out.
+/// The rings' readers and opened keys a command has worked out, by id:
+/// what a ring file says depends only on its content, which its id names,
+/// so this holds for every tree the command reads. Only what was found is
+/// kept; a ring missing from one tree is looked for again in the next.
 #[derive(Default)]
 pub struct RingCache {
-    tags: Known<Option<BTreeSet<String>>>,
-    keys: Known<std::result::Result<DataKey, UnwrapError>>,
+    infos: Mutex<HashMap<String, RingInfo>>,
+    keys: Mutex<HashMap<String, std::result::Result<DataKey, UnwrapError>>>,
 }
 
-/// The entry of `id` in `known`, computed by `f` at most once (outside the
-/// map's lock, so other rings are worked out meanwhile).
-fn once<T: Clone>(known: &Known<T>, id: &str, f: impl FnOnce() -> T) -> T {
-    let cell = Arc::clone(known.lock().unwrap_or_else(|e| e.into_inner()).entry(id.to_string()).or_default());
-    cell.get_or_init(f).clone()
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The rings of one tree, opened with the acting user's key: what opens a
@@ -169,20 +212,32 @@ pub struct Keyring<'a> {
     files: Box<dyn RingFiles + 'a>,
     keys: &'a dyn KeySource,
     cache: Arc<RingCache>,
-    /// The tree's rings by their readers' tags, read on the first write
-    /// that needs a ring.
+    /// The key tag of the acting user's own SSH key, recorded as the maker
+    /// of the rings this command makes.
+    maker: Option<String>,
+    /// The tree's reusable rings by their readers' tags, read on the first
+    /// write that needs a ring.
     by_tags: OnceLock<HashMap<BTreeSet<String>, Vec<String>>>,
     /// The ring this command seals to each set of readers.
     usable: Mutex<HashMap<BTreeSet<String>, Ring>>,
-    /// Rings made by this command: id and file content.
+    /// Rings made by this command and not yet taken: id and file content.
     made: Mutex<Vec<(String, String)>>,
+    /// Every ring made by this command (taken or not).
+    made_ids: Mutex<std::collections::HashSet<String>>,
 }
 
 impl<'a> Keyring<'a> {
     /// The rings of `files`, opened with `keys`, sharing what `cache`
     /// knows.
     pub fn new(files: Box<dyn RingFiles + 'a>, keys: &'a dyn KeySource, cache: Arc<RingCache>) -> Keyring<'a> {
-        Keyring { files, keys, cache, by_tags: OnceLock::new(), usable: Mutex::default(), made: Mutex::default() }
+        let (by_tags, usable) = (OnceLock::new(), Mutex::default());
+        Keyring { files, keys, cache, maker: None, by_tags, usable, made: Mutex::default(), made_ids: Mutex::default() }
+    }
+
+    /// The same, making rings as the person whose SSH key has tag `maker`.
+    pub fn made_by(mut self, maker: Option<String>) -> Keyring<'a> {
+        self.maker = maker;
+        self
     }
 
     /// The acting user's keys.
@@ -190,23 +245,40 @@ impl<'a> Keyring<'a> {
         self.keys
     }
 
-    /// The stanza tags of ring `id`; `None` when the tree has no such
+    /// What ring `id` of this tree says; `None` when the tree has no such
     /// ring or its file is not one.
+    pub fn info(&self, id: &str) -> Option<RingInfo> {
+        if !self.present(id) {
+            return None;
+        }
+        if let Some(info) = lock(&self.cache.infos).get(id) {
+            return Some(info.clone());
+        }
+        let info = ring_info(id, &self.files.read(id)?)?;
+        lock(&self.cache.infos).insert(id.to_string(), info.clone());
+        Some(info)
+    }
+
+    /// The stanza tags of ring `id` (see [`Keyring::info`]).
     pub fn tags(&self, id: &str) -> Option<BTreeSet<String>> {
-        once(&self.cache.tags, id, || ring_tags(id, &self.files.read(id)?))
+        self.info(id).map(|i| i.tags)
     }
 
     /// The key of ring `id`, opened with the acting user's keys.
     pub fn ring_key(&self, id: &str) -> Result<std::result::Result<DataKey, UnwrapError>> {
         let identities = self.keys.identities()?;
-        Ok(once(&self.cache.keys, id, || {
-            let bytes = self.files.read(id).ok_or(UnwrapError::Malformed)?;
-            if ring_id(&bytes) != id {
-                return Err(UnwrapError::Malformed);
-            }
-            let text = std::str::from_utf8(&bytes).map_err(|_| UnwrapError::Malformed)?;
-            envelope::unwrap(text.trim_end(), identities)
-        }))
+        if !self.present(id) {
+            return Ok(Err(UnwrapError::Malformed));
+        }
+        if let Some(found) = lock(&self.cache.keys).get(id) {
+            return Ok(found.clone());
+        }
+        let Some(bytes) = self.files.read(id).filter(|b| ring_info(id, b).is_some()) else {
+            return Ok(Err(UnwrapError::Malformed));
+        };
+        let opened = envelope::unwrap(ring_age(&bytes).unwrap_or_default(), identities);
+        lock(&self.cache.keys).insert(id.to_string(), opened.clone());
+        Ok(opened)
     }
 
     /// The data key of customer `customer` from its `sealed_key`.
@@ -215,11 +287,14 @@ impl<'a> Keyring<'a> {
     }
 
     /// A ring for exactly the readers `recipients` (whose tags are
-    /// `tags`): one of the tree's that the acting user opens, or one this
-    /// command made, else a new one.
+    /// `tags`): a reusable one of the tree's that the acting user opens,
+    /// or one this command made, else a new one.
     pub fn ring_for(&self, tags: &BTreeSet<String>, recipients: &[&Recipient]) -> Result<Ring> {
+        if recipients.is_empty() {
+            return Err(crate::Error::Identity("nobody with a usable key may read it, so it cannot be sealed; add a recovery key (crm seal --recovery-key KEY)".into()));
+        }
         let by_tags = self.by_tags.get_or_init(|| self.index());
-        let mut usable = self.usable.lock().unwrap_or_else(|e| e.into_inner());
+        let mut usable = lock(&self.usable);
         if let Some(ring) = usable.get(tags) {
             return Ok(ring.clone());
         }
@@ -231,34 +306,42 @@ impl<'a> Keyring<'a> {
             }
         }
         let key = DataKey::generate();
-        let file = format!("{}\n", envelope::wrap(&key, recipients));
+        let file = ring_file(self.maker.as_deref(), &envelope::wrap(&key, recipients));
         let id = ring_id(file.as_bytes());
         let ring = Ring { id: id.clone(), tags: tags.clone(), key: key.clone() };
         // A new id names what it was just made of.
-        let _key = once(&self.cache.keys, &id, || Ok(key));
-        let _tags = once(&self.cache.tags, &id, || Some(tags.clone()));
-        self.made.lock().unwrap_or_else(|e| e.into_inner()).push((id, file));
+        lock(&self.cache.keys).insert(id.clone(), Ok(key));
+        let info = RingInfo { tags: tags.clone(), maker: self.maker.clone() };
+        lock(&self.cache.infos).insert(id.clone(), info);
+        lock(&self.made_ids).insert(id.clone());
+        lock(&self.made).push((id, file));
         usable.insert(tags.clone(), ring.clone());
         Ok(ring)
     }
 
-    /// The tree's rings by their readers' tags.
+    /// The tree's reusable rings by their readers' tags.
     fn index(&self) -> HashMap<BTreeSet<String>, Vec<String>> {
         let mut ids = self.files.ids();
         ids.sort();
         let mut out: HashMap<BTreeSet<String>, Vec<String>> = HashMap::new();
         for id in ids {
-            if let Some(tags) = self.tags(&id) {
-                out.entry(tags).or_default().push(id);
+            if let Some(info) = self.info(&id).filter(RingInfo::reusable) {
+                out.entry(info.tags).or_default().push(id);
             }
         }
         out
     }
 
+    /// Whether ring `id` is in the tree, or was made by this command (and
+    /// so is in no tree yet).
+    fn present(&self, id: &str) -> bool {
+        self.files.has(id) || lock(&self.made_ids).contains(id)
+    }
+
     /// The rings this command made: path and content of each file to
     /// write.
     pub fn take_made(&self) -> Vec<(String, String)> {
-        let made = std::mem::take(&mut *self.made.lock().unwrap_or_else(|e| e.into_inner()));
+        let made = std::mem::take(&mut *lock(&self.made));
         made.into_iter().map(|(id, file)| (ring_path(&id), file)).collect()
     }
 }
@@ -297,15 +380,18 @@ mod tests {
         let me = Recipient::parse(PUBLIC).unwrap();
         let ids = [identity()];
         let keys = KeyList(&ids);
-        let first = Keyring::new(Box::new(RingMap::default()), &keys, Default::default());
+        let first =
+            Keyring::new(Box::new(RingMap::default()), &keys, Default::default()).made_by(Some(me.tag().into()));
         let ring = ring_made(&first, &me);
         assert_eq!(ring_made(&first, &me).id, ring.id, "one ring per set of readers in a command");
         let made = first.take_made();
         assert_eq!(made.len(), 1);
         let (path, file) = &made[0];
         assert_eq!(ring_of_path(path), Some(ring.id.as_str()));
-        assert_eq!(ring_tags(&ring.id, file.as_bytes()), Some(ring.tags.clone()));
-        assert_eq!(ring_tags(&ring.id, format!("{file}\n").as_bytes()), None, "named by its hash");
+        let info = ring_info(&ring.id, file.as_bytes()).unwrap();
+        assert_eq!(info.tags, ring.tags);
+        assert!(info.reusable(), "made by one of its readers");
+        assert_eq!(ring_info(&ring.id, format!("{file}\n").as_bytes()), None, "named by its hash");
         // The next command finds it in the tree and makes none.
         let tree = RingMap(HashMap::from([(ring.id.clone(), file.clone().into_bytes())]));
         let next = Keyring::new(Box::new(tree), &keys, Default::default());
@@ -316,5 +402,17 @@ mod tests {
         let tree = RingMap(HashMap::from([(ring.id.clone(), file.clone().into_bytes())]));
         let stranger = Keyring::new(Box::new(tree), &none, Default::default());
         assert_ne!(ring_made(&stranger, &me).id, ring.id);
+        // A ring its maker does not read is never reused.
+        let theirs =
+            Keyring::new(Box::new(RingMap::default()), &keys, Default::default()).made_by(Some("other".into()));
+        let (_, file) = {
+            ring_made(&theirs, &me);
+            theirs.take_made().remove(0)
+        };
+        let id = ring_id(file.as_bytes());
+        assert!(!ring_info(&id, file.as_bytes()).unwrap().reusable());
+        let tree = RingMap(HashMap::from([(id.clone(), file.into_bytes())]));
+        let next = Keyring::new(Box::new(tree), &keys, Default::default());
+        assert_ne!(ring_made(&next, &me).id, id);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use git2::{ObjectType, Oid, Repository};
 
-use crate::seal::ring::{ring_of_path, RingFiles, RINGS_DIR};
+use crate::seal::ring::{ring_of_path, RingFiles, MAX_RING, RINGS_DIR};
 use crate::{Error, Result};
 
 /// A repository handle the rings of many trees can share.
@@ -25,7 +25,7 @@ type Listing = HashMap<String, Oid>;
 /// The rings of some trees: a ring is read from the first tree that has it.
 pub struct TreeRings {
     repo: SharedRepo,
-    /// The trees, or the commit whose tree and parents' trees they are.
+    /// The trees, or the commit whose tree it is.
     source: Source,
     /// Each tree's `rings/` listed, on the first read (most commits verify
     /// judges never need a ring; a large `rings/` is read once, not once
@@ -44,7 +44,7 @@ impl TreeRings {
         TreeRings { repo, source: Source::Trees(trees), listings: OnceLock::new() }
     }
 
-    /// The rings of commit `commit`'s tree, then of its parents' trees.
+    /// The rings of commit `commit`'s tree.
     pub fn of_commit(repo: SharedRepo, commit: Oid) -> TreeRings {
         TreeRings { repo, source: Source::Commit(commit), listings: OnceLock::new() }
     }
@@ -54,18 +54,12 @@ impl TreeRings {
         let listings = self.listings.get_or_init(|| {
             let trees = match &self.source {
                 Source::Trees(trees) => trees.clone(),
-                Source::Commit(commit) => commit_trees(&repo, *commit),
+                Source::Commit(commit) => repo.find_commit(*commit).map(|c| vec![c.tree_id()]).unwrap_or_default(),
             };
             trees.iter().map(|t| listing(&repo, *t)).collect()
         });
         f(&repo, listings)
     }
-}
-
-/// The tree of `commit` and its parents' trees.
-fn commit_trees(repo: &Repository, commit: Oid) -> Vec<Oid> {
-    let Ok(commit) = repo.find_commit(commit) else { return Vec::new() };
-    std::iter::once(commit.tree_id()).chain(commit.parents().map(|p| p.tree_id())).collect()
 }
 
 /// The ring files of `tree`.
@@ -87,9 +81,15 @@ fn listing(repo: &Repository, tree: Oid) -> Listing {
 impl RingFiles for TreeRings {
     fn read(&self, id: &str) -> Option<Vec<u8>> {
         self.with_listings(|repo, listings| {
-            let blob = listings.iter().find_map(|l| l.get(id))?;
-            Some(repo.find_blob(*blob).ok()?.content().to_vec())
+            let blob = *listings.iter().find_map(|l| l.get(id))?;
+            let (size, _) = repo.odb().ok()?.read_header(blob).ok()?;
+            (size <= MAX_RING).then_some(())?;
+            Some(repo.find_blob(blob).ok()?.content().to_vec())
         })
+    }
+
+    fn has(&self, id: &str) -> bool {
+        self.with_listings(|_, listings| listings.iter().any(|l| l.contains_key(id)))
     }
 
     fn ids(&self) -> Vec<String> {

@@ -210,9 +210,9 @@ fn after_staff_leave_the_leaver_opens_nothing_new() {
         .ok();
     let changed = s.changed_records();
     assert!(changed.contains(&customer_path(&a)) && changed.contains(&customer_path(&b)), "{changed:?}");
-    let ring = |id: &str| s.file(id)["sealed_key"].as_str().unwrap().split(':').nth(1).unwrap().to_string();
-    assert_eq!(ring(&a), ring(&b), "the same readers share one ring");
-    assert!(s.repo.changed_paths("HEAD").contains(&format!("rings/{}.age", ring(&a))), "the new ring is in the commit");
+    assert_eq!(ring_of(&s, &a), ring_of(&s, &b), "the same readers share one ring");
+    let new_ring = format!("rings/{}.age", ring_of(&s, &a));
+    assert!(s.repo.changed_paths("HEAD").contains(&new_ring), "the new ring is in the commit");
     assert_eq!(s.repo.read(&customer_path(&c)), c_before, "customers he never read are not touched");
     for id in [&a, &b] {
         let json = s.crm_with_key("liu.yang", "zhang.wei", &["show", id, "--format", "json"]).ok().json();
@@ -600,27 +600,34 @@ fn bad_recovery_keys_and_identity_files_are_refused_with_nothing_written() {
 }
 
 #[test]
-fn rings_never_change_and_only_their_readers_add_them() {
+fn rings_never_change_and_name_who_made_them() {
     let s = sealed_store!();
     let id = s.add("zhang.wei", "洛阳公交集团", "华中", "孙强 <sun.qiang@example.cn>");
-    let key = s.file(&id)["sealed_key"].as_str().unwrap().to_string();
-    let ring = format!("rings/{}.age", key.split(':').nth(1).unwrap());
+    let ring = format!("rings/{}.age", ring_of(&s, &id));
     let content = s.repo.read(&ring);
+    let zhang = content.lines().next().unwrap().to_string();
+    assert!(zhang.starts_with("made-by "), "{content}");
     let good = s.repo.head();
-    // The same ring written again under the name its new content hashes to.
-    let copy = |who: &str| {
-        let text = format!("{content}\n");
+    // The ring again, saying another maker: a new file.
+    let copy = |maker: &str, who: &str| {
+        let text = content.replacen(&zhang, maker, 1);
         let name = format!("rings/{}.age", sha256_prefix(&text));
         s.repo.write(&name, text);
         s.repo.git(&["add", &name]);
         s.repo.git(&["-c", &format!("user.email={}", staff_email(who)), "commit", "-qm", "a ring"]);
     };
-    copy("zhang.wei");
+    copy("made-by -", "wang.fang");
     let verified = s.repo.crm(&["verify"]).ok();
-    assert!(verified.stdout.contains("0 violation(s)"), "a reader may add a ring: {verified}");
+    assert!(verified.stdout.contains("0 violation(s)"), "a ring that names no maker is nobody's to reuse: {verified}");
     type Tamper<'a> = Box<dyn Fn() + 'a>;
     let cases: Vec<(&str, Tamper, &str, Option<&str>)> = vec![
-        ("a ring added by someone not among its readers", Box::new(|| copy("wang.fang")), "seal-ring-stranger", None),
+        (
+            "a ring that says another person made it",
+            Box::new(|| copy(&format!("{zhang} "), "wang.fang")),
+            "seal-ring-stranger",
+            // Only history tells who committed it.
+            None,
+        ),
         (
             "a ring file changed",
             Box::new(|| {
@@ -656,6 +663,28 @@ fn rings_never_change_and_only_their_readers_add_them() {
             None => assert_eq!(checked.code, 0, "{what}: a valid ring is no error for check\n{checked}"),
         }
     }
+}
+
+#[test]
+fn a_ring_made_by_someone_handing_a_customer_away_is_never_reused() {
+    let s = sealed_store!();
+    let a = s.add("zhang.wei", "开封公交集团", "华中", "钱进 <qian.jin@example.cn>");
+    // zhang.wei hands his own customer to his manager: a ring for readers he is not among.
+    s.crm_as("zhang.wei", &["reassign", &a, "--to", "li.na", "--reason", "zhang.wei moves on"]).ok();
+    let verified = s.repo.crm(&["verify"]).ok();
+    assert!(verified.stdout.contains("0 violation(s)"), "an honest hand-over: {verified}");
+    // li.na's next customer has the same readers, but not zhang.wei's ring.
+    let b = s.add("li.na", "许昌公交集团", "华中", "孙磊 <sun.lei@example.cn>");
+    assert_eq!(s.file(&a)["sealed_to"], s.file(&b)["sealed_to"]);
+    assert_ne!(ring_of(&s, &a), ring_of(&s, &b), "a ring its maker does not read is not reused");
+    let json = s.crm_as("zhang.wei", &["show", &b, "--format", "json"]).ok().json();
+    assert_eq!(json["contacts"][0]["email"], "sealed");
+    s.repo.crm(&["verify"]).ok();
+}
+
+/// The ring a customer's data key is sealed under.
+fn ring_of(s: &Sealed, id: &str) -> String {
+    s.file(id)["sealed_key"].as_str().unwrap().split(':').nth(1).unwrap().to_string()
 }
 
 /// The ring id of a ring file's text: the first 16 bytes of its SHA-256.

@@ -5,7 +5,7 @@
 
 pub mod rules;
 
-use crate::seal::ring::{ring_of_path, ring_tags, Keyring, RingMap, RINGS_DIR};
+use crate::seal::ring::{ring_info, ring_of_path, Keyring, RingMap, RINGS_DIR};
 use crate::seal::{record, Readers};
 use std::collections::{BTreeMap, HashMap};
 
@@ -219,8 +219,8 @@ impl Checker {
             self.file(path, CheckRule::SealMalformed, format!("ring files are named {RINGS_DIR}/ID.age"));
             return None;
         };
-        if ring_tags(id, &bytes).is_none() {
-            let why = "is not a ring: its content must hash to its name and be the base64 of an age file";
+        if ring_info(id, &bytes).is_none() {
+            let why = "is not a ring: its content must hash to its name and be `made-by TAG` and the base64 of an age file, each reader once";
             self.file(path, CheckRule::SealMalformed, why.into());
         }
         Some((id.to_string(), bytes))

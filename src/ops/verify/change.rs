@@ -13,7 +13,7 @@ use crate::model::rule_ids::VerifyRule;
 use crate::model::{Role, Staff, Touch};
 use crate::seal::envelope::key_tag;
 use crate::seal::record;
-use crate::seal::ring::{ring_of_path, ring_tags, Keyring, RINGS_DIR};
+use crate::seal::ring::{ring_info, ring_of_path, Keyring, RINGS_DIR};
 use crate::store::layout::{toml_stem, CONFIG_FILE, STAFF_DIR};
 use crate::store::treediff::{Blob, FileChange};
 use crate::store::Repo;
@@ -172,9 +172,10 @@ fn can_open(keyring: &Keyring<'_>) -> bool {
 
 /// What is wrong with a change to a ring file: a ring never changes or
 /// goes (the customers sealed under it would no longer open, or open to
-/// others), and is added only by one of its readers or the service that
-/// releases to the pool (so nobody plants a ring for readers they are not
-/// among, which others would then seal to).
+/// others), and its `made-by` must name its committer's own key. Later
+/// writes reuse only a ring made by one of its readers, so nobody can
+/// plant a ring for readers they are not among that others would then seal
+/// to; a ring made by someone handing customers away is theirs alone.
 fn ring_change(repo: &Repo, person: &Staff, change: &FileChange) -> Result<Vec<Denial>> {
     let path = change.path.as_str();
     if change.old.is_some() {
@@ -183,15 +184,15 @@ fn ring_change(repo: &Repo, person: &Staff, change: &FileChange) -> Result<Vec<D
     }
     let Some(blob) = change.new else { return Ok(Vec::new()) };
     let bytes = repo.blob_content(blob.id)?;
-    let Some(tags) = ring_of_path(path).and_then(|id| ring_tags(id, &bytes)) else {
-        let msg = "is not a ring: its content must hash to its name and be the base64 of an age file";
+    let Some(info) = ring_of_path(path).and_then(|id| ring_info(id, &bytes)) else {
+        let msg = "is not a ring: its content must hash to its name and be `made-by TAG` and the base64 of an age file";
         return Ok(vec![(CheckRule::SealMalformed.id(), msg.into())]);
     };
-    let reader = person.keys.iter().filter_map(|k| key_tag(k)).any(|t| tags.contains(&t));
-    if reader || person.role == Role::Service {
+    let Some(maker) = info.maker else { return Ok(Vec::new()) };
+    if person.keys.iter().filter_map(|k| key_tag(k)).any(|t| t == maker) {
         return Ok(Vec::new());
     }
-    let msg = format!("{} adds a ring for readers they are not among", person.handle);
+    let msg = format!("{} adds a ring that says it was made by another key (tag {maker})", person.handle);
     Ok(vec![(VerifyRule::RingStranger.id(), msg)])
 }
 

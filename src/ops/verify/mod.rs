@@ -202,7 +202,8 @@ struct Verifier<'r> {
     pool: pool::PoolJudge<'r>,
 }
 
-/// The rings of `commit` and its parents, opened with `keys`.
+/// The rings of `commit`'s tree (a ring removed by the commit is its
+/// violation, not a parent's ring), opened with `keys`.
 fn keyring_of<'k>(rings: &SharedRepo, cache: &Arc<RingCache>, keys: &'k KeyList<'_>, commit: &Commit) -> Keyring<'k> {
     let files = crate::store::rings::TreeRings::of_commit(Arc::clone(rings), commit.id().git());
     Keyring::new(Box::new(files), keys, Arc::clone(cache))

@@ -173,8 +173,8 @@ pub const VERIFY_RULES: &[Rule] = &[
     ),
     rule(
         VerifyRule::RingStranger,
-        "a commit adds a ring for readers its author is not among (others would seal customers to whoever the ring really opens for)",
-        "let crm make rings: any crm write makes the ring it needs, as one of its readers",
+        "a commit adds a ring whose made-by names a key that is not its committer's (later writes reuse a ring only when its maker is among its readers, so the maker must be who committed it)",
+        "let crm make rings: any crm write makes the ring it needs and names its maker",
     ),
     rule(
         VerifyRule::ServiceNotPermitted,
