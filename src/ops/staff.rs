@@ -10,6 +10,7 @@ use crate::model::authz::Action;
 use crate::model::date::Date;
 use crate::model::document::staff_toml;
 use crate::model::{Customer, Handle, Role, Staff, StaffStatus};
+use crate::seal::envelope::key_tag;
 use crate::seal::Recipient;
 use crate::store::layout;
 use crate::store::snapshot::Readable;
@@ -56,6 +57,9 @@ pub fn add(store: &Store, req: &AddStaff, opts: &WriteOptions) -> Result<Staff> 
             }
             None => Error::Missing(format!("--key: {need}")),
         });
+    }
+    if let Some(seal) = &w.config.seal {
+        refuse_shared_tag(&req.keys, seal, &w.staff)?;
     }
     if let Some(region) = &req.region {
         if !w.config.policy.allows_region(region) {
@@ -150,4 +154,27 @@ pub fn show(store: &Store, handle: &Handle) -> Result<Readable<StaffDetail>> {
     let backs_up = mine(&|c| c.backup.as_deref() == Some(handle.as_str()));
     let summary = summarize(BTreeMap::from([(handle.clone(), person)]), &customers).remove(0);
     Ok(Readable { value: StaffDetail { summary, owns, backs_up }, skipped })
+}
+
+/// Refuses a key whose stanza tag an active person's key or a recovery key
+/// has already: a sealed file names its readers by tag only.
+fn refuse_shared_tag(
+    keys: &[String],
+    seal: &crate::model::config::SealConfig,
+    staff: &BTreeMap<Handle, Staff>,
+) -> Result<()> {
+    let people =
+        staff.values().filter(|s| s.is_active()).flat_map(|s| s.keys.iter().map(move |k| (s.handle.as_str(), k)));
+    let taken: Vec<(&str, String)> = people
+        .chain(seal.recovery.iter().map(|k| (crate::seal::RECOVERY, k)))
+        .filter_map(|(who, k)| Some((who, key_tag(k)?)))
+        .collect();
+    for key in keys {
+        let Some(tag) = key_tag(key) else { continue };
+        if let Some((who, _)) = taken.iter().find(|(_, t)| *t == tag) {
+            let why = format!("its tag {tag} is the tag of {who}'s key, so sealing could not tell them apart; make a new key (ssh-keygen -t ed25519)");
+            return Err(Error::invalid("key", key.chars().take(40).collect::<String>(), why));
+        }
+    }
+    Ok(())
 }

@@ -75,6 +75,7 @@ impl Readers {
                 Err(Unusable(why)) => bad_recovery.push((key.clone(), why)),
             }
         }
+        drop_shared_tags(&mut keys, &mut recovery, &mut keyless, &mut bad_recovery);
         let active = |role| staff.values().filter(move |s| s.is_active() && s.role == role);
         let admins = active(Role::Admin).map(|s| s.handle.to_string()).collect();
         let managers = active(Role::Manager).map(|s| s.handle.to_string()).collect();
@@ -149,6 +150,49 @@ impl Readers {
     }
 }
 
+/// Keys whose stanza tag another holder's key has too are not used: a tag
+/// is all a sealed file says of its readers, so a key made to share a
+/// colleague's tag (4 bytes: about 2^32 tries) would pass for theirs — in
+/// a rotation that must take its holder off, and as the maker of a ring.
+/// Each holder is named, to make a new key.
+fn drop_shared_tags(
+    keys: &mut BTreeMap<String, Vec<Recipient>>,
+    recovery: &mut Vec<Recipient>,
+    keyless: &mut Vec<(String, String)>,
+    bad_recovery: &mut Vec<(String, String)>,
+) {
+    let mut holders: HashMap<String, BTreeSet<&str>> = HashMap::new();
+    for (handle, list) in keys.iter() {
+        for r in list {
+            holders.entry(r.tag().to_string()).or_default().insert(handle);
+        }
+    }
+    for r in recovery.iter() {
+        holders.entry(r.tag().to_string()).or_default().insert(RECOVERY);
+    }
+    let shared: HashMap<String, String> = holders
+        .into_iter()
+        .filter(|(_, who)| who.len() > 1)
+        .map(|(tag, who)| (tag, who.into_iter().collect::<Vec<_>>().join(" and ")))
+        .collect();
+    if shared.is_empty() {
+        return;
+    }
+    let why = |tag: &str| {
+        format!("its key has tag {tag}, as the key of {} does, so sealing cannot tell them apart; make a new key (ssh-keygen -t ed25519)", shared[tag])
+    };
+    for (handle, list) in keys.iter_mut() {
+        for r in list.iter().filter(|r| shared.contains_key(r.tag())) {
+            keyless.push((handle.clone(), why(r.tag())));
+        }
+        list.retain(|r| !shared.contains_key(r.tag()));
+    }
+    for r in recovery.iter().filter(|r| shared.contains_key(r.tag())) {
+        bad_recovery.push((r.tag().to_string(), why(r.tag())));
+    }
+    recovery.retain(|r| !shared.contains_key(r.tag()));
+}
+
 /// The keys of `keys` that sealing can use, and why none could, if so.
 fn usable_keys(keys: &[String]) -> (Vec<Recipient>, Option<String>) {
     let mut usable = Vec::new();
@@ -160,4 +204,31 @@ fn usable_keys(keys: &[String]) -> (Vec<Recipient>, Option<String>) {
         }
     }
     (usable, why)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seal::envelope::test_key::PUBLIC;
+
+    #[test]
+    fn a_key_tag_two_holders_share_is_used_for_neither() {
+        let config: StoreConfig = toml::from_str("[company]\nname = \"X\"\n").unwrap();
+        let seal = SealConfig { recovery: vec![PUBLIC.to_string()], fields: Vec::new() };
+        let person = |handle: &str, key: &str| {
+            let src = format!("name = \"{handle}\"\nemail = \"{handle}@x\"\nrole = \"admin\"\nkeys = [\"{key}\"]\n");
+            let mut s: Staff = toml::from_str(&src).unwrap();
+            s.handle = Handle::parse(handle).unwrap();
+            (s.handle.clone(), s)
+        };
+        // The same key listed twice stands for any two keys with one tag.
+        let staff = BTreeMap::from([person("a", PUBLIC), person("b", PUBLIC)]);
+        let readers = Readers::new(&config, &seal, &staff);
+        let flagged: Vec<&str> = readers.keyless.iter().map(|(h, _)| h.as_str()).collect();
+        assert_eq!(flagged, ["a", "b"], "{:?}", readers.keyless);
+        assert!(readers.keyless[0].1.contains("as the key of @recovery and a and b does"), "{:?}", readers.keyless);
+        assert_eq!(readers.bad_recovery.len(), 1, "the recovery key shares their tag");
+        let customer = Customer::new(crate::model::CustomerId::parse("x").unwrap(), "X".into(), "a".into());
+        assert!(readers.target(&customer).recipients.is_empty(), "no key with a shared tag is used");
+    }
 }

@@ -390,12 +390,17 @@ fn keys_age_cannot_use_get_a_clear_message() {
     // Staff with an ECDSA or an OpenPGP key only are told what they need.
     let ecdsa_pub = std::fs::read_to_string(format!("{}.pub", ecdsa.display())).unwrap();
     let fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567";
-    for (key, needle) in [(ecdsa_pub.trim(), "ssh-ed25519"), (fingerprint, "OpenPGP key cannot receive sealed data")] {
+    // A key with the tag of a colleague's key (here: the same key) could pass for theirs.
+    let zhang = std::fs::read_to_string(s.key("zhang.wei.pub")).unwrap();
+    let taken = (zhang.trim(), "is the tag of zhang.wei's key");
+    let before = s.repo.state();
+    for (key, needle) in
+        [(ecdsa_pub.trim(), "ssh-ed25519"), (fingerprint, "OpenPGP key cannot receive sealed data"), taken]
+    {
         let email = "chen.jie@example.com";
         let args = ["staff", "add", "chen.jie", "--name", "陈杰", "--email", email, "--role", "rep", "--key", key];
         let out = s.crm_as("liu.yang", &args);
-        assert_eq!(out.code, 2, "{out}");
-        assert!(out.stderr.contains(needle), "{out}");
+        s.repo.assert_refused(&out, 2, &[needle], &before);
     }
     s.repo.git(&["config", "user.signingkey", fingerprint]);
     let mut cmd = s.repo.crm_cmd();
