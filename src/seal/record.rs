@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use toml_edit::Value;
 
 use super::envelope::UnwrapError;
-use super::policy::Readers;
+use super::policy::{Readers, Target};
 use super::ring::{Keyring, WrappedKey};
 use super::value::{self, DataKey};
 use crate::model::config::SealConfig;
@@ -46,24 +46,27 @@ impl KeySource for KeyList<'_> {
 /// The values of `c` that `cfg` seals, by path (`notes`,
 /// `contacts[0].phone`, `touches[3].summary`).
 pub fn sealed_values<'c>(c: &'c Customer, cfg: &SealConfig) -> Vec<(String, &'c str)> {
+    // Which fields are sealed is settled once, and a path is spelled only
+    // for a value that is: `crm check` asks this of every customer.
+    let on = |field: &str| cfg.fields.iter().any(|f| f == field);
+    let contact = ["contacts.name", "contacts.title", "contacts.phone", "contacts.email"].map(on);
     let mut out = Vec::new();
-    let mut add = |path: String, v: Option<&'c String>| {
-        if let Some(v) = v {
-            if cfg.seals(&path) {
-                out.push((path, v.as_str()));
-            }
+    let mut add = |sealed: bool, path: &dyn Fn() -> String, v: Option<&'c String>| {
+        if let Some(v) = v.filter(|_| sealed) {
+            out.push((path(), v.as_str()));
         }
     };
-    add("notes".into(), c.notes.as_ref());
-    add("next_step".into(), c.next_step.as_ref());
-    for (i, contact) in c.contacts.iter().enumerate() {
-        add(format!("contacts[{i}].name"), Some(&contact.name));
-        add(format!("contacts[{i}].title"), contact.title.as_ref());
-        add(format!("contacts[{i}].phone"), contact.phone.as_ref());
-        add(format!("contacts[{i}].email"), contact.email.as_ref());
+    add(on("notes"), &|| "notes".into(), c.notes.as_ref());
+    add(on("next_step"), &|| "next_step".into(), c.next_step.as_ref());
+    for (i, p) in c.contacts.iter().enumerate() {
+        let values = [Some(&p.name), p.title.as_ref(), p.phone.as_ref(), p.email.as_ref()];
+        for ((key, v), sealed) in ["name", "title", "phone", "email"].iter().zip(values).zip(contact) {
+            add(sealed, &|| format!("contacts[{i}].{key}"), v);
+        }
     }
+    let summaries = on("touches.summary");
     for (i, touch) in c.touches.iter().enumerate() {
-        add(format!("touches[{i}].summary"), Some(&touch.summary));
+        add(summaries, &|| format!("touches[{i}].summary"), Some(&touch.summary));
     }
     out
 }
@@ -222,7 +225,7 @@ impl Resealer<'_> {
         // A ring whose file does not name the readers `sealed_key` claims
         // (or is missing) counts as someone losing access: whoever it
         // really opens for may hold the data key.
-        let ring_wrong = current_key.as_ref().is_some_and(|k| self.keyring.tags(&k.ring).as_ref() != Some(&k.tags));
+        let ring_wrong = current_key.as_ref().is_some_and(|k| !self.keyring.names(&k.ring, &k.tags));
         let lost = ring_wrong || current_tags.is_some_and(|tags| !tags.is_subset(&wanted));
         let rewrap = current.is_none_or(|s| s.to != target.to) || current_tags != Some(&wanted) || ring_wrong;
         if !lost && !rewrap && !in_clear {
@@ -404,13 +407,21 @@ pub struct Recipients {
 /// its wrapped key cannot be read.
 pub fn recipients(c: &Customer, readers: &Readers) -> Option<Recipients> {
     let tags = stanza_tags(&c.seal.as_ref()?.key)?;
-    let wanted: BTreeSet<String> = readers.target(c).tags().into_iter().map(str::to_string).collect();
+    Some(differences(&tags, &readers.target(c), readers))
+}
+
+/// How the keys `tags` differ from those of `target`, by who holds them.
+fn differences(tags: &BTreeSet<String>, target: &Target<'_>, readers: &Readers) -> Recipients {
+    let wanted = target.tags();
     let name =
-        |tag: &String| readers.owner_of_tag(tag).map_or_else(|| format!("an unknown key (tag {tag})"), str::to_string);
-    Some(Recipients {
-        missing: wanted.difference(&tags).map(name).collect(),
-        extra: tags.difference(&wanted).map(name).collect(),
-    })
+        |tag: &str| readers.owner_of_tag(tag).map_or_else(|| format!("an unknown key (tag {tag})"), str::to_string);
+    if tags.len() == wanted.len() && tags.iter().zip(&wanted).all(|(a, b)| a == b) {
+        return Recipients { missing: BTreeSet::new(), extra: BTreeSet::new() };
+    }
+    Recipients {
+        missing: wanted.iter().filter(|t| !tags.contains(**t)).map(|t| name(t)).collect(),
+        extra: tags.iter().filter(|t| !wanted.contains(t.as_str())).map(|t| name(t)).collect(),
+    }
 }
 
 /// One thing wrong with a sealed customer.
@@ -443,12 +454,12 @@ pub fn audit(c: &Customer, cfg: &SealConfig, readers: &Readers, keyring: &Keyrin
     let Some(seal) = &c.seal else {
         return out;
     };
-    let (Some(wrapped), Some(Recipients { missing, extra })) = (WrappedKey::parse(&seal.key), recipients(c, readers))
-    else {
+    let Some(wrapped) = WrappedKey::parse(&seal.key) else {
         find(CheckRule::SealMalformed, "sealed_key", "`sealed_key` is not `v2:RING:TAGS:KEY`".into());
         return out;
     };
     let target = readers.target(c);
+    let Recipients { missing, extra } = differences(&wrapped.tags, &target, readers);
     if !missing.is_empty() {
         let who = missing.into_iter().collect::<Vec<_>>().join(", ");
         find(CheckRule::SealRecipients, "sealed_key", format!("not sealed to {who}, whom the policy entitles"));
@@ -465,9 +476,9 @@ pub fn audit(c: &Customer, cfg: &SealConfig, readers: &Readers, keyring: &Keyrin
         );
     }
     let ring = super::ring::ring_path(&wrapped.ring);
-    match keyring.tags(&wrapped.ring) {
+    match keyring.info(&wrapped.ring) {
         None => find(CheckRule::SealMalformed, "sealed_key", format!("its ring {ring} is missing or not a ring file")),
-        Some(tags) if tags != wrapped.tags => find(
+        Some(info) if info.tags != wrapped.tags => find(
             CheckRule::SealRecipients,
             "sealed_key",
             format!("its ring {ring} is wrapped for other keys than the ones `sealed_key` names"),

@@ -197,7 +197,7 @@ impl RingFiles for RingMap {
 /// kept; a ring missing from one tree is looked for again in the next.
 #[derive(Default)]
 pub struct RingCache {
-    infos: Mutex<HashMap<String, RingInfo>>,
+    infos: Mutex<HashMap<String, Arc<RingInfo>>>,
     keys: Mutex<HashMap<String, std::result::Result<DataKey, UnwrapError>>>,
 }
 
@@ -247,21 +247,22 @@ impl<'a> Keyring<'a> {
 
     /// What ring `id` of this tree says; `None` when the tree has no such
     /// ring or its file is not one.
-    pub fn info(&self, id: &str) -> Option<RingInfo> {
+    pub fn info(&self, id: &str) -> Option<Arc<RingInfo>> {
         if !self.present(id) {
             return None;
         }
         if let Some(info) = lock(&self.cache.infos).get(id) {
-            return Some(info.clone());
+            return Some(Arc::clone(info));
         }
-        let info = ring_info(id, &self.files.read(id)?)?;
-        lock(&self.cache.infos).insert(id.to_string(), info.clone());
+        let info = Arc::new(ring_info(id, &self.files.read(id)?)?);
+        lock(&self.cache.infos).insert(id.to_string(), Arc::clone(&info));
         Some(info)
     }
 
-    /// The stanza tags of ring `id` (see [`Keyring::info`]).
-    pub fn tags(&self, id: &str) -> Option<BTreeSet<String>> {
-        self.info(id).map(|i| i.tags)
+    /// Whether ring `id` of this tree is wrapped for exactly the keys with
+    /// tags `tags`.
+    pub fn names(&self, id: &str, tags: &BTreeSet<String>) -> bool {
+        self.info(id).is_some_and(|i| i.tags == *tags)
     }
 
     /// The key of ring `id`, opened with the acting user's keys.
@@ -312,7 +313,7 @@ impl<'a> Keyring<'a> {
         // A new id names what it was just made of.
         lock(&self.cache.keys).insert(id.clone(), Ok(key));
         let info = RingInfo { tags: tags.clone(), maker: self.maker.clone() };
-        lock(&self.cache.infos).insert(id.clone(), info);
+        lock(&self.cache.infos).insert(id.clone(), Arc::new(info));
         lock(&self.made_ids).insert(id.clone());
         lock(&self.made).push((id, file));
         usable.insert(tags.clone(), ring.clone());
@@ -325,8 +326,8 @@ impl<'a> Keyring<'a> {
         ids.sort();
         let mut out: HashMap<BTreeSet<String>, Vec<String>> = HashMap::new();
         for id in ids {
-            if let Some(info) = self.info(&id).filter(RingInfo::reusable) {
-                out.entry(info.tags).or_default().push(id);
+            if let Some(info) = self.info(&id).filter(|i| i.reusable()) {
+                out.entry(info.tags.clone()).or_default().push(id);
             }
         }
         out
