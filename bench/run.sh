@@ -9,7 +9,8 @@
 #                           only when a crm command fails, never on timings
 #
 # Options: --no-scaling (skip the 10k/30k fixtures), --only sealed (the
-# sealed rows and the unsealed runs they compare with), --runs N (hyperfine runs
+# sealed rows and the unsealed runs they compare with), --only pool (the
+# pool release row and its reassign), --runs N (hyperfine runs
 # for quick commands, default 5), --repack (git repack -adf the fixture once,
 # as a long-lived store would be; about 4 minutes at 100k). Fixtures live in
 # target/bench-fixture-* and are reused while bench/generate.rs and the
@@ -27,8 +28,10 @@ while [ $# -gt 0 ]; do
         --no-scaling) SCALING=0 ;;
         --repack) REPACK=1 ;;
         --runs) RUNS=$2; shift ;;
-        --only) ONLY=$2; SCALING=0; shift ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --only)
+            case "$2" in sealed|pool) ;; *) echo "bench/run.sh: --only takes sealed or pool" >&2; exit 2 ;; esac
+            ONLY=$2; SCALING=0; shift ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -234,7 +237,7 @@ print_table() {
 
 # -- import --------------------------------------------------------------------
 
-if [ "$ONLY" != sealed ]; then
+if [ -z "$ONLY" ]; then
 
 # crm import of a CSV into an empty store vs putting the files crm wrote
 # into the same empty store with cp and committing them with git. Measured
@@ -301,7 +304,7 @@ if [ "$ONLY" = sealed ]; then
         "$CRM reassign --from $FIXTURE_BIG_OWNER --to $FIXTURE_REASSIGN_TO --reason 'bench: territory change' --yes --no-sign --quiet"; REASSIGN_PLAIN=$MEDIAN
     reset_fixture
     "$CRM" log "$FIXTURE_LOG_ID" >/dev/null 2>&1 || true
-else
+elif [ -z "$ONLY" ]; then
 # crm check vs reading every customer file.
 measure check crm "" "$CRM check"; CHECK=$MEDIAN
 measure check-floor base "" "git ls-files -z customers | xargs -0 cat >/dev/null"; FLOOR=$MEDIAN
@@ -420,9 +423,11 @@ row "crm reassign --from (moves $N_MOVE customers)" "$A" "$B" 1.0
 REASSIGN_PLAIN=$A
 reset_fixture
 fi
+if [ "$ONLY" != pool ]; then
 measure show crm "" "$CRM show $FIXTURE_LOG_ID"; SHOW_PLAIN=$MEDIAN
 measure export crm "" "$CRM export >/dev/null"; EXPORT_PLAIN=$MEDIAN
 reset_fixture
+fi
 
 if [ "$ONLY" != sealed ]; then
 # The pool's nightly release: crm.toml gets a [pool] whose no-touch rule
@@ -447,6 +452,7 @@ fi
 
 # -- sealed ----------------------------------------------------------------------
 
+if [ "$ONLY" != pool ]; then
 # The same fixture sealed by `crm seal` (one commit, as an admin would), in a
 # copy; the rows compare it with the unsealed runs above. The admin opens
 # with their own key (CRM_IDENTITY), as on their machine.
@@ -489,8 +495,9 @@ info_row "sealed: crm staff leave of a manager ($MANAGER_REGION: $REGION_N custo
 unset CRM_IDENTITY
 cd "$ROOT"
 rm -rf "$SEALED"
+fi
 
-if [ "$ONLY" != sealed ]; then
+if [ -z "$ONLY" ]; then
 info_row "crm import csv ($IMPORT_ROWS rows)" "$IMPORT_A" "$IMPORT_B"
 RATE=FAIL
 [ "$IMPORT_A" != FAIL ] && RATE=$(awk -v n="$IMPORT_ROWS" -v s="$IMPORT_A" 'BEGIN { printf "%.0f", n / s }')

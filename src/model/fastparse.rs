@@ -11,6 +11,8 @@
 //! when it answers, the answer is the one the full reader would give (a test
 //! holds it to that on thousands of mutated files).
 
+use std::borrow::Cow;
+
 use super::customer::{Contact, Customer, Seal, Touch};
 use super::date::Date;
 use super::ids::CustomerId;
@@ -360,45 +362,82 @@ pub fn edit_root(src: &str, edits: &[(&str, Option<&str>)]) -> Option<String> {
     if src.contains('\r') || !src.ends_with('\n') {
         return None;
     }
-    let mut lines: Vec<String> = src.split_inclusive('\n').map(str::to_string).collect();
+    // Top-level keys sit above the first `[[table]]`: only those lines are
+    // taken apart, once for all the edits; the tables are copied as they are.
+    let (root, tables) = src.split_at(tables_start(src));
+    let mut lines: Vec<RootLine<'_>> =
+        root.split_inclusive('\n').map(|l| RootLine { text: Cow::Borrowed(l), key: key_of(l) }).collect();
     for (key, new) in edits {
-        let root =
-            lines.iter().position(|l| l.trim_start_matches([' ', '\t']).starts_with("[[")).unwrap_or(lines.len());
-        let keys: Vec<(usize, String)> =
-            lines[..root].iter().enumerate().filter_map(|(i, l)| Some((i, key_of(l)?.to_string()))).collect();
-        let at = keys.iter().position(|(_, k)| k == key);
-        match (at, new) {
-            (Some(i), Some(repr)) => {
-                let line = &lines[keys[i].0];
-                let rest = line.trim_start_matches([' ', '\t']).strip_prefix(key)?.trim_start_matches([' ', '\t']);
-                let old = rest.strip_prefix('=')?.trim_start_matches([' ', '\t']);
-                let (_, after) = value(old)?;
-                let (start, end) = (line.len() - old.len(), line.len() - after.len());
-                let edited = [&line[..start], repr, &line[end..]].concat();
-                lines[keys[i].0] = edited;
-            }
-            (Some(i), None) => {
-                let n = keys[i].0;
-                // Comments and blank lines above a key are part of it.
-                if n > 0 && (i == 0 || keys[i - 1].0 != n - 1) {
-                    return None;
-                }
-                lines.remove(n);
-            }
-            (None, Some(repr)) => {
-                // Only a file in the format's order gets a key in its place.
-                let ranks: Vec<usize> = keys.iter().map(|(_, k)| rank(k)).collect::<Option<_>>()?;
-                if ranks.windows(2).any(|w| w[0] > w[1]) {
-                    return None;
-                }
-                let mine = rank(key)?;
-                let before = keys.iter().zip(&ranks).rfind(|(_, r)| **r <= mine)?.0 .0;
-                lines.insert(before + 1, format!("{key} = {repr}\n"));
-            }
-            (None, None) => {}
-        }
+        edit_line(&mut lines, key, *new)?;
     }
-    Some(lines.concat())
+    let mut out = String::with_capacity(src.len() + 128);
+    out.extend(lines.iter().map(|line| &*line.text));
+    out.push_str(tables);
+    Some(out)
+}
+
+/// A line above the tables, as [`edit_root`] edits them.
+struct RootLine<'a> {
+    text: Cow<'a, str>,
+    /// The key it sets (none for blank lines and comments).
+    key: Option<&'a str>,
+}
+
+/// The byte offset of the first `[[table]]` header line of `src` (its
+/// length when there is none).
+fn tables_start(src: &str) -> usize {
+    let mut offset = 0;
+    for line in src.split_inclusive('\n') {
+        if line.trim_start_matches([' ', '\t']).starts_with("[[") {
+            return offset;
+        }
+        offset += line.len();
+    }
+    src.len()
+}
+
+/// One edit of [`edit_root`] made to the top-level `lines`; `None` where
+/// the full editor must decide.
+fn edit_line<'a>(lines: &mut Vec<RootLine<'a>>, key: &'a str, new: Option<&str>) -> Option<()> {
+    let at = lines.iter().position(|l| l.key == Some(key));
+    match (at, new) {
+        (Some(n), Some(repr)) => {
+            let line = &lines[n].text;
+            let rest = line.trim_start_matches([' ', '\t']).strip_prefix(key)?.trim_start_matches([' ', '\t']);
+            let old = rest.strip_prefix('=')?.trim_start_matches([' ', '\t']);
+            let (_, after) = value(old)?;
+            let (start, end) = (line.len() - old.len(), line.len() - after.len());
+            let edited = [&line[..start], repr, &line[end..]].concat();
+            lines[n].text = Cow::Owned(edited);
+        }
+        (Some(n), None) => {
+            // Comments and blank lines above a key are part of it.
+            if n > 0 && lines[n - 1].key.is_none() {
+                return None;
+            }
+            lines.remove(n);
+        }
+        (None, Some(repr)) => {
+            // Only a file in the format's order gets a key in its place:
+            // after the last key that comes before it.
+            let mine = rank(key)?;
+            let (mut previous, mut place) = (0, None);
+            for (i, k) in lines.iter().enumerate().filter_map(|(i, l)| Some((i, l.key?))) {
+                let r = rank(k)?;
+                if r < previous {
+                    return None;
+                }
+                previous = r;
+                if r <= mine {
+                    place = Some(i);
+                }
+            }
+            let text = Cow::Owned([key, " = ", repr, "\n"].concat());
+            lines.insert(place? + 1, RootLine { text, key: Some(key) });
+        }
+        (None, None) => {}
+    }
+    Some(())
 }
 
 /// The key a top-level `key = value` line sets (none for blank lines and

@@ -20,9 +20,33 @@ use crate::store::write::Change;
 use crate::store::Snapshot;
 use crate::{Error, Result};
 
-/// Customer files as read while planning, by id: applying the plan need
-/// not read them again.
-pub(crate) type Sources = HashMap<String, String>;
+/// A customer file as read while planning a change of ownership: applying
+/// the plan neither reads nor parses it again.
+pub(crate) struct Source {
+    /// The customer it holds.
+    pub customer: Customer,
+    /// Its text.
+    text: String,
+    /// Whether the fast reader took it: then its keys are edited as text.
+    plain: bool,
+}
+
+impl Source {
+    /// The customer file `path` (of customer `stem`) with its text.
+    fn read(path: &str, stem: &str, text: String) -> Result<Source> {
+        let id = CustomerId::parse(stem)?;
+        // Customer::parse tries the fast reader first too; here its answer
+        // also says whether the text can be edited directly.
+        let (customer, plain) = match fastparse::customer(&id, &text) {
+            Some(c) => (c, true),
+            None => (Customer::parse(&id, path, &text)?, false),
+        };
+        Ok(Source { customer, text, plain })
+    }
+}
+
+/// Customer files as read while planning, by id.
+pub(crate) type Sources = HashMap<String, Source>;
 
 /// Who holds a customer after a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,9 +68,13 @@ impl Ownership {
     }
 }
 
-/// The customers of `ids` (each once, in order) with their file text,
-/// read on all cores.
-pub(crate) fn read_all(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<(Customer, String)>> {
+/// The customer files of `entries`, read on all cores.
+pub(crate) fn read_files(snapshot: &Snapshot<'_>, entries: Vec<CustomerEntry>) -> Result<Vec<Source>> {
+    snapshot.map_files(entries, |e, text| Source::read(&e.path, &e.stem, text))
+}
+
+/// The customers of `ids` (each once, in order), read on all cores.
+pub(crate) fn read_all(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<Source>> {
     let mut unique: Vec<&CustomerId> = Vec::with_capacity(ids.len());
     let mut seen = std::collections::HashSet::with_capacity(ids.len());
     for id in ids {
@@ -54,24 +82,21 @@ pub(crate) fn read_all(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Ve
             unique.push(id);
         }
     }
-    let entries = unique
-        .into_iter()
-        .map(|id| {
-            let path = layout::customer_path(id);
-            let oid = snapshot.blob_id(&path).ok_or_else(|| Error::UnknownCustomer(id.to_string()))?;
-            Ok(CustomerEntry { path, shard: id.shard(), stem: id.to_string(), oid })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    snapshot.map_files(entries, |e, src| {
-        let id = CustomerId::parse(&e.stem)?;
-        Ok((Customer::parse(&id, &e.path, &src)?, src))
-    })
+    let entries = unique.into_iter().map(|id| entry(snapshot, id)).collect::<Result<Vec<_>>>()?;
+    read_files(snapshot, entries)
 }
 
-/// Each customer of `ids` read (from `sources`, else the write's
-/// snapshot) and rewritten to the ownership `after` gives it (from its
-/// index in `ids` and the customer as it is), on all cores: the customer as
-/// it was, and the change, in `ids` order.
+/// The file of customer `id` in `snapshot`.
+fn entry(snapshot: &Snapshot<'_>, id: &CustomerId) -> Result<CustomerEntry> {
+    let path = layout::customer_path(id);
+    let oid = snapshot.blob_id(&path).ok_or_else(|| Error::UnknownCustomer(id.to_string()))?;
+    Ok(CustomerEntry { path, shard: id.shard(), stem: id.to_string(), oid })
+}
+
+/// Each customer of `ids` (each once) taken from `sources` (else read from
+/// the write's snapshot) and rewritten to the ownership `after` gives it
+/// (from its index in `ids` and the customer as it is), on all cores: the
+/// customer as it was, and the change, in `ids` order.
 pub(crate) fn rewrite(
     w: &Writer<'_>,
     ids: &[&str],
@@ -80,54 +105,37 @@ pub(crate) fn rewrite(
 ) -> Result<Vec<(Customer, Change)>> {
     let mut missing = Vec::new();
     for id in ids.iter().filter(|id| !sources.contains_key(**id)) {
-        let id = CustomerId::parse(id)?;
-        let path = layout::customer_path(&id);
-        let oid = w.snapshot().blob_id(&path).ok_or_else(|| Error::UnknownCustomer(id.to_string()))?;
-        missing.push(CustomerEntry { path, shard: id.shard(), stem: id.to_string(), oid });
+        missing.push(entry(w.snapshot(), &CustomerId::parse(id)?)?);
     }
-    sources.extend(w.snapshot().map_files(missing, |e, src| Ok((e.stem.clone(), src)))?);
-    ids.par_iter()
+    for source in read_files(w.snapshot(), missing)? {
+        sources.insert(source.customer.id.to_string(), source);
+    }
+    let chosen = ids
+        .iter()
+        .map(|id| sources.remove(*id).ok_or_else(|| Error::invalid("customer", *id, "is named twice in one change")))
+        .collect::<Result<Vec<Source>>>()?;
+    chosen
+        .into_par_iter()
         .enumerate()
-        .map(|(i, id)| {
-            let id = CustomerId::parse(id)?;
-            let path = layout::customer_path(&id);
-            let src = &sources[id.as_str()];
-            // Customer::parse tries the fast reader first too; here its
-            // answer also says whether the text can be edited directly.
-            let (before, plain) = match fastparse::customer(&id, src) {
-                Some(c) => (c, true),
-                None => (Customer::parse(&id, &path, src)?, false),
-            };
-            let text = edit(&path, src, &before, plain, &after(i, &before)?)?;
-            Ok((before, Change::write(path, text)))
+        .map(|(i, source)| {
+            let path = layout::customer_path(&source.customer.id);
+            let text = edit(&path, &source, &after(i, &source.customer)?)?;
+            Ok((source.customer, Change::write(path, text)))
         })
         .collect()
 }
 
 /// The text of customer file `path` with `after`'s owner, backup and pool
-/// keys. A file in the fast reader's shape (`plain`) is edited as text in
-/// the usual case (the same bytes as the editor gives, tested); anything
-/// else goes through the full TOML editor.
-fn edit(path: &str, src: &str, before: &Customer, plain: bool, after: &Ownership) -> Result<String> {
-    let mut edits: Vec<(&str, Option<Value>)> = Vec::new();
-    if after.owner != before.owner {
-        edits.push(("owner", Some(Value::from(after.owner.as_str()))));
-    }
-    if after.backup != before.backup {
-        edits.push(("backup", after.backup.as_deref().map(Value::from)));
-    }
-    let (old, new) = (pool_values(&before.pool), pool_values(&after.pool));
-    for key in POOL_KEYS {
-        let value = |list: &[(&str, Value)]| list.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-        let (was, is) = (value(&old), value(&new));
-        if was.as_ref().map(ToString::to_string) != is.as_ref().map(ToString::to_string) {
-            edits.push((key, is));
-        }
-    }
+/// keys. A file in the fast reader's shape is edited as text in the usual
+/// case (the same bytes as the editor gives, tested); anything else goes
+/// through the full TOML editor.
+fn edit(path: &str, source: &Source, after: &Ownership) -> Result<String> {
+    let (src, before) = (source.text.as_str(), &source.customer);
+    let edits = changes(before, after);
     let reprs: Vec<(&str, Option<String>)> =
         edits.iter().map(|(k, v)| (*k, v.as_ref().map(ToString::to_string))).collect();
     let reprs: Vec<(&str, Option<&str>)> = reprs.iter().map(|(k, v)| (*k, v.as_deref())).collect();
-    if let Some(text) = plain.then(|| fastparse::edit_root(src, &reprs)).flatten() {
+    if let Some(text) = source.plain.then(|| fastparse::edit_root(src, &reprs)).flatten() {
         return Ok(text);
     }
     let mut doc = Document::parse(path, src)?;
@@ -140,4 +148,33 @@ fn edit(path: &str, src: &str, before: &Customer, plain: bool, after: &Ownership
         }
     }
     Ok(doc.to_string())
+}
+
+/// The top-level keys to set (to a value) or remove (none) for `before`
+/// to have the ownership `after`, in file order.
+fn changes(before: &Customer, after: &Ownership) -> Vec<(&'static str, Option<Value>)> {
+    let mut edits: Vec<(&str, Option<Value>)> = Vec::new();
+    if after.owner != before.owner {
+        edits.push(("owner", Some(Value::from(after.owner.as_str()))));
+    }
+    if after.backup != before.backup {
+        edits.push(("backup", after.backup.as_deref().map(Value::from)));
+    }
+    if after.pool == before.pool {
+        return edits;
+    }
+    let (old, mut new) = (pool_values(&before.pool), pool_values(&after.pool));
+    for key in POOL_KEYS {
+        let was = old.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        let is = new.iter().position(|(k, _)| k == key).map(|i| new.swap_remove(i).1);
+        let same = match (was, &is) {
+            (None, None) => true,
+            (Some(was), Some(is)) => was.to_string() == is.to_string(),
+            _ => false,
+        };
+        if !same {
+            edits.push((key, is));
+        }
+    }
+    edits
 }

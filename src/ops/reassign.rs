@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::ownership::{self, Ownership};
+use super::ownership::{self, Ownership, Source};
 use super::{active_person, Message, WriteOptions, Writer};
 use crate::model::authz::Action;
 use crate::model::{Customer, CustomerId, Handle, Staff};
@@ -79,23 +79,24 @@ fn plan(
 ) -> Result<(Vec<Move>, Sources)> {
     super::non_empty("--reason", &req.reason)?;
     let to = active_person(staff, &req.to)?.handle.to_string();
-    let chosen: Vec<(Customer, String)> = match &req.selection {
+    let chosen: Vec<Source> = match &req.selection {
         Selection::Ids(ids) => by_ids(snapshot, ids)?,
         Selection::Owner { from, region, tier } => by_owner(snapshot, staff, from, region.as_ref(), tier.as_ref())?,
     };
     let mut sources = Sources::with_capacity(chosen.len());
     let mut moves = Vec::with_capacity(chosen.len());
-    for (c, src) in chosen.into_iter().filter(|(c, _)| c.owner != to) {
-        sources.insert(c.id.to_string(), src);
+    for source in chosen.into_iter().filter(|s| s.customer.owner != to) {
+        let c = &source.customer;
         moves.push(Move {
-            backup_after: backup_after(&c, &to, staff),
+            backup_after: backup_after(c, &to, staff),
             customer: c.id.to_string(),
-            name: c.name,
-            from: c.owner,
+            name: c.name.clone(),
+            from: c.owner.clone(),
             to: to.clone(),
-            backup_before: c.backup,
+            backup_before: c.backup.clone(),
             value: c.value,
         });
+        sources.insert(c.id.to_string(), source);
     }
     if moves.is_empty() {
         return Err(Error::NothingToDo(format!("no customer to move to {to}")));
@@ -103,23 +104,23 @@ fn plan(
     Ok((moves, sources))
 }
 
-/// The customers named by id (each once), with their file text.
-fn by_ids(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<(Customer, String)>> {
+/// The customers named by id (each once), with their files.
+fn by_ids(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<Source>> {
     if ids.is_empty() {
         return Err(Error::Missing("customers to move: give ids or --from HANDLE".into()));
     }
     ownership::read_all(snapshot, ids)
 }
 
-/// The customers `from` owns (in `region`, of `tier`), with their file
-/// text: the catalog says which files to read.
+/// The customers `from` owns (in `region`, of `tier`), with their files:
+/// the catalog says which files to read.
 fn by_owner(
     snapshot: &Snapshot<'_>,
     staff: &BTreeMap<Handle, Staff>,
     from: &Handle,
     region: Option<&String>,
     tier: Option<&String>,
-) -> Result<Vec<(Customer, String)>> {
+) -> Result<Vec<Source>> {
     if !staff.contains_key(from) {
         return Err(Error::UnknownStaff(from.to_string()));
     }
@@ -131,11 +132,9 @@ fn by_owner(
     let wanted = catalog.files(|e| {
         e.owner == from.as_str() && region.is_none_or(|r| e.region == r) && tier.is_none_or(|t| e.tier == t)
     })?;
-    let mut all = snapshot.map_files(wanted, |e, src| {
-        let id = CustomerId::parse(&e.stem)?;
-        Ok((Customer::parse(&id, &e.path, &src)?, src))
-    })?;
-    all.retain(|(c, _)| {
+    let mut all = ownership::read_files(snapshot, wanted)?;
+    all.retain(|s| {
+        let c = &s.customer;
         c.owner == from.as_str()
             && region.is_none_or(|r| c.region.as_ref() == Some(r))
             && tier.is_none_or(|t| &c.tier == t)

@@ -79,7 +79,9 @@ impl<'a> Entry<'a> {
             return None;
         }
         let [status, last_touch, since, claimed, lock] = self.pool;
-        let date = |s: &str| Date::parse(s).ok();
+        // Most lines lack a date or two: an empty field is none, without
+        // the error a failed parse would build (and drop) for it.
+        let date = |s: &str| if s.is_empty() { None } else { Date::parse(s).ok() };
         let locked = match lock {
             "" => false,
             "*" => true,

@@ -42,7 +42,8 @@ pub struct Assigned {
 pub fn run(store: &Store, req: &AssignRequest, opts: &WriteOptions) -> Result<Assigned> {
     let w = Writer::start(store, opts)?;
     let to = w.active_person(&req.to)?.handle.to_string();
-    let (c, src) = read_each(w.snapshot(), std::slice::from_ref(&req.customer))?.remove(0);
+    let source = read_each(w.snapshot(), std::slice::from_ref(&req.customer))?.remove(0);
+    let c = &source.customer;
     if !c.is_pooled() {
         return Err(Error::invalid(
             "customer",
@@ -50,13 +51,14 @@ pub fn run(store: &Store, req: &AssignRequest, opts: &WriteOptions) -> Result<As
             format!("is not in the pool (its owner is {}); move it with crm reassign", c.owner),
         ));
     }
-    w.authorize(Action::ChangeOwnership { customer: &c })?;
+    w.authorize(Action::ChangeOwnership { customer: c })?;
     let backup = c.backup.clone().filter(|b| *b != to);
-    let sources = Sources::from([(c.id.to_string(), src)]);
     let after = Ownership { owner: to.clone(), backup: backup.clone(), pool: Ownership::handed_on(&c.pool) };
-    let edited = ownership::rewrite(&w, &[c.id.as_str()], sources, |_, _| Ok(after.clone()))?;
-    let subject = format!("pool assign {}: @pool -> {to}", c.id);
+    let (id, name) = (c.id.to_string(), c.name.clone());
+    let sources = Sources::from([(id.clone(), source)]);
+    let edited = ownership::rewrite(&w, &[id.as_str()], sources, |_, _| Ok(after.clone()))?;
+    let subject = format!("pool assign {id}: @pool -> {to}");
     let message = Message { subject, action: "pool-assign", reason: req.reason.as_deref() };
     let commit = w.commit(&message, edited.into_iter().map(|(_, change)| change).collect())?;
-    Ok(Assigned { customer: c.id.to_string(), name: c.name, to, backup, commit: commit.to_string() })
+    Ok(Assigned { customer: id, name, to, backup, commit: commit.to_string() })
 }

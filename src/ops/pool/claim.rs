@@ -65,16 +65,17 @@ pub fn run(store: &Store, req: &ClaimRequest, opts: &WriteOptions) -> Result<Cla
     let chosen = read_each(w.snapshot(), &req.ids)?;
     let mut claims = Vec::with_capacity(chosen.len());
     let mut sources = Sources::with_capacity(chosen.len());
-    for (c, src) in chosen {
-        let problems = pool::judge_claim(&w.actor, &c, standing, &w.config.pool, day);
+    for source in chosen {
+        let c = &source.customer;
+        let problems = pool::judge_claim(&w.actor, c, standing, &w.config.pool, day);
         if !problems.is_empty() {
             let reasons: Vec<String> = problems.into_iter().map(|d| d.reason).collect();
             return Err(Error::Forbidden { actor: me, action: reasons.join("; and may not ") });
         }
         standing.owned += 1;
         standing.claimed += 1;
-        claims.push(claim(&c));
-        sources.insert(c.id.to_string(), src);
+        claims.push(claim(c));
+        sources.insert(c.id.to_string(), source);
     }
     let ids: Vec<&str> = claims.iter().map(|c| c.customer.as_str()).collect();
     let edited = ownership::rewrite(&w, &ids, sources, |_, before| {

@@ -51,7 +51,8 @@ pub fn run(store: &Store, req: &LockRequest, opts: &WriteOptions) -> Result<Lock
     let chosen = read_each(w.snapshot(), &req.ids)?;
     let mut sources = Sources::with_capacity(chosen.len());
     let mut ids = Vec::with_capacity(chosen.len());
-    for (c, src) in chosen {
+    for source in chosen {
+        let c = &source.customer;
         if c.is_pooled() {
             return Err(Error::invalid(
                 "customer",
@@ -62,9 +63,9 @@ pub fn run(store: &Store, req: &LockRequest, opts: &WriteOptions) -> Result<Lock
         if req.lift && c.pool.locked_by.is_none() {
             return Err(Error::NothingToDo(format!("{} is not locked", c.id)));
         }
-        w.authorize(Action::Lock { customer: &c })?;
+        w.authorize(Action::Lock { customer: c })?;
         ids.push(c.id.to_string());
-        sources.insert(c.id.to_string(), src);
+        sources.insert(c.id.to_string(), source);
     }
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let edited = ownership::rewrite(&w, &ids, sources, |_, before| {

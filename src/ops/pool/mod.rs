@@ -11,7 +11,8 @@ pub mod release;
 
 use super::WriteOptions;
 use crate::model::date::Date;
-use crate::model::{Customer, CustomerId};
+use crate::model::CustomerId;
+use crate::ops::ownership::Source;
 use crate::store::Snapshot;
 use crate::{Error, Result};
 
@@ -22,8 +23,8 @@ pub fn day_of(opts: &WriteOptions, today: Date) -> Date {
     opts.stamps.committer.time.map_or(today, |t| t.date())
 }
 
-/// The customers of `ids` (each once, in order) with their file text.
-fn read_each(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<(Customer, String)>> {
+/// The customers of `ids` (each once, in order) with their files.
+fn read_each(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<Source>> {
     if ids.is_empty() {
         return Err(Error::Missing("customers: give one or more ids".into()));
     }

@@ -12,7 +12,7 @@ use crate::model::authz::Action;
 use crate::model::date::Date;
 use crate::model::pool::{self, Due, Facts, PoolFields, ReleaseReason, POOL};
 use crate::model::{Customer, CustomerId, Handle, Role, Staff, StoreConfig};
-use crate::ops::ownership::{self, Ownership, Sources};
+use crate::ops::ownership::{self, Ownership, Source, Sources};
 use crate::ops::{Message, WriteOptions, Writer};
 use crate::store::catalog::Catalog;
 use crate::store::{Snapshot, Store};
@@ -158,16 +158,17 @@ fn plan(
     let mut releases = Vec::with_capacity(chosen.len());
     let mut held = Vec::new();
     let mut sources = Sources::with_capacity(chosen.len());
-    for (c, src) in chosen {
-        let due = pool::due(&Facts::of(&c, day), &config.pool, day);
+    for source in chosen {
+        let c = &source.customer;
+        let due = pool::due(&Facts::of(c, day), &config.pool, day);
         let release = match (&req.selection, due) {
-            (Selection::Ids(_), _) => by_id(&c, due, by_service, day)?,
-            (Selection::Due, Some(Due::Release(reason))) => Some(release(&c, POOL.into(), reason, c.backup.clone())),
+            (Selection::Ids(_), _) => by_id(c, due, by_service, day)?,
+            (Selection::Due, Some(Due::Release(reason))) => Some(release(c, POOL.into(), reason, c.backup.clone())),
             (Selection::Due, Some(Due::ToManager(reason))) => match pool::region_manager(c.region.as_deref(), staff) {
                 Some(m) if m.handle.as_str() == c.owner => None,
                 Some(m) => {
-                    let backup = crate::ops::reassign::backup_after(&c, m.handle.as_str(), staff);
-                    Some(release(&c, m.handle.to_string(), reason, backup))
+                    let backup = crate::ops::reassign::backup_after(c, m.handle.as_str(), staff);
+                    Some(release(c, m.handle.to_string(), reason, backup))
                 }
                 None => {
                     let region = c.region.as_deref().map_or("no region".into(), |r| format!("region {r}"));
@@ -182,7 +183,7 @@ fn plan(
             (Selection::Due, None) => None,
         };
         if let Some(r) = release {
-            sources.insert(c.id.to_string(), src);
+            sources.insert(c.id.to_string(), source);
             releases.push(r);
         }
     }
@@ -232,16 +233,13 @@ fn release(c: &Customer, to: String, reason: ReleaseReason, backup: Option<Strin
     }
 }
 
-/// Every customer due on `day`, with its text: the catalog says which
+/// Every customer due on `day`, with its file: the catalog says which
 /// might be, and those files are read and judged again. A file that cannot
 /// be read cannot be judged, and stays.
-fn due_now(snapshot: &Snapshot<'_>, config: &StoreConfig, day: Date) -> Result<Vec<(Customer, String)>> {
+fn due_now(snapshot: &Snapshot<'_>, config: &StoreConfig, day: Date) -> Result<Vec<Source>> {
     let catalog = Catalog::load(snapshot)?;
     let wanted = catalog.files(|e| e.facts(day).is_some_and(|f| pool::due(&f, &config.pool, day).is_some()))?;
-    snapshot.map_files(wanted, |e, src| {
-        let id = CustomerId::parse(&e.stem)?;
-        Ok((Customer::parse(&id, &e.path, &src)?, src))
-    })
+    ownership::read_files(snapshot, wanted)
 }
 
 fn subject(releases: &[Release]) -> String {
