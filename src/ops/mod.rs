@@ -120,8 +120,10 @@ impl<'s> Writer<'s> {
         if let Some(keyring) = self.keyring.get() {
             return Ok(keyring);
         }
-        // Rings this write makes name the actor's own key as their maker.
-        let maker = self.actor.keys.iter().find_map(|k| crate::seal::envelope::key_tag(k));
+        // Rings this write makes name the actor's own key as their maker:
+        // one sealing can use, so the ring is reusable when they read it.
+        let maker =
+            self.actor.keys.iter().find_map(|k| crate::seal::Recipient::parse(k).ok().map(|r| r.tag().to_string()));
         let keyring = self.tx.store().keyring(self.tx.snapshot())?.made_by(maker);
         Ok(self.keyring.get_or_init(|| keyring))
     }

@@ -10,8 +10,7 @@ use crate::model::authz::Action;
 use crate::model::date::Date;
 use crate::model::document::staff_toml;
 use crate::model::{Customer, Handle, Role, Staff, StaffStatus};
-use crate::seal::envelope::key_tag;
-use crate::seal::Recipient;
+use crate::seal::{Readers, Recipient};
 use crate::store::layout;
 use crate::store::snapshot::Readable;
 use crate::store::write::Change;
@@ -58,9 +57,6 @@ pub fn add(store: &Store, req: &AddStaff, opts: &WriteOptions) -> Result<Staff> 
             None => Error::Missing(format!("--key: {need}")),
         });
     }
-    if let Some(seal) = &w.config.seal {
-        refuse_shared_tag(&req.keys, seal, &w.staff)?;
-    }
     if let Some(region) = &req.region {
         if !w.config.policy.allows_region(region) {
             return Err(Error::invalid("region", region, format!("allowed: {}", w.config.policy.regions.join(", "))));
@@ -78,6 +74,9 @@ pub fn add(store: &Store, req: &AddStaff, opts: &WriteOptions) -> Result<Staff> 
         rehire: None,
         keys: req.keys.iter().map(|k| k.trim().to_string()).collect(),
     };
+    if let Some(seal) = &w.config.seal {
+        refuse_shared_tag(&w, seal, &person)?;
+    }
     let message =
         Message { subject: format!("staff add {}: {}", person.handle, person.role), action: "staff-add", reason: None };
     let change = Change::write(layout::staff_path(&person.handle), staff_toml(&person));
@@ -156,25 +155,16 @@ pub fn show(store: &Store, handle: &Handle) -> Result<Readable<StaffDetail>> {
     Ok(Readable { value: StaffDetail { summary, owns, backs_up }, skipped })
 }
 
-/// Refuses a key whose stanza tag an active person's key or a recovery key
-/// has already: a sealed file names its readers by tag only.
-fn refuse_shared_tag(
-    keys: &[String],
-    seal: &crate::model::config::SealConfig,
-    staff: &BTreeMap<Handle, Staff>,
-) -> Result<()> {
-    let people =
-        staff.values().filter(|s| s.is_active()).flat_map(|s| s.keys.iter().map(move |k| (s.handle.as_str(), k)));
-    let taken: Vec<(&str, String)> = people
-        .chain(seal.recovery.iter().map(|k| (crate::seal::RECOVERY, k)))
-        .filter_map(|(who, k)| Some((who, key_tag(k)?)))
-        .collect();
-    for key in keys {
-        let Some(tag) = key_tag(key) else { continue };
-        if let Some((who, _)) = taken.iter().find(|(_, t)| *t == tag) {
-            let why = format!("its tag {tag} is the tag of {who}'s key, so sealing could not tell them apart; make a new key (ssh-keygen -t ed25519)");
-            return Err(Error::invalid("key", key.chars().take(40).collect::<String>(), why));
-        }
+/// Refuses `person` when the sealing policy would not use one of their
+/// keys because an active person's key or a recovery key has its tag (a
+/// sealed file names its readers by tag only): the rule
+/// [`Readers`] applies, asked with them on the staff.
+fn refuse_shared_tag(w: &Writer<'_>, seal: &crate::model::config::SealConfig, person: &Staff) -> Result<()> {
+    let mut staff = w.staff.clone();
+    staff.insert(person.handle.clone(), person.clone());
+    let readers = Readers::new(&w.config, seal, &staff);
+    match readers.keyless.iter().find(|(h, _)| h == person.handle.as_str()) {
+        Some((_, why)) => Err(Error::invalid("key", person.handle.as_str(), why.clone())),
+        None => Ok(()),
     }
-    Ok(())
 }

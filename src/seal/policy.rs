@@ -179,7 +179,7 @@ fn drop_shared_tags(
         return;
     }
     let why = |tag: &str| {
-        format!("its key has tag {tag}, as the key of {} does, so sealing cannot tell them apart; make a new key (ssh-keygen -t ed25519)", shared[tag])
+        format!("its key has tag {tag}, as the key of {} does, so sealing cannot tell them apart; one of them needs a new key (ssh-keygen -t ed25519)", shared[tag])
     };
     for (handle, list) in keys.iter_mut() {
         for r in list.iter().filter(|r| shared.contains_key(r.tag())) {

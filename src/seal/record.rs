@@ -340,8 +340,8 @@ fn sealed_as_text(
     seal_keys: Option<&(toml_edit::Array, String)>,
 ) -> std::result::Result<Option<String>, String> {
     let mut text = src.to_string();
-    for (path, sealed) in values.iter().filter(|_| rotation.is_some()) {
-        let (old, new) = rotation.expect("filtered");
+    for (path, sealed) in values {
+        let Some((old, new)) = rotation else { break };
         let plain = old.open(customer, path, sealed).map_err(|_| path.clone())?;
         // The ciphertext once in the file, and there as a basic string: then
         // that is the value at `path` (not a comment, not inside another

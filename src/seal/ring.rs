@@ -13,10 +13,11 @@
 //!
 //! A ring's id is the hash of its file, so a ring never changes: the same
 //! id names the same readers in every tree, and a key opened once serves
-//! every version that uses it. A ring is reused for the same readers only
-//! when the acting user can open it; `crm verify` holds whoever adds one
-//! to being among its readers, so nobody can plant a ring for readers they
-//! do not belong to.
+//! every version that uses it. A ring names its maker (`made-by`), and is
+//! reused for the same readers only when its maker is among them and the
+//! acting user can open it; `crm verify` holds `made-by` to the committer's
+//! own key, so nobody can plant a ring others would then seal to, and a
+//! ring made by someone handing customers away serves that write alone.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};

@@ -392,7 +392,7 @@ fn keys_age_cannot_use_get_a_clear_message() {
     let fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567";
     // A key with the tag of a colleague's key (here: the same key) could pass for theirs.
     let zhang = std::fs::read_to_string(s.key("zhang.wei.pub")).unwrap();
-    let taken = (zhang.trim(), "is the tag of zhang.wei's key");
+    let taken = (zhang.trim(), "as the key of chen.jie and zhang.wei does");
     let before = s.repo.state();
     for (key, needle) in
         [(ecdsa_pub.trim(), "ssh-ed25519"), (fingerprint, "OpenPGP key cannot receive sealed data"), taken]
@@ -696,4 +696,33 @@ fn ring_of(s: &Sealed, id: &str) -> String {
 fn sha256_prefix(text: &str) -> String {
     use sha2::Digest as _;
     sha2::Sha256::digest(text.as_bytes())[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn a_rotation_seals_the_value_itself_whatever_else_repeats_its_ciphertext() {
+    let s = sealed_store!();
+    let phone = |id: &str| s.file(id)["contacts"][0]["phone"].as_str().unwrap().to_string();
+    let a = s.add("zhang.wei", "南阳公交集团", "华中", "周涛 +86 377 5555 0901");
+    let b = s.add("zhang.wei", "信阳公交集团", "华中", "吴敏 +86 376 5555 0902");
+    // Before leaving, zhang.wei writes a's value as a literal string and
+    // keeps its ciphertext, quoted, in a comment; and b's as a literal
+    // string: the same values, which the text editor must not take for the
+    // ones to seal again.
+    let text = s.repo.read(&customer_path(&a));
+    let literal = text.replace(&format!("\"{}\"", phone(&a)), &format!("'{}'", phone(&a)));
+    s.repo.write(&customer_path(&a), format!("{literal}# was: \"{}\"\n", phone(&a)));
+    let text = s.repo.read(&customer_path(&b));
+    s.repo.write(&customer_path(&b), text.replace(&format!("\"{}\"", phone(&b)), &format!("'{}'", phone(&b))));
+    s.repo.git(&["-c", &format!("user.email={}", staff_email("zhang.wei")), "commit", "-qam", "notes to self"]);
+    let kept = (phone(&a), phone(&b));
+    s.crm_as("liu.yang", &["staff", "leave", "zhang.wei", "--to", "li.na", "--reason", "left", "-y"]).ok();
+    assert_ne!((phone(&a), phone(&b)), kept, "both values sealed again");
+    for (id, number) in [(&a, "+86 377 5555 0901"), (&b, "+86 376 5555 0902")] {
+        let json = s.crm_with_key("liu.yang", "zhang.wei", &["show", id, "--format", "json"]).ok().json();
+        assert_eq!(json["contacts"][0]["phone"], "sealed", "{id}: the leaver's key opens nothing new");
+        let json = s.crm_as("li.na", &["show", id, "--format", "json"]).ok().json();
+        assert_eq!(json["contacts"][0]["phone"], number);
+    }
+    let verified = s.repo.crm(&["verify", "--identity", &s.key("recovery").display().to_string()]).ok();
+    assert!(verified.stdout.contains("0 violation(s)"), "{verified}");
 }
