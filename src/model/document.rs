@@ -197,8 +197,8 @@ pub fn pool_values(pool: &PoolFields) -> Vec<(&'static str, Value)> {
 }
 
 /// A TOML array of strings.
-pub fn string_array(items: &[String]) -> Array {
-    items.iter().map(String::as_str).collect()
+pub fn string_array<S: AsRef<str>>(items: &[S]) -> Array {
+    items.iter().map(AsRef::as_ref).collect()
 }
 
 /// `[[contacts]]` entry for `c`.
@@ -406,7 +406,7 @@ mod tests {
     #[test]
     fn new_keys_take_their_place_in_files_in_format_order() {
         let mut d = Document::parse("customers/aa/x.toml", "name = \"A\"\nowner = \"b\"\nnotes = \"n\"\n").unwrap();
-        d.set("tags", string_array(&["t".into()]));
+        d.set("tags", string_array(&["t"]));
         assert_eq!(d.to_string(), "name = \"A\"\nowner = \"b\"\ntags = [\"t\"]\nnotes = \"n\"\n");
         // A hand-ordered file keeps its order; the key goes last.
         let mut d = Document::parse("customers/aa/x.toml", "owner = \"b\"\nname = \"A\"\n").unwrap();

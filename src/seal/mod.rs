@@ -12,6 +12,7 @@
 //! from the layers above.
 
 pub mod envelope;
+pub mod field;
 pub mod identity;
 pub mod policy;
 pub mod record;

@@ -41,7 +41,7 @@ pub struct Readers {
 /// The recipients a customer must be sealed to.
 pub struct Target<'r> {
     /// `sealed_to`: handles, then [`RECOVERY`].
-    pub to: Vec<String>,
+    pub to: Vec<&'r str>,
     /// Every key, in the order of `to`.
     pub recipients: Vec<&'r Recipient>,
 }
@@ -132,11 +132,11 @@ impl Readers {
         for handle in self.entitled(c) {
             let keys = &self.keys[handle];
             if !keys.is_empty() {
-                to.push(handle.to_string());
+                to.push(handle);
                 recipients.extend(keys.iter());
             }
         }
-        to.push(RECOVERY.to_string());
+        to.push(RECOVERY);
         recipients.extend(self.recovery.iter());
         Target { to, recipients }
     }

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use toml_edit::Value;
 
 use super::envelope::UnwrapError;
+use super::field::FieldPath;
 use super::policy::{Readers, Target};
 use super::ring::{Keyring, WrappedKey};
 use super::value::{self, DataKey};
@@ -43,69 +44,21 @@ impl KeySource for KeyList<'_> {
     }
 }
 
-/// The values of `c` that `cfg` seals, by path (`notes`,
-/// `contacts[0].phone`, `touches[3].summary`).
-pub fn sealed_values<'c>(c: &'c Customer, cfg: &SealConfig) -> Vec<(String, &'c str)> {
-    // Which fields are sealed is settled once, and a path is spelled only
-    // for a value that is: `crm check` asks this of every customer.
-    let on = |field: &str| cfg.fields.iter().any(|f| f == field);
-    let contact = ["contacts.name", "contacts.title", "contacts.phone", "contacts.email"].map(on);
-    let mut out = Vec::new();
-    let mut add = |sealed: bool, path: &dyn Fn() -> String, v: Option<&'c String>| {
-        if let Some(v) = v.filter(|_| sealed) {
-            out.push((path(), v.as_str()));
-        }
-    };
-    add(on("notes"), &|| "notes".into(), c.notes.as_ref());
-    add(on("next_step"), &|| "next_step".into(), c.next_step.as_ref());
-    for (i, p) in c.contacts.iter().enumerate() {
-        let values = [Some(&p.name), p.title.as_ref(), p.phone.as_ref(), p.email.as_ref()];
-        for ((key, v), sealed) in ["name", "title", "phone", "email"].iter().zip(values).zip(contact) {
-            add(sealed, &|| format!("contacts[{i}].{key}"), v);
-        }
-    }
-    let summaries = on("touches.summary");
-    for (i, touch) in c.touches.iter().enumerate() {
-        add(summaries, &|| format!("touches[{i}].summary"), Some(&touch.summary));
-    }
-    out
-}
-
-/// The value at `path` (as [`sealed_values`] names them), to replace.
-fn slot<'c>(c: &'c mut Customer, path: &str) -> Option<&'c mut String> {
-    let Some((table, rest)) = path.split_once('[') else {
-        return match path {
-            "notes" => c.notes.as_mut(),
-            "next_step" => c.next_step.as_mut(),
-            _ => None,
-        };
-    };
-    let (index, key) = rest.split_once("].")?;
-    let i: usize = index.parse().ok()?;
-    match (table, key) {
-        ("touches", "summary") => Some(&mut c.touches.get_mut(i)?.summary),
-        ("contacts", key) => {
-            let contact = c.contacts.get_mut(i)?;
-            match key {
-                "name" => Some(&mut contact.name),
-                "title" => contact.title.as_mut(),
-                "phone" => contact.phone.as_mut(),
-                "email" => contact.email.as_mut(),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
+/// The values of `c` that `cfg` seals, by path.
+pub fn sealed_values<'c>(c: &'c Customer, cfg: &SealConfig) -> Vec<(FieldPath, &'c str)> {
+    let mut values = FieldPath::values(c);
+    values.retain(|(path, _)| cfg.fields.iter().any(|f| f == path.field()));
+    values.into_iter().map(|(path, v)| (path, v.as_str())).collect()
 }
 
 /// Empties every sealed value of `c` (whatever the fields sealed): what
 /// caches built from raw files keep of a sealed customer.
 pub fn blank(c: &mut Customer) {
     let every = SealConfig::every_field();
-    let sealed: Vec<String> =
+    let sealed: Vec<FieldPath> =
         sealed_values(c, &every).into_iter().filter(|(_, v)| value::is_sealed(v)).map(|(p, _)| p).collect();
     for path in sealed {
-        if let Some(slot) = slot(c, &path) {
+        if let Some(slot) = path.slot(c) {
             slot.clear();
         }
     }
@@ -139,17 +92,17 @@ pub fn open(c: &mut Customer, cfg: &SealConfig, keyring: &Keyring<'_>) -> Openne
     let id = c.id.to_string();
     let key = data_key(&id, &seal.key, keyring);
     let mut all = key.is_some();
-    let opened: Vec<(String, String)> = sealed_values(c, cfg)
+    let opened: Vec<(FieldPath, String)> = sealed_values(c, cfg)
         .into_iter()
         .filter(|(_, v)| value::is_sealed(v))
         .map(|(path, v)| {
-            let plain = key.as_ref().and_then(|k| k.open(&id, &path, v).ok());
+            let plain = key.as_ref().and_then(|k| k.open(&id, &path.to_string(), v).ok());
             all &= plain.is_some();
             (path, plain.unwrap_or_else(|| SEALED.to_string()))
         })
         .collect();
     for (path, plain) in opened {
-        if let Some(slot) = slot(c, &path) {
+        if let Some(slot) = path.slot(c) {
             *slot = plain;
         }
     }
@@ -282,8 +235,9 @@ impl Resealer<'_> {
                     }
                 }
             } else {
-                let unchanged = |(bp, c): &&(String, &str)| {
-                    bp == p && old_key.as_ref().and_then(|k| k.open(&name, p, c).ok()).as_deref() == Some(text)
+                let unchanged = |(bp, c): &&(FieldPath, &str)| {
+                    bp.to_string() == p
+                        && old_key.as_ref().and_then(|k| k.open(&name, p, c).ok()).as_deref() == Some(text)
                 };
                 match before_values.iter().find(unchanged) {
                     Some((_, c)) => c.to_string(),
@@ -335,14 +289,15 @@ impl Resealer<'_> {
 fn sealed_as_text(
     src: &str,
     customer: &str,
-    values: &[(String, &str)],
+    values: &[(FieldPath, &str)],
     rotation: Option<(&DataKey, &DataKey)>,
     seal_keys: Option<&(toml_edit::Array, String)>,
 ) -> std::result::Result<Option<String>, String> {
     let mut text = src.to_string();
     for (path, sealed) in values {
         let Some((old, new)) = rotation else { break };
-        let plain = old.open(customer, path, sealed).map_err(|_| path.clone())?;
+        let path = path.to_string();
+        let plain = old.open(customer, &path, sealed).map_err(|_| path.clone())?;
         // The ciphertext once in the file, and there as a basic string: then
         // that is the value at `path` (not a comment, not inside another
         // string, not a literal string).
@@ -350,7 +305,7 @@ fn sealed_as_text(
         if text.matches(sealed).count() != 1 || !text.contains(&needle) {
             return Ok(None);
         }
-        text = text.replacen(&needle, &format!("\"{}\"", new.seal(customer, path, &plain)), 1);
+        text = text.replacen(&needle, &format!("\"{}\"", new.seal(customer, &path, &plain)), 1);
     }
     let Some((to, sealed_key)) = seal_keys else { return Ok(Some(text)) };
     let to = Value::from(to.clone()).to_string();
@@ -390,7 +345,7 @@ pub fn kept_ciphertexts(old: &Customer, new: &Customer, cfg: &SealConfig) -> Vec
     sealed_values(new, cfg)
         .into_iter()
         .filter(|(p, v)| value::is_sealed(v) && before.iter().any(|(bp, bv)| bp == p && bv == v))
-        .map(|(p, _)| p)
+        .map(|(p, _)| p.to_string())
         .collect()
 }
 
@@ -442,7 +397,9 @@ pub struct Finding {
 /// with it for this customer and field.
 pub fn audit(c: &Customer, cfg: &SealConfig, readers: &Readers, keyring: &Keyring<'_>, open: bool) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut find = |rule, path: &str, message: String| out.push(Finding { rule, path: path.to_string(), message });
+    let mut find = |rule, path: &dyn ToString, message: String| {
+        out.push(Finding { rule, path: path.to_string(), message });
+    };
     let values = sealed_values(c, cfg);
     for (path, v) in &values {
         if !value::is_sealed(v) {
@@ -455,33 +412,35 @@ pub fn audit(c: &Customer, cfg: &SealConfig, readers: &Readers, keyring: &Keyrin
         return out;
     };
     let Some(wrapped) = WrappedKey::parse(&seal.key) else {
-        find(CheckRule::SealMalformed, "sealed_key", "`sealed_key` is not `v2:RING:TAGS:KEY`".into());
+        find(CheckRule::SealMalformed, &"sealed_key", "`sealed_key` is not `v2:RING:TAGS:KEY`".into());
         return out;
     };
     let target = readers.target(c);
     let Recipients { missing, extra } = differences(&wrapped.tags, &target, readers);
     if !missing.is_empty() {
         let who = missing.into_iter().collect::<Vec<_>>().join(", ");
-        find(CheckRule::SealRecipients, "sealed_key", format!("not sealed to {who}, whom the policy entitles"));
+        find(CheckRule::SealRecipients, &"sealed_key", format!("not sealed to {who}, whom the policy entitles"));
     }
     if !extra.is_empty() {
         let who = extra.into_iter().collect::<Vec<_>>().join(", ");
-        find(CheckRule::SealRecipients, "sealed_key", format!("sealed to {who}, whom the policy does not entitle"));
+        find(CheckRule::SealRecipients, &"sealed_key", format!("sealed to {who}, whom the policy does not entitle"));
     }
-    if seal.to != target.to {
+    if !seal.to.iter().eq(&target.to) {
         find(
             CheckRule::SealRecipients,
-            "sealed_to",
+            &"sealed_to",
             format!("`sealed_to` is [{}]; the policy wants [{}]", seal.to.join(", "), target.to.join(", ")),
         );
     }
-    let ring = super::ring::ring_path(&wrapped.ring);
+    let ring = || super::ring::ring_path(&wrapped.ring);
     match keyring.info(&wrapped.ring) {
-        None => find(CheckRule::SealMalformed, "sealed_key", format!("its ring {ring} is missing or not a ring file")),
+        None => {
+            find(CheckRule::SealMalformed, &"sealed_key", format!("its ring {} is missing or not a ring file", ring()))
+        }
         Some(info) if info.tags != wrapped.tags => find(
             CheckRule::SealRecipients,
-            "sealed_key",
-            format!("its ring {ring} is wrapped for other keys than the ones `sealed_key` names"),
+            &"sealed_key",
+            format!("its ring {} is wrapped for other keys than the ones `sealed_key` names", ring()),
         ),
         Some(_) => {}
     }
@@ -489,16 +448,16 @@ pub fn audit(c: &Customer, cfg: &SealConfig, readers: &Readers, keyring: &Keyrin
         match keyring.data_key(c.id.as_ref(), &wrapped) {
             Ok(Err(UnwrapError::NotARecipient)) | Err(_) => find(
                 CheckRule::SealUnopenable,
-                "sealed_key",
-                format!("the key of its ring {ring} does not open with the given identity"),
+                &"sealed_key",
+                format!("the key of its ring {} does not open with the given identity", ring()),
             ),
             Ok(Err(UnwrapError::Malformed)) => {
-                find(CheckRule::SealUnopenable, "sealed_key", "its data key does not open with its ring's key".into())
+                find(CheckRule::SealUnopenable, &"sealed_key", "its data key does not open with its ring's key".into())
             }
             Ok(Ok(key)) => {
                 let id = c.id.to_string();
                 for (path, v) in values.iter().filter(|(_, v)| value::is_well_formed(v)) {
-                    if let Err(e) = key.open(&id, path, v) {
+                    if let Err(e) = key.open(&id, &path.to_string(), v) {
                         find(CheckRule::SealUnopenable, path, format!("`{path}` {e}"));
                     }
                 }
