@@ -39,8 +39,8 @@ pub struct SealConfig {
 
 /// The fields that can be sealed: every value a rep's book is made of, none
 /// that lists, reports and checks need.
-pub const SEALABLE_FIELDS: &[&str] =
-    &["contacts.name", "contacts.title", "contacts.phone", "contacts.email", "notes", "next_step", "touches.summary"];
+pub const SEALABLE_FIELDS: [&str; 7] =
+    ["contacts.name", "contacts.title", "contacts.phone", "contacts.email", "notes", "next_step", "touches.summary"];
 
 fn default_sealed_fields() -> Vec<String> {
     SEALABLE_FIELDS.iter().map(|f| f.to_string()).collect()

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::model::config::SEALABLE_FIELDS;
 use crate::model::Customer;
 
 /// The path of one sealable value of a customer.
@@ -20,7 +21,7 @@ pub enum FieldPath {
     Touch(usize),
 }
 
-/// A contact's sealable keys.
+/// A contact's sealable keys, in the order of [`SEALABLE_FIELDS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContactKey {
     /// `name`.
@@ -60,17 +61,19 @@ impl fmt::Display for FieldPath {
 }
 
 impl FieldPath {
+    /// The position of its field in [`SEALABLE_FIELDS`].
+    pub fn field_index(self) -> usize {
+        match self {
+            FieldPath::Contact(_, key) => key as usize,
+            FieldPath::Notes => 4,
+            FieldPath::NextStep => 5,
+            FieldPath::Touch(_) => 6,
+        }
+    }
+
     /// The field as `[seal] fields` lists it (`contacts.phone`).
     pub fn field(self) -> &'static str {
-        match self {
-            FieldPath::Notes => "notes",
-            FieldPath::NextStep => "next_step",
-            FieldPath::Contact(_, ContactKey::Name) => "contacts.name",
-            FieldPath::Contact(_, ContactKey::Title) => "contacts.title",
-            FieldPath::Contact(_, ContactKey::Phone) => "contacts.phone",
-            FieldPath::Contact(_, ContactKey::Email) => "contacts.email",
-            FieldPath::Touch(_) => "touches.summary",
-        }
+        SEALABLE_FIELDS[self.field_index()]
     }
 
     /// Every sealable value `c` holds, with its path, in file order of
@@ -119,5 +122,9 @@ mod tests {
         assert_eq!(FieldPath::Touch(0).to_string(), "touches[0].summary");
         assert_eq!(FieldPath::Contact(2, ContactKey::Phone).field(), "contacts.phone");
         assert_eq!(FieldPath::Touch(7).field(), "touches.summary");
+        assert_eq!(FieldPath::NextStep.field(), "next_step");
+        for key in ContactKey::ALL {
+            assert_eq!(FieldPath::Contact(0, key).field(), format!("contacts.{}", key.key()));
+        }
     }
 }

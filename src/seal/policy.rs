@@ -17,16 +17,18 @@ pub const RECOVERY: &str = "@recovery";
 
 /// The staff and recovery keys of a sealed store, parsed once.
 pub struct Readers {
+    /// Active staff and the keys of theirs sealing can use, by handle: a
+    /// customer's readers are worked out as positions in it.
+    people: Vec<(String, Vec<Recipient>)>,
     /// Active managers who reach every customer (`manager_scope =
     /// "company"`), or all of them (customers without a region).
-    managers: Vec<String>,
+    managers: Vec<usize>,
     /// Whether managers reach only their region's customers.
     by_region: bool,
     /// Active managers by region.
-    managers_by_region: HashMap<String, Vec<String>>,
+    managers_by_region: HashMap<String, Vec<usize>>,
     /// Active admins.
-    admins: Vec<String>,
-    keys: BTreeMap<String, Vec<Recipient>>,
+    admins: Vec<usize>,
     /// The staff, for who may claim a pooled customer.
     staff: BTreeMap<Handle, Staff>,
     /// The pool's rules.
@@ -47,9 +49,12 @@ pub struct Target<'r> {
 }
 
 impl Target<'_> {
-    /// The stanza tags of the keys.
-    pub fn tags(&self) -> BTreeSet<&str> {
-        self.recipients.iter().map(|r| r.tag()).collect()
+    /// The stanza tags of the keys, ascending, each once.
+    pub fn tags(&self) -> Vec<&str> {
+        let mut tags: Vec<&str> = self.recipients.iter().map(|r| r.tag()).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        tags
     }
 }
 
@@ -57,7 +62,7 @@ impl Readers {
     /// Parses the keys of every active staff member and the recovery keys.
     pub fn new(config: &StoreConfig, seal: &SealConfig, staff: &BTreeMap<Handle, Staff>) -> Readers {
         let policy = &config.policy;
-        let mut keys = BTreeMap::new();
+        let mut people = Vec::new();
         let mut keyless = Vec::new();
         for person in staff.values().filter(|s| s.is_active()) {
             let (usable, why) = usable_keys(&person.keys);
@@ -65,7 +70,7 @@ impl Readers {
                 let why = why.unwrap_or_else(|| "no key listed".into());
                 keyless.push((person.handle.to_string(), why));
             }
-            keys.insert(person.handle.to_string(), usable);
+            people.push((person.handle.to_string(), usable));
         }
         let mut recovery = Vec::new();
         let mut bad_recovery = Vec::new();
@@ -75,41 +80,55 @@ impl Readers {
                 Err(Unusable(why)) => bad_recovery.push((key.clone(), why)),
             }
         }
-        drop_shared_tags(&mut keys, &mut recovery, &mut keyless, &mut bad_recovery);
+        drop_shared_tags(&mut people, &mut recovery, &mut keyless, &mut bad_recovery);
+        // `staff` is ordered by handle, and so is `people`.
+        let at = |s: &Staff| people.binary_search_by(|(h, _)| h.as_str().cmp(s.handle.as_str())).ok();
         let active = |role| staff.values().filter(move |s| s.is_active() && s.role == role);
-        let admins = active(Role::Admin).map(|s| s.handle.to_string()).collect();
-        let managers = active(Role::Manager).map(|s| s.handle.to_string()).collect();
-        let mut managers_by_region: HashMap<String, Vec<String>> = HashMap::new();
+        let admins = active(Role::Admin).filter_map(at).collect();
+        let managers = active(Role::Manager).filter_map(at).collect();
+        let mut managers_by_region: HashMap<String, Vec<usize>> = HashMap::new();
         for m in active(Role::Manager) {
-            if let Some(region) = &m.region {
-                managers_by_region.entry(region.clone()).or_default().push(m.handle.to_string());
+            if let (Some(region), Some(i)) = (&m.region, at(m)) {
+                managers_by_region.entry(region.clone()).or_default().push(i);
             }
         }
         let by_region = policy.manager_scope == ManagerScope::Region;
         let (staff, pool) = (staff.clone(), config.pool.clone());
-        Readers { by_region, managers, managers_by_region, admins, keys, staff, pool, recovery, keyless, bad_recovery }
+        Readers {
+            people,
+            by_region,
+            managers,
+            managers_by_region,
+            admins,
+            staff,
+            pool,
+            recovery,
+            keyless,
+            bad_recovery,
+        }
     }
 
-    /// Handles of the active people entitled to read `c`, in the order
-    /// owner, backup, managers, admins (each once).
-    pub fn entitled(&self, c: &Customer) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        let mut add = |h| {
-            if !out.contains(&h) {
-                out.push(h);
+    /// The position in `people` of active staff member `handle`.
+    fn person(&self, handle: &str) -> Option<usize> {
+        self.people.binary_search_by(|(h, _)| h.as_str().cmp(handle)).ok()
+    }
+
+    /// The active people entitled to read `c`, in the order owner,
+    /// backup, managers, admins (each once), as positions in `people`.
+    fn entitled(&self, c: &Customer) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut add = |i| {
+            if !out.contains(&i) {
+                out.push(i);
             }
         };
         for h in [Some(c.owner.as_str()), c.backup.as_deref()].into_iter().flatten() {
-            if let Some((handle, _)) = self.keys.get_key_value(h) {
-                add(handle.as_str());
-            }
+            self.person(h).map(&mut add);
         }
         // A pooled customer is open to everyone who may claim it.
         if c.is_pooled() {
             for person in pool::claimants(c, &self.staff, &self.pool) {
-                if let Some((handle, _)) = self.keys.get_key_value(person.handle.as_str()) {
-                    add(handle.as_str());
-                }
+                self.person(person.handle.as_str()).map(&mut add);
             }
         }
         // As `authz::in_scope` has it: a manager reaches the customers of
@@ -118,8 +137,8 @@ impl Readers {
             (true, Some(region)) => self.managers_by_region.get(region).map_or(&[][..], Vec::as_slice),
             _ => &self.managers[..],
         };
-        for handle in managers.iter().chain(&self.admins) {
-            add(handle.as_str());
+        for &i in managers.iter().chain(&self.admins) {
+            add(i);
         }
         out
     }
@@ -129,10 +148,10 @@ impl Readers {
     pub fn target(&self, c: &Customer) -> Target<'_> {
         let mut to = Vec::new();
         let mut recipients = Vec::new();
-        for handle in self.entitled(c) {
-            let keys = &self.keys[handle];
+        for i in self.entitled(c) {
+            let (handle, keys) = &self.people[i];
             if !keys.is_empty() {
-                to.push(handle);
+                to.push(handle.as_str());
                 recipients.extend(keys.iter());
             }
         }
@@ -146,7 +165,7 @@ impl Readers {
         if self.recovery.iter().any(|r| r.tag() == tag) {
             return Some(RECOVERY);
         }
-        self.keys.iter().find(|(_, keys)| keys.iter().any(|r| r.tag() == tag)).map(|(h, _)| h.as_str())
+        self.people.iter().find(|(_, keys)| keys.iter().any(|r| r.tag() == tag)).map(|(h, _)| h.as_str())
     }
 }
 
@@ -156,7 +175,7 @@ impl Readers {
 /// a rotation that must take its holder off, and as the maker of a ring.
 /// Each holder is named, to make a new key.
 fn drop_shared_tags(
-    keys: &mut BTreeMap<String, Vec<Recipient>>,
+    keys: &mut [(String, Vec<Recipient>)],
     recovery: &mut Vec<Recipient>,
     keyless: &mut Vec<(String, String)>,
     bad_recovery: &mut Vec<(String, String)>,

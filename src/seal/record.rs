@@ -17,7 +17,7 @@ use super::field::FieldPath;
 use super::policy::{Readers, Target};
 use super::ring::{Keyring, WrappedKey};
 use super::value::{self, DataKey};
-use crate::model::config::SealConfig;
+use crate::model::config::{SealConfig, SEALABLE_FIELDS};
 use crate::model::document::{string_array, Document};
 use crate::model::fastparse;
 use crate::model::rule_ids::CheckRule;
@@ -46,8 +46,9 @@ impl KeySource for KeyList<'_> {
 
 /// The values of `c` that `cfg` seals, by path.
 pub fn sealed_values<'c>(c: &'c Customer, cfg: &SealConfig) -> Vec<(FieldPath, &'c str)> {
+    let sealed = SEALABLE_FIELDS.map(|field| cfg.fields.iter().any(|f| f == field));
     let mut values = FieldPath::values(c);
-    values.retain(|(path, _)| cfg.fields.iter().any(|f| f == path.field()));
+    values.retain(|(path, _)| sealed[path.field_index()]);
     values.into_iter().map(|(path, v)| (path, v.as_str())).collect()
 }
 
@@ -173,14 +174,14 @@ impl Resealer<'_> {
             }
             None => None,
         };
-        let current_tags = current_key.as_ref().map(|k| &k.tags);
+        let current_tags = current_key.as_ref().map(WrappedKey::tag_set);
         let wanted: BTreeSet<String> = target.tags().into_iter().map(str::to_string).collect();
         // A ring whose file does not name the readers `sealed_key` claims
         // (or is missing) counts as someone losing access: whoever it
         // really opens for may hold the data key.
-        let ring_wrong = current_key.as_ref().is_some_and(|k| !self.keyring.names(&k.ring, &k.tags));
-        let lost = ring_wrong || current_tags.is_some_and(|tags| !tags.is_subset(&wanted));
-        let rewrap = current.is_none_or(|s| s.to != target.to) || current_tags != Some(&wanted) || ring_wrong;
+        let ring_wrong = current_key.as_ref().is_some_and(|k| !self.keyring.names(k));
+        let lost = ring_wrong || current_tags.as_ref().is_some_and(|tags| !tags.is_subset(&wanted));
+        let rewrap = current.is_none_or(|s| s.to != target.to) || current_tags.as_ref() != Some(&wanted) || ring_wrong;
         if !lost && !rewrap && !in_clear {
             return Ok(None);
         }
@@ -315,7 +316,7 @@ fn sealed_as_text(
 
 /// The readers' stanza tags `sealed_key` names.
 fn stanza_tags(sealed_key: &str) -> Option<BTreeSet<String>> {
-    Some(WrappedKey::parse(sealed_key)?.tags)
+    Some(WrappedKey::parse(sealed_key)?.tag_set())
 }
 
 /// Whether going from `old` to `new` takes a key off the recipients
@@ -361,21 +362,23 @@ pub struct Recipients {
 /// [`Recipients`] of sealed customer `c`; `None` when it is not sealed or
 /// its wrapped key cannot be read.
 pub fn recipients(c: &Customer, readers: &Readers) -> Option<Recipients> {
-    let tags = stanza_tags(&c.seal.as_ref()?.key)?;
-    Some(differences(&tags, &readers.target(c), readers))
+    let wrapped = WrappedKey::parse(&c.seal.as_ref()?.key)?;
+    Some(differences(&wrapped, &readers.target(c), readers))
 }
 
-/// How the keys `tags` differ from those of `target`, by who holds them.
-fn differences(tags: &BTreeSet<String>, target: &Target<'_>, readers: &Readers) -> Recipients {
+/// How the keys `wrapped` names differ from those of `target`, by who
+/// holds them.
+fn differences(wrapped: &WrappedKey<'_>, target: &Target<'_>, readers: &Readers) -> Recipients {
     let wanted = target.tags();
-    let name =
-        |tag: &str| readers.owner_of_tag(tag).map_or_else(|| format!("an unknown key (tag {tag})"), str::to_string);
-    if tags.len() == wanted.len() && tags.iter().zip(&wanted).all(|(a, b)| a == b) {
+    if wrapped.names(wanted.iter().copied()) {
         return Recipients { missing: BTreeSet::new(), extra: BTreeSet::new() };
     }
+    let tags = wrapped.tag_set();
+    let name =
+        |tag: &str| readers.owner_of_tag(tag).map_or_else(|| format!("an unknown key (tag {tag})"), str::to_string);
     Recipients {
         missing: wanted.iter().filter(|t| !tags.contains(**t)).map(|t| name(t)).collect(),
-        extra: tags.iter().filter(|t| !wanted.contains(t.as_str())).map(|t| name(t)).collect(),
+        extra: tags.iter().filter(|t| !wanted.contains(&t.as_str())).map(|t| name(t)).collect(),
     }
 }
 
@@ -416,7 +419,7 @@ pub fn audit(c: &Customer, cfg: &SealConfig, readers: &Readers, keyring: &Keyrin
         return out;
     };
     let target = readers.target(c);
-    let Recipients { missing, extra } = differences(&wrapped.tags, &target, readers);
+    let Recipients { missing, extra } = differences(&wrapped, &target, readers);
     if !missing.is_empty() {
         let who = missing.into_iter().collect::<Vec<_>>().join(", ");
         find(CheckRule::SealRecipients, &"sealed_key", format!("not sealed to {who}, whom the policy entitles"));
@@ -432,12 +435,12 @@ pub fn audit(c: &Customer, cfg: &SealConfig, readers: &Readers, keyring: &Keyrin
             format!("`sealed_to` is [{}]; the policy wants [{}]", seal.to.join(", "), target.to.join(", ")),
         );
     }
-    let ring = || super::ring::ring_path(&wrapped.ring);
-    match keyring.info(&wrapped.ring) {
+    let ring = || super::ring::ring_path(wrapped.ring);
+    match keyring.info(wrapped.ring) {
         None => {
             find(CheckRule::SealMalformed, &"sealed_key", format!("its ring {} is missing or not a ring file", ring()))
         }
-        Some(info) if info.tags != wrapped.tags => find(
+        Some(info) if !wrapped.names(info.tags.iter().map(String::as_str)) => find(
             CheckRule::SealRecipients,
             &"sealed_key",
             format!("its ring {} is wrapped for other keys than the ones `sealed_key` names", ring()),

@@ -20,7 +20,7 @@
 //! ring made by someone handing customers away serves that write alone.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine as _;
@@ -28,7 +28,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::envelope::{self, Recipient, UnwrapError};
 use super::record::KeySource;
-use super::value::DataKey;
+use super::value::{DataKey, WRAPPED_KEY_LEN};
 use crate::Result;
 
 /// The directory of ring files.
@@ -113,26 +113,46 @@ fn ring_age(bytes: &[u8]) -> Option<&str> {
 
 /// A customer's data key as `sealed_key` holds it:
 /// `v2:<ring id>:<tag>,<tag>…:<base64>`, the tags being those of the
-/// ring's readers (so who may read a customer is known from its file
-/// alone) and the base64 the data key sealed under the ring's key.
+/// ring's readers in ascending order (so who may read a customer is known
+/// from its file alone) and the base64 the data key sealed under the
+/// ring's key. Read in place: `crm check` reads one per customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WrappedKey {
+pub struct WrappedKey<'a> {
     /// The ring.
-    pub ring: String,
+    pub ring: &'a str,
     /// The stanza tags of the ring's readers, as the customer file claims
-    /// them (`crm check` compares them with the ring file).
-    pub tags: BTreeSet<String>,
-    sealed: Vec<u8>,
+    /// them (`crm check` compares them with the ring file): comma-separated,
+    /// ascending, each once.
+    tags: &'a str,
+    sealed: [u8; WRAPPED_KEY_LEN],
 }
 
-impl WrappedKey {
+impl<'a> WrappedKey<'a> {
     /// Reads `sealed_key`; `None` when it is not in this shape.
-    pub fn parse(text: &str) -> Option<WrappedKey> {
+    pub fn parse(text: &'a str) -> Option<WrappedKey<'a>> {
         let mut parts = text.strip_prefix("v2:")?.splitn(3, ':');
-        let ring = parts.next().filter(|r| is_ring_id(r))?.to_string();
-        let tags: BTreeSet<String> = parts.next()?.split(',').map(str::to_string).collect();
-        let sealed = STANDARD_NO_PAD.decode(parts.next()?).ok()?;
-        (!tags.iter().any(String::is_empty)).then_some(WrappedKey { ring, tags, sealed })
+        let ring = parts.next().filter(|r| is_ring_id(r))?;
+        let tags = parts.next()?;
+        let mut sealed = [0u8; WRAPPED_KEY_LEN];
+        let whole = STANDARD_NO_PAD.decode_slice(parts.next()?, &mut sealed).ok()? == WRAPPED_KEY_LEN;
+        let mut each = tags.split(',');
+        let ascending = each.clone().zip(each.clone().skip(1)).all(|(a, b)| a < b);
+        (whole && ascending && !each.any(str::is_empty)).then_some(WrappedKey { ring, tags, sealed })
+    }
+
+    /// The stanza tags it names, ascending.
+    pub fn tags(&self) -> impl Iterator<Item = &'a str> + Clone {
+        self.tags.split(',')
+    }
+
+    /// The same, as a set.
+    pub fn tag_set(&self) -> BTreeSet<String> {
+        self.tags().map(str::to_string).collect()
+    }
+
+    /// Whether it names exactly the tags `tags` (ascending, each once).
+    pub fn names<'t>(&self, tags: impl IntoIterator<Item = &'t str>) -> bool {
+        tags.into_iter().eq(self.tags())
     }
 
     /// `key`, the data key of customer `customer`, sealed under `ring`.
@@ -144,7 +164,7 @@ impl WrappedKey {
 
     /// The data key of customer `customer`, opened with its ring's key.
     pub fn open(&self, customer: &str, ring_key: &DataKey) -> Option<DataKey> {
-        ring_key.unwrap_key(&context(customer, &self.ring), &self.sealed)
+        ring_key.unwrap_key(&context(customer, self.ring), &self.sealed)
     }
 }
 
@@ -198,12 +218,22 @@ impl RingFiles for RingMap {
 /// kept; a ring missing from one tree is looked for again in the next.
 #[derive(Default)]
 pub struct RingCache {
-    infos: Mutex<HashMap<String, Arc<RingInfo>>>,
-    keys: Mutex<HashMap<String, std::result::Result<DataKey, UnwrapError>>>,
+    // Read-mostly, by every thread of a check or an export: locked for
+    // reading.
+    infos: RwLock<HashMap<String, Arc<RingInfo>>>,
+    keys: RwLock<HashMap<String, std::result::Result<DataKey, UnwrapError>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The rings of one tree, opened with the acting user's key: what opens a
@@ -252,18 +282,18 @@ impl<'a> Keyring<'a> {
         if !self.present(id) {
             return None;
         }
-        if let Some(info) = lock(&self.cache.infos).get(id) {
+        if let Some(info) = read(&self.cache.infos).get(id) {
             return Some(Arc::clone(info));
         }
         let info = Arc::new(ring_info(id, &self.files.read(id)?)?);
-        lock(&self.cache.infos).insert(id.to_string(), Arc::clone(&info));
+        write(&self.cache.infos).insert(id.to_string(), Arc::clone(&info));
         Some(info)
     }
 
-    /// Whether ring `id` of this tree is wrapped for exactly the keys with
-    /// tags `tags`.
-    pub fn names(&self, id: &str, tags: &BTreeSet<String>) -> bool {
-        self.info(id).is_some_and(|i| i.tags == *tags)
+    /// Whether the ring of `wrapped` is in this tree and wrapped for
+    /// exactly the keys `wrapped` names.
+    pub fn names(&self, wrapped: &WrappedKey<'_>) -> bool {
+        self.info(wrapped.ring).is_some_and(|i| wrapped.names(i.tags.iter().map(String::as_str)))
     }
 
     /// The key of ring `id`, opened with the acting user's keys.
@@ -272,20 +302,24 @@ impl<'a> Keyring<'a> {
         if !self.present(id) {
             return Ok(Err(UnwrapError::Malformed));
         }
-        if let Some(found) = lock(&self.cache.keys).get(id) {
+        if let Some(found) = read(&self.cache.keys).get(id) {
             return Ok(found.clone());
         }
         let Some(bytes) = self.files.read(id).filter(|b| ring_info(id, b).is_some()) else {
             return Ok(Err(UnwrapError::Malformed));
         };
         let opened = envelope::unwrap(ring_age(&bytes).unwrap_or_default(), identities);
-        lock(&self.cache.keys).insert(id.to_string(), opened.clone());
+        write(&self.cache.keys).insert(id.to_string(), opened.clone());
         Ok(opened)
     }
 
     /// The data key of customer `customer` from its `sealed_key`.
-    pub fn data_key(&self, customer: &str, wrapped: &WrappedKey) -> Result<std::result::Result<DataKey, UnwrapError>> {
-        Ok(self.ring_key(&wrapped.ring)?.and_then(|k| wrapped.open(customer, &k).ok_or(UnwrapError::Malformed)))
+    pub fn data_key(
+        &self,
+        customer: &str,
+        wrapped: &WrappedKey<'_>,
+    ) -> Result<std::result::Result<DataKey, UnwrapError>> {
+        Ok(self.ring_key(wrapped.ring)?.and_then(|k| wrapped.open(customer, &k).ok_or(UnwrapError::Malformed)))
     }
 
     /// A ring for exactly the readers `recipients` (whose tags are
@@ -312,9 +346,9 @@ impl<'a> Keyring<'a> {
         let id = ring_id(file.as_bytes());
         let ring = Ring { id: id.clone(), tags: tags.clone(), key: key.clone() };
         // A new id names what it was just made of.
-        lock(&self.cache.keys).insert(id.clone(), Ok(key));
+        write(&self.cache.keys).insert(id.clone(), Ok(key));
         let info = RingInfo { tags: tags.clone(), maker: self.maker.clone() };
-        lock(&self.cache.infos).insert(id.clone(), Arc::new(info));
+        write(&self.cache.infos).insert(id.clone(), Arc::new(info));
         lock(&self.made_ids).insert(id.clone());
         lock(&self.made).push((id, file));
         usable.insert(tags.clone(), ring.clone());
@@ -369,7 +403,7 @@ mod tests {
         let data = DataKey::generate();
         let text = WrappedKey::seal("yutong", &data, &ring);
         let wrapped = WrappedKey::parse(&text).unwrap();
-        assert_eq!((wrapped.ring.as_str(), wrapped.tags.clone()), (ring.id.as_str(), ring.tags.clone()));
+        assert_eq!((wrapped.ring, wrapped.tag_set()), (ring.id.as_str(), ring.tags.clone()));
         assert_eq!(wrapped.open("yutong", &ring.key).unwrap().as_bytes(), data.as_bytes());
         assert!(wrapped.open("kinglong", &ring.key).is_none(), "bound to its customer");
         assert!(wrapped.open("yutong", &DataKey::generate()).is_none());
