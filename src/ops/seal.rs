@@ -11,7 +11,8 @@ use super::{Message, WriteOptions, Writer};
 use crate::model::authz::Action;
 use crate::model::config::SealConfig;
 use crate::model::CustomerId;
-use crate::seal::{record, Readers, Recipient};
+use crate::seal::audit::Auditor;
+use crate::seal::{Readers, Recipient};
 use crate::store::layout::{self, CONFIG_FILE};
 use crate::store::write::Change;
 use crate::store::Store;
@@ -90,7 +91,7 @@ fn needing_repair(w: &Writer<'_>) -> Result<Vec<Change>> {
     let found = w.snapshot().map_files(entries, |e, text| {
         let id = CustomerId::parse(&e.stem)?;
         let customer = crate::model::Customer::parse(&id, &e.path, &text)?;
-        let wrong = !record::audit(&customer, seal, &readers, keyring, false).is_empty();
+        let wrong = !Auditor::new(seal, &readers, keyring, false).audit(&customer).is_empty();
         Ok(wrong.then(|| Change::write(layout::customer_path(&id), text)))
     })?;
     Ok(found.into_iter().flatten().collect())

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::model::config::SEALABLE_FIELDS;
+use crate::model::config::{SealConfig, SEALABLE_FIELDS};
 use crate::model::Customer;
 
 /// The path of one sealable value of a customer.
@@ -108,6 +108,24 @@ impl FieldPath {
                 }
             }
         }
+    }
+}
+
+/// Which fields a store seals, worked out once from `[seal] fields`.
+#[derive(Debug, Clone, Copy)]
+pub struct SealedFields([bool; SEALABLE_FIELDS.len()]);
+
+impl SealedFields {
+    /// The fields `cfg` seals.
+    pub fn of(cfg: &SealConfig) -> SealedFields {
+        SealedFields(SEALABLE_FIELDS.map(|field| cfg.fields.iter().any(|f| f == field)))
+    }
+
+    /// The values of `c` in those fields, by path.
+    pub fn values(self, c: &Customer) -> Vec<(FieldPath, &str)> {
+        let mut values = FieldPath::values(c);
+        values.retain(|(path, _)| self.0[path.field_index()]);
+        values.into_iter().map(|(path, v)| (path, v.as_str())).collect()
     }
 }
 

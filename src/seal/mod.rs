@@ -11,6 +11,7 @@
 //! No I/O here: the acting user's private key and the ring files come in
 //! from the layers above.
 
+pub mod audit;
 pub mod envelope;
 pub mod field;
 pub mod identity;

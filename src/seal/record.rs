@@ -13,14 +13,13 @@ use std::collections::BTreeSet;
 use toml_edit::Value;
 
 use super::envelope::UnwrapError;
-use super::field::FieldPath;
-use super::policy::{Readers, Target};
+use super::field::{FieldPath, SealedFields};
+use super::policy::Readers;
 use super::ring::{Keyring, WrappedKey};
 use super::value::{self, DataKey};
-use crate::model::config::{SealConfig, SEALABLE_FIELDS};
+use crate::model::config::SealConfig;
 use crate::model::document::{string_array, Document};
 use crate::model::fastparse;
-use crate::model::rule_ids::CheckRule;
 use crate::model::{Customer, CustomerId};
 use crate::{Error, Result};
 
@@ -46,10 +45,7 @@ impl KeySource for KeyList<'_> {
 
 /// The values of `c` that `cfg` seals, by path.
 pub fn sealed_values<'c>(c: &'c Customer, cfg: &SealConfig) -> Vec<(FieldPath, &'c str)> {
-    let sealed = SEALABLE_FIELDS.map(|field| cfg.fields.iter().any(|f| f == field));
-    let mut values = FieldPath::values(c);
-    values.retain(|(path, _)| sealed[path.field_index()]);
-    values.into_iter().map(|(path, v)| (path, v.as_str())).collect()
+    SealedFields::of(cfg).values(c)
 }
 
 /// Empties every sealed value of `c` (whatever the fields sealed): what
@@ -348,124 +344,4 @@ pub fn kept_ciphertexts(old: &Customer, new: &Customer, cfg: &SealConfig) -> Vec
         .filter(|(p, v)| value::is_sealed(v) && before.iter().any(|(bp, bv)| bp == p && bv == v))
         .map(|(p, _)| p.to_string())
         .collect()
-}
-
-/// How the keys a sealed customer's data key is wrapped for differ from
-/// those the policy wants, by who holds them.
-pub struct Recipients {
-    /// Entitled, but not among the recipients.
-    pub missing: BTreeSet<String>,
-    /// Among the recipients, but not entitled.
-    pub extra: BTreeSet<String>,
-}
-
-/// [`Recipients`] of sealed customer `c`; `None` when it is not sealed or
-/// its wrapped key cannot be read.
-pub fn recipients(c: &Customer, readers: &Readers) -> Option<Recipients> {
-    let wrapped = WrappedKey::parse(&c.seal.as_ref()?.key)?;
-    Some(differences(&wrapped, &readers.target(c), readers))
-}
-
-/// How the keys `wrapped` names differ from those of `target`, by who
-/// holds them.
-fn differences(wrapped: &WrappedKey<'_>, target: &Target<'_>, readers: &Readers) -> Recipients {
-    let wanted = target.tags();
-    if wrapped.names(wanted.iter().copied()) {
-        return Recipients { missing: BTreeSet::new(), extra: BTreeSet::new() };
-    }
-    let tags = wrapped.tag_set();
-    let name =
-        |tag: &str| readers.owner_of_tag(tag).map_or_else(|| format!("an unknown key (tag {tag})"), str::to_string);
-    Recipients {
-        missing: wanted.iter().filter(|t| !tags.contains(**t)).map(|t| name(t)).collect(),
-        extra: tags.iter().filter(|t| !wanted.contains(&t.as_str())).map(|t| name(t)).collect(),
-    }
-}
-
-/// One thing wrong with a sealed customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// The rule.
-    pub rule: CheckRule,
-    /// The key it is about (`sealed_key`, `contacts[0].phone`).
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-/// Audits `c` against the sealing policy: sealed to exactly the entitled
-/// keys and the recovery keys under a ring that names them, no sealed
-/// field in the clear, well-formed ciphertexts; with `open` (CI's recovery
-/// key in `keyring`), also that the data key opens and every value opens
-/// with it for this customer and field.
-pub fn audit(c: &Customer, cfg: &SealConfig, readers: &Readers, keyring: &Keyring<'_>, open: bool) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let mut find = |rule, path: &dyn ToString, message: String| {
-        out.push(Finding { rule, path: path.to_string(), message });
-    };
-    let values = sealed_values(c, cfg);
-    for (path, v) in &values {
-        if !value::is_sealed(v) {
-            find(CheckRule::SealClearValue, path, format!("`{path}` is in the clear in a sealed store"));
-        } else if !value::is_well_formed(v) {
-            find(CheckRule::SealMalformed, path, format!("`{path}` is not a well-formed sealed value"));
-        }
-    }
-    let Some(seal) = &c.seal else {
-        return out;
-    };
-    let Some(wrapped) = WrappedKey::parse(&seal.key) else {
-        find(CheckRule::SealMalformed, &"sealed_key", "`sealed_key` is not `v2:RING:TAGS:KEY`".into());
-        return out;
-    };
-    let target = readers.target(c);
-    let Recipients { missing, extra } = differences(&wrapped, &target, readers);
-    if !missing.is_empty() {
-        let who = missing.into_iter().collect::<Vec<_>>().join(", ");
-        find(CheckRule::SealRecipients, &"sealed_key", format!("not sealed to {who}, whom the policy entitles"));
-    }
-    if !extra.is_empty() {
-        let who = extra.into_iter().collect::<Vec<_>>().join(", ");
-        find(CheckRule::SealRecipients, &"sealed_key", format!("sealed to {who}, whom the policy does not entitle"));
-    }
-    if !seal.to.iter().eq(&target.to) {
-        find(
-            CheckRule::SealRecipients,
-            &"sealed_to",
-            format!("`sealed_to` is [{}]; the policy wants [{}]", seal.to.join(", "), target.to.join(", ")),
-        );
-    }
-    let ring = || super::ring::ring_path(wrapped.ring);
-    match keyring.info(wrapped.ring) {
-        None => {
-            find(CheckRule::SealMalformed, &"sealed_key", format!("its ring {} is missing or not a ring file", ring()))
-        }
-        Some(info) if !wrapped.names(info.tags.iter().map(String::as_str)) => find(
-            CheckRule::SealRecipients,
-            &"sealed_key",
-            format!("its ring {} is wrapped for other keys than the ones `sealed_key` names", ring()),
-        ),
-        Some(_) => {}
-    }
-    if open {
-        match keyring.data_key(c.id.as_ref(), &wrapped) {
-            Ok(Err(UnwrapError::NotARecipient)) | Err(_) => find(
-                CheckRule::SealUnopenable,
-                &"sealed_key",
-                format!("the key of its ring {} does not open with the given identity", ring()),
-            ),
-            Ok(Err(UnwrapError::Malformed)) => {
-                find(CheckRule::SealUnopenable, &"sealed_key", "its data key does not open with its ring's key".into())
-            }
-            Ok(Ok(key)) => {
-                let id = c.id.to_string();
-                for (path, v) in values.iter().filter(|(_, v)| value::is_well_formed(v)) {
-                    if let Err(e) = key.open(&id, &path.to_string(), v) {
-                        find(CheckRule::SealUnopenable, path, format!("`{path}` {e}"));
-                    }
-                }
-            }
-        }
-    }
-    out
 }

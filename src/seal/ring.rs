@@ -124,20 +124,31 @@ pub struct WrappedKey<'a> {
     /// them (`crm check` compares them with the ring file): comma-separated,
     /// ascending, each once.
     tags: &'a str,
-    sealed: [u8; WRAPPED_KEY_LEN],
+    /// The base64 of the sealed key (checked, decoded when opened).
+    sealed: &'a str,
 }
 
 impl<'a> WrappedKey<'a> {
     /// Reads `sealed_key`; `None` when it is not in this shape.
     pub fn parse(text: &'a str) -> Option<WrappedKey<'a>> {
-        let mut parts = text.strip_prefix("v2:")?.splitn(3, ':');
-        let ring = parts.next().filter(|r| is_ring_id(r))?;
-        let tags = parts.next()?;
-        let mut sealed = [0u8; WRAPPED_KEY_LEN];
-        let whole = STANDARD_NO_PAD.decode_slice(parts.next()?, &mut sealed).ok()? == WRAPPED_KEY_LEN;
-        let mut each = tags.split(',');
-        let ascending = each.clone().zip(each.clone().skip(1)).all(|(a, b)| a < b);
-        (whole && ascending && !each.any(str::is_empty)).then_some(WrappedKey { ring, tags, sealed })
+        let rest = text.strip_prefix("v2:")?;
+        let (ring, rest) = rest.split_at_checked(ID_LEN)?;
+        let (tags, sealed) = rest.strip_prefix(':')?.split_once(':')?;
+        let mut previous: Option<&str> = None;
+        for tag in tags.split(',') {
+            if tag.is_empty() || previous.is_some_and(|p| p >= tag) {
+                return None;
+            }
+            previous = Some(tag);
+        }
+        let whole = super::value::base64_len(sealed) == Some(WRAPPED_KEY_LEN);
+        (is_ring_id(ring) && whole).then_some(WrappedKey { ring, tags, sealed })
+    }
+
+    /// The tags it names as `sealed_key` spells them: comma-separated,
+    /// ascending.
+    pub fn tag_list(&self) -> &'a str {
+        self.tags
     }
 
     /// The stanza tags it names, ascending.
@@ -164,7 +175,9 @@ impl<'a> WrappedKey<'a> {
 
     /// The data key of customer `customer`, opened with its ring's key.
     pub fn open(&self, customer: &str, ring_key: &DataKey) -> Option<DataKey> {
-        ring_key.unwrap_key(&context(customer, self.ring), &self.sealed)
+        let mut sealed = [0u8; WRAPPED_KEY_LEN];
+        STANDARD_NO_PAD.decode_slice(self.sealed, &mut sealed).ok()?;
+        ring_key.unwrap_key(&context(customer, self.ring), &sealed)
     }
 }
 
@@ -222,6 +235,15 @@ pub struct RingCache {
     // reading.
     infos: RwLock<HashMap<String, Arc<RingInfo>>>,
     keys: RwLock<HashMap<String, std::result::Result<DataKey, UnwrapError>>>,
+}
+
+impl RingCache {
+    /// A cache that knows what the rings `infos` say (read by whoever
+    /// listed them).
+    pub fn knowing(infos: impl IntoIterator<Item = (String, RingInfo)>) -> RingCache {
+        let infos = infos.into_iter().map(|(id, info)| (id, Arc::new(info))).collect();
+        RingCache { infos: RwLock::new(infos), keys: RwLock::default() }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

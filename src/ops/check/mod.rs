@@ -5,9 +5,11 @@
 
 pub mod rules;
 
-use crate::seal::ring::{ring_info, ring_of_path, Keyring, RingMap, RINGS_DIR};
+use crate::seal::audit::Auditor;
+use crate::seal::ring::{ring_info, ring_of_path, ring_path, Keyring, RingCache, RingInfo, RingMap, RINGS_DIR};
 use crate::seal::{record, Readers};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -76,14 +78,12 @@ fn run(source: &Source, today: Date, identities: Option<&[age::ssh::Identity]>) 
     let mut config_text = None;
     let mut staff_texts = Vec::new();
     let mut customer_items = Vec::new();
-    let mut rings = RingMap::default();
+    let mut ring_items = Vec::new();
+    let (rings_dir, staff_dir) = (format!("{RINGS_DIR}/"), format!("{STAFF_DIR}/"));
     for item in items {
-        if item.path.starts_with(&format!("{RINGS_DIR}/")) {
-            let content = source.read(&item, reader.as_ref())?;
-            if let Some((id, bytes)) = c.ring(&item.path, content) {
-                rings.0.insert(id, bytes);
-            }
-        } else if item.path == CONFIG_FILE || item.path.starts_with(&format!("{STAFF_DIR}/")) {
+        if item.path.starts_with(&rings_dir) {
+            ring_items.push(item);
+        } else if item.path == CONFIG_FILE || item.path.starts_with(&staff_dir) {
             let content = source.read(&item, reader.as_ref())?;
             let Some(text) = c.readable(&item.path, content) else { continue };
             if item.path == CONFIG_FILE {
@@ -95,6 +95,7 @@ fn run(source: &Source, today: Date, identities: Option<&[age::ssh::Identity]>) 
             customer_items.push(item);
         }
     }
+    let (rings, known) = c.rings(source, ring_items)?;
     let config = c.config(config_text.as_deref());
     let staff = c.staff(&staff_texts, &config.policy);
     let readable_staff: BTreeMap<Handle, Staff> =
@@ -105,15 +106,21 @@ fn run(source: &Source, today: Date, identities: Option<&[age::ssh::Identity]>) 
     }
     let sealing = config.seal.as_ref().zip(readers.as_ref());
     let keys = record::KeyList(identities.unwrap_or_default());
-    let keyring = Keyring::new(Box::new(rings), &keys, Default::default());
+    let keyring = Keyring::new(Box::new(rings), &keys, Arc::new(known));
+    let open = identities.is_some();
     // Each customer file is read, parsed and judged on its own, on every
     // core; only its findings and its owner's share stay in memory.
     let judged: Vec<Judged> = c
         .customer_paths(customer_items)
         .into_par_iter()
         .map_init(
-            || source.opener().ok().flatten(),
-            |repo, (item, id)| {
+            || {
+                (
+                    source.opener().ok().flatten(),
+                    sealing.map(|(seal, readers)| Auditor::new(seal, readers, &keyring, open)),
+                )
+            },
+            |(repo, auditor), (item, id)| {
                 let mut own = Checker { findings: Vec::new() };
                 let content = match source.read(&item, repo.as_ref()) {
                     Ok(content) => content,
@@ -129,8 +136,8 @@ fn run(source: &Source, today: Date, identities: Option<&[age::ssh::Identity]>) 
                 }
                 let share = p.customer.as_ref().and_then(|customer| {
                     own.customer(&item.path, &text, &p, customer, &config, &staff, today);
-                    if let Some((seal, readers)) = sealing {
-                        for f in record::audit(customer, seal, readers, &keyring, identities.is_some()) {
+                    if let Some(auditor) = auditor {
+                        for f in auditor.audit(customer) {
                             own.key(&item.path, &text, p.offset(&text, &f.path), f.rule, f.message);
                         }
                     }
@@ -208,22 +215,46 @@ impl Checker {
         self.at(path, text, line, column, rule_id, message);
     }
 
-    /// The id and content of a ring file, or `None` after reporting why it
-    /// is not one.
-    fn ring(&mut self, path: &str, content: Content) -> Option<(String, Vec<u8>)> {
-        let Content::Bytes(bytes) = content else {
-            self.file(path, CheckRule::SealMalformed, "is not a regular ring file".into());
-            return None;
-        };
-        let Some(id) = ring_of_path(path) else {
-            self.file(path, CheckRule::SealMalformed, format!("ring files are named {RINGS_DIR}/ID.age"));
-            return None;
-        };
-        if ring_info(id, &bytes).is_none() {
-            let why = "is not a ring: its content must hash to its name and be `made-by TAG` and the base64 of an age file, each reader once";
-            self.file(path, CheckRule::SealMalformed, why.into());
+    /// The ring files of `items` by id, and what each says, after
+    /// reporting those that are not rings.
+    fn rings(&mut self, source: &Source, items: Vec<Item>) -> Result<(RingMap, RingCache)> {
+        // Read and hashed on every core: a store has a ring per set of
+        // readers, thousands of them.
+        let read: Vec<(String, Result<Content>)> = items
+            .into_par_iter()
+            .map_init(
+                || source.opener().ok().flatten(),
+                |repo, item| {
+                    let content = source.read(&item, repo.as_ref());
+                    (item.path, content)
+                },
+            )
+            .collect();
+        let mut rings = RingMap::default();
+        let mut known = Vec::new();
+        for (path, content) in read {
+            let Content::Bytes(bytes) = content? else {
+                self.file(&path, CheckRule::SealMalformed, "is not a regular ring file".into());
+                continue;
+            };
+            let Some(id) = ring_of_path(&path) else {
+                self.file(&path, CheckRule::SealMalformed, format!("ring files are named {RINGS_DIR}/ID.age"));
+                continue;
+            };
+            rings.0.insert(id.to_string(), bytes);
         }
-        Some((id.to_string(), bytes))
+        let infos: Vec<(&String, Option<RingInfo>)> =
+            rings.0.par_iter().map(|(id, bytes)| (id, ring_info(id, bytes))).collect();
+        for (id, info) in infos {
+            match info {
+                Some(info) => known.push((id.clone(), info)),
+                None => {
+                    let why = "is not a ring: its content must hash to its name and be `made-by TAG` and the base64 of an age file, each reader once";
+                    self.file(&ring_path(id), CheckRule::SealMalformed, why.into());
+                }
+            }
+        }
+        Ok((rings, RingCache::knowing(known)))
     }
 
     /// The text of an entry, or `None` after reporting why it has none.

@@ -11,6 +11,7 @@ use crate::model::pool::POOL;
 use crate::model::rule_ids::CheckRule;
 use crate::model::rule_ids::VerifyRule;
 use crate::model::{Role, Staff, Touch};
+use crate::seal::audit::Auditor;
 use crate::seal::envelope::key_tag;
 use crate::seal::record;
 use crate::seal::ring::{ring_info, ring_of_path, Keyring, RINGS_DIR};
@@ -162,7 +163,8 @@ fn seal_findings(after: Option<&State>, new: &Customer, keyring: &Keyring<'_>) -
         return Vec::new();
     };
     let open = can_open(keyring);
-    record::audit(new, seal, readers, keyring, open).into_iter().map(|f| (f.rule.id(), f.message)).collect()
+    let findings = Auditor::new(seal, readers, keyring, open).audit(new);
+    findings.into_iter().map(|f| (f.rule.id(), f.message)).collect()
 }
 
 /// Whether verify was given a key to open sealed values with.

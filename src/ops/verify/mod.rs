@@ -359,7 +359,7 @@ impl<'r> Verifier<'r> {
         let found = snapshot.map_files(entries, |e, text| {
             let Ok(id) = crate::model::CustomerId::parse(&e.stem) else { return Ok(Vec::new()) };
             let Ok(c) = crate::model::Customer::parse(&id, &e.path, &text) else { return Ok(Vec::new()) };
-            let Some(diff) = crate::seal::record::recipients(&c, readers) else { return Ok(Vec::new()) };
+            let Some(diff) = crate::seal::audit::recipients(&c, readers) else { return Ok(Vec::new()) };
             let list = |who: BTreeSet<String>| who.into_iter().collect::<Vec<_>>().join(", ");
             let mut out = Vec::new();
             if !diff.extra.is_empty() {
