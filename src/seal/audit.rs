@@ -8,6 +8,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+// The memos are looked up once or twice per customer: a fast hash, seeded
+// per process.
+use foldhash::fast::RandomState;
+
 use super::envelope::UnwrapError;
 use super::field::SealedFields;
 use super::policy::{Readers, Target};
@@ -44,12 +48,12 @@ pub struct Auditor<'a> {
     open: bool,
     /// What customers are to be sealed to, by owner, backup and region
     /// (all [`Readers::target`] depends on).
-    wanted: HashMap<String, Wanted<'a>>,
+    wanted: HashMap<Vec<u8>, Wanted<'a>, RandomState>,
     /// Whether each ring is in the tree (`None` when not) and wrapped for
     /// exactly the tags `sealed_key` names, by `RING:TAGS`.
-    rings: HashMap<String, Option<bool>>,
+    rings: HashMap<String, Option<bool>, RandomState>,
     /// The key of `wanted` being looked up.
-    key: String,
+    key: Vec<u8>,
 }
 
 impl<'a> Auditor<'a> {
@@ -107,7 +111,7 @@ impl<'a> Auditor<'a> {
             find(CheckRule::SealRecipients, &"sealed_to", message);
         }
         let ring = || ring_path(wrapped.ring);
-        match self.ring_names(&seal.key, &wrapped) {
+        match self.ring_names(&wrapped) {
             None => {
                 let message = format!("its ring {} is missing or not a ring file", ring());
                 find(CheckRule::SealMalformed, &"sealed_key", message);
@@ -144,13 +148,17 @@ impl<'a> Auditor<'a> {
     /// Who `c` is to be sealed to, worked out once per owner, backup and
     /// region.
     fn wanted(&mut self, c: &Customer) -> &Wanted<'a> {
-        use std::fmt::Write as _;
         self.key.clear();
         for part in [Some(c.owner.as_str()), c.backup.as_deref(), c.region.as_deref()] {
-            // Each part spelled with its length, so none can pass for others.
+            // Each part marked and its length first, so none can pass for
+            // others.
             match part {
-                Some(text) => write!(self.key, "{}:{text},", text.len()).unwrap_or_default(),
-                None => self.key.push('-'),
+                Some(text) => {
+                    self.key.push(1);
+                    self.key.extend_from_slice(&text.len().to_le_bytes());
+                    self.key.extend_from_slice(text.as_bytes());
+                }
+                None => self.key.push(0),
             }
         }
         if !self.wanted.contains_key(&self.key) {
@@ -161,11 +169,10 @@ impl<'a> Auditor<'a> {
         &self.wanted[&self.key]
     }
 
-    /// Whether the ring of `wrapped` (read from `sealed_key`) is in the
-    /// tree and wrapped for exactly the keys it names; `None` when the tree
-    /// has no such ring.
-    fn ring_names(&mut self, sealed_key: &str, wrapped: &WrappedKey<'_>) -> Option<bool> {
-        let ring_and_tags = sealed_key.rsplit_once(':').map_or(sealed_key, |(head, _)| head);
+    /// Whether the ring of `wrapped` is in the tree and wrapped for exactly
+    /// the keys it names; `None` when the tree has no such ring.
+    fn ring_names(&mut self, wrapped: &WrappedKey<'_>) -> Option<bool> {
+        let ring_and_tags = wrapped.ring_and_tags();
         if let Some(known) = self.rings.get(ring_and_tags) {
             return *known;
         }

@@ -124,6 +124,8 @@ pub struct WrappedKey<'a> {
     /// them (`crm check` compares them with the ring file): comma-separated,
     /// ascending, each once.
     tags: &'a str,
+    /// `v2:RING:TAGS`.
+    head: &'a str,
     /// The base64 of the sealed key (checked, decoded when opened).
     sealed: &'a str,
 }
@@ -134,15 +136,23 @@ impl<'a> WrappedKey<'a> {
         let rest = text.strip_prefix("v2:")?;
         let (ring, rest) = rest.split_at_checked(ID_LEN)?;
         let (tags, sealed) = rest.strip_prefix(':')?.split_once(':')?;
-        let mut previous: Option<&str> = None;
-        for tag in tags.split(',') {
+        // Split as bytes (the order of UTF-8 is that of its bytes): `crm
+        // check` reads one wrapped key per customer.
+        let mut previous: Option<&[u8]> = None;
+        for tag in tags.as_bytes().split(|&b| b == b',') {
             if tag.is_empty() || previous.is_some_and(|p| p >= tag) {
                 return None;
             }
             previous = Some(tag);
         }
         let whole = super::value::base64_len(sealed) == Some(WRAPPED_KEY_LEN);
-        (is_ring_id(ring) && whole).then_some(WrappedKey { ring, tags, sealed })
+        let head = &text[..text.len() - sealed.len() - 1];
+        (is_ring_id(ring) && whole).then_some(WrappedKey { ring, tags, head, sealed })
+    }
+
+    /// `v2:RING:TAGS`: the ring and the readers it is claimed for.
+    pub fn ring_and_tags(&self) -> &'a str {
+        self.head
     }
 
     /// The tags it names as `sealed_key` spells them: comma-separated,
