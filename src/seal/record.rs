@@ -290,24 +290,43 @@ fn sealed_as_text(
     rotation: Option<(&DataKey, &DataKey)>,
     seal_keys: Option<&(toml_edit::Array, String)>,
 ) -> std::result::Result<Option<String>, String> {
-    let mut text = src.to_string();
+    let mut edits = Vec::new();
     for (path, sealed) in values {
         let Some((old, new)) = rotation else { break };
         let path = path.to_string();
         let plain = old.open(customer, &path, sealed).map_err(|_| path.clone())?;
-        // The ciphertext once in the file, and there as a basic string: then
-        // that is the value at `path` (not a comment, not inside another
-        // string, not a literal string).
-        let needle = format!("\"{sealed}\"");
-        if text.matches(sealed).count() != 1 || !text.contains(&needle) {
-            return Ok(None);
-        }
-        text = text.replacen(&needle, &format!("\"{}\"", new.seal(customer, &path, &plain)), 1);
+        let Some(at) = once_quoted(src, sealed) else { return Ok(None) };
+        edits.push((at, sealed.len(), new.seal(customer, &path, &plain)));
     }
+    // Written in one pass, in file order.
+    edits.sort_unstable_by_key(|(at, _, _)| *at);
+    let mut text = String::with_capacity(src.len());
+    let mut done = 0;
+    for (at, len, sealed) in edits {
+        // Two values found overlapping: not values written as crm writes them.
+        let Some(before) = src.get(done..at) else { return Ok(None) };
+        text.push_str(before);
+        text.push_str(&sealed);
+        done = at + len;
+    }
+    text.push_str(&src[done..]);
     let Some((to, sealed_key)) = seal_keys else { return Ok(Some(text)) };
     let to = Value::from(to.clone()).to_string();
     let key = Value::from(sealed_key.as_str()).to_string();
     Ok(fastparse::edit_root(&text, &[("sealed_to", Some(to.trim())), ("sealed_key", Some(key.trim()))]))
+}
+
+/// Where ciphertext `sealed` is in file `src`, when it is there exactly
+/// once and as a basic string: then that is the value it was read from
+/// (not a comment, not inside another string, not a literal string). Each
+/// found by the memchr crate's substring search: a rotation looks up every
+/// value of thousands of files.
+fn once_quoted(src: &str, sealed: &str) -> Option<usize> {
+    let finder = memchr::memmem::Finder::new(sealed);
+    let at = finder.find(src.as_bytes())?;
+    let again = finder.find(&src.as_bytes()[at + 1..]).is_some();
+    let quoted = src[..at].ends_with('"') && src[at + sealed.len()..].starts_with('"');
+    (!again && quoted).then_some(at)
 }
 
 /// The readers' stanza tags `sealed_key` names.
@@ -344,4 +363,18 @@ pub fn kept_ciphertexts(old: &Customer, new: &Customer, cfg: &SealConfig) -> Vec
         .filter(|(p, v)| value::is_sealed(v) && before.iter().any(|(bp, bv)| bp == p && bv == v))
         .map(|(p, _)| p.to_string())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::once_quoted;
+
+    #[test]
+    fn a_ciphertext_is_edited_only_where_it_is_the_one_basic_string_holding_it() {
+        assert_eq!(once_quoted("a = \"sealed:v1:X\"\n", "sealed:v1:X"), Some(5));
+        assert_eq!(once_quoted("a = 'sealed:v1:X'\n", "sealed:v1:X"), None, "a literal string");
+        assert_eq!(once_quoted("a = \"sealed:v1:X\" # \"sealed:v1:X\"\n", "sealed:v1:X"), None, "twice");
+        assert_eq!(once_quoted("a = \"sealed:v1:XY\"\n", "sealed:v1:X"), None, "inside another value");
+        assert_eq!(once_quoted("a = \"other\"\n", "sealed:v1:X"), None, "absent");
+    }
 }
