@@ -132,8 +132,7 @@ pub(crate) fn rewrite(
 fn edit(path: &str, source: &Source, after: &Ownership) -> Result<String> {
     let (src, before) = (source.text.as_str(), &source.customer);
     let edits = changes(before, after);
-    let reprs: Vec<(&str, Option<String>)> =
-        edits.iter().map(|(k, v)| (*k, v.as_ref().map(ToString::to_string))).collect();
+    let reprs: Vec<(&str, Option<String>)> = edits.iter().map(|(k, v)| (*k, v.as_ref().map(repr))).collect();
     let reprs: Vec<(&str, Option<&str>)> = reprs.iter().map(|(k, v)| (*k, v.as_deref())).collect();
     if let Some(text) = source.plain.then(|| fastparse::edit_root(src, &reprs)).flatten() {
         return Ok(text);
@@ -148,6 +147,19 @@ fn edit(path: &str, source: &Source, after: &Ownership) -> Result<String> {
         }
     }
     Ok(doc.to_string())
+}
+
+/// `v` as toml_edit writes a new value: a string with nothing to escape
+/// and a date are spelled here, anything else by toml_edit (a release
+/// writes four values into each of thousands of files).
+fn repr(v: &Value) -> String {
+    match v {
+        Value::String(s) if !s.value().contains(['"', '\\']) && !s.value().contains(char::is_control) => {
+            format!("\"{}\"", s.value())
+        }
+        Value::Datetime(d) => d.value().to_string(),
+        _ => v.to_string(),
+    }
 }
 
 /// The top-level keys to set (to a value) or remove (none) for `before`
@@ -169,7 +181,7 @@ fn changes(before: &Customer, after: &Ownership) -> Vec<(&'static str, Option<Va
         let is = new.iter().position(|(k, _)| k == key).map(|i| new.swap_remove(i).1);
         let same = match (was, &is) {
             (None, None) => true,
-            (Some(was), Some(is)) => was.to_string() == is.to_string(),
+            (Some(was), Some(is)) => repr(was) == repr(is),
             _ => false,
         };
         if !same {
@@ -177,4 +189,22 @@ fn changes(before: &Customer, after: &Ownership) -> Vec<(&'static str, Option<Va
         }
     }
     edits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_spelled_as_toml_edit_spells_them() {
+        let mut values: Vec<Value> =
+            ["zhang.wei", "@pool", "no-touch", "张伟", "it's", "a\"b", "a\\b", "tab\there", "", "\u{7f}", "é\u{2028}"]
+                .into_iter()
+                .map(Value::from)
+                .collect();
+        values.push(Value::from(crate::model::date::Date::parse("2026-11-20").unwrap().to_toml()));
+        for v in &values {
+            assert_eq!(repr(v), v.to_string(), "{v:?}");
+        }
+    }
 }

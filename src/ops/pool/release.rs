@@ -62,6 +62,9 @@ pub struct Release {
     pub last_touch: Option<Date>,
     #[serde(skip)]
     backup: Option<String>,
+    /// What the rules say of it (as planned: the file is not judged twice).
+    #[serde(skip)]
+    due: Option<Due>,
 }
 
 /// A due customer left where it is, and why.
@@ -109,7 +112,7 @@ pub fn run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Result<R
     let edited = ownership::rewrite(&w, &ids, sources, |i, before| Ok(after(&releases[i], before, day)))?;
     let mut changes = Vec::with_capacity(edited.len());
     for (r, (before, change)) in releases.iter().zip(edited) {
-        let due = pool::due(&Facts::of(&before, day), &w.config.pool, day);
+        let due = r.due;
         match r.to == POOL {
             true => w.authorize(Action::Release { customer: &before, due })?,
             false => w.authorize(Action::HandToManager { customer: &before, due })?,
@@ -163,12 +166,14 @@ fn plan(
         let due = pool::due(&Facts::of(c, day), &config.pool, day);
         let release = match (&req.selection, due) {
             (Selection::Ids(_), _) => by_id(c, due, by_service, day)?,
-            (Selection::Due, Some(Due::Release(reason))) => Some(release(c, POOL.into(), reason, c.backup.clone())),
+            (Selection::Due, Some(Due::Release(reason))) => {
+                Some(release(c, POOL.into(), reason, c.backup.clone(), due))
+            }
             (Selection::Due, Some(Due::ToManager(reason))) => match pool::region_manager(c.region.as_deref(), staff) {
                 Some(m) if m.handle.as_str() == c.owner => None,
                 Some(m) => {
                     let backup = crate::ops::reassign::backup_after(c, m.handle.as_str(), staff);
-                    Some(release(c, m.handle.to_string(), reason, backup))
+                    Some(release(c, m.handle.to_string(), reason, backup, due))
                 }
                 None => {
                     let region = c.region.as_deref().map_or("no region".into(), |r| format!("region {r}"));
@@ -206,10 +211,10 @@ fn by_id(c: &Customer, due: Option<Due>, by_service: bool, day: Date) -> Result<
         ));
     }
     if !by_service {
-        return Ok(Some(release(c, POOL.into(), ReleaseReason::Manual, c.backup.clone())));
+        return Ok(Some(release(c, POOL.into(), ReleaseReason::Manual, c.backup.clone(), due)));
     }
     match due {
-        Some(Due::Release(reason)) => Ok(Some(release(c, POOL.into(), reason, c.backup.clone()))),
+        Some(Due::Release(reason)) => Ok(Some(release(c, POOL.into(), reason, c.backup.clone(), due))),
         _ => Err(Error::invalid(
             "customer",
             c.id.as_str(),
@@ -218,7 +223,7 @@ fn by_id(c: &Customer, due: Option<Due>, by_service: bool, day: Date) -> Result<
     }
 }
 
-fn release(c: &Customer, to: String, reason: ReleaseReason, backup: Option<String>) -> Release {
+fn release(c: &Customer, to: String, reason: ReleaseReason, backup: Option<String>, due: Option<Due>) -> Release {
     Release {
         customer: c.id.to_string(),
         name: c.name.clone(),
@@ -230,6 +235,7 @@ fn release(c: &Customer, to: String, reason: ReleaseReason, backup: Option<Strin
         value: c.value,
         last_touch: c.last_touch(),
         backup,
+        due,
     }
 }
 
