@@ -166,7 +166,9 @@ impl<'a> Auditor<'a> {
             let tags = target.tags().join(",");
             self.wanted.insert(self.key.clone(), Wanted { to: target.to, tags });
         }
-        &self.wanted[&self.key]
+        let wanted = &self.wanted[&self.key];
+        debug_assert!(wanted.to == self.readers.target(c).to, "the readers depend on more than the memo's key");
+        wanted
     }
 
     /// Whether the ring of `wrapped` is in the tree and wrapped for exactly
