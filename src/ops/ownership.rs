@@ -155,7 +155,7 @@ fn edit(path: &str, source: &Source, after: &Ownership) -> Result<String> {
 fn repr(v: &Value) -> String {
     match v {
         Value::String(s) if !s.value().contains(['"', '\\']) && !s.value().contains(char::is_control) => {
-            format!("\"{}\"", s.value())
+            ["\"", s.value(), "\""].concat()
         }
         Value::Datetime(d) => d.value().to_string(),
         _ => v.to_string(),

@@ -215,6 +215,14 @@ pub trait RingFiles: Sync {
     fn ids(&self) -> Vec<String>;
     /// Whether the tree has ring `id`.
     fn has(&self, id: &str) -> bool;
+    /// What ring `id` said when it was last read, as kept outside the tree:
+    /// a hint, for finding a ring to reuse without reading them all (the
+    /// ring picked is read before it is used).
+    fn remembered(&self, _id: &str) -> Option<RingInfo> {
+        None
+    }
+    /// Keeps what rings said, for [`RingFiles::remembered`].
+    fn remember(&self, _infos: &[(String, RingInfo)]) {}
 }
 
 /// Ring files already read, by id.
@@ -367,6 +375,10 @@ impl<'a> Keyring<'a> {
             return Ok(ring.clone());
         }
         for id in by_tags.get(tags).into_iter().flatten() {
+            // What the index remembered of it, checked against its file.
+            if !self.info(id).is_some_and(|i| i.reusable() && i.tags == *tags) {
+                continue;
+            }
             if let Ok(key) = self.ring_key(id)? {
                 let ring = Ring { id: id.clone(), tags: tags.clone(), key };
                 usable.insert(tags.clone(), ring.clone());
@@ -388,14 +400,28 @@ impl<'a> Keyring<'a> {
     }
 
     /// The tree's reusable rings by their readers' tags.
+    /// A ring's file is read only when nothing remembers what it says (a
+    /// store has thousands, and a single `crm add` may need this).
     fn index(&self) -> HashMap<BTreeSet<String>, Vec<String>> {
         let mut ids = self.files.ids();
         ids.sort();
         let mut out: HashMap<BTreeSet<String>, Vec<String>> = HashMap::new();
+        let mut learned = Vec::new();
         for id in ids {
-            if let Some(info) = self.info(&id).filter(|i| i.reusable()) {
-                out.entry(info.tags.clone()).or_default().push(id);
+            let info = match self.files.remembered(&id) {
+                Some(info) => info,
+                None => {
+                    let Some(info) = self.info(&id) else { continue };
+                    learned.push((id.clone(), RingInfo::clone(&info)));
+                    RingInfo::clone(&info)
+                }
+            };
+            if info.reusable() {
+                out.entry(info.tags).or_default().push(id);
             }
+        }
+        if !learned.is_empty() {
+            self.files.remember(&learned);
         }
         out
     }
@@ -407,9 +433,14 @@ impl<'a> Keyring<'a> {
     }
 
     /// The rings this command made: path and content of each file to
-    /// write.
+    /// write (and what they say, remembered for later writes).
     pub fn take_made(&self) -> Vec<(String, String)> {
         let made = std::mem::take(&mut *lock(&self.made));
+        let infos: Vec<(String, RingInfo)> =
+            made.iter().filter_map(|(id, _)| Some((id.clone(), RingInfo::clone(self.info(id)?.as_ref())))).collect();
+        if !infos.is_empty() {
+            self.files.remember(&infos);
+        }
         made.into_iter().map(|(id, file)| (ring_path(&id), file)).collect()
     }
 }

@@ -254,7 +254,8 @@ impl Store {
     /// The rings of `snapshot`'s tree, opened with the acting user's keys.
     pub fn keyring<'s>(&'s self, snapshot: &Snapshot<'_>) -> Result<Keyring<'s>> {
         let trees = snapshot.tree().map(|t| t.id()).into_iter().collect();
-        let files = rings::TreeRings::new(rings::shared(&self.repo)?, trees);
+        let memory = self.repo.path().join("crm").join("rings");
+        let files = rings::TreeRings::new(rings::shared(&self.repo)?, trees).remembering(memory);
         Ok(Keyring::new(Box::new(files), self.keys(), Default::default()))
     }
 

@@ -1,13 +1,17 @@
 //! The ring files of one or more trees of the repository, read on demand
-//! through a handle of their own (the rings are opened from every core).
+//! through a handle of their own (the rings are opened from every core),
+//! and, for writes, what they say remembered in `.git/crm/rings`, so that
+//! finding a ring to reuse does not read every one.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use git2::{ObjectType, Oid, Repository};
 
-use crate::seal::ring::{ring_of_path, RingFiles, MAX_RING, RINGS_DIR};
+use crate::seal::ring::{ring_of_path, RingFiles, RingInfo, MAX_RING, RINGS_DIR};
 use crate::{Error, Result};
 
 /// A repository handle the rings of many trees can share.
@@ -31,6 +35,63 @@ pub struct TreeRings {
     /// judges never need a ring; a large `rings/` is read once, not once
     /// per ring).
     listings: OnceLock<Vec<Listing>>,
+    /// What ring files said, kept by earlier commands, if this reader
+    /// keeps it.
+    memory: Option<Memory>,
+}
+
+/// What ring files said, kept in a file of `.git/crm/` (a line per ring:
+/// id, maker, tags): a ring's id is the hash of its file, so a line never
+/// goes stale, and a lost or damaged file only costs reading the rings
+/// again.
+struct Memory {
+    path: PathBuf,
+    /// The file as read on first use, and what this command added.
+    known: OnceLock<Mutex<HashMap<String, RingInfo>>>,
+}
+
+impl Memory {
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<String, RingInfo>> {
+        let known = self.known.get_or_init(|| {
+            Mutex::new(fs::read_to_string(&self.path).map(|text| read_memory(&text)).unwrap_or_default())
+        });
+        known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The lines of a memory file that read as one.
+fn read_memory(text: &str) -> HashMap<String, RingInfo> {
+    let line = |l: &str| {
+        let mut parts = l.split('\t');
+        let (id, maker, tags) = (parts.next()?, parts.next()?, parts.next()?);
+        let maker = (maker != "-").then(|| maker.to_string());
+        let tags: BTreeSet<String> = tags.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect();
+        (ring_of_path(&format!("{RINGS_DIR}/{id}.age")).is_some() && parts.next().is_none())
+            .then(|| (id.to_string(), RingInfo { tags, maker }))
+    };
+    text.lines().filter_map(line).collect()
+}
+
+/// Replaces the memory file `path` with `text`, whole or not at all.
+fn write_memory(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.persist(path).map(drop).map_err(|e| e.error)
+}
+
+/// The memory file for `infos`.
+fn memory_text(infos: &HashMap<String, RingInfo>) -> String {
+    let mut lines: Vec<String> = infos
+        .iter()
+        .map(|(id, info)| {
+            let tags = info.tags.iter().map(String::as_str).collect::<Vec<_>>().join(",");
+            format!("{id}\t{}\t{tags}\n", info.maker.as_deref().unwrap_or("-"))
+        })
+        .collect();
+    lines.sort_unstable();
+    lines.concat()
 }
 
 enum Source {
@@ -41,12 +102,19 @@ enum Source {
 impl TreeRings {
     /// The rings of `trees` (the first one is listed by [`RingFiles::ids`]).
     pub fn new(repo: SharedRepo, trees: Vec<Oid>) -> TreeRings {
-        TreeRings { repo, source: Source::Trees(trees), listings: OnceLock::new() }
+        TreeRings { repo, source: Source::Trees(trees), listings: OnceLock::new(), memory: None }
     }
 
     /// The rings of commit `commit`'s tree.
     pub fn of_commit(repo: SharedRepo, commit: Oid) -> TreeRings {
-        TreeRings { repo, source: Source::Commit(commit), listings: OnceLock::new() }
+        TreeRings { repo, source: Source::Commit(commit), listings: OnceLock::new(), memory: None }
+    }
+
+    /// The same, remembering what rings say in file `path`
+    /// ([`RingFiles::remembered`]).
+    pub fn remembering(mut self, path: PathBuf) -> TreeRings {
+        self.memory = Some(Memory { path, known: OnceLock::new() });
+        self
     }
 
     fn with_listings<T>(&self, f: impl FnOnce(&Repository, &[Listing]) -> T) -> T {
@@ -94,5 +162,35 @@ impl RingFiles for TreeRings {
 
     fn ids(&self) -> Vec<String> {
         self.with_listings(|_, listings| listings.first().map(|l| l.keys().cloned().collect()).unwrap_or_default())
+    }
+
+    fn remembered(&self, id: &str) -> Option<RingInfo> {
+        self.memory.as_ref()?.known().get(id).cloned()
+    }
+
+    fn remember(&self, infos: &[(String, RingInfo)]) {
+        let Some(memory) = &self.memory else { return };
+        let mut known = memory.known();
+        known.extend(infos.iter().cloned());
+        // Kept when it can be: without it, the rings are read again.
+        let _ = write_memory(&memory.path, &memory_text(&known));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_rings_say_reads_back_as_written_and_odd_lines_are_left_out() {
+        let id = "0123456789abcdef0123456789abcdef".to_string();
+        let info = RingInfo { tags: BTreeSet::from(["AAAAAA".into(), "BBBBBB".into()]), maker: Some("AAAAAA".into()) };
+        let anonymous = RingInfo { tags: BTreeSet::from(["CCCCCC".into()]), maker: None };
+        let other = "fedcba9876543210fedcba9876543210".to_string();
+        let infos = HashMap::from([(id.clone(), info), (other.clone(), anonymous)]);
+        let text = memory_text(&infos);
+        assert_eq!(read_memory(&text), infos);
+        let odd = format!("{text}not-an-id\t-\tAAAAAA\n{id}\tAAAAAA\n{id}\t-\tA\textra\n");
+        assert_eq!(read_memory(&odd), infos, "lines that are not one are left out:\n{odd}");
     }
 }

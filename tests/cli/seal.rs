@@ -726,3 +726,36 @@ fn a_rotation_seals_the_value_itself_whatever_else_repeats_its_ciphertext() {
     let verified = s.repo.crm(&["verify", "--identity", &s.key("recovery").display().to_string()]).ok();
     assert!(verified.stdout.contains("0 violation(s)"), "{verified}");
 }
+
+#[test]
+fn a_ring_found_by_what_crm_remembers_is_used_only_when_its_file_agrees() {
+    let s = sealed_store!();
+    // A ring zhang.wei opens, for other readers (华南 has no manager).
+    s.add("zhang.wei", "广州公交集团", "华南", "赵刚 <zhao.gang@example.cn>");
+    let memory = s.repo.path(".git/crm/rings");
+    std::fs::remove_file(&memory).expect("a write remembers the ring it makes");
+    let a = s.add("zhang.wei", "开封公交集团", "华中", "钱进 <qian.jin@example.cn>");
+    let text = std::fs::read_to_string(&memory).expect("a write remembers what the rings say");
+    let rings = std::fs::read_dir(s.repo.path("rings")).unwrap().count();
+    assert_eq!(text.lines().count(), rings, "the rings read and the ring made:\n{text}");
+    let ring = ring_of(&s, &a);
+    let readers = text.lines().find_map(|l| l.strip_prefix(&format!("{ring}\t"))).expect("a's ring remembered");
+    // The memory lies: every other ring claims a's readers, and a's ring
+    // claims others.
+    let lies: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.split('\t').next())
+        .map(|id| match id == ring {
+            true => format!("{id}\t-\tAAAAAA\n"),
+            false => format!("{id}\t{readers}\n"),
+        })
+        .collect();
+    assert!(lies.len() > 1, "rings to lie about: {text}");
+    std::fs::write(&memory, lies.concat()).unwrap();
+    let b = s.add("zhang.wei", "许昌公交集团", "华中", "孙磊 <sun.lei@example.cn>");
+    assert_eq!(s.file(&a)["sealed_to"], s.file(&b)["sealed_to"]);
+    let others: Vec<&str> = text.lines().filter_map(|l| l.split('\t').next()).filter(|id| *id != ring).collect();
+    assert!(!others.contains(&ring_of(&s, &b).as_str()), "a ring whose file names other readers is not used");
+    let checked = s.repo.crm(&["check"]).ok();
+    assert!(!checked.stdout.contains("seal-"), "{checked}");
+}
