@@ -78,17 +78,17 @@ impl FieldPath {
 
     /// Every sealable value `c` holds, with its path, in file order of
     /// the tables.
-    pub fn values(c: &Customer) -> Vec<(FieldPath, &String)> {
+    pub fn values(c: &Customer) -> Vec<(FieldPath, &str)> {
         let mut out = Vec::with_capacity(2 + 4 * c.contacts.len() + c.touches.len());
-        out.extend(c.notes.as_ref().map(|v| (FieldPath::Notes, v)));
-        out.extend(c.next_step.as_ref().map(|v| (FieldPath::NextStep, v)));
+        out.extend(c.notes.as_deref().map(|v| (FieldPath::Notes, v)));
+        out.extend(c.next_step.as_deref().map(|v| (FieldPath::NextStep, v)));
         for (i, p) in c.contacts.iter().enumerate() {
-            let values = [Some(&p.name), p.title.as_ref(), p.phone.as_ref(), p.email.as_ref()];
+            let values = [Some(p.name.as_str()), p.title.as_deref(), p.phone.as_deref(), p.email.as_deref()];
             for (key, v) in ContactKey::ALL.into_iter().zip(values) {
                 out.extend(v.map(|v| (FieldPath::Contact(i, key), v)));
             }
         }
-        out.extend(c.touches.iter().enumerate().map(|(i, t)| (FieldPath::Touch(i), &t.summary)));
+        out.extend(c.touches.iter().enumerate().map(|(i, t)| (FieldPath::Touch(i), t.summary.as_str())));
         out
     }
 
@@ -125,7 +125,7 @@ impl SealedFields {
     pub fn values(self, c: &Customer) -> Vec<(FieldPath, &str)> {
         let mut values = FieldPath::values(c);
         values.retain(|(path, _)| self.0[path.field_index()]);
-        values.into_iter().map(|(path, v)| (path, v.as_str())).collect()
+        values
     }
 }
 
