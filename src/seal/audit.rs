@@ -35,7 +35,9 @@ pub struct Finding {
 /// Who a customer is to be sealed to, as its file says it: `sealed_to`,
 /// and the readers' key tags as `sealed_key` lists them.
 struct Wanted<'r> {
+    /// `sealed_to`: handles, then the recovery label.
     to: Vec<&'r str>,
+    /// Their keys' stanza tags, ascending, comma-separated.
     tags: String,
 }
 
