@@ -122,13 +122,13 @@ impl Readers {
                 out.push(i);
             }
         };
-        for h in [Some(c.owner.as_str()), c.backup.as_deref()].into_iter().flatten() {
-            self.person(h).map(&mut add);
+        for i in [Some(c.owner.as_str()), c.backup.as_deref()].into_iter().flatten().filter_map(|h| self.person(h)) {
+            add(i);
         }
         // A pooled customer is open to everyone who may claim it.
         if c.is_pooled() {
-            for person in pool::claimants(c, &self.staff, &self.pool) {
-                self.person(person.handle.as_str()).map(&mut add);
+            for i in pool::claimants(c, &self.staff, &self.pool).filter_map(|p| self.person(p.handle.as_str())) {
+                add(i);
             }
         }
         // As `authz::in_scope` has it: a manager reaches the customers of

@@ -50,7 +50,7 @@ pub fn ring_of_path(path: &str) -> Option<&str> {
 }
 
 /// Whether `id` has the shape of a ring id.
-fn is_ring_id(id: &str) -> bool {
+pub fn is_ring_id(id: &str) -> bool {
     id.len() == ID_LEN && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
@@ -472,6 +472,16 @@ mod tests {
         assert!(wrapped.open("yutong", &DataKey::generate()).is_none());
         assert_eq!(WrappedKey::parse("v2:nothex:tag:AAAA"), None);
         assert_eq!(WrappedKey::parse(&text.replacen("v2:", "v1:", 1)), None);
+        // The tags ascending and each once, the key whole: else no wrapped key.
+        let key = text.rsplit_once(':').unwrap().1;
+        let with = |tags: &str, key: &str| format!("v2:{}:{tags}:{key}", ring.id);
+        assert!(WrappedKey::parse(&with("AAAAAA,BBBBBB", key)).is_some());
+        for tags in ["BBBBBB,AAAAAA", "AAAAAA,AAAAAA", "AAAAAA,", ",AAAAAA", ""] {
+            assert_eq!(WrappedKey::parse(&with(tags, key)), None, "tags {tags:?}");
+        }
+        for short in [&key[..key.len() - 1], &key[..key.len() - 4], &format!("{key}AAAA")] {
+            assert_eq!(WrappedKey::parse(&with("AAAAAA", short)), None, "key {short:?}");
+        }
     }
 
     #[test]

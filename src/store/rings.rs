@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use git2::{ObjectType, Oid, Repository};
 
-use crate::seal::ring::{ring_of_path, RingFiles, RingInfo, MAX_RING, RINGS_DIR};
+use crate::seal::ring::{is_ring_id, ring_of_path, RingFiles, RingInfo, MAX_RING, RINGS_DIR};
 use crate::{Error, Result};
 
 /// A repository handle the rings of many trees can share.
@@ -66,8 +66,7 @@ fn read_memory(text: &str) -> HashMap<String, RingInfo> {
         let (id, maker, tags) = (parts.next()?, parts.next()?, parts.next()?);
         let maker = (maker != "-").then(|| maker.to_string());
         let tags: BTreeSet<String> = tags.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect();
-        (ring_of_path(&format!("{RINGS_DIR}/{id}.age")).is_some() && parts.next().is_none())
-            .then(|| (id.to_string(), RingInfo { tags, maker }))
+        (is_ring_id(id) && parts.next().is_none()).then(|| (id.to_string(), RingInfo { tags, maker }))
     };
     text.lines().filter_map(line).collect()
 }
