@@ -17,16 +17,8 @@ impl Date {
     pub fn parse(s: &str) -> Result<Self> {
         // The form crm writes, read without chrono's format parser (the
         // pool's rules read three dates from each of 100,000 catalog lines).
-        let b = s.as_bytes();
-        if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-            let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-                b[r].iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-            };
-            if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
-                if let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d) {
-                    return Ok(Date(date));
-                }
-            }
+        if let Some(date) = ymd(s).and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y as i32, m, d)) {
+            return Ok(Date(date));
         }
         NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
             .map(Date)
@@ -92,9 +84,63 @@ impl Date {
         (later.0 - self.0).num_days()
     }
 
+    /// The date `days` before this one (`None` before the calendar's start).
+    pub fn days_before(self, days: u32) -> Option<Date> {
+        self.0.checked_sub_days(Days::new(days.into())).map(Date)
+    }
+
     /// The date `days` after this one.
     pub fn plus_days(self, days: i64) -> Date {
         Date(self.0 + chrono::Duration::days(days))
+    }
+}
+
+/// The year, month and day of `YYYY-MM-DD` (digits in that shape, not
+/// checked against a calendar).
+fn ymd(s: &str) -> Option<(u32, u32, u32)> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    Some((digits(0..4)?, digits(5..7)?, digits(8..10)?))
+}
+
+/// A date as one number, `year * 10000 + month * 100 + day`: ordered as
+/// dates are, and read from `YYYY-MM-DD` without a calendar. Judging the
+/// pool's rules on 100,000 catalog lines needs only comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DayKey(i64);
+
+/// A date type the pool's rules judge with: [`Date`] for a customer file,
+/// [`DayKey`] for the catalog's lines.
+pub trait Day: Copy + Ord {
+    /// A date as crm writes it (`None` for anything else).
+    fn read(s: &str) -> Option<Self>;
+    /// `date` as this type.
+    fn of(date: Date) -> Self;
+}
+
+impl Day for Date {
+    fn read(s: &str) -> Option<Date> {
+        Date::parse(s).ok()
+    }
+
+    fn of(date: Date) -> Date {
+        date
+    }
+}
+
+impl Day for DayKey {
+    fn read(s: &str) -> Option<DayKey> {
+        ymd(s).map(|(y, m, d)| DayKey(i64::from(y) * 10_000 + i64::from(m * 100 + d)))
+    }
+
+    fn of(date: Date) -> DayKey {
+        let d = date.0;
+        DayKey(i64::from(d.year()) * 10_000 + i64::from(d.month() * 100 + d.day()))
     }
 }
 
@@ -143,6 +189,23 @@ mod tests {
         assert!(Date::parse_when("soon", today).is_err());
         assert!(Date::parse_when("7x", today).is_err());
         assert_eq!(Date::parse_ahead("2w", today).unwrap(), d("2026-12-10"));
+    }
+
+    #[test]
+    fn day_keys_order_as_dates_and_read_what_crm_writes() {
+        let start = d("1999-12-25");
+        let days: Vec<Date> = (0..800).map(|n| start.plus_days(n * 3)).collect();
+        for pair in days.windows(2) {
+            assert!(DayKey::of(pair[0]) < DayKey::of(pair[1]), "{} < {}", pair[0], pair[1]);
+        }
+        for date in days {
+            assert_eq!(DayKey::read(&date.to_string()), Some(DayKey::of(date)));
+            assert_eq!(<Date as Day>::read(&date.to_string()), Some(date));
+        }
+        for text in ["", "*", "2026-1-01", "2026/01/01", "２０２６-01-01", "2026-01-011"] {
+            assert_eq!(DayKey::read(text), None, "{text}");
+        }
+        assert_eq!(d("2026-03-01").days_before(1), Some(d("2026-02-28")));
     }
 
     #[test]

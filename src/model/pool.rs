@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::authz::Denied;
 use super::config::PoolPolicy;
 use super::customer::Customer;
-use super::date::Date;
+use super::date::{Date, Day};
 use super::named::named_enum;
 use super::rule_ids::VerifyRule;
 use super::staff::{Role, Staff};
@@ -70,9 +70,10 @@ impl PoolFields {
     }
 }
 
-/// What due-ness depends on: a customer file, or the catalog's line of it.
+/// What due-ness depends on: a customer file, or the catalog's line of it
+/// (its dates as `D`, see [`Day`]).
 #[derive(Debug, Clone, Copy)]
-pub struct Facts<'a> {
+pub struct Facts<'a, D = Date> {
     /// Owner.
     pub owner: &'a str,
     /// Tier.
@@ -80,11 +81,11 @@ pub struct Facts<'a> {
     /// Status.
     pub status: &'a str,
     /// Date of the latest touch.
-    pub last_touch: Option<Date>,
+    pub last_touch: Option<D>,
     /// Start of the relationship.
-    pub since: Option<Date>,
+    pub since: Option<D>,
     /// Its last claim from the pool.
-    pub claimed: Option<Date>,
+    pub claimed: Option<D>,
     /// Whether a lock holds on the day judged.
     pub locked: bool,
 }
@@ -123,26 +124,48 @@ impl Due {
 }
 
 /// Whether the policy's automatic rules make a customer due on `day`, and
-/// what to do with it. Pooled and locked customers are never due; the
-/// no-touch rule looks at the latest of its last touch, `since` and its
-/// last claim; the prospect rule at the latest of `since` and its claim.
+/// what to do with it ([`Rules::due`]).
 pub fn due(f: &Facts<'_>, pool: &PoolPolicy, day: Date) -> Option<Due> {
-    if f.owner == POOL || f.locked {
-        return None;
+    Rules::on(pool, day).due(f)
+}
+
+/// The pool's automatic rules on one day, worked out once to judge many
+/// customers: for each rule, the latest start that makes a customer due.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'p, D> {
+    pool: &'p PoolPolicy,
+    /// The latest activity the no-touch rule releases.
+    no_touch: Option<D>,
+    /// The latest start (or claim) of a prospect the prospect rule releases.
+    prospect: Option<D>,
+}
+
+impl<'p, D: Day> Rules<'p, D> {
+    /// The rules of `pool` on `day`.
+    pub fn on(pool: &'p PoolPolicy, day: Date) -> Rules<'p, D> {
+        let latest = |days: Option<u32>| days.and_then(|n| day.days_before(n)).map(D::of);
+        Rules { pool, no_touch: latest(pool.release_after_days), prospect: latest(pool.prospect_days) }
     }
-    let older = |start: Option<Date>, days: Option<u32>| match (start, days) {
-        (Some(start), Some(days)) => start.days_until(day) >= i64::from(days),
-        _ => false,
-    };
-    let active = [f.last_touch, f.since, f.claimed].into_iter().flatten().max();
-    let reason = if WORKED_STATUSES.contains(&f.status) && older(active, pool.release_after_days) {
-        ReleaseReason::NoTouch
-    } else if f.status == "prospect" && older(f.since.max(f.claimed), pool.prospect_days) {
-        ReleaseReason::Unconverted
-    } else {
-        return None;
-    };
-    Some(if pool.exempts(f.tier) { Due::ToManager(reason) } else { Due::Release(reason) })
+
+    /// Whether the rules make a customer due, and what to do with it.
+    /// Pooled and locked customers are never due; the no-touch rule looks
+    /// at the latest of its last touch, `since` and its last claim; the
+    /// prospect rule at the latest of `since` and its claim.
+    pub fn due(&self, f: &Facts<'_, D>) -> Option<Due> {
+        if f.owner == POOL || f.locked {
+            return None;
+        }
+        let older = |start: Option<D>, latest: Option<D>| start.zip(latest).is_some_and(|(s, l)| s <= l);
+        let active = [f.last_touch, f.since, f.claimed].into_iter().flatten().max();
+        let reason = if WORKED_STATUSES.contains(&f.status) && older(active, self.no_touch) {
+            ReleaseReason::NoTouch
+        } else if f.status == "prospect" && older(f.since.max(f.claimed), self.prospect) {
+            ReleaseReason::Unconverted
+        } else {
+            return None;
+        };
+        Some(if self.pool.exempts(f.tier) { Due::ToManager(reason) } else { Due::Release(reason) })
+    }
 }
 
 /// The manager a customer of `region` goes to when its tier is exempt:
@@ -272,6 +295,7 @@ pub fn judge_claim(person: &Staff, before: &Customer, standing: Standing, pool: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::date::DayKey;
     use crate::model::{CustomerId, StaffStatus};
 
     fn day(s: &str) -> Date {
@@ -337,6 +361,33 @@ mod tests {
         assert_eq!(due(&locked, &pool, today), None);
         assert_eq!(due(&facts(POOL, "standard", "active", "2026-01-01"), &pool, today), None);
         assert_eq!(due(&facts("a", "standard", "active", "2020-01-01"), &PoolPolicy::default(), today), None);
+    }
+
+    #[test]
+    fn the_catalogs_day_keys_judge_as_dates_do() {
+        let pool = PoolPolicy { release_after_days: Some(30), prospect_days: Some(90), ..PoolPolicy::default() };
+        let today = day("2026-03-01");
+        let (by_date, by_key) = (Rules::<Date>::on(&pool, today), Rules::<DayKey>::on(&pool, today));
+        let dates: Vec<Option<Date>> =
+            [None].into_iter().chain((0..130).map(|n| Some(today.plus_days(n * -1 - 1)))).collect();
+        for status in ["active", "prospect", "dormant"] {
+            for (&touch, &since) in dates.iter().zip(dates.iter().rev()).step_by(3) {
+                for claimed in [None, Some(day("2026-01-31")), Some(day("2025-12-01"))] {
+                    let f = Facts { owner: "a", tier: "standard", status, last_touch: touch, since, claimed, locked: false };
+                    let key = |d: Option<Date>| d.map(DayKey::of);
+                    let k = Facts {
+                        owner: "a",
+                        tier: "standard",
+                        status,
+                        last_touch: key(touch),
+                        since: key(since),
+                        claimed: key(claimed),
+                        locked: false,
+                    };
+                    assert_eq!(by_date.due(&f), by_key.due(&k), "{f:?}");
+                }
+            }
+        }
     }
 
     #[test]

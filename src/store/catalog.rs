@@ -29,7 +29,7 @@ use rayon::prelude::*;
 use super::layout::{customer_path, toml_stem, CUSTOMERS_DIR};
 use super::snapshot::CustomerEntry;
 use super::{treediff, Snapshot};
-use crate::model::date::Date;
+use crate::model::date::{Date, Day};
 use crate::model::dedupe::{self, DupIndex, DupKeys, Duplicate};
 use crate::model::pool::Facts;
 use crate::model::search::{self, Fields};
@@ -73,15 +73,15 @@ impl<'a> Entry<'a> {
     }
 
     /// What the pool's rules look at, on `day` (`None` for an unreadable
-    /// file).
-    pub fn facts(&self, day: Date) -> Option<Facts<'a>> {
+    /// file), with dates as `D`.
+    pub fn facts<D: Day>(&self, day: D) -> Option<Facts<'a, D>> {
         if !self.readable {
             return None;
         }
         let [status, last_touch, since, claimed, lock] = self.pool;
         // Most lines lack a date or two: an empty field is none, without
         // the error a failed parse would build (and drop) for it.
-        let date = |s: &str| if s.is_empty() { None } else { Date::parse(s).ok() };
+        let date = |s: &str| if s.is_empty() { None } else { D::read(s) };
         let locked = match lock {
             "" => false,
             "*" => true,

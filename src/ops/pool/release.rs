@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::{day_of, read_each};
 use crate::model::authz::Action;
-use crate::model::date::Date;
-use crate::model::pool::{self, Due, Facts, PoolFields, ReleaseReason, POOL};
+use crate::model::date::{Date, Day, DayKey};
+use crate::model::pool::{self, Due, Facts, PoolFields, ReleaseReason, Rules, POOL};
 use crate::model::{Customer, CustomerId, Handle, Role, Staff, StoreConfig};
 use crate::ops::ownership::{self, Ownership, Source, Sources};
 use crate::ops::{Message, WriteOptions, Writer};
@@ -158,12 +158,13 @@ fn plan(
         Selection::Due => due_now(snapshot, config, day)?,
     };
     let by_service = actor.is_some_and(|a| a.role == Role::Service);
+    let rules = Rules::<Date>::on(&config.pool, day);
     let mut releases = Vec::with_capacity(chosen.len());
     let mut held = Vec::new();
     let mut sources = Sources::with_capacity(chosen.len());
     for source in chosen {
         let c = &source.customer;
-        let due = pool::due(&Facts::of(c, day), &config.pool, day);
+        let due = rules.due(&Facts::of(c, day));
         let release = match (&req.selection, due) {
             (Selection::Ids(_), _) => by_id(c, due, by_service, day)?,
             (Selection::Due, Some(Due::Release(reason))) => {
@@ -244,7 +245,10 @@ fn release(c: &Customer, to: String, reason: ReleaseReason, backup: Option<Strin
 /// be read cannot be judged, and stays.
 fn due_now(snapshot: &Snapshot<'_>, config: &StoreConfig, day: Date) -> Result<Vec<Source>> {
     let catalog = Catalog::load(snapshot)?;
-    let wanted = catalog.files(|e| e.facts(day).is_some_and(|f| pool::due(&f, &config.pool, day).is_some()))?;
+    // The catalog's dates are compared as numbers, without a calendar.
+    let rules = Rules::<DayKey>::on(&config.pool, day);
+    let key = DayKey::of(day);
+    let wanted = catalog.files(|e| e.facts(key).is_some_and(|f| rules.due(&f).is_some()))?;
     ownership::read_files(snapshot, wanted)
 }
 
