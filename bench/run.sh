@@ -162,6 +162,43 @@ measure() {
     say "  $id: $(fmt_secs "$MEDIAN") (median of $runs)"
 }
 
+# measure_pair ID_A ID_B PREPARE COMMAND_A COMMAND_B: sets MEDIAN_A and
+# MEDIAN_B (seconds, or FAIL). For two crm commands doing the same work on
+# the same disk, whose ratio is the row: the runs alternate (a warmup of
+# each, then RUNS rounds of A and B, each run after PREPARE), so the
+# machine's drift falls on both alike; hyperfine's runs of one command
+# after all of the other's would put it on one of them.
+measure_pair() {
+    local a=$1 b=$2 prep=$3 log=$WORK/logs/$1+$2.log rounds=$RUNS first=0 i side t0 t1
+    local -a cmds=("$4" "$5") ids=("$a" "$b") times_a=() times_b=()
+    [ "$MODE" = smoke ] && { rounds=1; first=1; }
+    : >"$log"
+    for ((i = first; i <= rounds; i++)); do
+        for side in 0 1; do
+            bash -c "$prep" >>"$log" 2>&1
+            t0=$EPOCHREALTIME
+            if ! bash -c "${cmds[side]}" >/dev/null 2>>"$log"; then
+                MEDIAN_A=FAIL MEDIAN_B=FAIL
+                say "FAILED (crm) ${ids[side]}: ${cmds[side]}"
+                tail -20 "$log" | sed 's/^/    /' >&2
+                FAILED+=("${ids[side]}")
+                return 0
+            fi
+            t1=$EPOCHREALTIME
+            ((i == 0)) && continue
+            if ((side == 0)); then times_a+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+            else times_b+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"); fi
+        done
+    done
+    MEDIAN_A=$(median "${times_a[@]}") MEDIAN_B=$(median "${times_b[@]}")
+    say "  $a: $(fmt_secs "$MEDIAN_A"), $b: $(fmt_secs "$MEDIAN_B") (medians of $rounds alternating rounds)"
+}
+
+# median NUMBERS…: their median.
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 # peak_rss ID COMMAND: sets RSS_MB (max resident set size) or FAIL.
 peak_rss() {
     local id=$1 cmd=$2
@@ -437,16 +474,16 @@ if [ "$ONLY" != sealed ]; then
 # --due` releases them in one commit, against `crm reassign --from
 # bench.pool` moving the same customers in one commit. Both start from the
 # same state, the catalog cache up to date (as the preparation's reassign
-# leaves it, and a cron job's clone keeps it).
+# leaves it, and a cron job's clone keeps it), and nothing of the
+# preparation's writes left for the disk to flush during the run (sync).
 POOL_BASE="git reset -q --hard $FIXTURE_HEAD && printf '\n[pool]\nrelease_after_days = %s\nexempt_tiers = []\n' $FIXTURE_POOL_DAYS >>crm.toml && printf 'name = \"Bench Pool\"\nemail = \"bench.pool@bench.invalid\"\nrole = \"rep\"\n' >staff/bench.pool.toml && git add staff/bench.pool.toml && git commit -qam 'bench: the pool'"
 bash -c "$POOL_BASE"
 "$CRM" pool release --due --dry-run --format csv 2>/dev/null | tail -n +2 | cut -d, -f1 >"$WORK/pool-due.txt" || true
 N_POOL=$(wc -l <"$WORK/pool-due.txt")
-POOL_PREP="$POOL_BASE && $CRM reassign \$(cat $WORK/pool-due.txt) --to bench.pool --reason 'bench: the due customers' --yes --no-sign --quiet"
-measure pool-release crm "$POOL_PREP" "$CRM pool release --due --yes --no-sign --quiet"; A=$MEDIAN
-measure pool-reassign crm "$POOL_PREP" \
-    "$CRM reassign --from bench.pool --to $FIXTURE_REASSIGN_TO --reason 'bench: the same customers' --yes --no-sign --quiet"; B=$MEDIAN
-row "crm pool release --due (releases $N_POOL customers) vs crm reassign --from of the same" "$A" "$B" 1.0
+POOL_PREP="$POOL_BASE && $CRM reassign \$(cat $WORK/pool-due.txt) --to bench.pool --reason 'bench: the due customers' --yes --no-sign --quiet && sync"
+measure_pair pool-release pool-reassign "$POOL_PREP" "$CRM pool release --due --yes --no-sign --quiet" \
+    "$CRM reassign --from bench.pool --to $FIXTURE_REASSIGN_TO --reason 'bench: the same customers' --yes --no-sign --quiet"
+row "crm pool release --due (releases $N_POOL customers) vs crm reassign --from of the same" "$MEDIAN_A" "$MEDIAN_B" 1.0
 reset_fixture
 fi
 
