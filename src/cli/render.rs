@@ -69,54 +69,90 @@ pub fn grid(columns: &[Column], cells: Vec<Vec<String>>, format: Format) -> Stri
     }
 }
 
+/// Rows drawn by one comfy-table at a time. The stale section of a large
+/// store has tens of thousands of rows, and comfy-table keeps copies of
+/// every cell and every drawn line until the whole table is a string.
+const ROWS_PER_PIECE: usize = 1024;
+
 /// A table in `width` terminal columns if given (see [`super::fit`]),
 /// with a last line naming the columns left out to fit.
 fn table(columns: &[Column], cells: Vec<Vec<String>>, width: Option<usize>, color: bool) -> String {
-    // Escaped in place: the stale section of a large store has tens of
-    // thousands of rows, and comfy-table keeps its own copy of each cell.
+    table_in_pieces(columns, cells, width, color, ROWS_PER_PIECE)
+}
+
+/// [`table`], drawn `rows_per_piece` rows at a time: every column's width
+/// is fixed before the first row is drawn (fitted to the terminal, else as
+/// wide as its widest line, which is what comfy-table would choose), so
+/// the pieces line up, and each piece's borders where two meet are left
+/// out.
+fn table_in_pieces(
+    columns: &[Column],
+    cells: Vec<Vec<String>>,
+    width: Option<usize>,
+    color: bool,
+    rows_per_piece: usize,
+) -> String {
+    // Escaped in place, not copied.
     let escape_owned = |c: String| if c.chars().any(char::is_control) { escape(&c) } else { c };
     let cells: Vec<Vec<String>> = cells.into_iter().map(|row| row.into_iter().map(escape_owned).collect()).collect();
     let fitted = match width {
         Some(width) => fit(columns, &cells, width),
         None => super::fit::Fitted { shown: (0..columns.len()).collect(), widths: Vec::new(), dropped: Vec::new() },
     };
-    let mut table = Table::new();
-    table.load_style(presets::UTF8_FULL_CONDENSED);
-    if color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    let header = |c: &Column| match color {
-        true => Cell::new(&c.header).add_attribute(Attribute::Bold),
-        false => Cell::new(&c.header),
+    let widths: Vec<usize> = match width {
+        Some(_) => fitted.widths.clone(),
+        None => fitted.shown.iter().map(|&i| natural_width(&columns[i].header, &cells, i)).collect(),
     };
-    table.set_header(fitted.shown.iter().map(|&i| header(&columns[i])));
-    for mut row in cells {
-        table.add_row(fitted.shown.iter().enumerate().map(|(p, &i)| {
-            let text = row.get_mut(i).map(std::mem::take).unwrap_or_default();
-            match fitted.widths.get(p) {
-                Some(&w) if columns[i].give == Give::Truncate => truncate(&text, w),
-                _ => text,
-            }
-        }));
-    }
-    if let Some(width) = width {
-        table.set_content_arrangement(ContentArrangement::Dynamic);
-        table.set_width(u16::try_from(width).unwrap_or(u16::MAX));
-        for (p, &w) in fitted.widths.iter().enumerate() {
-            if let Some(column) = table.column_mut(p) {
-                column
-                    .set_constraint(ColumnConstraint::Absolute(Width::Fixed(u16::try_from(w + 2).unwrap_or(u16::MAX))));
+    let pieces = cells.len().div_ceil(rows_per_piece).max(1);
+    let mut rows = cells.into_iter();
+    let mut out = String::new();
+    for piece in 0..pieces {
+        let mut table = Table::new();
+        table.load_style(presets::UTF8_FULL_CONDENSED);
+        if color {
+            table.enforce_styling();
+        } else {
+            table.force_no_tty();
+        }
+        if piece == 0 {
+            let header = |c: &Column| match color {
+                true => Cell::new(&c.header).add_attribute(Attribute::Bold),
+                false => Cell::new(&c.header),
+            };
+            table.set_header(fitted.shown.iter().map(|&i| header(&columns[i])));
+        }
+        for mut row in rows.by_ref().take(rows_per_piece) {
+            table.add_row(fitted.shown.iter().enumerate().map(|(p, &i)| {
+                let text = row.get_mut(i).map(std::mem::take).unwrap_or_default();
+                match (width, fitted.widths.get(p)) {
+                    (Some(_), Some(&w)) if columns[i].give == Give::Truncate => truncate(&text, w),
+                    _ => text,
+                }
+            }));
+        }
+        if let Some(width) = width {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            table.set_width(u16::try_from(width).unwrap_or(u16::MAX));
+        }
+        for (p, &i) in fitted.shown.iter().enumerate() {
+            let Some(column) = table.column_mut(p) else { continue };
+            column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(
+                u16::try_from(widths[p] + 2).unwrap_or(u16::MAX),
+            )));
+            if columns[i].right {
+                column.set_cell_alignment(CellAlignment::Right);
             }
         }
-    }
-    for (p, &i) in fitted.shown.iter().enumerate() {
-        if let (true, Some(column)) = (columns[i].right, table.column_mut(p)) {
-            column.set_cell_alignment(CellAlignment::Right);
+        let drawn = table.to_string();
+        let mut lines: Vec<&str> = drawn.split('\n').collect();
+        if piece + 1 < pieces {
+            lines.pop();
+        }
+        for line in lines.into_iter().skip(usize::from(piece > 0)) {
+            out.push_str(line);
+            out.push('\n');
         }
     }
-    let mut out = format!("{table}\n");
     if let (false, Some(width)) = (fitted.dropped.is_empty(), width) {
         let note = format!("({} left out to fit the terminal; --wide shows every column)", fitted.dropped.join(", "));
         for line in wrap_words(&note, width) {
@@ -125,6 +161,13 @@ fn table(columns: &[Column], cells: Vec<Vec<String>>, width: Option<usize>, colo
         }
     }
     out
+}
+
+/// The width comfy-table gives column `i` by itself: its widest line,
+/// header included, and at least 1.
+fn natural_width(header: &str, cells: &[Vec<String>], i: usize) -> usize {
+    let widest = |s: &str| s.split('\n').map(UnicodeWidthStr::width).max().unwrap_or(0);
+    cells.iter().filter_map(|row| row.get(i)).map(|c| widest(c)).chain([widest(header)]).max().unwrap_or(0).max(1)
 }
 
 /// A line of text for a table's surroundings (a heading, a note), broken
@@ -222,6 +265,30 @@ mod tests {
         assert_eq!(money(Some(12_000_000), false), "12000000");
         assert_eq!(money(Some(999), true), "999");
         assert_eq!(money(None, true), "");
+    }
+
+    #[test]
+    fn a_table_drawn_in_pieces_is_the_table_drawn_whole() {
+        let columns =
+            [Column::token("Id"), Column::name("Name"), Column::number("Value"), Column::prose("Why").optional(1)];
+        let names = ["郑州宇通客运集团有限公司", "Acme", "", "Ünïcode GmbH & Co. KG of a long name", "x"];
+        let cells: Vec<Vec<String>> = (0..23)
+            .map(|n| {
+                let why = "a reason in several words ".repeat(n % 4);
+                vec![format!("id-{n}"), names[n % names.len()].to_string(), money(Some(n as u64 * 997), true), why]
+            })
+            .collect();
+        for width in [None, Some(40), Some(60), Some(200)] {
+            for color in [false, true] {
+                let whole = table_in_pieces(&columns, cells.clone(), width, color, usize::MAX);
+                for per_piece in [1, 5, 22, 23] {
+                    let pieces = table_in_pieces(&columns, cells.clone(), width, color, per_piece);
+                    assert_eq!(pieces, whole, "width {width:?}, color {color}, {per_piece} rows a piece");
+                }
+            }
+        }
+        let empty = table_in_pieces(&columns, Vec::new(), None, false, 5);
+        assert_eq!(empty.lines().count(), 4, "{empty}");
     }
 
     #[test]
