@@ -369,11 +369,19 @@ mod tests {
         let today = day("2026-03-01");
         let (by_date, by_key) = (Rules::<Date>::on(&pool, today), Rules::<DayKey>::on(&pool, today));
         let dates: Vec<Option<Date>> =
-            [None].into_iter().chain((0..130).map(|n| Some(today.plus_days(n * -1 - 1)))).collect();
+            [None].into_iter().chain((0..130).map(|n| Some(today.plus_days(-n - 1)))).collect();
         for status in ["active", "prospect", "dormant"] {
             for (&touch, &since) in dates.iter().zip(dates.iter().rev()).step_by(3) {
                 for claimed in [None, Some(day("2026-01-31")), Some(day("2025-12-01"))] {
-                    let f = Facts { owner: "a", tier: "standard", status, last_touch: touch, since, claimed, locked: false };
+                    let f = Facts {
+                        owner: "a",
+                        tier: "standard",
+                        status,
+                        last_touch: touch,
+                        since,
+                        claimed,
+                        locked: false,
+                    };
                     let key = |d: Option<Date>| d.map(DayKey::of);
                     let k = Facts {
                         owner: "a",
