@@ -88,10 +88,13 @@ fn needing_repair(w: &Writer<'_>) -> Result<Vec<Change>> {
     let readers = Readers::new(&w.config, seal, &w.staff);
     let entries = w.snapshot().readable_customer_entries()?.value;
     let keyring = w.keyring()?;
-    let found = w.snapshot().map_files(entries, |e, text| {
+    // An auditor per thread: its memos of readers and rings pay off over
+    // the whole store.
+    let auditor = || Auditor::new(seal, &readers, keyring, false);
+    let found = w.snapshot().map_files_with(entries, auditor, |auditor, e, text| {
         let id = CustomerId::parse(&e.stem)?;
         let customer = crate::model::Customer::parse(&id, &e.path, &text)?;
-        let wrong = !Auditor::new(seal, &readers, keyring, false).audit(&customer).is_empty();
+        let wrong = !auditor.audit(&customer).is_empty();
         Ok(wrong.then(|| Change::write(layout::customer_path(&id), text)))
     })?;
     Ok(found.into_iter().flatten().collect())

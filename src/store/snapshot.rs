@@ -335,7 +335,7 @@ impl<'r> Snapshot<'r> {
         keep: impl Fn(Customer) -> T + Sync,
     ) -> Result<Readable<Vec<T>>> {
         let mut skipped = Vec::new();
-        let read = self.map_texts(entries, |e, text| {
+        let judge = |_: &mut (), e: &CustomerEntry, text: Result<String>| {
             let parsed =
                 text.and_then(|text| CustomerId::parse(&e.stem).and_then(|id| Customer::parse(&id, &e.path, &text)));
             match parsed {
@@ -343,7 +343,8 @@ impl<'r> Snapshot<'r> {
                 Err(err) if is_per_file(&err) => Ok(Err(Unreadable::of(&e.path, err))),
                 Err(err) => Err(err),
             }
-        })?;
+        };
+        let read = self.map_texts(entries, || (), judge)?;
         let mut value = Vec::with_capacity(read.len());
         for r in read {
             match r {
@@ -400,35 +401,49 @@ impl<'r> Snapshot<'r> {
         entries: Vec<CustomerEntry>,
         f: impl Fn(&CustomerEntry, String) -> Result<T> + Sync,
     ) -> Result<Vec<T>> {
-        self.map_texts(entries, |e, text| f(e, text?))
+        self.map_texts(entries, || (), |_, e, text| f(e, text?))
     }
 
-    /// `f` of each file's entry and its text (or why the text cannot be
-    /// had: not UTF-8, say), like [`Snapshot::map_files`].
-    fn map_texts<T: Send>(
+    /// [`Snapshot::map_files`] with state of each thread's own, made by
+    /// `init` (a memo that pays off over many files).
+    pub fn map_files_with<S, T: Send>(
         &self,
         entries: Vec<CustomerEntry>,
-        f: impl Fn(&CustomerEntry, Result<String>) -> Result<T> + Sync,
+        init: impl Fn() -> S + Sync,
+        f: impl Fn(&mut S, &CustomerEntry, String) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        self.map_texts(entries, init, |state, e, text| f(state, e, text?))
+    }
+
+    /// `f` of each thread's state (made by `init`), each file's entry and
+    /// its text (or why the text cannot be had: not UTF-8, say), like
+    /// [`Snapshot::map_files`].
+    fn map_texts<S, T: Send>(
+        &self,
+        entries: Vec<CustomerEntry>,
+        init: impl Fn() -> S + Sync,
+        f: impl Fn(&mut S, &CustomerEntry, Result<String>) -> Result<T> + Sync,
     ) -> Result<Vec<T>> {
         const SMALL: usize = 256;
         let workdir = self.repo.workdir().map(Path::to_path_buf);
-        let read = |repo: &Repository, e: &CustomerEntry| -> Result<T> {
+        let read = |repo: &Repository, state: &mut S, e: &CustomerEntry| -> Result<T> {
             let text = match workdir.as_deref().and_then(|w| same_on_disk(w, &e.path, e.oid)) {
                 Some(text) => Ok(text),
                 None => text_of(repo, &e.path, e.oid),
             };
-            f(e, text)
+            f(state, e, text)
         };
         if entries.len() <= SMALL {
-            return entries.iter().map(|e| read(self.repo, e)).collect();
+            let mut state = init();
+            return entries.iter().map(|e| read(self.repo, &mut state, e)).collect();
         }
         let git_dir = self.repo.path().to_path_buf();
         entries
             .par_iter()
             .map_init(
-                || Repository::open(&git_dir),
-                |own, e| match own {
-                    Ok(repo) => read(repo, e),
+                || (Repository::open(&git_dir), init()),
+                |(own, state), e| match own {
+                    Ok(repo) => read(repo, state, e),
                     Err(err) => Err(Error::Git(err.message().to_string())),
                 },
             )
