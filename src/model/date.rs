@@ -15,8 +15,7 @@ pub struct Date(pub NaiveDate);
 impl Date {
     /// Parses `YYYY-MM-DD`, refusing dates that do not exist.
     pub fn parse(s: &str) -> Result<Self> {
-        // The form crm writes, read without chrono's format parser (the
-        // pool's rules read three dates from each of 100,000 catalog lines).
+        // The form crm writes, read without chrono's format parser.
         if let Some(date) = ymd(s).and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y as i32, m, d)) {
             return Ok(Date(date));
         }

@@ -370,6 +370,7 @@ mod tests {
         let (by_date, by_key) = (Rules::<Date>::on(&pool, today), Rules::<DayKey>::on(&pool, today));
         let dates: Vec<Option<Date>> =
             [None].into_iter().chain((0..130).map(|n| Some(today.plus_days(-n - 1)))).collect();
+        let mut verdicts = std::collections::BTreeMap::new();
         for status in ["active", "prospect", "dormant"] {
             for (&touch, &since) in dates.iter().zip(dates.iter().rev()).step_by(3) {
                 for claimed in [None, Some(day("2026-01-31")), Some(day("2025-12-01"))] {
@@ -393,9 +394,14 @@ mod tests {
                         locked: false,
                     };
                     assert_eq!(by_date.due(&f), by_key.due(&k), "{f:?}");
+                    *verdicts.entry(format!("{:?}", by_date.due(&f))).or_insert(0) += 1;
                 }
             }
         }
+        // Every verdict was reached, each many times: the grid crosses both
+        // rules' cut-off days.
+        assert_eq!(verdicts.len(), 3, "{verdicts:?}");
+        assert!(verdicts.values().all(|&n| n > 10), "{verdicts:?}");
     }
 
     #[test]
