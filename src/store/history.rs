@@ -122,10 +122,12 @@ pub struct HistoryQuery {
     pub until: Option<Date>,
 }
 
-/// Says who made a commit, caching staff and keys per `staff/` tree.
+/// Says who made a commit, caching staff and keys per `staff/` tree (and
+/// each staff file read, by blob, for the next tree).
 #[derive(Default)]
 pub struct Attribution {
     people: HashMap<Option<Oid>, (BTreeMap<Handle, Staff>, KeyRing)>,
+    files: HashMap<Oid, Staff>,
 }
 
 impl Attribution {
@@ -135,7 +137,7 @@ impl Attribution {
     pub fn actor(&mut self, repo: &Repository, commit: &Commit, gpg: &Gpg) -> Result<(String, SigStatus)> {
         let snapshot = Snapshot::new(repo, Some(commit.tree()?));
         let (staff, ring) = self.people.entry(snapshot.staff_tree_id()).or_insert_with(|| {
-            let staff = snapshot.staff().unwrap_or_default();
+            let staff = snapshot.staff_reusing(&mut self.files).unwrap_or_default();
             let ring = KeyRing::from_staff(&staff);
             (staff, ring)
         });

@@ -319,6 +319,15 @@ fn events_of_line(repo: &Repository, line: &[(Oid, Date, Oid)], last_is_base: bo
 fn save(path: &Path, tip: Oid, history: &History) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(path);
     fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, text(tip, history).as_bytes())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The cache file's text: the header with the tip, then each step (`C`
+/// line) followed by its events (`E` lines).
+fn text(tip: Oid, history: &History) -> String {
     let mut text = String::with_capacity(history.steps.len() * 60 + history.events.len() * 60);
     let _ = writeln!(text, "{HEADER} {tip}");
     let mut events = history.events.iter().peekable();
@@ -330,10 +339,7 @@ fn save(path: &Path, tip: Oid, history: &History) -> std::io::Result<()> {
             let _ = writeln!(text, "E\t{}\t{action}\t{}\t{}\t{reason}", e.customer, o(&e.from), o(&e.to));
         }
     }
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    text
 }
 
 /// How an event's action is written in the caches (an assignment is
@@ -361,30 +367,65 @@ fn action_of(code: &str) -> Option<EventKind> {
 
 fn parse(text: &str) -> Option<(Oid, History)> {
     let mut lines = text.lines();
-    let tip = Oid::from_str(lines.next()?.strip_prefix(HEADER)?.trim()).ok()?;
+    let tip = tip_of(lines.next()?)?;
     let mut events = Vec::new();
     let mut steps = Vec::new();
-    let mut current: Option<(Oid, Date)> = None;
+    let mut current: Option<&Step> = None;
     for line in lines {
-        let mut f = line.split('\t');
-        match f.next()? {
-            "C" => {
-                let step = Step { id: Oid::from_str(f.next()?).ok()?, date: Date::parse(f.next()?).ok()? };
-                current = Some((step.id, step.date));
-                steps.push(step);
+        match line.split_once('\t')? {
+            ("C", fields) => {
+                steps.push(step_of(fields)?);
+                current = steps.last();
             }
-            "E" => {
-                let (commit, date) = current?;
-                let customer = f.next()?.to_string();
-                let action = action_of(f.next()?)?;
-                let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
-                let (from, to, pool_reason) = (some(f.next()?), some(f.next()?), some(f.next()?));
-                events.push(RawEvent { commit, date, action, customer, from, to, pool_reason });
-            }
+            ("E", fields) => events.push(event_of(fields, current?)?),
             _ => return None,
         }
     }
     Some((tip, History { steps, events }))
+}
+
+/// The tip named by the cache file's header line.
+fn tip_of(header: &str) -> Option<Oid> {
+    Oid::from_str(header.strip_prefix(HEADER)?.trim()).ok()
+}
+
+/// A step from the fields of its `C` line: commit, date.
+fn step_of(fields: &str) -> Option<Step> {
+    let (id, date) = fields.split_once('\t')?;
+    Some(Step { id: Oid::from_str(id).ok()?, date: Date::parse(date).ok()? })
+}
+
+/// An event of `step` from the fields of its `E` line: customer, action,
+/// owner before, owner after, pool reason.
+fn event_of(fields: &str, step: &Step) -> Option<RawEvent> {
+    let mut f = fields.split('\t');
+    let customer = f.next()?.to_string();
+    let action = action_of(f.next()?)?;
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let (from, to, pool_reason) = (some(f.next()?), some(f.next()?), some(f.next()?));
+    Some(RawEvent { commit: step.id, date: step.date, action, customer, from, to, pool_reason })
+}
+
+/// The events of customer `id` in the cache file's `text`, newest first,
+/// when the file is at `head`: only that customer's lines, found by
+/// substring, and the step line above each are read (`crm log ID` and `crm
+/// show` need a few lines of a file of a million). `None` when the file is
+/// at another commit or a line read is damaged.
+fn customer_lines(text: &str, head: Oid, id: &CustomerId) -> Option<Vec<RawEvent>> {
+    let (header, _) = text.split_once('\n')?;
+    if tip_of(header)? != head {
+        return None;
+    }
+    let needle = format!("\nE\t{id}\t");
+    let step_start = memchr::memmem::FinderRev::new(b"\nC\t");
+    let mut out = Vec::new();
+    for at in memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes()) {
+        let line_end = |from: usize| memchr::memchr(b'\n', &text.as_bytes()[from..]).map_or(text.len(), |n| from + n);
+        let c = step_start.rfind(&text.as_bytes()[..=at])?;
+        let step = step_of(text.get(c + 3..line_end(c + 1))?)?;
+        out.push(event_of(text.get(at + 3..line_end(at + 1))?, &step)?);
+    }
+    Some(out)
 }
 
 /// Every ownership event of one customer, newest first. From the history
@@ -398,7 +439,10 @@ pub fn customer_events(
     id: &CustomerId,
     progress: Option<&ProgressFn>,
 ) -> Result<Vec<RawEvent>> {
-    if cache_path(repo).exists() {
+    if let Ok(text) = fs::read_to_string(cache_path(repo)) {
+        if let Some(events) = customer_lines(&text, head, id) {
+            return Ok(events);
+        }
         return Ok(load(repo, head, progress)?.events.into_iter().filter(|e| e.customer == id.as_str()).collect());
     }
     let file = repo.path().join("crm").join("paths").join(id.as_str());
@@ -813,5 +857,43 @@ mod tests {
         assert_eq!(heard.first(), Some(&Progress::Start(30)));
         assert_eq!(heard.last(), Some(&Progress::Done));
         assert!(heard.iter().all(|p| !matches!(p, Progress::At(n) if *n > 30)), "{heard:?}");
+    }
+
+    #[test]
+    fn one_customers_lines_are_what_the_whole_file_says_of_it() {
+        let oid = |n: u8| Oid::from_bytes(&[n; 20]).unwrap();
+        let steps: Vec<Step> =
+            (1..=6).rev().map(|n| Step { id: oid(n), date: Date::parse(&format!("2026-0{n}-01")).unwrap() }).collect();
+        let event = |step: u8, customer: &str, action, from: Option<&str>, to: Option<&str>| RawEvent {
+            commit: oid(step),
+            date: Date::parse(&format!("2026-0{step}-01")).unwrap(),
+            action,
+            customer: customer.into(),
+            from: from.map(Into::into),
+            to: to.map(Into::into),
+            pool_reason: (action == EventKind::Release).then(|| "no-touch".into()),
+        };
+        // Newest first, as the index holds them; "acme" is the start of
+        // another id, and a step may have no event or several.
+        let events = vec![
+            event(6, "acme", EventKind::Release, Some("li.na"), Some("@pool")),
+            event(6, "acme-2", EventKind::Reassign, Some("li.na"), Some("wang.fang")),
+            event(4, "acme-2", EventKind::Add, None, Some("li.na")),
+            event(3, "acme", EventKind::Reassign, Some("wang.fang"), Some("li.na")),
+            event(1, "acme", EventKind::Add, None, Some("wang.fang")),
+        ];
+        let history = History { steps, events };
+        let text = text(oid(6), &history);
+        let (_, parsed) = parse(&text).unwrap();
+        assert_eq!(parsed, history);
+        for id in ["acme", "acme-2", "zeta"] {
+            let id = CustomerId::parse(id).unwrap();
+            let whole: Vec<RawEvent> = parsed.events.iter().filter(|e| e.customer == id.as_str()).cloned().collect();
+            assert_eq!(customer_lines(&text, oid(6), &id), Some(whole), "{id}");
+        }
+        let acme = CustomerId::parse("acme").unwrap();
+        assert_eq!(customer_lines(&text, oid(5), &acme), None, "a file at another commit is not read this way");
+        let damaged = text.replace("C\t0303", "C\tzz03");
+        assert_eq!(customer_lines(&damaged, oid(6), &acme), None, "a damaged step line above an event");
     }
 }

@@ -185,6 +185,13 @@ impl<'r> Snapshot<'r> {
 
     /// Every staff member, by handle.
     pub fn staff(&self) -> Result<BTreeMap<Handle, Staff>> {
+        self.staff_reusing(&mut HashMap::new())
+    }
+
+    /// [`Snapshot::staff`], taking each file already read in `known` (by
+    /// blob) from there and adding the others: the staff trees of a
+    /// history's commits share most of their files.
+    pub fn staff_reusing(&self, known: &mut HashMap<Oid, Staff>) -> Result<BTreeMap<Handle, Staff>> {
         let mut staff = BTreeMap::new();
         let Some(dir) = self.subtree(STAFF_DIR)? else {
             return Ok(staff);
@@ -194,8 +201,14 @@ impl<'r> Snapshot<'r> {
                 continue;
             };
             let handle = Handle::parse(stem)?;
-            let path = format!("{STAFF_DIR}/{stem}.toml");
-            let mut person: Staff = from_toml(&path, &self.text_of(&path, entry.id())?)?;
+            let mut person = match known.get(&entry.id()) {
+                Some(person) => person.clone(),
+                None => {
+                    let path = format!("{STAFF_DIR}/{stem}.toml");
+                    let person: Staff = from_toml(&path, &self.text_of(&path, entry.id())?)?;
+                    known.entry(entry.id()).or_insert(person).clone()
+                }
+            };
             person.handle = handle.clone();
             staff.insert(handle, person);
         }
