@@ -106,49 +106,16 @@ fn table_in_pieces(
     let pieces = cells.len().div_ceil(rows_per_piece).max(1);
     let mut rows = cells.into_iter();
     let mut out = String::new();
-    for piece in 0..pieces {
-        let mut table = Table::new();
-        table.load_style(presets::UTF8_FULL_CONDENSED);
-        if color {
-            table.enforce_styling();
-        } else {
-            table.force_no_tty();
-        }
-        if piece == 0 {
-            let header = |c: &Column| match color {
-                true => Cell::new(&c.header).add_attribute(Attribute::Bold),
-                false => Cell::new(&c.header),
-            };
-            table.set_header(fitted.shown.iter().map(|&i| header(&columns[i])));
-        }
-        for mut row in rows.by_ref().take(rows_per_piece) {
-            table.add_row(fitted.shown.iter().enumerate().map(|(p, &i)| {
-                let text = row.get_mut(i).map(std::mem::take).unwrap_or_default();
-                match (width, fitted.widths.get(p)) {
-                    (Some(_), Some(&w)) if columns[i].give == Give::Truncate => truncate(&text, w),
-                    _ => text,
-                }
-            }));
-        }
-        if let Some(width) = width {
-            table.set_content_arrangement(ContentArrangement::Dynamic);
-            table.set_width(u16::try_from(width).unwrap_or(u16::MAX));
-        }
-        for (p, &i) in fitted.shown.iter().enumerate() {
-            let Some(column) = table.column_mut(p) else { continue };
-            column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(
-                u16::try_from(widths[p] + 2).unwrap_or(u16::MAX),
-            )));
-            if columns[i].right {
-                column.set_cell_alignment(CellAlignment::Right);
-            }
-        }
+    for n in 0..pieces {
+        let table = piece(columns, &fitted, &widths, rows.by_ref().take(rows_per_piece), n == 0, width, color);
         let drawn = table.to_string();
         let mut lines: Vec<&str> = drawn.split('\n').collect();
-        if piece + 1 < pieces {
+        // The bottom border of all but the last piece, the top border of
+        // all but the first.
+        if n + 1 < pieces {
             lines.pop();
         }
-        for line in lines.into_iter().skip(usize::from(piece > 0)) {
+        for line in lines.into_iter().skip(usize::from(n > 0)) {
             out.push_str(line);
             out.push('\n');
         }
@@ -161,6 +128,55 @@ fn table_in_pieces(
         }
     }
     out
+}
+
+/// One piece of a table: `rows` (the first piece with the header) in the
+/// columns `fitted` shows, each `widths` wide.
+fn piece(
+    columns: &[Column],
+    fitted: &super::fit::Fitted,
+    widths: &[usize],
+    rows: impl Iterator<Item = Vec<String>>,
+    header: bool,
+    width: Option<usize>,
+    color: bool,
+) -> Table {
+    let mut table = Table::new();
+    table.load_style(presets::UTF8_FULL_CONDENSED);
+    if color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    if header {
+        let cell = |c: &Column| match color {
+            true => Cell::new(&c.header).add_attribute(Attribute::Bold),
+            false => Cell::new(&c.header),
+        };
+        table.set_header(fitted.shown.iter().map(|&i| cell(&columns[i])));
+    }
+    for mut row in rows {
+        table.add_row(fitted.shown.iter().enumerate().map(|(p, &i)| {
+            let text = row.get_mut(i).map(std::mem::take).unwrap_or_default();
+            match fitted.widths.get(p) {
+                Some(&w) if columns[i].give == Give::Truncate => truncate(&text, w),
+                _ => text,
+            }
+        }));
+    }
+    if let Some(width) = width {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        table.set_width(u16::try_from(width).unwrap_or(u16::MAX));
+    }
+    for (p, &i) in fitted.shown.iter().enumerate() {
+        let Some(column) = table.column_mut(p) else { continue };
+        let fixed = Width::Fixed(u16::try_from(widths[p] + 2).unwrap_or(u16::MAX));
+        column.set_constraint(ColumnConstraint::Absolute(fixed));
+        if columns[i].right {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    table
 }
 
 /// The width comfy-table gives column `i` by itself: its widest line,
