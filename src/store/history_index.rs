@@ -317,12 +317,7 @@ fn events_of_line(repo: &Repository, line: &[(Oid, Date, Oid)], last_is_base: bo
 }
 
 fn save(path: &Path, tip: Oid, history: &History) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(path);
-    fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, text(tip, history).as_bytes())?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    super::whole::write(path, text(tip, history).as_bytes())
 }
 
 /// The cache file's text: the header with the tip, then each step (`C`
@@ -552,18 +547,13 @@ fn push_change(
 const PATH_HEADER: &str = "crm path v2";
 
 fn save_path_cache(path: &Path, tip: Oid, events: &[RawEvent]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(path);
-    fs::create_dir_all(dir)?;
     let mut text = format!("{PATH_HEADER} {tip}\n");
     for e in events {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
         let (action, reason) = (action_code(e.action), o(&e.pool_reason));
         let _ = writeln!(text, "{}\t{}\t{action}\t{}\t{}\t{reason}", e.commit, e.date, o(&e.from), o(&e.to));
     }
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    super::whole::write(path, text.as_bytes())
 }
 
 fn parse_path_cache(text: &str, id: &CustomerId) -> Option<(Oid, Vec<RawEvent>)> {

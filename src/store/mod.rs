@@ -28,6 +28,7 @@ pub mod snapshot;
 pub mod source;
 pub mod treediff;
 pub mod treeshape;
+pub mod whole;
 pub mod write;
 
 use crate::seal::record::KeySource;

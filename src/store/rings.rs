@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -69,15 +68,6 @@ fn read_memory(text: &str) -> HashMap<String, RingInfo> {
         (is_ring_id(id) && parts.next().is_none()).then(|| (id.to_string(), RingInfo { tags, maker }))
     };
     text.lines().filter_map(line).collect()
-}
-
-/// Replaces the memory file `path` with `text`, whole or not at all.
-fn write_memory(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.persist(path).map(drop).map_err(|e| e.error)
 }
 
 /// The memory file for `infos`.
@@ -172,7 +162,7 @@ impl RingFiles for TreeRings {
         let mut known = memory.known();
         known.extend(infos.iter().cloned());
         // Kept when it can be: without it, the rings are read again.
-        let _ = write_memory(&memory.path, &memory_text(&known));
+        let _ = super::whole::write(&memory.path, memory_text(&known).as_bytes());
     }
 }
 

@@ -134,12 +134,9 @@ pub fn run(ctx: &mut Ctx, args: DigestArgs) -> CliResult {
 /// Writes `content` to `dir/name` through a temporary file moved into
 /// place, so a reader never sees half a file.
 fn write(dir: &Path, name: &str, content: &str) -> CliResult {
-    let fail = |e: std::io::Error| CliError::usage(format!("cannot write {}: {e}", dir.join(name).display()));
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    std::io::Write::write_all(&mut file, content.as_bytes()).map_err(fail)?;
-    file.persist(dir.join(name)).map_err(|e| fail(e.error))?;
-    Ok(())
+    let path = dir.join(name);
+    crate::store::whole::write(&path, content.as_bytes())
+        .map_err(|e| CliError::usage(format!("cannot write {}: {e}", path.display())))
 }
 
 /// The list as a message to its person.
