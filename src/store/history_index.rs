@@ -93,8 +93,14 @@ pub struct History {
 /// First-parent history from `head`, from the cache (brought up to date and
 /// saved) or built afresh; `progress` hears how a build goes.
 pub fn load(repo: &Repository, head: Oid, progress: Option<&ProgressFn>) -> Result<History> {
+    load_from(repo, head, fs::read_to_string(cache_path(repo)).ok(), progress)
+}
+
+/// [`load`], with the cache file's text already read (`None`: no cache).
+fn load_from(repo: &Repository, head: Oid, text: Option<String>, progress: Option<&ProgressFn>) -> Result<History> {
     let path = cache_path(repo);
-    let cached = fs::read_to_string(&path).ok().and_then(|t| parse(&t));
+    let cached = text.as_deref().and_then(parse);
+    drop(text);
     let history = match cached {
         Some((tip, history)) if tip == head => return Ok(history),
         Some((tip, history)) => match update(repo, head, tip, history, progress)? {
@@ -438,7 +444,8 @@ pub fn customer_events(
         if let Some(events) = customer_lines(&text, head, id) {
             return Ok(events);
         }
-        return Ok(load(repo, head, progress)?.events.into_iter().filter(|e| e.customer == id.as_str()).collect());
+        let history = load_from(repo, head, Some(text), progress)?;
+        return Ok(history.events.into_iter().filter(|e| e.customer == id.as_str()).collect());
     }
     let file = repo.path().join("crm").join("paths").join(id.as_str());
     let cached = fs::read_to_string(&file).ok().and_then(|t| parse_path_cache(&t, id));
