@@ -346,7 +346,7 @@ fn build(snapshot: &Snapshot<'_>) -> Result<Catalog> {
     let lines: Vec<String> = files
         .into_par_iter()
         .map_init(
-            || Repository::open(&git_dir).ok(),
+            || super::reopen(&git_dir).ok(),
             |repo, e| {
                 // The work tree's copy when it is the same blob: much cheaper
                 // than unpacking deltified objects.

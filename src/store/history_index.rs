@@ -218,7 +218,7 @@ fn scanned(scan: Scan, line: &[(Oid, Date, Oid)], progress: Option<&ProgressFn>)
 /// parsed in the handle's object cache (100 MB for 100,000 commits), which
 /// goes with it.
 fn first_parent_line(repo: &Repository, head: Oid) -> Result<Vec<(Oid, Date, Oid)>> {
-    let own = Repository::open(repo.path());
+    let own = super::reopen(repo.path());
     let repo = own.as_ref().unwrap_or(repo);
     let boundary = Boundary::of(repo);
     let mut line = Vec::new();
@@ -276,7 +276,7 @@ fn compare_trees(repo: &Repository, line: &[(Oid, Date, Oid)], progress: Option<
     let parts: Result<Vec<Vec<RawEvent>>> = starts
         .into_par_iter()
         .map(|start| {
-            let own = Repository::open(&git_dir)?;
+            let own = super::reopen(&git_dir)?;
             // Each part also looks at the parent of its last commit.
             let end = (start + chunk + 1).min(line.len());
             let events = events_of_line(&own, &line[start..end], end < line.len());

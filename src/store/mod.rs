@@ -35,6 +35,7 @@ use crate::seal::record::KeySource;
 use crate::seal::ring::Keyring;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use git2::{ErrorClass, ErrorCode, Repository};
 
@@ -145,14 +146,14 @@ impl Repo {
     /// from `dir`).
     pub fn open(dir: &Path, object_dirs: &[PathBuf]) -> Result<Repo> {
         let git = open_repository(dir, discover)?;
-        let odb = git.odb()?;
-        for extra in object_dirs {
-            let extra = if extra.is_absolute() { extra.clone() } else { dir.join(extra) };
-            if extra.is_dir() {
-                odb.add_disk_alternate(&extra.to_string_lossy())?;
-            }
-        }
-        drop(odb);
+        let extra: Vec<PathBuf> = object_dirs
+            .iter()
+            .map(|d| if d.is_absolute() { d.clone() } else { dir.join(d) })
+            .filter(|d| d.is_dir())
+            .collect();
+        add_alternates(&git, &extra)?;
+        // The handles opened later on other threads see them too.
+        let _ = EXTRA_OBJECTS.set((git.path().to_path_buf(), extra));
         Ok(Repo { git })
     }
 
@@ -411,6 +412,31 @@ fn share_like_git(repo: &Repository) {
         let old = libc::umask(0o022);
         libc::umask(old & !allow as libc::mode_t);
     }
+}
+
+/// Object directories every handle on one git directory reads besides its
+/// own ([`Repo::open`]'s: a pre-receive hook's quarantine), with that git
+/// directory.
+static EXTRA_OBJECTS: OnceLock<(PathBuf, Vec<PathBuf>)> = OnceLock::new();
+
+/// Another handle on the repository at `git_dir` (for another thread, or to
+/// drop its object cache), reading the same objects as the handle
+/// [`Repo::open`] opened: in a pre-receive hook the pushed commits and the
+/// files they add are only in the quarantine.
+pub fn reopen(git_dir: &Path) -> std::result::Result<Repository, git2::Error> {
+    let repo = Repository::open(git_dir)?;
+    if let Some((_, extra)) = EXTRA_OBJECTS.get().filter(|(dir, _)| dir == repo.path()) {
+        add_alternates(&repo, extra)?;
+    }
+    Ok(repo)
+}
+
+fn add_alternates(repo: &Repository, dirs: &[PathBuf]) -> std::result::Result<(), git2::Error> {
+    let odb = repo.odb()?;
+    for dir in dirs {
+        odb.add_disk_alternate(&dir.to_string_lossy())?;
+    }
+    Ok(())
 }
 
 /// The repository containing `start`, found the way git finds it: upwards

@@ -18,7 +18,7 @@ pub type SharedRepo = Arc<Mutex<Repository>>;
 
 /// A handle of its own on the repository `repo` opens.
 pub fn shared(repo: &Repository) -> Result<SharedRepo> {
-    let own = Repository::open(repo.path()).map_err(|e| Error::Git(e.message().to_string()))?;
+    let own = super::reopen(repo.path()).map_err(|e| Error::Git(e.message().to_string()))?;
     Ok(Arc::new(Mutex::new(own)))
 }
 

@@ -454,7 +454,7 @@ impl<'r> Snapshot<'r> {
         entries
             .par_iter()
             .map_init(
-                || (Repository::open(&git_dir), init()),
+                || (super::reopen(&git_dir), init()),
                 |(own, state), e| match own {
                     Ok(repo) => read(repo, state, e),
                     Err(err) => Err(Error::Git(err.message().to_string())),

@@ -126,7 +126,7 @@ impl Source {
                 Ok(found)
             }
             Place::Tree => {
-                let own = Repository::open(&self.git_dir)?;
+                let own = super::reopen(&self.git_dir)?;
                 match self.tree {
                     Some(tree) => list_tree(&own.find_tree(tree)?),
                     None => Ok(Vec::new()),
@@ -140,7 +140,7 @@ impl Source {
     pub fn opener(&self) -> Result<Option<Reader>> {
         match &self.place {
             Place::WorkTree { sparse, .. } if sparse.is_empty() => Ok(None),
-            _ => Ok(Some(Reader(Repository::open(&self.git_dir)?))),
+            _ => Ok(Some(Reader(super::reopen(&self.git_dir)?))),
         }
     }
 
@@ -157,7 +157,7 @@ impl Source {
     /// are left to the reading).
     pub fn shape_problems(&self) -> Result<Vec<ShapeProblem>> {
         let Some(tree) = self.tree else { return Ok(Vec::new()) };
-        let repo = Repository::open(&self.git_dir)?;
+        let repo = super::reopen(&self.git_dir)?;
         let tree = repo.find_tree(tree)?;
         let trees = Trees::new(&repo);
         treeshape::audit(&trees, &tree, Sizes::Skip)

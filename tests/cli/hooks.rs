@@ -9,11 +9,11 @@ use std::process::Command as StdCommand;
 use crate::common::{Output, TestRepo};
 use crate::verify::Signed;
 
-const HOOK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hooks/pre-receive");
+pub(crate) const HOOK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/hooks/pre-receive");
 
 /// A bare repository `server.git` next to the store, with `hook` installed
 /// as its pre-receive hook, and the store's `origin` pointing at it.
-fn server(repo: &TestRepo, hook: &[u8]) -> PathBuf {
+pub(crate) fn server(repo: &TestRepo, hook: &[u8]) -> PathBuf {
     let bare = repo.root().join("server.git");
     let out = repo.git_in(repo.root(), &["init", "-q", "--bare", "server.git"]);
     assert_eq!(out.code, 0, "{out}");
@@ -30,7 +30,7 @@ fn server(repo: &TestRepo, hook: &[u8]) -> PathBuf {
 
 /// `git push ARGS` from the store, with `CRM` set to the built binary (the
 /// hook inherits the environment).
-fn push(repo: &TestRepo, args: &[&str]) -> Output {
+pub(crate) fn push(repo: &TestRepo, args: &[&str]) -> Output {
     let mut cmd = StdCommand::new("git");
     cmd.env_clear();
     for (k, v) in repo.env_vars() {
@@ -46,7 +46,7 @@ fn push(repo: &TestRepo, args: &[&str]) -> Output {
 }
 
 /// Where `refname` points in the bare repository (empty when absent).
-fn remote_ref(repo: &TestRepo, bare: &Path, refname: &str) -> String {
+pub(crate) fn remote_ref(repo: &TestRepo, bare: &Path, refname: &str) -> String {
     repo.git_in(bare, &["rev-parse", "--verify", "-q", refname]).stdout.trim().to_string()
 }
 

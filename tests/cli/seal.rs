@@ -159,6 +159,24 @@ fn the_git_objects_hold_no_contact_or_summary_in_the_clear() {
     assert!(verified.stdout.contains("0 violation(s)"), "{verified}");
 }
 
+/// The example pre-receive hook on a sealed store: the rings a pushed
+/// commit adds wait in git's quarantine with the commit, and every reader
+/// of the verify (not only its first repository handle) must find them.
+#[test]
+fn the_pre_receive_hook_accepts_a_sealed_store_s_honest_pushes() {
+    let s = sealed_store!();
+    let bare = crate::hooks::server(&s.repo, &std::fs::read(crate::hooks::HOOK).unwrap());
+    assert_eq!(crate::hooks::push(&s.repo, &["-q", "origin", "main"]).code, 0);
+    // A new customer (new rings), a touch and a reassign (a rotation).
+    let id = s.add("zhang.wei", "宇通客车", "华中", "name=王经理,phone=+86 371 5555 0101");
+    s.touch("zhang.wei", &id, "Met the buyer");
+    s.crm_as("li.na", &["reassign", &id, "--to", "wang.fang", "--reason", "moves south"]).ok();
+    let head = s.repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let out = crate::hooks::push(&s.repo, &["origin", "main"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(crate::hooks::remote_ref(&s.repo, &bare, "refs/heads/main"), head);
+}
+
 #[test]
 fn a_reassign_rotates_the_data_key_in_the_same_commit() {
     let s = sealed_store!();
