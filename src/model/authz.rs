@@ -104,7 +104,10 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
             }
         }
         Action::EditCustomer { customer } => {
-            if customer.owner == me || customer.backup.as_deref() == Some(me) {
+            // A pooled customer's backup backs nobody up: their rights end
+            // with the release (or they could move it into their region).
+            let backup = customer.backup.as_deref() == Some(me) && !customer.is_pooled();
+            if customer.owner == me || backup {
                 Ok(())
             } else if privileged {
                 in_scope(actor, policy, customer)

@@ -235,11 +235,11 @@ pub struct Standing {
     pub claimed: usize,
 }
 
-/// Whether a claim on `day` falls within the claim period of a claim
-/// made on `claimed`.
+/// Whether a claim made on `claimed` counts against a claim on `day`: it
+/// falls within the claim period ending on `day`, or after `day` (a claim
+/// dated before the claims it follows must not get a fresh quota).
 pub fn in_claim_period(claimed: Date, day: Date, pool: &PoolPolicy) -> bool {
-    let age = claimed.days_until(day);
-    (0..i64::from(pool.claim_period_days.max(1))).contains(&age)
+    claimed.days_until(day) < i64::from(pool.claim_period_days.max(1))
 }
 
 /// Everything wrong with `person` claiming `before` (the customer as it is
@@ -290,6 +290,28 @@ pub fn judge_claim(person: &Staff, before: &Customer, standing: Standing, pool: 
         }
     }
     out
+}
+
+/// What is wrong with `actor` handing on `before`, a customer they own,
+/// on `day`: a rep keeps a customer they claimed from the pool for the
+/// claim period or the cooldown, whichever is longer; otherwise a claim
+/// handed straight on would count against nobody's limit, and would give
+/// the customer back to the rep it was released from within their
+/// cooldown. Managers and admins may reassign it.
+pub fn judge_hand_on(actor: &Staff, before: &Customer, pool: &PoolPolicy, day: Date) -> Option<Denied> {
+    let claimed = before.pool.claimed?;
+    if actor.role != Role::Rep || before.owner != actor.handle.as_str() {
+        return None;
+    }
+    let days = pool.claim_period_days.max(pool.cooldown_days);
+    let free = claimed.plus_days(i64::from(days));
+    (day < free).then(|| Denied {
+        rule: VerifyRule::ClaimHandedOn,
+        reason: format!(
+            "hand on {} before {free}: they claimed it from the pool on {claimed}, and a claimer keeps a claimed customer {days} days (a manager may reassign it)",
+            before.id
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -463,6 +485,7 @@ mod tests {
         let pool = PoolPolicy { claim_period_days: 7, ..PoolPolicy::default() };
         assert!(in_claim_period(day("2026-11-20"), day("2026-11-26"), &pool));
         assert!(!in_claim_period(day("2026-11-19"), day("2026-11-26"), &pool));
-        assert!(!in_claim_period(day("2026-11-27"), day("2026-11-26"), &pool));
+        // A later claim counts: a backdated claim gets no fresh quota.
+        assert!(in_claim_period(day("2026-11-27"), day("2026-11-26"), &pool));
     }
 }

@@ -89,6 +89,7 @@ named_enum! {
         ClaimOutOfRegion = "claim-out-of-region",
         ClaimCooldown = "claim-cooldown",
         ClaimLimit = "claim-limit",
+        ClaimHandedOn = "claim-handed-on",
         OwnedCap = "owned-cap",
         LockUnauthorized = "lock-unauthorized",
         PoolRecord = "pool-record",

@@ -334,6 +334,7 @@ impl Demo {
             selection: Selection::Ids(qingdao.into_iter().collect()),
             to: "chen.jie".into(),
             reason: "Region 华东 reorganised: managers hand their accounts to reps".into(),
+            today,
         };
         super::reassign::run(store, &req, &self.at(0, today.plus_days(-120)))?;
         Ok(())
@@ -359,6 +360,7 @@ impl Demo {
             selection: Selection::Ids(handover),
             to: "chen.jie".into(),
             reason: "zhao.lei left the company; handover of 华北 accounts".into(),
+            today,
         };
         super::reassign::run(store, &req, &self.at(0, left.plus_days(2)))?;
         Ok(())

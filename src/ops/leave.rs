@@ -238,7 +238,7 @@ pub fn run(store: &Store, req: &LeaveRequest, today: Date, opts: &WriteOptions) 
     doc.set("left", plan.left.to_toml());
     doc.set("rehire", plan.rehire);
     let mut changes = vec![Change::write(path, doc.to_string())];
-    changes.extend(reassign::apply(&w, &plan.moves, reassign::Sources::new())?);
+    changes.extend(reassign::apply(&w, &plan.moves, reassign::Sources::new(), today)?);
     let handed = plan.moves.iter().filter(|m| m.from != m.to).count();
     let subject = match &req.handover {
         Handover::Later => format!("staff leave {}: {} customers pending handover", plan.person, plan.pending.len()),

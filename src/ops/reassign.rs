@@ -9,6 +9,8 @@ use serde::Serialize;
 use super::ownership::{self, Ownership, Source};
 use super::{active_person, Message, WriteOptions, Writer};
 use crate::model::authz::Action;
+use crate::model::date::Date;
+use crate::model::pool;
 use crate::model::{Customer, CustomerId, Handle, Staff};
 use crate::store::catalog::Catalog;
 use crate::store::write::Change;
@@ -40,6 +42,8 @@ pub struct ReassignRequest {
     pub to: String,
     /// Why; recorded in the commit.
     pub reason: String,
+    /// Today (a commit dated by git's environment is judged on its day).
+    pub today: Date,
 }
 
 /// One customer's move.
@@ -162,7 +166,7 @@ pub fn dry_run(store: &Store, req: &ReassignRequest) -> Result<Reassigned> {
 pub fn run(store: &Store, req: &ReassignRequest, opts: &WriteOptions) -> Result<Reassigned> {
     let w = Writer::start(store, opts)?;
     let (moves, sources) = plan(w.snapshot(), &w.staff, req)?;
-    let changes = apply(&w, &moves, sources)?;
+    let changes = apply(&w, &moves, sources, super::pool::day_of(opts, req.today))?;
     let message = Message { subject: subject(&moves), action: "reassign", reason: Some(&req.reason) };
     let commit = w.commit(&message, changes)?;
     Ok(Reassigned { moves, commit: Some(commit.to_string()) })
@@ -175,7 +179,7 @@ pub(crate) use super::ownership::Sources;
 /// actor's rights: owner and backup set (a change of owner takes the pool's
 /// release and claim records with it), everything else in the files kept.
 /// Files not in `sources` are read; all are edited on all cores.
-pub(crate) fn apply(w: &Writer<'_>, moves: &[Move], sources: Sources) -> Result<Vec<Change>> {
+pub(crate) fn apply(w: &Writer<'_>, moves: &[Move], sources: Sources, day: Date) -> Result<Vec<Change>> {
     let ids: Vec<&str> = moves.iter().map(|m| m.customer.as_str()).collect();
     let edited = ownership::rewrite(w, &ids, sources, |i, before| {
         let m = &moves[i];
@@ -185,6 +189,9 @@ pub(crate) fn apply(w: &Writer<'_>, moves: &[Move], sources: Sources) -> Result<
     let mut changes = Vec::with_capacity(edited.len());
     for (before, change) in edited {
         w.authorize(Action::ChangeOwnership { customer: &before })?;
+        if let Some(d) = pool::judge_hand_on(&w.actor, &before, &w.config.pool, day) {
+            return Err(Error::Forbidden { actor: w.actor.handle.to_string(), action: d.reason });
+        }
         changes.push(change);
     }
     Ok(changes)

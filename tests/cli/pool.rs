@@ -297,6 +297,11 @@ fn pool_commands_refuse_bad_input_and_write_nothing() {
     repo.assert_refused(&out, 2, &["pool-bot", "service identity"], &before);
     let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["claim", "nobody"]);
     repo.assert_refused(&out, 2, &["nobody"], &before);
+    // Assigning a pooled customer to oneself would be a claim by another name.
+    at(&repo, "2026-11-20", Some("li.na"), &["pool", "release", "a-stale", "--reason", "x", "-q"]).ok();
+    let before = repo.state();
+    let out = at(&repo, "2026-11-20", Some("li.na"), &["pool", "assign", "a-stale", "--to", "li.na"]);
+    repo.assert_refused(&out, 2, &["would go to you, li.na", "crm claim a-stale"], &before);
 }
 
 #[test]
@@ -431,6 +436,91 @@ fn forged_claims_past_the_limit_or_outside_the_pool_are_rejected_by_verify() {
         kept.join("\n").replace("owner = \"@pool\"", "owner = \"chen.jie\"\npool_claimed = 2026-11-01") + "\n"
     });
     assert!(verify_rules(&s.repo, &range).contains(&"pool-record".to_string()));
+}
+
+/// `text`, a pooled customer's file, as a claim by `by` on `day` writes it.
+fn claimed_by_hand(text: &str, by: &str, day: &str) -> String {
+    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("pool_")).collect();
+    kept.join("\n").replace("owner = \"@pool\"", &format!("owner = \"{by}\"\npool_claimed = {day}")) + "\n"
+}
+
+#[test]
+fn backdated_claims_handed_on_claims_and_forged_pool_records_are_rejected() {
+    let Some(s) = Signed::new() else { return };
+    let start = s.repo.head();
+    // The service key releases a due customer and changes its backup too.
+    s.act_as("pool-bot");
+    let range = s.forge("2026-11-20", "a-stale", |text| {
+        let pooled = "owner = \"@pool\"\nbackup = \"chen.jie\"\npool_released = 2026-11-20\npool_reason = \"no-touch\"\npool_from = \"zhang.wei\"";
+        text.replace("owner = \"zhang.wei\"", pooled)
+    });
+    assert_eq!(verify_rules(&s.repo, &range), ["service-not-permitted"]);
+    s.repo.git(&["reset", "-q", "--hard", &start]);
+
+    // k-other's backup is wang.fang of 华南; li.na releases three.
+    s.act_as("liu.yang");
+    at(&s.repo, "2026-11-19", None, &["edit", "k-other", "--set", "backup=wang.fang", "-q"]).ok();
+    s.act_as("li.na");
+    let args = ["pool", "release", "a-stale", "b-fresh", "k-other", "m-third", "--reason", "idle", "-q"];
+    at(&s.repo, "2026-11-20", None, &args).ok();
+    let released = s.repo.head();
+
+    // A pooled customer's backup may not edit it (here: into their region).
+    s.act_as("wang.fang");
+    let before = s.repo.state();
+    let refused = at(&s.repo, "2026-11-21", None, &["edit", "k-other", "--set", "region=华南"]);
+    s.repo.assert_refused(&refused, 2, &["wang.fang may not edit k-other"], &before);
+    let range = s.forge("2026-11-21", "k-other", |text| text.replace("region = \"华中\"", "region = \"华南\""));
+    assert_eq!(verify_rules(&s.repo, &range), ["edit-unauthorized"]);
+    s.repo.git(&["reset", "-q", "--hard", &released]);
+
+    // chen.jie claims two (the limit), then a third in a commit dated a
+    // day earlier: the later claims still count.
+    s.act_as("chen.jie");
+    at(&s.repo, "2026-11-21", None, &["claim", "a-stale", "b-fresh", "-q"]).ok();
+    let claimed = s.repo.head();
+    let range = s.forge("2026-11-20", "m-third", |text| claimed_by_hand(&text, "chen.jie", "2026-11-20"));
+    assert_eq!(verify_rules(&s.repo, &range), ["claim-limit"]);
+    s.repo.git(&["reset", "-q", "--hard", &claimed]);
+
+    // Handing a claim straight on (here back to zhang.wei, in his
+    // cooldown) is refused; a manager may reassign it.
+    let before = s.repo.state();
+    let refused = at(&s.repo, "2026-11-22", None, &["reassign", "b-fresh", "--to", "zhang.wei", "--reason", "his"]);
+    s.repo.assert_refused(
+        &refused,
+        2,
+        &["hand on b-fresh before 2026-12-05", "claimed it from the pool on 2026-11-21"],
+        &before,
+    );
+    let range = s.forge("2026-11-22", "b-fresh", |text| {
+        let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("pool_")).collect();
+        kept.join("\n").replace("owner = \"chen.jie\"", "owner = \"zhang.wei\"") + "\n"
+    });
+    assert_eq!(verify_rules(&s.repo, &range), ["claim-handed-on"]);
+    s.repo.git(&["reset", "-q", "--hard", &claimed]);
+    s.act_as("li.na");
+    at(&s.repo, "2026-11-22", None, &["reassign", "b-fresh", "--to", "zhang.wei", "--reason", "his", "-q"]).ok();
+    verify_passes(&s.repo);
+
+    // A rep adds customers with a lock in a manager's name, or a claim
+    // record dated years ahead, to keep them out of the pool.
+    s.act_as("zhang.wei");
+    let head = s.repo.head();
+    let template = s.repo.read(&customer_path("a-stale"));
+    let kept = |l: &&str| !["pool_", "owner = ", "backup = "].iter().any(|k| l.starts_with(k));
+    let owned = template.lines().filter(kept).collect::<Vec<_>>().join("\n") + "\n";
+    for (id, key) in [("z-locked", "pool_locked_by = \"li.na\""), ("z-claimed", "pool_claimed = 2030-01-01")] {
+        let text = owned.replace("name = \"a-stale\"", &format!("name = \"{id}\"\nowner = \"zhang.wei\"\n{key}"));
+        let path = customer_path(id);
+        std::fs::create_dir_all(s.repo.path(&path).parent().unwrap()).unwrap();
+        s.repo.write(&path, text);
+    }
+    s.repo.git(&["add", "-A"]);
+    s.repo.git_at("2026-11-23T10:00:00+08:00", &["commit", "-q", "-m", "two more"]);
+    let mut rules = verify_rules(&s.repo, &format!("{head}..HEAD"));
+    rules.sort();
+    assert_eq!(rules, ["lock-unauthorized", "pool-record", "pool-record"]);
 }
 
 #[test]

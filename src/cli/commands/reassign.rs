@@ -80,7 +80,7 @@ pub fn run(ctx: &mut Ctx, args: ReassignArgs) -> CliResult {
         Some(from) => Selection::Owner { from, region: args.region, tier: args.tier },
         None => Selection::Ids(args.customers.iter().map(|c| ctx.customer(c)).collect::<CliResult<_>>()?),
     };
-    let req = ReassignRequest { selection, to: args.to, reason };
+    let req = ReassignRequest { selection, to: args.to, reason, today: ctx.today };
     let format = args.output.format;
     let store = ctx.store()?;
     if args.bulk.dry_run {

@@ -51,6 +51,15 @@ pub fn run(store: &Store, req: &AssignRequest, opts: &WriteOptions) -> Result<As
             format!("is not in the pool (its owner is {}); move it with crm reassign", c.owner),
         ));
     }
+    if to == w.actor.handle.as_str() {
+        // Taking a pooled customer for oneself is a claim, judged by the
+        // pool's limits (verify reads it so).
+        return Err(Error::invalid(
+            "customer",
+            c.id.as_str(),
+            format!("would go to you, {to}: taking a pooled customer yourself is a claim: crm claim {}", c.id),
+        ));
+    }
     w.authorize(Action::ChangeOwnership { customer: c })?;
     let backup = c.backup.clone().filter(|b| *b != to);
     let after = Ownership { owner: to.clone(), backup: backup.clone(), pool: Ownership::handed_on(&c.pool) };

@@ -72,6 +72,7 @@ pub(super) fn assess(
         }
         (None, Some(Ok(new))) => {
             deny(&mut out, Action::AddCustomer { customer: &new });
+            out.extend(super::pool::added(person, state, &new));
             for by in foreign_touches(person, &[], &new) {
                 deny(&mut out, Action::LogTouchFor { by, imported: true });
             }

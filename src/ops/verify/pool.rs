@@ -117,6 +117,15 @@ pub(super) fn assess(
                 };
                 deny(&mut out, d);
             }
+            if old.backup != new.backup {
+                match actor.role {
+                    Role::Service => out.push((
+                        VerifyRule::ServiceNotPermitted.id(),
+                        format!("{} may not change the backup of {} in a release", actor.handle, old.id),
+                    )),
+                    _ => allow(&mut out, Action::ChangeOwnership { customer: old }),
+                }
+            }
             let wanted = match (actor.role, due) {
                 (Role::Service, Some(due)) => Some(due.reason()),
                 _ => None,
@@ -149,7 +158,7 @@ pub(super) fn assess(
             record(&mut out, "the pool keys of a pooled customer changed without a release or claim".into());
         }
         (true, true) => allow(&mut out, Action::ChangeOwnership { customer: old }),
-        (false, false) => out.extend(held_customer(actor, state, old, new, due)),
+        (false, false) => out.extend(held_customer(actor, state, old, new, due, day)),
     }
     Ok(out)
 }
@@ -157,7 +166,14 @@ pub(super) fn assess(
 /// A change of who holds a customer that stays out of the pool: a change
 /// of owner or backup, a lock, or (for a service identity) a due key
 /// account handed to its region's manager.
-fn held_customer(actor: &Staff, state: &State, old: &Customer, new: &Customer, due: Option<pool::Due>) -> Vec<Denial> {
+fn held_customer(
+    actor: &Staff,
+    state: &State,
+    old: &Customer,
+    new: &Customer,
+    due: Option<pool::Due>,
+    day: Date,
+) -> Vec<Denial> {
     let mut out: Vec<Denial> = Vec::new();
     let policy = &state.config.policy;
     let deny = |out: &mut Vec<Denial>, action: Action<'_>| {
@@ -184,6 +200,11 @@ fn held_customer(actor: &Staff, state: &State, old: &Customer, new: &Customer, d
             _ => deny(&mut out, Action::ChangeOwnership { customer: old }),
         }
     }
+    if old.owner != new.owner {
+        if let Some(d) = pool::judge_hand_on(actor, old, &state.config.pool, day) {
+            out.push((d.rule.id(), format!("{} may not {}", actor.handle, d.reason)));
+        }
+    }
     let unlocked = |p: &PoolFields| PoolFields { locked_by: None, locked_until: None, ..p.clone() };
     let (before, after) = (unlocked(&old.pool), unlocked(&new.pool));
     let claimed_here = new.pool.claimed.is_some() && new.owner == actor.handle.as_str() && old.owner != new.owner;
@@ -194,6 +215,28 @@ fn held_customer(actor: &Staff, state: &State, old: &Customer, new: &Customer, d
         out.push((VerifyRule::PoolRecord.id(), "pool keys left behind by a change of owner".into()));
     } else if old.owner == new.owner && before != after {
         out.push((VerifyRule::PoolRecord.id(), "pool keys changed without a release, claim or lock".into()));
+    }
+    out
+}
+
+/// Everything wrong with the pool keys of `new`, a customer file `actor`
+/// adds: a customer enters the pool only by a release and leaves it only
+/// by a claim or an assignment, so a new file has no pool record; a lock
+/// on it is the actor's own, and only a manager or admin sets one.
+pub(super) fn added(actor: &Staff, state: &State, new: &Customer) -> Vec<Denial> {
+    let mut out: Vec<Denial> = Vec::new();
+    let record = PoolFields { locked_by: None, locked_until: None, ..new.pool.clone() };
+    if new.owner == POOL || !record.is_empty() {
+        let msg = "a new customer has no pool record: it enters the pool by a release, leaves it by a claim";
+        out.push((VerifyRule::PoolRecord.id(), msg.into()));
+    }
+    if new.pool.locked_by.is_some() || new.pool.locked_until.is_some() {
+        if let Err(d) = authorize(actor, &state.config.policy, Action::Lock { customer: new }) {
+            out.push((d.rule.id(), format!("{} may not {}", actor.handle, d.reason)));
+        }
+        if new.pool.locked_by.as_deref() != Some(actor.handle.as_str()) {
+            out.push((VerifyRule::PoolRecord.id(), "a lock names someone other than whoever set it".into()));
+        }
     }
     out
 }

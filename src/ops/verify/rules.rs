@@ -217,6 +217,11 @@ pub const VERIFY_RULES: &[Rule] = &[
         "wait until earlier claims fall out of the period",
     ),
     rule(
+        VerifyRule::ClaimHandedOn,
+        "a rep handing on (to another owner) a customer they claimed from the pool less than the longer of [pool].claim_period_days and cooldown_days ago",
+        "keep it, or ask a manager of its region to reassign it",
+    ),
+    rule(
         VerifyRule::OwnedCap,
         "a claim by someone who already owns [pool].owned_cap customers",
         "hand customers on (or let them go to the pool) before claiming more",
@@ -228,7 +233,7 @@ pub const VERIFY_RULES: &[Rule] = &[
     ),
     rule(
         VerifyRule::PoolRecord,
-        "pool keys that do not match the change: a release or claim dated otherwise than its commit (later, more than a day before its parent, or after today), pool_from not the previous owner, an unknown reason, or pool keys changed or left behind outside a release, claim, assignment or lock",
+        "pool keys that do not match the change: a release or claim dated otherwise than its commit (later, more than a day before its parent, or after today), pool_from not the previous owner, an unknown reason, a new customer file with a pool record (or owned by @pool), or pool keys changed or left behind outside a release, claim, assignment or lock",
         "make pool changes with crm pool release / crm claim / crm pool assign / crm pool lock, and sync them the day they are made",
     ),
     rule(
