@@ -76,6 +76,7 @@ named_enum! {
         ReplaceRef = "replace-ref",
         ProtectedBranchDeleted = "protected-branch-deleted",
         NonFastForward = "non-fast-forward",
+        DatedAhead = "dated-ahead",
         NotACommit = "not-a-commit",
         ForeignRoot = "foreign-root",
         SealNotRotated = "seal-not-rotated",

@@ -521,6 +521,12 @@ fn backdated_claims_handed_on_claims_and_forged_pool_records_are_rejected() {
     let mut rules = verify_rules(&s.repo, &format!("{head}..HEAD"));
     rules.sort();
     assert_eq!(rules, ["lock-unauthorized", "pool-record", "pool-record"]);
+
+    // A commit dated years ahead would make every honest claim after it
+    // "dated before its parent": it is refused itself.
+    s.repo.git(&["reset", "-q", "--hard", &head]);
+    let range = s.forge("2030-01-01", "b-fresh", |text| text + "\n# notes for 2030\n");
+    assert_eq!(verify_rules(&s.repo, &range), ["dated-ahead"]);
 }
 
 #[test]

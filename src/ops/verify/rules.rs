@@ -155,6 +155,11 @@ pub const VERIFY_RULES: &[Rule] = &[
         "a push that rewinds a store branch or replaces commits it already has",
         "fetch, rebase your commits onto the server's (crm sync) and push again",
     ),
+    rule(
+        VerifyRule::DatedAhead,
+        "a commit dated more than a day after the day verify runs (the pool's periods, cooldowns and a claim's place in history go by commit dates)",
+        "set the computer's clock right and commit again: git commit --amend --no-edit --date=now with GIT_COMMITTER_DATE unset",
+    ),
     rule(VerifyRule::NotACommit, "a push that makes a branch or tag name something other than a commit", "push commits only"),
     rule(
         VerifyRule::ForeignRoot,
