@@ -234,6 +234,7 @@ impl Customer {
                 reason: r.opt_str("pool_reason"),
                 from: r.opt_str("pool_from"),
                 claimed: r.opt_date("pool_claimed"),
+                assigned: r.opt_date("pool_assigned"),
                 locked_by: r.opt_str("pool_locked_by"),
                 locked_until: r.opt_date("pool_locked_until"),
             },

@@ -21,6 +21,7 @@ pub const CUSTOMER_KEYS: &[&str] = &[
     "pool_reason",
     "pool_from",
     "pool_claimed",
+    "pool_assigned",
     "pool_locked_by",
     "pool_locked_until",
     "tier",
@@ -190,6 +191,7 @@ pub fn pool_values(pool: &PoolFields) -> Vec<(&'static str, Value)> {
         text(&pool.reason),
         text(&pool.from),
         date(pool.claimed),
+        date(pool.assigned),
         text(&pool.locked_by),
         date(pool.locked_until),
     ];
@@ -386,6 +388,7 @@ mod tests {
                     reason: full.then(|| "no-touch".into()),
                     from: full.then(|| t("zhang.wei")),
                     claimed: (!full).then_some(date),
+                    assigned: (!full && i % 2 == 0).then_some(date),
                     locked_by: (i % 3 == 0).then(|| "li.na".into()),
                     locked_until: (i % 3 == 0 && full).then_some(date),
                 },

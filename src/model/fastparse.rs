@@ -296,6 +296,7 @@ fn build(id: &CustomerId, root: Fields<'_>, contacts: Vec<Fields<'_>>, touches: 
             reason: r.str("pool_reason").ok()?,
             from: r.str("pool_from").ok()?,
             claimed: r.date("pool_claimed").ok()?,
+            assigned: r.date("pool_assigned").ok()?,
             locked_by: r.str("pool_locked_by").ok()?,
             locked_until: r.date("pool_locked_until").ok()?,
         },

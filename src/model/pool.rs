@@ -48,6 +48,8 @@ pub struct PoolFields {
     pub from: Option<String>,
     /// `pool_claimed`: when its owner claimed it from the pool.
     pub claimed: Option<Date>,
+    /// `pool_assigned`: when a manager assigned it from the pool to its owner.
+    pub assigned: Option<Date>,
     /// `pool_locked_by`: the manager who locked it out of automatic releases.
     pub locked_by: Option<String>,
     /// `pool_locked_until`: the last day of the lock (none: until lifted).
@@ -55,8 +57,15 @@ pub struct PoolFields {
 }
 
 /// The keys of [`PoolFields`] in a customer file, in file order.
-pub const POOL_KEYS: &[&str] =
-    &["pool_released", "pool_reason", "pool_from", "pool_claimed", "pool_locked_by", "pool_locked_until"];
+pub const POOL_KEYS: &[&str] = &[
+    "pool_released",
+    "pool_reason",
+    "pool_from",
+    "pool_claimed",
+    "pool_assigned",
+    "pool_locked_by",
+    "pool_locked_until",
+];
 
 impl PoolFields {
     /// Whether the file has none of the pool keys.
@@ -86,6 +95,8 @@ pub struct Facts<'a, D = Date> {
     pub since: Option<D>,
     /// Its last claim from the pool.
     pub claimed: Option<D>,
+    /// Its last assignment from the pool.
+    pub assigned: Option<D>,
     /// Whether a lock holds on the day judged.
     pub locked: bool,
 }
@@ -100,6 +111,7 @@ impl<'a> Facts<'a> {
             last_touch: c.last_touch(),
             since: c.since,
             claimed: c.pool.claimed,
+            assigned: c.pool.assigned,
             locked: c.pool.locked_on(day),
         }
     }
@@ -149,17 +161,19 @@ impl<'p, D: Day> Rules<'p, D> {
 
     /// Whether the rules make a customer due, and what to do with it.
     /// Pooled and locked customers are never due; the no-touch rule looks
-    /// at the latest of its last touch, `since` and its last claim; the
-    /// prospect rule at the latest of `since` and its claim.
+    /// at the latest of its last touch, `since` and the day its owner took
+    /// it from the pool (claim or assignment); the prospect rule at the
+    /// latest of `since` and that day.
     pub fn due(&self, f: &Facts<'_, D>) -> Option<Due> {
         if f.owner == POOL || f.locked {
             return None;
         }
         let older = |start: Option<D>, latest: Option<D>| start.zip(latest).is_some_and(|(s, l)| s <= l);
-        let active = [f.last_touch, f.since, f.claimed].into_iter().flatten().max();
+        let taken = f.claimed.max(f.assigned);
+        let active = [f.last_touch, f.since, taken].into_iter().flatten().max();
         let reason = if WORKED_STATUSES.contains(&f.status) && older(active, self.no_touch) {
             ReleaseReason::NoTouch
-        } else if f.status == "prospect" && older(f.since.max(f.claimed), self.prospect) {
+        } else if f.status == "prospect" && older(f.since.max(taken), self.prospect) {
             ReleaseReason::Unconverted
         } else {
             return None;
@@ -356,6 +370,7 @@ mod tests {
             last_touch: Some(day(touched)),
             since: Some(day("2025-01-01")),
             claimed: None,
+            assigned: None,
             locked: false,
         }
     }
@@ -374,6 +389,9 @@ mod tests {
         assert_eq!(due(&prospect, &pool, today), Some(Due::Release(ReleaseReason::Unconverted)));
         prospect.claimed = Some(day("2026-10-01"));
         assert_eq!(due(&prospect, &pool, today), None, "a claim starts the clock again");
+        let mut assigned = facts("a", "standard", "active", "2026-01-01");
+        assigned.assigned = Some(day("2026-11-20"));
+        assert_eq!(due(&assigned, &pool, today), None, "so does an assignment from the pool");
         assert_eq!(
             due(&facts("a", "key", "active", "2026-01-01"), &pool, today),
             Some(Due::ToManager(ReleaseReason::NoTouch))
@@ -396,6 +414,7 @@ mod tests {
         for status in ["active", "prospect", "dormant"] {
             for (&touch, &since) in dates.iter().zip(dates.iter().rev()).step_by(3) {
                 for claimed in [None, Some(day("2026-01-31")), Some(day("2025-12-01"))] {
+                    let assigned = claimed.map(|c| c.plus_days(-20));
                     let f = Facts {
                         owner: "a",
                         tier: "standard",
@@ -403,6 +422,7 @@ mod tests {
                         last_touch: touch,
                         since,
                         claimed,
+                        assigned,
                         locked: false,
                     };
                     let key = |d: Option<Date>| d.map(DayKey::of);
@@ -413,6 +433,7 @@ mod tests {
                         last_touch: key(touch),
                         since: key(since),
                         claimed: key(claimed),
+                        assigned: key(assigned),
                         locked: false,
                     };
                     assert_eq!(by_date.due(&f), by_key.due(&k), "{f:?}");

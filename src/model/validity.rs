@@ -196,6 +196,9 @@ fn pool_problems(c: &Customer) -> Vec<(&'static str, String)> {
     if c.pool.claimed.is_some() {
         out.push(("pool_claimed", "a pooled customer has no claim; `pool_claimed` goes with an owner".into()));
     }
+    if c.pool.assigned.is_some() {
+        out.push(("pool_assigned", "a pooled customer has no assignment; `pool_assigned` goes with an owner".into()));
+    }
     out
 }
 

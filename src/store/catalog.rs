@@ -36,9 +36,9 @@ use crate::model::search::{self, Fields};
 use crate::model::{Customer, CustomerId};
 use crate::{Error, Result};
 
-const HEADER: &str = "crm catalog v7";
-/// Tabs on every line: twenty fields.
-const TABS_PER_LINE: usize = 19;
+const HEADER: &str = "crm catalog v8";
+/// Tabs on every line: twenty-one fields.
+const TABS_PER_LINE: usize = 20;
 
 /// What the catalog knows of one customer: the fields of its line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub struct Entry<'a> {
     pub tier: &'a str,
     /// Whether the file could be read (an unreadable one has empty fields).
     pub readable: bool,
-    pool: [&'a str; 5],
+    pool: [&'a str; 6],
     search: [&'a str; 6],
 }
 
@@ -67,7 +67,7 @@ impl<'a> Entry<'a> {
         let mut next = || f.next();
         let (id, blob, name, emails, phones) = (next()?, next()?, next()?, next()?, next()?);
         let (owner, region, tier, ok) = (next()?, next()?, next()?, next()?);
-        let pool = [next()?, next()?, next()?, next()?, next()?];
+        let pool = [next()?, next()?, next()?, next()?, next()?, next()?];
         let search = [next()?, next()?, next()?, next()?, next()?, next()?];
         Some(Entry { id, blob, name, emails, phones, owner, region, tier, readable: ok == "ok", pool, search })
     }
@@ -78,7 +78,7 @@ impl<'a> Entry<'a> {
         if !self.readable {
             return None;
         }
-        let [status, last_touch, since, claimed, lock] = self.pool;
+        let [status, last_touch, since, claimed, assigned, lock] = self.pool;
         // Most lines lack a date or two: an empty field is none, without
         // the error a failed parse would build (and drop) for it.
         let date = |s: &str| if s.is_empty() { None } else { D::read(s) };
@@ -94,6 +94,7 @@ impl<'a> Entry<'a> {
             last_touch: date(last_touch),
             since: date(since),
             claimed: date(claimed),
+            assigned: date(assigned),
             locked,
         })
     }
@@ -375,7 +376,8 @@ fn line_of(stem: &str, blob: Oid, bytes: Option<&[u8]>) -> String {
     });
     let Some(mut c) = parsed else {
         let stem = clean(stem);
-        return format!("{stem}\t{blob}\t\t\t\t\t\t\tbad\t\t\t\t\t\t\t\t\t\t\t\n");
+        // Every field but the id, the blob and `bad` (the ninth) empty.
+        return format!("{stem}\t{blob}{}bad{}\n", "\t".repeat(7), "\t".repeat(TABS_PER_LINE - 8));
     };
     crate::seal::record::blank(&mut c);
     line_for(stem, blob, &c)
@@ -395,7 +397,9 @@ fn line_for(stem: &str, blob: Oid, c: &Customer) -> String {
         (Some(_), None) => "*".into(),
         (Some(_), Some(until)) => until.to_string(),
     };
-    let pool = [clean(&c.status), date(c.last_touch()), date(c.since), date(c.pool.claimed), lock].join("\t");
+    let pool =
+        [clean(&c.status), date(c.last_touch()), date(c.since), date(c.pool.claimed), date(c.pool.assigned), lock]
+            .join("\t");
     let h = search::haystack(c);
     let search = [h.name, h.pinyin, h.initials, h.contacts, h.tags, h.notes].map(|f| clean(&f)).join("\t");
     format!("{stem}\t{blob}\t{name}\t{emails}\t{phones}\t{owner}\t{region}\t{tier}\tok\t{pool}\t{search}\n")
@@ -439,7 +443,11 @@ mod tests {
             .replace("tier = \"key\"\n", "pool_locked_by = \"li.na\"\npool_claimed = 2026-11-01\ntier = \"key\"\n");
         let line = line_of("yutong", Oid::ZERO_SHA1, Some(locked.as_bytes()));
         let f = Entry::parse(line.trim_end_matches('\n')).unwrap().facts(day).unwrap();
-        assert_eq!((f.claimed.map(|d| d.to_string()), f.locked), (Some("2026-11-01".into()), true));
+        assert_eq!((f.claimed.map(|d| d.to_string()), f.assigned, f.locked), (Some("2026-11-01".into()), None, true));
+        let assigned = YUTONG.replace("tier = \"key\"\n", "pool_assigned = 2026-11-02\ntier = \"key\"\n");
+        let line = line_of("yutong", Oid::ZERO_SHA1, Some(assigned.as_bytes()));
+        let f = Entry::parse(line.trim_end_matches('\n')).unwrap().facts(day).unwrap();
+        assert_eq!((f.claimed, f.assigned.map(|d| d.to_string())), (None, Some("2026-11-02".into())));
     }
 
     #[test]
@@ -475,6 +483,6 @@ mod tests {
         assert!(parse(whole.clone()).is_some());
         assert!(parse(whole[..whole.len() - 2].to_string()).is_none());
         assert!(parse(whole.replace(" 1\n", " 2\n")).is_none());
-        assert!(parse(whole.replace("v7", "v6")).is_none());
+        assert!(parse(whole.replace("v8", "v7")).is_none());
     }
 }

@@ -275,6 +275,17 @@ fn claims_respect_region_cooldown_limit_and_cap() {
     let log = at(&repo, "2026-12-05", None, &["log", "b-fresh", "--format", "json"]).ok().json();
     assert_eq!(log[0]["action"], "assign", "{log:#}");
     verify_passes(&repo);
+    // The assignment starts the clock again: last touched 2026-11-10, so due
+    // by the touch on 2026-12-10, but assigned on 2026-12-05.
+    let file = repo.read_toml(&customer_path("b-fresh"));
+    assert_eq!(crate::common::toml_date(&file["pool_assigned"]), "2026-12-05");
+    assert!(file.get("pool_claimed").is_none());
+    let due = |day: &str| {
+        let plan = at(&repo, day, Some("li.na"), &["pool", "release", "--due", "--dry-run", "--format", "json"]).ok();
+        plan.json()["releases"].as_array().unwrap().iter().any(|r| r["customer"] == "b-fresh")
+    };
+    assert!(!due("2026-12-20"));
+    assert!(due("2027-01-05"));
 }
 
 #[test]

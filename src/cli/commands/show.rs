@@ -69,6 +69,7 @@ fn fields(d: &CustomerDetail, human: bool) -> Vec<Vec<String>> {
         ("released for", p.reason.clone()),
         ("released from", p.from.clone()),
         ("claimed", p.claimed.map(|d| d.to_string())),
+        ("assigned", p.assigned.map(|d| d.to_string())),
         ("pool lock", lock),
     ];
     let pool = pool.into_iter().filter_map(|(k, v)| Some((k, v?)));

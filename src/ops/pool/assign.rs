@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use super::read_each;
 use crate::model::authz::Action;
+use crate::model::date::Date;
+use crate::model::pool::PoolFields;
 use crate::model::CustomerId;
 use crate::ops::ownership::{self, Ownership, Sources};
 use crate::ops::{Message, WriteOptions, Writer};
@@ -21,6 +23,8 @@ pub struct AssignRequest {
     pub to: String,
     /// Why, for the commit.
     pub reason: Option<String>,
+    /// Today (a commit dated by git's environment is dated by its day).
+    pub today: Date,
 }
 
 /// What an assignment did.
@@ -62,7 +66,9 @@ pub fn run(store: &Store, req: &AssignRequest, opts: &WriteOptions) -> Result<As
     }
     w.authorize(Action::ChangeOwnership { customer: c })?;
     let backup = c.backup.clone().filter(|b| *b != to);
-    let after = Ownership { owner: to.clone(), backup: backup.clone(), pool: Ownership::handed_on(&c.pool) };
+    // The day it was assigned starts the pool's clock again, as a claim's does.
+    let pool = PoolFields { assigned: Some(super::day_of(opts, req.today)), ..Ownership::handed_on(&c.pool) };
+    let after = Ownership { owner: to.clone(), backup: backup.clone(), pool };
     let (id, name) = (c.id.to_string(), c.name.clone());
     let sources = Sources::from([(id.clone(), source)]);
     let edited = ownership::rewrite(&w, &[id.as_str()], sources, |_, _| Ok(after.clone()))?;

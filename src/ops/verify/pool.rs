@@ -150,8 +150,12 @@ pub(super) fn assess(
         }
         (true, false) => {
             allow(&mut out, Action::ChangeOwnership { customer: old });
-            if !new.pool.is_empty() {
-                record(&mut out, "an assignment from the pool keeps no pool keys".into());
+            // Assignments before pool_assigned existed wrote no pool keys.
+            let kept = PoolFields { assigned: new.pool.assigned, ..PoolFields::default() };
+            if new.pool != kept {
+                record(&mut out, "an assignment from the pool keeps no pool keys but pool_assigned".into());
+            } else if new.pool.assigned.is_some() {
+                out.extend(judge.misdated("assignment", new.pool.assigned).map(|p| (VerifyRule::PoolRecord.id(), p)));
             }
         }
         (true, true) if old.pool != new.pool => {
@@ -265,8 +269,9 @@ fn release_record(judge: &PoolJudge<'_>, old: &Customer, new: &Customer, wanted:
         }
         Some(_) => {}
     }
-    if new.pool.claimed.is_some() || new.pool.locked_by.is_some() || new.pool.locked_until.is_some() {
-        out.push("a pooled customer keeps no claim or lock".into());
+    let p = &new.pool;
+    if p.claimed.is_some() || p.assigned.is_some() || p.locked_by.is_some() || p.locked_until.is_some() {
+        out.push("a pooled customer keeps no claim, assignment or lock".into());
     }
     out
 }

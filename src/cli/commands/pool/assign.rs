@@ -30,7 +30,8 @@ pub struct PoolAssignArgs {
 
 /// Runs `crm pool assign`.
 pub fn run(ctx: &mut Ctx, args: PoolAssignArgs) -> CliResult {
-    let req = AssignRequest { customer: ctx.customer(&args.customer)?, to: args.to, reason: args.reason };
+    let req =
+        AssignRequest { customer: ctx.customer(&args.customer)?, to: args.to, reason: args.reason, today: ctx.today };
     let opts = ctx.write_options()?;
     let done = assign::run(ctx.store()?, &req, &opts)?;
     match args.output.format {
