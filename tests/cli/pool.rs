@@ -183,10 +183,14 @@ fn due_customers_go_to_the_pool_by_each_rule_and_exemptions_and_locks_keep_other
     assert_eq!(list[0]["days"], 6);
     let south = at(&repo, "2026-11-26", None, &["pool", "list", "--region", "华南", "--format", "json"]).ok();
     assert_eq!(south.json(), serde_json::json!([]));
+    let south = at(&repo, "2026-11-26", None, &["pool", "list", "--region", "华南"]).ok();
+    assert!(south.stderr.contains("No customer of region 华南 is in the pool."), "{south}");
 
     // Nothing more is due the next night: no commit, exit 0.
     let again = at(&repo, "2026-11-21", Some("pool-bot"), &["pool", "release", "--due"]).ok();
     assert!(again.stderr.contains("Nothing is due"), "{again}");
+    // The key account its manager now holds is still due: said, not skipped.
+    assert!(again.stderr.contains("e-key is due (no-touch)") && again.stderr.contains("already with li.na"), "{again}");
     assert_eq!(repo.commit_count(), commits + 1);
 }
 
@@ -200,6 +204,10 @@ fn a_lock_is_a_managers_and_keeps_a_customer_out_until_it_ends() {
     repo.assert_refused(&refused, 2, &["f-locked", "locked by li.na", "crm pool unlock f-locked"], &before);
     let refused = at(&repo, "2026-11-20", Some("li.na"), &["pool", "unlock", "a-stale"]);
     repo.assert_refused(&refused, 2, &["a-stale is not locked"], &before);
+    let refused = at(&repo, "2026-11-20", Some("li.na"), &["pool", "lock", "a-stale", "--until", "2026-11-19"]);
+    repo.assert_refused(&refused, 2, &["2026-11-19", "is before today (2026-11-20)"], &before);
+    let refused = at(&repo, "2026-11-20", Some("li.na"), &["pool", "lock", "f-locked"]);
+    repo.assert_refused(&refused, 2, &["already locked by li.na"], &before);
 
     // A lock with an end: due again once it has passed.
     at(&repo, "2026-11-20", Some("li.na"), &["pool", "lock", "a-stale", "--until", "2026-11-25"]).ok();
@@ -248,6 +256,13 @@ fn claims_respect_region_cooldown_limit_and_cap() {
     let before = repo.state();
     let refused = at(&repo, "2026-11-23", Some("zhang.wei"), &["claim", "b-fresh"]);
     repo.assert_refused(&refused, 2, &["claimed 2 customer(s) in the last 7 days", "claim_limit 2"], &before);
+    // In one command, the claims before count: the message says so.
+    add_on(&repo, "2026-11-23", "x-extra", "zhang.wei", "华中", "2026-09-01", &[]);
+    at(&repo, "2026-11-23", Some("li.na"), &["pool", "release", "x-extra", "--reason", "x", "-q"]).ok();
+    let before = repo.state();
+    let refused = at(&repo, "2026-11-23", Some("chen.jie"), &["claim", "a-stale", "b-fresh", "x-extra"]);
+    let says = ["claim x-extra: chen.jie has claimed 2", "counting the 2 before it in this claim; nothing was claimed"];
+    repo.assert_refused(&refused, 2, &says, &before);
     // A week later the period has moved on, and the cooldown has ended.
     at(&repo, "2026-12-04", Some("zhang.wei"), &["claim", "a-stale", "-q"]).ok();
     let owned = at(&repo, "2026-12-04", None, &["list", "--owner", "zhang.wei", "--format", "json"]).ok().json();

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{day_of, read_each};
 use crate::model::date::Date;
 use crate::model::pool::{self, PoolFields, Standing};
+use crate::model::rule_ids::VerifyRule;
 use crate::model::{Customer, CustomerId};
 use crate::ops::ownership::{self, Ownership, Sources};
 use crate::ops::{Message, WriteOptions, Writer};
@@ -69,8 +70,15 @@ pub fn run(store: &Store, req: &ClaimRequest, opts: &WriteOptions) -> Result<Cla
         let c = &source.customer;
         let problems = pool::judge_claim(&w.actor, c, standing, &w.config.pool, day);
         if !problems.is_empty() {
+            let counted = problems.iter().any(|d| matches!(d.rule, VerifyRule::ClaimLimit | VerifyRule::OwnedCap));
             let reasons: Vec<String> = problems.into_iter().map(|d| d.reason).collect();
-            return Err(Error::Forbidden { actor: me, action: reasons.join("; and may not ") });
+            let mut action = reasons.join("; and may not ");
+            if counted && !claims.is_empty() {
+                // The limits count the claims before it in the same command.
+                let n = claims.len();
+                action.push_str(&format!(" (counting the {n} before it in this claim; nothing was claimed)"));
+            }
+            return Err(Error::Forbidden { actor: me, action });
         }
         standing.owned += 1;
         standing.claimed += 1;

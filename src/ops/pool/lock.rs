@@ -25,6 +25,8 @@ pub struct LockRequest {
     pub until: Option<Date>,
     /// Lift the lock instead of setting it.
     pub lift: bool,
+    /// Today (the day is the commit's: [`super::day_of`]).
+    pub today: Date,
 }
 
 /// What a lock change did.
@@ -48,6 +50,14 @@ pub fn run(store: &Store, req: &LockRequest, opts: &WriteOptions) -> Result<Lock
         true => PoolFields::default(),
         false => PoolFields { locked_by: Some(me.clone()), locked_until: req.until, ..PoolFields::default() },
     };
+    let day = super::day_of(opts, req.today);
+    if let Some(until) = lock.locked_until.filter(|until| *until < day) {
+        return Err(Error::invalid(
+            "--until",
+            until.to_string(),
+            format!("is before today ({day}): the lock would be over already"),
+        ));
+    }
     let chosen = read_each(w.snapshot(), &req.ids)?;
     let mut sources = Sources::with_capacity(chosen.len());
     let mut ids = Vec::with_capacity(chosen.len());
@@ -64,8 +74,15 @@ pub fn run(store: &Store, req: &LockRequest, opts: &WriteOptions) -> Result<Lock
             return Err(Error::NothingToDo(format!("{} is not locked", c.id)));
         }
         w.authorize(Action::Lock { customer: c })?;
+        if (&c.pool.locked_by, c.pool.locked_until) == (&lock.locked_by, lock.locked_until) {
+            continue;
+        }
         ids.push(c.id.to_string());
         sources.insert(c.id.to_string(), source);
+    }
+    if ids.is_empty() {
+        let until = lock.locked_until.map_or(String::new(), |u| format!(" until {u}"));
+        return Err(Error::NothingToDo(format!("already locked by {me}{until}")));
     }
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let edited = ownership::rewrite(&w, &ids, sources, |_, before| {

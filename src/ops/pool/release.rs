@@ -171,7 +171,14 @@ fn plan(
                 Some(release(c, POOL.into(), reason, c.backup.clone(), due))
             }
             (Selection::Due, Some(Due::ToManager(reason))) => match pool::region_manager(c.region.as_deref(), staff) {
-                Some(m) if m.handle.as_str() == c.owner => None,
+                Some(m) if m.handle.as_str() == c.owner => {
+                    let why = format!(
+                        "{} is due ({reason}) but its tier {} is exempt and it is already with {}, its region's manager",
+                        c.id, c.tier, m.handle
+                    );
+                    held.push(Held { customer: c.id.to_string(), owner: c.owner.clone(), why });
+                    None
+                }
                 Some(m) => {
                     let backup = crate::ops::reassign::backup_after(c, m.handle.as_str(), staff);
                     Some(release(c, m.handle.to_string(), reason, backup, due))

@@ -57,7 +57,10 @@ pub fn run(ctx: &mut Ctx, args: PoolListArgs) -> CliResult {
     let req = PoolListRequest { region: args.region, today: ctx.today };
     let rows = list::run(ctx.store()?, &req)?;
     if rows.value.is_empty() && args.output.format == render::Format::Table {
-        ctx.status("The pool is empty.");
+        match &req.region {
+            Some(region) => ctx.status(format!("No customer of region {region} is in the pool.")),
+            None => ctx.status("The pool is empty."),
+        }
     } else {
         ctx.page(&render::rows(&rows.value, args.output.format))?;
     }

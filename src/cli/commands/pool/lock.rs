@@ -55,7 +55,8 @@ pub fn unlock(ctx: &mut Ctx, args: PoolUnlockArgs) -> CliResult {
 fn change(ctx: &mut Ctx, customers: &[String], until: Option<Date>, lift: bool, output: OutputArgs) -> CliResult {
     let ids = customers.iter().map(|c| ctx.customer(c)).collect::<CliResult<Vec<CustomerId>>>()?;
     let opts = ctx.write_options()?;
-    let done = lock::run(ctx.store()?, &LockRequest { ids, until, lift }, &opts)?;
+    let req = LockRequest { ids, until, lift, today: ctx.today };
+    let done = lock::run(ctx.store()?, &req, &opts)?;
     let list = done.customers.join(", ");
     let commit = short(&done.commit);
     match (output.format, lift, done.until) {

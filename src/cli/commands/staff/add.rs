@@ -21,8 +21,8 @@ pub struct StaffAddArgs {
     /// Email; maps their git identity to them
     #[arg(long)]
     email: String,
-    /// rep, manager or admin
-    #[arg(long, add = complete::words(&["rep", "manager", "admin"]))]
+    /// rep, manager, admin, or service (an unattended job's identity: due pool releases only)
+    #[arg(long, add = complete::words(&["rep", "manager", "admin", "service"]))]
     role: Role,
     /// Sales region
     #[arg(long, add = complete::regions())]
