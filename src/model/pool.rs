@@ -306,6 +306,27 @@ pub fn judge_claim(person: &Staff, before: &Customer, standing: Standing, pool: 
     out
 }
 
+/// What is wrong with `actor` changing `before`'s `since` into `after`'s:
+/// the pool's rules count from it, so a rep who moved it later (or set one
+/// where there was none) would keep a neglected customer from the pool
+/// without a single touch. Moving it earlier only makes it due sooner;
+/// managers and admins may set it either way.
+pub fn judge_since(actor: &Staff, before: &Customer, after: &Customer) -> Option<Denied> {
+    let later = match (before.since, after.since) {
+        (Some(old), Some(new)) => new > old,
+        (None, Some(_)) => true,
+        (_, None) => false,
+    };
+    (later && !matches!(actor.role, Role::Manager | Role::Admin)).then(|| Denied {
+        rule: VerifyRule::SinceMoved,
+        reason: format!(
+            "move the since of {} to {}: the pool's rules count from it (managers and admins may)",
+            before.id,
+            after.since.map_or(String::new(), |d| d.to_string())
+        ),
+    })
+}
+
 /// What is wrong with `actor` handing on `before`, a customer they own,
 /// on `day`: a rep keeps a customer they claimed from the pool for the
 /// claim period or the cooldown, whichever is longer; otherwise a claim

@@ -91,6 +91,7 @@ named_enum! {
         ClaimCooldown = "claim-cooldown",
         ClaimLimit = "claim-limit",
         ClaimHandedOn = "claim-handed-on",
+        SinceMoved = "since-moved",
         OwnedCap = "owned-cap",
         LockUnauthorized = "lock-unauthorized",
         PoolRecord = "pool-record",

@@ -8,6 +8,7 @@ use super::{Message, WriteOptions, Writer};
 use crate::model::authz::Action;
 use crate::model::date::Date;
 use crate::model::document::{contact_table, string_array, Document};
+use crate::model::pool;
 use crate::model::{Contact, Customer, CustomerId};
 use crate::store::layout;
 use crate::store::write::Change;
@@ -82,6 +83,9 @@ pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edit
     } else {
         Action::EditCustomer { customer: &before }
     })?;
+    if let Some(d) = pool::judge_since(&w.actor, &before, &after) {
+        return Err(Error::Forbidden { actor: w.actor.handle.to_string(), action: d.reason });
+    }
     changed.dedup();
     let message = Message { subject: format!("edit {}: {}", req.id, changed.join(", ")), action: "edit", reason: None };
     let commit = w.commit(&message, vec![Change::write(path, text)])?;

@@ -351,6 +351,9 @@ impl Planner<'_, '_> {
         if let Err(e) = self.w.authorize(action) {
             return Err(err("owner", e.to_string()));
         }
+        if let Some(d) = crate::model::pool::judge_since(&self.w.actor, &before, &after) {
+            return Err(err("since", format!("{} may not {}", self.w.actor.handle, d.reason)));
+        }
         let me = self.w.actor.handle.as_str();
         for touch in after.touches.iter().skip(before.touches.len()).filter(|t| t.by != me) {
             if let Err(e) = self.w.authorize(Action::LogTouchFor { by: &touch.by, imported: false }) {

@@ -323,6 +323,11 @@ fn pool_commands_refuse_bad_input_and_write_nothing() {
     repo.assert_refused(&out, 2, &["pool-bot", "service identity"], &before);
     let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["claim", "nobody"]);
     repo.assert_refused(&out, 2, &["nobody"], &before);
+    // Moving `since` later would restart the rules' clock without a touch.
+    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["edit", "a-stale", "--set", "since=2026-11-15"]);
+    repo.assert_refused(&out, 2, &["zhang.wei may not move the since of a-stale to 2026-11-15"], &before);
+    at(&repo, "2026-11-20", Some("zhang.wei"), &["edit", "a-stale", "--set", "since=2026-08-01", "-q"]).ok();
+    at(&repo, "2026-11-20", Some("li.na"), &["edit", "a-stale", "--set", "since=2026-09-01", "-q"]).ok();
     // Assigning a pooled customer to oneself would be a claim by another name.
     at(&repo, "2026-11-20", Some("li.na"), &["pool", "release", "a-stale", "--reason", "x", "-q"]).ok();
     let before = repo.state();
@@ -553,6 +558,9 @@ fn backdated_claims_handed_on_claims_and_forged_pool_records_are_rejected() {
     s.repo.git(&["reset", "-q", "--hard", &head]);
     let range = s.forge("2030-01-01", "b-fresh", |text| text + "\n# notes for 2030\n");
     assert_eq!(verify_rules(&s.repo, &range), ["dated-ahead"]);
+    s.repo.git(&["reset", "-q", "--hard", &head]);
+    let range = s.forge("2026-11-23", "b-fresh", |text| text.replace("since = 2026-09-01", "since = 2026-11-20"));
+    assert_eq!(verify_rules(&s.repo, &range), ["since-moved"]);
 }
 
 #[test]

@@ -227,6 +227,11 @@ pub const VERIFY_RULES: &[Rule] = &[
         "keep it, or ask a manager of its region to reassign it",
     ),
     rule(
+        VerifyRule::SinceMoved,
+        "a rep moving a customer's since later (or setting one where there was none): the pool's rules count from it",
+        "set it as it was; a manager or admin may correct it",
+    ),
+    rule(
         VerifyRule::OwnedCap,
         "a claim by someone who already owns [pool].owned_cap customers",
         "hand customers on (or let them go to the pool) before claiming more",
