@@ -147,8 +147,8 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PoolPolicy {
-    /// Days without a touch after which an active or prospect customer is
-    /// released (reason `no-touch`).
+    /// Days without a touch after which a customer of `release_statuses`
+    /// is released (reason `no-touch`).
     pub release_after_days: Option<u32>,
     /// Days a prospect may stay unconverted before it is released (reason
     /// `unconverted`), counted from `since` or its last claim.
@@ -167,6 +167,9 @@ pub struct PoolPolicy {
     /// Whether people claim only customers of their own region (customers
     /// without a region are anyone's).
     pub claim_in_region: bool,
+    /// The statuses the no-touch rule releases (by default active and
+    /// prospect; adding `dormant` keeps a rep from parking a customer).
+    pub release_statuses: Vec<String>,
 }
 
 impl Default for PoolPolicy {
@@ -180,6 +183,7 @@ impl Default for PoolPolicy {
             owned_cap: None,
             cooldown_days: 30,
             claim_in_region: true,
+            release_statuses: vec!["active".into(), "prospect".into()],
         }
     }
 }

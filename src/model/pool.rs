@@ -24,10 +24,6 @@ use super::Handle;
 /// The owner of a pooled customer.
 pub const POOL: &str = "@pool";
 
-/// The statuses the no-touch rule applies to: customers someone is meant to
-/// be working (dormant and lost ones are not worked by definition).
-const WORKED_STATUSES: &[&str] = &["active", "prospect"];
-
 named_enum! {
     /// Why a customer went to the pool.
     ReleaseReason("release reason") {
@@ -171,7 +167,8 @@ impl<'p, D: Day> Rules<'p, D> {
         let older = |start: Option<D>, latest: Option<D>| start.zip(latest).is_some_and(|(s, l)| s <= l);
         let taken = f.claimed.max(f.assigned);
         let active = [f.last_touch, f.since, taken].into_iter().flatten().max();
-        let reason = if WORKED_STATUSES.contains(&f.status) && older(active, self.no_touch) {
+        let worked = self.pool.release_statuses.iter().any(|s| s == f.status);
+        let reason = if worked && older(active, self.no_touch) {
             ReleaseReason::NoTouch
         } else if f.status == "prospect" && older(f.since.max(taken), self.prospect) {
             ReleaseReason::Unconverted
@@ -406,6 +403,11 @@ mod tests {
         );
         assert_eq!(due(&facts("a", "standard", "active", "2026-10-28"), &pool, today), None);
         assert_eq!(due(&facts("a", "standard", "dormant", "2026-01-01"), &pool, today), None);
+        let parked = PoolPolicy { release_statuses: vec!["active".into(), "dormant".into()], ..pool.clone() };
+        assert_eq!(
+            due(&facts("a", "standard", "dormant", "2026-01-01"), &parked, today),
+            Some(Due::Release(ReleaseReason::NoTouch))
+        );
         let mut prospect = facts("a", "prospect", "prospect", "2026-11-20");
         assert_eq!(due(&prospect, &pool, today), Some(Due::Release(ReleaseReason::Unconverted)));
         prospect.claimed = Some(day("2026-10-01"));

@@ -186,6 +186,18 @@ fn due_customers_go_to_the_pool_by_each_rule_and_exemptions_and_locks_keep_other
     let south = at(&repo, "2026-11-26", None, &["pool", "list", "--region", "华南"]).ok();
     assert!(south.stderr.contains("No customer of region 华南 is in the pool."), "{south}");
 
+    // A director who counts dormant customers as parked adds the status.
+    let config = repo.read("crm.toml").replace(
+        "claim_in_region = true\n",
+        "claim_in_region = true\nrelease_statuses = [\"active\", \"prospect\", \"dormant\"]\n",
+    );
+    repo.write("crm.toml", config);
+    repo.git_at("2026-11-20T11:00:00+08:00", &["commit", "-q", "-am", "Dormant customers are released too"]);
+    let plan =
+        at(&repo, "2026-11-20", Some("li.na"), &["pool", "release", "--due", "--dry-run", "--format", "json"]).ok();
+    assert_eq!(plan.json()["releases"][0]["customer"], "d-dormant", "{plan}");
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+
     // Nothing more is due the next night: no commit, exit 0.
     let again = at(&repo, "2026-11-21", Some("pool-bot"), &["pool", "release", "--due"]).ok();
     assert!(again.stderr.contains("Nothing is due"), "{again}");
