@@ -198,6 +198,15 @@ pub enum Error {
     /// A network operation (fetch, push) failed.
     #[error("{0}")]
     Network(String),
+    /// The server refused a push by its own rules (a pre-receive hook, a
+    /// protected branch): what it said, line by line.
+    #[error("{remote} refused the push:{}", said.iter().map(|l| format!("\n  {l}")).collect::<String>())]
+    PushRefused {
+        /// The remote.
+        remote: String,
+        /// The server's lines (git's `remote:` lines), in order.
+        said: Vec<String>,
+    },
     /// Sync found changes on both sides that cannot be merged.
     #[error("sync stopped: {} conflicting change(s); nothing was changed", .0.len())]
     SyncConflicts(Vec<SyncConflict>),

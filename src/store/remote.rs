@@ -67,6 +67,23 @@ pub fn push(root: &Path, remote: &str, commit: &str, branch: &str) -> Result<Pus
     if raced {
         return Ok(Pushed::Rejected);
     }
+    // The server's own rules (a pre-receive hook, a protected branch): what
+    // it said, line by line, as git showed it.
+    if stdout.lines().any(|l| l.starts_with('!') && l.contains("[remote rejected]")) {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let said: Vec<String> = stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("remote:"))
+            .map(|l| l.trim_end().trim_start_matches(' ').to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let reason = stdout.lines().find(|l| l.starts_with('!')).and_then(|l| l.split('(').nth(1));
+        let said = match (said.is_empty(), reason) {
+            (true, Some(r)) => vec![r.trim_end_matches(')').to_string()],
+            _ => said,
+        };
+        return Err(Error::PushRefused { remote: remote.to_string(), said });
+    }
     let detail = if why.is_empty() { stdout.trim().to_string() } else { why };
     Err(Error::Network(format!("git push {remote} failed: {detail}")))
 }

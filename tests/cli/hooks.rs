@@ -344,3 +344,29 @@ fn verify_update_refuses_bad_arguments_with_exit_2() {
     let out = s.repo.crm(&["verify", "--update", &zero, &s.base, "refs/heads/other"]);
     assert_eq!(out.code, 0, "{out}");
 }
+
+/// `crm sync` against a server whose hook refuses: the hook's lines, one
+/// per line as the server wrote them, and what to do with the commits that
+/// are still local.
+#[test]
+fn crm_sync_shows_what_the_servers_hook_said_line_by_line() {
+    let Some(s) = Signed::new() else { return };
+    let (bare, reassign) = served_with_reassign(&s);
+    s.repo.git(&["branch", "-q", "--set-upstream-to", "origin/main"]);
+    s.act_as("zhang.wei");
+    s.edit("crm.toml", |t| format!("{t}\n# mine now\n"));
+    s.mark_departed("li.na");
+    s.commit("settings of my own");
+    let mut cmd = s.repo.crm_cmd();
+    cmd.env("CRM", env!("CARGO_BIN_EXE_crm")).args(["sync"]);
+    let out = s.repo.run(cmd);
+    assert_eq!(out.code, 3, "{out}");
+    assert!(
+        out.stderr.starts_with("error: origin refused the push:\n  crm: push to refs/heads/main rejected:"),
+        "{out}"
+    );
+    let rule_lines = out.stderr.lines().filter(|l| l.contains("error[")).count();
+    assert!(rule_lines >= 2, "each violation on a line of its own\n{out}");
+    assert!(out.stderr.contains("git reset --hard @{upstream}"), "{out}");
+    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
+}
