@@ -367,6 +367,12 @@ fn a_change_of_owner_takes_the_claim_record_with_it() {
     assert_eq!(report["pool"]["claimed"][0]["to"], "zhang.wei");
     assert_eq!(report["pool"]["oldest"][0]["customer"], "a-stale");
     assert!(report["concentration"].as_array().unwrap().iter().all(|s| s["name"] != "@pool"));
+    // In Chinese, the releases' reasons too (crm's own text for a due release).
+    let args = ["report", "handover", "--since", "7d", "--lang", "zh-CN", "--format", "md"];
+    let md = at(&repo, "2026-11-26", None, &args).ok().stdout;
+    let released = md.split("## 9a.").nth(1).unwrap_or_default();
+    assert!(released.contains("长期未跟进: 按公海规则到期") && released.contains("未转化: 按公海规则到期"), "{md}");
+    assert!(!released.contains("no-touch") && !released.contains("due by"), "{md}");
 }
 
 #[test]

@@ -48,6 +48,7 @@ empty-pool-bouncing = No customer went to the pool twice.
 empty-pool-oldest = The pool is empty.
 pool-of-limit = { $count } of { $limit }
 pool-reason-no-touch = no touch
+pool-due-by-rules = due by the pool's rules
 pool-reason-unconverted = unconverted
 pool-reason-manual = released by hand
 empty-pending = No departed person still owns customers.

@@ -46,6 +46,7 @@ empty-pool-bouncing = 没有客户两次退回公海。
 empty-pool-oldest = 公海为空。
 pool-of-limit = { $count } / { $limit }
 pool-reason-no-touch = 长期未跟进
+pool-due-by-rules = 按公海规则到期
 pool-reason-unconverted = 未转化
 pool-reason-manual = 手动退回
 empty-pending = 没有离职人员名下仍有客户。

@@ -91,6 +91,9 @@ pub struct Released {
     pub commit: Option<String>,
 }
 
+/// The reason a due release records when none is given.
+pub const DUE_REASON: &str = "due by the pool's rules";
+
 /// Plans `req` against the current state, writing nothing.
 pub fn dry_run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Result<Released> {
     let head = store.head()?;
@@ -119,7 +122,7 @@ pub fn run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Result<R
         }
         changes.push(change);
     }
-    let reason = req.reason.clone().unwrap_or_else(|| "due by the pool's rules".into());
+    let reason = req.reason.clone().unwrap_or_else(|| DUE_REASON.into());
     let message = Message { subject: subject(&releases), action: "pool-release", reason: Some(&reason) };
     let commit = w.commit(&message, changes)?;
     Ok(Released { day, releases, held, commit: Some(commit.to_string()) })

@@ -265,6 +265,16 @@ fn events(w: &Words, title: &str, list: &[OwnershipEvent], empty: &str) -> Secti
         let mut texts = e.cells(true);
         texts[2] = w.cat.word("action", e.action.label());
         texts[7] = w.cat.word("signature", e.signature.label());
+        // A release's reason: why, in the catalog's words, and crm's own
+        // text for a due release (a person's text stays as written).
+        if let Some(why) = &e.pool_reason {
+            let said = match e.reason.as_deref() {
+                Some(crate::ops::pool::release::DUE_REASON) => w.cat.text("pool-due-by-rules"),
+                other => other.unwrap_or_default().to_string(),
+            };
+            let why = w.cat.word("pool-reason", why);
+            texts[8] = if said.is_empty() { why } else { format!("{why}: {said}") };
+        }
         let mut cells: Vec<Cell> = texts.into_iter().zip(KINDS).map(|(t, k)| cell(k, t)).collect();
         cells[3] = w.customer(&e.customer);
         cells
