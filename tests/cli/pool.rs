@@ -181,6 +181,15 @@ fn due_customers_go_to_the_pool_by_each_rule_and_exemptions_and_locks_keep_other
     let ids: Vec<&str> = list.as_array().unwrap().iter().map(|p| p["customer"].as_str().unwrap()).collect();
     assert_eq!(ids, ["a-stale", "c-prospect"]);
     assert_eq!(list[0]["days"], 6);
+    // On a narrow terminal the pool's own columns stay: how long, why, from whom.
+    let mut narrow = repo.crm_cmd();
+    narrow.env("COLUMNS", "60").env("CRM_TODAY", "2026-11-26").args(["pool", "list"]);
+    let narrow = repo.run(narrow).ok();
+    let header = narrow.stdout.lines().nth(1).unwrap_or_default().to_string();
+    for kept in ["customer", "name", "days", "reason", "from"] {
+        assert!(header.contains(kept), "{kept}\n{narrow}");
+    }
+    assert!(!header.contains("tier"), "{narrow}");
     let south = at(&repo, "2026-11-26", None, &["pool", "list", "--region", "华南", "--format", "json"]).ok();
     assert_eq!(south.json(), serde_json::json!([]));
     let south = at(&repo, "2026-11-26", None, &["pool", "list", "--region", "华南"]).ok();

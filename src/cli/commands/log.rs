@@ -4,7 +4,7 @@ use super::{short, OutputArgs};
 use crate::cli::complete;
 use crate::cli::ctx::Ctx;
 use crate::cli::error::CliResult;
-use crate::cli::render::{self, opt, Column, Tabular};
+use crate::cli::render::{self, opt, Column, Format, Tabular};
 use crate::model::date::Date;
 use crate::model::CustomerId;
 use crate::ops;
@@ -90,8 +90,33 @@ pub fn run(ctx: &mut Ctx, args: LogArgs) -> CliResult {
         until: when(args.until)?,
     };
     let events = ops::log::run(ctx.store()?, &query)?;
-    ctx.page(&render::rows(&events, args.output.format))
+    let text = match (&query.customer, args.output.format) {
+        // One customer's history: its id on every row would only take the
+        // room of the columns that say something.
+        (Some(_), Format::Table) => {
+            let columns: Vec<Column> = OwnershipEvent::columns()
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != CUSTOMER)
+                .map(|(_, c)| c.clone())
+                .collect();
+            let cells = events
+                .iter()
+                .map(|e| {
+                    let mut cells = e.cells(true);
+                    cells.remove(CUSTOMER);
+                    cells
+                })
+                .collect();
+            render::grid(&columns, cells, Format::Table)
+        }
+        (_, format) => render::rows(&events, format),
+    };
+    ctx.page(&text)
 }
+
+/// Where the customer is among [`OwnershipEvent`]'s columns.
+const CUSTOMER: usize = 3;
 
 /// The customer whose history is asked for: as `crm show` resolves it, or
 /// an id as given when no current customer has it (one that was removed).

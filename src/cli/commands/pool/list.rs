@@ -27,13 +27,13 @@ impl Tabular for Pooled {
         const COLUMNS: &[Column] = &[
             Column::token("customer"),
             Column::name("name"),
-            Column::token("region").optional(2),
-            Column::token("tier").optional(3),
-            Column::number("value").optional(4),
-            Column::token("released"),
-            Column::number("days").optional(5),
-            Column::token("reason").optional(1),
-            Column::token("from").optional(6),
+            Column::token("region").optional(3),
+            Column::token("tier").optional(1),
+            Column::number("value").optional(2),
+            Column::token("released").optional(4),
+            Column::number("days"),
+            Column::token("reason").optional(6),
+            Column::token("from").optional(5),
         ];
         COLUMNS
     }
