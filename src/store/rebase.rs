@@ -285,6 +285,24 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
             Merged::Conflicts(list) => {
                 let ours_by = who(repo, commit);
                 let theirs_by = last_change_by(repo, upstream, commit, &change.path)?;
+                // Both sides took it from the pool: that is the conflict,
+                // whatever else differs (a sealed file is sealed again for
+                // each claimer).
+                let owner = |t: &Option<String>| t.as_deref().and_then(read_holder).map(|h| h.owner);
+                let (our_owner, their_owner) = (owner(&ours), owner(&theirs));
+                let taken = |o: &Option<String>| o.as_deref().is_some_and(|o| o != POOL);
+                if pooled && taken(&our_owner) && taken(&their_owner) && our_owner != their_owner {
+                    conflicts.push(SyncConflict {
+                        file: customer_of(&change.path),
+                        key: "owner".into(),
+                        ours: our_owner,
+                        ours_by,
+                        theirs: their_owner,
+                        theirs_by,
+                        claimed: true,
+                    });
+                    continue;
+                }
                 // A sealed value the user could not open is named, not shown.
                 let shown = |v: Option<String>| {
                     v.map(|v| if v.contains(value::PREFIX) { "(a sealed value)".into() } else { v })

@@ -514,9 +514,9 @@ fn sync_merges_a_touch_with_a_rotation_and_conflicts_when_it_cannot_open() {
     assert!(verified.stdout.contains("0 violation(s)"), "{verified}");
 }
 
-#[test]
-fn a_pooled_customer_is_sealed_to_who_may_claim_it_and_a_claim_reseals_it() {
-    let s = sealed_store!();
+/// `s` with the pool's rules, chen.jie (rep, 华中) on the staff, and a
+/// customer of zhang.wei's that li.na released to the pool; returns its id.
+fn with_a_pooled_customer(s: &Sealed) -> String {
     let config = s.repo.read("crm.toml");
     s.repo.write("crm.toml", format!("{config}\n[pool]\nclaim_in_region = true\n"));
     s.repo.git(&["commit", "-qam", "the pool"]);
@@ -528,6 +528,13 @@ fn a_pooled_customer_is_sealed_to_who_may_claim_it_and_a_claim_reseals_it() {
     s.crm_as("liu.yang", &args).ok();
     let id = s.add("zhang.wei", "洛阳公交集团", "华中", "马骏 <ma.jun@example.cn>");
     s.crm_as("li.na", &["pool", "release", &id, "--reason", "no follow-up since spring", "--yes"]).ok();
+    id
+}
+
+#[test]
+fn a_pooled_customer_is_sealed_to_who_may_claim_it_and_a_claim_reseals_it() {
+    let s = sealed_store!();
+    let id = with_a_pooled_customer(&s);
     let to = |s: &Sealed| -> Vec<String> {
         s.file(&id)["sealed_to"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
     };
@@ -548,6 +555,30 @@ fn a_pooled_customer_is_sealed_to_who_may_claim_it_and_a_claim_reseals_it() {
     s.repo.crm(&["check"]).ok();
     let verified = s.repo.crm(&["verify", "--identity", &s.key("recovery").display().to_string()]).ok();
     assert!(verified.stdout.contains("0 violation(s)"), "{verified}");
+}
+
+/// Two claims of one sealed pooled customer: each re-seals it for its
+/// claimer, so the sealed values differ too; the sync says who claimed
+/// first, as in an unsealed store.
+#[test]
+fn two_claims_of_a_sealed_pooled_customer_say_who_claimed_first() {
+    let s = sealed_store!();
+    let id = with_a_pooled_customer(&s);
+    let bare = s.repo.share("shared.git");
+    let rep = s.repo.clone_as(&bare.display().to_string(), "rep", "陈杰", &staff_email("chen.jie"));
+    let key = s.key("chen.jie").display().to_string();
+    let rep_env = [("CRM_USER", "chen.jie"), ("CRM_IDENTITY", key.as_str())];
+    s.repo.crm_env_in(&rep, &rep_env, &["claim", &id]).ok();
+    s.crm_as("li.na", &["claim", &id]).ok();
+    s.repo.git(&["push", "-q", "origin", "main"]);
+    let before = s.repo.git_ok(&rep, &["rev-parse", "HEAD"]);
+    let out = s.repo.crm_env_in(&rep, &rep_env, &["sync"]);
+    assert_eq!(out.code, 3, "{out}");
+    let says = format!("{id}: you claimed it from the pool for chen.jie (here, by chen.jie");
+    assert!(out.stderr.contains(&says) && out.stderr.contains("but li.na claimed it first"), "{out}");
+    assert!(!out.stderr.contains("sealed_key"), "{out}");
+    assert!(out.stderr.contains("hint: the customer is someone else's now"), "{out}");
+    assert_eq!(s.repo.git_ok(&rep, &["rev-parse", "HEAD"]), before);
 }
 
 #[test]

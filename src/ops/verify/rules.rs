@@ -243,7 +243,7 @@ pub const VERIFY_RULES: &[Rule] = &[
     ),
     rule(
         VerifyRule::PoolRecord,
-        "pool keys that do not match the change: a release or claim dated otherwise than its commit (later, more than a day before its parent, or after today), pool_from not the previous owner, an unknown reason, a new customer file with a pool record (or owned by @pool), or pool keys changed or left behind outside a release, claim, assignment or lock",
+        "pool keys that do not match the change: a release or claim dated otherwise than its commit (later, more than a day before its parent, or in a commit dated more than a day after today: a day's slack for time zones), pool_from not the previous owner, an unknown reason, a new customer file with a pool record (or owned by @pool), or pool keys changed or left behind outside a release, claim, assignment or lock",
         "make pool changes with crm pool release / crm claim / crm pool assign / crm pool lock, and sync them the day they are made",
     ),
     rule(
