@@ -104,7 +104,7 @@ impl From<Error> for CliError {
             }
             Error::UnknownStaff(_) => Some("`crm staff list --all` shows everyone"),
             Error::Sealed { .. } => Some(
-                "ask someone it is sealed to (its owner, backup, a manager of its region or an admin) to make the change",
+                "ask someone it is sealed to (its owner, backup, a manager of its region or an admin) to make the change; the nightly pool job (a service identity) opens customers with the store's recovery key: `git config crm.identity PATH` in its clone (examples/cron/pool-release.sh)",
             ),
             Error::Identity(_) => Some(
                 "crm opens sealed values with your SSH private key: CRM_IDENTITY=PATH or `git config crm.identity PATH` (an ssh-ed25519 or ssh-rsa key file; an ssh-agent cannot decrypt)",

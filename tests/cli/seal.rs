@@ -250,6 +250,7 @@ fn a_write_that_must_reseal_what_the_actor_cannot_open_is_refused() {
     // The admin may edit, but with someone else's key nothing opens.
     let out = s.crm_with_key("liu.yang", "zhang.wei", &["touch", &id, "--kind", "call", "--summary", "x"]);
     s.repo.assert_refused(&out, 2, &["is sealed", "not among its recipients"], &before);
+    assert!(out.stderr.contains("the nightly pool job") && out.stderr.contains("recovery key"), "{out}");
     // Without any key configured.
     let mut cmd = s.repo.crm_cmd();
     cmd.args(["touch", &id, "--kind", "call", "--summary", "x"]);
