@@ -59,9 +59,7 @@ pub fn run(store: &Store, req: &AddCustomer, today: Date, opts: &WriteOptions) -
     let w = Writer::start(store, opts)?;
     let customer = build(&w, req, today)?;
     w.authorize(Action::AddCustomer { customer: &customer })?;
-    if !req.force {
-        refuse_duplicate(w.snapshot(), &customer.name, &customer.contacts, customer.id.as_str())?;
-    }
+    refuse_duplicate(w.snapshot(), &customer.name, &customer.contacts, customer.id.as_str(), req.force)?;
     let path = layout::customer_path(&customer.id);
     let message = Message { subject: format!("add {}: {}", customer.id, customer.name), action: "add", reason: None };
     let commit = w.commit(&message, vec![Change::write(path.clone(), customer_toml(&customer))])?;
@@ -72,16 +70,38 @@ pub fn run(store: &Store, req: &AddCustomer, today: Date, opts: &WriteOptions) -
 /// or one of these contacts' emails or phones: asked before the rest of
 /// an interactive `crm add`, so nobody answers questions for nothing.
 pub fn check_duplicate(store: &Store, name: &str, contacts: &[Contact]) -> Result<()> {
-    refuse_duplicate(&store.head()?, name, contacts, "")
+    refuse_duplicate(&store.head()?, name, contacts, "", false)
 }
 
-fn refuse_duplicate(snapshot: &Snapshot<'_>, name: &str, contacts: &[Contact], except: &str) -> Result<()> {
+/// Refuses a customer that shares a key with a current one, unless
+/// `force`; a copy of a pooled customer is refused even then (it would be
+/// a claim past every limit of the pool).
+fn refuse_duplicate(
+    snapshot: &Snapshot<'_>,
+    name: &str,
+    contacts: &[Contact],
+    except: &str,
+    force: bool,
+) -> Result<()> {
     let keys = dedupe::keys(name, contacts);
-    match Catalog::load(snapshot)?.find_duplicate(&keys, except) {
-        Some(dup) => {
-            Err(Error::Duplicate { new: name.to_string(), existing: dup.id, by: dup.by.into(), value: dup.value })
-        }
-        None => Ok(()),
+    let Some(dup) = Catalog::load(snapshot)?.find_duplicate(&keys, except) else { return Ok(()) };
+    let pooled = CustomerId::parse(&dup.id)
+        .ok()
+        .and_then(|id| snapshot.existing_customer(&id).ok())
+        .is_some_and(|c| c.is_pooled());
+    if pooled {
+        return Err(Error::invalid(
+            "customer",
+            name,
+            format!(
+                "has the {} {:?} of {}, which is in the pool: claim it (crm claim {}) rather than add a copy",
+                dup.by, dup.value, dup.id, dup.id
+            ),
+        ));
+    }
+    match force {
+        true => Ok(()),
+        false => Err(Error::Duplicate { new: name.to_string(), existing: dup.id, by: dup.by.into(), value: dup.value }),
     }
 }
 

@@ -354,6 +354,13 @@ fn pool_commands_refuse_bad_input_and_write_nothing() {
     let before = repo.state();
     let out = at(&repo, "2026-11-20", Some("li.na"), &["pool", "assign", "a-stale", "--to", "li.na"]);
     repo.assert_refused(&out, 2, &["would go to you, li.na", "crm claim a-stale"], &before);
+    // A copy of a pooled customer would be a claim past every limit.
+    for force in [&[][..], &["--force"][..]] {
+        let mut args = vec!["add", "--name", "a-stale", "--owner", "zhang.wei", "--region", "华中"];
+        args.extend_from_slice(force);
+        let out = at(&repo, "2026-11-20", Some("zhang.wei"), &args);
+        repo.assert_refused(&out, 2, &["of a-stale, which is in the pool: claim it (crm claim a-stale)"], &before);
+    }
 }
 
 #[test]
