@@ -283,6 +283,23 @@ fn honest_signed_history_passes() {
     s.verify(&[&s.base]).passes();
 }
 
+/// A change that leaves a customer file unparseable cannot be judged: the
+/// violation says why the file cannot be read, and where.
+#[test]
+fn an_unparseable_customer_file_is_reported_with_its_cause() {
+    let s = signed_store!();
+    s.act_as("zhang.wei");
+    s.edit_customer("yutong", |t| t.replace("owner = \"zhang.wei\"", "owner = \"zhang.wei\"\npool_claimed = \"soon\""));
+    s.commit("a claim date in words");
+    let out = s.repo.crm(&["verify"]);
+    assert_eq!(out.code, 1, "{out}");
+    let line = out.stdout.lines().find(|l| l.contains("error[unreadable-record]")).unwrap_or_default();
+    assert!(
+        line.contains("cannot be parsed (") && line.contains("yutong.toml:3:1: `pool_claimed` must be a date"),
+        "{out}"
+    );
+}
+
 #[test]
 fn an_unsigned_commit_is_rejected() {
     let s = signed_store!();

@@ -10,7 +10,7 @@ use crate::model::customer::Customer;
 use crate::model::pool::POOL;
 use crate::model::rule_ids::CheckRule;
 use crate::model::rule_ids::VerifyRule;
-use crate::model::{Role, Staff, Touch};
+use crate::model::{CustomerId, Role, Staff, Touch};
 use crate::seal::audit::Auditor;
 use crate::seal::envelope::key_tag;
 use crate::seal::record;
@@ -67,8 +67,9 @@ pub(super) fn assess(
     match (old, new) {
         (None, None) => {}
         (Some(_), None) => deny(&mut out, Action::RemoveCustomer),
-        (_, Some(Err(()))) | (Some(Err(())), _) => {
-            out.push((VerifyRule::UnreadableRecord.id(), "cannot be parsed, so the change cannot be judged".into()));
+        (_, Some(Err(why))) | (Some(Err(why)), _) => {
+            let msg = format!("cannot be parsed ({why}), so the change cannot be judged");
+            out.push((VerifyRule::UnreadableRecord.id(), msg));
         }
         (None, Some(Ok(new))) => {
             deny(&mut out, Action::AddCustomer { customer: &new });
@@ -263,8 +264,15 @@ fn assignees(after: Option<&State>, old: Option<&Customer>, new: &Customer) -> V
 }
 
 /// A customer file's blob, parsed (`Err` when it cannot be).
-fn read(repo: &Repo, path: &str, blob: Option<Blob>) -> Result<Option<std::result::Result<Customer, ()>>> {
+/// The customer file `path` holds in `blob` (none: absent), or why it
+/// cannot be read.
+fn read(repo: &Repo, path: &str, blob: Option<Blob>) -> Result<Option<std::result::Result<Customer, String>>> {
     let Some(b) = blob else { return Ok(None) };
     let stem = path.rsplit('/').next().and_then(toml_stem).unwrap_or_default();
-    Ok(Some(repo.customer_in(stem, b.id)?.ok_or(())))
+    let bytes = repo.blob_content(b.id)?;
+    let parsed = match std::str::from_utf8(&bytes) {
+        Err(_) => Err("it is not UTF-8".to_string()),
+        Ok(text) => CustomerId::parse(stem).and_then(|id| Customer::parse(&id, path, text)).map_err(|e| e.to_string()),
+    };
+    Ok(Some(parsed))
 }
