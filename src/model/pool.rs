@@ -52,16 +52,9 @@ pub struct PoolFields {
     pub locked_until: Option<Date>,
 }
 
-/// The keys of [`PoolFields`] in a customer file, in file order.
-pub const POOL_KEYS: &[&str] = &[
-    "pool_released",
-    "pool_reason",
-    "pool_from",
-    "pool_claimed",
-    "pool_assigned",
-    "pool_locked_by",
-    "pool_locked_until",
-];
+/// The keys of [`PoolFields`] in a customer file, in file order: the
+/// seven after name, owner and backup in the file format's key order.
+pub const POOL_KEYS: &[&str] = super::document::CUSTOMER_KEYS.split_at(3).1.split_at(7).0;
 
 impl PoolFields {
     /// Whether the file has none of the pool keys.
@@ -522,6 +515,31 @@ mod tests {
         assert_eq!(names(&anywhere), ["chen.jie", "li.na", "zhang.wei"]);
         assert_eq!(region_manager(Some("华中"), &staff).map(|s| s.handle.as_str()), Some("li.na"));
         assert!(region_manager(Some("华东"), &staff).is_none());
+    }
+
+    #[test]
+    fn the_pool_keys_are_the_files_pool_keys_in_order() {
+        let full = PoolFields {
+            released: Some(day("2026-11-01")),
+            reason: Some("manual".into()),
+            from: Some("zhang.wei".into()),
+            claimed: Some(day("2026-11-02")),
+            assigned: Some(day("2026-11-03")),
+            locked_by: Some("li.na".into()),
+            locked_until: Some(day("2026-11-04")),
+        };
+        let written: Vec<(&str, String)> =
+            crate::model::document::pool_values(&full).into_iter().map(|(k, v)| (k, v.to_string())).collect();
+        let expected = [
+            ("pool_released", "2026-11-01"),
+            ("pool_reason", "\"manual\""),
+            ("pool_from", "\"zhang.wei\""),
+            ("pool_claimed", "2026-11-02"),
+            ("pool_assigned", "2026-11-03"),
+            ("pool_locked_by", "\"li.na\""),
+            ("pool_locked_until", "2026-11-04"),
+        ];
+        assert_eq!(written, expected.map(|(k, v)| (k, v.to_string())));
     }
 
     #[test]
