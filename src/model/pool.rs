@@ -297,22 +297,23 @@ pub fn judge_claim(person: &Staff, before: &Customer, standing: Standing, pool: 
 }
 
 /// What is wrong with `actor` changing `before`'s `since` into `after`'s:
-/// the pool's rules count from it, so a rep who moved it later (or set one
-/// where there was none) would keep a neglected customer from the pool
-/// without a single touch. Moving it earlier only makes it due sooner;
-/// managers and admins may set it either way.
+/// the pool's rules count from it, so a rep who moved it later, set one
+/// where there was none, or removed it (a customer with no date is never
+/// due) would keep a neglected customer from the pool without a single
+/// touch. Moving it earlier only makes it due sooner; managers and admins
+/// may set it either way.
 pub fn judge_since(actor: &Staff, before: &Customer, after: &Customer) -> Option<Denied> {
     let later = match (before.since, after.since) {
         (Some(old), Some(new)) => new > old,
-        (None, Some(_)) => true,
-        (_, None) => false,
+        (None, None) => false,
+        _ => true,
     };
+    let to = after.since.map_or("none".to_string(), |d| d.to_string());
     (later && !matches!(actor.role, Role::Manager | Role::Admin)).then(|| Denied {
         rule: VerifyRule::SinceMoved,
         reason: format!(
-            "move the since of {} to {}: the pool's rules count from it (managers and admins may)",
-            before.id,
-            after.since.map_or(String::new(), |d| d.to_string())
+            "move the since of {} to {to}: the pool's rules count from it (managers and admins may)",
+            before.id
         ),
     })
 }

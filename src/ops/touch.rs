@@ -12,7 +12,7 @@ use crate::model::{CustomerId, Touch};
 use crate::store::layout;
 use crate::store::write::Change;
 use crate::store::Store;
-use crate::Result;
+use crate::{Error, Result};
 
 /// An interaction to log.
 #[derive(Debug, Clone)]
@@ -48,12 +48,16 @@ pub fn run(store: &Store, req: &TouchRequest, today: Date, opts: &WriteOptions) 
     let w = Writer::start(store, opts)?;
     let customer = w.snapshot().existing_customer(&req.id)?;
     w.authorize(Action::EditCustomer { customer: &customer })?;
-    let touch = Touch {
-        date: req.date.unwrap_or(today),
-        by: w.actor.handle.to_string(),
-        kind: req.kind.id().to_string(),
-        summary,
-    };
+    let date = req.date.unwrap_or(today);
+    if date > today.plus_days(1) {
+        // A touch is something that happened; the pool's rules count from it.
+        return Err(Error::invalid(
+            "--date",
+            date.to_string(),
+            format!("is after today ({today}): a touch logs what happened; plan what comes next with --next-date"),
+        ));
+    }
+    let touch = Touch { date, by: w.actor.handle.to_string(), kind: req.kind.id().to_string(), summary };
     let path = layout::customer_path(&req.id);
     let src = w.snapshot().text(&path)?.unwrap_or_default();
     let mut doc = Document::parse(&path, &src)?;

@@ -347,6 +347,12 @@ fn pool_commands_refuse_bad_input_and_write_nothing() {
     // Moving `since` later would restart the rules' clock without a touch.
     let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["edit", "a-stale", "--set", "since=2026-11-15"]);
     repo.assert_refused(&out, 2, &["zhang.wei may not move the since of a-stale to 2026-11-15"], &before);
+    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["edit", "a-stale", "--unset", "since"]);
+    repo.assert_refused(&out, 2, &["zhang.wei may not move the since of a-stale to none"], &before);
+    // Nor would a touch dated ahead: a touch is something that happened.
+    let args = ["touch", "a-stale", "--kind", "call", "--summary", "x", "--date", "2030-01-01"];
+    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &args);
+    repo.assert_refused(&out, 2, &["2030-01-01", "is after today (2026-11-20)"], &before);
     at(&repo, "2026-11-20", Some("zhang.wei"), &["edit", "a-stale", "--set", "since=2026-08-01", "-q"]).ok();
     at(&repo, "2026-11-20", Some("li.na"), &["edit", "a-stale", "--set", "since=2026-09-01", "-q"]).ok();
     // Assigning a pooled customer to oneself would be a claim by another name.
@@ -595,6 +601,11 @@ fn backdated_claims_handed_on_claims_and_forged_pool_records_are_rejected() {
     s.repo.git(&["reset", "-q", "--hard", &head]);
     let range = s.forge("2026-11-23", "b-fresh", |text| text.replace("since = 2026-09-01", "since = 2026-11-20"));
     assert_eq!(verify_rules(&s.repo, &range), ["since-moved"]);
+    s.repo.git(&["reset", "-q", "--hard", &head]);
+    let range = s.forge("2026-11-23", "b-fresh", |text| {
+        text + "\n[[touches]]\ndate = 2030-01-01\nby = \"zhang.wei\"\nkind = \"call\"\nsummary = \"later\"\n"
+    });
+    assert_eq!(verify_rules(&s.repo, &range), ["dated-ahead"]);
 }
 
 #[test]

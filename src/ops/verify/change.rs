@@ -74,6 +74,7 @@ pub(super) fn assess(
         (None, Some(Ok(new))) => {
             deny(&mut out, Action::AddCustomer { customer: &new });
             out.extend(super::pool::added(person, state, &new));
+            out.extend(touches_ahead(&new.touches, judge.day()));
             for by in foreign_touches(person, &[], &new) {
                 deny(&mut out, Action::LogTouchFor { by, imported: true });
             }
@@ -123,6 +124,7 @@ pub(super) fn assess(
                 for by in foreign_touches(person, &old.touches, &new) {
                     deny(&mut out, Action::LogTouchFor { by, imported: false });
                 }
+                out.extend(touches_ahead(&new.touches[old.touches.len()..], judge.day()));
             }
             if ownership {
                 out.extend(assignees(after, Some(&old), &new));
@@ -264,6 +266,15 @@ fn assignees(after: Option<&State>, old: Option<&Customer>, new: &Customer) -> V
 }
 
 /// A customer file's blob, parsed (`Err` when it cannot be).
+/// The touches of `touches` dated after `day`, their commit's (with a
+/// day's slack for time zones): a touch is something that happened, and
+/// the pool's rules count from the last one.
+fn touches_ahead(touches: &[Touch], day: crate::model::date::Date) -> Vec<Denial> {
+    let late = touches.iter().filter(|t| t.date > day.plus_days(1));
+    late.map(|t| (VerifyRule::DatedAhead.id(), format!("logs a touch dated {}, after its commit ({day})", t.date)))
+        .collect()
+}
+
 /// The customer file `path` holds in `blob` (none: absent), or why it
 /// cannot be read.
 fn read(repo: &Repo, path: &str, blob: Option<Blob>) -> Result<Option<std::result::Result<Customer, String>>> {

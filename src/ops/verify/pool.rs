@@ -50,6 +50,11 @@ impl<'r> PoolJudge<'r> {
         self.claims.clear();
     }
 
+    /// The day of the commit being judged.
+    pub fn day(&self) -> Date {
+        self.day
+    }
+
     /// Where `person` stands before their next claim in this commit.
     fn standing(&mut self, repo: &Repo, person: &str, pool: &crate::model::config::PoolPolicy) -> Result<Standing> {
         let Some(base) = &self.base else { return Ok(Standing::default()) };

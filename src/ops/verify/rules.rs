@@ -157,7 +157,7 @@ pub const VERIFY_RULES: &[Rule] = &[
     ),
     rule(
         VerifyRule::DatedAhead,
-        "a commit dated more than a day after the day verify runs (the pool's periods, cooldowns and a claim's place in history go by commit dates)",
+        "a commit dated more than a day after the day verify runs, or a touch dated more than a day after its commit (the pool's periods, cooldowns and a claim's place in history go by commit dates)",
         "set the computer's clock right and commit again: git commit --amend --no-edit --date=now with GIT_COMMITTER_DATE unset",
     ),
     rule(
@@ -233,7 +233,7 @@ pub const VERIFY_RULES: &[Rule] = &[
     ),
     rule(
         VerifyRule::SinceMoved,
-        "a rep moving a customer's since later (or setting one where there was none): the pool's rules count from it",
+        "a rep moving a customer's since later, setting one where there was none, or removing it: the pool's rules count from it",
         "set it as it was; a manager or admin may correct it",
     ),
     rule(
