@@ -73,7 +73,6 @@ named_enum! {
         AssignToDeparted = "assign-to-departed",
         ProtectedPath = "protected-path",
         MergeUnapproved = "merge-unapproved",
-        DraftSettings = "draft-settings",
         ReplaceRef = "replace-ref",
         ProtectedBranchDeleted = "protected-branch-deleted",
         NonFastForward = "non-fast-forward",

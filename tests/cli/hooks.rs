@@ -370,36 +370,3 @@ fn crm_sync_shows_what_the_servers_hook_said_line_by_line() {
     assert!(out.stderr.contains("git reset --hard @{upstream}"), "{out}");
     assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
 }
-
-/// An admin's draft of crm.toml, kept on the server on a branch of its own
-/// for review, is no approval: a rep who builds on it and pushes the result
-/// to main is judged by the published settings, and what only the draft
-/// allows is refused (`draft-settings`). The admin publishing it is fine.
-#[test]
-fn the_hook_refuses_work_that_only_an_unpublished_draft_of_the_settings_allows() {
-    let Some(s) = Signed::new() else { return };
-    let (bare, reassign) = served_with_reassign(&s);
-    s.repo.git(&["checkout", "-q", "-b", "draft"]);
-    s.act_as("liu.yang");
-    let to = "reassign_roles = [\"manager\", \"admin\", \"rep\"]";
-    s.edit("crm.toml", |t| t.replace("reassign_roles = [\"manager\", \"admin\"]", to));
-    let draft = s.commit("draft: reps may move customers");
-    assert_eq!(push(&s.repo, &["-q", "origin", "draft"]).code, 0, "the admin's own draft branch");
-
-    // wang.fang takes yutong on top of the draft, and pushes it as main.
-    s.act_as("wang.fang");
-    s.set_owner("yutong", "zhang.wei", "wang.fang");
-    s.commit("take yutong");
-    let out = push(&s.repo, &["origin", "draft:main"]);
-    assert_ne!(out.code, 0, "{out}");
-    assert!(out.stderr.contains("draft-settings") && out.stderr.contains("liu.yang's unpublished change"), "{out}");
-    assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
-
-    // Moving main to the draft commit itself publishes the admin's own
-    // signed change: accepted (git does not tell a hook who pushes; the
-    // README says so), and from then on it is the store's settings.
-    let out = push(&s.repo, &["origin", &format!("{draft}:refs/heads/main")]);
-    assert_eq!(out.code, 0, "{out}");
-    let out = push(&s.repo, &["origin", "draft:main"]);
-    assert_eq!(out.code, 0, "{out}");
-}

@@ -204,7 +204,7 @@ impl<'r> Verifier<'r> {
 
     /// Whether `oid` is on a protected branch already (reachable from the
     /// frontier). Without a frontier every change counts as published.
-    pub(super) fn published(&mut self, oid: ObjectId) -> Result<bool> {
+    fn published(&mut self, oid: ObjectId) -> Result<bool> {
         let Some(frontier) = self.frontier.clone() else { return Ok(true) };
         // A commit of the walk is reachable from no hidden commit; one
         // outside it is reachable from a hidden one.

@@ -21,7 +21,6 @@
 //! of protected branches, no foreign roots, no replace refs.
 
 mod change;
-mod drafts;
 mod merge;
 mod pool;
 pub mod rules;
@@ -236,9 +235,6 @@ impl<'r> Verifier<'r> {
         }
         let reference = self.reference(stored)?;
         self.judge(commit, &reference, &parents)?;
-        if self.frontier.is_some() && !self.hidden_is_frontier {
-            self.judge_without_drafts(commit, &reference, &parents)?;
-        }
         let line = self.policy_commit_of(reference.parent.id());
         let changed = state::key(&commit.tree()?) != state::key(&reference.parent.tree()?);
         self.policy_commit.insert(commit.id(), if changed { commit.id() } else { line });

@@ -160,11 +160,6 @@ pub const VERIFY_RULES: &[Rule] = &[
         "a commit dated more than a day after the day verify runs, or a touch dated more than a day after its commit (the pool's periods, cooldowns and a claim's place in history go by commit dates)",
         "set the computer's clock right and commit again: git commit --amend --no-edit --date=now with GIT_COMMITTER_DATE unset",
     ),
-    rule(
-        VerifyRule::DraftSettings,
-        "a commit (or a merge) that the store's settings allow only as someone else changed them on a branch never published on a protected branch, a draft kept on the server (checked by the server hook)",
-        "have the settings change merged into the protected branch first (by whoever may make it), then build on it",
-    ),
     rule(VerifyRule::NotACommit, "a push that makes a branch or tag name something other than a commit", "push commits only"),
     rule(
         VerifyRule::ForeignRoot,
