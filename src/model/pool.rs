@@ -296,25 +296,22 @@ pub fn judge_claim(person: &Staff, before: &Customer, standing: Standing, pool: 
     out
 }
 
-/// What is wrong with `actor` changing `before`'s `since` into `after`'s:
-/// the pool's rules count from it, so a rep who moved it later, set one
-/// where there was none, or removed it (a customer with no date is never
-/// due) would keep a neglected customer from the pool without a single
-/// touch. Moving it earlier only makes it due sooner; managers and admins
-/// may set it either way.
-pub fn judge_since(actor: &Staff, before: &Customer, after: &Customer) -> Option<Denied> {
-    let later = match (before.since, after.since) {
-        (Some(old), Some(new)) => new > old,
-        (None, None) => false,
-        _ => true,
+/// What is wrong with `actor` changing `before`'s `since` into `after`'s,
+/// when the pool releases customers by their dates: the rules count from
+/// it, so a rep who moved it later or removed it (a customer with no date
+/// is never due) would keep a neglected customer from the pool without a
+/// single touch. Moving it earlier, or filling in a missing one, only
+/// makes it due sooner; managers and admins may set it either way.
+pub fn judge_since(actor: &Staff, pool: &PoolPolicy, before: &Customer, after: &Customer) -> Option<Denied> {
+    let dated_rules = pool.release_after_days.is_some() || pool.prospect_days.is_some();
+    let what = match (before.since, after.since) {
+        (Some(old), Some(new)) if new > old => format!("move the since of {} to {new}", before.id),
+        (Some(_), None) => format!("remove the since of {}", before.id),
+        _ => return None,
     };
-    let to = after.since.map_or("none".to_string(), |d| d.to_string());
-    (later && !matches!(actor.role, Role::Manager | Role::Admin)).then(|| Denied {
+    (dated_rules && !matches!(actor.role, Role::Manager | Role::Admin)).then(|| Denied {
         rule: VerifyRule::SinceMoved,
-        reason: format!(
-            "move the since of {} to {to}: the pool's rules count from it (managers and admins may)",
-            before.id
-        ),
+        reason: format!("{what}: the pool's rules count from it (managers and admins may)"),
     })
 }
 

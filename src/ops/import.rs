@@ -351,7 +351,7 @@ impl Planner<'_, '_> {
         if let Err(e) = self.w.authorize(action) {
             return Err(err("owner", e.to_string()));
         }
-        if let Some(d) = crate::model::pool::judge_since(&self.w.actor, &before, &after) {
+        if let Some(d) = crate::model::pool::judge_since(&self.w.actor, &self.w.config.pool, &before, &after) {
             return Err(err("since", format!("{} may not {}", self.w.actor.handle, d.reason)));
         }
         let me = self.w.actor.handle.as_str();

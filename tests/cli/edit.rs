@@ -136,6 +136,8 @@ fn edit_by_someone_unrelated_is_refused() {
     let before = repo.state();
     let out = repo.crm_as("wang.fang", &["edit", "acme", "--set", "tier=prospect"]);
     repo.assert_refused(&out, 2, &["wang.fang", "acme"], &before);
-    // The owner may.
+    // The owner may; with no [pool] rules, `since` too, either way.
     repo.crm_as("zhang.wei", &["edit", "acme", "--set", "tier=prospect"]).ok();
+    repo.crm_as("zhang.wei", &["edit", "acme", "--set", "since=2026-11-01"]).ok();
+    repo.crm_as("zhang.wei", &["edit", "acme", "--unset", "since"]).ok();
 }

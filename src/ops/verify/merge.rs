@@ -185,6 +185,9 @@ impl<'r> Verifier<'r> {
             let author = Actor { handle: handle.to_string(), person, authenticated: true, forge: false };
             let part = FileChange { path: change.path.clone(), old: before, new: now };
             let context = format!("in {} merged by {}", oid.short(), merge.id().short());
+            // Its pool records are dated by the commit that made them.
+            let parent_day = branch_commit.first_parent()?.date();
+            let merge_dates = self.pool.redate(branch_commit.date(), parent_day);
             self.own_change(merge, &author, state, after, &part, Some(&context))?;
             if author.handle != merger.handle && !merger.forge && !self.published(oid)? {
                 let keys = self.keys;
@@ -198,6 +201,7 @@ impl<'r> Verifier<'r> {
                     self.violation(merge, merger, Some(&change.path), VerifyRule::MergeUnapproved.id(), msg);
                 }
             }
+            self.pool.redate(merge_dates.0, merge_dates.1);
         }
         Ok(())
     }

@@ -55,6 +55,15 @@ impl<'r> PoolJudge<'r> {
         self.day
     }
 
+    /// Dates the records judged next by another commit's day and its
+    /// parent's (a change a merge brings in is dated by the commit that
+    /// made it); returns the dates it replaced, to put back.
+    pub fn redate(&mut self, day: Date, parent_day: Date) -> (Date, Date) {
+        let was = (self.day, self.parent_day);
+        (self.day, self.parent_day) = (day, parent_day);
+        was
+    }
+
     /// Where `person` stands before their next claim in this commit.
     fn standing(&mut self, repo: &Repo, person: &str, pool: &crate::model::config::PoolPolicy) -> Result<Standing> {
         let Some(base) = &self.base else { return Ok(Standing::default()) };
@@ -73,19 +82,27 @@ impl<'r> PoolJudge<'r> {
 
     /// What is wrong with a pool record dated `date` in this commit.
     fn misdated(&self, what: &str, date: Option<Date>) -> Option<String> {
-        let Some(date) = date else { return Some(format!("a {what} without its date")) };
+        let Some(date) = date else { return Some(format!("{} without its date", article(what))) };
         if date > self.day {
-            return Some(format!("a {what} dated {date}, after its commit ({})", self.day));
+            return Some(format!("{} dated {date}, after its commit ({})", article(what), self.day));
         }
         if date < self.parent_day.plus_days(-1) {
-            return Some(format!("a {what} dated {date}, before its parent commit ({})", self.parent_day));
+            return Some(format!("{} dated {date}, before its parent commit ({})", article(what), self.parent_day));
         }
         match self.today {
             Some(today) if self.day > today.plus_days(1) => {
-                Some(format!("a {what} in a commit dated {}, after today ({today})", self.day))
+                Some(format!("{} in a commit dated {}, after today ({today})", article(what), self.day))
             }
             _ => None,
         }
+    }
+}
+
+/// `what` with its indefinite article.
+fn article(what: &str) -> String {
+    match what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        true => format!("an {what}"),
+        false => format!("a {what}"),
     }
 }
 

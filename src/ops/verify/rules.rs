@@ -228,7 +228,7 @@ pub const VERIFY_RULES: &[Rule] = &[
     ),
     rule(
         VerifyRule::SinceMoved,
-        "a rep moving a customer's since later, setting one where there was none, or removing it: the pool's rules count from it",
+        "a rep moving a customer's since later, or removing it, where [pool] releases customers by their dates: the rules count from it",
         "set it as it was; a manager or admin may correct it",
     ),
     rule(
