@@ -358,7 +358,6 @@ fn pool_commands_refuse_bad_input_and_write_nothing() {
     // Filling in a missing one only makes it due sooner.
     at(&repo, "2026-11-20", Some("li.na"), &["edit", "a-stale", "--unset", "since", "-q"]).ok();
     at(&repo, "2026-11-20", Some("zhang.wei"), &["edit", "a-stale", "--set", "since=2019-04-01", "-q"]).ok();
-    let before = repo.state();
     // Assigning a pooled customer to oneself would be a claim by another name.
     at(&repo, "2026-11-20", Some("li.na"), &["pool", "release", "a-stale", "--reason", "x", "-q"]).ok();
     let before = repo.state();
