@@ -94,8 +94,8 @@ fn refuse_duplicate(
             "customer",
             name,
             format!(
-                "has the {} {:?} of {}, which is in the pool: claim it (crm claim {}) rather than add a copy",
-                dup.by, dup.value, dup.id, dup.id
+                "shares its {} with {}, which is in the pool: claim it (crm claim {}) or ask a manager to assign it, rather than add a copy",
+                dup.by, dup.id, dup.id
             ),
         ));
     }

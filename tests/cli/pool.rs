@@ -322,6 +322,10 @@ fn claims_respect_region_cooldown_limit_and_cap() {
     };
     assert!(!due("2026-12-20"));
     assert!(due("2027-01-05"));
+    // An admin, who does not claim, may assign one to themselves.
+    let out = at(&repo, "2026-12-05", None, &["pool", "assign", "x-extra", "--to", "liu.yang"]).ok();
+    assert!(out.stdout.starts_with("Assigned x-extra to liu.yang"), "{out}");
+    verify_passes(&repo);
 }
 
 #[test]
@@ -368,7 +372,9 @@ fn pool_commands_refuse_bad_input_and_write_nothing() {
         let mut args = vec!["add", "--name", "a-stale", "--owner", "zhang.wei", "--region", "华中"];
         args.extend_from_slice(force);
         let out = at(&repo, "2026-11-20", Some("zhang.wei"), &args);
-        repo.assert_refused(&out, 2, &["of a-stale, which is in the pool: claim it (crm claim a-stale)"], &before);
+        let says =
+            ["shares its name with a-stale, which is in the pool: claim it (crm claim a-stale) or ask a manager"];
+        repo.assert_refused(&out, 2, &says, &before);
     }
 }
 

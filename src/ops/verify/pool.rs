@@ -156,7 +156,8 @@ pub(super) fn assess(
                 record(&mut out, problem);
             }
         }
-        (true, false) if new.owner == me => {
+        // An admin does not claim: taking one for themselves is an assignment.
+        (true, false) if new.owner == me && actor.role != Role::Admin => {
             let standing = judge.standing(repo, me, pool)?;
             for d in pool::judge_claim(actor, old, standing, pool, day) {
                 deny(&mut out, d);
