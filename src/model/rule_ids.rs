@@ -77,6 +77,7 @@ named_enum! {
         ProtectedBranchDeleted = "protected-branch-deleted",
         NonFastForward = "non-fast-forward",
         DatedAhead = "dated-ahead",
+        DatedBehind = "dated-behind",
         NotACommit = "not-a-commit",
         ForeignRoot = "foreign-root",
         SealNotRotated = "seal-not-rotated",

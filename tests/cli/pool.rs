@@ -607,6 +607,11 @@ fn backdated_claims_handed_on_claims_and_forged_pool_records_are_rejected() {
     s.repo.git(&["reset", "-q", "--hard", &head]);
     let range = s.forge("2030-01-01", "b-fresh", |text| text + "\n# notes for 2030\n");
     assert_eq!(verify_rules(&s.repo, &range), ["dated-ahead"]);
+    // Nor back: an empty commit dated weeks before its parent would let the
+    // next claims be dated out of the claim period.
+    s.repo.git(&["reset", "-q", "--hard", &head]);
+    s.repo.git_at("2026-10-20T10:00:00+08:00", &["commit", "-q", "--allow-empty", "-m", "wip"]);
+    assert_eq!(verify_rules(&s.repo, &format!("{head}..HEAD")), ["dated-behind"]);
     s.repo.git(&["reset", "-q", "--hard", &head]);
     let range = s.forge("2026-11-23", "b-fresh", |text| text.replace("since = 2026-09-01", "since = 2026-11-20"));
     assert_eq!(verify_rules(&s.repo, &range), ["since-moved"]);

@@ -74,7 +74,7 @@ pub(super) fn assess(
         (None, Some(Ok(new))) => {
             deny(&mut out, Action::AddCustomer { customer: &new });
             out.extend(super::pool::added(person, state, &new));
-            out.extend(touches_ahead(&new.touches, judge.day()));
+            out.extend(touches_ahead(&new.touches, judge.today()));
             for by in foreign_touches(person, &[], &new) {
                 deny(&mut out, Action::LogTouchFor { by, imported: true });
             }
@@ -124,7 +124,7 @@ pub(super) fn assess(
                 for by in foreign_touches(person, &old.touches, &new) {
                     deny(&mut out, Action::LogTouchFor { by, imported: false });
                 }
-                out.extend(touches_ahead(&new.touches[old.touches.len()..], judge.day()));
+                out.extend(touches_ahead(&new.touches[old.touches.len()..], judge.today()));
             }
             if ownership {
                 out.extend(assignees(after, Some(&old), &new));
@@ -265,13 +265,13 @@ fn assignees(after: Option<&State>, old: Option<&Customer>, new: &Customer) -> V
     out
 }
 
-/// A customer file's blob, parsed (`Err` when it cannot be).
-/// The touches of `touches` dated after `day`, their commit's (with a
-/// day's slack for time zones): a touch is something that happened, and
-/// the pool's rules count from the last one.
-fn touches_ahead(touches: &[Touch], day: crate::model::date::Date) -> Vec<Denial> {
-    let late = touches.iter().filter(|t| t.date > day.plus_days(1));
-    late.map(|t| (VerifyRule::DatedAhead.id(), format!("logs a touch dated {}, after its commit ({day})", t.date)))
+/// The touches of `touches` dated after `today` (with a day's slack for
+/// time zones): a touch is something that happened, and the pool's rules
+/// count from the last one.
+fn touches_ahead(touches: &[Touch], today: Option<crate::model::date::Date>) -> Vec<Denial> {
+    let Some(today) = today else { return Vec::new() };
+    let late = touches.iter().filter(|t| t.date > today.plus_days(1));
+    late.map(|t| (VerifyRule::DatedAhead.id(), format!("logs a touch dated {}, after today ({today})", t.date)))
         .collect()
 }
 

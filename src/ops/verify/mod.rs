@@ -304,6 +304,15 @@ impl<'r> Verifier<'r> {
                 let msg = format!("dated {}, after today ({today})", commit.date());
                 self.violation(commit, &actor, None, VerifyRule::DatedAhead.id(), msg);
             }
+            // Nor may one go back: an empty commit dated weeks before its
+            // parent would let the next claims be dated out of the claim
+            // period. Checked where commits are new (a range, the hook);
+            // old history may hold a clock's mistakes.
+            let parent_day = reference.parent.date();
+            if self.frontier.is_some() && commit.date() < parent_day.plus_days(-1) {
+                let msg = format!("dated {}, before its parent commit ({parent_day})", commit.date());
+                self.violation(commit, &actor, None, VerifyRule::DatedBehind.id(), msg);
+            }
             for p in &shape {
                 self.violation(commit, &actor, Some(&p.path), p.rule.id(), p.message.clone());
             }

@@ -50,9 +50,9 @@ impl<'r> PoolJudge<'r> {
         self.claims.clear();
     }
 
-    /// The day of the commit being judged.
-    pub fn day(&self) -> Date {
-        self.day
+    /// Today, when the walk knows it.
+    pub fn today(&self) -> Option<Date> {
+        self.today
     }
 
     /// Dates the records judged next by another commit's day and its

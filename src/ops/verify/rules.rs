@@ -157,8 +157,13 @@ pub const VERIFY_RULES: &[Rule] = &[
     ),
     rule(
         VerifyRule::DatedAhead,
-        "a commit dated more than a day after the day verify runs, or a touch dated more than a day after its commit (the pool's periods, cooldowns and a claim's place in history go by commit dates)",
+        "a commit dated more than a day after the day verify runs, or a touch dated more than a day after that day (the pool's periods, cooldowns and a claim's place in history go by commit dates)",
         "set the computer's clock right and commit again: git commit --amend --no-edit --date=now with GIT_COMMITTER_DATE unset",
+    ),
+    rule(
+        VerifyRule::DatedBehind,
+        "a commit dated more than a day before its parent, in a ranged verify or the hook (the pool's periods, cooldowns and a claim's place in history go by commit dates)",
+        "set the computer's clock right and commit again on top of the branch (crm sync does)",
     ),
     rule(VerifyRule::NotACommit, "a push that makes a branch or tag name something other than a commit", "push commits only"),
     rule(
