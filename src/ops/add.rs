@@ -85,19 +85,8 @@ fn refuse_duplicate(
 ) -> Result<()> {
     let keys = dedupe::keys(name, contacts);
     let Some(dup) = Catalog::load(snapshot)?.find_duplicate(&keys, except) else { return Ok(()) };
-    let pooled = CustomerId::parse(&dup.id)
-        .ok()
-        .and_then(|id| snapshot.existing_customer(&id).ok())
-        .is_some_and(|c| c.is_pooled());
-    if pooled {
-        return Err(Error::invalid(
-            "customer",
-            name,
-            format!(
-                "shares its {} with {}, which is in the pool: claim it (crm claim {}) or ask a manager to assign it, rather than add a copy",
-                dup.by, dup.id, dup.id
-            ),
-        ));
+    if let Some(why) = super::pool::pooled_copy(snapshot, &dup) {
+        return Err(Error::invalid("customer", name, why));
     }
     match force {
         true => Ok(()),

@@ -296,11 +296,15 @@ impl Planner<'_, '_> {
             }
         }
         let keys = dedupe::keys(&c.name, &c.contacts);
+        let existing = self.index.find(&keys, c.id.as_str());
+        if let Some(why) = existing.as_ref().and_then(|d| super::pool::pooled_copy(self.w.snapshot(), d)) {
+            return Err(err(&name_column, why));
+        }
         if !req.force {
             if let Some(d) = self.file.find(&keys, "") {
                 return Err(err(&name_column, format!("same {} as row {} ({})", d.by, d.id, d.value)));
             }
-            if let Some(d) = self.index.find(&keys, c.id.as_str()) {
+            if let Some(d) = existing {
                 let reason = format!("looks like existing customer `{}` (same {}: {})", d.id, d.by, d.value);
                 return Err(err(&name_column, format!("{reason}; use --force if it is a different one")));
             }

@@ -376,6 +376,11 @@ fn pool_commands_refuse_bad_input_and_write_nothing() {
             ["shares its name with a-stale, which is in the pool: claim it (crm claim a-stale) or ask a manager"];
         repo.assert_refused(&out, 2, &says, &before);
     }
+    let csv = repo.root().join("copy.csv");
+    std::fs::write(&csv, "id,name,owner,region\na-stale-2,a-stale,zhang.wei,华中\n").unwrap();
+    let csv = csv.display().to_string();
+    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["import", "csv", &csv, "--yes", "--force"]);
+    repo.assert_refused(&out, 2, &["shares its name with a-stale, which is in the pool"], &before);
 }
 
 #[test]

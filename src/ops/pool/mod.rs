@@ -23,6 +23,17 @@ pub fn day_of(opts: &WriteOptions, today: Date) -> Date {
     opts.stamps.committer.time.map_or(today, |t| t.date())
 }
 
+/// Why a new customer that shares a key with `dup` may not be written,
+/// when `dup` is in the pool: a copy would be a claim past every limit.
+pub(crate) fn pooled_copy(snapshot: &Snapshot<'_>, dup: &crate::model::dedupe::Duplicate) -> Option<String> {
+    let id = CustomerId::parse(&dup.id).ok()?;
+    snapshot.existing_customer(&id).ok().filter(|c| c.is_pooled())?;
+    Some(format!(
+        "shares its {} with {}, which is in the pool: claim it (crm claim {}) or ask a manager to assign it, rather than add a copy",
+        dup.by, dup.id, dup.id
+    ))
+}
+
 /// The customers of `ids` (each once, in order) with their files.
 fn read_each(snapshot: &Snapshot<'_>, ids: &[CustomerId]) -> Result<Vec<Source>> {
     if ids.is_empty() {
