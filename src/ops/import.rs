@@ -4,7 +4,7 @@
 //! existing customers (matched by id) instead of refusing them.
 
 use std::cell::OnceCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -14,6 +14,7 @@ use crate::error::RowError;
 use crate::model::authz::Action;
 use crate::model::dedupe::{self, DupIndex};
 use crate::model::document::{contact_table, customer_toml, string_array, touch_table, Document};
+use crate::model::pool::POOL;
 use crate::model::search;
 use crate::model::sheet::{self, Field};
 use crate::model::validity;
@@ -157,7 +158,9 @@ pub fn run(
     };
     // Each row on its own, on all cores; then, in order, what depends on
     // the rows before it (duplicates, ids taken).
-    let reader = RowReader { policy: &w.config.policy, staff: &w.staff };
+    let pooled: HashSet<&str> =
+        catalog.par_entries(|line| line.contains(POOL)).into_iter().filter(|e| e.owner == POOL).map(|e| e.id).collect();
+    let reader = RowReader { policy: &w.config.policy, staff: &w.staff, pooled: &pooled };
     let read: Vec<ReadRow> =
         sheet.rows.par_iter().enumerate().map(|(i, cells)| reader.read(i + 2, cells, &columns, req)).collect();
     let mut errors = Vec::new();
@@ -270,6 +273,9 @@ type ReadRow = (Option<Incoming>, Vec<RowError>);
 struct RowReader<'a> {
     policy: &'a Policy,
     staff: &'a BTreeMap<Handle, Staff>,
+    /// The ids of the pooled customers: their rows (an export's) name the
+    /// pool as owner.
+    pooled: &'a HashSet<&'a str>,
 }
 
 impl Planner<'_, '_> {
@@ -416,7 +422,7 @@ impl RowReader<'_> {
         let header = |i: usize| req.sheet.as_ref().and_then(|s| s.headers.get(i)).cloned().unwrap_or_default();
         let mut fail = |i: usize, reason: String| errors.push(RowError { row, column: header(i), reason });
         let (mut c, given, id) = read_row(cells, columns, req, &mut fail)?;
-        self.judge_row(&c, columns, &mut fail);
+        self.judge_row(&c, id.as_ref(), columns, &mut fail);
         let name_col = columns.iter().position(|f| *f == Field::Name).unwrap_or(0);
         let id_given = id.is_some();
         c.id = match id {
@@ -435,8 +441,8 @@ impl RowReader<'_> {
 
     /// Reports what makes the row's customer invalid, at its column: the
     /// name, the owner and backup as people to assign now, then the shared
-    /// definition of a valid customer.
-    fn judge_row(&self, c: &Customer, columns: &[Field], fail: &mut dyn FnMut(usize, String)) {
+    /// definition of a valid customer. `id` is the row's, when it gives one.
+    fn judge_row(&self, c: &Customer, id: Option<&CustomerId>, columns: &[Field], fail: &mut dyn FnMut(usize, String)) {
         let name_col = columns.iter().position(|f| *f == Field::Name).unwrap_or(0);
         if c.name.trim().is_empty() {
             fail(name_col, "the name is empty".into());
@@ -444,6 +450,8 @@ impl RowReader<'_> {
         let owner_col = columns.iter().position(|f| *f == Field::Owner).unwrap_or(name_col);
         if c.owner.is_empty() {
             fail(owner_col, "no owner".into());
+        } else if c.owner == POOL && id.is_some_and(|id| self.pooled.contains(id.as_str())) {
+            // A pooled customer as it is (an export's row): still the pool's.
         } else if let Err(e) = active_person(self.staff, &c.owner) {
             fail(owner_col, e.to_string());
         }

@@ -169,6 +169,14 @@ fn due_customers_go_to_the_pool_by_each_rule_and_exemptions_and_locks_keep_other
     verify_passes(&repo);
     let check = at(&repo, "2026-11-20", None, &["check"]);
     assert!(!check.stdout.contains("error["), "{check}");
+    // An export edited and imported back keeps the pooled customers' rows.
+    let exported = at(&repo, "2026-11-20", None, &["export", "--format", "csv"]).ok().stdout;
+    assert!(exported.contains("@pool,"), "{exported}");
+    let csv = repo.root().join("export.csv");
+    std::fs::write(&csv, exported).unwrap();
+    let csv = csv.display().to_string();
+    at(&repo, "2026-11-20", None, &["import", "csv", &csv, "--update", "--yes"]).ok();
+    assert_eq!(repo.commit_count(), commits + 1, "nothing changed, nothing written");
 
     // History shows releases as ownership events, with why.
     let log = at(&repo, "2026-11-20", None, &["log", "--format", "json"]).ok().json();
