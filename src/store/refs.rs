@@ -37,6 +37,24 @@ impl Repo {
         Ok(out)
     }
 
+    /// The commits the remote-tracking branches named `branch` (a short
+    /// name: `refs/remotes/<remote>/<branch>`) point to: what the servers
+    /// had of it at the last fetch.
+    pub fn remote_tips(&self, branch: &str) -> Result<Vec<ObjectId>> {
+        let mut out = Vec::new();
+        for reference in self.git.references_glob("refs/remotes/*")? {
+            let reference = reference?;
+            let name = reference.name().unwrap_or_default();
+            let short = name.strip_prefix("refs/remotes/").and_then(|n| n.split_once('/')).map(|(_, b)| b);
+            if short == Some(branch) {
+                if let Ok(commit) = reference.peel_to_commit() {
+                    out.push(commit.id().into());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The commit `id` names, peeling annotated tags; `None` when it names
     /// something else, or nothing in the repository.
     pub fn peel_to_commit(&self, id: ObjectId) -> Option<ObjectId> {

@@ -126,9 +126,13 @@ pub fn run(repo: &Repo, req: &VerifyRequest) -> Result<VerifyReport> {
         Some(range) if range.contains("..") => {
             let (from, to) = range.split_once("..").unwrap_or_default();
             let from = repo.resolve(from)?;
-            walk.tips.push(repo.resolve(if to.is_empty() { "HEAD" } else { to })?);
+            let tip = repo.resolve(if to.is_empty() { "HEAD" } else { to })?;
+            walk.tips.push(tip);
             walk.hidden.push(from);
-            walk.frontier = Some(vec![from]);
+            // A range a server's protected branch already holds (the weekly
+            // job's `OLD..origin/main`) was published there, merges and all:
+            // nothing it brings in is a draft.
+            walk.frontier = (!on_a_servers_protected_branch(repo, tip)?).then(|| vec![from]);
             walk.hidden_is_frontier = req.root.is_none();
             walk.genesis_trusted = true;
         }
@@ -140,6 +144,25 @@ pub fn run(repo: &Repo, req: &VerifyRequest) -> Result<VerifyReport> {
         walk.genesis_trusted = true;
     }
     judge_history(repo, &walk, &req.gpg, &req.identities)
+}
+
+/// Whether a remote-tracking ref of a protected branch (`[policy]
+/// protected_branches` as `tip` says them, else HEAD's branch) holds `tip`.
+fn on_a_servers_protected_branch(repo: &Repo, tip: ObjectId) -> Result<bool> {
+    let config = repo.snapshot(&repo.find_commit(tip)?.tree()?).config().ok();
+    let mut names: Vec<String> = config.map(|c| c.policy.protected_branches).unwrap_or_default();
+    if names.is_empty() {
+        names.extend(repo.head_branch());
+    }
+    for name in names {
+        let short = name.strip_prefix("refs/heads/").unwrap_or(&name);
+        for server in repo.remote_tips(short)? {
+            if server == tip || repo.descendant_of(server, tip)? {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 fn judge_history(repo: &Repo, walk: &Walk, gpg: &Gpg, identities: &[age::ssh::Identity]) -> Result<VerifyReport> {
