@@ -112,7 +112,13 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
             } else if privileged {
                 in_scope(actor, policy, customer)
             } else {
-                deny(VerifyRule::EditUnauthorized, format!("edit {}, owned by {}", customer.id, customer.owner))
+                let whose = match customer.is_pooled() {
+                    true => {
+                        "which is in the pool (a backup's rights end with its release; claim it to work on it)".into()
+                    }
+                    false => format!("owned by {}", customer.owner),
+                };
+                deny(VerifyRule::EditUnauthorized, format!("edit {}, {whose}", customer.id))
             }
         }
         Action::LogTouchFor { .. } if actor.role == Role::Admin => Ok(()),

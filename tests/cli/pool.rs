@@ -562,7 +562,7 @@ fn backdated_claims_handed_on_claims_and_forged_pool_records_are_rejected() {
     s.act_as("wang.fang");
     let before = s.repo.state();
     let refused = at(&s.repo, "2026-11-21", None, &["edit", "k-other", "--set", "region=华南"]);
-    s.repo.assert_refused(&refused, 2, &["wang.fang may not edit k-other"], &before);
+    s.repo.assert_refused(&refused, 2, &["wang.fang may not edit k-other, which is in the pool"], &before);
     let range = s.forge("2026-11-21", "k-other", |text| text.replace("region = \"华中\"", "region = \"华南\""));
     assert_eq!(verify_rules(&s.repo, &range), ["edit-unauthorized"]);
     s.repo.git(&["reset", "-q", "--hard", &released]);
