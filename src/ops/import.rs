@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::{active_person, Message, WriteOptions, Writer};
 use crate::error::RowError;
 use crate::model::authz::Action;
+use crate::model::date::Date;
 use crate::model::dedupe::{self, DupIndex};
 use crate::model::document::{contact_table, customer_toml, string_array, touch_table, Document};
 use crate::model::pool::POOL;
@@ -102,6 +103,8 @@ pub struct ImportRequest {
     pub update: bool,
     /// Import rows that look like existing customers anyway.
     pub force: bool,
+    /// Today, for the pool's rules (none: verify judges them alone).
+    pub today: Option<Date>,
 }
 
 /// What happens to one row.
@@ -155,6 +158,7 @@ pub fn run(
         index: catalog.index(),
         seen_ids: HashMap::new(),
         file: DupIndex::default(),
+        day: req.today.map(|t| super::pool::day_of(opts, t)),
     };
     // Each row on its own, on all cores; then, in order, what depends on
     // the rows before it (duplicates, ids taken).
@@ -256,6 +260,8 @@ struct Planner<'a, 's> {
     seen_ids: HashMap<String, usize>,
     /// Earlier rows' keys (ids are row numbers).
     file: DupIndex,
+    /// The day the pool's rules judge the import by.
+    day: Option<Date>,
 }
 
 /// The fields a row gives, as a customer plus which fields were present.
@@ -363,6 +369,13 @@ impl Planner<'_, '_> {
         }
         if let Some(d) = crate::model::pool::judge_since(&self.w.actor, &self.w.config.pool, &before, &after) {
             return Err(err("since", format!("{} may not {}", self.w.actor.handle, d.reason)));
+        }
+        let handed_on = self
+            .day
+            .filter(|_| after.owner != before.owner)
+            .and_then(|day| crate::model::pool::judge_hand_on(&self.w.actor, &before, &self.w.config.pool, day));
+        if let Some(d) = handed_on {
+            return Err(err("owner", format!("{} may not {}", self.w.actor.handle, d.reason)));
         }
         let me = self.w.actor.handle.as_str();
         for touch in after.touches.iter().skip(before.touches.len()).filter(|t| t.by != me) {

@@ -586,6 +586,11 @@ fn backdated_claims_handed_on_claims_and_forged_pool_records_are_rejected() {
         &["hand on b-fresh before 2026-12-05", "claimed it from the pool on 2026-11-21"],
         &before,
     );
+    let csv = s.repo.root().join("hand-on.csv");
+    std::fs::write(&csv, "id,name,owner,region\nb-fresh,b-fresh,zhang.wei,华中\n").unwrap();
+    let csv = csv.display().to_string();
+    let refused = at(&s.repo, "2026-11-22", None, &["import", "csv", &csv, "--update", "--yes"]);
+    s.repo.assert_refused(&refused, 2, &["hand on b-fresh before 2026-12-05"], &before);
     let range = s.forge("2026-11-22", "b-fresh", |text| {
         let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("pool_")).collect();
         kept.join("\n").replace("owner = \"chen.jie\"", "owner = \"zhang.wei\"") + "\n"

@@ -124,6 +124,7 @@ pub fn run(ctx: &mut Ctx, cmd: ImportCommand) -> CliResult {
         owner_column: args.owner_column,
         update: args.update,
         force: args.force,
+        today: Some(ctx.today),
     };
     let opts = ctx.write_options()?;
     let bar = progress_bar(ctx, total);
