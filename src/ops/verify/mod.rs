@@ -185,7 +185,6 @@ fn judge_history(repo: &Repo, walk: &Walk, gpg: &Gpg, identities: &[age::ssh::Id
         boundary: repo.shallow_boundary(),
         trees: repo.trees(),
         pool: pool::PoolJudge::new(walk.today),
-        today: walk.today,
     };
     let mut commits = 0;
     for commit in commits_to_judge {
@@ -222,10 +221,9 @@ struct Verifier<'r> {
     genesis_seen: bool,
     boundary: Boundary,
     trees: Trees<'r>,
-    /// What the pool's rules need of the commit being judged.
+    /// What the pool's rules need of the commit being judged (and today,
+    /// when known: no commit may be dated after it).
     pool: pool::PoolJudge<'r>,
-    /// Today, when known: no commit may be dated after it.
-    today: Option<Date>,
 }
 
 /// The rings of `commit`'s tree (a ring removed by the commit is its
@@ -323,7 +321,7 @@ impl<'r> Verifier<'r> {
             // The pool's periods, cooldowns and a claim's place in history
             // go by commit dates: one dated ahead would hold every honest
             // commit after it to a day that has not come.
-            if let Some(today) = self.today.filter(|t| commit.date() > t.plus_days(1)) {
+            if let Some(today) = self.pool.today().filter(|t| commit.date() > t.plus_days(1)) {
                 let msg = format!("dated {}, after today ({today})", commit.date());
                 self.violation(commit, &actor, None, VerifyRule::DatedAhead.id(), msg);
             }

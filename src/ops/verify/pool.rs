@@ -211,10 +211,7 @@ fn held_customer(
     let lock = |p: &PoolFields| (p.locked_by.clone(), p.locked_until);
     let holders_change = old.owner != new.owner || old.backup != new.backup;
     if lock(&old.pool) != lock(&new.pool) {
-        deny(&mut out, Action::Lock { customer: old });
-        if new.pool.locked_by.as_deref().is_some_and(|by| by != actor.handle.as_str()) {
-            out.push((VerifyRule::PoolRecord.id(), "a lock names someone other than whoever set it".into()));
-        }
+        out.extend(lock_change(actor, state, old, &new.pool));
     }
     if holders_change {
         let manager = pool::region_manager(old.region.as_deref(), &state.staff);
@@ -258,12 +255,22 @@ pub(super) fn added(actor: &Staff, state: &State, new: &Customer) -> Vec<Denial>
         out.push((VerifyRule::PoolRecord.id(), msg.into()));
     }
     if new.pool.locked_by.is_some() || new.pool.locked_until.is_some() {
-        if let Err(d) = authorize(actor, &state.config.policy, Action::Lock { customer: new }) {
-            out.push((d.rule.id(), format!("{} may not {}", actor.handle, d.reason)));
-        }
-        if new.pool.locked_by.as_deref() != Some(actor.handle.as_str()) {
-            out.push((VerifyRule::PoolRecord.id(), "a lock names someone other than whoever set it".into()));
-        }
+        out.extend(lock_change(actor, state, new, &new.pool));
+    }
+    out
+}
+
+/// What is wrong with `actor` setting, changing or lifting the lock of
+/// `customer` so that its pool keys become `after`: only a manager (of its
+/// region) or an admin may, and a lock names whoever set it.
+fn lock_change(actor: &Staff, state: &State, customer: &Customer, after: &PoolFields) -> Vec<Denial> {
+    let mut out: Vec<Denial> = Vec::new();
+    if let Err(d) = authorize(actor, &state.config.policy, Action::Lock { customer }) {
+        out.push((d.rule.id(), format!("{} may not {}", actor.handle, d.reason)));
+    }
+    let lifted = after.locked_by.is_none() && after.locked_until.is_none();
+    if !lifted && after.locked_by.as_deref() != Some(actor.handle.as_str()) {
+        out.push((VerifyRule::PoolRecord.id(), "a lock names someone other than whoever set it".into()));
     }
     out
 }
