@@ -370,3 +370,21 @@ fn crm_sync_shows_what_the_servers_hook_said_line_by_line() {
     assert!(out.stderr.contains("git reset --hard @{upstream}"), "{out}");
     assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
 }
+
+/// The date rules at the server: a commit dated more than a day ahead of
+/// the hook's today, or more than a day before its parent, is refused
+/// (the pool's periods go by commit dates).
+#[test]
+fn the_hook_refuses_commits_dated_ahead_or_behind() {
+    let Some(s) = Signed::new() else { return };
+    let (bare, reassign) = served_with_reassign(&s);
+    s.act_as("zhang.wei");
+    for (date, rule) in [("2030-01-01T10:00:00+08:00", "dated-ahead"), ("2026-10-01T10:00:00+08:00", "dated-behind")] {
+        s.repo.git(&["reset", "-q", "--hard", &reassign]);
+        s.repo.git_at(date, &["commit", "-q", "--allow-empty", "-m", "wip"]);
+        let out = push(&s.repo, &["origin", "main"]);
+        assert_ne!(out.code, 0, "{out}");
+        assert!(out.stderr.contains(rule), "{rule}\n{out}");
+        assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
+    }
+}
