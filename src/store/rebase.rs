@@ -274,8 +274,6 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
             Some(merged) => merged,
             None => merge3(&change.path, base.as_deref(), ours.as_deref(), theirs.as_deref())?,
         };
-        // Two claims of one pooled customer: whoever pushed first has it.
-        let pooled = base.as_deref().and_then(read_holder).is_some_and(|h| h.owner == POOL);
         match merged {
             Merged::Clean(content) => {
                 let content = reseal_for(resealer, &change.path, theirs.as_deref(), content)?;
@@ -287,7 +285,8 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
                 let theirs_by = last_change_by(repo, upstream, commit, &change.path)?;
                 // Both sides took it from the pool: that is the conflict,
                 // whatever else differs (a sealed file is sealed again for
-                // each claimer).
+                // each claimer), and whoever pushed first has it.
+                let pooled = base.as_deref().and_then(read_holder).is_some_and(|h| h.owner == POOL);
                 let owner = |t: &Option<String>| t.as_deref().and_then(read_holder).map(|h| h.owner);
                 let (our_owner, their_owner) = (owner(&ours), owner(&theirs));
                 let taken = |o: &Option<String>| o.as_deref().is_some_and(|o| o != POOL);
@@ -309,7 +308,7 @@ fn replay(repo: &Repository, commit: &Commit, tip: &Commit, upstream: Oid, ctx: 
                 };
                 conflicts.extend(list.into_iter().map(|c| SyncConflict {
                     file: customer_of(&change.path),
-                    claimed: pooled && c.key == "owner",
+                    claimed: false,
                     key: c.key,
                     ours: shown(c.ours),
                     ours_by: ours_by.clone(),
