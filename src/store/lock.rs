@@ -70,13 +70,14 @@ fn start_time(pid: u32) -> Option<u64> {
 pub fn acquire(path: &Path, wait: Duration) -> Result<Lock> {
     let start = Instant::now();
     loop {
-        match fs::OpenOptions::new().write(true).create_new(true).open(path) {
-            Ok(mut file) => {
-                let pid = std::process::id();
-                let _ = match start_time(pid) {
-                    Some(t) => writeln!(file, "crm pid {pid} start {t}"),
-                    None => writeln!(file, "crm pid {pid}"),
-                };
+        let pid = std::process::id();
+        let text = match start_time(pid) {
+            Some(t) => format!("crm pid {pid} start {t}\n"),
+            None => format!("crm pid {pid}\n"),
+        };
+        match create_holding(path, &text) {
+            Ok(()) => {
+                remove_dead_siblings(path);
                 return Ok(Lock(path.to_path_buf()));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -90,6 +91,49 @@ pub fn acquire(path: &Path, wait: Duration) -> Result<Lock> {
                 std::thread::sleep(Duration::from_millis(25));
             }
             Err(e) => return Err(Error::io(path)(e)),
+        }
+    }
+}
+
+/// The sibling a process writes its lock's text to before linking it in.
+fn sibling(path: &Path, pid: u32) -> PathBuf {
+    path.with_extension(format!("lock.crm-new-{pid}"))
+}
+
+/// Creates the lock file at `path` holding `text`, whole: the text goes to
+/// a sibling first, which is linked in place (a link fails when the name
+/// exists). A process killed half-way never leaves an empty lock, which
+/// nobody could tell from git's own. Where links are not supported, the
+/// file is created, then written.
+fn create_holding(path: &Path, text: &str) -> std::io::Result<()> {
+    let sibling = sibling(path, std::process::id());
+    fs::write(&sibling, text)?;
+    let linked = fs::hard_link(&sibling, path);
+    let _ = fs::remove_file(&sibling);
+    match linked {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            let mut file = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+            file.write_all(text.as_bytes())
+        }
+        other => other,
+    }
+}
+
+/// Removes the siblings ([`create_holding`]) that processes killed before
+/// they could remove them left beside `path`.
+fn remove_dead_siblings(path: &Path) {
+    // Only where /proc tells whether a process runs (Linux).
+    if !Path::new("/proc").is_dir() {
+        return;
+    }
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return };
+    let prefix = format!("{}.crm-new-", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let pid = file.to_string_lossy().strip_prefix(&prefix).and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|p| p != std::process::id() && start_time(p).is_none()) {
+            let _ = fs::remove_file(entry.path());
         }
     }
 }
@@ -113,4 +157,32 @@ fn take_over(path: &Path, pid: u32) -> Result<()> {
     }
     let _ = guard.unlock();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_is_created_whole_once_and_a_dead_writers_sibling_is_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.lock");
+        // What a writer killed between writing its sibling and linking it
+        // leaves (a pid no process has).
+        let dead = sibling(&path, u32::MAX - 7);
+        fs::write(&dead, "crm pid 4294967288\n").unwrap();
+        let lock = acquire(&path, Duration::ZERO).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(&format!("crm pid {} ", std::process::id())), "{text}");
+        assert_eq!(holder(&path), Holder::Running(std::process::id()));
+        let left: Vec<String> =
+            fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(left, ["index.lock"], "no sibling is left beside the lock");
+        // A second writer finds it taken.
+        let err = create_holding(&path, "crm pid 1\n").unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
+        drop(lock);
+        assert!(!path.exists());
+    }
 }
