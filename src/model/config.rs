@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::customer::Status;
 use super::named::named_enum;
 use super::staff::Role;
 
@@ -23,6 +24,33 @@ pub struct StoreConfig {
     /// The customer pool's rules.
     #[serde(default)]
     pub pool: PoolPolicy,
+}
+
+impl StoreConfig {
+    /// The `[pool] exempt_tiers` entries that `[policy] tiers` does not
+    /// list. A misspelt tier exempts nothing: the key accounts it was meant
+    /// to keep would go to the pool.
+    pub fn unknown_exempt_tiers(&self) -> impl Iterator<Item = &str> {
+        self.pool.exempt_tiers.iter().map(String::as_str).filter(|t| !self.policy.allows_tier(t))
+    }
+
+    /// Refuses a pool whose exempt tiers are not all tiers of the policy,
+    /// naming the first.
+    pub fn require_known_exempt_tiers(&self) -> crate::Result<()> {
+        match self.unknown_exempt_tiers().next() {
+            Some(tier) => Err(crate::Error::invalid(
+                "[pool] exempt_tiers entry",
+                tier,
+                format!("{}; fix crm.toml (crm check shows it)", self.unknown_tier_reason()),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Why an exempt tier is unknown, for errors and `crm check`.
+    pub fn unknown_tier_reason(&self) -> String {
+        format!("is not one of [policy] tiers ({})", self.policy.tiers.join(", "))
+    }
 }
 
 /// `[seal]`: which values are sealed and the company's recovery keys.
@@ -87,13 +115,6 @@ named_enum! {
     Lang("language") {
         En = "en",
         ZhCn = "zh-CN",
-    }
-}
-
-impl<'de> Deserialize<'de> for Lang {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Lang, D::Error> {
-        let word = String::deserialize(d)?;
-        word.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -168,8 +189,9 @@ pub struct PoolPolicy {
     /// without a region are anyone's).
     pub claim_in_region: bool,
     /// The statuses the no-touch rule releases (by default active and
-    /// prospect; adding `dormant` keeps a rep from parking a customer).
-    pub release_statuses: Vec<String>,
+    /// prospect; adding `dormant` keeps a rep from parking a customer). A
+    /// word that is not a status is refused when `crm.toml` is read.
+    pub release_statuses: Vec<Status>,
 }
 
 impl Default for PoolPolicy {
@@ -183,7 +205,7 @@ impl Default for PoolPolicy {
             owned_cap: None,
             cooldown_days: 30,
             claim_in_region: true,
-            release_statuses: vec!["active".into(), "prospect".into()],
+            release_statuses: vec![Status::Active, Status::Prospect],
         }
     }
 }
@@ -289,6 +311,22 @@ mod tests {
         assert_eq!(config.report.from.as_deref(), Some("crm <crm@x.cn>"));
         let bad = toml::from_str::<StoreConfig>("[company]\nname = \"X\"\n[report]\nlang = \"fr\"\n").unwrap_err();
         assert!(bad.to_string().contains("unknown language `fr` (known: en, zh-CN)"), "{bad}");
+    }
+
+    #[test]
+    fn pool_statuses_are_words_of_the_format_and_exempt_tiers_tiers_of_the_policy() {
+        let config: StoreConfig =
+            toml::from_str("[company]\nname = \"X\"\n[pool]\nrelease_statuses = [\"dormant\"]\n").unwrap();
+        assert_eq!(config.pool.release_statuses, vec![Status::Dormant]);
+        let bad = toml::from_str::<StoreConfig>("[company]\nname = \"X\"\n[pool]\nrelease_statuses = [\"Active\"]\n")
+            .unwrap_err();
+        assert!(bad.to_string().contains("unknown status `Active` (known: prospect, active, dormant, lost)"), "{bad}");
+        assert!(config.require_known_exempt_tiers().is_ok(), "the default exempts key, a default tier");
+        let typo: StoreConfig =
+            toml::from_str("[company]\nname = \"X\"\n[pool]\nexempt_tiers = [\"key\", \"Key\"]\n").unwrap();
+        assert_eq!(typo.unknown_exempt_tiers().collect::<Vec<_>>(), ["Key"]);
+        let e = typo.require_known_exempt_tiers().unwrap_err().to_string();
+        assert!(e.contains("`Key`: is not one of [policy] tiers (key, standard, prospect)"), "{e}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 /// Defines an enum of named values: `ALL` in the documented order, `id`
 /// (the word), `parse`, `FromStr` (the error names `$what` and lists the
-/// known words), `Display` and `Serialize` as the word.
+/// known words), `Display`, and `Serialize` and `Deserialize` as the word.
 macro_rules! named_enum {
     ($(#[$doc:meta])* $name:ident($what:literal) { $($variant:ident = $id:literal,)* }) => {
         $(#[$doc])*
@@ -54,6 +54,13 @@ macro_rules! named_enum {
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.id())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                let word = String::deserialize(d)?;
+                word.parse().map_err(serde::de::Error::custom)
             }
         }
     };

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::authz::Denied;
 use super::config::PoolPolicy;
-use super::customer::Customer;
+use super::customer::{Customer, Status};
 use super::date::{Date, Day};
 use super::named::named_enum;
 use super::rule_ids::VerifyRule;
@@ -160,7 +160,10 @@ impl<'p, D: Day> Rules<'p, D> {
         let older = |start: Option<D>, latest: Option<D>| start.zip(latest).is_some_and(|(s, l)| s <= l);
         let taken = f.claimed.max(f.assigned);
         let active = [f.last_touch, f.since, taken].into_iter().flatten().max();
-        let worked = self.pool.release_statuses.iter().any(|s| s == f.status);
+        // A status that is none of the known words (`Active`) cannot keep a
+        // customer from the pool: `crm check` reports it, the rule does not
+        // stop at it.
+        let worked = Status::parse(f.status).is_none_or(|s| self.pool.release_statuses.contains(&s));
         let reason = if worked && older(active, self.no_touch) {
             ReleaseReason::NoTouch
         } else if f.status == "prospect" && older(f.since.max(taken), self.prospect) {
@@ -394,10 +397,15 @@ mod tests {
         );
         assert_eq!(due(&facts("a", "standard", "active", "2026-10-28"), &pool, today), None);
         assert_eq!(due(&facts("a", "standard", "dormant", "2026-01-01"), &pool, today), None);
-        let parked = PoolPolicy { release_statuses: vec!["active".into(), "dormant".into()], ..pool.clone() };
+        let parked = PoolPolicy { release_statuses: vec![Status::Active, Status::Dormant], ..pool.clone() };
         assert_eq!(
             due(&facts("a", "standard", "dormant", "2026-01-01"), &parked, today),
             Some(Due::Release(ReleaseReason::NoTouch))
+        );
+        assert_eq!(
+            due(&facts("a", "standard", "Active", "2026-01-01"), &pool, today),
+            Some(Due::Release(ReleaseReason::NoTouch)),
+            "a misspelt status does not park a customer"
         );
         let mut prospect = facts("a", "prospect", "prospect", "2026-11-20");
         assert_eq!(due(&prospect, &pool, today), Some(Due::Release(ReleaseReason::Unconverted)));

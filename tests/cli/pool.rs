@@ -392,6 +392,52 @@ fn pool_commands_refuse_bad_input_and_write_nothing() {
 }
 
 #[test]
+fn misspelt_words_neither_park_customers_nor_send_key_accounts_to_the_pool() {
+    let repo = pool_store();
+    // A status that is no status (written with plain git) parks nothing:
+    // a-stale stays due, and crm check names the word.
+    let path = customer_path("a-stale");
+    repo.write(&path, repo.read(&path).replace("status = \"active\"", "status = \"Active\""));
+    repo.git_at("2026-11-19T10:00:00+08:00", &["commit", "-q", "-am", "Active"]);
+    let plan =
+        at(&repo, "2026-11-20", Some("li.na"), &["pool", "release", "--due", "--dry-run", "--format", "json"]).ok();
+    let due: Vec<String> =
+        plan.json()["releases"].as_array().unwrap().iter().map(|r| r["customer"].to_string()).collect();
+    assert!(due.contains(&"\"a-stale\"".to_string()), "{plan}");
+    let rules = |out: &Output| -> Vec<String> {
+        out.json()["findings"].as_array().unwrap().iter().map(|f| format!("{} {}", f["path"], f["rule"])).collect()
+    };
+    let check = at(&repo, "2026-11-20", None, &["check", "--format", "json"]);
+    assert!(rules(&check).contains(&format!("\"{path}\" \"unknown-status\"")), "{check}");
+
+    // An exempt tier the policy does not know exempts nothing: the nightly
+    // job refuses to run rather than pool the key accounts.
+    let config = repo.read("crm.toml").replace("exempt_tiers = [\"key\"]", "exempt_tiers = [\"Key\"]");
+    repo.write("crm.toml", config);
+    repo.git_at("2026-11-19T11:00:00+08:00", &["commit", "-q", "-am", "Key accounts"]);
+    let before = repo.state();
+    let out = at(&repo, "2026-11-20", Some("pool-bot"), &["pool", "release", "--due"]);
+    let says = ["[pool] exempt_tiers entry `Key`", "is not one of [policy] tiers (key, standard, prospect)"];
+    repo.assert_refused(&out, 2, &says, &before);
+    let check = at(&repo, "2026-11-20", None, &["check", "--format", "json"]);
+    assert!(rules(&check).contains(&"\"crm.toml\" \"invalid-value\"".to_string()), "{check}");
+    assert!(check.stdout.contains("exempt_tiers entry `Key` is not one of [policy] tiers"), "{check}");
+
+    // A status list with a word that is no status is refused on reading.
+    let config = repo.read("crm.toml").replace("exempt_tiers = [\"Key\"]", "release_statuses = [\"actve\"]");
+    repo.write("crm.toml", config);
+    repo.git_at("2026-11-19T12:00:00+08:00", &["commit", "-q", "-am", "Statuses"]);
+    let before = repo.state();
+    let out = at(&repo, "2026-11-20", Some("pool-bot"), &["pool", "release", "--due"]);
+    repo.assert_refused(
+        &out,
+        2,
+        &["crm.toml", "unknown status `actve` (known: prospect, active, dormant, lost)"],
+        &before,
+    );
+}
+
+#[test]
 fn a_change_of_owner_takes_the_claim_record_with_it() {
     let repo = pool_store();
     at(&repo, "2026-11-20", Some("pool-bot"), &["pool", "release", "--due", "-q"]).ok();

@@ -97,6 +97,7 @@ fn run(source: &Source, today: Date, identities: Option<&[age::ssh::Identity]>) 
     }
     let (rings, known) = c.rings(source, ring_items)?;
     let config = c.config(config_text.as_deref());
+    c.exempt_tiers(&config, config_text.as_deref().unwrap_or_default());
     let staff = c.staff(&staff_texts, &config.policy);
     let readable_staff: BTreeMap<Handle, Staff> =
         staff.iter().filter_map(|(h, p)| Some((Handle::parse(h).ok()?, p.clone()?))).collect();
@@ -305,6 +306,14 @@ impl Checker {
                 self.parse_error(CONFIG_FILE, text, CheckRule::MissingConfig, e);
                 fallback()
             }
+        }
+    }
+
+    /// `[pool] exempt_tiers` entries that are not tiers of the policy.
+    fn exempt_tiers(&mut self, config: &StoreConfig, text: &str) {
+        for tier in config.unknown_exempt_tiers() {
+            let message = format!("[pool] exempt_tiers entry `{tier}` {}", config.unknown_tier_reason());
+            self.key(CONFIG_FILE, text, text.find("exempt_tiers"), CheckRule::InvalidValue, message);
         }
     }
 

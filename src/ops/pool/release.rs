@@ -158,7 +158,10 @@ fn plan(
             crate::ops::non_empty("--reason", req.reason.as_deref().unwrap_or_default())?;
             read_each(snapshot, ids)?
         }
-        Selection::Due => due_now(snapshot, config, day)?,
+        Selection::Due => {
+            config.require_known_exempt_tiers()?;
+            due_now(snapshot, config, day)?
+        }
     };
     let by_service = actor.is_some_and(|a| a.role == Role::Service);
     let rules = Rules::<Date>::on(&config.pool, day);
