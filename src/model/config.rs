@@ -192,6 +192,9 @@ pub struct PoolPolicy {
     /// prospect; adding `dormant` keeps a rep from parking a customer). A
     /// word that is not a status is refused when `crm.toml` is read.
     pub release_statuses: Vec<Status>,
+    /// Days ahead `crm agenda` and the reps' digest warn of a customer the
+    /// rules will make due (0: only those due tonight).
+    pub remind_days: u32,
 }
 
 impl Default for PoolPolicy {
@@ -206,6 +209,7 @@ impl Default for PoolPolicy {
             cooldown_days: 30,
             claim_in_region: true,
             release_statuses: vec![Status::Active, Status::Prospect],
+            remind_days: 7,
         }
     }
 }

@@ -175,6 +175,23 @@ impl<'p, D: Day> Rules<'p, D> {
     }
 }
 
+/// The first day from `first` to `last` on which the rules make `c` due,
+/// and what they say then: what a rep is warned of before the nightly job
+/// acts. The rules' answer changes only on the day a rule's count runs out
+/// (a start plus a rule's days) or the day after a lock ends, so only
+/// those days (and `first`) are judged, each by [`Rules::due`].
+pub fn next_due(c: &Customer, pool: &PoolPolicy, first: Date, last: Date) -> Option<(Date, Due)> {
+    let starts = [c.last_touch(), c.since, c.pool.claimed, c.pool.assigned];
+    let periods = [pool.release_after_days, pool.prospect_days];
+    let ends = starts.iter().flatten().flat_map(|s| periods.iter().flatten().map(|n| s.plus_days((*n).into())));
+    let unlocked = c.pool.locked_until.map(|until| until.plus_days(1));
+    let mut days: Vec<Date> =
+        std::iter::once(first).chain(ends).chain(unlocked).filter(|d| first <= *d && *d <= last).collect();
+    days.sort();
+    days.dedup();
+    days.into_iter().find_map(|day| Rules::<Date>::on(pool, day).due(&Facts::of(c, day)).map(|due| (day, due)))
+}
+
 /// The manager a customer of `region` goes to when its tier is exempt:
 /// the first active manager of that region by handle.
 pub fn region_manager<'s>(region: Option<&str>, staff: &'s BTreeMap<Handle, Staff>) -> Option<&'s Staff> {
@@ -385,6 +402,41 @@ mod tests {
             assigned: None,
             locked: false,
         }
+    }
+
+    #[test]
+    fn the_next_due_day_is_when_a_rules_count_runs_out_or_a_lock_ends() {
+        let pool = PoolPolicy { release_after_days: Some(30), prospect_days: Some(60), ..PoolPolicy::default() };
+        let mut c = Customer::new(CustomerId::parse("acme").unwrap(), "Acme".into(), "zhang.wei".into());
+        c.status = "active".into();
+        c.since = Some(day("2026-10-01"));
+        let today = day("2026-10-25");
+        let week = today.plus_days(7);
+        assert_eq!(next_due(&c, &pool, today, week), Some((day("2026-10-31"), Due::Release(ReleaseReason::NoTouch))));
+        assert_eq!(next_due(&c, &pool, today, day("2026-10-30")), None, "not within the window");
+        c.pool.locked_by = Some("li.na".into());
+        c.pool.locked_until = Some(day("2026-11-01"));
+        assert_eq!(next_due(&c, &pool, today, week), None, "locked all week");
+        assert_eq!(
+            next_due(&c, &pool, today, today.plus_days(14)),
+            Some((day("2026-11-02"), Due::Release(ReleaseReason::NoTouch)))
+        );
+        c.pool = PoolFields::default();
+        c.status = "prospect".into();
+        let prospect = PoolPolicy { release_after_days: None, ..pool.clone() };
+        assert_eq!(
+            next_due(&c, &prospect, day("2026-11-25"), day("2026-12-02")),
+            Some((day("2026-11-30"), Due::Release(ReleaseReason::Unconverted)))
+        );
+        c.tier = "key".into();
+        let late = day("2026-12-05");
+        assert_eq!(
+            next_due(&c, &pool, late, late),
+            Some((late, Due::ToManager(ReleaseReason::NoTouch))),
+            "due already"
+        );
+        c.owner = POOL.into();
+        assert_eq!(next_due(&c, &pool, late, late), None);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `crm agenda`: one person's day, one row per customer in the order to
-//! work through them — next steps overdue (oldest first), customers handed
+//! work through them — next steps overdue (oldest first), customers the
+//! pool's rules will take from them within `[pool] remind_days` (soonest
+//! first), customers handed
 //! to them that they have not touched since (the weekly report's
 //! "unacknowledged handovers"), next steps due within the window (soonest
 //! first), then their stale relationships (key accounts first).
@@ -18,8 +20,9 @@ use serde::Serialize;
 
 use crate::model::date::Date;
 use crate::model::named::named_enum;
+use crate::model::pool::{self, Due, ReleaseReason, POOL};
 use crate::model::timestamp::Timestamp;
-use crate::model::{Customer, Handle, StoreConfig};
+use crate::model::{Customer, Handle, Staff, StoreConfig};
 use crate::ops::list::is_stale_relationship;
 use crate::ops::report::handover::{handover_window, recent_handovers, unacknowledged, Unacknowledged};
 use crate::store::catalog::Catalog;
@@ -44,6 +47,7 @@ named_enum! {
     /// Why a customer is on the agenda, most urgent first.
     Kind("agenda item") {
         Overdue = "overdue",
+        Release = "release",
         Handover = "handover",
         Due = "due",
         Stale = "stale",
@@ -103,6 +107,20 @@ pub struct Item {
     pub last_touch: Option<Date>,
     /// When the relationship began.
     pub since: Option<Date>,
+    /// When the pool's rules take it from the person, within `[pool]
+    /// remind_days`.
+    pub release: Option<Release>,
+}
+
+/// A customer the pool's rules take from its owner soon, unless they act.
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    /// The day the rules make it due (today: the next nightly run).
+    pub on: Date,
+    /// Which rule.
+    pub reason: ReleaseReason,
+    /// Where it goes: `@pool`, or (an exempt tier) its region's manager.
+    pub to: String,
 }
 
 impl Item {
@@ -143,7 +161,9 @@ pub fn run(store: &Store, req: &AgendaRequest, today: Date) -> Result<Readable<A
         BTreeMap::new()
     };
     let whose = Whose { person: handle.to_string(), name: person.name, revised: store.head_time()? };
-    let mut agenda = build(whose, &customers, &handovers, &config, req.until, today);
+    let staff = if customers.is_empty() { BTreeMap::new() } else { head.staff()? };
+    let mut agenda =
+        build(whose, &customers, &handovers, &Context { config: &config, staff: &staff }, req.until, today);
     open_next_steps(&mut agenda, &customers, &Opener::new(store, &config)?);
     Ok(Readable { value: agenda, skipped })
 }
@@ -171,6 +191,15 @@ pub(crate) struct Whose {
     pub revised: Timestamp,
 }
 
+/// What an agenda is judged by: the settings, and the staff (who receives
+/// a key account the pool's rules take).
+pub(crate) struct Context<'a> {
+    /// `crm.toml`.
+    pub config: &'a StoreConfig,
+    /// Everyone, by handle.
+    pub staff: &'a BTreeMap<Handle, Staff>,
+}
+
 /// The agenda of a person owning `customers`, with the unacknowledged
 /// handovers among them (by customer id): the one definition of what is
 /// on it and in which order, for `crm agenda` and `crm report digest`.
@@ -178,25 +207,59 @@ pub(crate) fn build(
     whose: Whose,
     customers: &[Customer],
     handovers: &BTreeMap<String, Unacknowledged>,
-    config: &StoreConfig,
+    cx: &Context<'_>,
     until: Date,
     today: Date,
 ) -> Agenda {
     let mut items: Vec<Item> = customers
         .iter()
-        .filter_map(|c| item(c, handovers.get(c.id.as_str()), is_stale_relationship(c, config, today), until, today))
+        .filter_map(|c| {
+            let reasons = Reasons {
+                handover: handovers.get(c.id.as_str()),
+                stale: is_stale_relationship(c, cx.config, today),
+                release: release(c, cx, today),
+            };
+            item(c, reasons, until, today)
+        })
         .collect();
     items.sort_by(|a, b| order(a).cmp(&order(b)));
     Agenda { person: whose.person, name: whose.name, today, until, items, revised: whose.revised }
 }
 
+/// When the pool's rules take `c` from its owner within `[pool]
+/// remind_days` of `today`, and to whom. A key account that would stay
+/// (its owner is the region's manager, or the region has none) is not.
+fn release(c: &Customer, cx: &Context<'_>, today: Date) -> Option<Release> {
+    let last = today.plus_days(cx.config.pool.remind_days.into());
+    let (on, due) = pool::next_due(c, &cx.config.pool, today, last)?;
+    let to = match due {
+        Due::Release(_) => POOL.to_string(),
+        Due::ToManager(_) => match pool::region_manager(c.region.as_deref(), cx.staff) {
+            Some(m) if m.handle.as_str() != c.owner => m.handle.to_string(),
+            _ => return None,
+        },
+    };
+    Some(Release { on, reason: due.reason(), to })
+}
+
+/// Why a customer may be on the agenda, besides its next step.
+struct Reasons<'a> {
+    handover: Option<&'a Unacknowledged>,
+    stale: bool,
+    release: Option<Release>,
+}
+
 /// `c`'s row, when it has a reason to be on the agenda.
-fn item(c: &Customer, handover: Option<&Unacknowledged>, stale: bool, until: Date, today: Date) -> Option<Item> {
+fn item(c: &Customer, reasons: Reasons<'_>, until: Date, today: Date) -> Option<Item> {
+    let Reasons { handover, stale, release } = reasons;
     let mut kinds = Vec::new();
     match c.next_date {
         Some(d) if d < today => kinds.push(Kind::Overdue),
         Some(d) if d <= until => kinds.push(Kind::Due),
         _ => {}
+    }
+    if release.is_some() {
+        kinds.push(Kind::Release);
     }
     if handover.is_some() {
         kinds.push(Kind::Handover);
@@ -208,6 +271,7 @@ fn item(c: &Customer, handover: Option<&Unacknowledged>, stale: bool, until: Dat
     let (&kind, also) = kinds.split_first()?;
     let date = match kind {
         Kind::Overdue | Kind::Due => c.next_date,
+        Kind::Release => release.as_ref().map(|r| r.on),
         Kind::Handover => handover.map(|h| h.reassigned),
         // As the report counts a stale relationship's days.
         Kind::Stale => c.last_touch().or(c.since),
@@ -227,11 +291,12 @@ fn item(c: &Customer, handover: Option<&Unacknowledged>, stale: bool, until: Dat
         from: handover.and_then(|h| h.from.clone()),
         last_touch: c.last_touch(),
         since: c.since,
+        release,
     })
 }
 
-/// Where a row goes: by kind; overdue, handovers and due by date, oldest
-/// first; stale key accounts before the others, each longest untouched
+/// Where a row goes: by kind; overdue, releases, handovers and due by
+/// date, oldest first; stale key accounts before the others, each longest untouched
 /// first (never touched, with no start date, first of all); then by id.
 fn order(item: &Item) -> (Kind, bool, Option<Date>, &str) {
     let other_tier = item.kind == Kind::Stale && item.tier != "key";

@@ -132,6 +132,7 @@ fn every_item_has_the_documented_fields() {
         "from",
         "last_touch",
         "since",
+        "release",
     ]
     .map(String::from)
     .into();

@@ -224,6 +224,55 @@ fn due_customers_go_to_the_pool_by_each_rule_and_exemptions_and_locks_keep_other
 }
 
 #[test]
+fn reps_are_warned_on_their_agenda_and_digest_before_the_rules_take_a_customer() {
+    let repo = pool_store();
+    let releases = |day: &str, who: &str| -> Vec<(String, String, String, String)> {
+        let out = at(&repo, day, None, &["agenda", "--for", who, "--format", "json"]).ok();
+        let items = out.json()["items"].as_array().unwrap().clone();
+        items
+            .iter()
+            .filter(|i| !i["release"].is_null())
+            .map(|i| {
+                let r = &i["release"];
+                let word = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+                (word(&i["customer"]), word(&r["on"]), word(&r["reason"]), word(&r["to"]))
+            })
+            .collect()
+    };
+    let row = |id: &str, on: &str, reason: &str, to: &str| (id.into(), on.into(), reason.into(), to.into());
+    // Tonight's run takes a-stale to the pool and e-key to li.na; b-fresh,
+    // touched on 11-10, is not due within the week.
+    assert_eq!(
+        releases("2026-11-20", "zhang.wei"),
+        [row("a-stale", "2026-11-20", "no-touch", "@pool"), row("e-key", "2026-11-20", "no-touch", "li.na")]
+    );
+    let table = at(&repo, "2026-11-20", None, &["agenda", "--for", "zhang.wei"]).ok();
+    assert!(table.stderr.contains("0 overdue, 2 going to the pool"), "{table}");
+    assert!(table.stdout.contains("goes to the pool tonight unless touched"), "{table}");
+    assert!(table.stdout.contains("goes to li.na, the region's manager, tonight unless touched"), "{table}");
+    // A week ahead, b-fresh is warned of; a touch keeps a-stale.
+    at(&repo, "2026-12-05", Some("zhang.wei"), &["touch", "-q", "a-stale", "--kind", "call", "--summary", "Hi"]).ok();
+    let soon = releases("2026-12-05", "zhang.wei");
+    assert_eq!(
+        soon,
+        [row("e-key", "2026-12-05", "no-touch", "li.na"), row("b-fresh", "2026-12-10", "no-touch", "@pool")]
+    );
+    let table = at(&repo, "2026-12-05", None, &["agenda", "--for", "zhang.wei"]).ok();
+    assert!(table.stdout.contains("goes to the pool in 5 days unless touched"), "{table}");
+    // A prospect goes unless converted; a locked customer is not warned of.
+    assert_eq!(releases("2026-11-20", "chen.jie"), [row("c-prospect", "2026-11-20", "unconverted", "@pool")]);
+    let digest = at(&repo, "2026-11-20", None, &["report", "digest", "--for", "chen.jie", "--lang", "zh-CN"]).ok();
+    assert!(digest.stdout.contains("即将收回公海的客户"), "{digest}");
+    assert!(digest.stdout.contains("今晚收回公海，转化即可保留"), "{digest}");
+    assert!(!digest.stdout.contains("f-locked"), "{digest}");
+    // remind_days = 0 warns of tonight's only.
+    let config = repo.read("crm.toml") + "remind_days = 0\n";
+    repo.write("crm.toml", config);
+    repo.git_at("2026-12-05T11:00:00+08:00", &["commit", "-q", "-am", "No warning ahead"]);
+    assert_eq!(releases("2026-12-05", "zhang.wei"), [row("e-key", "2026-12-05", "no-touch", "li.na")]);
+}
+
+#[test]
 fn a_lock_is_a_managers_and_keeps_a_customer_out_until_it_ends() {
     let repo = pool_store();
     let before = repo.state();

@@ -8,14 +8,16 @@ use crate::cli::i18n::{Catalog, Lang};
 use crate::cli::ics;
 use crate::cli::render::{self, Column, Format};
 use crate::model::date::Date;
-use crate::ops::agenda::{self, Agenda, AgendaRequest, Item, Kind};
+use crate::model::pool::{ReleaseReason, POOL};
+use crate::ops::agenda::{self, Agenda, AgendaRequest, Item, Kind, Release};
 use crate::ops::complete::People;
 use crate::Error;
 
 /// A person's day: next steps overdue and due, handovers to follow up, stale accounts
 ///
 /// One row per customer, most urgent first: next steps overdue (oldest
-/// first), customers handed over to the person that they have not touched
+/// first), customers the pool's rules take within [pool] remind_days
+/// unless touched or converted (soonest first), customers handed over to the person that they have not touched
 /// since (as in the handover report), next steps due within --within
 /// (soonest first), then stale relationships (key accounts first). Without
 /// --for, the agenda of the person `crm whoami` names. An empty agenda is
@@ -81,6 +83,7 @@ pub fn why(item: &Item, today: Date, cat: &Catalog) -> String {
                 1 => cat.text("why-due-tomorrow"),
                 n => cat.with("why-due-in", &days(n)),
             },
+            Kind::Release => item.release.as_ref().map_or_else(String::new, |r| release(r, today, cat)),
             Kind::Handover => {
                 let when = match days_ago(item.handed_over) {
                     0 => cat.text("when-today"),
@@ -109,6 +112,23 @@ pub fn why(item: &Item, today: Date, cat: &Catalog) -> String {
         })
         .collect::<Vec<_>>()
         .join(&cat.text("why-separator"))
+}
+
+/// When and where the pool's rules take a customer, and what keeps it.
+fn release(r: &Release, today: Date, cat: &Catalog) -> String {
+    let when = match today.days_until(r.on) {
+        ..=0 => cat.text("when-tonight"),
+        1 => cat.text("when-tomorrow"),
+        n => cat.with("when-in-days", &[("days", n.into())]),
+    };
+    let touch = r.reason == ReleaseReason::NoTouch;
+    let key = match (r.to == POOL, touch) {
+        (true, true) => "why-release-touch",
+        (true, false) => "why-release-convert",
+        (false, true) => "why-manager-touch",
+        (false, false) => "why-manager-convert",
+    };
+    cat.with(key, &[("when", when.into()), ("to", r.to.as_str().into())])
 }
 
 /// Runs `crm agenda`.
@@ -149,13 +169,17 @@ pub fn count(a: &Agenda, kind: Kind) -> usize {
 
 /// The agenda's counts in one line, for people.
 fn summary(a: &Agenda, cat: &Catalog) -> String {
+    // Customers going to the pool are counted when there are any: a store
+    // without the pool's rules has none.
+    let id = if count(a, Kind::Release) > 0 { "agenda-summary-release" } else { "agenda-summary" };
     cat.with(
-        "agenda-summary",
+        id,
         &[
             ("name", a.name.as_str().into()),
             ("person", a.person.as_str().into()),
             ("today", a.today.to_string().into()),
             ("overdue", count(a, Kind::Overdue).into()),
+            ("release", count(a, Kind::Release).into()),
             ("handovers", count(a, Kind::Handover).into()),
             ("due", count(a, Kind::Due).into()),
             ("until", a.until.to_string().into()),

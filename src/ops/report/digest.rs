@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::handover::{recent_handovers, slim, unacknowledged};
 use crate::model::date::Date;
 use crate::model::{Customer, Handle, Staff};
-use crate::ops::agenda::{self, Agenda, AgendaRequest, Whose};
+use crate::ops::agenda::{self, Agenda, AgendaRequest, Context, Whose};
 use crate::ops::report::handover::handover_window;
 use crate::store::snapshot::Readable;
 use crate::store::Store;
@@ -78,15 +78,16 @@ pub fn run(store: &Store, req: &DigestRequest, today: Date) -> Result<Readable<V
             let revised = store.head_time()?;
             let opener = Opener::new(store, &config)?;
             let mut out = Vec::new();
-            for person in staff.into_values().filter(Staff::is_active) {
+            let cx = Context { config: &config, staff: &staff };
+            for person in staff.values().filter(|s| s.is_active()) {
                 let owned = by_owner.remove(person.handle.as_str()).unwrap_or_default();
                 let theirs: BTreeMap<String, _> =
                     owned.iter().filter_map(|c| handovers.remove_entry(c.id.as_str())).collect();
                 let whose = Whose { person: person.handle.to_string(), name: person.name.clone(), revised };
-                let mut agenda = agenda::build(whose, &owned, &theirs, &config, req.until, today);
+                let mut agenda = agenda::build(whose, &owned, &theirs, &cx, req.until, today);
                 agenda::open_next_steps(&mut agenda, &owned, &opener);
                 if !agenda.items.is_empty() {
-                    out.push(PersonalDigest { agenda, email: person.email.clone(), staff: person });
+                    out.push(PersonalDigest { agenda, email: person.email.clone(), staff: person.clone() });
                 }
             }
             Ok(Readable { value: out, skipped })

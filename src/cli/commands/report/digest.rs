@@ -142,11 +142,13 @@ fn write(dir: &Path, name: &str, content: &str) -> CliResult {
 /// The list as a message to its person.
 fn letter<'a>(d: &'a PersonalDigest, cat: &Catalog) -> Letter<'a> {
     let a = &d.agenda;
+    let id = if count(a, Kind::Release) > 0 { "mail-subject-digest-release" } else { "mail-subject-digest" };
     let subject = cat.with(
-        "mail-subject-digest",
+        id,
         &[
             ("today", a.today.to_string().into()),
             ("overdue", count(a, Kind::Overdue).into()),
+            ("release", count(a, Kind::Release).into()),
             ("handovers", count(a, Kind::Handover).into()),
             ("due", count(a, Kind::Due).into()),
             ("stale", count(a, Kind::Stale).into()),
@@ -173,12 +175,16 @@ fn counts(a: &Agenda, cat: &Catalog) -> Vec<(String, usize, bool)> {
     let until = [("until", a.until.to_string().into())];
     [
         (Kind::Overdue, cat.text("digest-count-overdue")),
+        (Kind::Release, cat.text("digest-count-release")),
         (Kind::Handover, cat.text("digest-count-handover")),
         (Kind::Due, cat.with("digest-count-due", &until)),
         (Kind::Stale, cat.text("digest-count-stale")),
     ]
     .into_iter()
-    .map(|(kind, label)| (label, count(a, kind), kind == Kind::Overdue && count(a, kind) > 0))
+    // Customers going to the pool are counted when there are any (see
+    // `crm agenda`'s summary).
+    .filter(|(kind, _)| *kind != Kind::Release || count(a, *kind) > 0)
+    .map(|(kind, label)| (label, count(a, kind), matches!(kind, Kind::Overdue | Kind::Release) && count(a, kind) > 0))
     .collect()
 }
 
@@ -195,6 +201,7 @@ fn sections(a: &Agenda, cat: &Catalog) -> Vec<Section> {
     ];
     [
         (Kind::Overdue, cat.text("digest-section-overdue")),
+        (Kind::Release, cat.text("digest-section-release")),
         (Kind::Handover, cat.text("digest-section-handover")),
         (Kind::Due, cat.with("digest-section-due", &until)),
         (Kind::Stale, cat.text("digest-section-stale")),
