@@ -130,25 +130,47 @@ fn slugify(name: &str) -> String {
     slug
 }
 
-/// Place names whose characters have several readings, read as in the name
-/// (the character-by-character reading would give "zhangsha", "chengdou").
+/// Words whose characters have several readings, read as in the word,
+/// syllables apart: place names (the character-by-character reading would
+/// give "zhangsha", "chengdou") and words of company names (大厦 dasha,
+/// 行业 hangye, 空调 kongtiao), and the titles in which 长 is zhang (its
+/// reading in names is chang, [`READINGS`]).
 const PHRASES: &[(&str, &str)] = &[
-    ("长沙", "changsha"),
-    ("长春", "changchun"),
-    ("长安", "changan"),
-    ("长治", "changzhi"),
-    ("长江", "changjiang"),
-    ("重庆", "chongqing"),
-    ("厦门", "xiamen"),
-    ("成都", "chengdu"),
-    ("首都", "shoudu"),
-    ("银行", "yinhang"),
-    ("西藏", "xizang"),
-    ("蚌埠", "bengbu"),
-    ("六安", "luan"),
-    ("乐山", "leshan"),
-    ("佛山", "foshan"),
+    ("重庆", "chong qing"),
+    ("厦门", "xia men"),
+    ("首都", "shou du"),
+    ("银行", "yin hang"),
+    ("西藏", "xi zang"),
+    ("蚌埠", "beng bu"),
+    ("六安", "lu an"),
+    ("乐山", "le shan"),
+    ("乐清", "yue qing"),
+    ("佛山", "fo shan"),
+    ("大厦", "da sha"),
+    ("行业", "hang ye"),
+    ("商行", "shang hang"),
+    ("车行", "che hang"),
+    ("琴行", "qin hang"),
+    ("会计", "kuai ji"),
+    ("音乐", "yin yue"),
+    ("乐器", "yue qi"),
+    ("空调", "kong tiao"),
+    ("董事长", "dong shi zhang"),
+    ("行长", "hang zhang"),
+    ("会长", "hui zhang"),
+    ("校长", "xiao zhang"),
+    ("院长", "yuan zhang"),
+    ("厂长", "chang zhang"),
+    ("家长", "jia zhang"),
+    ("市长", "shi zhang"),
+    ("成长", "cheng zhang"),
+    ("增长", "zeng zhang"),
 ];
+
+/// Characters whose first reading is not the one company and place names
+/// use: 长 is chang in 长沙, 长城, 长途, 长虹 (zhang only in the titles of
+/// [`PHRASES`]); 都 is du in 成都, 都市, 京都.
+const READINGS: &[(char, &str)] = &[('长', "chang"), ('都', "du")];
 
 /// What a name is searched by besides itself: its pinyin (Latin words
 /// lowercased), run together, and the first letter of each syllable and
@@ -164,8 +186,9 @@ pub fn pinyin_keys(name: &str) -> (String, String) {
             continue;
         }
         if !han.is_empty() {
-            full.push_str(&pinyin(&han));
-            initials.extend(han.iter().filter_map(|h| h.to_pinyin()).filter_map(|p| p.plain().chars().next()));
+            let read = syllables(&han);
+            initials.extend(read.iter().filter_map(|s| s.chars().next()));
+            full.push_str(&read.concat());
             han.clear();
         }
         if c.is_alphanumeric() {
@@ -182,26 +205,33 @@ pub fn pinyin_keys(name: &str) -> (String, String) {
     (full, initials)
 }
 
-/// Pinyin of some characters, with [`PHRASES`] read as a whole.
+/// Pinyin of some characters, run together ([`syllables`]).
 fn pinyin(cs: &[char]) -> String {
-    let mut out = String::new();
+    syllables(cs).concat()
+}
+
+/// The syllables of some characters: [`PHRASES`] read as a whole, then
+/// each character by [`READINGS`] or its first reading. Plain pinyin writes
+/// ü (旅 → lü); ASCII slugs write it v.
+fn syllables(cs: &[char]) -> Vec<String> {
+    let mut out = Vec::new();
     let mut i = 0;
     while i < cs.len() {
         let phrase = PHRASES.iter().find(|(p, _)| {
             let p: Vec<char> = p.chars().collect();
             cs[i..].starts_with(&p)
         });
-        match phrase {
-            Some((p, reading)) => {
-                out.push_str(reading);
-                i += p.chars().count();
-            }
-            None => {
-                // Plain pinyin writes ü (旅 → lü); ASCII slugs write it v.
-                out.extend(cs[i].to_pinyin().map(|p| p.plain().replace('ü', "v")));
-                i += 1;
-            }
+        if let Some((p, reading)) = phrase {
+            out.extend(reading.split(' ').map(String::from));
+            i += p.chars().count();
+            continue;
         }
+        let c = cs[i];
+        match READINGS.iter().find(|(r, _)| *r == c) {
+            Some((_, reading)) => out.push(reading.to_string()),
+            None => out.extend(c.to_pinyin().map(|p| p.plain().replace('ü', "v"))),
+        }
+        i += 1;
     }
     out
 }
@@ -374,6 +404,23 @@ mod tests {
         // Common compounds read as their words.
         assert_eq!(derived("北京公交集团"), "beijing-gongjiao-jituan");
         assert_eq!(derived("宇通客车股份有限公司"), "yutong-keche-gufen-youxian-gongsi");
+    }
+
+    #[test]
+    fn characters_of_several_readings_are_read_as_names_read_them() {
+        assert_eq!(derived("西安长途客运"), "xian-changtu-keyun");
+        assert_eq!(derived("长城汽车"), "changcheng-qiche");
+        assert_eq!(derived("长虹电器"), "changhong-dianqi");
+        assert_eq!(derived("都市客运"), "dushi-keyun");
+        assert_eq!(derived("国贸大厦"), "guomao-dasha");
+        assert_eq!(derived("格力空调"), "geli-kongtiao");
+        assert_eq!(derived("乐清客运"), "yueqing-keyun");
+        // 长 is zhang in a title.
+        assert_eq!(pinyin(&"董事长".chars().collect::<Vec<_>>()), "dongshizhang");
+        assert_eq!(pinyin(&"成长".chars().collect::<Vec<_>>()), "chengzhang");
+        // Initials follow the same readings: 长沙 is cs, as a rep types it.
+        assert_eq!(pinyin_keys("长沙城市公交"), ("changshachengshigongjiao".into(), "cscsgj".into()));
+        assert_eq!(pinyin_keys("重庆 Bus"), ("chongqingbus".into(), "cqb".into()));
     }
 
     #[test]
