@@ -44,6 +44,9 @@ pub enum Action<'a> {
         customer: &'a Customer,
         /// What the pool's rules say of it on the day (`None`: not due).
         due: Option<Due>,
+        /// Whether its tier is one of `[pool] exempt_tiers` (which go to
+        /// the region's manager, not to the pool).
+        exempt: bool,
     },
     /// Hand a customer of an exempt tier that is due to its region's
     /// manager (what a due release does with key accounts).
@@ -141,9 +144,19 @@ pub fn authorize(actor: &Staff, policy: &Policy, action: Action<'_>) -> Result<(
         Action::Release { customer, .. } if matches!(actor.role, Role::Manager | Role::Admin) => {
             in_scope(actor, policy, customer)
         }
+        // A rep gives up a customer of their own (退回公海), but not an
+        // account of an exempt tier: those go to the region's manager.
+        Action::Release { customer, exempt: false, .. } if customer.owner == me => Ok(()),
+        Action::Release { customer, exempt: true, .. } if customer.owner == me => deny(
+            VerifyRule::ReleaseUnauthorized,
+            format!(
+                "release {} to the pool: a {} account goes to the region's manager, not the pool (ask them to take it)",
+                customer.id, customer.tier
+            ),
+        ),
         Action::Release { customer, .. } => deny(
             VerifyRule::ReleaseUnauthorized,
-            format!("release {} to the pool (managers, admins and the service identity may)", customer.id),
+            format!("release {} to the pool (its owner, managers, admins and the service identity may)", customer.id),
         ),
         Action::HandToManager { customer, .. } => authorize(actor, policy, Action::ChangeOwnership { customer }),
         Action::Lock { customer } if matches!(actor.role, Role::Manager | Role::Admin) => {

@@ -30,6 +30,7 @@ named_enum! {
         NoTouch = "no-touch",
         Unconverted = "unconverted",
         Manual = "manual",
+        Returned = "returned",
     }
 }
 

@@ -393,8 +393,8 @@ fn pool_commands_refuse_bad_input_and_write_nothing() {
     repo.assert_refused(&out, 2, &["<CUSTOMERS>"], &before);
     let out = at(&repo, "2026-11-20", Some("li.na"), &["pool", "release", "a-stale"]);
     repo.assert_refused(&out, 2, &["missing --reason"], &before);
-    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["pool", "release", "a-stale", "--reason", "bored"]);
-    repo.assert_refused(&out, 2, &["zhang.wei may not release a-stale"], &before);
+    let out = at(&repo, "2026-11-20", Some("chen.jie"), &["pool", "release", "a-stale", "--reason", "bored"]);
+    repo.assert_refused(&out, 2, &["chen.jie may not release a-stale"], &before);
     let out = at(&repo, "2026-11-20", Some("pool-bot"), &["pool", "release", "b-fresh", "--reason", "x"]);
     repo.assert_refused(&out, 2, &["b-fresh", "not due"], &before);
     let out = at(&repo, "2026-11-20", Some("pool-bot"), &["add", "--name", "Bot Co", "--owner", "zhang.wei"]);
@@ -624,6 +624,66 @@ fn forged_claims_past_the_limit_or_outside_the_pool_are_rejected_by_verify() {
         kept.join("\n").replace("owner = \"@pool\"", "owner = \"chen.jie\"\npool_claimed = 2026-11-01") + "\n"
     });
     assert!(verify_rules(&s.repo, &range).contains(&"pool-record".to_string()));
+}
+
+#[test]
+fn a_rep_returns_a_customer_of_their_own_to_the_pool_but_no_one_elses_and_no_key_account() {
+    let Some(s) = Signed::new() else { return };
+    s.act_as("liu.yang");
+    add(&s.repo, "k-key", "zhang.wei", "华中", "2026-09-01", &["--tier", "key", "--backup", "li.na"]);
+    s.act_as("zhang.wei");
+    let dry = at(
+        &s.repo,
+        "2026-11-20",
+        None,
+        &["pool", "release", "a-stale", "--reason", "x", "--dry-run", "--format", "json"],
+    );
+    assert_eq!(dry.ok().json()["releases"][0]["reason"], "returned");
+    at(&s.repo, "2026-11-20", None, &["pool", "release", "a-stale", "--reason", "moved to Wuhan", "-q"]).ok();
+    let file = s.repo.read_toml(&customer_path("a-stale"));
+    assert_eq!((file["owner"].as_str(), file["pool_reason"].as_str()), (Some("@pool"), Some("returned")));
+    assert_eq!(file["pool_from"].as_str(), Some("zhang.wei"));
+    verify_passes(&s.repo);
+    // Given up is given up: the cooldown holds.
+    let before = s.repo.state();
+    let refused = at(&s.repo, "2026-11-21", None, &["claim", "a-stale"]);
+    s.repo.assert_refused(&refused, 2, &["released from zhang.wei"], &before);
+    // Not a colleague's customer, and not a key account.
+    let refused = at(&s.repo, "2026-11-21", None, &["pool", "release", "k-other", "--reason", "x"]);
+    s.repo.assert_refused(
+        &refused,
+        2,
+        &["zhang.wei may not release k-other to the pool (its owner, managers"],
+        &before,
+    );
+    let refused = at(&s.repo, "2026-11-21", None, &["pool", "release", "k-key", "--reason", "x"]);
+    let says = ["zhang.wei may not release k-key to the pool: a key account goes to the region's manager"];
+    s.repo.assert_refused(&refused, 2, &says, &before);
+    // The same by hand: verify names each.
+    let range = s.forge("2026-11-21", "k-key", |text| {
+        text.replace(
+            "owner = \"zhang.wei\"",
+            "owner = \"@pool\"\npool_released = 2026-11-21\npool_reason = \"returned\"\npool_from = \"zhang.wei\"",
+        )
+    });
+    assert_eq!(verify_rules(&s.repo, &range), ["release-unauthorized"]);
+    s.repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    let range = s.forge("2026-11-21", "b-fresh", |text| {
+        text.replace(
+            "owner = \"zhang.wei\"",
+            "owner = \"@pool\"\npool_released = 2026-11-21\npool_reason = \"no-touch\"\npool_from = \"zhang.wei\"",
+        )
+    });
+    assert_eq!(verify_rules(&s.repo, &range), ["pool-record"], "a rep's release is a return, not the rules'");
+    s.repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    s.act_as("chen.jie");
+    let range = s.forge("2026-11-21", "b-fresh", |text| {
+        text.replace(
+            "owner = \"zhang.wei\"",
+            "owner = \"@pool\"\npool_released = 2026-11-21\npool_reason = \"returned\"\npool_from = \"zhang.wei\"",
+        )
+    });
+    assert_eq!(verify_rules(&s.repo, &range), ["release-unauthorized"]);
 }
 
 /// `text`, a pooled customer's file, as a claim by `by` on `day` writes it.

@@ -51,6 +51,7 @@ pool-reason-no-touch = no touch
 pool-due-by-rules = due by the pool's rules
 pool-reason-unconverted = unconverted
 pool-reason-manual = released by hand
+pool-reason-returned = returned by its owner
 empty-pending = No departed person still owns customers.
 empty-changes = No ownership changes.
 empty-self-assigned = No manager gave a customer to themselves.

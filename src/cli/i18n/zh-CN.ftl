@@ -49,6 +49,7 @@ pool-reason-no-touch = 长期未跟进
 pool-due-by-rules = 按公海规则到期
 pool-reason-unconverted = 未转化
 pool-reason-manual = 手动退回
+pool-reason-returned = 负责人主动退回
 empty-pending = 没有离职人员名下仍有客户。
 empty-changes = 本期没有归属变更。
 empty-self-assigned = 没有经理把客户分配给自己。

@@ -94,11 +94,15 @@ pub struct Released {
 /// The reason a due release records when none is given.
 pub const DUE_REASON: &str = "due by the pool's rules";
 
-/// Plans `req` against the current state, writing nothing.
+/// Plans `req` against the current state, writing nothing. Who asks is
+/// looked up, not required: it only decides a release's reason.
 pub fn dry_run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Result<Released> {
     let head = store.head()?;
     let day = day_of(opts, req.today);
-    let (releases, held, _) = plan(&head, &head.staff()?, &head.config()?, None, req, day)?;
+    let staff = head.staff()?;
+    let me = crate::ops::whoami::handle(store, opts).ok();
+    let actor = me.and_then(|h| staff.values().find(|s| s.handle.as_str() == h));
+    let (releases, held, _) = plan(&head, &staff, &head.config()?, actor, req, day)?;
     Ok(Released { day, releases, held, commit: None })
 }
 
@@ -117,7 +121,9 @@ pub fn run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Result<R
     for (r, (before, change)) in releases.iter().zip(edited) {
         let due = r.due;
         match r.to == POOL {
-            true => w.authorize(Action::Release { customer: &before, due })?,
+            true => {
+                w.authorize(Action::Release { customer: &before, due, exempt: w.config.pool.exempts(&before.tier) })?
+            }
             false => w.authorize(Action::HandToManager { customer: &before, due })?,
         }
         changes.push(change);
@@ -143,8 +149,8 @@ fn after(r: &Release, before: &Customer, day: Date) -> Ownership {
 }
 
 /// The releases `req` asks for on `day`, the due customers held back, and
-/// the files read. `actor` (when writing) decides what a release by id may
-/// be: a service identity's must be due.
+/// the files read. `actor` (when known) decides what a release by id may
+/// be: a service identity's must be due, a rep's is their own return.
 fn plan(
     snapshot: &Snapshot<'_>,
     staff: &BTreeMap<Handle, Staff>,
@@ -163,7 +169,7 @@ fn plan(
             due_now(snapshot, config, day)?
         }
     };
-    let by_service = actor.is_some_and(|a| a.role == Role::Service);
+
     let rules = Rules::<Date>::on(&config.pool, day);
     let mut releases = Vec::with_capacity(chosen.len());
     let mut held = Vec::new();
@@ -172,7 +178,7 @@ fn plan(
         let c = &source.customer;
         let due = rules.due(&Facts::of(c, day));
         let release = match (&req.selection, due) {
-            (Selection::Ids(_), _) => by_id(c, due, by_service, day)?,
+            (Selection::Ids(_), _) => by_id(c, due, actor, day)?,
             (Selection::Due, Some(Due::Release(reason))) => {
                 Some(release(c, POOL.into(), reason, c.backup.clone(), due))
             }
@@ -210,8 +216,9 @@ fn plan(
 }
 
 /// A release by id of `c`: refused when it is pooled or locked, or, for a
-/// service identity, not due.
-fn by_id(c: &Customer, due: Option<Due>, by_service: bool, day: Date) -> Result<Option<Release>> {
+/// service identity, not due. A rep's release of their own customer is a
+/// return (reason `returned`); a manager's or admin's is `manual`.
+fn by_id(c: &Customer, due: Option<Due>, actor: Option<&Staff>, day: Date) -> Result<Option<Release>> {
     if c.owner == POOL {
         return Err(Error::invalid("customer", c.id.as_str(), "is already in the pool"));
     }
@@ -224,8 +231,13 @@ fn by_id(c: &Customer, due: Option<Due>, by_service: bool, day: Date) -> Result<
             format!("is locked by {by}{until}; a manager lifts the lock first: crm pool unlock {}", c.id),
         ));
     }
-    if !by_service {
-        return Ok(Some(release(c, POOL.into(), ReleaseReason::Manual, c.backup.clone(), due)));
+    let reason = match actor.map(|a| a.role) {
+        Some(Role::Service) => None,
+        Some(Role::Rep) => Some(ReleaseReason::Returned),
+        _ => Some(ReleaseReason::Manual),
+    };
+    if let Some(reason) = reason {
+        return Ok(Some(release(c, POOL.into(), reason, c.backup.clone(), due)));
     }
     match due {
         Some(Due::Release(reason)) => Ok(Some(release(c, POOL.into(), reason, c.backup.clone(), due))),

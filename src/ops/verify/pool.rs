@@ -131,7 +131,7 @@ pub(super) fn assess(
     let me = actor.handle.as_str();
     match (old.owner == POOL, new.owner == POOL) {
         (false, true) => {
-            allow(&mut out, Action::Release { customer: old, due });
+            allow(&mut out, Action::Release { customer: old, due, exempt: pool.exempts(&old.tier) });
             if let (Some(by), true) = (&old.pool.locked_by, old.pool.locked_on(day)) {
                 let d = Denied {
                     rule: VerifyRule::ReleaseNotDue,
@@ -150,6 +150,7 @@ pub(super) fn assess(
             }
             let wanted = match (actor.role, due) {
                 (Role::Service, Some(due)) => Some(due.reason()),
+                (Role::Rep, _) => Some(ReleaseReason::Returned),
                 _ => None,
             };
             for problem in release_record(judge, old, new, wanted) {
@@ -292,10 +293,7 @@ fn release_record(judge: &PoolJudge<'_>, old: &Customer, new: &Customer, wanted:
         None => out.push("a release without pool_reason".into()),
         Some((r, None)) => out.push(format!("pool_reason `{r}` is not one of {}", ReleaseReason::known())),
         Some((_, Some(reason))) if wanted.is_some_and(|w| w != reason) => {
-            out.push(format!(
-                "a release for `{reason}` by rules that made it due for `{}`",
-                wanted.map_or("", |w| w.id())
-            ));
+            out.push(format!("a release that says pool_reason = `{reason}` for `{}`", wanted.map_or("", |w| w.id())));
         }
         Some(_) => {}
     }

@@ -9,10 +9,12 @@ use crate::ops::pool::release::{self, Release, ReleaseRequest, Released, Selecti
 
 /// Release customers to the pool, by id or every one that is due
 ///
-/// By id: managers (of the customers' region) and admins. --due: every
+/// By id: managers (of the customers' region) and admins (reason manual),
+/// or a rep giving up customers of their own (退回公海: reason returned;
+/// not an exempt tier, which goes to the region's manager). --due: every
 /// customer the rules in crm.toml's [pool] make due today; also the service
-/// identity (the nightly job). One commit. With --due, a customer of an exempt tier ([pool].exempt_tiers)
-/// goes to its region's manager instead. --dry-run prints the plan and writes
+/// identity (the nightly job). One commit. With --due, a customer of an
+/// exempt tier ([pool].exempt_tiers) goes to its region's manager instead. --dry-run prints the plan and writes
 /// nothing; on a terminal a release of several asks first unless --yes.
 ///
 /// Example: crm pool release --due --dry-run
