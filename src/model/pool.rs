@@ -341,19 +341,24 @@ pub fn judge_since(actor: &Staff, pool: &PoolPolicy, before: &Customer, after: &
 /// claim period or the cooldown, whichever is longer; otherwise a claim
 /// handed straight on would count against nobody's limit, and would give
 /// the customer back to the rep it was released from within their
-/// cooldown. Managers and admins may reassign it.
-pub fn judge_hand_on(actor: &Staff, before: &Customer, pool: &PoolPolicy, day: Date) -> Option<Denied> {
+/// cooldown. Returning it to the pool is handing it on too (to whoever
+/// claims it next, the rep it was released from included). Managers and
+/// admins may reassign or release it.
+pub fn judge_hand_on(actor: &Staff, before: &Customer, to: &str, pool: &PoolPolicy, day: Date) -> Option<Denied> {
     let claimed = before.pool.claimed?;
     if actor.role != Role::Rep || before.owner != actor.handle.as_str() {
         return None;
     }
     let days = pool.claim_period_days.max(pool.cooldown_days);
     let free = claimed.plus_days(i64::from(days));
+    let (act, manager) = match to == POOL {
+        true => (format!("return {} to the pool", before.id), "release"),
+        false => (format!("hand on {}", before.id), "reassign"),
+    };
     (day < free).then(|| Denied {
         rule: VerifyRule::ClaimHandedOn,
         reason: format!(
-            "hand on {} before {free}: they claimed it from the pool on {claimed}, and a claimer keeps a claimed customer {days} days (a manager may reassign it)",
-            before.id
+            "{act} before {free}: they claimed it from the pool on {claimed}, and a claimer keeps a claimed customer {days} days (a manager may {manager} it)"
         ),
     })
 }

@@ -370,10 +370,9 @@ impl Planner<'_, '_> {
         if let Some(d) = crate::model::pool::judge_since(&self.w.actor, &self.w.config.pool, &before, &after) {
             return Err(err("since", format!("{} may not {}", self.w.actor.handle, d.reason)));
         }
-        let handed_on = self
-            .day
-            .filter(|_| after.owner != before.owner)
-            .and_then(|day| crate::model::pool::judge_hand_on(&self.w.actor, &before, &self.w.config.pool, day));
+        let handed_on = self.day.filter(|_| after.owner != before.owner).and_then(|day| {
+            crate::model::pool::judge_hand_on(&self.w.actor, &before, &after.owner, &self.w.config.pool, day)
+        });
         if let Some(d) = handed_on {
             return Err(err("owner", format!("{} may not {}", self.w.actor.handle, d.reason)));
         }

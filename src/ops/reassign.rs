@@ -187,9 +187,9 @@ pub(crate) fn apply(w: &Writer<'_>, moves: &[Move], sources: Sources, day: Date)
         Ok(Ownership { owner: m.to.clone(), backup: m.backup_after.clone(), pool })
     })?;
     let mut changes = Vec::with_capacity(edited.len());
-    for (before, change) in edited {
+    for (m, (before, change)) in moves.iter().zip(edited) {
         w.authorize(Action::ChangeOwnership { customer: &before })?;
-        if let Some(d) = pool::judge_hand_on(&w.actor, &before, &w.config.pool, day) {
+        if let Some(d) = pool::judge_hand_on(&w.actor, &before, &m.to, &w.config.pool, day) {
             return Err(Error::Forbidden { actor: w.actor.handle.to_string(), action: d.reason });
         }
         changes.push(change);

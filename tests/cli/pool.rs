@@ -684,6 +684,28 @@ fn a_rep_returns_a_customer_of_their_own_to_the_pool_but_no_one_elses_and_no_key
         )
     });
     assert_eq!(verify_rules(&s.repo, &range), ["release-unauthorized"]);
+
+    // A customer claimed is kept as long as a hand-on would be: returned at
+    // once, a friend's claim would give it back to the rep it was released
+    // from, inside their cooldown.
+    s.repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    s.act_as("li.na");
+    at(&s.repo, "2026-11-21", None, &["pool", "release", "k-other", "--reason", "idle", "-q"]).ok();
+    s.act_as("zhang.wei");
+    at(&s.repo, "2026-11-22", None, &["claim", "k-other", "-q"]).ok();
+    let before = s.repo.state();
+    let refused = at(&s.repo, "2026-11-23", None, &["pool", "release", "k-other", "--reason", "not for me"]);
+    let says =
+        ["zhang.wei may not return k-other to the pool before 2026-12-06: they claimed it from the pool on 2026-11-22"];
+    s.repo.assert_refused(&refused, 2, &says, &before);
+    let range = s.forge("2026-11-23", "k-other", |text| {
+        let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("pool_")).collect();
+        kept.join("\n").replace(
+            "owner = \"zhang.wei\"",
+            "owner = \"@pool\"\npool_released = 2026-11-23\npool_reason = \"returned\"\npool_from = \"zhang.wei\"",
+        ) + "\n"
+    });
+    assert_eq!(verify_rules(&s.repo, &range), ["claim-handed-on"]);
 }
 
 /// `text`, a pooled customer's file, as a claim by `by` on `day` writes it.

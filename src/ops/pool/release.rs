@@ -122,7 +122,11 @@ pub fn run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Result<R
         let due = r.due;
         match r.to == POOL {
             true => {
-                w.authorize(Action::Release { customer: &before, due, exempt: w.config.pool.exempts(&before.tier) })?
+                let exempt = w.config.pool.exempts(&before.tier);
+                w.authorize(Action::Release { customer: &before, due, exempt })?;
+                if let Some(d) = pool::judge_hand_on(&w.actor, &before, POOL, &w.config.pool, day) {
+                    return Err(Error::Forbidden { actor: w.actor.handle.to_string(), action: d.reason });
+                }
             }
             false => w.authorize(Action::HandToManager { customer: &before, due })?,
         }

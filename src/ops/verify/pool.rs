@@ -132,6 +132,9 @@ pub(super) fn assess(
     match (old.owner == POOL, new.owner == POOL) {
         (false, true) => {
             allow(&mut out, Action::Release { customer: old, due, exempt: pool.exempts(&old.tier) });
+            if let Some(d) = pool::judge_hand_on(actor, old, POOL, pool, day) {
+                deny(&mut out, d);
+            }
             if let (Some(by), true) = (&old.pool.locked_by, old.pool.locked_on(day)) {
                 let d = Denied {
                     rule: VerifyRule::ReleaseNotDue,
@@ -226,7 +229,7 @@ fn held_customer(
         }
     }
     if old.owner != new.owner {
-        if let Some(d) = pool::judge_hand_on(actor, old, &state.config.pool, day) {
+        if let Some(d) = pool::judge_hand_on(actor, old, &new.owner, &state.config.pool, day) {
             out.push((d.rule.id(), format!("{} may not {}", actor.handle, d.reason)));
         }
     }
