@@ -1,6 +1,6 @@
 //! `crm agenda`: one person's day, one row per customer in the order to
-//! work through them — next steps overdue (oldest first), customers the
-//! pool's rules will take from them within `[pool] remind_days` (soonest
+//! work through them — customers the pool's rules will take from them
+//! within `[pool] remind_days` (soonest first), next steps overdue (oldest
 //! first), customers handed
 //! to them that they have not touched since (the weekly report's
 //! "unacknowledged handovers"), next steps due within the window (soonest
@@ -46,8 +46,8 @@ pub struct AgendaRequest {
 named_enum! {
     /// Why a customer is on the agenda, most urgent first.
     Kind("agenda item") {
-        Overdue = "overdue",
         Release = "release",
+        Overdue = "overdue",
         Handover = "handover",
         Due = "due",
         Stale = "stale",
@@ -115,7 +115,8 @@ pub struct Item {
 /// A customer the pool's rules take from its owner soon, unless they act.
 #[derive(Debug, Clone, Serialize)]
 pub struct Release {
-    /// The day the rules make it due (today: the next nightly run).
+    /// The day the rules make it due: the nightly run of that day (in the
+    /// small hours, as `examples/cron/` runs it) takes it.
     pub on: Date,
     /// Which rule.
     pub reason: ReleaseReason,
@@ -226,6 +227,14 @@ pub(crate) fn build(
     Agenda { person: whose.person, name: whose.name, today, until, items, revised: whose.revised }
 }
 
+impl Release {
+    /// The last day its owner can act: the day before the run that takes
+    /// it (today, when that run is tonight's or was missed).
+    pub fn last_day(&self, today: Date) -> Date {
+        self.on.plus_days(-1).max(today)
+    }
+}
+
 /// When the pool's rules take `c` from its owner within `[pool]
 /// remind_days` of `today`, and to whom. A key account that would stay
 /// (its owner is the region's manager, or the region has none) is not.
@@ -271,7 +280,7 @@ fn item(c: &Customer, reasons: Reasons<'_>, until: Date, today: Date) -> Option<
     let (&kind, also) = kinds.split_first()?;
     let date = match kind {
         Kind::Overdue | Kind::Due => c.next_date,
-        Kind::Release => release.as_ref().map(|r| r.on),
+        Kind::Release => release.as_ref().map(|r| r.last_day(today)),
         Kind::Handover => handover.map(|h| h.reassigned),
         // As the report counts a stale relationship's days.
         Kind::Stale => c.last_touch().or(c.since),

@@ -247,7 +247,7 @@ fn reps_are_warned_on_their_agenda_and_digest_before_the_rules_take_a_customer()
         [row("a-stale", "2026-11-20", "no-touch", "@pool"), row("e-key", "2026-11-20", "no-touch", "li.na")]
     );
     let table = at(&repo, "2026-11-20", None, &["agenda", "--for", "zhang.wei"]).ok();
-    assert!(table.stderr.contains("0 overdue, 2 going to the pool"), "{table}");
+    assert!(table.stderr.contains("2 to be taken back, 0 overdue"), "{table}");
     assert!(table.stdout.contains("goes to the pool tonight unless touched"), "{table}");
     assert!(table.stdout.contains("goes to li.na, the region's manager, tonight unless touched"), "{table}");
     // A week ahead, b-fresh is warned of; a touch keeps a-stale.
@@ -258,11 +258,18 @@ fn reps_are_warned_on_their_agenda_and_digest_before_the_rules_take_a_customer()
         [row("e-key", "2026-12-05", "no-touch", "li.na"), row("b-fresh", "2026-12-10", "no-touch", "@pool")]
     );
     let table = at(&repo, "2026-12-05", None, &["agenda", "--for", "zhang.wei"]).ok();
-    assert!(table.stdout.contains("goes to the pool in 5 days unless touched"), "{table}");
+    assert!(table.stdout.contains("goes to the pool in 4 days unless touched"), "{table}");
+    // The run that takes it is in the small hours of 12-10: 12-09 is the
+    // last day to act, the day the row is dated.
+    let json = at(&repo, "2026-12-05", None, &["agenda", "--for", "zhang.wei", "--format", "json"]).ok().json();
+    let b = json["items"].as_array().unwrap().iter().find(|i| i["customer"] == "b-fresh").unwrap().clone();
+    assert_eq!((b["date"].as_str(), b["days"].as_i64()), (Some("2026-12-09"), Some(4)), "{b}");
+    let zh = at(&repo, "2026-12-08", None, &["agenda", "--for", "zhang.wei", "--lang", "zh-CN"]).ok();
+    assert!(zh.stdout.contains("明晚收回公海，跟进即可保留") && zh.stdout.contains("类型"), "{zh}");
     // A prospect goes unless converted; a locked customer is not warned of.
     assert_eq!(releases("2026-11-20", "chen.jie"), [row("c-prospect", "2026-11-20", "unconverted", "@pool")]);
     let digest = at(&repo, "2026-11-20", None, &["report", "digest", "--for", "chen.jie", "--lang", "zh-CN"]).ok();
-    assert!(digest.stdout.contains("即将收回公海的客户"), "{digest}");
+    assert!(digest.stdout.contains("即将被收回的客户") && digest.stdout.contains("1 即将收回 ·"), "{digest}");
     assert!(digest.stdout.contains("今晚收回公海，转化即可保留"), "{digest}");
     assert!(!digest.stdout.contains("f-locked"), "{digest}");
     // remind_days = 0 warns of tonight's only.

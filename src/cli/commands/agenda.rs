@@ -1,10 +1,11 @@
 //! `crm agenda`.
 
+use super::report::LangArgs;
 use super::OutputArgs;
 use crate::cli::complete;
 use crate::cli::ctx::{print, skipped, Ctx};
 use crate::cli::error::{CliError, CliResult};
-use crate::cli::i18n::{Catalog, Lang};
+use crate::cli::i18n::Catalog;
 use crate::cli::ics;
 use crate::cli::render::{self, Column, Format};
 use crate::model::date::Date;
@@ -40,17 +41,21 @@ pub struct AgendaArgs {
     #[arg(long, conflicts_with = "format")]
     ics: bool,
     #[command(flatten)]
+    lang: LangArgs,
+    #[command(flatten)]
     output: OutputArgs,
 }
 
-/// The columns of the table, CSV and Markdown forms.
+/// The columns of the table, CSV and Markdown forms. On a narrow terminal
+/// the name goes first (the id is there), then the next step: `why` says
+/// what happens to a customer, and when.
 const COLUMNS: &[Column] = &[
     Column::token("kind"),
     Column::token("date"),
     Column::token("customer"),
-    Column::name("name").optional(2),
-    Column::prose("next step"),
-    Column::prose("why").optional(1),
+    Column::name("name").optional(1),
+    Column::prose("next step").optional(2),
+    Column::prose("why").optional(3),
 ];
 
 /// The rows of `a` as cells, in `cat`'s words.
@@ -115,10 +120,12 @@ pub fn why(item: &Item, today: Date, cat: &Catalog) -> String {
 }
 
 /// When and where the pool's rules take a customer, and what keeps it.
+/// The run that takes it is in the small hours of its day, so "tonight"
+/// is the night after the last day to act.
 fn release(r: &Release, today: Date, cat: &Catalog) -> String {
-    let when = match today.days_until(r.on) {
-        ..=0 => cat.text("when-tonight"),
-        1 => cat.text("when-tomorrow"),
+    let when = match today.days_until(r.last_day(today)) {
+        0 => cat.text("when-tonight"),
+        1 => cat.text("when-tomorrow-night"),
         n => cat.with("when-in-days", &[("days", n.into())]),
     };
     let touch = r.reason == ReleaseReason::NoTouch;
@@ -146,18 +153,23 @@ pub fn run(ctx: &mut Ctx, args: AgendaArgs) -> CliResult {
         return skipped(&agenda.skipped);
     }
     let a = &agenda.value;
-    let cat = Catalog::new(Lang::En);
+    let cat = args.lang.catalog(ctx)?;
+    let columns = cat.columns(COLUMNS);
     match args.output.format {
         Format::Json => print(&render::json(&agenda))?,
-        Format::Table if a.items.is_empty() => ctx.status(format!(
-            "Nothing on the agenda of {} ({}): no next step overdue or due by {}, no handover to follow up, no stale relationship.",
-            a.person, a.name, a.until
-        )),
+        Format::Table if a.items.is_empty() => {
+            let args = [
+                ("name", a.name.as_str().into()),
+                ("person", a.person.as_str().into()),
+                ("until", a.until.to_string().into()),
+            ];
+            ctx.status(cat.with("agenda-nothing", &args))
+        }
         Format::Table => {
             ctx.status(summary(a, &cat));
-            ctx.page(&render::grid(COLUMNS, cells(a, &cat), Format::Table))?;
+            ctx.page(&render::grid(&columns, cells(a, &cat), Format::Table))?;
         }
-        format => print(&render::grid(COLUMNS, cells(a, &cat), format))?,
+        format => print(&render::grid(&columns, cells(a, &cat), format))?,
     }
     skipped(&agenda.skipped)
 }

@@ -174,8 +174,8 @@ fn title(a: &Agenda, cat: &Catalog) -> String {
 fn counts(a: &Agenda, cat: &Catalog) -> Vec<(String, usize, bool)> {
     let until = [("until", a.until.to_string().into())];
     [
-        (Kind::Overdue, cat.text("digest-count-overdue")),
         (Kind::Release, cat.text("digest-count-release")),
+        (Kind::Overdue, cat.text("digest-count-overdue")),
         (Kind::Handover, cat.text("digest-count-handover")),
         (Kind::Due, cat.with("digest-count-due", &until)),
         (Kind::Stale, cat.text("digest-count-stale")),
@@ -200,8 +200,8 @@ fn sections(a: &Agenda, cat: &Catalog) -> Vec<Section> {
         (Column::prose("why"), Place::Below),
     ];
     [
-        (Kind::Overdue, cat.text("digest-section-overdue")),
         (Kind::Release, cat.text("digest-section-release")),
+        (Kind::Overdue, cat.text("digest-section-overdue")),
         (Kind::Handover, cat.text("digest-section-handover")),
         (Kind::Due, cat.with("digest-section-due", &until)),
         (Kind::Stale, cat.text("digest-section-stale")),

@@ -34,7 +34,7 @@ pub fn run(ctx: &mut Ctx, cmd: ReportCommand) -> CliResult {
 /// `--lang`, shared by the reports.
 #[derive(clap::Args, Debug, Clone, Copy)]
 pub struct LangArgs {
-    /// Language of the report: en or zh-CN (default: `[report] lang` in crm.toml, else en; JSON is the same in both)
+    /// Language of the output: en or zh-CN (default: `[report] lang` in crm.toml, else en; JSON is the same in both)
     #[arg(long, value_name = "LANG", value_parser = str::parse::<Lang>)]
     lang: Option<Lang>,
 }
