@@ -117,7 +117,7 @@ impl From<Error> for CliError {
                 "your commits and files are as they were; agree on the value, then either drop your unpushed commits (`crm status` lists them; `git reset --keep REMOTE/BRANCH`) and redo what should stay with crm, or ask the colleague to change theirs; then run crm sync again",
             ),
             Error::PushRefused { .. } => Some(
-                "your commits are still here, on top of the server's: `crm verify @{upstream}..HEAD` shows what breaks the store's rules; fix it with a new commit, or drop them with `git reset --hard @{upstream}`",
+                "your commits are still here, on top of the server's: `crm verify @{upstream}..HEAD` shows what breaks the store's rules; fix it with a new commit, or drop only the commits it names with `git rebase -i @{upstream}` (deleting their lines keeps the rest of your work)",
             ),
             Error::Network(_) => Some("check the remote (`git remote -v`) and your access; every other command works offline"),
             Error::InvalidRows(_) => Some("fix these rows (or leave them out) and import the file again; --dry-run checks without writing"),

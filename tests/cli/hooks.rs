@@ -367,7 +367,7 @@ fn crm_sync_shows_what_the_servers_hook_said_line_by_line() {
     );
     let rule_lines = out.stderr.lines().filter(|l| l.contains("error[")).count();
     assert!(rule_lines >= 2, "each violation on a line of its own\n{out}");
-    assert!(out.stderr.contains("git reset --hard @{upstream}"), "{out}");
+    assert!(out.stderr.contains("git rebase -i @{upstream}") && !out.stderr.contains("reset --hard"), "{out}");
     assert_eq!(remote_ref(&s.repo, &bare, "refs/heads/main"), reassign);
 }
 

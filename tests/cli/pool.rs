@@ -412,6 +412,10 @@ fn pool_commands_refuse_bad_input_and_write_nothing() {
     repo.assert_refused(&out, 2, &["pool-bot", "service identity"], &before);
     let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["claim", "nobody"]);
     repo.assert_refused(&out, 2, &["nobody"], &before);
+    // The nightly release is not a rep's to run (a preview is).
+    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["pool", "release", "--due", "--yes"]);
+    repo.assert_refused(&out, 2, &["zhang.wei may not release due customers", "crm pool release ID"], &before);
+    at(&repo, "2026-11-20", Some("zhang.wei"), &["pool", "release", "--due", "--dry-run"]).ok();
     // Moving `since` later would restart the rules' clock without a touch.
     let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["edit", "a-stale", "--set", "since=2026-11-15"]);
     repo.assert_refused(&out, 2, &["zhang.wei may not move the since of a-stale to 2026-11-15"], &before);
@@ -474,6 +478,9 @@ fn misspelt_words_neither_park_customers_nor_send_key_accounts_to_the_pool() {
     let before = repo.state();
     let out = at(&repo, "2026-11-20", Some("pool-bot"), &["pool", "release", "--due"]);
     let says = ["[pool] exempt_tiers entry `Key`", "is not one of [policy] tiers (key, standard, prospect)"];
+    repo.assert_refused(&out, 2, &says, &before);
+    // Nor may the owner of a key account return it meanwhile.
+    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["pool", "release", "e-key", "--reason", "x"]);
     repo.assert_refused(&out, 2, &says, &before);
     let check = at(&repo, "2026-11-20", None, &["check", "--format", "json"]);
     assert!(rules(&check).contains(&"\"crm.toml\" \"invalid-value\"".to_string()), "{check}");

@@ -111,6 +111,14 @@ pub fn dry_run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Resu
 pub fn run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Result<Released> {
     let w = Writer::start(store, opts)?;
     let day = day_of(opts, req.today);
+    if matches!(req.selection, Selection::Due) && w.actor.role == Role::Rep {
+        return Err(Error::Forbidden {
+            actor: w.actor.handle.to_string(),
+            action: "release due customers (the nightly job, managers and admins do; \
+                     return a customer of your own with crm pool release ID --reason …)"
+                .into(),
+        });
+    }
     let (releases, held, sources) = plan(w.snapshot(), &w.staff, &w.config, Some(&w.actor), req, day)?;
     if releases.is_empty() {
         return Ok(Released { day, releases, held, commit: None });
@@ -163,15 +171,15 @@ fn plan(
     req: &ReleaseRequest,
     day: Date,
 ) -> Result<(Vec<Release>, Vec<Held>, Sources)> {
+    // A misspelt exempt tier would let the accounts it was meant to keep
+    // go to the pool, by the rules or by their owners.
+    config.require_known_exempt_tiers()?;
     let chosen = match &req.selection {
         Selection::Ids(ids) => {
             crate::ops::non_empty("--reason", req.reason.as_deref().unwrap_or_default())?;
             read_each(snapshot, ids)?
         }
-        Selection::Due => {
-            config.require_known_exempt_tiers()?;
-            due_now(snapshot, config, day)?
-        }
+        Selection::Due => due_now(snapshot, config, day)?,
     };
 
     let rules = Rules::<Date>::on(&config.pool, day);
@@ -200,11 +208,11 @@ fn plan(
                     Some(release(c, m.handle.to_string(), reason, backup, due))
                 }
                 None => {
-                    let region = c.region.as_deref().map_or("no region".into(), |r| format!("region {r}"));
-                    let why = format!(
-                        "{} is due ({reason}) but its tier {} is exempt and {region} has no active manager",
-                        c.id, c.tier
-                    );
+                    let nobody = match c.region.as_deref() {
+                        Some(r) => format!("region {r} has no active manager"),
+                        None => "it has no region, so no manager to go to".into(),
+                    };
+                    let why = format!("{} is due ({reason}) but its tier {} is exempt and {nobody}", c.id, c.tier);
                     held.push(Held { customer: c.id.to_string(), owner: c.owner.clone(), why });
                     None
                 }
