@@ -646,6 +646,7 @@ fn a_rep_returns_a_customer_of_their_own_to_the_pool_but_no_one_elses_and_no_key
     s.act_as("liu.yang");
     add(&s.repo, "k-key", "zhang.wei", "华中", "2026-09-01", &["--tier", "key", "--backup", "li.na"]);
     s.act_as("zhang.wei");
+    at(&s.repo, "2026-11-19", None, &["edit", "a-stale", "--set", "backup=chen.jie", "-q"]).ok();
     let dry = at(
         &s.repo,
         "2026-11-20",
@@ -657,6 +658,7 @@ fn a_rep_returns_a_customer_of_their_own_to_the_pool_but_no_one_elses_and_no_key
     let file = s.repo.read_toml(&customer_path("a-stale"));
     assert_eq!((file["owner"].as_str(), file["pool_reason"].as_str()), (Some("@pool"), Some("returned")));
     assert_eq!(file["pool_from"].as_str(), Some("zhang.wei"));
+    assert!(file.get("backup").is_none(), "a pooled customer has no backup: {file:?}");
     verify_passes(&s.repo);
     // Given up is given up: the cooldown holds.
     let before = s.repo.state();
@@ -689,6 +691,15 @@ fn a_rep_returns_a_customer_of_their_own_to_the_pool_but_no_one_elses_and_no_key
         )
     });
     assert_eq!(verify_rules(&s.repo, &range), ["pool-record"], "a rep's release is a return, not the rules'");
+    s.repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    // A return that keeps a backup of its own choosing, to read what the
+    // next owner writes.
+    let range = s.forge("2026-11-21", "b-fresh", |text| {
+        let released =
+            "owner = \"@pool\"\nbackup = \"zhang.wei\"\npool_released = 2026-11-21\npool_reason = \"returned\"";
+        text.replace("owner = \"zhang.wei\"", &format!("{released}\npool_from = \"zhang.wei\""))
+    });
+    assert_eq!(verify_rules(&s.repo, &range), ["pool-record"]);
     s.repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
     s.act_as("chen.jie");
     let range = s.forge("2026-11-21", "b-fresh", |text| {

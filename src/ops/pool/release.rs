@@ -146,7 +146,9 @@ pub fn run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Result<R
     Ok(Released { day, releases, held, commit: Some(commit.to_string()) })
 }
 
-/// The ownership a release gives `before`.
+/// The ownership a release gives `before`: to the pool with no owner and
+/// no backup (the backup of a customer nobody holds would keep reading it,
+/// and back up whoever claims it), or to the region's manager.
 fn after(r: &Release, before: &Customer, day: Date) -> Ownership {
     if r.to == POOL {
         let pool = PoolFields {
@@ -155,7 +157,7 @@ fn after(r: &Release, before: &Customer, day: Date) -> Ownership {
             from: Some(before.owner.clone()),
             ..PoolFields::default()
         };
-        return Ownership { owner: POOL.into(), backup: before.backup.clone(), pool };
+        return Ownership { owner: POOL.into(), backup: None, pool };
     }
     Ownership { owner: r.to.clone(), backup: r.backup.clone(), pool: Ownership::handed_on(&before.pool) }
 }

@@ -142,13 +142,18 @@ pub(super) fn assess(
                 };
                 deny(&mut out, d);
             }
-            if old.backup != new.backup {
+            // A release drops the backup (files released before it did keep
+            // theirs); it sets none.
+            if new.backup.is_some() && old.backup != new.backup {
                 match actor.role {
                     Role::Service => out.push((
                         VerifyRule::ServiceNotPermitted.id(),
                         format!("{} may not change the backup of {} in a release", actor.handle, old.id),
                     )),
-                    _ => allow(&mut out, Action::ChangeOwnership { customer: old }),
+                    _ => record(
+                        &mut out,
+                        format!("a release that sets a backup ({})", new.backup.as_deref().unwrap_or_default()),
+                    ),
                 }
             }
             let wanted = match (actor.role, due) {
