@@ -498,6 +498,13 @@ fn misspelt_words_neither_park_customers_nor_send_key_accounts_to_the_pool() {
         &["crm.toml", "unknown status `actve` (known: prospect, active, dormant, lost)"],
         &before,
     );
+    // verify, and so the server's hook, refuses such a crm.toml: it would
+    // stop every crm command, for everyone.
+    let out = at(&repo, "2026-11-20", None, &["verify", "HEAD~1..HEAD", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    let v = &out.json()["violations"][0];
+    assert_eq!(v["rule"], "unreadable-record", "{out}");
+    assert!(v["message"].as_str().unwrap().contains("crm.toml cannot be read"), "{out}");
 }
 
 #[test]

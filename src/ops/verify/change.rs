@@ -10,7 +10,8 @@ use crate::model::customer::Customer;
 use crate::model::pool::POOL;
 use crate::model::rule_ids::CheckRule;
 use crate::model::rule_ids::VerifyRule;
-use crate::model::{CustomerId, Role, Staff, Touch};
+use crate::model::schema::from_toml;
+use crate::model::{CustomerId, Role, Staff, StoreConfig, Touch};
 use crate::seal::audit::Auditor;
 use crate::seal::envelope::key_tag;
 use crate::seal::record;
@@ -54,6 +55,9 @@ pub(super) fn assess(
     }
     if path == CONFIG_FILE || path.starts_with(&format!("{STAFF_DIR}/")) {
         deny(&mut out, Action::ChangeSettings);
+        if path == CONFIG_FILE {
+            out.extend(unreadable_config(repo, change.new)?);
+        }
         return Ok(out);
     }
     if policy.is_protected_path(path) || !super::state::is_store_path(path) {
@@ -277,6 +281,22 @@ fn touches_ahead(touches: &[Touch], today: Option<crate::model::date::Date>) -> 
 
 /// The customer file `path` holds in `blob` (none: absent), or why it
 /// cannot be read.
+/// A `crm.toml` written that cannot be read: every crm command would refuse
+/// to run on it, for everyone, until an admin fixes it.
+fn unreadable_config(repo: &Repo, blob: Option<Blob>) -> Result<Option<Denial>> {
+    let Some(b) = blob else { return Ok(None) };
+    let bytes = repo.blob_content(b.id)?;
+    let why = match std::str::from_utf8(&bytes) {
+        Err(_) => "it is not UTF-8".to_string(),
+        Ok(text) => match from_toml::<StoreConfig>(CONFIG_FILE, text) {
+            Ok(_) => return Ok(None),
+            Err(e) => e.to_string(),
+        },
+    };
+    let msg = format!("crm.toml cannot be read ({why}): every crm command would refuse to run on it");
+    Ok(Some((VerifyRule::UnreadableRecord.id(), msg)))
+}
+
 fn read(repo: &Repo, path: &str, blob: Option<Blob>) -> Result<Option<std::result::Result<Customer, String>>> {
     let Some(b) = blob else { return Ok(None) };
     let stem = path.rsplit('/').next().and_then(toml_stem).unwrap_or_default();
