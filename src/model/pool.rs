@@ -317,22 +317,49 @@ pub fn judge_claim(person: &Staff, before: &Customer, standing: Standing, pool: 
     out
 }
 
-/// What is wrong with `actor` changing `before`'s `since` into `after`'s,
-/// when the pool releases customers by their dates: the rules count from
-/// it, so a rep who moved it later or removed it (a customer with no date
-/// is never due) would keep a neglected customer from the pool without a
-/// single touch. Moving it earlier, or filling in a missing one, only
-/// makes it due sooner; managers and admins may set it either way.
-pub fn judge_since(actor: &Staff, pool: &PoolPolicy, before: &Customer, after: &Customer) -> Option<Denied> {
+/// What is wrong with `actor` changing what the pool's rules read of
+/// `before` into `after`'s, when the pool releases customers by their
+/// dates. Managers and admins may set these fields either way; a rep may
+/// not, in their own favour:
+/// - move `since` later or remove it (`since-moved`): the rules count from
+///   it, and a customer with no date is never due, so a neglected customer
+///   would stay without a single touch. Moving it earlier, or filling in a
+///   missing one, only makes it due sooner.
+/// - move it out of an exempt tier (`pool-field-changed`): a standard
+///   customer may be returned to the pool, and goes there when due.
+/// - change or remove its region (`pool-field-changed`): a due key account
+///   without a region's manager stays where it is, and a region decides
+///   who may claim it and which manager acts on it. Filling in a missing
+///   one gives it a manager.
+pub fn judge_pool_fields(actor: &Staff, pool: &PoolPolicy, before: &Customer, after: &Customer) -> Option<Denied> {
     let dated_rules = pool.release_after_days.is_some() || pool.prospect_days.is_some();
-    let what = match (before.since, after.since) {
-        (Some(old), Some(new)) if new > old => format!("move the since of {} to {new}", before.id),
-        (Some(_), None) => format!("remove the since of {}", before.id),
-        _ => return None,
+    if !dated_rules || matches!(actor.role, Role::Manager | Role::Admin) {
+        return None;
+    }
+    let id = &before.id;
+    let since = match (before.since, after.since) {
+        (Some(old), Some(new)) if new > old => Some(format!("move the since of {id} to {new}")),
+        (Some(_), None) => Some(format!("remove the since of {id}")),
+        _ => None,
     };
-    (dated_rules && !matches!(actor.role, Role::Manager | Role::Admin)).then(|| Denied {
-        rule: VerifyRule::SinceMoved,
-        reason: format!("{what}: the pool's rules count from it (managers and admins may)"),
+    if let Some(what) = since {
+        return Some(Denied {
+            rule: VerifyRule::SinceMoved,
+            reason: format!("{what}: the pool's rules count from it (managers and admins may)"),
+        });
+    }
+    let field = if pool.exempts(&before.tier) && !pool.exempts(&after.tier) {
+        Some(format!("move {id} out of the tier {} ([pool] exempt_tiers), which keeps it from the pool", before.tier))
+    } else {
+        match (&before.region, &after.region) {
+            (Some(old), Some(new)) if old != new => Some(format!("move {id} from region {old} to {new}")),
+            (Some(old), None) => Some(format!("remove the region {old} of {id}")),
+            _ => None,
+        }
+    };
+    field.map(|what| Denied {
+        rule: VerifyRule::PoolFieldChanged,
+        reason: format!("{what}: the pool's rules read it (managers and admins may)"),
     })
 }
 

@@ -93,6 +93,7 @@ named_enum! {
         ClaimLimit = "claim-limit",
         ClaimHandedOn = "claim-handed-on",
         SinceMoved = "since-moved",
+        PoolFieldChanged = "pool-field-changed",
         OwnedCap = "owned-cap",
         LockUnauthorized = "lock-unauthorized",
         PoolRecord = "pool-record",

@@ -83,7 +83,7 @@ pub fn run(store: &Store, req: &EditRequest, opts: &WriteOptions) -> Result<Edit
     } else {
         Action::EditCustomer { customer: &before }
     })?;
-    if let Some(d) = pool::judge_since(&w.actor, &w.config.pool, &before, &after) {
+    if let Some(d) = pool::judge_pool_fields(&w.actor, &w.config.pool, &before, &after) {
         return Err(Error::Forbidden { actor: w.actor.handle.to_string(), action: d.reason });
     }
     changed.dedup();

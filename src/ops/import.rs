@@ -367,8 +367,13 @@ impl Planner<'_, '_> {
         if let Err(e) = self.w.authorize(action) {
             return Err(err("owner", e.to_string()));
         }
-        if let Some(d) = crate::model::pool::judge_since(&self.w.actor, &self.w.config.pool, &before, &after) {
-            return Err(err("since", format!("{} may not {}", self.w.actor.handle, d.reason)));
+        if let Some(d) = crate::model::pool::judge_pool_fields(&self.w.actor, &self.w.config.pool, &before, &after) {
+            let column = match d.rule {
+                crate::model::rule_ids::VerifyRule::SinceMoved => "since",
+                _ if before.tier != after.tier => "tier",
+                _ => "region",
+            };
+            return Err(err(column, format!("{} may not {}", self.w.actor.handle, d.reason)));
         }
         let handed_on = self.day.filter(|_| after.owner != before.owner).and_then(|day| {
             crate::model::pool::judge_hand_on(&self.w.actor, &before, &after.owner, &self.w.config.pool, day)

@@ -421,6 +421,15 @@ fn pool_commands_refuse_bad_input_and_write_nothing() {
     repo.assert_refused(&out, 2, &["zhang.wei may not move the since of a-stale to 2026-11-15"], &before);
     let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["edit", "a-stale", "--unset", "since"]);
     repo.assert_refused(&out, 2, &["zhang.wei may not remove the since of a-stale"], &before);
+    // Nor may a rep take a key account out of its exempt tier, or move a
+    // customer's region (a due key account without a region stays put).
+    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["edit", "e-key", "--set", "tier=standard"]);
+    let says = ["zhang.wei may not move e-key out of the tier key ([pool] exempt_tiers)"];
+    repo.assert_refused(&out, 2, &says, &before);
+    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["edit", "e-key", "--unset", "region"]);
+    repo.assert_refused(&out, 2, &["zhang.wei may not remove the region 华中 of e-key"], &before);
+    let out = at(&repo, "2026-11-20", Some("zhang.wei"), &["edit", "a-stale", "--set", "region=华南"]);
+    repo.assert_refused(&out, 2, &["zhang.wei may not move a-stale from region 华中 to 华南"], &before);
     // Nor would a touch dated ahead: a touch is something that happened.
     let args = ["touch", "a-stale", "--kind", "call", "--summary", "x", "--date", "2030-01-01"];
     let out = at(&repo, "2026-11-20", Some("zhang.wei"), &args);
@@ -682,6 +691,12 @@ fn a_rep_returns_a_customer_of_their_own_to_the_pool_but_no_one_elses_and_no_key
     let refused = at(&s.repo, "2026-11-21", None, &["pool", "release", "k-key", "--reason", "x"]);
     let says = ["zhang.wei may not release k-key to the pool: a key account goes to the region's manager"];
     s.repo.assert_refused(&refused, 2, &says, &before);
+    // Nor by taking it out of its tier first, with crm or by hand.
+    let refused = at(&s.repo, "2026-11-21", None, &["edit", "k-key", "--set", "tier=standard"]);
+    s.repo.assert_refused(&refused, 2, &["zhang.wei may not move k-key out of the tier key"], &before);
+    let range = s.forge("2026-11-21", "k-key", |text| text.replace("tier = \"key\"", "tier = \"Key\""));
+    assert_eq!(verify_rules(&s.repo, &range), ["pool-field-changed"]);
+    s.repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
     // The same by hand: verify names each.
     let range = s.forge("2026-11-21", "k-key", |text| {
         text.replace(
@@ -767,13 +782,14 @@ fn backdated_claims_handed_on_claims_and_forged_pool_records_are_rejected() {
     at(&s.repo, "2026-11-20", None, &args).ok();
     let released = s.repo.head();
 
-    // A pooled customer's backup may not edit it (here: into their region).
+    // A pooled customer's former backup may not edit it (here: into their
+    // region).
     s.act_as("wang.fang");
     let before = s.repo.state();
     let refused = at(&s.repo, "2026-11-21", None, &["edit", "k-other", "--set", "region=华南"]);
     s.repo.assert_refused(&refused, 2, &["wang.fang may not edit k-other, which is in the pool"], &before);
     let range = s.forge("2026-11-21", "k-other", |text| text.replace("region = \"华中\"", "region = \"华南\""));
-    assert_eq!(verify_rules(&s.repo, &range), ["edit-unauthorized"]);
+    assert_eq!(verify_rules(&s.repo, &range), ["edit-unauthorized", "pool-field-changed"]);
     s.repo.git(&["reset", "-q", "--hard", &released]);
 
     // chen.jie claims two (the limit), then a third in a commit dated a

@@ -96,7 +96,7 @@ pub(super) fn assess(
             if !ownership || !same_but_sealing(&same_owner, &old, keyring) {
                 deny(&mut out, Action::EditCustomer { customer: &old });
             }
-            if let Some(d) = crate::model::pool::judge_since(person, &state.config.pool, &old, &new) {
+            if let Some(d) = crate::model::pool::judge_pool_fields(person, &state.config.pool, &old, &new) {
                 out.push((d.rule.id(), format!("{} may not {}", actor.handle, d.reason)));
             }
             if old.region != new.region && person.role == Role::Manager {

@@ -228,13 +228,18 @@ pub const VERIFY_RULES: &[Rule] = &[
     ),
     rule(
         VerifyRule::ClaimHandedOn,
-        "a rep handing on (to another owner) a customer they claimed from the pool less than the longer of [pool].claim_period_days and cooldown_days ago",
-        "keep it, or ask a manager of its region to reassign it",
+        "a rep handing on (to another owner, or back to the pool) a customer they claimed from the pool less than the longer of [pool].claim_period_days and cooldown_days ago",
+        "keep it, or ask a manager of its region to reassign or release it",
     ),
     rule(
         VerifyRule::SinceMoved,
         "a rep moving a customer's since later, or removing it, where [pool] releases customers by their dates: the rules count from it",
         "set it as it was; a manager or admin may correct it",
+    ),
+    rule(
+        VerifyRule::PoolFieldChanged,
+        "a rep moving a customer out of an exempt tier, or changing or removing its region, where [pool] releases customers by their dates: the rules read them",
+        "set it as it was; a manager or admin may change it",
     ),
     rule(
         VerifyRule::OwnedCap,
