@@ -36,7 +36,7 @@ use crate::model::search::{self, Fields};
 use crate::model::{Customer, CustomerId};
 use crate::{Error, Result};
 
-const HEADER: &str = "crm catalog v8";
+const HEADER: &str = "crm catalog v9";
 /// Tabs on every line: twenty-one fields.
 const TABS_PER_LINE: usize = 20;
 
@@ -405,8 +405,12 @@ fn line_for(stem: &str, blob: Oid, c: &Customer) -> String {
     format!("{stem}\t{blob}\t{name}\t{emails}\t{phones}\t{owner}\t{region}\t{tier}\tok\t{pool}\t{search}\n")
 }
 
+/// `s` fit for a line of the catalog: a control character (a tab or line
+/// break would break the line) becomes U+FFFD. It is not dropped: `lost\t`
+/// is not the status `lost`, and the catalog must not read it as one when
+/// the file does not (the pool's rules would judge the two differently).
 fn clean(s: &str) -> String {
-    s.chars().filter(|ch| !ch.is_control()).collect()
+    s.chars().map(|ch| if ch.is_control() { char::REPLACEMENT_CHARACTER } else { ch }).collect()
 }
 
 #[cfg(test)]
@@ -478,11 +482,26 @@ mod tests {
     }
 
     #[test]
+    fn a_control_character_keeps_a_word_from_reading_as_another() {
+        let odd = YUTONG
+            .replace("status = \"active\"", "status = \"lost\\t\"")
+            .replace("tier = \"key\"", "tier = \"key\\n\"");
+        let c = catalog(&[line_of("yutong", Oid::ZERO_SHA1, Some(odd.as_bytes()))]);
+        let e = c.entries().next().expect("one line");
+        let facts = e.facts(Date::parse("2026-11-26").unwrap()).expect("readable");
+        assert_eq!(
+            (facts.status, facts.tier),
+            ("lost\u{fffd}", "key\u{fffd}"),
+            "as the file reads them: no status, no tier"
+        );
+    }
+
+    #[test]
     fn a_damaged_file_is_not_used() {
         let whole = format!("{HEADER} {} 1\n{}", Oid::ZERO_SHA1, line_of("a", Oid::ZERO_SHA1, Some(YUTONG.as_bytes())));
         assert!(parse(whole.clone()).is_some());
         assert!(parse(whole[..whole.len() - 2].to_string()).is_none());
         assert!(parse(whole.replace(" 1\n", " 2\n")).is_none());
-        assert!(parse(whole.replace("v8", "v7")).is_none());
+        assert!(parse(whole.replace("v9", "v8")).is_none());
     }
 }
