@@ -75,7 +75,8 @@ impl EventKind {
     }
 
     /// Whether the customer changed hands from one holder to another (a
-    /// handover the new owner should follow up).
+    /// handover the new owner should follow up; of the changes from the
+    /// pool, only assignments are, which the files tell from claims).
     pub fn hands_over(self) -> bool {
         matches!(self, EventKind::Reassign | EventKind::Claim | EventKind::Assign)
     }

@@ -554,6 +554,20 @@ fn customers_going_back_and_forth_are_reported() {
     let section = report.stdout.split("## 9d.").nth(1).unwrap_or_default();
     assert!(section.contains("| b-fresh | 2 | zhang.wei, chen.jie | @pool |"), "{report}");
     verify_passes(&repo);
+
+    // A claim is no handover to acknowledge (its owner chose it); an
+    // assignment from the pool is, and says so.
+    at(&repo, "2026-11-23", Some("li.na"), &["pool", "release", "a-stale", "--reason", "x", "-q"]).ok();
+    at(&repo, "2026-11-23", Some("chen.jie"), &["claim", "a-stale", "-q"]).ok();
+    at(&repo, "2026-11-23", Some("li.na"), &["pool", "assign", "b-fresh", "--to", "zhang.wei", "-q"]).ok();
+    let kinds = |who: &str| -> Vec<String> {
+        let out = at(&repo, "2026-11-24", None, &["agenda", "--for", who, "--format", "json"]).ok();
+        out.json()["items"].as_array().unwrap().iter().map(|i| format!("{} {}", i["kind"], i["customer"])).collect()
+    };
+    assert!(!kinds("chen.jie").contains(&"\"handover\" \"a-stale\"".to_string()), "{:?}", kinds("chen.jie"));
+    assert!(kinds("zhang.wei").contains(&"\"handover\" \"b-fresh\"".to_string()), "{:?}", kinds("zhang.wei"));
+    let table = at(&repo, "2026-11-24", None, &["agenda", "--for", "zhang.wei"]).ok();
+    assert!(table.stdout.contains("assigned to you from the pool yesterday, not touched since"), "{table}");
 }
 
 // -- signed stores: forged claims and a service key --------------------------

@@ -96,6 +96,7 @@ pub fn why(item: &Item, today: Date, cat: &Catalog) -> String {
                     n => cat.with("when-days-ago", &days(n)),
                 };
                 match &item.from {
+                    Some(from) if from == POOL => cat.with("why-assigned-from-pool", &[("when", when.into())]),
                     Some(from) => {
                         cat.with("why-handover-from", &[("from", from.as_str().into()), ("when", when.into())])
                     }

@@ -192,6 +192,7 @@ why-release-convert = goes to the pool { $when } unless converted
 why-manager-touch = goes to { $to }, the region's manager, { $when } unless touched
 why-manager-convert = goes to { $to }, the region's manager, { $when } unless converted
 why-handover-from = handed over from { $from } { $when }, not touched since
+why-assigned-from-pool = assigned to you from the pool { $when }, not touched since
 why-handover = handed over { $when }, not touched since
 why-no-touch = { $days ->
     [one] no touch for 1 day

@@ -187,6 +187,7 @@ why-release-convert = { $when }收回公海，转化即可保留
 why-manager-touch = { $when }转给区域经理 { $to }，跟进即可保留
 why-manager-convert = { $when }转给区域经理 { $to }，转化即可保留
 why-handover-from = { $when }从 { $from } 交接过来，此后未跟进
+why-assigned-from-pool = { $when }从公海分配给你，此后未跟进
 why-handover = { $when }交接过来，此后未跟进
 why-no-touch = { $days } 天未跟进
 why-never-touched-in = 合作 { $days } 天从未跟进

@@ -451,6 +451,11 @@ pub fn unacknowledged(customers: &[Customer], moves: &Handovers, today: Date) ->
         .iter()
         .filter_map(|(id, (date, from))| {
             let c = by_id.get(id.as_str()).filter(|c| !c.is_pooled())?;
+            // A claim is no handover: its owner chose it (and the pool's
+            // rules take it back if it is neglected). Its file says so.
+            if from.as_deref() == Some(crate::model::pool::POOL) && c.pool.claimed.is_some() {
+                return None;
+            }
             let touched = c.touches.iter().any(|t| t.by == c.owner && t.date >= *date);
             (!touched).then(|| Unacknowledged {
                 customer: id.clone(),
