@@ -155,6 +155,26 @@ const PHRASES: &[(&str, &str)] = &[
     ("音乐", "yin yue"),
     ("乐器", "yue qi"),
     ("空调", "kong tiao"),
+    ("番禺", "pan yu"),
+    ("单县", "shan xian"),
+    ("曾都", "zeng du"),
+    ("珲春", "hun chun"),
+    ("枞阳", "zong yang"),
+    ("浚县", "xun xian"),
+    ("泌阳", "bi yang"),
+    ("犍为", "qian wei"),
+    ("蔚县", "yu xian"),
+    ("会稽", "kuai ji"),
+    ("柏林", "bo lin"),
+    ("秘鲁", "bi lu"),
+    ("藏族", "zang zu"),
+    ("宝藏", "bao zang"),
+    ("中行", "zhong hang"),
+    ("工行", "gong hang"),
+    ("农行", "nong hang"),
+    ("建行", "jian hang"),
+    ("交行", "jiao hang"),
+    ("招行", "zhao hang"),
     ("董事长", "dong shi zhang"),
     ("行长", "hang zhang"),
     ("会长", "hui zhang"),
@@ -415,6 +435,8 @@ mod tests {
         assert_eq!(derived("国贸大厦"), "guomao-dasha");
         assert_eq!(derived("格力空调"), "geli-kongtiao");
         assert_eq!(derived("乐清客运"), "yueqing-keyun");
+        assert_eq!(derived("番禺客运"), "panyu-keyun");
+        assert_eq!(derived("珲春公交"), "hunchun-gongjiao");
         // 长 is zhang in a title.
         assert_eq!(pinyin(&"董事长".chars().collect::<Vec<_>>()), "dongshizhang");
         assert_eq!(pinyin(&"成长".chars().collect::<Vec<_>>()), "chengzhang");

@@ -110,7 +110,7 @@ fn each_person_gets_a_message_file_for_sendmail() {
     assert_eq!(m["defects"], serde_json::json!([]));
     assert_eq!(m["to"], serde_json::json!(["zhang.wei@example.com"]));
     assert_eq!(m["to_names"], serde_json::json!(["张伟"]));
-    assert_eq!(m["subject"], "[crm] 你的待办（2026-11-26）：逾期 1，待确认交接 0，到期 1，冷落 1");
+    assert_eq!(m["subject"], "[crm] 你的待办（2026-11-26）：逾期 1，待确认交接 0，到期 1，长期未跟进 1");
     let html = repo.crm(&["report", "digest", "--for", "zhang.wei", "--format", "html", "--lang", "zh-CN"]).ok().stdout;
     assert_eq!(m["parts"][1]["content"], html.as_str(), "the HTML part is the list");
     let md = repo.crm(&["report", "digest", "--for", "zhang.wei", "--format", "md", "--lang", "zh-CN"]).ok().stdout;

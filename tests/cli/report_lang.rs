@@ -57,14 +57,14 @@ fn reports_are_english_by_default_and_chinese_when_crm_toml_says_so() {
     assert_eq!(md(&["--lang", "en"]), english);
     let table = repo.crm(&["report", "handover"]).ok().stdout;
     assert!(table.starts_with("交接报告"), "{table}");
-    assert!(table.contains("4. 没有有效备份的关键客户"), "{table}");
+    assert!(table.contains("4. 没有有效备份的重点客户"), "{table}");
     let html = repo.crm(&["report", "handover", "--format", "html"]).ok().stdout;
     assert!(html.contains("lang=\"zh-CN\""), "{html}");
     assert!(html.contains("各负责人的客户金额") && html.contains("12.5万"), "{html}");
 
     let portfolio = repo.crm(&["report", "portfolio", "--format", "md"]).ok().stdout;
     assert!(
-        portfolio.starts_with("| 负责人 | 名称 | 状态 | 客户数 | 关键客户 | 金额 | 冷落 | 即将到期 |"),
+        portfolio.starts_with("| 负责人 | 名称 | 状态 | 客户数 | 重点客户 | 金额 | 长期未跟进 | 即将到期 |"),
         "{portfolio}"
     );
     assert!(portfolio.contains("| wang.fang | 王芳 | 已离职 | 1 | 0 | 12.5万 |"), "{portfolio}");

@@ -104,8 +104,12 @@ pub fn run(ctx: &mut Ctx, args: PoolReleaseArgs) -> CliResult {
     };
     let pooled = done.releases.iter().filter(|r| r.to == crate::model::pool::POOL).count();
     let handed = done.releases.len() - pooled;
-    let also = if handed > 0 { format!(", {handed} to their region's manager") } else { String::new() };
-    ctx.outcome(&format!("Released {pooled} customer(s) to the pool{also} [{}]\n", short(commit)))
+    let what = match (pooled, handed) {
+        (_, 0) => format!("Released {pooled} customer(s) to the pool"),
+        (0, _) => format!("Handed {handed} customer(s) of an exempt tier to their region's manager"),
+        _ => format!("Released {pooled} customer(s) to the pool, {handed} to their region's manager"),
+    };
+    ctx.outcome(&format!("{what} [{}]\n", short(commit)))
 }
 
 /// Says on stderr which due customers stay where they are, and why.
