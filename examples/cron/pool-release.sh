@@ -23,8 +23,9 @@
 # rules in crm.toml make due today (`crm pool release --due`: one commit,
 # signed by the service key, which `crm verify` and the server's hook
 # accept for due releases and nothing else), and pushes it with `crm
-# sync`. Its summary and any warning (a due key account whose region has no
-# manager) go to cron's mail; a failure exits non-zero.
+# sync`. Its summary and any warning (a due key account that stays, as its
+# owner already receives such accounts) go to cron's mail; a failure exits
+# non-zero.
 set -euo pipefail
 
 store=${1:?usage: pool-release.sh STORE_DIR}

@@ -193,11 +193,15 @@ pub fn next_due(c: &Customer, pool: &PoolPolicy, first: Date, last: Date) -> Opt
     days.into_iter().find_map(|day| Rules::<Date>::on(pool, day).due(&Facts::of(c, day)).map(|due| (day, due)))
 }
 
-/// The manager a customer of `region` goes to when its tier is exempt:
-/// the first active manager of that region by handle.
-pub fn region_manager<'s>(region: Option<&str>, staff: &'s BTreeMap<Handle, Staff>) -> Option<&'s Staff> {
-    let region = region?;
-    staff.values().find(|s| s.is_active() && s.role == Role::Manager && s.region.as_deref() == Some(region))
+/// Who a due customer of an exempt tier goes to instead of the pool: the
+/// first active manager of its region by handle, else (no region, or a
+/// region without a manager) the first active admin. Were it left with its
+/// rep, a key account given no region, or a region nobody manages, would
+/// never leave them.
+pub fn receiver<'s>(region: Option<&str>, staff: &'s BTreeMap<Handle, Staff>) -> Option<&'s Staff> {
+    let active = |role: Role| staff.values().filter(move |s| s.is_active() && s.role == role);
+    let manager = region.and_then(|r| active(Role::Manager).find(|s| s.region.as_deref() == Some(r)));
+    manager.or_else(|| active(Role::Admin).next())
 }
 
 /// Whether `person` may claim `customer` as far as who they are goes: an
@@ -327,10 +331,9 @@ pub fn judge_claim(person: &Staff, before: &Customer, standing: Standing, pool: 
 ///   missing one, only makes it due sooner.
 /// - move it out of an exempt tier (`pool-field-changed`): a standard
 ///   customer may be returned to the pool, and goes there when due.
-/// - change or remove its region (`pool-field-changed`): a due key account
-///   without a region's manager stays where it is, and a region decides
-///   who may claim it and which manager acts on it. Filling in a missing
-///   one gives it a manager.
+///
+/// Its region is not among them: a due key account goes to its region's
+/// manager, or to an admin when there is none ([`receiver`]).
 pub fn judge_pool_fields(actor: &Staff, pool: &PoolPolicy, before: &Customer, after: &Customer) -> Option<Denied> {
     let dated_rules = pool.release_after_days.is_some() || pool.prospect_days.is_some();
     if !dated_rules || matches!(actor.role, Role::Manager | Role::Admin) {
@@ -348,18 +351,12 @@ pub fn judge_pool_fields(actor: &Staff, pool: &PoolPolicy, before: &Customer, af
             reason: format!("{what}: the pool's rules count from it (managers and admins may)"),
         });
     }
-    let field = if pool.exempts(&before.tier) && !pool.exempts(&after.tier) {
-        Some(format!("move {id} out of the tier {} ([pool] exempt_tiers), which keeps it from the pool", before.tier))
-    } else {
-        match (&before.region, &after.region) {
-            (Some(old), Some(new)) if old != new => Some(format!("move {id} from region {old} to {new}")),
-            (Some(old), None) => Some(format!("remove the region {old} of {id}")),
-            _ => None,
-        }
-    };
-    field.map(|what| Denied {
+    (pool.exempts(&before.tier) && !pool.exempts(&after.tier)).then(|| Denied {
         rule: VerifyRule::PoolFieldChanged,
-        reason: format!("{what}: the pool's rules read it (managers and admins may)"),
+        reason: format!(
+            "move {id} out of the tier {} ([pool] exempt_tiers), which keeps it from the pool (a manager may)",
+            before.tier
+        ),
     })
 }
 
@@ -604,8 +601,10 @@ mod tests {
         assert_eq!(names(&PoolPolicy::default()), ["li.na", "zhang.wei"]);
         let anywhere = PoolPolicy { claim_in_region: false, ..PoolPolicy::default() };
         assert_eq!(names(&anywhere), ["chen.jie", "li.na", "zhang.wei"]);
-        assert_eq!(region_manager(Some("华中"), &staff).map(|s| s.handle.as_str()), Some("li.na"));
-        assert!(region_manager(Some("华东"), &staff).is_none());
+        let to = |region: Option<&str>| receiver(region, &staff).map(|s| s.handle.to_string());
+        assert_eq!(to(Some("华中")).as_deref(), Some("li.na"));
+        assert_eq!(to(Some("华东")).as_deref(), Some("liu.yang"), "no manager there: an admin");
+        assert_eq!(to(None).as_deref(), Some("liu.yang"), "no region: an admin");
     }
 
     #[test]

@@ -243,7 +243,7 @@ fn release(c: &Customer, cx: &Context<'_>, today: Date) -> Option<Release> {
     let (on, due) = pool::next_due(c, &cx.config.pool, today, last)?;
     let to = match due {
         Due::Release(_) => POOL.to_string(),
-        Due::ToManager(_) => match pool::region_manager(c.region.as_deref(), cx.staff) {
+        Due::ToManager(_) => match pool::receiver(c.region.as_deref(), cx.staff) {
             Some(m) if m.handle.as_str() != c.owner => m.handle.to_string(),
             _ => return None,
         },

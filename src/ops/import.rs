@@ -370,8 +370,7 @@ impl Planner<'_, '_> {
         if let Some(d) = crate::model::pool::judge_pool_fields(&self.w.actor, &self.w.config.pool, &before, &after) {
             let column = match d.rule {
                 crate::model::rule_ids::VerifyRule::SinceMoved => "since",
-                _ if before.tier != after.tier => "tier",
-                _ => "region",
+                _ => "tier",
             };
             return Err(err(column, format!("{} may not {}", self.w.actor.handle, d.reason)));
         }

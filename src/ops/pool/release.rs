@@ -196,10 +196,10 @@ fn plan(
             (Selection::Due, Some(Due::Release(reason))) => {
                 Some(release(c, POOL.into(), reason, c.backup.clone(), due))
             }
-            (Selection::Due, Some(Due::ToManager(reason))) => match pool::region_manager(c.region.as_deref(), staff) {
+            (Selection::Due, Some(Due::ToManager(reason))) => match pool::receiver(c.region.as_deref(), staff) {
                 Some(m) if m.handle.as_str() == c.owner => {
                     let why = format!(
-                        "{} is due ({reason}) but its tier {} is exempt and it is already with {}, its region's manager",
+                        "{} is due ({reason}) but its tier {} is exempt and it is already with {}, who receives such accounts",
                         c.id, c.tier, m.handle
                     );
                     held.push(Held { customer: c.id.to_string(), owner: c.owner.clone(), why });
@@ -210,11 +210,10 @@ fn plan(
                     Some(release(c, m.handle.to_string(), reason, backup, due))
                 }
                 None => {
-                    let nobody = match c.region.as_deref() {
-                        Some(r) => format!("region {r} has no active manager"),
-                        None => "it has no region, so no manager to go to".into(),
-                    };
-                    let why = format!("{} is due ({reason}) but its tier {} is exempt and {nobody}", c.id, c.tier);
+                    let why = format!(
+                        "{} is due ({reason}) but its tier {} is exempt and there is no active manager of its region and no active admin to take it",
+                        c.id, c.tier
+                    );
                     held.push(Held { customer: c.id.to_string(), owner: c.owner.clone(), why });
                     None
                 }

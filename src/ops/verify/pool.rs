@@ -223,7 +223,7 @@ fn held_customer(
         out.extend(lock_change(actor, state, old, &new.pool));
     }
     if holders_change {
-        let manager = pool::region_manager(old.region.as_deref(), &state.staff);
+        let manager = pool::receiver(old.region.as_deref(), &state.staff);
         match actor.role {
             Role::Service if manager.is_none_or(|m| m.handle.as_str() != new.owner) => out.push((
                 VerifyRule::ServiceNotPermitted.id(),

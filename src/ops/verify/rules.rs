@@ -238,7 +238,7 @@ pub const VERIFY_RULES: &[Rule] = &[
     ),
     rule(
         VerifyRule::PoolFieldChanged,
-        "a rep moving a customer out of an exempt tier, or changing or removing its region, where [pool] releases customers by their dates: the rules read them",
+        "a rep moving a customer out of an exempt tier, where [pool] releases customers by their dates: it keeps the customer from the pool",
         "set it as it was; a manager or admin may change it",
     ),
     rule(

@@ -106,8 +106,10 @@ pub fn run(ctx: &mut Ctx, args: PoolReleaseArgs) -> CliResult {
     let handed = done.releases.len() - pooled;
     let what = match (pooled, handed) {
         (_, 0) => format!("Released {pooled} customer(s) to the pool"),
-        (0, _) => format!("Handed {handed} customer(s) of an exempt tier to their region's manager"),
-        _ => format!("Released {pooled} customer(s) to the pool, {handed} to their region's manager"),
+        (0, _) => format!("Handed {handed} customer(s) of an exempt tier to a manager or admin instead of the pool"),
+        _ => format!(
+            "Released {pooled} customer(s) to the pool and handed {handed} of an exempt tier to a manager or admin"
+        ),
     };
     ctx.outcome(&format!("{what} [{}]\n", short(commit)))
 }
