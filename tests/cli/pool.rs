@@ -519,6 +519,13 @@ fn misspelt_words_neither_park_customers_nor_send_key_accounts_to_the_pool() {
     let v = &out.json()["violations"][0];
     assert_eq!(v["rule"], "unreadable-record", "{out}");
     assert!(v["message"].as_str().unwrap().contains("crm.toml cannot be read"), "{out}");
+    // Nor may crm.toml go: the store would end for everyone.
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.git_at("2026-11-19T13:00:00+08:00", &["rm", "-q", "crm.toml"]);
+    repo.git_at("2026-11-19T13:00:00+08:00", &["commit", "-q", "-m", "No settings"]);
+    let out = at(&repo, "2026-11-20", None, &["verify", "HEAD~1..HEAD", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stdout.contains("crm.toml removed"), "{out}");
 }
 
 #[test]
@@ -563,7 +570,13 @@ fn customers_going_back_and_forth_are_reported() {
     // A claim is no handover to acknowledge (its owner chose it); an
     // assignment from the pool is, and says so.
     at(&repo, "2026-11-23", Some("li.na"), &["pool", "release", "a-stale", "--reason", "x", "-q"]).ok();
+    // A backup left on a pooled file (as releases before did) backs up
+    // nobody: the claimer starts without it.
+    let path = customer_path("a-stale");
+    repo.write(&path, repo.read(&path).replace("owner = \"@pool\"", "owner = \"@pool\"\nbackup = \"wang.fang\""));
+    repo.git_at("2026-11-23T10:00:00+08:00", &["commit", "-q", "-am", "A release of old"]);
     at(&repo, "2026-11-23", Some("chen.jie"), &["claim", "a-stale", "-q"]).ok();
+    assert!(repo.read_toml(&path).get("backup").is_none(), "{}", repo.read(&path));
     at(&repo, "2026-11-23", Some("li.na"), &["pool", "assign", "b-fresh", "--to", "zhang.wei", "-q"]).ok();
     let kinds = |who: &str| -> Vec<String> {
         let out = at(&repo, "2026-11-24", None, &["agenda", "--for", who, "--format", "json"]).ok();
@@ -716,14 +729,14 @@ fn a_rep_returns_a_customer_of_their_own_to_the_pool_but_no_one_elses_and_no_key
     let range = s.forge("2026-11-21", "k-key", |text| text.replace("tier = \"key\"", "tier = \"Key\""));
     assert_eq!(verify_rules(&s.repo, &range), ["pool-field-changed"]);
     s.repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
-    // The same by hand: verify names each.
+    // The same by hand: verify names each (this one also keeps its backup).
     let range = s.forge("2026-11-21", "k-key", |text| {
         text.replace(
             "owner = \"zhang.wei\"",
             "owner = \"@pool\"\npool_released = 2026-11-21\npool_reason = \"returned\"\npool_from = \"zhang.wei\"",
         )
     });
-    assert_eq!(verify_rules(&s.repo, &range), ["release-unauthorized"]);
+    assert_eq!(verify_rules(&s.repo, &range), ["release-unauthorized", "pool-record"]);
     s.repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
     let range = s.forge("2026-11-21", "b-fresh", |text| {
         text.replace(
@@ -751,10 +764,35 @@ fn a_rep_returns_a_customer_of_their_own_to_the_pool_but_no_one_elses_and_no_key
     });
     assert_eq!(verify_rules(&s.repo, &range), ["release-unauthorized"]);
 
+    s.repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    s.act_as("zhang.wei");
+    // A return keeping a backup it had: the backup would read and touch
+    // what the next owner writes.
+    at(&s.repo, "2026-11-21", None, &["edit", "b-fresh", "--set", "backup=wang.fang", "-q"]).ok();
+    let range = s.forge("2026-11-21", "b-fresh", |text| {
+        let released = "owner = \"@pool\"\npool_released = 2026-11-21\npool_reason = \"returned\"";
+        text.replace("owner = \"zhang.wei\"", &format!("{released}\npool_from = \"zhang.wei\""))
+    });
+    assert_eq!(verify_rules(&s.repo, &range.replace("HEAD~1..", "HEAD~2..")), ["pool-record"]);
+    s.repo.git(&["reset", "-q", "--hard", "HEAD~2"]);
+    // A misspelt exempt tier exempts nothing for crm, which refuses; nor
+    // for verify, which judges a rep's return as of an exempt account.
+    s.act_as("liu.yang");
+    let config = s.repo.read("crm.toml").replace("exempt_tiers = [\"key\"]", "exempt_tiers = [\"Key\"]");
+    s.repo.write("crm.toml", config);
+    s.repo.git_at("2026-11-21T09:00:00+08:00", &["commit", "-q", "-am", "Key"]);
+    s.act_as("zhang.wei");
+    let range = s.forge("2026-11-21", "k-key", |text| {
+        let released = "owner = \"@pool\"\npool_released = 2026-11-21\npool_reason = \"returned\"";
+        let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("backup")).collect();
+        kept.join("\n").replace("owner = \"zhang.wei\"", &format!("{released}\npool_from = \"zhang.wei\"")) + "\n"
+    });
+    let out = at(&s.repo, "2026-12-31", None, &["verify", &range]);
+    assert_eq!(verify_rules(&s.repo, &range), ["release-unauthorized"], "{out}");
+    s.repo.git(&["reset", "-q", "--hard", "HEAD~2"]);
     // A customer claimed is kept as long as a hand-on would be: returned at
     // once, a friend's claim would give it back to the rep it was released
     // from, inside their cooldown.
-    s.repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
     s.act_as("li.na");
     at(&s.repo, "2026-11-21", None, &["pool", "release", "k-other", "--reason", "idle", "-q"]).ok();
     s.act_as("zhang.wei");

@@ -89,7 +89,9 @@ pub fn run(store: &Store, req: &ClaimRequest, opts: &WriteOptions) -> Result<Cla
     let edited = ownership::rewrite(&w, &ids, sources, |_, before| {
         Ok(Ownership {
             owner: me.clone(),
-            backup: before.backup.clone().filter(|b| *b != me),
+            // A backup left on a pooled file (releases before the backup
+            // was dropped kept it) backs up nobody: the claimer starts clean.
+            backup: None,
             pool: PoolFields { claimed: Some(day), ..Ownership::handed_on(&before.pool) },
         })
     })?;

@@ -284,7 +284,10 @@ fn touches_ahead(touches: &[Touch], today: Option<crate::model::date::Date>) -> 
 /// A `crm.toml` written that cannot be read: every crm command would refuse
 /// to run on it, for everyone, until an admin fixes it.
 fn unreadable_config(repo: &Repo, blob: Option<Blob>) -> Result<Option<Denial>> {
-    let Some(b) = blob else { return Ok(None) };
+    let Some(b) = blob else {
+        let msg = "crm.toml removed: the tree would hold no store, and every crm command would refuse to run";
+        return Ok(Some((VerifyRule::UnreadableRecord.id(), msg.to_string())));
+    };
     let bytes = repo.blob_content(b.id)?;
     let why = match std::str::from_utf8(&bytes) {
         Err(_) => "it is not UTF-8".to_string(),

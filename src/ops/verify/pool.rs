@@ -131,7 +131,11 @@ pub(super) fn assess(
     let me = actor.handle.as_str();
     match (old.owner == POOL, new.owner == POOL) {
         (false, true) => {
-            allow(&mut out, Action::Release { customer: old, due, exempt: pool.exempts(&old.tier) });
+            // A misspelt exempt tier exempts nothing: crm refuses every
+            // release until it is fixed, and a rep's return is judged as
+            // if every tier were exempt meanwhile.
+            let exempt = pool.exempts(&old.tier) || state.config.unknown_exempt_tiers().next().is_some();
+            allow(&mut out, Action::Release { customer: old, due, exempt });
             if let Some(d) = pool::judge_hand_on(actor, old, POOL, pool, day) {
                 deny(&mut out, d);
             }
@@ -143,8 +147,11 @@ pub(super) fn assess(
                 deny(&mut out, d);
             }
             // A release drops the backup (files released before it did keep
-            // theirs); it sets none.
-            if new.backup.is_some() && old.backup != new.backup {
+            // theirs); it sets none, and a rep's return, which is new, keeps
+            // none either.
+            if new.backup.is_some() && actor.role == Role::Rep {
+                record(&mut out, "a return to the pool keeps no backup".into());
+            } else if new.backup.is_some() && old.backup != new.backup {
                 match actor.role {
                     Role::Service => out.push((
                         VerifyRule::ServiceNotPermitted.id(),
