@@ -120,7 +120,8 @@ pub struct Release {
     pub on: Date,
     /// Which rule.
     pub reason: ReleaseReason,
-    /// Where it goes: `@pool`, or (an exempt tier) its region's manager.
+    /// Where it goes: `@pool`, or for an exempt tier its region's manager,
+    /// else an admin ([`pool::receiver`]).
     pub to: String,
 }
 
@@ -237,7 +238,7 @@ impl Release {
 
 /// When the pool's rules take `c` from its owner within `[pool]
 /// remind_days` of `today`, and to whom. A key account that would stay
-/// (its owner is the region's manager, or the region has none) is not.
+/// (its owner already receives such accounts, or nobody does) is not.
 fn release(c: &Customer, cx: &Context<'_>, today: Date) -> Option<Release> {
     let last = today.plus_days(cx.config.pool.remind_days.into());
     let (on, due) = pool::next_due(c, &cx.config.pool, today, last)?;
