@@ -526,6 +526,17 @@ fn misspelt_words_neither_park_customers_nor_send_key_accounts_to_the_pool() {
     let out = at(&repo, "2026-11-20", None, &["verify", "HEAD~1..HEAD", "--format", "json"]);
     assert_eq!(out.code, 1, "{out}");
     assert!(out.stdout.contains("crm.toml removed"), "{out}");
+    // Nor in a merge that removes it while taking a colleague's work.
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    at(&repo, "2026-11-19", Some("li.na"), &["touch", "-q", "a-stale", "--kind", "call", "--summary", "x"]).ok();
+    repo.git(&["checkout", "-q", "-"]);
+    repo.git_at("2026-11-19T14:00:00+08:00", &["merge", "-q", "--no-ff", "--no-commit", "side"]);
+    repo.git(&["rm", "-q", "crm.toml"]);
+    repo.git_at("2026-11-19T14:00:00+08:00", &["commit", "-q", "-m", "Merge side"]);
+    let out = at(&repo, "2026-11-20", None, &["verify", "HEAD~1..HEAD", "--format", "json"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stdout.contains("crm.toml removed"), "{out}");
 }
 
 #[test]

@@ -16,10 +16,10 @@ use crate::Error;
 
 /// A person's day: next steps overdue and due, handovers to follow up, stale accounts
 ///
-/// One row per customer, most urgent first: next steps overdue (oldest
-/// first), customers the pool's rules take within [pool] remind_days
-/// unless touched or converted (soonest first), customers handed over to the person that they have not touched
-/// since (as in the handover report), next steps due within --within
+/// One row per customer, most urgent first: customers the pool's rules take
+/// within [pool] remind_days unless touched or converted (soonest first),
+/// next steps overdue (oldest first), customers handed over to the person
+/// that they have not touched since (as in the handover report), next steps due within --within
 /// (soonest first), then stale relationships (key accounts first). Without
 /// --for, the agenda of the person `crm whoami` names. An empty agenda is
 /// not an error (exit 0).

@@ -60,6 +60,7 @@ pub struct Release {
     pub value: Option<u64>,
     /// Last touch.
     pub last_touch: Option<Date>,
+    /// The backup afterwards (a release to the pool has none).
     #[serde(skip)]
     backup: Option<String>,
     /// What the rules say of it (as planned: the file is not judged twice).
@@ -100,9 +101,8 @@ pub fn dry_run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Resu
     let head = store.head()?;
     let day = day_of(opts, req.today);
     let staff = head.staff()?;
-    let me = crate::ops::whoami::handle(store, opts).ok();
-    let actor = me.and_then(|h| staff.values().find(|s| s.handle.as_str() == h));
-    let (releases, held, _) = plan(&head, &staff, &head.config()?, actor, req, day)?;
+    let me = store.identify(&staff, opts.actor.as_deref(), opts.stamps.committer.email.as_deref()).ok();
+    let (releases, held, _) = plan(&head, &staff, &head.config()?, me.as_ref().map(|(p, _)| p), req, day)?;
     Ok(Released { day, releases, held, commit: None })
 }
 
@@ -148,7 +148,8 @@ pub fn run(store: &Store, req: &ReleaseRequest, opts: &WriteOptions) -> Result<R
 
 /// The ownership a release gives `before`: to the pool with no owner and
 /// no backup (the backup of a customer nobody holds would keep reading it,
-/// and back up whoever claims it), or to the region's manager.
+/// and back up whoever claims it), or to whoever receives an exempt
+/// tier's accounts ([`pool::receiver`]).
 fn after(r: &Release, before: &Customer, day: Date) -> Ownership {
     if r.to == POOL {
         let pool = PoolFields {
@@ -183,7 +184,6 @@ fn plan(
         }
         Selection::Due => due_now(snapshot, config, day)?,
     };
-
     let rules = Rules::<Date>::on(&config.pool, day);
     let mut releases = Vec::with_capacity(chosen.len());
     let mut held = Vec::new();
@@ -193,9 +193,7 @@ fn plan(
         let due = rules.due(&Facts::of(c, day));
         let release = match (&req.selection, due) {
             (Selection::Ids(_), _) => by_id(c, due, actor, day)?,
-            (Selection::Due, Some(Due::Release(reason))) => {
-                Some(release(c, POOL.into(), reason, c.backup.clone(), due))
-            }
+            (Selection::Due, Some(Due::Release(reason))) => Some(release(c, POOL.into(), reason, None, due)),
             (Selection::Due, Some(Due::ToManager(reason))) => match pool::receiver(c.region.as_deref(), staff) {
                 Some(m) if m.handle.as_str() == c.owner => {
                     let why = format!(
@@ -250,10 +248,10 @@ fn by_id(c: &Customer, due: Option<Due>, actor: Option<&Staff>, day: Date) -> Re
         _ => Some(ReleaseReason::Manual),
     };
     if let Some(reason) = reason {
-        return Ok(Some(release(c, POOL.into(), reason, c.backup.clone(), due)));
+        return Ok(Some(release(c, POOL.into(), reason, None, due)));
     }
     match due {
-        Some(Due::Release(reason)) => Ok(Some(release(c, POOL.into(), reason, c.backup.clone(), due))),
+        Some(Due::Release(reason)) => Ok(Some(release(c, POOL.into(), reason, None, due))),
         _ => Err(Error::invalid(
             "customer",
             c.id.as_str(),

@@ -279,19 +279,16 @@ fn touches_ahead(touches: &[Touch], today: Option<crate::model::date::Date>) -> 
         .collect()
 }
 
-/// The customer file `path` holds in `blob` (none: absent), or why it
-/// cannot be read.
-/// A `crm.toml` written that cannot be read: every crm command would refuse
-/// to run on it, for everyone, until an admin fixes it.
+/// A `crm.toml` written that cannot be read, or removed: every crm command
+/// would refuse to run on it, for everyone, until an admin fixes it.
 fn unreadable_config(repo: &Repo, blob: Option<Blob>) -> Result<Option<Denial>> {
     let Some(b) = blob else {
         let msg = "crm.toml removed: the tree would hold no store, and every crm command would refuse to run";
         return Ok(Some((VerifyRule::UnreadableRecord.id(), msg.to_string())));
     };
-    let bytes = repo.blob_content(b.id)?;
-    let why = match std::str::from_utf8(&bytes) {
-        Err(_) => "it is not UTF-8".to_string(),
-        Ok(text) => match from_toml::<StoreConfig>(CONFIG_FILE, text) {
+    let why = match text_of(repo, b)? {
+        Err(why) => why,
+        Ok(text) => match from_toml::<StoreConfig>(CONFIG_FILE, &text) {
             Ok(_) => return Ok(None),
             Err(e) => e.to_string(),
         },
@@ -300,13 +297,18 @@ fn unreadable_config(repo: &Repo, blob: Option<Blob>) -> Result<Option<Denial>> 
     Ok(Some((VerifyRule::UnreadableRecord.id(), msg)))
 }
 
+/// The customer file `path` holds in `blob` (none: absent), or why it
+/// cannot be read.
 fn read(repo: &Repo, path: &str, blob: Option<Blob>) -> Result<Option<std::result::Result<Customer, String>>> {
     let Some(b) = blob else { return Ok(None) };
     let stem = path.rsplit('/').next().and_then(toml_stem).unwrap_or_default();
-    let bytes = repo.blob_content(b.id)?;
-    let parsed = match std::str::from_utf8(&bytes) {
-        Err(_) => Err("it is not UTF-8".to_string()),
-        Ok(text) => CustomerId::parse(stem).and_then(|id| Customer::parse(&id, path, text)).map_err(|e| e.to_string()),
-    };
+    let parsed = text_of(repo, b)?.and_then(|text| {
+        CustomerId::parse(stem).and_then(|id| Customer::parse(&id, path, &text)).map_err(|e| e.to_string())
+    });
     Ok(Some(parsed))
+}
+
+/// The text of `blob`, or why it has none.
+fn text_of(repo: &Repo, blob: Blob) -> Result<std::result::Result<String, String>> {
+    Ok(String::from_utf8(repo.blob_content(blob.id)?).map_err(|_| "it is not UTF-8".to_string()))
 }
